@@ -1,0 +1,181 @@
+/*
+ * mstr_source.c - the built-in text sources (see mstr_source.h).
+ *
+ * A CSV partition's header is read when it opens; from then on each row is checked to have as
+ * many fields as the header before its fields are handed out in the source's leaf order. Bad
+ * input never stops a job: it is reported (the first MSTR_REPORT_LIMIT per partition), counted
+ * and passed on as text for the dead-letter stream.
+ */
+#include "mstr_source.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* Finds column `name` in the header; a NULL name (a scalar CSV source) means the first one.
+ * Returns header->nfields when it is missing. */
+static size_t header_column(const mstr_csv_row *header, const char *name)
+{
+    if (name == NULL)
+        return header->nfields > 0 ? 0 : header->nfields;
+    for (size_t f = 0; f < header->nfields; f++)
+        if (mstr_str_eq_cstr(header->fields[f], name))
+            return f;
+    return header->nfields;
+}
+
+/* Reads the CSV header of p and maps the source's columns to positions in the file. */
+static bool map_csv_columns(mstr_partition *p, mstr_arena *scratch)
+{
+    const mstr_source_desc *src = p->source;
+    mstr_csv_row header;
+    const char *error = NULL;
+    mstr_csv_status st = mstr_csv_next(&p->reader, scratch, &header, &error);
+    if (st != MSTR_CSV_ROW) {
+        fprintf(stderr, "mstr: source '%s': %s: %s\n", src->name, p->path,
+                st == MSTR_CSV_END ? "no header row" : error);
+        return false;
+    }
+    p->ncolumns_in_file = header.nfields;
+    p->columns = calloc(src->ncolumns ? src->ncolumns : 1, sizeof *p->columns);
+    if (p->columns == NULL)
+        abort();
+    bool ok = true;
+    for (size_t c = 0; c < src->ncolumns; c++) {
+        p->columns[c] = header_column(&header, src->columns[c]);
+        if (p->columns[c] == header.nfields) {
+            fprintf(stderr, "mstr: source '%s': %s:%llu: the header has no column '%s'\n",
+                    src->name, p->path, (unsigned long long)header.line,
+                    src->columns[c] ? src->columns[c] : "(any)");
+            ok = false;
+        }
+    }
+    return ok;
+}
+
+bool mstr_source_open(mstr_partition *p, mstr_arena *scratch)
+{
+    const mstr_source_desc *src = p->source;
+    switch (src->kind) {
+    case MSTR_SOURCE_LIST:
+    case MSTR_SOURCE_RANGE:
+        return true;
+    case MSTR_SOURCE_STDIN:
+        p->path = "<stdin>";
+        mstr_reader_init_fd(&p->reader, STDIN_FILENO, p->path);
+        p->reader_open = true;
+        return true;
+    case MSTR_SOURCE_LINES:
+    case MSTR_SOURCE_CSV:
+        p->path = src->paths[p->index];
+        if (!mstr_reader_open(&p->reader, p->path)) {
+            fprintf(stderr, "mstr: source '%s': cannot read '%s': %s\n", src->name, p->path,
+                    strerror(errno));
+            return false;
+        }
+        p->reader_open = true;
+        return src->kind != MSTR_SOURCE_CSV || map_csv_columns(p, scratch);
+    }
+    return false;
+}
+
+bool mstr_source_close(mstr_partition *p)
+{
+    bool ok = true;
+    if (p->reader_open) {
+        if (p->reader.read_errno != 0) {
+            fprintf(stderr, "mstr: source '%s': error reading '%s': %s\n", p->source->name,
+                    p->path, strerror(p->reader.read_errno));
+            ok = false;
+        }
+        mstr_reader_close(&p->reader);
+        p->reader_open = false;
+    }
+    free(p->columns);
+    p->columns = NULL;
+    return ok;
+}
+
+/* Counts a malformed record and reports it while under the limit; returns the message. */
+static mstr_str malformed(mstr_worker *w, mstr_partition *p, uint64_t line, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static mstr_str malformed(mstr_worker *w, mstr_partition *p, uint64_t line, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    mstr_str msg = mstr_str_vprintf(&w->ctx, fmt, ap);
+    va_end(ap);
+    p->malformed++;
+    if (p->malformed <= MSTR_REPORT_LIMIT)
+        fprintf(stderr, "%s:%llu: error: source '%s': %.*s\n", p->path,
+                (unsigned long long)line, p->source->name, (int)msg.len, msg.ptr);
+    if (p->malformed == MSTR_REPORT_LIMIT)
+        fprintf(stderr, "%s: further malformed records are counted, not shown\n", p->path);
+    return msg;
+}
+
+static mstr_next_status next_line(mstr_worker *w, mstr_partition *p, mstr_str *leaves,
+                                  mstr_text_record *rec)
+{
+    if (!mstr_reader_line(&p->reader, &w->arena, &rec->raw, &rec->line)) {
+        p->done = true;
+        return MSTR_NEXT_END;
+    }
+    leaves[0] = rec->raw;
+    return MSTR_NEXT_RECORD;
+}
+
+static mstr_next_status next_csv(mstr_worker *w, mstr_partition *p, mstr_str *leaves,
+                                 size_t nleaves, mstr_text_record *rec)
+{
+    mstr_csv_row row;
+    const char *error = NULL;
+    mstr_csv_status st = mstr_csv_next(&p->reader, &w->arena, &row, &error);
+    if (st == MSTR_CSV_END) {
+        p->done = true;
+        return MSTR_NEXT_END;
+    }
+    rec->raw = row.raw;
+    rec->line = row.line;
+    if (st == MSTR_CSV_BAD) {
+        rec->error = malformed(w, p, rec->line, "%s", error);
+        return MSTR_NEXT_MALFORMED;
+    }
+    if (row.nfields != p->ncolumns_in_file) {
+        rec->error = malformed(w, p, rec->line, "expected %zu fields, found %zu",
+                               p->ncolumns_in_file, row.nfields);
+        return MSTR_NEXT_MALFORMED;
+    }
+    for (size_t i = 0; i < nleaves; i++)
+        leaves[i] = row.fields[p->columns[i]];
+    return MSTR_NEXT_RECORD;
+}
+
+mstr_next_status mstr_source_next(mstr_worker *w, mstr_partition *p, mstr_str *leaves,
+                                  size_t nleaves, mstr_text_record *rec)
+{
+    *rec = (mstr_text_record){ .ts = (int64_t)p->next };
+    mstr_next_status st = p->source->kind == MSTR_SOURCE_CSV
+                              ? next_csv(w, p, leaves, nleaves, rec)
+                              : next_line(w, p, leaves, rec);
+    if (st != MSTR_NEXT_END)
+        p->next++;
+    return st;
+}
+
+void mstr_source_reject(mstr_worker *w, mstr_partition *p, mstr_text_record *rec, size_t leaf,
+                        const char *why, mstr_str text)
+{
+    const char *column = p->source->kind == MSTR_SOURCE_CSV && leaf < p->source->ncolumns
+                             ? p->source->columns[leaf]
+                             : NULL;
+    if (column != NULL)
+        rec->error = malformed(w, p, rec->line, "field '%s': %s: \"%.*s\"", column, why,
+                               (int)text.len, text.ptr);
+    else
+        rec->error = malformed(w, p, rec->line, "%s: \"%.*s\"", why, (int)text.len, text.ptr);
+}

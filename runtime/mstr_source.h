@@ -1,0 +1,51 @@
+/*
+ * mstr_source.h - the built-in text sources: opening a partition, reading its next record as
+ * text fields, and reporting records that cannot be decoded.
+ *
+ * The generated poll function of a lines, stdin or CSV source asks for one record at a time
+ * as an array of texts, one per leaf field of the source's type in declaration order (a lines
+ * source has one leaf: the line), decodes them with generated code, and hands what it cannot
+ * decode back here to be reported, counted and turned into a DeadLetter record.
+ *
+ * Thread use: a partition belongs to the worker thread that polls it.
+ */
+#ifndef MSTR_SOURCE_H
+#define MSTR_SOURCE_H
+
+#include "mstr_job.h"
+
+/* Malformed records reported one by one per partition; the rest are only counted. */
+enum { MSTR_REPORT_LIMIT = 10 };
+
+/* Where a record came from, for timestamps and for the dead-letter stream. */
+typedef struct mstr_text_record {
+    int64_t ts;         /* record number in the partition, from 0 */
+    uint64_t line;      /* line it starts on, from 1 */
+    mstr_str raw;       /* its text as in the input */
+    mstr_str error;     /* why it is malformed (empty for a good record) */
+} mstr_text_record;
+
+typedef enum mstr_next_status {
+    MSTR_NEXT_RECORD,     /* leaves and *rec hold a record */
+    MSTR_NEXT_MALFORMED,  /* *rec holds a malformed record, already reported and counted */
+    MSTR_NEXT_END         /* the partition is done (p->done is set) */
+} mstr_next_status;
+
+/* Opens partition p (p->source and p->index set): a file, stdin, or nothing for list and
+ * range. CSV partitions read their header and map columns. Reports on stderr and returns
+ * false if the input cannot be opened or lacks a column. scratch is for the header. */
+bool mstr_source_open(mstr_partition *p, mstr_arena *scratch);
+
+/* Closes p. Returns false (after a message) if a read error happened while it was read. */
+bool mstr_source_close(mstr_partition *p);
+
+/* Reads the next record of a text partition into leaves[0 .. nleaves) (in w's arena). */
+mstr_next_status mstr_source_next(mstr_worker *w, mstr_partition *p, mstr_str *leaves,
+                                  size_t nleaves, mstr_text_record *rec);
+
+/* Reports that leaf `leaf` of rec (whose text is text) does not decode, for the reason why;
+ * counts the record as malformed and sets rec->error. */
+void mstr_source_reject(mstr_worker *w, mstr_partition *p, mstr_text_record *rec, size_t leaf,
+                        const char *why, mstr_str text);
+
+#endif
