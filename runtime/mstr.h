@@ -9,6 +9,7 @@
 #include "mstr_out.h"
 #include "mstr_parse.h"
 #include "mstr_read.h"
+#include "mstr_source.h"
 #include "mstr_str.h"
 
 #endif

@@ -6,8 +6,8 @@
  * moves (so a missing file is an error before any output), runs the worker loop, and prints a
  * summary. Everything per record is generated code; the runtime is called per batch.
  *
- * The generated code sees three things of the runtime here: the worker (its context, arena and
- * sinks), the partition it polls (reader and position), and mstr_malformed for bad input.
+ * The generated code sees two things of the runtime here: the worker (its context, arena and
+ * sinks) and the partition it polls (reader and position; see mstr_source.h for reading it).
  *
  * Thread use: a worker and the partitions it polls belong to one thread.
  */

@@ -1,0 +1,272 @@
+/*
+ * ast.c - building the syntax tree (see ast.h).
+ *
+ * The scanner and the grammar actions call these builders and do nothing else, so the shape of
+ * the tree is decided here and not scattered through grammar/parser.y. Builders never fail and
+ * never report: every node goes into the program's pool, and anything wrong with what was
+ * written (a duplicate name, a type mismatch, a second job line) is left for the checker, which
+ * sees the whole file.
+ */
+#include "ast.h"
+
+#include <string.h>
+
+static const char *const scalar_names[] = {
+    [MC_T_I8] = "i8",   [MC_T_I16] = "i16", [MC_T_I32] = "i32", [MC_T_I64] = "i64",
+    [MC_T_U8] = "u8",   [MC_T_U16] = "u16", [MC_T_U32] = "u32", [MC_T_U64] = "u64",
+    [MC_T_F32] = "f32", [MC_T_F64] = "f64", [MC_T_BOOL] = "bool", [MC_T_STR] = "str",
+};
+
+const char *mc_type_kind_name(mc_type_kind kind)
+{
+    if (kind > MC_T_STR)
+        return "record";
+    return scalar_names[kind];
+}
+
+bool mc_type_is_integer(mc_type_kind kind)
+{
+    return kind <= MC_T_U64;
+}
+
+/* ---- literals ---------------------------------------------------------------------------- */
+
+static mc_literal *lit_new(mc_program *prog, mc_lit_kind kind, mc_loc loc)
+{
+    mc_literal *lit = mc_pool_alloc(&prog->pool, sizeof *lit);
+    lit->kind = kind;
+    lit->loc = loc;
+    return lit;
+}
+
+mc_literal *mc_ast_lit_int(mc_program *prog, uint64_t magnitude, mc_loc loc)
+{
+    mc_literal *lit = lit_new(prog, MC_LIT_INT, loc);
+    lit->u.i.magnitude = magnitude;
+    return lit;
+}
+
+mc_literal *mc_ast_lit_float(mc_program *prog, double value, const char *text, mc_loc loc)
+{
+    mc_literal *lit = lit_new(prog, MC_LIT_FLOAT, loc);
+    lit->u.f.value = value;
+    lit->u.f.text = text;
+    return lit;
+}
+
+mc_literal *mc_ast_lit_string(mc_program *prog, const char *bytes, size_t len, mc_loc loc)
+{
+    mc_literal *lit = lit_new(prog, MC_LIT_STRING, loc);
+    lit->u.s.bytes = bytes;
+    lit->u.s.len = len;
+    return lit;
+}
+
+mc_literal *mc_ast_lit_bool(mc_program *prog, bool value, mc_loc loc)
+{
+    mc_literal *lit = lit_new(prog, MC_LIT_BOOL, loc);
+    lit->u.b = value;
+    return lit;
+}
+
+mc_literal *mc_ast_lit_negate(mc_program *prog, mc_literal *lit, mc_loc loc)
+{
+    lit->loc = loc;
+    if (lit->kind == MC_LIT_INT) {
+        lit->u.i.negative = !lit->u.i.negative;
+    } else if (lit->kind == MC_LIT_FLOAT) {
+        size_t len = strlen(lit->u.f.text);
+        char *text = mc_pool_alloc(&prog->pool, len + 2);
+        text[0] = '-';
+        memcpy(text + 1, lit->u.f.text, len + 1);
+        lit->u.f.value = -lit->u.f.value;
+        lit->u.f.text = text;
+    }
+    return lit;
+}
+
+mc_literal *mc_ast_lit_record(mc_program *prog, const char *type_name, mc_loc loc)
+{
+    mc_literal *lit = lit_new(prog, MC_LIT_RECORD, loc);
+    lit->u.rec.type_name = type_name;
+    return lit;
+}
+
+mc_literal *mc_ast_lit_record_add(mc_program *prog, mc_literal *rec, const char *field,
+                                  mc_loc loc, mc_literal *value)
+{
+    mc_field_init init = { .name = field, .loc = loc, .value = value };
+    MC_POOL_PUSH(&prog->pool, rec->u.rec.inits, rec->u.rec.ninits, init);
+    return rec;
+}
+
+mc_literal *mc_ast_lit_span(mc_literal *lit, mc_loc loc)
+{
+    lit->loc = loc;
+    return lit;
+}
+
+/* ---- types ------------------------------------------------------------------------------- */
+
+mc_typeref mc_ast_typeref_scalar(mc_type_kind kind, mc_loc loc)
+{
+    return (mc_typeref){ .kind = kind, .name = mc_type_kind_name(kind), .loc = loc };
+}
+
+mc_typeref mc_ast_typeref_named(const char *name, mc_loc loc)
+{
+    return (mc_typeref){ .kind = MC_T_RECORD, .name = name, .loc = loc };
+}
+
+mc_typedecl *mc_ast_typedecl_new(mc_program *prog)
+{
+    return mc_pool_alloc(&prog->pool, sizeof(mc_typedecl));
+}
+
+mc_typedecl *mc_ast_typedecl_add_field(mc_program *prog, mc_typedecl *decl, const char *name,
+                                       mc_loc loc, mc_typeref type)
+{
+    mc_field field = { .name = name, .loc = loc, .type = type };
+    MC_POOL_PUSH(&prog->pool, decl->fields, decl->nfields, field);
+    return decl;
+}
+
+void mc_ast_add_type(mc_program *prog, mc_typedecl *decl, const char *name, mc_loc loc)
+{
+    decl->name = name;
+    decl->loc = loc;
+    MC_POOL_PUSH(&prog->pool, prog->types, prog->ntypes, decl);
+}
+
+/* ---- job --------------------------------------------------------------------------------- */
+
+mc_job *mc_ast_job_new(mc_program *prog)
+{
+    return mc_pool_alloc(&prog->pool, sizeof(mc_job));
+}
+
+mc_job *mc_ast_job_add_setting(mc_program *prog, mc_job *job, const char *name, mc_loc loc,
+                               mc_literal *value)
+{
+    mc_setting setting = { .name = name, .loc = loc, .value = value };
+    MC_POOL_PUSH(&prog->pool, job->settings, job->nsettings, setting);
+    return job;
+}
+
+/* A second job line keeps the first one's name and settings; the checker reports it. */
+void mc_ast_set_job(mc_program *prog, mc_job *job, const char *name, mc_loc loc)
+{
+    if (prog->job.name != NULL) {
+        MC_POOL_PUSH(&prog->pool, prog->job.redefs, prog->job.nredefs, loc);
+        return;
+    }
+    prog->job.name = name;
+    prog->job.loc = loc;
+    prog->job.settings = job->settings;
+    prog->job.nsettings = job->nsettings;
+}
+
+/* ---- sources ----------------------------------------------------------------------------- */
+
+mc_source *mc_ast_source_new(mc_program *prog, mc_source_kind kind, mc_loc kind_loc)
+{
+    mc_source *src = mc_pool_alloc(&prog->pool, sizeof *src);
+    src->kind = kind;
+    src->kind_loc = kind_loc;
+    return src;
+}
+
+mc_source *mc_ast_source_add_item(mc_program *prog, mc_source *src, mc_literal *item)
+{
+    MC_POOL_PUSH(&prog->pool, src->items, src->nitems, item);
+    return src;
+}
+
+mc_source *mc_ast_source_add_path(mc_program *prog, mc_source *src, mc_literal *path)
+{
+    size_t n = src->npaths;
+    MC_POOL_PUSH(&prog->pool, src->paths, src->npaths, path->u.s.bytes);
+    MC_POOL_PUSH(&prog->pool, src->path_locs, n, path->loc);
+    return src;
+}
+
+mc_source *mc_ast_source_set_dead_letter(mc_source *src, const char *name, mc_loc loc)
+{
+    src->dead_letter = name;
+    src->dead_letter_loc = loc;
+    return src;
+}
+
+void mc_ast_add_source(mc_program *prog, mc_source *src, const char *name, mc_loc loc,
+                       mc_typeref type)
+{
+    src->name = name;
+    src->loc = loc;
+    src->type = type;
+    MC_POOL_PUSH(&prog->pool, prog->sources, prog->nsources, src);
+}
+
+/* ---- operators and chains ---------------------------------------------------------------- */
+
+mc_op *mc_ast_op_new(mc_program *prog, mc_op_kind kind, mc_loc kw_loc, const char *name,
+                     mc_loc loc, const mc_typeref *out_type, mc_cblock body)
+{
+    mc_op *op = mc_pool_alloc(&prog->pool, sizeof *op);
+    op->kind = kind;
+    op->kw_loc = kw_loc;
+    op->name = name;
+    op->loc = loc;
+    op->has_out_type = out_type != NULL;
+    if (out_type != NULL)
+        op->out_type = *out_type;
+    op->body = body;
+    return op;
+}
+
+mc_op *mc_ast_sink_new(mc_program *prog, mc_sink_kind sink, mc_literal *path)
+{
+    mc_op *op = mc_pool_alloc(&prog->pool, sizeof *op);
+    op->kind = MC_OP_SINK;
+    op->sink = sink;
+    if (path != NULL) {
+        op->path = path->u.s.bytes;
+        op->path_loc = path->loc;
+    }
+    return op;
+}
+
+mc_op *mc_ast_sink_name(mc_op *op, mc_loc kw_loc, const char *name, mc_loc loc)
+{
+    op->kw_loc = kw_loc;
+    op->name = name;
+    op->loc = loc;
+    return op;
+}
+
+mc_chain *mc_ast_chain_new(mc_program *prog, const char *input, mc_loc input_loc)
+{
+    mc_chain *chain = mc_pool_alloc(&prog->pool, sizeof *chain);
+    chain->input_name = input;
+    chain->input_loc = input_loc;
+    return chain;
+}
+
+mc_chain *mc_ast_chain_add_op(mc_program *prog, mc_chain *chain, mc_op *op)
+{
+    MC_POOL_PUSH(&prog->pool, chain->ops, chain->nops, op);
+    return chain;
+}
+
+void mc_ast_add_chain(mc_program *prog, mc_chain *chain, const char *result, mc_loc result_loc,
+                      mc_loc loc)
+{
+    chain->result = result;
+    chain->result_loc = result_loc;
+    chain->loc = loc;
+    MC_POOL_PUSH(&prog->pool, prog->chains, prog->nchains, chain);
+}
+
+void mc_ast_add_prelude(mc_program *prog, mc_cblock block)
+{
+    MC_POOL_PUSH(&prog->pool, prog->preludes, prog->npreludes, block);
+}

@@ -1,0 +1,280 @@
+/*
+ * ast.h - the syntax tree of a .mstr program, and the links the checker adds to it.
+ *
+ * The parser (grammar/parser.y) builds these nodes through the mc_ast_* builder functions; the
+ * checker (compiler/check.c) resolves names and types and fills the fields marked "checker";
+ * the emitter (compiler/emit.c) reads the checked tree. Every node lives in the program's pool
+ * and is freed with it: no node is ever freed on its own.
+ *
+ * Locations are byte offsets into the source text (PostgreSQL's habit); only the diagnostics
+ * module turns them into line:column.
+ */
+#ifndef MC_AST_H
+#define MC_AST_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "pool.h"
+
+/* A span of source text: byte offset of its first character and its length (>= 1 if known). */
+typedef struct mc_loc {
+    uint32_t off;
+    uint32_t len;
+} mc_loc;
+
+/* The language's types. Checklist: a new scalar needs its name in grammar/lexer.l, its entry in
+ * mc_type_kind_name (compiler/ast.c), its parsing in runtime/mstr_parse.c, its
+ * printing in runtime/mstr_out.c and its cases in compiler/emit.c (put_value, decode_leaf). */
+typedef enum mc_type_kind {
+    MC_T_I8, MC_T_I16, MC_T_I32, MC_T_I64,
+    MC_T_U8, MC_T_U16, MC_T_U32, MC_T_U64,
+    MC_T_F32, MC_T_F64, MC_T_BOOL, MC_T_STR,
+    MC_T_RECORD
+} mc_type_kind;
+
+typedef struct mc_typedecl mc_typedecl;
+
+/* A use of a type. For MC_T_RECORD, name is the type's name as written and decl is set by the
+ * checker. */
+typedef struct mc_typeref {
+    mc_type_kind kind;
+    const char *name;
+    mc_loc loc;
+    mc_typedecl *decl; /* checker, records only */
+} mc_typeref;
+
+typedef struct mc_field {
+    const char *name;
+    mc_loc loc;
+    mc_typeref type;
+} mc_field;
+
+/* `type NAME { field: type; ... }`. The built-in DeadLetter type is a decl with builtin set. */
+struct mc_typedecl {
+    const char *name;
+    mc_loc loc;
+    mc_field *fields;
+    size_t nfields;
+    bool builtin;
+};
+
+typedef enum mc_lit_kind {
+    MC_LIT_INT, MC_LIT_FLOAT, MC_LIT_STRING, MC_LIT_BOOL, MC_LIT_RECORD
+} mc_lit_kind;
+
+typedef struct mc_literal mc_literal;
+
+typedef struct mc_field_init {
+    const char *name;
+    mc_loc loc;
+    mc_literal *value;
+} mc_field_init;
+
+struct mc_literal {
+    mc_lit_kind kind;
+    mc_loc loc;
+    union {
+        struct { uint64_t magnitude; bool negative; } i; /* MC_LIT_INT: value = +-magnitude */
+        struct { double value; const char *text; } f;    /* MC_LIT_FLOAT: text as written */
+        struct { const char *bytes; size_t len; } s;      /* MC_LIT_STRING: unescaped bytes */
+        bool b;                                           /* MC_LIT_BOOL */
+        struct {                                          /* MC_LIT_RECORD */
+            const char *type_name;
+            mc_field_init *inits;
+            size_t ninits;
+        } rec;
+    } u;
+};
+
+/* A C block: the text strictly between the braces; loc covers the braces. */
+typedef struct mc_cblock {
+    const char *text;
+    size_t len;
+    mc_loc loc;
+} mc_cblock;
+
+typedef struct mc_stream mc_stream;
+typedef struct mc_chain mc_chain;
+
+typedef enum mc_source_kind {
+    MC_SRC_LIST, MC_SRC_RANGE, MC_SRC_LINES, MC_SRC_STDIN, MC_SRC_CSV
+} mc_source_kind;
+
+/* `source NAME: TYPE = EXPR [dead_letter NAME];` */
+typedef struct mc_source {
+    const char *name;
+    mc_loc loc; /* the name */
+    mc_typeref type;
+    mc_source_kind kind;
+    mc_loc kind_loc;
+    mc_literal **items;  /* list: the elements; range: lo, hi and optional step (integers) */
+    size_t nitems;
+    const char **paths;  /* lines, csv: one partition per path */
+    mc_loc *path_locs;
+    size_t npaths;
+    const char *dead_letter; /* NULL when absent */
+    mc_loc dead_letter_loc;
+    mc_stream *out;          /* checker */
+    mc_stream *dead_out;     /* checker, NULL when no dead_letter */
+} mc_source;
+
+typedef enum mc_op_kind {
+    MC_OP_MAP, MC_OP_FILTER, MC_OP_FILTER_MAP, MC_OP_FLAT_MAP, MC_OP_INSPECT, MC_OP_SINK
+} mc_op_kind;
+
+typedef enum mc_sink_kind {
+    MC_SINK_STDOUT, MC_SINK_NULL, MC_SINK_TEXT, MC_SINK_CSV, MC_SINK_JSONL
+} mc_sink_kind;
+
+/* One operator of a chain. */
+typedef struct mc_op {
+    mc_op_kind kind;
+    const char *name;
+    mc_loc loc;            /* the operator's name */
+    mc_loc kw_loc;         /* the keyword (map, filter, ...) */
+    bool has_out_type;     /* map, filter_map, flat_map */
+    mc_typeref out_type;
+    mc_cblock body;        /* all but sinks */
+    mc_sink_kind sink;     /* sinks */
+    const char *path;      /* text, csv, jsonl sinks */
+    mc_loc path_loc;
+    mc_typeref in_type;    /* checker: the type of records entering the operator */
+} mc_op;
+
+/* `[stream NAME =] INPUT |> op |> op ... ;` */
+struct mc_chain {
+    const char *input_name;
+    mc_loc input_loc;
+    mc_op **ops;
+    size_t nops;
+    const char *result;    /* NULL unless `stream NAME =` */
+    mc_loc result_loc;
+    mc_loc loc;            /* the whole statement */
+    mc_stream *input;      /* checker */
+    mc_stream *out;        /* checker: the named result stream, NULL if the chain ends in a sink */
+};
+
+typedef enum mc_stream_origin {
+    MC_STREAM_SOURCE, MC_STREAM_DEAD_LETTER, MC_STREAM_CHAIN
+} mc_stream_origin;
+
+/* A named stream: the output of a source, of a source's dead-letter side, or of a chain.
+ * Built by the checker. */
+struct mc_stream {
+    const char *name;
+    mc_loc loc;
+    mc_typeref type;
+    mc_stream_origin origin;
+    mc_source *source;     /* SOURCE, DEAD_LETTER */
+    mc_chain *chain;       /* CHAIN */
+    mc_chain **consumers;  /* chains reading this stream, in file order */
+    size_t nconsumers;
+};
+
+typedef struct mc_setting {
+    const char *name;
+    mc_loc loc;
+    mc_literal *value;
+} mc_setting;
+
+typedef struct mc_job {
+    const char *name;      /* NULL when the file has no job line */
+    mc_loc loc;
+    mc_setting *settings;
+    size_t nsettings;
+    int64_t workers;       /* checker: 1 unless set */
+    mc_loc *redefs;        /* parser: the names of `job` lines after the first (each an error) */
+    size_t nredefs;
+} mc_job;
+
+/* A whole file. src is the file's text (NUL-terminated, src_len bytes). */
+typedef struct mc_program {
+    mc_pool pool;
+    const char *path;
+    const char *src;
+    size_t src_len;
+    mc_job job;
+    mc_typedecl **types;   /* in file order; the checker appends the built-in DeadLetter */
+    size_t ntypes;
+    mc_source **sources;
+    size_t nsources;
+    mc_chain **chains;
+    size_t nchains;
+    mc_cblock *preludes;   /* `c { ... }` blocks */
+    size_t npreludes;
+    mc_stream **streams;   /* checker: every stream, sources first, then in file order */
+    size_t nstreams;
+} mc_program;
+
+/* The scalar type names (i8 ... str), indexed by mc_type_kind up to MC_T_STR. */
+const char *mc_type_kind_name(mc_type_kind kind);
+
+/* True for the integer kinds i8 ... u64. */
+bool mc_type_is_integer(mc_type_kind kind);
+
+/*
+ * Builders, called by the scanner and the grammar actions (grammar/) and nowhere else. Each
+ * allocates in prog->pool; names and strings they receive must already live there (or in
+ * prog->src). A "list under construction" (a type's fields, a source's items, a chain's ops, a
+ * record literal's fields, a job's settings) is built on a node that a later builder names and
+ * attaches to the program.
+ */
+mc_literal *mc_ast_lit_int(mc_program *prog, uint64_t magnitude, mc_loc loc);
+mc_literal *mc_ast_lit_float(mc_program *prog, double value, const char *text, mc_loc loc);
+mc_literal *mc_ast_lit_string(mc_program *prog, const char *bytes, size_t len, mc_loc loc);
+mc_literal *mc_ast_lit_bool(mc_program *prog, bool value, mc_loc loc);
+/* `-` before a number literal: flips its sign; loc is the span including the minus. */
+mc_literal *mc_ast_lit_negate(mc_program *prog, mc_literal *lit, mc_loc loc);
+/* `Name { ... }`: an empty record literal; mc_ast_lit_record_add appends `field: value`. */
+mc_literal *mc_ast_lit_record(mc_program *prog, const char *type_name, mc_loc loc);
+mc_literal *mc_ast_lit_record_add(mc_program *prog, mc_literal *rec, const char *field,
+                                  mc_loc loc, mc_literal *value);
+/* Sets the span of a literal once its last token is known; returns lit. */
+mc_literal *mc_ast_lit_span(mc_literal *lit, mc_loc loc);
+
+mc_typeref mc_ast_typeref_scalar(mc_type_kind kind, mc_loc loc);
+mc_typeref mc_ast_typeref_named(const char *name, mc_loc loc);
+
+/* The body of `type NAME { ... }`: mc_ast_typedecl_new, then one add per field, then
+ * mc_ast_add_type names it and appends it to prog->types. */
+mc_typedecl *mc_ast_typedecl_new(mc_program *prog);
+mc_typedecl *mc_ast_typedecl_add_field(mc_program *prog, mc_typedecl *decl, const char *name,
+                                       mc_loc loc, mc_typeref type);
+void mc_ast_add_type(mc_program *prog, mc_typedecl *decl, const char *name, mc_loc loc);
+
+/* The settings of `job NAME { ... }` are collected on a scratch mc_job; mc_ast_set_job makes it
+ * the program's job, or records loc in prog->job.redefs if the file already had a job line. */
+mc_job *mc_ast_job_new(mc_program *prog);
+mc_job *mc_ast_job_add_setting(mc_program *prog, mc_job *job, const char *name, mc_loc loc,
+                               mc_literal *value);
+void mc_ast_set_job(mc_program *prog, mc_job *job, const char *name, mc_loc loc);
+
+/* A source expression (list(...), range(...), ...), then its name, type and dead-letter stream.
+ * Paths are string literals; their bytes become the path. */
+mc_source *mc_ast_source_new(mc_program *prog, mc_source_kind kind, mc_loc kind_loc);
+mc_source *mc_ast_source_add_item(mc_program *prog, mc_source *src, mc_literal *item);
+mc_source *mc_ast_source_add_path(mc_program *prog, mc_source *src, mc_literal *path);
+mc_source *mc_ast_source_set_dead_letter(mc_source *src, const char *name, mc_loc loc);
+void mc_ast_add_source(mc_program *prog, mc_source *src, const char *name, mc_loc loc,
+                       mc_typeref type);
+
+/* An operator with a C body; out_type is NULL for filter and inspect. */
+mc_op *mc_ast_op_new(mc_program *prog, mc_op_kind kind, mc_loc kw_loc, const char *name,
+                     mc_loc loc, const mc_typeref *out_type, mc_cblock body);
+/* A sink expression (path is a string literal or NULL), then its keyword and name. */
+mc_op *mc_ast_sink_new(mc_program *prog, mc_sink_kind sink, mc_literal *path);
+mc_op *mc_ast_sink_name(mc_op *op, mc_loc kw_loc, const char *name, mc_loc loc);
+
+/* A chain reading input, then its operators; mc_ast_add_chain appends it to prog->chains with
+ * the optional `stream NAME =` result (result NULL when absent) and the statement's span. */
+mc_chain *mc_ast_chain_new(mc_program *prog, const char *input, mc_loc input_loc);
+mc_chain *mc_ast_chain_add_op(mc_program *prog, mc_chain *chain, mc_op *op);
+void mc_ast_add_chain(mc_program *prog, mc_chain *chain, const char *result, mc_loc result_loc,
+                      mc_loc loc);
+
+/* `c { ... }`. */
+void mc_ast_add_prelude(mc_program *prog, mc_cblock block);
+
+#endif

@@ -1,0 +1,660 @@
+/*
+ * check.c - names, types and the stream graph of a parsed program (see frontend.h).
+ *
+ * The checker enforces the "Names and rules" section of docs/language.md and type-checks every
+ * literal, in passes that each keep going after an error: the job line, the record types, the
+ * sources, the streams' names, the operators' names, the chains (in file order), and last the
+ * streams nobody reads. On the way it fills the fields ast.h marks "checker": every named
+ * stream (prog->streams, sources first), each chain's input and result, each stream's
+ * consumers, each operator's input type, the record typerefs' declarations and job.workers;
+ * and it appends the built-in DeadLetter record type to prog->types.
+ *
+ * Design choices the language reference leaves open:
+ *  - A chain may read any source (or dead-letter stream) but only streams named by an earlier
+ *    chain; this also rules out cycles. Record types likewise contain only types defined
+ *    earlier in the file, so no type contains itself and the emitter can define them in order.
+ *  - A stream whose type is unknown (its input or an operator's type did not resolve) is
+ *    "untyped": nothing downstream of it is type-checked, so one mistake gives one error.
+ *  - `dead_letter` is refused on list and range sources, which never decode anything, and at
+ *    most one source may read stdin.
+ */
+#include "frontend.h"
+
+#include <inttypes.h>
+#include <stdint.h>
+#include <string.h>
+
+/* A stream plus what only the checker needs to know about it. mc_stream comes first, so the
+ * mc_stream pointers in prog->streams can be turned back into this. */
+typedef struct check_stream {
+    mc_stream s;
+    size_t chain_index; /* CHAIN streams: index in prog->chains of the chain that names it */
+    bool typed;         /* s.type is known */
+    bool mentioned;     /* some chain names it as its input, validly or not */
+} check_stream;
+
+typedef struct checker {
+    mc_program *prog;
+    mc_diag *diag;
+    mc_typedecl *dead_letter; /* the built-in DeadLetter type */
+    mc_op **ops;              /* the operators checked so far, in file order */
+    size_t nops;
+} checker;
+
+static check_stream *check_stream_of(mc_stream *s)
+{
+    return (check_stream *)s;
+}
+
+/* ---- names ------------------------------------------------------------------------------- */
+
+static const char *const c_keywords[] = {
+    "auto", "break", "case", "char", "const", "continue", "default", "do", "double", "else",
+    "enum", "extern", "float", "for", "goto", "if", "inline", "int", "long", "register",
+    "restrict", "return", "short", "signed", "sizeof", "static", "struct", "switch", "typedef",
+    "union", "unsigned", "void", "volatile", "while", "_Alignas", "_Alignof", "_Atomic",
+    "_Bool", "_Complex", "_Generic", "_Imaginary", "_Noreturn", "_Static_assert",
+    "_Thread_local",
+};
+
+static bool is_c_keyword(const char *name)
+{
+    for (size_t i = 0; i < sizeof c_keywords / sizeof c_keywords[0]; i++) {
+        if (strcmp(name, c_keywords[i]) == 0)
+            return true;
+    }
+    return false;
+}
+
+/* Type and field names become C names in the generated program. what is "type" or "field". */
+static void check_c_name(checker *c, const char *name, mc_loc loc, const char *what)
+{
+    if (is_c_keyword(name))
+        mc_error(c->diag, loc, "%s name '%s' is a C keyword", what, name);
+    else if (strncmp(name, "mstr_", 5) == 0)
+        mc_error(c->diag, loc, "%s name '%s' is reserved: names starting with 'mstr_' belong to "
+                 "the runtime", what, name);
+}
+
+/* ---- job --------------------------------------------------------------------------------- */
+
+static const mc_setting *find_setting(const mc_job *job, size_t before, const char *name)
+{
+    for (size_t i = 0; i < before; i++) {
+        if (strcmp(job->settings[i].name, name) == 0)
+            return &job->settings[i];
+    }
+    return NULL;
+}
+
+static void check_workers(checker *c, const mc_setting *set)
+{
+    const mc_literal *v = set->value;
+    if (v->kind != MC_LIT_INT || v->u.i.negative || v->u.i.magnitude == 0)
+        mc_error(c->diag, v->loc, "'workers' must be an integer >= 1");
+    else if (v->u.i.magnitude > INT32_MAX)
+        mc_error(c->diag, v->loc, "'workers' is too large");
+    else
+        c->prog->job.workers = (int64_t)v->u.i.magnitude;
+}
+
+static void check_job(checker *c)
+{
+    mc_job *job = &c->prog->job;
+    job->workers = 1;
+    for (size_t i = 0; i < job->nredefs; i++) {
+        mc_error(c->diag, job->redefs[i], "only one 'job' line is allowed");
+        mc_note(c->diag, job->loc, "the first one is here");
+    }
+    for (size_t i = 0; i < job->nsettings; i++) {
+        const mc_setting *set = &job->settings[i];
+        const mc_setting *first = find_setting(job, i, set->name);
+        if (first != NULL) {
+            mc_error(c->diag, set->loc, "job setting '%s' is set twice", set->name);
+            mc_note(c->diag, first->loc, "first set here");
+        } else if (strcmp(set->name, "workers") == 0) {
+            check_workers(c, set);
+        } else {
+            mc_error(c->diag, set->loc, "unknown job setting '%s' (the only setting is 'workers')",
+                     set->name);
+        }
+    }
+}
+
+/* ---- types ------------------------------------------------------------------------------- */
+
+/* The first of prog->types[0 .. before) named name, or NULL. */
+static mc_typedecl *find_type(const checker *c, size_t before, const char *name)
+{
+    for (size_t i = 0; i < before; i++) {
+        if (strcmp(c->prog->types[i]->name, name) == 0)
+            return c->prog->types[i];
+    }
+    return NULL;
+}
+
+/* Resolves a typeref used by a source or an operator: any type of the file will do. Returns
+ * false (after reporting) when the name is unknown. */
+static bool resolve_type(checker *c, mc_typeref *ref)
+{
+    if (ref->kind != MC_T_RECORD)
+        return true;
+    ref->decl = find_type(c, c->prog->ntypes, ref->name);
+    if (ref->decl == NULL)
+        mc_error(c->diag, ref->loc, "unknown type '%s'", ref->name);
+    return ref->decl != NULL;
+}
+
+/* A field's type must be a scalar or a record type defined before the field's type
+ * (index self in prog->types). */
+static void resolve_field_type(checker *c, size_t self, mc_typeref *ref)
+{
+    if (ref->kind != MC_T_RECORD)
+        return;
+    ref->decl = find_type(c, self, ref->name);
+    if (ref->decl != NULL)
+        return;
+    mc_typedecl *later = find_type(c, c->prog->ntypes, ref->name);
+    if (later == c->prog->types[self]) {
+        mc_error(c->diag, ref->loc, "type '%s' cannot contain itself", ref->name);
+    } else if (later != NULL) {
+        mc_error(c->diag, ref->loc, "type '%s' is used before it is defined", ref->name);
+        mc_note(c->diag, later->loc, "'%s' is defined here", ref->name);
+    } else if (strcmp(ref->name, "DeadLetter") == 0) {
+        mc_error(c->diag, ref->loc, "the built-in type 'DeadLetter' cannot be a field's type");
+    } else {
+        mc_error(c->diag, ref->loc, "unknown type '%s'", ref->name);
+    }
+}
+
+static void check_fields(checker *c, size_t self)
+{
+    mc_typedecl *decl = c->prog->types[self];
+    for (size_t i = 0; i < decl->nfields; i++) {
+        mc_field *f = &decl->fields[i];
+        check_c_name(c, f->name, f->loc, "field");
+        for (size_t j = 0; j < i; j++) {
+            if (strcmp(decl->fields[j].name, f->name) == 0) {
+                mc_error(c->diag, f->loc, "field '%s' is defined twice in type '%s'", f->name,
+                         decl->name);
+                mc_note(c->diag, decl->fields[j].loc, "first defined here");
+                break;
+            }
+        }
+        resolve_field_type(c, self, &f->type);
+    }
+}
+
+static void check_types(checker *c)
+{
+    for (size_t i = 0; i < c->prog->ntypes; i++) {
+        mc_typedecl *decl = c->prog->types[i];
+        const mc_typedecl *first = find_type(c, i, decl->name);
+        check_c_name(c, decl->name, decl->loc, "type");
+        if (strcmp(decl->name, "DeadLetter") == 0) {
+            mc_error(c->diag, decl->loc, "type name 'DeadLetter' is reserved for the built-in "
+                     "dead-letter type");
+        } else if (first != NULL) {
+            mc_error(c->diag, decl->loc, "type '%s' is defined twice", decl->name);
+            mc_note(c->diag, first->loc, "first defined here");
+        }
+        check_fields(c, i);
+    }
+}
+
+/* DeadLetter { source: str; file: str; line: u64; error: str; raw: str; } */
+static void add_dead_letter_type(checker *c)
+{
+    static const struct { const char *name; mc_type_kind kind; } fields[] = {
+        { "source", MC_T_STR }, { "file", MC_T_STR }, { "line", MC_T_U64 },
+        { "error", MC_T_STR },  { "raw", MC_T_STR },
+    };
+    mc_typedecl *decl = mc_ast_typedecl_new(c->prog);
+    for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
+        mc_ast_typedecl_add_field(c->prog, decl, fields[i].name, (mc_loc){ 0, 0 },
+                                  mc_ast_typeref_scalar(fields[i].kind, (mc_loc){ 0, 0 }));
+    decl->builtin = true;
+    mc_ast_add_type(c->prog, decl, "DeadLetter", (mc_loc){ 0, 0 });
+    c->dead_letter = decl;
+}
+
+/* ---- literals ---------------------------------------------------------------------------- */
+
+/* How a mismatch names the literal it found: "an integer", "a 'Point' record", ... */
+static void describe_literal(const mc_literal *lit, char *buf, size_t size)
+{
+    static const char *const names[] = {
+        [MC_LIT_INT] = "an integer", [MC_LIT_FLOAT] = "a number with a fraction",
+        [MC_LIT_STRING] = "a string", [MC_LIT_BOOL] = "a boolean",
+    };
+    if (lit->kind == MC_LIT_RECORD)
+        snprintf(buf, size, "a '%s' record", lit->u.rec.type_name);
+    else
+        snprintf(buf, size, "%s", names[lit->kind]);
+}
+
+/* The largest magnitudes a negative and a positive value of an integer type can have. */
+static void int_limits(mc_type_kind kind, uint64_t *max_neg, uint64_t *max_pos)
+{
+    static const unsigned bits[] = {
+        [MC_T_I8] = 8, [MC_T_I16] = 16, [MC_T_I32] = 32, [MC_T_I64] = 64,
+        [MC_T_U8] = 8, [MC_T_U16] = 16, [MC_T_U32] = 32, [MC_T_U64] = 64,
+    };
+    unsigned b = bits[kind];
+    if (kind <= MC_T_I64) {
+        *max_neg = (uint64_t)1 << (b - 1);
+        *max_pos = *max_neg - 1;
+    } else {
+        *max_neg = 0;
+        *max_pos = b == 64 ? UINT64_MAX : ((uint64_t)1 << b) - 1;
+    }
+}
+
+static void check_int_range(checker *c, const mc_literal *lit, mc_type_kind kind)
+{
+    uint64_t max_neg, max_pos;
+    int_limits(kind, &max_neg, &max_pos);
+    uint64_t limit = lit->u.i.negative ? max_neg : max_pos;
+    if (lit->u.i.magnitude <= limit)
+        return;
+    mc_error(c->diag, lit->loc, "integer %s%" PRIu64 " is out of range for '%s' (%s%" PRIu64
+             " to %" PRIu64 ")", lit->u.i.negative ? "-" : "", lit->u.i.magnitude,
+             mc_type_kind_name(kind), max_neg > 0 ? "-" : "", max_neg, max_pos);
+}
+
+static void check_literal(checker *c, const mc_literal *lit, const mc_typeref *type);
+
+static void report_mismatch(checker *c, const mc_literal *lit, const char *type_name)
+{
+    char found[128];
+    describe_literal(lit, found, sizeof found);
+    mc_error(c->diag, lit->loc, "expected a value of type '%s', found %s", type_name, found);
+}
+
+static const mc_field *find_field(const mc_typedecl *decl, const char *name)
+{
+    for (size_t i = 0; i < decl->nfields; i++) {
+        if (strcmp(decl->fields[i].name, name) == 0)
+            return &decl->fields[i];
+    }
+    return NULL;
+}
+
+static const mc_field_init *find_init(const mc_literal *rec, size_t before, const char *name)
+{
+    for (size_t i = 0; i < before; i++) {
+        if (strcmp(rec->u.rec.inits[i].name, name) == 0)
+            return &rec->u.rec.inits[i];
+    }
+    return NULL;
+}
+
+/* `Name { field: value, ... }` against record type decl: every field named exactly once. */
+static void check_record_literal(checker *c, const mc_literal *lit, const mc_typedecl *decl)
+{
+    if (strcmp(lit->u.rec.type_name, decl->name) != 0) {
+        report_mismatch(c, lit, decl->name);
+        return;
+    }
+    for (size_t i = 0; i < lit->u.rec.ninits; i++) {
+        const mc_field_init *init = &lit->u.rec.inits[i];
+        const mc_field *field = find_field(decl, init->name);
+        const mc_field_init *first = find_init(lit, i, init->name);
+        if (field == NULL) {
+            mc_error(c->diag, init->loc, "type '%s' has no field '%s'", decl->name, init->name);
+        } else if (first != NULL) {
+            mc_error(c->diag, init->loc, "field '%s' is given twice", init->name);
+            mc_note(c->diag, first->loc, "first given here");
+        } else {
+            check_literal(c, init->value, &field->type);
+        }
+    }
+    for (size_t i = 0; i < decl->nfields; i++) {
+        if (find_init(lit, lit->u.rec.ninits, decl->fields[i].name) == NULL)
+            mc_error(c->diag, lit->loc, "missing field '%s' in '%s' record", decl->fields[i].name,
+                     decl->name);
+    }
+}
+
+/* Checks that lit is a value of type (which must be resolved; an unresolved record type is
+ * not checked, its name was reported already). */
+static void check_literal(checker *c, const mc_literal *lit, const mc_typeref *type)
+{
+    mc_type_kind k = type->kind;
+    bool fits;
+    if (k == MC_T_RECORD) {
+        if (type->decl == NULL)
+            return;
+        if (lit->kind == MC_LIT_RECORD)
+            check_record_literal(c, lit, type->decl);
+        else
+            report_mismatch(c, lit, type->decl->name);
+        return;
+    }
+    if (mc_type_is_integer(k))
+        fits = lit->kind == MC_LIT_INT;
+    else if (k == MC_T_F32 || k == MC_T_F64)
+        fits = lit->kind == MC_LIT_INT || lit->kind == MC_LIT_FLOAT;
+    else if (k == MC_T_BOOL)
+        fits = lit->kind == MC_LIT_BOOL;
+    else
+        fits = lit->kind == MC_LIT_STRING;
+    if (!fits)
+        report_mismatch(c, lit, mc_type_kind_name(k));
+    else if (mc_type_is_integer(k))
+        check_int_range(c, lit, k);
+}
+
+/* ---- sources ----------------------------------------------------------------------------- */
+
+static const char *source_kind_name(mc_source_kind kind)
+{
+    static const char *const names[] = {
+        [MC_SRC_LIST] = "list", [MC_SRC_RANGE] = "range", [MC_SRC_LINES] = "lines",
+        [MC_SRC_STDIN] = "stdin", [MC_SRC_CSV] = "csv",
+    };
+    return names[kind];
+}
+
+/* range(lo, hi[, step]): bounds of the source's integer type, a non-zero i64 step. */
+static void check_range(checker *c, const mc_source *src)
+{
+    if (!mc_type_is_integer(src->type.kind)) {
+        mc_error(c->diag, src->type.loc, "'range' needs an integer type, not '%s'",
+                 src->type.name);
+        return;
+    }
+    check_literal(c, src->items[0], &src->type);
+    check_literal(c, src->items[1], &src->type);
+    if (src->nitems < 3)
+        return;
+    const mc_literal *step = src->items[2];
+    mc_typeref i64 = mc_ast_typeref_scalar(MC_T_I64, step->loc);
+    check_literal(c, step, &i64);
+    if (step->kind == MC_LIT_INT && step->u.i.magnitude == 0)
+        mc_error(c->diag, step->loc, "the step of a range must not be 0");
+}
+
+static void check_source_type(checker *c, const mc_source *src)
+{
+    switch (src->kind) {
+    case MC_SRC_LIST:
+        for (size_t i = 0; i < src->nitems; i++)
+            check_literal(c, src->items[i], &src->type);
+        break;
+    case MC_SRC_RANGE:
+        check_range(c, src);
+        break;
+    case MC_SRC_LINES:
+    case MC_SRC_STDIN:
+        if (src->type.kind == MC_T_RECORD)
+            mc_error(c->diag, src->type.loc, "'%s' needs 'str' or a scalar type, not record "
+                     "type '%s'", source_kind_name(src->kind), src->type.name);
+        break;
+    case MC_SRC_CSV:
+        break; /* every type is a scalar or a record of scalars and records: all flatten */
+    }
+}
+
+static const mc_source *find_stdin_source(const checker *c, size_t before)
+{
+    for (size_t i = 0; i < before; i++) {
+        if (c->prog->sources[i]->kind == MC_SRC_STDIN)
+            return c->prog->sources[i];
+    }
+    return NULL;
+}
+
+static void check_sources(checker *c)
+{
+    for (size_t i = 0; i < c->prog->nsources; i++) {
+        mc_source *src = c->prog->sources[i];
+        if (resolve_type(c, &src->type))
+            check_source_type(c, src);
+        const mc_source *other = src->kind == MC_SRC_STDIN ? find_stdin_source(c, i) : NULL;
+        if (other != NULL) {
+            mc_error(c->diag, src->kind_loc, "only one source can read 'stdin'");
+            mc_note(c->diag, other->kind_loc, "'%s' reads it already", other->name);
+        }
+        if (src->dead_letter != NULL && (src->kind == MC_SRC_LIST || src->kind == MC_SRC_RANGE))
+            mc_error(c->diag, src->dead_letter_loc, "a '%s' source decodes nothing, so it has "
+                     "no dead letters", source_kind_name(src->kind));
+    }
+}
+
+/* ---- streams ----------------------------------------------------------------------------- */
+
+static mc_stream *find_stream(const checker *c, const char *name)
+{
+    for (size_t i = 0; i < c->prog->nstreams; i++) {
+        if (strcmp(c->prog->streams[i]->name, name) == 0)
+            return c->prog->streams[i];
+    }
+    return NULL;
+}
+
+/* The edit distance between a and b (insertions, deletions, substitutions and swaps of two
+ * neighbours), or SIZE_MAX for names too long to bother. */
+static size_t edit_distance(const char *a, const char *b)
+{
+    enum { MAX = 64 };
+    size_t la = strlen(a), lb = strlen(b);
+    if (la >= MAX || lb >= MAX)
+        return SIZE_MAX;
+    size_t d[MAX + 1][MAX + 1];
+    for (size_t i = 0; i <= la; i++)
+        d[i][0] = i;
+    for (size_t j = 0; j <= lb; j++)
+        d[0][j] = j;
+    for (size_t i = 1; i <= la; i++) {
+        for (size_t j = 1; j <= lb; j++) {
+            size_t best = d[i - 1][j - 1] + (a[i - 1] != b[j - 1]);
+            if (d[i - 1][j] + 1 < best)
+                best = d[i - 1][j] + 1;
+            if (d[i][j - 1] + 1 < best)
+                best = d[i][j - 1] + 1;
+            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1]
+                && d[i - 2][j - 2] + 1 < best)
+                best = d[i - 2][j - 2] + 1;
+            d[i][j] = best;
+        }
+    }
+    return d[la][lb];
+}
+
+/* The stream whose name is closest to a misspelt name, if one is close enough to suggest. */
+static mc_stream *closest_stream(const checker *c, const char *name)
+{
+    size_t best = (strlen(name) + 2) / 3 + 1;
+    mc_stream *found = NULL;
+    for (size_t i = 0; i < c->prog->nstreams; i++) {
+        size_t d = edit_distance(name, c->prog->streams[i]->name);
+        if (d < best) {
+            best = d;
+            found = c->prog->streams[i];
+        }
+    }
+    return found;
+}
+
+/* Adds a named stream to prog->streams, or reports a duplicate name and returns NULL. */
+static check_stream *define_stream(checker *c, const char *name, mc_loc loc,
+                                   mc_stream_origin origin)
+{
+    const mc_stream *first = find_stream(c, name);
+    if (first != NULL) {
+        mc_error(c->diag, loc, "stream '%s' is defined twice", name);
+        mc_note(c->diag, first->loc, "first defined here");
+        return NULL;
+    }
+    check_stream *cs = mc_pool_alloc(&c->prog->pool, sizeof *cs);
+    cs->s.name = name;
+    cs->s.loc = loc;
+    cs->s.origin = origin;
+    MC_POOL_PUSH(&c->prog->pool, c->prog->streams, c->prog->nstreams, &cs->s);
+    return cs;
+}
+
+/* Sources' streams are typed from the start; chains' streams get their type when their chain
+ * is checked. */
+static void define_streams(checker *c)
+{
+    for (size_t i = 0; i < c->prog->nsources; i++) {
+        mc_source *src = c->prog->sources[i];
+        check_stream *out = define_stream(c, src->name, src->loc, MC_STREAM_SOURCE);
+        if (out != NULL) {
+            out->s.source = src;
+            out->s.type = src->type;
+            out->typed = src->type.kind != MC_T_RECORD || src->type.decl != NULL;
+            src->out = &out->s;
+        }
+        if (src->dead_letter == NULL)
+            continue;
+        check_stream *dead = define_stream(c, src->dead_letter, src->dead_letter_loc,
+                                           MC_STREAM_DEAD_LETTER);
+        if (dead != NULL) {
+            dead->s.source = src;
+            dead->s.type = mc_ast_typeref_named("DeadLetter", src->dead_letter_loc);
+            dead->s.type.decl = c->dead_letter;
+            dead->typed = true;
+            src->dead_out = &dead->s;
+        }
+    }
+    for (size_t i = 0; i < c->prog->nchains; i++) {
+        mc_chain *chain = c->prog->chains[i];
+        if (chain->result == NULL)
+            continue;
+        check_stream *cs = define_stream(c, chain->result, chain->result_loc, MC_STREAM_CHAIN);
+        if (cs != NULL) {
+            cs->s.chain = chain;
+            cs->chain_index = i;
+            chain->out = &cs->s;
+        }
+    }
+}
+
+/* ---- chains ------------------------------------------------------------------------------ */
+
+/* Finds the stream chain number index reads and records the chain as its consumer. Returns
+ * NULL (after reporting) when the name is unknown or not defined yet. */
+static check_stream *resolve_input(checker *c, size_t index)
+{
+    mc_chain *chain = c->prog->chains[index];
+    mc_stream *s = find_stream(c, chain->input_name);
+    if (s == NULL) {
+        mc_error(c->diag, chain->input_loc, "unknown stream '%s'", chain->input_name);
+        mc_stream *guess = closest_stream(c, chain->input_name);
+        if (guess != NULL) {
+            mc_note(c->diag, guess->loc, "did you mean '%s'?", guess->name);
+            check_stream_of(guess)->mentioned = true; /* "never used" would be noise */
+        }
+        return NULL;
+    }
+    check_stream *cs = check_stream_of(s);
+    cs->mentioned = true;
+    if (s->origin == MC_STREAM_CHAIN && cs->chain_index == index) {
+        mc_error(c->diag, chain->input_loc, "stream '%s' cannot read itself", s->name);
+        return NULL;
+    }
+    if (s->origin == MC_STREAM_CHAIN && cs->chain_index > index) {
+        mc_error(c->diag, chain->input_loc, "stream '%s' is used before it is defined", s->name);
+        mc_note(c->diag, s->loc, "'%s' is defined here", s->name);
+        return NULL;
+    }
+    chain->input = s;
+    MC_POOL_PUSH(&c->prog->pool, s->consumers, s->nconsumers, chain);
+    return cs;
+}
+
+/* Operator names are unique in the whole file. */
+static void check_op_name(checker *c, mc_op *op)
+{
+    for (size_t i = 0; i < c->nops; i++) {
+        if (strcmp(c->ops[i]->name, op->name) == 0) {
+            mc_error(c->diag, op->loc, "operator '%s' is defined twice", op->name);
+            mc_note(c->diag, c->ops[i]->loc, "first defined here");
+            break;
+        }
+    }
+    MC_POOL_PUSH(&c->prog->pool, c->ops, c->nops, op);
+}
+
+/* Walks the operators, giving each its input type. *type is the type entering the chain
+ * (valid when *typed) and becomes the type leaving it. Returns the chain's sink, if any. */
+static const mc_op *check_ops(checker *c, mc_chain *chain, mc_typeref *type, bool *typed)
+{
+    const mc_op *sink = NULL;
+    for (size_t i = 0; i < chain->nops; i++) {
+        mc_op *op = chain->ops[i];
+        check_op_name(c, op);
+        if (*typed)
+            op->in_type = *type;
+        if (op->kind == MC_OP_SINK && sink == NULL) {
+            sink = op;
+            if (i + 1 < chain->nops)
+                mc_error(c->diag, op->loc, "sink '%s' must be the last operator of its chain",
+                         op->name);
+        }
+        if (op->has_out_type) {
+            *typed = resolve_type(c, &op->out_type) && *typed;
+            *type = op->out_type;
+        }
+    }
+    return sink;
+}
+
+/* Where a chain's records go: a sink, or a name that another chain reads. */
+static void check_chain_end(checker *c, mc_chain *chain, const mc_op *sink)
+{
+    if (sink != NULL && chain->result != NULL) {
+        mc_error(c->diag, chain->result_loc, "stream '%s' would be empty: its chain ends in "
+                 "sink '%s'", chain->result, sink->name);
+        if (chain->out != NULL)
+            check_stream_of(chain->out)->mentioned = true; /* "never used" would be noise */
+    } else if (sink == NULL && chain->result == NULL) {
+        mc_loc last = chain->nops > 0 ? chain->ops[chain->nops - 1]->loc : chain->input_loc;
+        mc_loc end = { chain->loc.off + chain->loc.len - 1, 1 };
+        mc_error(c->diag, last, "stream ends without a sink");
+        mc_note(c->diag, end, "end it with '|> sink NAME = stdout' (or '= null' to discard its "
+                "records), or name it with 'stream NAME = ...'");
+    }
+}
+
+static void check_chain(checker *c, size_t index)
+{
+    mc_chain *chain = c->prog->chains[index];
+    check_stream *in = resolve_input(c, index);
+    mc_typeref type = in != NULL ? in->s.type : (mc_typeref){ .kind = MC_T_RECORD };
+    bool typed = in != NULL && in->typed;
+    const mc_op *sink = check_ops(c, chain, &type, &typed);
+    check_chain_end(c, chain, sink);
+    if (chain->out != NULL && sink == NULL) {
+        check_stream *out = check_stream_of(chain->out);
+        out->s.type = type;
+        out->typed = typed;
+    }
+}
+
+static void check_unused_streams(checker *c)
+{
+    for (size_t i = 0; i < c->prog->nstreams; i++) {
+        mc_stream *s = c->prog->streams[i];
+        if (s->nconsumers == 0 && !check_stream_of(s)->mentioned)
+            mc_error(c->diag, s->loc, "stream '%s' is never used", s->name);
+    }
+}
+
+bool mc_check(mc_program *prog, mc_diag *diag)
+{
+    checker c = { .prog = prog, .diag = diag };
+    int errors_before = diag->errors;
+    check_job(&c);
+    check_types(&c);
+    add_dead_letter_type(&c);
+    check_sources(&c);
+    define_streams(&c);
+    for (size_t i = 0; i < prog->nchains; i++)
+        check_chain(&c, i);
+    check_unused_streams(&c);
+    return diag->errors == errors_before;
+}

@@ -1,0 +1,28 @@
+/*
+ * emit.h - from a checked program to C.
+ *
+ * The emitter writes one C file: the record types with their printers, decoders and hashes,
+ * one static inline function per operator and per stream, one poll function per source, and
+ * the tables that describe the job to the runtime (runtime/mstr_job.h). All fixed text comes
+ * from templates/; this module decides what goes into the markers.
+ *
+ * Output is deterministic: the same program gives the same bytes (no dates, no absolute paths
+ * other than those the user wrote).
+ */
+#ifndef MC_EMIT_H
+#define MC_EMIT_H
+
+#include <stdbool.h>
+
+#include "ast.h"
+#include "buf.h"
+
+typedef struct mc_emit_options {
+    bool line_directives;   /* #line around user C blocks (on by default) */
+    const char *c_name;     /* the generated file's name for #line directives back into it */
+} mc_emit_options;
+
+/* Appends the C program for prog (which mc_check accepted) to out. */
+void mc_emit(const mc_program *prog, const mc_emit_options *opt, mc_buf *out);
+
+#endif

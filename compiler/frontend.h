@@ -1,0 +1,31 @@
+/*
+ * frontend.h - from a .mstr file to a checked syntax tree.
+ *
+ * mc_parse runs the flex scanner and bison parser (grammar/) over the program's text and builds
+ * the tree; mc_check resolves names and types (compiler/check.c). Both report through diag and
+ * keep going after an error where the rest of the file can still be understood.
+ */
+#ifndef MC_FRONTEND_H
+#define MC_FRONTEND_H
+
+#include <stdbool.h>
+
+#include "ast.h"
+#include "diag.h"
+
+/* Parses prog->src (prog->path, prog->src and prog->src_len must be set; the rest zeroed).
+ * Returns true if no syntax error was found. The tree is in prog->pool either way. */
+bool mc_parse(mc_program *prog, mc_diag *diag);
+
+/* Checks a parsed program and fills the checker fields of the tree (see ast.h).
+ * Returns true if the program has no error. */
+bool mc_check(mc_program *prog, mc_diag *diag);
+
+/* Reads the file at path into a fresh program. Returns false (with a message on diag->out,
+ * which must be set) if it cannot be read. Fills diag's path/src fields too. */
+bool mc_program_load(mc_program *prog, mc_diag *diag, const char *path);
+
+/* Releases everything the program holds. */
+void mc_program_free(mc_program *prog);
+
+#endif

@@ -1,0 +1,381 @@
+/*
+ * parser.y - the .mstr grammar: a pure bison parser over the reentrant scanner in lexer.l.
+ *
+ * The grammar follows docs/language.md; its actions only call the mc_ast_* builders
+ * (compiler/ast.c), so this file says what the language looks like and ast.c says what tree it
+ * becomes. Names, types and every rule that needs the whole file are the checker's business.
+ *
+ * Syntax errors are reported by yyreport_syntax_error in gcc's words ("expected ';' before
+ * 'source'", "unexpected '}', expected identifier"), with LAC so the expected tokens are exact.
+ * Recovery is per item: an `error` is skipped up to the next ';' or '}', and inside a type's
+ * fields or a job's settings up to the next ';' or the closing '}', so one run reports the
+ * errors of several items.
+ *
+ * mc_parse (frontend.h) is at the end of this file: it owns the scanner's lifetime.
+ */
+
+%code requires {
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "ast.h"
+#include "diag.h"
+
+#ifndef YY_TYPEDEF_YY_SCANNER_T
+#define YY_TYPEDEF_YY_SCANNER_T
+typedef void *yyscan_t;
+#endif
+
+/* What the scanner and the parser share; the scanner's yyextra. */
+typedef struct mc_parse_ctx {
+    mc_program *prog;
+    mc_diag *diag;
+    uint32_t off;          /* scanner: offset of the next byte to scan */
+    uint32_t last_start;   /* scanner: start of the last token handed to the parser */
+    uint32_t last_end;     /* scanner: end of the last token handed to the parser */
+    uint32_t prev_start;   /* scanner: start of the token before that */
+    uint32_t prev_end;     /* scanner: end of the token before that */
+    uint32_t lex_error;    /* scanner: 1 + offset of the last lexical error, 0 if none */
+    uint32_t cblock_open;  /* scanner: offset of the '{' of the C block being scanned */
+    int cblock_depth;      /* scanner: brace depth inside that block */
+    bool in_op_header;     /* scanner: a '{' now opens a C block (see lexer.l) */
+    bool truncated;        /* an unterminated comment or C block took the rest of the file */
+} mc_parse_ctx;
+}
+
+%code {
+#include "lexer.h"
+
+/* A nonterminal spans from its first symbol to its last; an empty one is an empty span just
+ * after whatever precedes it. */
+#define YYLLOC_DEFAULT(cur, rhs, n)                                                   \
+    do {                                                                              \
+        if (n) {                                                                      \
+            (cur).off = YYRHSLOC(rhs, 1).off;                                         \
+            (cur).len = YYRHSLOC(rhs, n).off + YYRHSLOC(rhs, n).len - (cur).off;      \
+        } else {                                                                      \
+            (cur).off = YYRHSLOC(rhs, 0).off + YYRHSLOC(rhs, 0).len;                  \
+            (cur).len = 0;                                                            \
+        }                                                                             \
+    } while (0)
+
+static void yyerror(const mc_loc *loc, yyscan_t scanner, mc_parse_ctx *pc, const char *msg);
+}
+
+%define api.pure full
+%define api.location.type {mc_loc}
+%define parse.error custom
+%define parse.lac full
+%locations
+%expect 0
+%param {yyscan_t scanner}
+%parse-param {mc_parse_ctx *pc}
+
+%union {
+    const char *name;
+    mc_type_kind kind;
+    mc_literal *lit;
+    mc_cblock cblock;
+    mc_typeref type;
+    mc_typedecl *decl;
+    mc_job *job;
+    mc_source *source;
+    mc_op *op;
+    mc_chain *chain;
+}
+
+%token <name> IDENT "identifier"
+%token <lit> INT "integer" FLOAT "number" STRING "string"
+%token <kind> SCALAR "type name"
+%token <cblock> CBLOCK "C block"
+%token PIPE "'|>'"
+/* Checklist: KW_JOB must stay the first keyword and KW_C the last (see is_keyword). */
+%token KW_JOB "'job'" KW_TYPE "'type'" KW_SOURCE "'source'" KW_STREAM "'stream'"
+%token KW_LIST "'list'" KW_RANGE "'range'" KW_LINES "'lines'"
+%token KW_STDIN "'stdin'" KW_CSV "'csv'" KW_TEXT "'text'" KW_JSONL "'jsonl'"
+%token KW_STDOUT "'stdout'" KW_NULL "'null'" KW_MAP "'map'" KW_FILTER "'filter'"
+%token KW_FILTER_MAP "'filter_map'" KW_FLAT_MAP "'flat_map'" KW_INSPECT "'inspect'" KW_SINK "'sink'"
+%token KW_DEAD_LETTER "'dead_letter'" KW_TRUE "'true'" KW_FALSE "'false'" KW_C "'c'"
+
+%type <type> typeref
+%type <decl> fields
+%type <job> settings
+%type <lit> literal number record_lit record_inits
+%type <source> source_expr list_items paths
+%type <op> op sink_expr
+%type <chain> pipeline
+
+%%
+
+program:
+    %empty
+|   program item
+;
+
+/* An item that fails to parse is skipped up to its ';' (or the '}' that closes it). */
+item:
+    job
+|   typedecl
+|   source
+|   chain
+|   prelude
+|   error ';'
+|   error '}'
+;
+
+/* job := 'job' IDENT ';' | 'job' IDENT '{' (IDENT '=' literal ';')* '}' */
+job:
+    KW_JOB IDENT ';'                    { mc_ast_set_job(pc->prog, mc_ast_job_new(pc->prog), $2, @2); }
+|   KW_JOB IDENT '{' settings '}'       { mc_ast_set_job(pc->prog, $4, $2, @2); }
+|   KW_JOB IDENT '{' settings error '}' { mc_ast_set_job(pc->prog, $4, $2, @2); }
+;
+
+settings:
+    %empty                              { $$ = mc_ast_job_new(pc->prog); }
+|   settings IDENT '=' literal ';'      { $$ = mc_ast_job_add_setting(pc->prog, $1, $2, @2, $4); }
+|   settings error ';'                  { $$ = $1; }
+;
+
+/* type := 'type' IDENT '{' (IDENT ':' typeref ';')* '}' */
+typedecl:
+    KW_TYPE IDENT '{' fields '}'        { mc_ast_add_type(pc->prog, $4, $2, @2); }
+|   KW_TYPE IDENT '{' fields error '}'  { mc_ast_add_type(pc->prog, $4, $2, @2); }
+;
+
+fields:
+    %empty                              { $$ = mc_ast_typedecl_new(pc->prog); }
+|   fields IDENT ':' typeref ';'        { $$ = mc_ast_typedecl_add_field(pc->prog, $1, $2, @2, $4); }
+|   fields error ';'                    { $$ = $1; }
+;
+
+typeref:
+    SCALAR                              { $$ = mc_ast_typeref_scalar($1, @1); }
+|   IDENT                               { $$ = mc_ast_typeref_named($1, @1); }
+;
+
+/* source := 'source' IDENT ':' typeref '=' source_expr ('dead_letter' IDENT)? ';' */
+source:
+    KW_SOURCE IDENT ':' typeref '=' source_expr ';'
+        { mc_ast_add_source(pc->prog, $6, $2, @2, $4); }
+|   KW_SOURCE IDENT ':' typeref '=' source_expr KW_DEAD_LETTER IDENT ';'
+        { mc_ast_add_source(pc->prog, mc_ast_source_set_dead_letter($6, $8, @8), $2, @2, $4); }
+;
+
+/* source_expr := 'list' '(' (literal (',' literal)*)? ')'
+ *              | 'range' '(' int ',' int (',' int)? ')'
+ *              | 'lines' '(' STRING (',' STRING)* ')' | 'stdin'
+ *              | 'csv' '(' STRING (',' STRING)* ')' */
+source_expr:
+    KW_LIST '(' ')'                     { $$ = mc_ast_source_new(pc->prog, MC_SRC_LIST, @1); }
+|   list_items ')'                      { $$ = $1; }
+|   KW_RANGE '(' number ',' number ')'
+        {
+            $$ = mc_ast_source_new(pc->prog, MC_SRC_RANGE, @1);
+            mc_ast_source_add_item(pc->prog, mc_ast_source_add_item(pc->prog, $$, $3), $5);
+        }
+|   KW_RANGE '(' number ',' number ',' number ')'
+        {
+            $$ = mc_ast_source_new(pc->prog, MC_SRC_RANGE, @1);
+            mc_ast_source_add_item(pc->prog, mc_ast_source_add_item(pc->prog, $$, $3), $5);
+            mc_ast_source_add_item(pc->prog, $$, $7);
+        }
+|   paths ')'                           { $$ = $1; }
+|   KW_STDIN                            { $$ = mc_ast_source_new(pc->prog, MC_SRC_STDIN, @1); }
+;
+
+list_items:
+    KW_LIST '(' literal
+        { $$ = mc_ast_source_add_item(pc->prog, mc_ast_source_new(pc->prog, MC_SRC_LIST, @1), $3); }
+|   list_items ',' literal              { $$ = mc_ast_source_add_item(pc->prog, $1, $3); }
+;
+
+paths:
+    KW_LINES '(' STRING
+        { $$ = mc_ast_source_add_path(pc->prog, mc_ast_source_new(pc->prog, MC_SRC_LINES, @1), $3); }
+|   KW_CSV '(' STRING
+        { $$ = mc_ast_source_add_path(pc->prog, mc_ast_source_new(pc->prog, MC_SRC_CSV, @1), $3); }
+|   paths ',' STRING                    { $$ = mc_ast_source_add_path(pc->prog, $1, $3); }
+;
+
+/* chain := ('stream' IDENT '=')? IDENT ('|>' op)* ';' */
+chain:
+    pipeline ';'                        { mc_ast_add_chain(pc->prog, $1, NULL, @1, @$); }
+|   KW_STREAM IDENT '=' pipeline ';'    { mc_ast_add_chain(pc->prog, $4, $2, @2, @$); }
+;
+
+pipeline:
+    IDENT                               { $$ = mc_ast_chain_new(pc->prog, $1, @1); }
+|   pipeline PIPE op                    { $$ = mc_ast_chain_add_op(pc->prog, $1, $3); }
+;
+
+op:
+    KW_MAP IDENT ':' typeref CBLOCK
+        { $$ = mc_ast_op_new(pc->prog, MC_OP_MAP, @1, $2, @2, &$4, $5); }
+|   KW_FILTER IDENT CBLOCK
+        { $$ = mc_ast_op_new(pc->prog, MC_OP_FILTER, @1, $2, @2, NULL, $3); }
+|   KW_FILTER_MAP IDENT ':' typeref CBLOCK
+        { $$ = mc_ast_op_new(pc->prog, MC_OP_FILTER_MAP, @1, $2, @2, &$4, $5); }
+|   KW_FLAT_MAP IDENT ':' typeref CBLOCK
+        { $$ = mc_ast_op_new(pc->prog, MC_OP_FLAT_MAP, @1, $2, @2, &$4, $5); }
+|   KW_INSPECT IDENT CBLOCK
+        { $$ = mc_ast_op_new(pc->prog, MC_OP_INSPECT, @1, $2, @2, NULL, $3); }
+|   KW_SINK IDENT '=' sink_expr         { $$ = mc_ast_sink_name($4, @1, $2, @2); }
+;
+
+/* sink_expr := 'stdout' | 'null' | 'text' '(' STRING ')' | 'csv' '(' STRING ')'
+ *            | 'jsonl' '(' STRING ')' */
+sink_expr:
+    KW_STDOUT                           { $$ = mc_ast_sink_new(pc->prog, MC_SINK_STDOUT, NULL); }
+|   KW_NULL                             { $$ = mc_ast_sink_new(pc->prog, MC_SINK_NULL, NULL); }
+|   KW_TEXT '(' STRING ')'              { $$ = mc_ast_sink_new(pc->prog, MC_SINK_TEXT, $3); }
+|   KW_CSV '(' STRING ')'               { $$ = mc_ast_sink_new(pc->prog, MC_SINK_CSV, $3); }
+|   KW_JSONL '(' STRING ')'             { $$ = mc_ast_sink_new(pc->prog, MC_SINK_JSONL, $3); }
+;
+
+/* cprelude := 'c' CBLOCK */
+prelude:
+    KW_C CBLOCK                         { mc_ast_add_prelude(pc->prog, $2); }
+;
+
+/* literal := INT | FLOAT | STRING | 'true' | 'false' | record literal; numbers take a '-'. */
+literal:
+    number                              { $$ = $1; }
+|   STRING                              { $$ = $1; }
+|   KW_TRUE                             { $$ = mc_ast_lit_bool(pc->prog, true, @1); }
+|   KW_FALSE                            { $$ = mc_ast_lit_bool(pc->prog, false, @1); }
+|   record_lit                          { $$ = $1; }
+;
+
+number:
+    INT                                 { $$ = $1; }
+|   FLOAT                               { $$ = $1; }
+|   '-' INT                             { $$ = mc_ast_lit_negate(pc->prog, $2, @$); }
+|   '-' FLOAT                           { $$ = mc_ast_lit_negate(pc->prog, $2, @$); }
+;
+
+/* record_lit := IDENT '{' (IDENT ':' literal (',' IDENT ':' literal)*)? '}' */
+record_lit:
+    IDENT '{' '}'                       { $$ = mc_ast_lit_record(pc->prog, $1, @$); }
+|   record_inits '}'                    { $$ = mc_ast_lit_span($1, @$); }
+;
+
+record_inits:
+    IDENT '{' IDENT ':' literal
+        { $$ = mc_ast_lit_record_add(pc->prog, mc_ast_lit_record(pc->prog, $1, @1), $3, @3, $5); }
+|   record_inits ',' IDENT ':' literal  { $$ = mc_ast_lit_record_add(pc->prog, $1, $3, @3, $5); }
+;
+
+%%
+
+/* Only reached for "memory exhausted": syntax errors go through yyreport_syntax_error. */
+static void yyerror(const mc_loc *loc, yyscan_t scanner, mc_parse_ctx *pc, const char *msg)
+{
+    (void)scanner;
+    mc_error(pc->diag, *loc, "%s", msg);
+}
+
+/* How a syntax error names the token it stumbled on: its text for words, numbers and
+ * punctuation, a description for the rest. */
+static void describe_token(const mc_parse_ctx *pc, yysymbol_kind_t kind, mc_loc loc,
+                           char *buf, size_t size)
+{
+    if (kind == YYSYMBOL_YYEOF)
+        snprintf(buf, size, "end of file");
+    else if (kind == YYSYMBOL_STRING || kind == YYSYMBOL_CBLOCK)
+        snprintf(buf, size, "%s", yysymbol_name(kind));
+    else if (loc.len > 32)
+        snprintf(buf, size, "'%.32s...'", pc->prog->src + loc.off);
+    else
+        snprintf(buf, size, "'%.*s'", (int)loc.len, pc->prog->src + loc.off);
+}
+
+/* Appends "A", "A or B", "A, B or C" ... to buf. */
+static void list_tokens(const yysymbol_kind_t *kinds, int n, char *buf, size_t size)
+{
+    size_t used = strlen(buf);
+    for (int i = 0; i < n && used < size; i++) {
+        const char *sep = i == 0 ? "" : i == n - 1 ? " or " : ", ";
+        used += (size_t)snprintf(buf + used, size - used, "%s%s", sep, yysymbol_name(kinds[i]));
+    }
+}
+
+/* True if the n tokens in kinds include kind. */
+static bool has_token(const yysymbol_kind_t *kinds, int n, yysymbol_kind_t kind)
+{
+    for (int i = 0; i < n; i++) {
+        if (kinds[i] == kind)
+            return true;
+    }
+    return false;
+}
+
+/* True for the tokens that look like names but are reserved words. */
+static bool is_keyword(yysymbol_kind_t kind)
+{
+    return (kind >= YYSYMBOL_KW_JOB && kind <= YYSYMBOL_KW_C) || kind == YYSYMBOL_SCALAR;
+}
+
+/* True if a newline separates the previous token from the one at off. */
+static bool on_new_line(const mc_parse_ctx *pc, uint32_t off)
+{
+    return memchr(pc->prog->src + pc->prev_end, '\n', off - pc->prev_end) != NULL;
+}
+
+/* Reports a syntax error in gcc's words:
+ *   "expected X before Y" when only X would do, or when a ';' would do and Y starts a new
+ *   line (the usual forgotten ';'): it points just after the previous token, where X is
+ *   missing;
+ *   "unexpected Y, expected A, B or C" for a few possibilities, "unexpected Y" for more;
+ *   "'c' is a keyword ..." when Y is a keyword where a name could go.
+ * A syntax error caused by a lexical error the scanner has just reported is not repeated. */
+static int yyreport_syntax_error(const yypcontext_t *yyctx, yyscan_t scanner, mc_parse_ctx *pc)
+{
+    enum { MAX_EXPECTED = 6 };
+    (void)scanner;
+    yysymbol_kind_t got = yypcontext_token(yyctx);
+    if (got == YYSYMBOL_YYEOF && pc->truncated)
+        return 0; /* the scanner has already said why the file ended early */
+    if (pc->lex_error > pc->prev_start)
+        return 0; /* the scanner has already reported what went wrong here */
+    mc_loc loc = *yypcontext_location(yyctx);
+    mc_loc after_prev = { pc->prev_end, 1 };
+    yysymbol_kind_t expected[MAX_EXPECTED];
+    int n = yypcontext_expected_tokens(yyctx, expected, MAX_EXPECTED);
+    if (n > 1 && has_token(expected, n, YYTRANSLATE(';')) && on_new_line(pc, loc.off)) {
+        expected[0] = YYTRANSLATE(';');
+        n = 1;
+    }
+    char what[64], msg[512] = "";
+    describe_token(pc, got, loc, what, sizeof what);
+    list_tokens(expected, n, msg, sizeof msg);
+    if (is_keyword(got) && has_token(expected, n, YYSYMBOL_IDENT))
+        mc_error(pc->diag, loc, "%s is a keyword and cannot be used as a name", what);
+    else if (n == 1 && got == YYSYMBOL_YYEOF)
+        mc_error(pc->diag, after_prev, "expected %s at end of file", msg);
+    else if (n == 1)
+        mc_error(pc->diag, after_prev, "expected %s before %s", msg, what);
+    else if (got == YYSYMBOL_YYEOF)
+        mc_error(pc->diag, after_prev, "unexpected end of file%s%s", n > 1 ? ", expected " : "",
+                 msg);
+    else if (n > 1)
+        mc_error(pc->diag, loc, "unexpected %s, expected %s", what, msg);
+    else
+        mc_error(pc->diag, loc, "unexpected %s", what);
+    return 0;
+}
+
+bool mc_parse(mc_program *prog, mc_diag *diag)
+{
+    int errors_before = diag->errors;
+    mc_parse_ctx pc = { .prog = prog, .diag = diag };
+    yyscan_t scanner;
+    if (yylex_init_extra(&pc, &scanner) != 0) {
+        fprintf(diag->out, "mstrc: out of memory\n");
+        return false;
+    }
+    YY_BUFFER_STATE buf = yy_scan_bytes(prog->src, (int)prog->src_len, scanner);
+    int rc = yyparse(scanner, &pc);
+    yy_delete_buffer(buf, scanner);
+    yylex_destroy(scanner);
+    return rc == 0 && diag->errors == errors_before;
+}

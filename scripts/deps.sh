@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Installs the Debian packages the build and the tests need, if any is missing.
+# Checked by file, not by dpkg, so a machine that has them some other way is left alone.
+set -euo pipefail
+
+need=()
+check() { # check FILE PACKAGE
+    [ -e "$1" ] || need+=("$2")
+}
+check /usr/bin/flex flex
+check /usr/bin/bison bison
+check /usr/bin/make make
+check /usr/bin/cc gcc
+check /usr/include/cmocka.h libcmocka-dev
+check /usr/lib/x86_64-linux-gnu/libcmocka.so libcmocka-dev
+
+[ ${#need[@]} -eq 0 ] && exit 0
+echo "deps: installing ${need[*]}" >&2
+SUDO=
+[ "$(id -u)" = 0 ] || SUDO=sudo
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
