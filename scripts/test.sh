@@ -19,6 +19,6 @@ for san in "" asan; do
 done
 
 # Sum the "PART: N passed, N failed" lines each part ends with.
-awk '/^[a-z]+: [0-9]+ passed, [0-9]+ failed$/ { p += $2; f += $4; n++ }
+awk '/^[a-z0-9]+: [0-9]+ passed, [0-9]+ failed$/ { p += $2; f += $4; n++ }
      END { printf "total: %d passed, %d failed\n", p, f; if (n != 6 || f > 0) exit 1 }' "$log" || status=1
 exit $status
