@@ -28,7 +28,7 @@ endif
 
 CC ?= cc
 WARN := -Wall -Wextra -Wstrict-prototypes -Wshadow -Werror
-CFLAGS := -std=c11 -D_GNU_SOURCE $(OPT) $(WARN) $(SANFLAGS)
+CFLAGS := -std=c11 -D_GNU_SOURCE -pthread $(OPT) $(WARN) $(SANFLAGS)
 # The generated scanner and parser are not ours to keep warning-free in every respect.
 GEN_CFLAGS := -std=c11 -D_GNU_SOURCE $(OPT) -Wall -Werror -Wno-unused-function $(SANFLAGS)
 

@@ -223,6 +223,55 @@ mc_op *mc_ast_op_new(mc_program *prog, mc_op_kind kind, mc_loc kw_loc, const cha
     return op;
 }
 
+mc_op *mc_ast_key_op_new(mc_program *prog, mc_op_kind kind, mc_loc kw_loc, const char *name,
+                         mc_loc loc, mc_typeref key_type, mc_cblock body)
+{
+    mc_op *op = mc_ast_op_new(prog, kind, kw_loc, name, loc, NULL, body);
+    op->key_type = key_type;
+    return op;
+}
+
+mc_op *mc_ast_state_op_new(mc_program *prog, mc_op_kind kind, mc_loc kw_loc, const char *name,
+                           mc_loc loc, mc_typeref out_type, mc_typeref state_type,
+                           mc_cblock body)
+{
+    mc_op *op = mc_ast_op_new(prog, kind, kw_loc, name, loc, &out_type, body);
+    op->has_state_type = true;
+    op->state_type = state_type;
+    return op;
+}
+
+mc_op *mc_ast_op_set_extra(mc_op *op, mc_cblock extra)
+{
+    op->extra = extra;
+    return op;
+}
+
+mc_op *mc_ast_names_new(mc_program *prog, const char *name, mc_loc loc)
+{
+    mc_op *op = mc_pool_alloc(&prog->pool, sizeof *op);
+    return mc_ast_names_add(prog, op, name, loc);
+}
+
+mc_op *mc_ast_names_add(mc_program *prog, mc_op *op, const char *name, mc_loc loc)
+{
+    size_t n = op->nnames;
+    MC_POOL_PUSH(&prog->pool, op->names, op->nnames, name);
+    MC_POOL_PUSH(&prog->pool, op->name_locs, n, loc);
+    return op;
+}
+
+mc_op *mc_ast_names_op(mc_op *op, mc_op_kind kind, mc_loc kw_loc, const char *name,
+                       mc_loc loc, mc_cblock body)
+{
+    op->kind = kind;
+    op->kw_loc = kw_loc;
+    op->name = name;
+    op->loc = loc;
+    op->body = body;
+    return op;
+}
+
 mc_op *mc_ast_sink_new(mc_program *prog, mc_sink_kind sink, mc_literal *path)
 {
     mc_op *op = mc_pool_alloc(&prog->pool, sizeof *op);

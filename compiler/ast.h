@@ -120,8 +120,20 @@ typedef struct mc_source {
     mc_stream *dead_out;     /* checker, NULL when no dead_letter */
 } mc_source;
 
+/* Checklist: a new operator kind needs its syntax in grammar/parser.y, its rules in
+ * compiler/check.c, its template in templates/ and its case in compiler/emit.c (emit_op). */
 typedef enum mc_op_kind {
-    MC_OP_MAP, MC_OP_FILTER, MC_OP_FILTER_MAP, MC_OP_FLAT_MAP, MC_OP_INSPECT, MC_OP_SINK
+    MC_OP_MAP, MC_OP_FILTER, MC_OP_FILTER_MAP, MC_OP_FLAT_MAP, MC_OP_INSPECT, MC_OP_SINK,
+    MC_OP_KEY_BY,       /* key_by NAME: K { key } [distribute { worker }] */
+    MC_OP_KEY_LOCAL,    /* key_local NAME: K { key } */
+    MC_OP_STATEFUL_MAP, /* stateful_map NAME: OUT (state S) { ... } */
+    MC_OP_STATEFUL_OP,  /* stateful_op NAME: OUT (state S) { on data } on_epoch { per key } */
+    MC_OP_TTL_MAP,      /* ttl_map NAME: OUT (state S) { ... expire_at(t) ... } */
+    MC_OP_TIMESTAMPS,   /* timestamps NAME { return new timestamp; } */
+    MC_OP_EPOCHS,       /* epochs NAME { return candidate epoch; } */
+    MC_OP_UNION,        /* union NAME(s1, s2, ...) */
+    MC_OP_CLONE,        /* clone NAME into (a, b, ...)           ends a chain */
+    MC_OP_SPLIT         /* split NAME into (a, b, ...) { ... }   ends a chain */
 } mc_op_kind;
 
 typedef enum mc_sink_kind {
@@ -134,13 +146,25 @@ typedef struct mc_op {
     const char *name;
     mc_loc loc;            /* the operator's name */
     mc_loc kw_loc;         /* the keyword (map, filter, ...) */
-    bool has_out_type;     /* map, filter_map, flat_map */
+    bool has_out_type;     /* map, filter_map, flat_map, stateful_map, stateful_op, ttl_map */
     mc_typeref out_type;
-    mc_cblock body;        /* all but sinks */
+    mc_cblock body;        /* all but sinks, unions and clones (text NULL there) */
     mc_sink_kind sink;     /* sinks */
     const char *path;      /* text, csv, jsonl sinks */
     mc_loc path_loc;
+    mc_typeref key_type;   /* key_by, key_local: the new key's type */
+    bool has_state_type;   /* stateful_map, stateful_op, ttl_map */
+    mc_typeref state_type; /* their `(state S)` */
+    mc_cblock extra;       /* key_by: the distribute block; stateful_op: the on_epoch block;
+                              text is NULL when absent */
+    const char **names;    /* union: the streams merged in; clone, split: the streams made */
+    mc_loc *name_locs;
+    size_t nnames;
     mc_typeref in_type;    /* checker: the type of records entering the operator */
+    bool in_keyed;         /* checker: whether they carry a key ... */
+    mc_typeref in_key;     /* checker: ... of this type */
+    mc_stream **streams;   /* checker: union: the streams named (input i+1 of the union, input 0
+                              being the chain before it); clone, split: the streams made */
 } mc_op;
 
 /* `[stream NAME =] INPUT |> op |> op ... ;` */
@@ -157,11 +181,11 @@ struct mc_chain {
 };
 
 typedef enum mc_stream_origin {
-    MC_STREAM_SOURCE, MC_STREAM_DEAD_LETTER, MC_STREAM_CHAIN
+    MC_STREAM_SOURCE, MC_STREAM_DEAD_LETTER, MC_STREAM_CHAIN, MC_STREAM_OP
 } mc_stream_origin;
 
-/* A named stream: the output of a source, of a source's dead-letter side, or of a chain.
- * Built by the checker. */
+/* A named stream: the output of a source, of a source's dead-letter side, of a chain, or one
+ * output of a clone or split. Built by the checker. */
 struct mc_stream {
     const char *name;
     mc_loc loc;
@@ -169,8 +193,14 @@ struct mc_stream {
     mc_stream_origin origin;
     mc_source *source;     /* SOURCE, DEAD_LETTER */
     mc_chain *chain;       /* CHAIN */
-    mc_chain **consumers;  /* chains reading this stream, in file order */
+    mc_op *op;             /* OP: the clone or split ... */
+    size_t output;         /* ... and which of its outputs */
+    bool keyed;            /* records carry a key ... */
+    mc_typeref key_type;   /* ... of this type */
+    mc_chain **consumers;  /* chains reading this stream from their start, in file order */
     size_t nconsumers;
+    mc_op **unions;        /* union operators merging this stream in, in file order */
+    size_t nunions;
 };
 
 typedef struct mc_setting {
@@ -263,6 +293,23 @@ void mc_ast_add_source(mc_program *prog, mc_source *src, const char *name, mc_lo
 /* An operator with a C body; out_type is NULL for filter and inspect. */
 mc_op *mc_ast_op_new(mc_program *prog, mc_op_kind kind, mc_loc kw_loc, const char *name,
                      mc_loc loc, const mc_typeref *out_type, mc_cblock body);
+/* key_by, key_local: an operator with a C body that returns the new key, of type key_type. */
+mc_op *mc_ast_key_op_new(mc_program *prog, mc_op_kind kind, mc_loc kw_loc, const char *name,
+                         mc_loc loc, mc_typeref key_type, mc_cblock body);
+/* stateful_map, stateful_op, ttl_map: an operator with an output type, `(state S)` and a C
+ * body. */
+mc_op *mc_ast_state_op_new(mc_program *prog, mc_op_kind kind, mc_loc kw_loc, const char *name,
+                           mc_loc loc, mc_typeref out_type, mc_typeref state_type,
+                           mc_cblock body);
+/* Sets op->extra (key_by's distribute block, stateful_op's on_epoch block); returns op. */
+mc_op *mc_ast_op_set_extra(mc_op *op, mc_cblock extra);
+/* The `(a, b, ...)` of union, clone and split: mc_ast_names_new with the first stream name,
+ * mc_ast_names_add for each further one, then mc_ast_names_op gives the operator its kind,
+ * keyword, name and body (split's; a zeroed block for union and clone). */
+mc_op *mc_ast_names_new(mc_program *prog, const char *name, mc_loc loc);
+mc_op *mc_ast_names_add(mc_program *prog, mc_op *op, const char *name, mc_loc loc);
+mc_op *mc_ast_names_op(mc_op *op, mc_op_kind kind, mc_loc kw_loc, const char *name,
+                       mc_loc loc, mc_cblock body);
 /* A sink expression (path is a string literal or NULL), then its keyword and name. */
 mc_op *mc_ast_sink_new(mc_program *prog, mc_sink_kind sink, mc_literal *path);
 mc_op *mc_ast_sink_name(mc_op *op, mc_loc kw_loc, const char *name, mc_loc loc);

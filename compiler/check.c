@@ -3,11 +3,13 @@
  *
  * The checker enforces the "Names and rules" section of docs/language.md and type-checks every
  * literal, in passes that each keep going after an error: the job line, the record types, the
- * sources, the streams' names, the operators' names, the chains (in file order), and last the
- * streams nobody reads. On the way it fills the fields ast.h marks "checker": every named
- * stream (prog->streams, sources first), each chain's input and result, each stream's
- * consumers, each operator's input type, the record typerefs' declarations and job.workers;
- * and it appends the built-in DeadLetter record type to prog->types.
+ * sources, the streams' names (sources, chain results and the streams clone and split make),
+ * then the chains in file order (operator names, types, keying, unions, where chains end), and
+ * last the streams nobody reads. On the way it fills the fields ast.h marks "checker": every
+ * named stream (prog->streams, sources first) with its type, keying, consumers and unions,
+ * each chain's input and result, each operator's input type and key and the streams it names
+ * or makes, the record typerefs' declarations and job.workers; and it appends the built-in
+ * DeadLetter record type to prog->types.
  *
  * Design choices the language reference leaves open:
  *  - A chain may read any source (or dead-letter stream) but only streams named by an earlier
@@ -17,6 +19,11 @@
  *    "untyped": nothing downstream of it is type-checked, so one mistake gives one error.
  *  - `dead_letter` is refused on list and range sources, which never decode anything, and at
  *    most one source may read stdin.
+ *  - A union's streams follow the rule of a chain's input (defined earlier, so the stream graph
+ *    stays acyclic); each may be named once, and a union first in its chain may not name the
+ *    stream the chain reads (that would merge a stream with itself). `key_local` needs no
+ *    keyed input: it keys the stream where it is. clone and split need two streams or more
+ *    (one would be a rename).
  */
 #include "frontend.h"
 
@@ -28,10 +35,25 @@
  * mc_stream pointers in prog->streams can be turned back into this. */
 typedef struct check_stream {
     mc_stream s;
-    size_t chain_index; /* CHAIN streams: index in prog->chains of the chain that names it */
+    size_t chain_index; /* CHAIN and OP streams: index in prog->chains of the chain that makes
+                           it */
     bool typed;         /* s.type is known */
-    bool mentioned;     /* some chain names it as its input, validly or not */
+    bool keying_known;  /* s.keyed is known (and s.key_type too, when key_typed) */
+    bool key_typed;     /* s.key_type is resolved */
+    bool mentioned;     /* some chain or union names it, validly or not */
 } check_stream;
+
+/* What the checker knows about the records at one point of a chain: their type and their key.
+ * A part that is not known (after an unknown stream or type, already reported) is not
+ * checked, so one mistake gives one error. */
+typedef struct flow {
+    mc_typeref type;
+    bool typed;
+    bool keying_known;
+    bool keyed;
+    mc_typeref key;
+    bool key_typed;
+} flow;
 
 typedef struct checker {
     mc_program *prog;
@@ -495,8 +517,42 @@ static check_stream *define_stream(checker *c, const char *name, mc_loc loc,
     return cs;
 }
 
-/* Sources' streams are typed from the start; chains' streams get their type when their chain
- * is checked. */
+/* The streams a clone or split makes are defined with the named chain results, in file order,
+ * so that a later chain can read them and an earlier one cannot. */
+static void define_op_streams(checker *c, size_t index, mc_op *op)
+{
+    op->streams = mc_pool_alloc(&c->prog->pool, op->nnames * sizeof *op->streams);
+    for (size_t i = 0; i < op->nnames; i++) {
+        check_stream *cs = define_stream(c, op->names[i], op->name_locs[i], MC_STREAM_OP);
+        if (cs == NULL)
+            continue;
+        cs->s.op = op;
+        cs->s.output = i;
+        cs->chain_index = index;
+        op->streams[i] = &cs->s;
+    }
+}
+
+static void define_chain_streams(checker *c, size_t index)
+{
+    mc_chain *chain = c->prog->chains[index];
+    if (chain->result != NULL) {
+        check_stream *cs = define_stream(c, chain->result, chain->result_loc, MC_STREAM_CHAIN);
+        if (cs != NULL) {
+            cs->s.chain = chain;
+            cs->chain_index = index;
+            chain->out = &cs->s;
+        }
+    }
+    for (size_t i = 0; i < chain->nops; i++) {
+        mc_op *op = chain->ops[i];
+        if (op->kind == MC_OP_CLONE || op->kind == MC_OP_SPLIT)
+            define_op_streams(c, index, op);
+    }
+}
+
+/* Sources' streams are typed (and unkeyed) from the start; the streams chains make get their
+ * type and keying when their chain is checked. */
 static void define_streams(checker *c)
 {
     for (size_t i = 0; i < c->prog->nsources; i++) {
@@ -506,6 +562,7 @@ static void define_streams(checker *c)
             out->s.source = src;
             out->s.type = src->type;
             out->typed = src->type.kind != MC_T_RECORD || src->type.decl != NULL;
+            out->keying_known = true;
             src->out = &out->s;
         }
         if (src->dead_letter == NULL)
@@ -517,33 +574,24 @@ static void define_streams(checker *c)
             dead->s.type = mc_ast_typeref_named("DeadLetter", src->dead_letter_loc);
             dead->s.type.decl = c->dead_letter;
             dead->typed = true;
+            dead->keying_known = true;
             src->dead_out = &dead->s;
         }
     }
-    for (size_t i = 0; i < c->prog->nchains; i++) {
-        mc_chain *chain = c->prog->chains[i];
-        if (chain->result == NULL)
-            continue;
-        check_stream *cs = define_stream(c, chain->result, chain->result_loc, MC_STREAM_CHAIN);
-        if (cs != NULL) {
-            cs->s.chain = chain;
-            cs->chain_index = i;
-            chain->out = &cs->s;
-        }
-    }
+    for (size_t i = 0; i < c->prog->nchains; i++)
+        define_chain_streams(c, i);
 }
 
 /* ---- chains ------------------------------------------------------------------------------ */
 
-/* Finds the stream chain number index reads and records the chain as its consumer. Returns
- * NULL (after reporting) when the name is unknown or not defined yet. */
-static check_stream *resolve_input(checker *c, size_t index)
+/* Finds the stream that chain number index reads, at the start of the chain or in a union.
+ * Returns NULL (after reporting) when the name is unknown or not defined yet. */
+static check_stream *find_input(checker *c, size_t index, const char *name, mc_loc loc)
 {
-    mc_chain *chain = c->prog->chains[index];
-    mc_stream *s = find_stream(c, chain->input_name);
+    mc_stream *s = find_stream(c, name);
     if (s == NULL) {
-        mc_error(c->diag, chain->input_loc, "unknown stream '%s'", chain->input_name);
-        mc_stream *guess = closest_stream(c, chain->input_name);
+        mc_error(c->diag, loc, "unknown stream '%s'", name);
+        mc_stream *guess = closest_stream(c, name);
         if (guess != NULL) {
             mc_note(c->diag, guess->loc, "did you mean '%s'?", guess->name);
             check_stream_of(guess)->mentioned = true; /* "never used" would be noise */
@@ -552,17 +600,28 @@ static check_stream *resolve_input(checker *c, size_t index)
     }
     check_stream *cs = check_stream_of(s);
     cs->mentioned = true;
-    if (s->origin == MC_STREAM_CHAIN && cs->chain_index == index) {
-        mc_error(c->diag, chain->input_loc, "stream '%s' cannot read itself", s->name);
+    bool made_by_chain = s->origin == MC_STREAM_CHAIN || s->origin == MC_STREAM_OP;
+    if (made_by_chain && cs->chain_index == index) {
+        mc_error(c->diag, loc, "stream '%s' cannot read itself", s->name);
         return NULL;
     }
-    if (s->origin == MC_STREAM_CHAIN && cs->chain_index > index) {
-        mc_error(c->diag, chain->input_loc, "stream '%s' is used before it is defined", s->name);
+    if (made_by_chain && cs->chain_index > index) {
+        mc_error(c->diag, loc, "stream '%s' is used before it is defined", s->name);
         mc_note(c->diag, s->loc, "'%s' is defined here", s->name);
         return NULL;
     }
-    chain->input = s;
-    MC_POOL_PUSH(&c->prog->pool, s->consumers, s->nconsumers, chain);
+    return cs;
+}
+
+/* Finds the stream chain number index starts from and records the chain as its consumer. */
+static check_stream *resolve_input(checker *c, size_t index)
+{
+    mc_chain *chain = c->prog->chains[index];
+    check_stream *cs = find_input(c, index, chain->input_name, chain->input_loc);
+    if (cs == NULL)
+        return NULL;
+    chain->input = &cs->s;
+    MC_POOL_PUSH(&c->prog->pool, cs->s.consumers, cs->s.nconsumers, chain);
     return cs;
 }
 
@@ -579,43 +638,220 @@ static void check_op_name(checker *c, mc_op *op)
     MC_POOL_PUSH(&c->prog->pool, c->ops, c->nops, op);
 }
 
-/* Walks the operators, giving each its input type. *type is the type entering the chain
- * (valid when *typed) and becomes the type leaving it. Returns the chain's sink, if any. */
-static const mc_op *check_ops(checker *c, mc_chain *chain, mc_typeref *type, bool *typed)
+/* The operator's keyword as written in a .mstr file. */
+static const char *op_kind_name(mc_op_kind kind)
 {
-    const mc_op *sink = NULL;
+    static const char *const names[] = {
+        [MC_OP_MAP] = "map", [MC_OP_FILTER] = "filter", [MC_OP_FILTER_MAP] = "filter_map",
+        [MC_OP_FLAT_MAP] = "flat_map", [MC_OP_INSPECT] = "inspect", [MC_OP_SINK] = "sink",
+        [MC_OP_KEY_BY] = "key_by", [MC_OP_KEY_LOCAL] = "key_local",
+        [MC_OP_STATEFUL_MAP] = "stateful_map", [MC_OP_STATEFUL_OP] = "stateful_op",
+        [MC_OP_TTL_MAP] = "ttl_map", [MC_OP_TIMESTAMPS] = "timestamps",
+        [MC_OP_EPOCHS] = "epochs", [MC_OP_UNION] = "union", [MC_OP_CLONE] = "clone",
+        [MC_OP_SPLIT] = "split",
+    };
+    return names[kind];
+}
+
+/* Sinks, clones and splits end a chain: nothing may follow them. */
+static bool ends_chain(const mc_op *op)
+{
+    return op->kind == MC_OP_SINK || op->kind == MC_OP_CLONE || op->kind == MC_OP_SPLIT;
+}
+
+/* The records of a stream, as a flow. */
+static flow stream_flow(const check_stream *cs)
+{
+    return (flow){
+        .type = cs->s.type, .typed = cs->typed, .keying_known = cs->keying_known,
+        .keyed = cs->s.keyed, .key = cs->s.key_type, .key_typed = cs->key_typed,
+    };
+}
+
+/* Gives a stream the type and key of the records a flow describes. */
+static void set_stream_flow(check_stream *cs, const flow *f)
+{
+    cs->s.type = f->type;
+    cs->typed = f->typed;
+    cs->keying_known = f->keying_known;
+    cs->s.keyed = f->keyed;
+    cs->s.key_type = f->key;
+    cs->key_typed = f->key_typed;
+}
+
+/* Whether two resolved types are the same type. */
+static bool same_type(const mc_typeref *a, const mc_typeref *b)
+{
+    return a->kind == b->kind && (a->kind != MC_T_RECORD || a->decl == b->decl);
+}
+
+static const char *type_name(const mc_typeref *t)
+{
+    return t->kind == MC_T_RECORD ? t->name : mc_type_kind_name(t->kind);
+}
+
+/* "keyed by 'K'" or "not keyed", for messages. */
+static void describe_keying(const flow *f, char *buf, size_t size)
+{
+    if (f->keyed)
+        snprintf(buf, size, "keyed by '%s'", type_name(&f->key));
+    else
+        snprintf(buf, size, "not keyed");
+}
+
+/* A stream merged by a union must carry records like the chain's: same type, same keying. */
+static void check_union_input(checker *c, const mc_op *op, size_t i, const check_stream *in,
+                              const flow *f)
+{
+    flow other = stream_flow(in);
+    if (f->typed && other.typed && !same_type(&f->type, &other.type)) {
+        mc_error(c->diag, op->name_locs[i], "union '%s' needs inputs of one type: stream '%s' is "
+                 "of type '%s', the chain's records are of type '%s'", op->name, in->s.name,
+                 type_name(&other.type), type_name(&f->type));
+        return;
+    }
+    if (!f->keying_known || !other.keying_known)
+        return;
+    bool alike = f->keyed == other.keyed
+        && (!f->keyed || !f->key_typed || !other.key_typed || same_type(&f->key, &other.key));
+    if (alike)
+        return;
+    char theirs[128], ours[128];
+    describe_keying(&other, theirs, sizeof theirs);
+    describe_keying(f, ours, sizeof ours);
+    mc_error(c->diag, op->name_locs[i], "union '%s' needs inputs keyed alike: stream '%s' is %s, "
+             "the chain's records are %s", op->name, in->s.name, theirs, ours);
+}
+
+/* union NAME(s1, s2, ...): the streams must exist, come from earlier chains, be merged once
+ * and not merge the chain's own input with itself. first says whether the union is the
+ * chain's first operator. */
+static void check_union(checker *c, size_t index, mc_op *op, bool first, const flow *f)
+{
+    mc_chain *chain = c->prog->chains[index];
+    op->streams = mc_pool_alloc(&c->prog->pool, op->nnames * sizeof *op->streams);
+    for (size_t i = 0; i < op->nnames; i++) {
+        const char *name = op->names[i];
+        size_t j = 0;
+        while (j < i && strcmp(op->names[j], name) != 0)
+            j++;
+        if (j < i) {
+            mc_error(c->diag, op->name_locs[i], "union '%s' merges stream '%s' twice", op->name,
+                     name);
+            mc_note(c->diag, op->name_locs[j], "first merged here");
+            continue;
+        }
+        check_stream *in = find_input(c, index, name, op->name_locs[i]);
+        if (in == NULL)
+            continue;
+        if (first && &in->s == chain->input) {
+            mc_error(c->diag, op->name_locs[i], "union '%s' merges stream '%s' with itself",
+                     op->name, name);
+            mc_note(c->diag, chain->input_loc, "the chain reads '%s' already", name);
+            continue;
+        }
+        op->streams[i] = &in->s;
+        MC_POOL_PUSH(&c->prog->pool, in->s.unions, in->s.nunions, op);
+        check_union_input(c, op, i, in, f);
+    }
+}
+
+/* clone and split send every record (or those split chooses) to two or more new streams,
+ * typed and keyed like their input. */
+static void check_fan_out(checker *c, mc_op *op, const flow *f)
+{
+    if (op->nnames < 2)
+        mc_error(c->diag, op->loc, "%s '%s' needs at least two streams in 'into (...)'",
+                 op_kind_name(op->kind), op->name);
+    for (size_t i = 0; i < op->nnames; i++) {
+        if (op->streams[i] != NULL)
+            set_stream_flow(check_stream_of(op->streams[i]), f);
+    }
+}
+
+/* stateful_map, stateful_op and ttl_map keep state per key: they need a keyed stream and a
+ * known state type. */
+static void check_stateful(checker *c, mc_op *op, const flow *f)
+{
+    if (f->keying_known && !f->keyed) {
+        mc_error(c->diag, op->loc, "%s '%s' needs a keyed stream", op_kind_name(op->kind),
+                 op->name);
+        mc_note(c->diag, op->kw_loc, "key it first with key_by or key_local");
+    }
+    resolve_type(c, &op->state_type);
+}
+
+/* Checks one operator of chain number index (the i-th) against the records reaching it, *f,
+ * which becomes the records leaving it. */
+static void check_op(checker *c, size_t index, size_t i, mc_op *op, flow *f)
+{
+    if (f->typed)
+        op->in_type = f->type;
+    op->in_keyed = f->keyed;
+    op->in_key = f->key;
+    switch (op->kind) {
+    case MC_OP_KEY_BY:
+    case MC_OP_KEY_LOCAL:
+        f->keying_known = true;
+        f->keyed = true;
+        f->key_typed = resolve_type(c, &op->key_type);
+        f->key = op->key_type;
+        break;
+    case MC_OP_STATEFUL_MAP:
+    case MC_OP_STATEFUL_OP:
+    case MC_OP_TTL_MAP:
+        check_stateful(c, op, f);
+        break;
+    case MC_OP_UNION:
+        check_union(c, index, op, i == 0, f);
+        break;
+    case MC_OP_CLONE:
+    case MC_OP_SPLIT:
+        check_fan_out(c, op, f);
+        break;
+    default:
+        break;
+    }
+    if (op->has_out_type) {
+        f->typed = resolve_type(c, &op->out_type) && f->typed;
+        f->type = op->out_type;
+    }
+}
+
+/* Walks the operators of chain number index, f being the records entering it and becoming
+ * those leaving it. Returns the operator that ends the chain (sink, clone or split), if any. */
+static const mc_op *check_ops(checker *c, size_t index, flow *f)
+{
+    mc_chain *chain = c->prog->chains[index];
+    const mc_op *end = NULL;
     for (size_t i = 0; i < chain->nops; i++) {
         mc_op *op = chain->ops[i];
         check_op_name(c, op);
-        if (*typed)
-            op->in_type = *type;
-        if (op->kind == MC_OP_SINK && sink == NULL) {
-            sink = op;
+        check_op(c, index, i, op, f);
+        if (ends_chain(op) && end == NULL) {
+            end = op;
             if (i + 1 < chain->nops)
-                mc_error(c->diag, op->loc, "sink '%s' must be the last operator of its chain",
-                         op->name);
-        }
-        if (op->has_out_type) {
-            *typed = resolve_type(c, &op->out_type) && *typed;
-            *type = op->out_type;
+                mc_error(c->diag, op->loc, "%s '%s' must be the last operator of its chain",
+                         op_kind_name(op->kind), op->name);
         }
     }
-    return sink;
+    return end;
 }
 
-/* Where a chain's records go: a sink, or a name that another chain reads. */
-static void check_chain_end(checker *c, mc_chain *chain, const mc_op *sink)
+/* Where a chain's records go: a sink, a clone or split's streams, or a name that another
+ * chain reads. */
+static void check_chain_end(checker *c, mc_chain *chain, const mc_op *end)
 {
-    if (sink != NULL && chain->result != NULL) {
+    if (end != NULL && chain->result != NULL) {
         mc_error(c->diag, chain->result_loc, "stream '%s' would be empty: its chain ends in "
-                 "sink '%s'", chain->result, sink->name);
+                 "%s '%s'", chain->result, op_kind_name(end->kind), end->name);
         if (chain->out != NULL)
             check_stream_of(chain->out)->mentioned = true; /* "never used" would be noise */
-    } else if (sink == NULL && chain->result == NULL) {
+    } else if (end == NULL && chain->result == NULL) {
         mc_loc last = chain->nops > 0 ? chain->ops[chain->nops - 1]->loc : chain->input_loc;
-        mc_loc end = { chain->loc.off + chain->loc.len - 1, 1 };
+        mc_loc stop = { chain->loc.off + chain->loc.len - 1, 1 };
         mc_error(c->diag, last, "stream ends without a sink");
-        mc_note(c->diag, end, "end it with '|> sink NAME = stdout' (or '= null' to discard its "
+        mc_note(c->diag, stop, "end it with '|> sink NAME = stdout' (or '= null' to discard its "
                 "records), or name it with 'stream NAME = ...'");
     }
 }
@@ -624,15 +860,11 @@ static void check_chain(checker *c, size_t index)
 {
     mc_chain *chain = c->prog->chains[index];
     check_stream *in = resolve_input(c, index);
-    mc_typeref type = in != NULL ? in->s.type : (mc_typeref){ .kind = MC_T_RECORD };
-    bool typed = in != NULL && in->typed;
-    const mc_op *sink = check_ops(c, chain, &type, &typed);
-    check_chain_end(c, chain, sink);
-    if (chain->out != NULL && sink == NULL) {
-        check_stream *out = check_stream_of(chain->out);
-        out->s.type = type;
-        out->typed = typed;
-    }
+    flow f = in != NULL ? stream_flow(in) : (flow){ .type = { .kind = MC_T_RECORD } };
+    const mc_op *end = check_ops(c, index, &f);
+    check_chain_end(c, chain, end);
+    if (chain->out != NULL && end == NULL)
+        set_stream_flow(check_stream_of(chain->out), &f);
 }
 
 static void check_unused_streams(checker *c)

@@ -38,7 +38,9 @@ typedef struct mc_parse_ctx {
     uint32_t lex_error;    /* scanner: 1 + offset of the last lexical error, 0 if none */
     uint32_t cblock_open;  /* scanner: offset of the '{' of the C block being scanned */
     int cblock_depth;      /* scanner: brace depth inside that block */
-    bool in_op_header;     /* scanner: a '{' now opens a C block (see lexer.l) */
+    int last_tok;          /* scanner: the last token handed to the parser, 0 before the first */
+    bool in_op_header;     /* scanner: inside an operator header, a '{' opens a C block ... */
+    bool block_next;       /* scanner: ... or right after distribute, on_epoch or c (lexer.l) */
     bool truncated;        /* an unterminated comment or C block took the rest of the file */
 } mc_parse_ctx;
 }
@@ -89,20 +91,30 @@ static void yyerror(const mc_loc *loc, yyscan_t scanner, mc_parse_ctx *pc, const
 %token <kind> SCALAR "type name"
 %token <cblock> CBLOCK "C block"
 %token PIPE "'|>'"
-/* Checklist: KW_JOB must stay the first keyword and KW_C the last (see is_keyword). */
+/* Checklist: the reserved keywords run from KW_JOB to KW_SINK and the operator keywords
+ * among them from KW_MAP to KW_SINK (see is_reserved, is_operator); the contextual keywords,
+ * which are also names (see `name` and lexer.l), run from KW_LIST to KW_C, the source kinds
+ * from KW_LIST to KW_CSV and the sink kinds from KW_CSV to KW_JSONL (see is_source_kind,
+ * is_sink_kind and lexer.l's continues_op_header). A new one goes inside its range. */
 %token KW_JOB "'job'" KW_TYPE "'type'" KW_SOURCE "'source'" KW_STREAM "'stream'"
-%token KW_LIST "'list'" KW_RANGE "'range'" KW_LINES "'lines'"
-%token KW_STDIN "'stdin'" KW_CSV "'csv'" KW_TEXT "'text'" KW_JSONL "'jsonl'"
-%token KW_STDOUT "'stdout'" KW_NULL "'null'" KW_MAP "'map'" KW_FILTER "'filter'"
-%token KW_FILTER_MAP "'filter_map'" KW_FLAT_MAP "'flat_map'" KW_INSPECT "'inspect'" KW_SINK "'sink'"
-%token KW_DEAD_LETTER "'dead_letter'" KW_TRUE "'true'" KW_FALSE "'false'" KW_C "'c'"
+%token KW_DEAD_LETTER "'dead_letter'" KW_TRUE "'true'" KW_FALSE "'false'"
+%token KW_MAP "'map'" KW_FILTER "'filter'" KW_FILTER_MAP "'filter_map'" KW_FLAT_MAP "'flat_map'"
+%token KW_INSPECT "'inspect'" KW_KEY_BY "'key_by'" KW_KEY_LOCAL "'key_local'"
+%token KW_STATEFUL_MAP "'stateful_map'" KW_STATEFUL_OP "'stateful_op'" KW_TTL_MAP "'ttl_map'"
+%token KW_TIMESTAMPS "'timestamps'" KW_EPOCHS "'epochs'" KW_UNION "'union'" KW_CLONE "'clone'"
+%token KW_SPLIT "'split'" KW_SINK "'sink'"
+%token <name> KW_LIST "'list'" KW_RANGE "'range'" KW_LINES "'lines'" KW_STDIN "'stdin'"
+%token <name> KW_CSV "'csv'" KW_STDOUT "'stdout'" KW_NULL "'null'" KW_TEXT "'text'"
+%token <name> KW_JSONL "'jsonl'" KW_STATE "'state'" KW_INTO "'into'"
+%token <name> KW_DISTRIBUTE "'distribute'" KW_ON_EPOCH "'on_epoch'" KW_C "'c'"
 
-%type <type> typeref
+%type <name> name
+%type <type> typeref state_type
 %type <decl> fields
 %type <job> settings
 %type <lit> literal number record_lit record_inits
 %type <source> source_expr list_items paths
-%type <op> op sink_expr
+%type <op> op sink_expr stream_names
 %type <chain> pipeline
 
 %%
@@ -123,41 +135,47 @@ item:
 |   error '}'
 ;
 
+/* Wherever a name goes, a contextual keyword will do: `source lines: str = lines("f");`. */
+name:
+    IDENT | KW_LIST | KW_RANGE | KW_LINES | KW_STDIN | KW_CSV | KW_STDOUT | KW_NULL | KW_TEXT
+|   KW_JSONL | KW_STATE | KW_INTO | KW_DISTRIBUTE | KW_ON_EPOCH | KW_C
+;
+
 /* job := 'job' IDENT ';' | 'job' IDENT '{' (IDENT '=' literal ';')* '}' */
 job:
-    KW_JOB IDENT ';'                    { mc_ast_set_job(pc->prog, mc_ast_job_new(pc->prog), $2, @2); }
-|   KW_JOB IDENT '{' settings '}'       { mc_ast_set_job(pc->prog, $4, $2, @2); }
-|   KW_JOB IDENT '{' settings error '}' { mc_ast_set_job(pc->prog, $4, $2, @2); }
+    KW_JOB name ';'                     { mc_ast_set_job(pc->prog, mc_ast_job_new(pc->prog), $2, @2); }
+|   KW_JOB name '{' settings '}'        { mc_ast_set_job(pc->prog, $4, $2, @2); }
+|   KW_JOB name '{' settings error '}'  { mc_ast_set_job(pc->prog, $4, $2, @2); }
 ;
 
 settings:
     %empty                              { $$ = mc_ast_job_new(pc->prog); }
-|   settings IDENT '=' literal ';'      { $$ = mc_ast_job_add_setting(pc->prog, $1, $2, @2, $4); }
+|   settings name '=' literal ';'       { $$ = mc_ast_job_add_setting(pc->prog, $1, $2, @2, $4); }
 |   settings error ';'                  { $$ = $1; }
 ;
 
 /* type := 'type' IDENT '{' (IDENT ':' typeref ';')* '}' */
 typedecl:
-    KW_TYPE IDENT '{' fields '}'        { mc_ast_add_type(pc->prog, $4, $2, @2); }
-|   KW_TYPE IDENT '{' fields error '}'  { mc_ast_add_type(pc->prog, $4, $2, @2); }
+    KW_TYPE name '{' fields '}'         { mc_ast_add_type(pc->prog, $4, $2, @2); }
+|   KW_TYPE name '{' fields error '}'   { mc_ast_add_type(pc->prog, $4, $2, @2); }
 ;
 
 fields:
     %empty                              { $$ = mc_ast_typedecl_new(pc->prog); }
-|   fields IDENT ':' typeref ';'        { $$ = mc_ast_typedecl_add_field(pc->prog, $1, $2, @2, $4); }
+|   fields name ':' typeref ';'         { $$ = mc_ast_typedecl_add_field(pc->prog, $1, $2, @2, $4); }
 |   fields error ';'                    { $$ = $1; }
 ;
 
 typeref:
     SCALAR                              { $$ = mc_ast_typeref_scalar($1, @1); }
-|   IDENT                               { $$ = mc_ast_typeref_named($1, @1); }
+|   name                                { $$ = mc_ast_typeref_named($1, @1); }
 ;
 
 /* source := 'source' IDENT ':' typeref '=' source_expr ('dead_letter' IDENT)? ';' */
 source:
-    KW_SOURCE IDENT ':' typeref '=' source_expr ';'
+    KW_SOURCE name ':' typeref '=' source_expr ';'
         { mc_ast_add_source(pc->prog, $6, $2, @2, $4); }
-|   KW_SOURCE IDENT ':' typeref '=' source_expr KW_DEAD_LETTER IDENT ';'
+|   KW_SOURCE name ':' typeref '=' source_expr KW_DEAD_LETTER name ';'
         { mc_ast_add_source(pc->prog, mc_ast_source_set_dead_letter($6, $8, @8), $2, @2, $4); }
 ;
 
@@ -200,26 +218,64 @@ paths:
 /* chain := ('stream' IDENT '=')? IDENT ('|>' op)* ';' */
 chain:
     pipeline ';'                        { mc_ast_add_chain(pc->prog, $1, NULL, @1, @$); }
-|   KW_STREAM IDENT '=' pipeline ';'    { mc_ast_add_chain(pc->prog, $4, $2, @2, @$); }
+|   KW_STREAM name '=' pipeline ';'     { mc_ast_add_chain(pc->prog, $4, $2, @2, @$); }
 ;
 
 pipeline:
-    IDENT                               { $$ = mc_ast_chain_new(pc->prog, $1, @1); }
+    name                                { $$ = mc_ast_chain_new(pc->prog, $1, @1); }
 |   pipeline PIPE op                    { $$ = mc_ast_chain_add_op(pc->prog, $1, $3); }
 ;
 
+/* op := see docs/language.md; the rules that say which operator may go where (sink, clone and
+ * split last, stateful operators on keyed streams, ...) are the checker's. */
 op:
-    KW_MAP IDENT ':' typeref CBLOCK
+    KW_MAP name ':' typeref CBLOCK
         { $$ = mc_ast_op_new(pc->prog, MC_OP_MAP, @1, $2, @2, &$4, $5); }
-|   KW_FILTER IDENT CBLOCK
+|   KW_FILTER name CBLOCK
         { $$ = mc_ast_op_new(pc->prog, MC_OP_FILTER, @1, $2, @2, NULL, $3); }
-|   KW_FILTER_MAP IDENT ':' typeref CBLOCK
+|   KW_FILTER_MAP name ':' typeref CBLOCK
         { $$ = mc_ast_op_new(pc->prog, MC_OP_FILTER_MAP, @1, $2, @2, &$4, $5); }
-|   KW_FLAT_MAP IDENT ':' typeref CBLOCK
+|   KW_FLAT_MAP name ':' typeref CBLOCK
         { $$ = mc_ast_op_new(pc->prog, MC_OP_FLAT_MAP, @1, $2, @2, &$4, $5); }
-|   KW_INSPECT IDENT CBLOCK
+|   KW_INSPECT name CBLOCK
         { $$ = mc_ast_op_new(pc->prog, MC_OP_INSPECT, @1, $2, @2, NULL, $3); }
-|   KW_SINK IDENT '=' sink_expr         { $$ = mc_ast_sink_name($4, @1, $2, @2); }
+|   KW_KEY_BY name ':' typeref CBLOCK
+        { $$ = mc_ast_key_op_new(pc->prog, MC_OP_KEY_BY, @1, $2, @2, $4, $5); }
+|   KW_KEY_BY name ':' typeref CBLOCK KW_DISTRIBUTE CBLOCK
+        { $$ = mc_ast_op_set_extra(mc_ast_key_op_new(pc->prog, MC_OP_KEY_BY, @1, $2, @2, $4, $5), $7); }
+|   KW_KEY_LOCAL name ':' typeref CBLOCK
+        { $$ = mc_ast_key_op_new(pc->prog, MC_OP_KEY_LOCAL, @1, $2, @2, $4, $5); }
+|   KW_STATEFUL_MAP name ':' typeref state_type CBLOCK
+        { $$ = mc_ast_state_op_new(pc->prog, MC_OP_STATEFUL_MAP, @1, $2, @2, $4, $5, $6); }
+|   KW_STATEFUL_OP name ':' typeref state_type CBLOCK KW_ON_EPOCH CBLOCK
+        {
+            $$ = mc_ast_op_set_extra(
+                mc_ast_state_op_new(pc->prog, MC_OP_STATEFUL_OP, @1, $2, @2, $4, $5, $6), $8);
+        }
+|   KW_TTL_MAP name ':' typeref state_type CBLOCK
+        { $$ = mc_ast_state_op_new(pc->prog, MC_OP_TTL_MAP, @1, $2, @2, $4, $5, $6); }
+|   KW_TIMESTAMPS name CBLOCK
+        { $$ = mc_ast_op_new(pc->prog, MC_OP_TIMESTAMPS, @1, $2, @2, NULL, $3); }
+|   KW_EPOCHS name CBLOCK
+        { $$ = mc_ast_op_new(pc->prog, MC_OP_EPOCHS, @1, $2, @2, NULL, $3); }
+|   KW_UNION name '(' stream_names ')'
+        { $$ = mc_ast_names_op($4, MC_OP_UNION, @1, $2, @2, (mc_cblock){ 0 }); }
+|   KW_CLONE name KW_INTO '(' stream_names ')'
+        { $$ = mc_ast_names_op($5, MC_OP_CLONE, @1, $2, @2, (mc_cblock){ 0 }); }
+|   KW_SPLIT name KW_INTO '(' stream_names ')' CBLOCK
+        { $$ = mc_ast_names_op($5, MC_OP_SPLIT, @1, $2, @2, $7); }
+|   KW_SINK name '=' sink_expr          { $$ = mc_ast_sink_name($4, @1, $2, @2); }
+;
+
+/* '(' 'state' typeref ')' */
+state_type:
+    '(' KW_STATE typeref ')'            { $$ = $3; }
+;
+
+/* IDENT (',' IDENT)*: how many union, clone and split need is the checker's business. */
+stream_names:
+    name                                { $$ = mc_ast_names_new(pc->prog, $1, @1); }
+|   stream_names ',' name               { $$ = mc_ast_names_add(pc->prog, $1, $3, @3); }
 ;
 
 /* sink_expr := 'stdout' | 'null' | 'text' '(' STRING ')' | 'csv' '(' STRING ')'
@@ -255,14 +311,14 @@ number:
 
 /* record_lit := IDENT '{' (IDENT ':' literal (',' IDENT ':' literal)*)? '}' */
 record_lit:
-    IDENT '{' '}'                       { $$ = mc_ast_lit_record(pc->prog, $1, @$); }
+    name '{' '}'                        { $$ = mc_ast_lit_record(pc->prog, $1, @$); }
 |   record_inits '}'                    { $$ = mc_ast_lit_span($1, @$); }
 ;
 
 record_inits:
-    IDENT '{' IDENT ':' literal
+    name '{' name ':' literal
         { $$ = mc_ast_lit_record_add(pc->prog, mc_ast_lit_record(pc->prog, $1, @1), $3, @3, $5); }
-|   record_inits ',' IDENT ':' literal  { $$ = mc_ast_lit_record_add(pc->prog, $1, $3, @3, $5); }
+|   record_inits ',' name ':' literal   { $$ = mc_ast_lit_record_add(pc->prog, $1, $3, @3, $5); }
 ;
 
 %%
@@ -309,10 +365,67 @@ static bool has_token(const yysymbol_kind_t *kinds, int n, yysymbol_kind_t kind)
     return false;
 }
 
-/* True for the tokens that look like names but are reserved words. */
-static bool is_keyword(yysymbol_kind_t kind)
+/* True for the reserved words: keywords that can never be names, and the scalar type names. */
+static bool is_reserved(yysymbol_kind_t kind)
 {
-    return (kind >= YYSYMBOL_KW_JOB && kind <= YYSYMBOL_KW_C) || kind == YYSYMBOL_SCALAR;
+    return (kind >= YYSYMBOL_KW_JOB && kind <= YYSYMBOL_KW_SINK) || kind == YYSYMBOL_SCALAR;
+}
+
+/* True for the contextual keywords, which are names too. */
+static bool is_contextual(yysymbol_kind_t kind)
+{
+    return kind >= YYSYMBOL_KW_LIST && kind <= YYSYMBOL_KW_C;
+}
+
+/* True for the tokens that look like words. */
+static bool is_word(yysymbol_kind_t kind)
+{
+    return kind == YYSYMBOL_IDENT || is_reserved(kind) || is_contextual(kind);
+}
+
+/* Where only the keywords of one of these classes would do and some other word was written,
+ * the error names the word as an unknown one of its class ("unknown sink 'nul'") and lists
+ * the class's words in the order the language reference gives them. */
+typedef struct word_class {
+    const char *what;
+    yysymbol_kind_t first, last; /* its keywords, a range of the %token declarations */
+    const char *words;
+} word_class;
+
+static const word_class word_classes[] = {
+    { "source kind", YYSYMBOL_KW_LIST, YYSYMBOL_KW_CSV, "list, range, lines, stdin or csv" },
+    { "sink", YYSYMBOL_KW_CSV, YYSYMBOL_KW_JSONL, "stdout, null, text, csv or jsonl" },
+    { "operator", YYSYMBOL_KW_MAP, YYSYMBOL_KW_SINK, "map, filter, filter_map, flat_map, "
+      "inspect, key_by, key_local, stateful_map, stateful_op, ttl_map, timestamps, epochs, "
+      "union, clone, split or sink" },
+};
+
+/* The class all n expected tokens belong to, or NULL. */
+static const word_class *expected_class(const yysymbol_kind_t *kinds, int n)
+{
+    for (size_t c = 0; c < sizeof word_classes / sizeof word_classes[0]; c++) {
+        const word_class *wc = &word_classes[c];
+        int i = 0;
+        while (i < n && kinds[i] >= wc->first && kinds[i] <= wc->last)
+            i++;
+        if (n > 0 && i == n)
+            return wc;
+    }
+    return NULL;
+}
+
+/* Fills kinds (room for YYNTOKENS) with the tokens the parser would accept and returns their
+ * number: when a name would do, the contextual keywords are names and are not listed. */
+static int expected_tokens(const yypcontext_t *yyctx, yysymbol_kind_t *kinds)
+{
+    int n = yypcontext_expected_tokens(yyctx, kinds, YYNTOKENS);
+    bool name = has_token(kinds, n, YYSYMBOL_IDENT);
+    int kept = 0;
+    for (int i = 0; i < n; i++) {
+        if (!(name && is_contextual(kinds[i])))
+            kinds[kept++] = kinds[i];
+    }
+    return kept;
 }
 
 /* True if a newline separates the previous token from the one at off. */
@@ -326,7 +439,9 @@ static bool on_new_line(const mc_parse_ctx *pc, uint32_t off)
  *   line (the usual forgotten ';'): it points just after the previous token, where X is
  *   missing;
  *   "unexpected Y, expected A, B or C" for a few possibilities, "unexpected Y" for more;
- *   "'c' is a keyword ..." when Y is a keyword where a name could go.
+ *   "'map' is a keyword ..." when Y is a reserved word where a name could go;
+ *   "unknown sink 'nul', expected ..." when Y is a word where only the keywords of one class
+ *   (source kinds, sinks, operators) would do.
  * A syntax error caused by a lexical error the scanner has just reported is not repeated. */
 static int yyreport_syntax_error(const yypcontext_t *yyctx, yyscan_t scanner, mc_parse_ctx *pc)
 {
@@ -339,8 +454,11 @@ static int yyreport_syntax_error(const yypcontext_t *yyctx, yyscan_t scanner, mc
         return 0; /* the scanner has already reported what went wrong here */
     mc_loc loc = *yypcontext_location(yyctx);
     mc_loc after_prev = { pc->prev_end, 1 };
-    yysymbol_kind_t expected[MAX_EXPECTED];
-    int n = yypcontext_expected_tokens(yyctx, expected, MAX_EXPECTED);
+    yysymbol_kind_t expected[YYNTOKENS];
+    int n = expected_tokens(yyctx, expected);
+    const word_class *wc = is_word(got) ? expected_class(expected, n) : NULL;
+    if (n > MAX_EXPECTED)
+        n = 0; /* too many to list */
     if (n > 1 && has_token(expected, n, YYTRANSLATE(';')) && on_new_line(pc, loc.off)) {
         expected[0] = YYTRANSLATE(';');
         n = 1;
@@ -348,7 +466,9 @@ static int yyreport_syntax_error(const yypcontext_t *yyctx, yyscan_t scanner, mc
     char what[64], msg[512] = "";
     describe_token(pc, got, loc, what, sizeof what);
     list_tokens(expected, n, msg, sizeof msg);
-    if (is_keyword(got) && has_token(expected, n, YYSYMBOL_IDENT))
+    if (wc != NULL)
+        mc_error(pc->diag, loc, "unknown %s %s, expected %s", wc->what, what, wc->words);
+    else if (is_reserved(got) && has_token(expected, n, YYSYMBOL_IDENT))
         mc_error(pc->diag, loc, "%s is a keyword and cannot be used as a name", what);
     else if (n == 1 && got == YYSYMBOL_YYEOF)
         mc_error(pc->diag, after_prev, "expected %s at end of file", msg);

@@ -40,6 +40,74 @@ static inline uint64_t mstr_hash_u64(uint64_t v)
     return mstr_hash_mix(mstr_hash_mix(((8 * p1) ^ v) * p1));
 }
 
+/* The hash of a sequence of pieces, equal to mstr_hash_bytes of their concatenation, without
+ * building it: for keys, whose hash is that of their encoding (mstr_codec.h). The total length
+ * must be known at the start (the definition begins with it). */
+typedef struct mstr_hasher {
+    uint64_t h;
+    uint64_t word;     /* bytes not yet mixed in, little-endian */
+    unsigned fill;     /* how many */
+} mstr_hasher;
+
+static inline void mstr_hasher_init(mstr_hasher *s, size_t total_len)
+{
+    s->h = (uint64_t)total_len * UINT64_C(0x9E3779B97F4A7C15);
+    s->word = 0;
+    s->fill = 0;
+}
+
+static inline void mstr_hasher_byte(mstr_hasher *s, unsigned char b)
+{
+    s->word |= (uint64_t)b << (8 * s->fill);
+    if (++s->fill == 8) {
+        s->h = mstr_hash_mix((s->h ^ s->word) * UINT64_C(0x9E3779B97F4A7C15));
+        s->word = 0;
+        s->fill = 0;
+    }
+}
+
+static inline void mstr_hasher_bytes(mstr_hasher *s, const void *p, size_t n)
+{
+    const unsigned char *b = p;
+    for (size_t i = 0; i < n; i++)
+        mstr_hasher_byte(s, b[i]);
+}
+
+/* The n low bytes of v, little-endian (as mstr_put_le writes them). */
+static inline void mstr_hasher_le(mstr_hasher *s, uint64_t v, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        mstr_hasher_byte(s, (unsigned char)(v >> (8 * i)));
+}
+
+/* v as an unsigned LEB128 varint (as mstr_put_varint writes it). */
+static inline void mstr_hasher_varint(mstr_hasher *s, uint64_t v)
+{
+    do {
+        unsigned char b = (unsigned char)(v & 0x7f);
+        v >>= 7;
+        mstr_hasher_byte(s, b | (v ? 0x80 : 0));
+    } while (v);
+}
+
+/* The length of v's varint encoding. */
+static inline size_t mstr_varint_len(uint64_t v)
+{
+    size_t n = 1;
+    while (v >= 0x80) {
+        v >>= 7;
+        n++;
+    }
+    return n;
+}
+
+static inline uint64_t mstr_hasher_end(mstr_hasher *s)
+{
+    if (s->fill > 0)
+        s->h = mstr_hash_mix((s->h ^ s->word) * UINT64_C(0x9E3779B97F4A7C15));
+    return mstr_hash_mix(s->h);
+}
+
 /* Checksum steps for the other scalar types: a float by its bits, a string by its bytes. */
 static inline uint64_t mstr_hash_f64(double v)
 {

@@ -43,6 +43,7 @@ static void out_setup(mstr_out *o, int fd, bool owns_fd, const char *path)
     o->len = 0;
     o->cap = OUT_BUF_SIZE;
     o->path = path;
+    o->lock = NULL;
     o->buf = malloc(OUT_BUF_SIZE);
     if (!o->buf) {
         fprintf(stderr, "malstrom: out of memory (output buffer for %s)\n", path);
@@ -69,6 +70,8 @@ static void out_write_all(mstr_out *o, const char *p, size_t n)
 {
     if (o->fd < 0 || o->failed)
         return;
+    if (o->lock != NULL)
+        pthread_mutex_lock(o->lock);
     while (n > 0) {
         ssize_t w = write(o->fd, p, n);
         if (w < 0 && errno == EINTR)
@@ -76,11 +79,13 @@ static void out_write_all(mstr_out *o, const char *p, size_t n)
         if (w <= 0) {
             o->failed = true;
             o->errno_saved = w < 0 ? errno : EIO;
-            return;
+            break;
         }
         p += w;
         n -= (size_t)w;
     }
+    if (o->lock != NULL)
+        pthread_mutex_unlock(o->lock);
 }
 
 bool mstr_out_flush(mstr_out *o)

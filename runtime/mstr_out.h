@@ -12,6 +12,7 @@
 #ifndef MSTR_OUT_H
 #define MSTR_OUT_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -27,7 +28,13 @@ typedef struct mstr_out {
     size_t len;
     size_t cap;
     const char *path;   /* for messages ("<stdout>" for standard output) */
+    pthread_mutex_t *lock; /* held around each write(2) when several writers share fd; or NULL */
 } mstr_out;
+
+/* Writers that share a descriptor flush at a record boundary once their buffer holds this
+ * much, so records from different threads never interleave mid-record (unless one record is
+ * larger than the rest of the buffer). */
+enum { MSTR_OUT_RECORD_FLUSH = 32 * 1024 };
 
 /* Opens path for writing (created or truncated). Returns false and sets errno on failure. */
 bool mstr_out_open(mstr_out *o, const char *path);

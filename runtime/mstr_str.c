@@ -295,3 +295,16 @@ mstr_str mstr_str_trim(mstr_str s)
         return (mstr_str){ s.ptr, 0 };
     return (mstr_str){ s.ptr + b, e - b };
 }
+
+mstr_str mstr_str_heap_copy(mstr_str s)
+{
+    char *p = malloc(s.len + 1);
+    if (p == NULL) {
+        fprintf(stderr, "mstr: out of memory (a string of %zu bytes for state)\n", s.len);
+        abort();
+    }
+    if (s.len > 0)
+        memcpy(p, s.ptr, s.len);
+    p[s.len] = '\0';
+    return (mstr_str){ p, s.len };
+}

@@ -77,6 +77,10 @@ mstr_str mstr_str_concat(mstr_ctx *ctx, mstr_str a, mstr_str b);
  * No copy: both are slices of s. */
 bool mstr_str_split(mstr_str s, char sep, mstr_str *head, mstr_str *rest);
 
+/* A copy of s in memory of its own (malloc; len + 1 bytes, NUL-terminated), for strings kept in
+ * state beyond their batch; free it with free((void *)copy.ptr). Aborts if memory is exhausted. */
+mstr_str mstr_str_heap_copy(mstr_str s);
+
 /* s without leading and trailing ASCII whitespace (a slice of s). */
 mstr_str mstr_str_trim(mstr_str s);
 

@@ -1,0 +1,140 @@
+/*
+ * emit_sources.c - the generated code for sources: for each source S, source_S_poll (reads one
+ * batch of one partition and runs it through stream_S) and source_S_finish (sends the end of
+ * the stream, the epoch MSTR_EPOCH_MAX, once the worker's partitions of S are done).
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "emit_int.h"
+
+static uint64_t literal_bits(const mc_literal *lit)
+{
+    return lit->u.i.negative ? 0 - lit->u.i.magnitude : lit->u.i.magnitude;
+}
+
+static __int128 literal_value(const mc_literal *lit)
+{
+    __int128 m = lit->u.i.magnitude;
+    return lit->u.i.negative ? -m : m;
+}
+
+/* Number of values of range(lo, hi, step), computed exactly in 128 bits. */
+static uint64_t range_count(const mc_source *s)
+{
+    __int128 lo = literal_value(s->items[0]), hi = literal_value(s->items[1]);
+    __int128 step = s->nitems > 2 ? literal_value(s->items[2]) : 1;
+    if (step > 0)
+        return hi > lo ? (uint64_t)((hi - lo + step - 1) / step) : 0;
+    return lo > hi ? (uint64_t)((lo - hi - step - 1) / -step) : 0;
+}
+
+uint64_t em_source_count(const mc_source *s)
+{
+    if (s->kind == MC_SRC_LIST)
+        return s->nitems;
+    if (s->kind == MC_SRC_RANGE)
+        return range_count(s);
+    return 0;
+}
+
+static void emit_range(emitter *e, const mc_source *s, const char *at)
+{
+    const mc_literal *step = s->nitems > 2 ? s->items[2] : NULL;
+    /* As written, for the comment; as 64-bit patterns, for modular arithmetic that gives the
+     * right value of any integer type. */
+    mc_buf args = { 0 };
+    for (size_t i = 0; i < s->nitems; i++) {
+        mc_buf_puts(&args, i ? ", " : "");
+        em_literal(&args, s->items[i], &s->type);
+    }
+    char lo[64], step_text[64], count[32];
+    snprintf(lo, sizeof lo, "UINT64_C(%" PRIu64 ")", literal_bits(s->items[0]));
+    snprintf(step_text, sizeof step_text, "UINT64_C(%" PRIu64 ")",
+             step ? literal_bits(step) : 1);
+    snprintf(count, sizeof count, "%" PRIu64, range_count(s));
+    em_render(e, "source_range.c.in",
+              VARS({ "name", s->name }, { "where", at }, { "type", em_type(&s->type) },
+                   { "args", em_text(&args) }, { "lo", lo }, { "step", step_text },
+                   { "count", count }));
+    mc_buf_free(&args);
+}
+
+static void emit_list(emitter *e, const mc_source *s, const char *at)
+{
+    mc_buf items = { 0 };
+    for (size_t i = 0; i < s->nitems; i++) {
+        mc_buf_puts(&items, "    ");
+        em_literal(&items, s->items[i], &s->type);
+        mc_buf_puts(&items, ",\n");
+    }
+    if (s->nitems == 0)
+        mc_buf_puts(&items, "    { 0 }, /* C wants an element; the source has none */\n");
+    char count[32];
+    snprintf(count, sizeof count, "%zu", s->nitems);
+    em_render(e, "source_list.c.in",
+              VARS({ "name", s->name }, { "where", at }, { "type", em_type(&s->type) },
+                   { "count", count }, { "items", em_text(&items) }));
+    mc_buf_free(&items);
+}
+
+static void emit_text_source(emitter *e, const mc_source *s, const char *at)
+{
+    mc_buf dead = { 0 };
+    char dead_where[256], nleaves[32];
+    static const char *const what[] = {
+        [MC_SRC_LINES] = "lines of text files, one partition per file",
+        [MC_SRC_STDIN] = "lines of standard input",
+        [MC_SRC_CSV] = "CSV files with a header row, one partition per file",
+    };
+    if (s->dead_out != NULL) {
+        snprintf(dead_where, sizeof dead_where, "the dead-letter stream '%s'", s->dead_out->name);
+        mc_buf_printf(&dead,
+                      "        DeadLetter dead = {\n"
+                      "            .source = { \"%s\", %zu },\n"
+                      "            .file = { p->path, strlen(p->path) },\n"
+                      "            .line = rec.line,\n"
+                      "            .error = rec.error,\n"
+                      "            .raw = rec.raw,\n"
+                      "        };\n"
+                      "        stream_%s(&batch, 0, dead, rec.ts);\n",
+                      s->name, strlen(s->name), s->dead_out->name);
+    } else {
+        snprintf(dead_where, sizeof dead_where, "stderr and the summary only");
+    }
+    snprintf(nleaves, sizeof nleaves, "%zu", em_leaf_count(&s->type));
+    em_render(e, "source_text.c.in",
+              VARS({ "name", s->name }, { "where", at }, { "what", what[s->kind] },
+                   { "type", em_type(&s->type) }, { "id", em_type(&s->type) },
+                   { "nleaves", nleaves }, { "dead_where", dead_where },
+                   { "dead_letter", em_text(&dead) }));
+    mc_buf_free(&dead);
+}
+
+static void emit_finish(emitter *e, const mc_source *s)
+{
+    mc_buf epochs = { 0 };
+    mc_buf_printf(&epochs, "    stream_%s_epoch(&batch, MSTR_EPOCH_MAX);\n", s->out->name);
+    if (s->dead_out != NULL)
+        mc_buf_printf(&epochs, "    stream_%s_epoch(&batch, MSTR_EPOCH_MAX);\n",
+                      s->dead_out->name);
+    em_render(e, "source_finish.c.in", VARS({ "name", s->name }, { "epochs", em_text(&epochs) }));
+    mc_buf_free(&epochs);
+}
+
+void em_sources(emitter *e)
+{
+    for (size_t i = 0; i < e->prog->nsources; i++) {
+        const mc_source *s = e->prog->sources[i];
+        char at[512];
+        em_where(e, s->loc, at, sizeof at);
+        if (s->kind == MC_SRC_LIST)
+            emit_list(e, s, at);
+        else if (s->kind == MC_SRC_RANGE)
+            emit_range(e, s, at);
+        else
+            emit_text_source(e, s, at);
+        emit_finish(e, s);
+    }
+}

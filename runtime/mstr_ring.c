@@ -1,0 +1,119 @@
+/*
+ * mstr_ring.c - the single-producer single-consumer ring and the doorbell (see mstr_ring.h).
+ *
+ * head and tail count items ever pushed and popped; they only grow (wrapping modulo 2^N, which
+ * is harmless because the capacity is a power of two), so head - tail is the fill level and a
+ * full ring needs no spare slot. The producer publishes an item by storing head with release
+ * after writing the slot, and the consumer reads head with acquire before reading the slot;
+ * symmetrically the consumer hands a slot back by storing tail with release after reading it,
+ * and the producer reads tail with acquire before overwriting it.
+ *
+ * The doorbell's counter is bumped before the mutex is taken, and the waiter re-reads it under
+ * the mutex before sleeping. Either the waiter's re-read sees the bump, or the ringer's
+ * broadcast comes after the waiter is already asleep (the ringer cannot take the mutex until
+ * pthread_cond_wait has released it), so a ring after mstr_doorbell_seq is never missed.
+ */
+#include "mstr_ring.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+static _Noreturn void ring_fail(const char *what)
+{
+    fprintf(stderr, "malstrom: %s\n", what);
+    abort();
+}
+
+/* Sets up an empty ring of capacity rounded up to a power of two (at least 2). Aborts if
+ * memory is exhausted. Not thread-safe: call before the two threads start using the ring. */
+void mstr_ring_init(mstr_ring *r, size_t capacity)
+{
+    size_t cap = 2;
+    while (cap < capacity) {
+        if (cap > SIZE_MAX / 2 / sizeof(void *))
+            ring_fail("out of memory (ring capacity too large)");
+        cap *= 2;
+    }
+    r->items = calloc(cap, sizeof *r->items);
+    if (r->items == NULL)
+        ring_fail("out of memory (ring)");
+    r->mask = cap - 1;
+    atomic_init(&r->head, 0);
+    atomic_init(&r->tail, 0);
+}
+
+/* Frees the slot array (not the items still in it). Call once both threads are done. */
+void mstr_ring_free(mstr_ring *r)
+{
+    free(r->items);
+    r->items = NULL;
+    r->mask = 0;
+}
+
+bool mstr_ring_push(mstr_ring *r, void *item)
+{
+    size_t head = atomic_load_explicit(&r->head, memory_order_relaxed);
+    size_t tail = atomic_load_explicit(&r->tail, memory_order_acquire);
+    if (head - tail > r->mask)
+        return false;
+    r->items[head & r->mask] = item;
+    atomic_store_explicit(&r->head, head + 1, memory_order_release);
+    return true;
+}
+
+void *mstr_ring_pop(mstr_ring *r)
+{
+    size_t tail = atomic_load_explicit(&r->tail, memory_order_relaxed);
+    size_t head = atomic_load_explicit(&r->head, memory_order_acquire);
+    if (head == tail)
+        return NULL;
+    void *item = r->items[tail & r->mask];
+    atomic_store_explicit(&r->tail, tail + 1, memory_order_release);
+    return item;
+}
+
+bool mstr_ring_empty(mstr_ring *r)
+{
+    size_t tail = atomic_load_explicit(&r->tail, memory_order_acquire);
+    size_t head = atomic_load_explicit(&r->head, memory_order_acquire);
+    return head == tail;
+}
+
+/* Sets up a doorbell with counter 0. Aborts if the mutex or condition variable cannot be
+ * made. Not thread-safe: call before any thread uses it. */
+void mstr_doorbell_init(mstr_doorbell *d)
+{
+    atomic_init(&d->seq, 0);
+    if (pthread_mutex_init(&d->lock, NULL) != 0 || pthread_cond_init(&d->cond, NULL) != 0)
+        ring_fail("cannot initialise a doorbell");
+}
+
+/* Destroys the doorbell; no thread may be waiting on it or ring it any more. */
+void mstr_doorbell_free(mstr_doorbell *d)
+{
+    pthread_cond_destroy(&d->cond);
+    pthread_mutex_destroy(&d->lock);
+}
+
+uint32_t mstr_doorbell_seq(mstr_doorbell *d)
+{
+    return atomic_load_explicit(&d->seq, memory_order_acquire);
+}
+
+void mstr_doorbell_ring(mstr_doorbell *d)
+{
+    /* seq_cst (not just release) so that the bump is ordered after whatever the ringer did to
+     * make work: the waiter that reads the new counter with acquire then sees that work. */
+    atomic_fetch_add(&d->seq, 1);
+    pthread_mutex_lock(&d->lock);
+    pthread_cond_broadcast(&d->cond);
+    pthread_mutex_unlock(&d->lock);
+}
+
+void mstr_doorbell_wait(mstr_doorbell *d, uint32_t seq)
+{
+    pthread_mutex_lock(&d->lock);
+    while (atomic_load_explicit(&d->seq, memory_order_acquire) == seq)
+        pthread_cond_wait(&d->cond, &d->lock);
+    pthread_mutex_unlock(&d->lock);
+}

@@ -1,0 +1,105 @@
+/*
+ * mstr_table.c - growth of the keyed-state hash table (the probing is inline in mstr_table.h).
+ *
+ * A table is allocated on its first insert with 16 slots. When one more entry would push
+ * live + deleted slots past 7/8 of capacity, the table is rebuilt: at twice the capacity if the
+ * live entries are the reason (at least half the slots are live), otherwise at the same
+ * capacity, which only drops the tombstones. The second case is what keeps a table whose
+ * entries come and go (windows opening and closing) from growing without bound: its capacity
+ * follows the number of live entries, not the number ever inserted. Rebuilding allocates fresh
+ * control and slot arrays and re-places every full slot by its hash, so it needs no scratch
+ * state and leaves no tombstones behind.
+ *
+ * Thread use: a table belongs to one worker; nothing here is shared.
+ */
+#include "mstr_table.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+enum { INITIAL_CAPACITY = 16 };
+
+static _Noreturn void table_oom(size_t capacity, size_t slot_size)
+{
+    fprintf(stderr, "malstrom: out of memory (state table of %zu slots of %zu bytes)\n",
+            capacity, slot_size);
+    abort();
+}
+
+/* True if one more entry would take live + deleted slots past 7/8 of capacity. */
+static bool table_needs_room(const mstr_table *t)
+{
+    return (t->live + t->deleted + 1) > t->capacity / 8 * 7;
+}
+
+/* Replaces t's arrays with fresh ones of new_cap slots (a power of two) holding the same live
+ * entries, placed by hash, and no tombstones. */
+static void table_rebuild(mstr_table *t, size_t new_cap, mstr_table_hash_fn *hash)
+{
+    if (t->slot_size == 0 || new_cap > SIZE_MAX / t->slot_size)
+        table_oom(new_cap, t->slot_size);
+    uint8_t *ctrl = malloc(new_cap);
+    unsigned char *slots = malloc(new_cap * t->slot_size);
+    if (ctrl == NULL || slots == NULL)
+        table_oom(new_cap, t->slot_size);
+    memset(ctrl, MSTR_TABLE_EMPTY, new_cap);
+
+    size_t mask = new_cap - 1;
+    for (size_t i = 0; i < t->capacity; i++) {
+        if (!mstr_table_full(t, i))
+            continue;
+        const void *old = mstr_table_slot(t, i);
+        uint64_t h = hash(old);
+        size_t j = h & mask;
+        while (ctrl[j] != MSTR_TABLE_EMPTY)
+            j = (j + 1) & mask;
+        ctrl[j] = MSTR_TABLE_TAG(h);
+        memcpy(slots + j * t->slot_size, old, t->slot_size);
+    }
+
+    free(t->ctrl);
+    free(t->slots);
+    t->ctrl = ctrl;
+    t->slots = slots;
+    t->capacity = new_cap;
+    t->deleted = 0;
+}
+
+/* Sets up an empty table of slots of slot_size bytes (> 0); allocates nothing until the first
+ * insert. */
+void mstr_table_init(mstr_table *t, size_t slot_size)
+{
+    t->ctrl = NULL;
+    t->slots = NULL;
+    t->capacity = 0;
+    t->live = 0;
+    t->deleted = 0;
+    t->slot_size = slot_size;
+}
+
+/* Frees the arrays and leaves t empty (capacity 0) with the same slot size, ready for reuse. */
+void mstr_table_free(mstr_table *t)
+{
+    free(t->ctrl);
+    free(t->slots);
+    mstr_table_init(t, t->slot_size);
+}
+
+/* After this returns, one more entry fits while keeping live + deleted <= 7/8 of capacity
+ * (which guarantees every probe meets an empty slot). Moves slots when it rebuilds. */
+void mstr_table_reserve(mstr_table *t, mstr_table_hash_fn *hash)
+{
+    if (t->capacity == 0) {
+        table_rebuild(t, INITIAL_CAPACITY, hash);
+        return;
+    }
+    if (!table_needs_room(t))
+        return;
+    size_t new_cap = t->capacity;
+    if (t->live >= t->capacity / 2) {
+        if (t->capacity > SIZE_MAX / 2)
+            table_oom(t->capacity, t->slot_size);
+        new_cap = t->capacity * 2;
+    }
+    table_rebuild(t, new_cap, hash);
+}
