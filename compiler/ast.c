@@ -190,6 +190,13 @@ mc_source *mc_ast_source_add_path(mc_program *prog, mc_source *src, mc_literal *
     return src;
 }
 
+mc_source *mc_ast_source_set_partitions(mc_source *src, mc_literal *count, mc_loc loc)
+{
+    src->partitions = count;
+    src->partitions_loc = loc;
+    return src;
+}
+
 mc_source *mc_ast_source_set_dead_letter(mc_source *src, const char *name, mc_loc loc)
 {
     src->dead_letter = name;

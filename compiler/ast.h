@@ -114,6 +114,8 @@ typedef struct mc_source {
     const char **paths;  /* lines, csv: one partition per path */
     mc_loc *path_locs;
     size_t npaths;
+    mc_literal *partitions;  /* range: `partitions N`, NULL when absent (one per worker) */
+    mc_loc partitions_loc;
     const char *dead_letter; /* NULL when absent */
     mc_loc dead_letter_loc;
     mc_stream *out;          /* checker */
@@ -286,6 +288,7 @@ void mc_ast_set_job(mc_program *prog, mc_job *job, const char *name, mc_loc loc)
 mc_source *mc_ast_source_new(mc_program *prog, mc_source_kind kind, mc_loc kind_loc);
 mc_source *mc_ast_source_add_item(mc_program *prog, mc_source *src, mc_literal *item);
 mc_source *mc_ast_source_add_path(mc_program *prog, mc_source *src, mc_literal *path);
+mc_source *mc_ast_source_set_partitions(mc_source *src, mc_literal *count, mc_loc loc);
 mc_source *mc_ast_source_set_dead_letter(mc_source *src, const char *name, mc_loc loc);
 void mc_ast_add_source(mc_program *prog, mc_source *src, const char *name, mc_loc loc,
                        mc_typeref type);

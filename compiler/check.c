@@ -427,6 +427,22 @@ static const mc_source *find_stdin_source(const checker *c, size_t before)
     return NULL;
 }
 
+/* `partitions N`: only for range, whose values can be cut anywhere (files are partitioned by
+ * file, list and stdin are read by one worker); N from 1 to MSTR_MAX_WORKERS (1024). */
+static void check_partitions(checker *c, const mc_source *src)
+{
+    const mc_literal *n = src->partitions;
+    if (n == NULL)
+        return;
+    if (src->kind != MC_SRC_RANGE) {
+        mc_error(c->diag, src->partitions_loc, "only a 'range' source can choose its partitions");
+        return;
+    }
+    if (n->kind != MC_LIT_INT || n->u.i.negative || n->u.i.magnitude < 1 ||
+        n->u.i.magnitude > 1024)
+        mc_error(c->diag, n->loc, "partitions must be an integer from 1 to 1024");
+}
+
 static void check_sources(checker *c)
 {
     for (size_t i = 0; i < c->prog->nsources; i++) {
@@ -441,6 +457,7 @@ static void check_sources(checker *c)
         if (src->dead_letter != NULL && (src->kind == MC_SRC_LIST || src->kind == MC_SRC_RANGE))
             mc_error(c->diag, src->dead_letter_loc, "a '%s' source decodes nothing, so it has "
                      "no dead letters", source_kind_name(src->kind));
+        check_partitions(c, src);
     }
 }
 

@@ -272,6 +272,8 @@ static void source_entry(const mc_source *s, mc_buf *tables, mc_buf *entries)
                   kind[s->kind]);
     if (s->kind == MC_SRC_LIST || s->kind == MC_SRC_RANGE)
         mc_buf_printf(entries, "        .count = UINT64_C(%" PRIu64 "),\n", em_source_count(s));
+    if (s->partitions != NULL)
+        mc_buf_printf(entries, "        .partitions = %" PRIu64 ",\n", s->partitions->u.i.magnitude);
     if (s->npaths > 0) {
         char name[300];
         snprintf(name, sizeof name, "source_%s_paths", s->name);

@@ -106,7 +106,8 @@ static void yyerror(const mc_loc *loc, yyscan_t scanner, mc_parse_ctx *pc, const
 %token <name> KW_LIST "'list'" KW_RANGE "'range'" KW_LINES "'lines'" KW_STDIN "'stdin'"
 %token <name> KW_CSV "'csv'" KW_STDOUT "'stdout'" KW_NULL "'null'" KW_TEXT "'text'"
 %token <name> KW_JSONL "'jsonl'" KW_STATE "'state'" KW_INTO "'into'"
-%token <name> KW_DISTRIBUTE "'distribute'" KW_ON_EPOCH "'on_epoch'" KW_C "'c'"
+%token <name> KW_DISTRIBUTE "'distribute'" KW_ON_EPOCH "'on_epoch'" KW_PARTITIONS "'partitions'"
+%token <name> KW_C "'c'"
 
 %type <name> name
 %type <type> typeref state_type
@@ -138,7 +139,7 @@ item:
 /* Wherever a name goes, a contextual keyword will do: `source lines: str = lines("f");`. */
 name:
     IDENT | KW_LIST | KW_RANGE | KW_LINES | KW_STDIN | KW_CSV | KW_STDOUT | KW_NULL | KW_TEXT
-|   KW_JSONL | KW_STATE | KW_INTO | KW_DISTRIBUTE | KW_ON_EPOCH | KW_C
+|   KW_JSONL | KW_STATE | KW_INTO | KW_DISTRIBUTE | KW_ON_EPOCH | KW_PARTITIONS | KW_C
 ;
 
 /* job := 'job' IDENT ';' | 'job' IDENT '{' (IDENT '=' literal ';')* '}' */
@@ -171,7 +172,8 @@ typeref:
 |   name                                { $$ = mc_ast_typeref_named($1, @1); }
 ;
 
-/* source := 'source' IDENT ':' typeref '=' source_expr ('dead_letter' IDENT)? ';' */
+/* source := 'source' IDENT ':' typeref '=' source_expr ('dead_letter' IDENT)? ';'
+ * (source_expr includes range's optional `partitions N`) */
 source:
     KW_SOURCE name ':' typeref '=' source_expr ';'
         { mc_ast_add_source(pc->prog, $6, $2, @2, $4); }
@@ -180,7 +182,7 @@ source:
 ;
 
 /* source_expr := 'list' '(' (literal (',' literal)*)? ')'
- *              | 'range' '(' int ',' int (',' int)? ')'
+ *              | 'range' '(' int ',' int (',' int)? ')' ('partitions' int)?
  *              | 'lines' '(' STRING (',' STRING)* ')' | 'stdin'
  *              | 'csv' '(' STRING (',' STRING)* ')' */
 source_expr:
@@ -197,6 +199,7 @@ source_expr:
             mc_ast_source_add_item(pc->prog, mc_ast_source_add_item(pc->prog, $$, $3), $5);
             mc_ast_source_add_item(pc->prog, $$, $7);
         }
+|   source_expr KW_PARTITIONS number    { $$ = mc_ast_source_set_partitions($1, $3, @2); }
 |   paths ')'                           { $$ = $1; }
 |   KW_STDIN                            { $$ = mc_ast_source_new(pc->prog, MC_SRC_STDIN, @1); }
 ;

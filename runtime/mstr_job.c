@@ -49,6 +49,8 @@ typedef struct worker_run {
     size_t *live;                /* per source: this worker's partitions not yet done */
     xqueue *pending;             /* per destination worker */
     size_t npending;             /* batches in all of pending */
+    mstr_out *outs;              /* per sink (not stdout ones): this worker's buffer */
+    mstr_out stdout_out;         /* the buffer of all this worker's stdout sinks */
 } worker_run;
 
 typedef struct shared_sink {
@@ -62,6 +64,7 @@ struct mstr_job {
     mstr_partition *parts;
     size_t nparts;
     shared_sink *sinks;
+    pthread_mutex_t stdout_lock; /* around every write to standard output, from any sink */
     uint16_t owner[MSTR_KEY_GROUPS];
     mstr_ring *rings;            /* rings[from * workers + to] */
     mstr_doorbell *bells;        /* one per worker */
@@ -170,7 +173,7 @@ static size_t source_partition_count(const mstr_source_desc *src, int workers)
     case MSTR_SOURCE_CSV:
         return src->npaths;
     case MSTR_SOURCE_RANGE:
-        return (size_t)workers;
+        return src->partitions ? src->partitions : (size_t)workers;
     case MSTR_SOURCE_LIST:
     case MSTR_SOURCE_STDIN:
         return 1;
@@ -186,8 +189,9 @@ static void place_partition(mstr_partition *p, const mstr_source_desc *src, size
     p->worker = (int)(k % (size_t)workers);
     if (src->kind == MSTR_SOURCE_RANGE) {
         unsigned __int128 count = src->count;
-        p->next = (uint64_t)(count * k / (unsigned)workers);
-        p->end = (uint64_t)(count * (k + 1) / (unsigned)workers);
+        size_t parts = source_partition_count(src, workers);
+        p->next = (uint64_t)(count * k / parts);
+        p->end = (uint64_t)(count * (k + 1) / parts);
     } else if (src->kind == MSTR_SOURCE_LIST) {
         p->end = src->count;
     }
@@ -224,10 +228,18 @@ static void worker_setup(mstr_job *j, int id)
     w->job = j;
     w->owner = j->owner;
     w->sinks = xalloc(d->nsinks * sizeof *w->sinks);
+    r->outs = xalloc(d->nsinks * sizeof *r->outs);
+    mstr_out_init_fd(&r->stdout_out, STDOUT_FILENO, "<stdout>");
+    r->stdout_out.lock = &j->stdout_lock;
     for (size_t i = 0; i < d->nsinks; i++) {
         w->sinks[i].desc = &d->sinks[i];
-        mstr_out_init_fd(&w->sinks[i].out, j->sinks[i].out.fd, j->sinks[i].out.path);
-        w->sinks[i].out.lock = &j->sinks[i].lock;
+        if (d->sinks[i].kind == MSTR_SINK_STDOUT) {
+            w->sinks[i].out = &r->stdout_out;
+            continue;
+        }
+        mstr_out_init_fd(&r->outs[i], j->sinks[i].out.fd, j->sinks[i].out.path);
+        r->outs[i].lock = &j->sinks[i].lock;
+        w->sinks[i].out = &r->outs[i];
     }
     w->outbox = xalloc(d->nexchanges * (size_t)j->workers * sizeof *w->outbox);
     for (size_t x = 0; x < d->nexchanges; x++)
@@ -255,7 +267,16 @@ static void xbatch_free(mstr_xbatch *b)
     free(b);
 }
 
-/* Flushes the worker's sink buffers; returns false if a write failed. */
+static bool close_out(mstr_out *o, const char *sink)
+{
+    if (mstr_out_close(o))
+        return true;
+    fprintf(stderr, "mstr: sink '%s': error writing '%s': %s\n", sink, o->path,
+            strerror(o->errno_saved));
+    return false;
+}
+
+/* Flushes the worker's sink buffers and adds up its tallies; returns false if a write failed. */
 static bool worker_close_sinks(mstr_job *j, worker_run *r, uint64_t *records, uint64_t *checksum)
 {
     bool ok = true;
@@ -263,12 +284,11 @@ static bool worker_close_sinks(mstr_job *j, worker_run *r, uint64_t *records, ui
         mstr_sink *s = &r->w.sinks[i];
         records[i] += s->records;
         checksum[i] += s->checksum;
-        if (!mstr_out_close(&s->out)) {
-            fprintf(stderr, "mstr: sink '%s': error writing '%s': %s\n", s->desc->name,
-                    s->out.path, strerror(s->out.errno_saved));
-            ok = false;
-        }
+        if (s->desc->kind != MSTR_SINK_STDOUT)
+            ok = close_out(s->out, s->desc->name) && ok;
     }
+    ok = close_out(&r->stdout_out, "stdout") && ok;
+    free(r->outs);
     return ok;
 }
 
@@ -600,6 +620,7 @@ int mstr_main(int argc, char **argv, const mstr_job_desc *desc)
 
     mstr_job j = { .desc = desc, .workers = opt.workers ? opt.workers : desc->workers };
     pthread_mutex_init(&j.fail_lock, NULL);
+    pthread_mutex_init(&j.stdout_lock, NULL);
     mstr_route_table(j.owner, j.workers);
     j.sinks = xalloc(desc->nsinks * sizeof *j.sinks);
     bool ok = true;
@@ -623,5 +644,6 @@ int mstr_main(int argc, char **argv, const mstr_job_desc *desc)
     free(records);
     free(checksum);
     pthread_mutex_destroy(&j.fail_lock);
+    pthread_mutex_destroy(&j.stdout_lock);
     return ok ? 0 : 1;
 }

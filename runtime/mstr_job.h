@@ -65,11 +65,12 @@ typedef struct mstr_sink_desc {
     void (*write_header)(mstr_out *o);  /* csv: writes the header row; NULL otherwise */
 } mstr_sink_desc;
 
-/* One worker's view of a sink. Generated code writes records to out; each worker has its own
- * buffer on the shared descriptor (see MSTR_OUT_RECORD_FLUSH). */
+/* One worker's view of a sink. Generated code writes records to out: each worker has its own
+ * buffer on the shared descriptor (see MSTR_OUT_RECORD_FLUSH), and all stdout sinks of a worker
+ * share one buffer, so that their records keep the order in which they were written. */
 typedef struct mstr_sink {
     const mstr_sink_desc *desc;
-    mstr_out out;
+    mstr_out *out;
     uint64_t records;
     uint64_t checksum;                  /* null sink: wrapping sum of the records' hashes */
 } mstr_sink;
@@ -84,7 +85,8 @@ typedef struct mstr_partition mstr_partition;
 typedef struct mstr_source_desc {
     const char *name;
     mstr_source_kind kind;
-    uint64_t count;                     /* range: how many values (cut into one part per worker) */
+    uint64_t count;                     /* list, range: how many values */
+    size_t partitions;                  /* range: parts to cut it into (0: one per worker) */
     const char *const *paths;           /* lines, csv: one partition per path */
     size_t npaths;
     const char *const *columns;         /* csv: the column name of each leaf field, in order */

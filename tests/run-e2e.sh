@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# End-to-end tests: every example is built with mstrc and run, and what it prints and writes is
-# compared with the files checked in under examples/expected/; then each tests/e2e/*.sh script
-# runs as one test (exit 0 = pass).
+# End-to-end tests: every example is built with mstrc and run with 1, 2 and 4 workers, and what
+# it prints and writes is compared with the files checked in under examples/expected/; then each
+# tests/e2e/*.sh script runs as one test (exit 0 = pass).
 #
 #   tests/run-e2e.sh path/to/mstrc
 #
@@ -11,7 +11,12 @@
 #   NAME.status   expected exit status (default: 0)
 #   NAME.stdin    fed to standard input (default: nothing)
 #   NAME.files/   every file here must be produced, with the same content, in the run directory
-# The example runs in a fresh directory holding a copy of examples/data/.
+#   NAME.wN.stdout, NAME.wN.stderr, NAME.wN.files/
+#                 what to expect instead when it runs on N workers (output naming the worker)
+#   NAME.unordered  present when even one worker's output order is not part of the contract
+# With one worker, output is compared line by line; with more, workers interleave their lines,
+# so lines are compared sorted. Each run is in a fresh directory holding a copy of
+# examples/data/.
 set -u
 mstrc=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -29,43 +34,71 @@ same() { # same EXPECTED ACTUAL LABEL: compares, shows a diff on mismatch
     fi
 }
 
-run_example() {
-    local src=$1 name exp dir status want_status
+# expected EXP NAME WORKERS SUFFIX: the file to compare with (per worker count if there is one)
+expected() {
+    if [ -e "$1/$2.w$3$4" ]; then echo "$1/$2.w$3$4"; else echo "$1/$2$4"; fi
+}
+
+# same_lines EXPECTED ACTUAL LABEL SORTED: compares, sorted first if SORTED is 1
+same_lines() {
+    if [ "$4" = 1 ]; then
+        sort "$1" > "$work/want.sorted"; sort "$2" > "$work/got.sorted"
+        same "$work/want.sorted" "$work/got.sorted" "$3 (sorted)"
+    else
+        same "$1" "$2" "$3"
+    fi
+}
+
+run_example() { # run_example SRC BINARY WORKERS
+    local src=$1 bin=$2 workers=$3 name exp dir status want_status sorted=0
     name=$(basename "$src" .mstr)
     exp=$root/examples/expected
-    dir=$work/run-$name
+    dir=$work/run-$name-w$workers
     mkdir -p "$dir"
     cp -r "$root/examples/data" "$dir/data"
-    if [ ! -f "$exp/$name.stdout" ]; then fail "$name" "no expected output $exp/$name.stdout"; return; fi
-    if ! "$mstrc" build "$src" -o "$dir/$name" 2> "$dir/build.err"; then
-        fail "$name" "build failed"; cat "$dir/build.err"; return
-    fi
-    if [ -s "$dir/build.err" ]; then fail "$name" "build printed warnings"; cat "$dir/build.err"; return; fi
+    if [ "$workers" != 1 ] || [ -e "$exp/$name.unordered" ]; then sorted=1; fi
     local stdin=/dev/null
     [ -f "$exp/$name.stdin" ] && stdin=$exp/$name.stdin
-    (cd "$dir" && "./$name" < "$stdin" > stdout 2> stderr)
+    (cd "$dir" && "$bin" --workers "$workers" < "$stdin" > stdout 2> stderr)
     status=$?
     want_status=0
     [ -f "$exp/$name.status" ] && want_status=$(cat "$exp/$name.status")
-    local ok=1
+    local ok=1 want
     [ "$status" = "$want_status" ] || { echo "--- exit status $status, expected $want_status"; ok=0; }
-    same "$exp/$name.stdout" "$dir/stdout" "stdout" || ok=0
-    if [ -f "$exp/$name.stderr" ]; then
-        same "$exp/$name.stderr" "$dir/stderr" "stderr" || ok=0
+    same_lines "$(expected "$exp" "$name" "$workers" .stdout)" "$dir/stdout" stdout $sorted || ok=0
+    want=$(expected "$exp" "$name" "$workers" .stderr)
+    if [ -f "$want" ]; then
+        same_lines "$want" "$dir/stderr" stderr $sorted || ok=0
     elif [ -s "$dir/stderr" ]; then
         echo "--- unexpected stderr:"; head -20 "$dir/stderr"; ok=0
     fi
-    if [ -d "$exp/$name.files" ]; then
-        for f in $(cd "$exp/$name.files" && find . -type f | sort); do
+    want=$(expected "$exp" "$name" "$workers" .files)
+    if [ -d "$want" ]; then
+        for f in $(cd "$want" && find . -type f | sort); do
             if [ ! -f "$dir/$f" ]; then echo "--- $f was not written"; ok=0; continue; fi
-            same "$exp/$name.files/$f" "$dir/$f" "$f" || ok=0
+            same_lines "$want/$f" "$dir/$f" "$f" $sorted || ok=0
         done
     fi
-    if [ $ok = 1 ]; then passed=$((passed + 1)); else fail "$name" "output differs"; fi
+    if [ $ok = 1 ]; then passed=$((passed + 1)); else fail "$name (workers $workers)" "output differs"; fi
+}
+
+build_and_run() { # build_and_run SRC: one test per worker count
+    local src=$1 name
+    name=$(basename "$src" .mstr)
+    if [ ! -f "$root/examples/expected/$name.stdout" ]; then
+        fail "$name" "no expected output examples/expected/$name.stdout"; return
+    fi
+    if ! "$mstrc" build "$src" -o "$work/$name" 2> "$work/build.err"; then
+        fail "$name" "build failed"; cat "$work/build.err"; return
+    fi
+    if [ -s "$work/build.err" ]; then fail "$name" "build printed warnings"; cat "$work/build.err"; return; fi
+    for workers in 1 2 4; do
+        run_example "$src" "$work/$name" $workers
+    done
 }
 
 for src in "$root"/examples/*.mstr "$root"/examples/*/*.mstr; do
-    [ -f "$src" ] && run_example "$src"
+    [ -f "$src" ] && build_and_run "$src"
 done
 
 for t in "$root"/tests/e2e/*.sh; do
