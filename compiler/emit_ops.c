@@ -200,6 +200,10 @@ static void emit_op(emitter *e, const mc_chain *c, size_t i)
         { "body", em_text(&body) }, { "epoch_body", em_text(&extra) }, { "next", next },
         { "next_epoch", next_epoch }, { "exchange", exchange }, { "route", route },
         { "ninputs", ninputs },
+        { "slot_extra", op->kind == MC_OP_TTL_MAP
+                            ? "    int64_t expiry;     /* the epoch at which the state goes */\n"
+                              "    bool expires;       /* whether expire_at was called */\n"
+                            : "" },
     };
     size_t nvars = sizeof vars / sizeof vars[0];
     if (op->kind == MC_OP_SINK) {

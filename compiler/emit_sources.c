@@ -70,7 +70,8 @@ static void emit_list(emitter *e, const mc_source *s, const char *at)
         mc_buf_puts(&items, ",\n");
     }
     if (s->nitems == 0)
-        mc_buf_puts(&items, "    { 0 }, /* C wants an element; the source has none */\n");
+        mc_buf_printf(&items, "    %s, /* C wants an element; the source has none */\n",
+                      s->type.kind == MC_T_RECORD || s->type.kind == MC_T_STR ? "{ 0 }" : "0");
     char count[32];
     snprintf(count, sizeof count, "%zu", s->nitems);
     em_render(e, "source_list.c.in",

@@ -43,13 +43,19 @@ static inline void mstr_put_bytes(mstr_wbuf *b, const void *p, size_t n)
     b->len += n;
 }
 
-/* Little-endian fixed width: n of 1, 2, 4 or 8 bytes of v. */
+/* Little-endian fixed width: n of 1, 2, 4 or 8 bytes of v. On a little-endian machine that
+ * is a copy of v's first n bytes; assembling the bytes one by one instead made every encoded
+ * field stall on store forwarding, which halved the speed of exchanging records. */
 static inline void mstr_put_le(mstr_wbuf *b, uint64_t v, size_t n)
 {
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    mstr_put_bytes(b, &v, n);
+#else
     unsigned char tmp[8];
     for (size_t i = 0; i < n; i++)
         tmp[i] = (unsigned char)(v >> (8 * i));
     mstr_put_bytes(b, tmp, n);
+#endif
 }
 
 static inline void mstr_put_varint(mstr_wbuf *b, uint64_t v)
@@ -98,8 +104,12 @@ static inline uint64_t mstr_get_le(mstr_rbuf *r, size_t n)
         return 0;
     }
     uint64_t v = 0;
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    memcpy(&v, r->p, n);
+#else
     for (size_t i = 0; i < n; i++)
         v |= (uint64_t)r->p[i] << (8 * i);
+#endif
     r->p += n;
     return v;
 }

@@ -67,6 +67,8 @@ struct mstr_job {
     pthread_mutex_t stdout_lock; /* around every write to standard output, from any sink */
     uint16_t owner[MSTR_KEY_GROUPS];
     mstr_ring *rings;            /* rings[from * workers + to] */
+    mstr_ring *returns;          /* returns[receiver * workers + sender]: used batches going back
+                                    to their sender, so that batch memory is reused, not freed */
     mstr_doorbell *bells;        /* one per worker */
     worker_run *runs;
     _Atomic bool failed;
@@ -218,6 +220,29 @@ static bool open_partitions(mstr_job *j)
     return ok;
 }
 
+static void xbatch_free(mstr_xbatch *b)
+{
+    mstr_wbuf_free(&b->data);
+    free(b);
+}
+
+/* An empty batch of exchange x from worker `from` to dest: one that dest sent back if there is
+ * one, so that its memory (still warm in a cache) is reused, else a new one. */
+static mstr_xbatch *xbatch_new(mstr_job *j, int x, int from, int dest)
+{
+    mstr_xbatch *b = mstr_ring_pop(&j->returns[dest * j->workers + from]);
+    if (b == NULL) {
+        b = xalloc(sizeof *b);
+        mstr_wbuf_grow(&b->data, MSTR_XBATCH_BYTES);
+    }
+    b->exchange = x;
+    b->from = from;
+    b->records = 0;
+    b->has_epoch = false;
+    b->data.len = 0;
+    return b;
+}
+
 static void worker_setup(mstr_job *j, int id)
 {
     const mstr_job_desc *d = j->desc;
@@ -244,12 +269,8 @@ static void worker_setup(mstr_job *j, int id)
     w->outbox = xalloc(d->nexchanges * (size_t)j->workers * sizeof *w->outbox);
     for (size_t x = 0; x < d->nexchanges; x++)
         for (int dest = 0; dest < j->workers; dest++)
-            if (dest != id) {
-                mstr_xbatch *b = xalloc(sizeof *b);
-                b->exchange = (int)x;
-                b->from = id;
-                w->outbox[x * (size_t)j->workers + (size_t)dest] = b;
-            }
+            if (dest != id)
+                w->outbox[x * (size_t)j->workers + (size_t)dest] = xbatch_new(j, (int)x, id, dest);
     r->live = xalloc(d->nsources * sizeof *r->live);
     r->parts = xalloc(j->nparts * sizeof *r->parts);
     for (size_t k = 0; k < j->nparts; k++) {
@@ -259,12 +280,6 @@ static void worker_setup(mstr_job *j, int id)
         r->live[j->parts[k].source - d->sources]++;
     }
     r->pending = xalloc((size_t)j->workers * sizeof *r->pending);
-}
-
-static void xbatch_free(mstr_xbatch *b)
-{
-    mstr_wbuf_free(&b->data);
-    free(b);
 }
 
 static bool close_out(mstr_out *o, const char *sink)
@@ -348,10 +363,7 @@ void mstr_exchange_send(mstr_worker *w, int x, int dest)
     worker_run *r = (worker_run *)w;
     size_t slot = (size_t)x * (size_t)w->ctx.workers + (size_t)dest;
     mstr_xbatch *full = w->outbox[slot];
-    mstr_xbatch *fresh = xalloc(sizeof *fresh);
-    fresh->exchange = x;
-    fresh->from = w->ctx.worker;
-    w->outbox[slot] = fresh;
+    w->outbox[slot] = xbatch_new(w->job, x, w->ctx.worker, dest);
     xbatch_post(r, dest, full);
 }
 
@@ -421,7 +433,8 @@ static bool receive(worker_run *r)
             if (b->has_epoch)
                 x->epoch(w, from, b->epoch);
             mstr_arena_reset(&w->arena);
-            xbatch_free(b);
+            if (!mstr_ring_push(&j->returns[me * j->workers + from], b))
+                xbatch_free(b);
             got = true;
         }
     }
@@ -521,8 +534,14 @@ static void job_start_workers(mstr_job *j)
     if (j->rings == NULL)
         abort();
     memset(j->rings, 0, ring_bytes);
-    for (int i = 0; i < n * n; i++)
+    j->returns = aligned_alloc(alignof(mstr_ring), ring_bytes);
+    if (j->returns == NULL)
+        abort();
+    memset(j->returns, 0, ring_bytes);
+    for (int i = 0; i < n * n; i++) {
         mstr_ring_init(&j->rings[i], MSTR_RING_BATCHES);
+        mstr_ring_init(&j->returns[i], MSTR_RING_BATCHES);
+    }
     j->bells = xalloc((size_t)n * sizeof *j->bells);
     j->runs = xalloc((size_t)n * sizeof *j->runs);
     for (int i = 0; i < n; i++) {
@@ -547,16 +566,21 @@ static bool job_join_workers(mstr_job *j, uint64_t *records, uint64_t *checksum)
         ok = worker_close_sinks(j, &j->runs[i], records, checksum) && ok;
         worker_teardown(j, &j->runs[i]);
     }
-    /* Batches still in rings: only after a failure stopped the workers early. */
+    /* Batches still in rings (only after a failure stopped the workers early), and those on
+     * their way back to be reused. */
     for (int i = 0; i < j->workers * j->workers; i++) {
-        mstr_xbatch *b;
-        while ((b = mstr_ring_pop(&j->rings[i])) != NULL)
-            xbatch_free(b);
-        mstr_ring_free(&j->rings[i]);
+        mstr_ring *both[] = { &j->rings[i], &j->returns[i] };
+        for (size_t k = 0; k < 2; k++) {
+            mstr_xbatch *b;
+            while ((b = mstr_ring_pop(both[k])) != NULL)
+                xbatch_free(b);
+            mstr_ring_free(both[k]);
+        }
     }
     for (int i = 0; i < j->workers; i++)
         mstr_doorbell_free(&j->bells[i]);
     free(j->rings);
+    free(j->returns);
     free(j->bells);
     free(j->runs);
     return ok;

@@ -49,6 +49,8 @@ bool mstr_ring_empty(mstr_ring *r);
 
 typedef struct mstr_doorbell {
     _Atomic uint32_t seq;
+    _Atomic uint32_t waiters;   /* threads inside mstr_doorbell_wait: ringing skips the lock
+                                   while there are none */
     pthread_mutex_t lock;
     pthread_cond_t cond;
 } mstr_doorbell;

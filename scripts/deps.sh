@@ -13,6 +13,8 @@ check /usr/bin/make make
 check /usr/bin/cc gcc
 check /usr/include/cmocka.h libcmocka-dev
 check /usr/lib/x86_64-linux-gnu/libcmocka.so libcmocka-dev
+check /usr/bin/time time
+command -v python3 >/dev/null || need+=(python3)   # test input generators
 
 [ ${#need[@]} -eq 0 ] && exit 0
 echo "deps: installing ${need[*]}" >&2
