@@ -74,21 +74,22 @@ static void emit_scalar_fns(emitter *e, mc_type_kind k)
 {
     const char *t = mc_type_kind_name(k);
     size_t n = scalar_size(k);
-    char enc[128], dec[128], size[16], hashput[160], keyhash[256];
+    char encp[160], dec[128], size[16], hashput[160], keyhash[256];
     snprintf(size, sizeof size, "%zu", n);
     if (k == MC_T_F32 || k == MC_T_F64) {
         const char *bits = k == MC_T_F32 ? "uint32_t" : "uint64_t";
-        snprintf(enc, sizeof enc, "mstr_put_%s(b, *v)", t);
+        snprintf(encp, sizeof encp, "%s bits;\n    memcpy(&bits, v, sizeof bits);\n"
+                 "    return mstr_store_le(p, bits, %zu)", bits, n);
         snprintf(dec, sizeof dec, "*v = mstr_get_%s(r)", t);
         snprintf(hashput, sizeof hashput,
                  "%s bits;\n    memcpy(&bits, v, sizeof bits);\n    mstr_hasher_le(s, bits, %zu)",
                  bits, n);
     } else if (k == MC_T_BOOL) {
-        snprintf(enc, sizeof enc, "mstr_put_le(b, *v ? 1 : 0, 1)");
+        snprintf(encp, sizeof encp, "return mstr_store_le(p, *v ? 1 : 0, 1)");
         snprintf(dec, sizeof dec, "*v = mstr_get_le(r, 1) != 0");
         snprintf(hashput, sizeof hashput, "mstr_hasher_le(s, *v ? 1 : 0, 1)");
     } else {
-        snprintf(enc, sizeof enc, "mstr_put_le(b, (uint64_t)*v, %zu)", n);
+        snprintf(encp, sizeof encp, "return mstr_store_le(p, (uint64_t)*v, %zu)", n);
         snprintf(dec, sizeof dec, "*v = (%s)mstr_get_le(r, %zu)", t, n);
         snprintf(hashput, sizeof hashput, "mstr_hasher_le(s, (uint64_t)*v, %zu)", n);
     }
@@ -101,7 +102,7 @@ static void emit_scalar_fns(emitter *e, mc_type_kind k)
                  "mstr_hasher s;\n    mstr_hasher_init(&s, %zu);\n    hashput_%s(&s, v);\n"
                  "    return mstr_hasher_end(&s);", n, t);
     em_render(e, "scalar_fns.c.in",
-              VARS({ "t", t }, { "enc", enc }, { "dec", dec }, { "size", size },
+              VARS({ "t", t }, { "encp", encp }, { "dec", dec }, { "size", size },
                    { "hashput", hashput }, { "keyhash", keyhash }));
 }
 
@@ -109,7 +110,7 @@ static void emit_scalar_fns(emitter *e, mc_type_kind k)
 
 typedef struct record_parts {
     mc_buf members, debug, csv, json, hash;
-    mc_buf enc, dec, eq, len, hashput, own, release, reown;
+    mc_buf enc, encp, dec, eq, len, hashput, own, release, reown;
 } record_parts;
 
 static void record_field(record_parts *r, const mc_field *f, size_t i)
@@ -136,6 +137,7 @@ static void record_field(record_parts *r, const mc_field *f, size_t i)
     mc_buf_puts(&r->hash, ");\n");
 
     mc_buf_printf(&r->enc, "    enc_%s(b, &v->%s);\n", ft, f->name);
+    mc_buf_printf(&r->encp, "    p = encp_%s(p, &v->%s);\n", ft, f->name);
     mc_buf_printf(&r->dec, "    dec_%s(r, &v->%s);\n", ft, f->name);
     mc_buf_printf(&r->eq, "%seq_%s(&a->%s, &b->%s)", i ? " && " : "", ft, f->name, f->name);
     mc_buf_printf(&r->len, "%senclen_%s(&v->%s)", i ? " + " : "", ft, f->name);
@@ -147,7 +149,7 @@ static void record_field(record_parts *r, const mc_field *f, size_t i)
 
 static void record_parts_free(record_parts *r)
 {
-    mc_buf *all[] = { &r->members, &r->debug, &r->csv, &r->json, &r->hash, &r->enc, &r->dec,
+    mc_buf *all[] = { &r->members, &r->debug, &r->csv, &r->json, &r->hash, &r->enc, &r->encp, &r->dec,
                       &r->eq, &r->len, &r->hashput, &r->own, &r->release, &r->reown };
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
         mc_buf_free(all[i]);
@@ -170,7 +172,8 @@ static void emit_record(emitter *e, const mc_typedecl *d)
               VARS({ "name", d->name }, { "debug_fields", em_text(&r.debug) },
                    { "csv_fields", em_text(&r.csv) }, { "json_fields", em_text(&r.json) },
                    { "hash_fields", em_text(&r.hash) }, { "nfields", nfields },
-                   { "enc_fields", em_text(&r.enc) }, { "dec_fields", em_text(&r.dec) },
+                   { "enc_fields", em_text(&r.enc) }, { "encp_fields", em_text(&r.encp) },
+                   { "dec_fields", em_text(&r.dec) },
                    { "eq_fields", d->nfields ? em_text(&r.eq) : "true" },
                    { "len_fields", d->nfields ? em_text(&r.len) : "0" },
                    { "hashput_fields", em_text(&r.hashput) }, { "own_fields", em_text(&r.own) },

@@ -90,6 +90,48 @@ static inline void mstr_put_f32(mstr_wbuf *b, float v)
     mstr_put_le(b, bits, 4);
 }
 
+/* Claims n bytes at the end of b (growing it if needed) and returns where they start: a record
+ * whose encoded size is known is then written with the mstr_store_* functions, one capacity
+ * check per record instead of one per field. */
+static inline unsigned char *mstr_wbuf_claim(mstr_wbuf *b, size_t n)
+{
+    if (b->cap - b->len < n)
+        mstr_wbuf_grow(b, n);
+    unsigned char *p = b->data + b->len;
+    b->len += n;
+    return p;
+}
+
+/* Writers into claimed space: each writes one value at p and returns the byte after it. */
+static inline unsigned char *mstr_store_le(unsigned char *p, uint64_t v, size_t n)
+{
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    memcpy(p, &v, n);
+#else
+    for (size_t i = 0; i < n; i++)
+        p[i] = (unsigned char)(v >> (8 * i));
+#endif
+    return p + n;
+}
+
+static inline unsigned char *mstr_store_varint(unsigned char *p, uint64_t v)
+{
+    do {
+        *p = (unsigned char)(v & 0x7f);
+        v >>= 7;
+        *p++ |= v ? 0x80 : 0;
+    } while (v);
+    return p;
+}
+
+static inline unsigned char *mstr_store_str(unsigned char *p, mstr_str s)
+{
+    p = mstr_store_varint(p, s.len);
+    if (s.len > 0)
+        memcpy(p, s.ptr, s.len);
+    return p + s.len;
+}
+
 typedef struct mstr_rbuf {
     const unsigned char *p;
     const unsigned char *end;

@@ -49,6 +49,7 @@ typedef struct worker_run {
     size_t *live;                /* per source: this worker's partitions not yet done */
     xqueue *pending;             /* per destination worker */
     size_t npending;             /* batches in all of pending */
+    bool *wake;                  /* per worker: made work for it this turn, ring it at the end */
     mstr_out *outs;              /* per sink (not stdout ones): this worker's buffer */
     mstr_out stdout_out;         /* the buffer of all this worker's stdout sinks */
 } worker_run;
@@ -232,7 +233,13 @@ static mstr_xbatch *xbatch_new(mstr_job *j, int x, int from, int dest)
 {
     mstr_xbatch *b = mstr_ring_pop(&j->returns[dest * j->workers + from]);
     if (b == NULL) {
-        b = xalloc(sizeof *b);
+        /* A cache line of its own: the sender updates an open batch for every record, and a
+         * neighbour that the other worker reads would otherwise share its line. */
+        size_t size = (sizeof *b + 63) & ~(size_t)63;
+        b = aligned_alloc(64, size);
+        if (b == NULL)
+            abort();
+        memset(b, 0, size);
         mstr_wbuf_grow(&b->data, MSTR_XBATCH_BYTES);
     }
     b->exchange = x;
@@ -280,6 +287,7 @@ static void worker_setup(mstr_job *j, int id)
         r->live[j->parts[k].source - d->sources]++;
     }
     r->pending = xalloc((size_t)j->workers * sizeof *r->pending);
+    r->wake = xalloc((size_t)j->workers * sizeof *r->wake);
 }
 
 static bool close_out(mstr_out *o, const char *sink)
@@ -320,6 +328,7 @@ static void worker_teardown(mstr_job *j, worker_run *r)
         free(q->items);
     }
     free(r->pending);
+    free(r->wake);
     free(w->outbox);
     free(w->sinks);
     free(r->parts);
@@ -351,7 +360,7 @@ static void xbatch_post(worker_run *r, int dest, mstr_xbatch *b)
     int me = r->w.ctx.worker;
     xqueue *q = &r->pending[dest];
     if (q->len == 0 && mstr_ring_push(&j->rings[me * j->workers + dest], b)) {
-        mstr_doorbell_ring(&j->bells[dest]);
+        r->wake[dest] = true;
         return;
     }
     xqueue_push(q, b);
@@ -405,7 +414,7 @@ static bool send_pending(worker_run *r)
             r->npending--;
         }
         if (q->len < before) {
-            mstr_doorbell_ring(&j->bells[dest]);
+            r->wake[dest] = true;
             moved = true;
         }
     }
@@ -426,7 +435,7 @@ static bool receive(worker_run *r)
             mstr_xbatch *b = mstr_ring_pop(&j->rings[from * j->workers + me]);
             if (b == NULL)
                 break;
-            mstr_doorbell_ring(&j->bells[from]); /* it may be waiting for room */
+            r->wake[from] = true; /* it may be waiting for room */
             const mstr_exchange_desc *x = &j->desc->exchanges[b->exchange];
             if (b->records > 0)
                 x->receive(w, b);
@@ -462,6 +471,18 @@ static bool poll_sources(worker_run *r)
     return polled;
 }
 
+/* Rings the doorbell of every worker this turn made work for: once per turn, not per batch,
+ * because each ring touches a cache line the other worker reads. */
+static void wake_others(worker_run *r)
+{
+    mstr_job *j = r->w.job;
+    for (int i = 0; i < j->workers; i++)
+        if (r->wake[i]) {
+            r->wake[i] = false;
+            mstr_doorbell_ring(&j->bells[i]);
+        }
+}
+
 static bool sources_done(const worker_run *r)
 {
     for (size_t i = 0; i < r->nparts; i++)
@@ -485,6 +506,7 @@ static void worker_loop(worker_run *r)
         if (r->npending == 0)
             progress |= poll_sources(r);
         flush_outboxes(r);
+        wake_others(r);
         if (r->npending == 0 && sources_done(r) && j->desc->exchanges_done(w))
             return;
         if (!progress)
