@@ -12,6 +12,7 @@
 #include "mstr_job.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdalign.h>
 #include <stdarg.h>
 #include <stdatomic.h>
@@ -514,9 +515,67 @@ static void worker_loop(worker_run *r)
     }
 }
 
+/* ---- crashes ------------------------------------------------------------------------------- */
+
+/* The worker the calling thread runs, for the crash message only: a signal handler has no other
+ * way to learn it. The one piece of per-thread global state in the runtime, and why. */
+static _Thread_local int crash_worker = -1;
+
+/* Appends s to buf (async-signal-safe). */
+static size_t crash_append(char *buf, size_t len, size_t cap, const char *s)
+{
+    while (*s && len < cap)
+        buf[len++] = *s++;
+    return len;
+}
+
+static size_t crash_append_int(char *buf, size_t len, size_t cap, int v)
+{
+    char digits[16];
+    size_t n = 0;
+    unsigned u = v < 0 ? 0u - (unsigned)v : (unsigned)v;
+    do {
+        digits[n++] = (char)('0' + u % 10);
+        u /= 10;
+    } while (u && n < sizeof digits);
+    if (v < 0 && len < cap)
+        buf[len++] = '-';
+    while (n > 0 && len < cap)
+        buf[len++] = digits[--n];
+    return len;
+}
+
+/* Says which worker crashed and on which signal, then dies of that signal as it would have. */
+static void crash_handler(int sig)
+{
+    char msg[160];
+    size_t n = crash_append(msg, 0, sizeof msg, "mstr: worker ");
+    n = crash_worker >= 0 ? crash_append_int(msg, n, sizeof msg, crash_worker)
+                          : crash_append(msg, n, sizeof msg, "(main thread)");
+    n = crash_append(msg, n, sizeof msg, " crashed: signal ");
+    n = crash_append_int(msg, n, sizeof msg, sig);
+    n = crash_append(msg, n, sizeof msg, " (");
+    n = crash_append(msg, n, sizeof msg, sigabbrev_np(sig) ? sigabbrev_np(sig) : "?");
+    n = crash_append(msg, n, sizeof msg, ")\n");
+    ssize_t unused = write(STDERR_FILENO, msg, n);
+    (void)unused;
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
+static void install_crash_handler(void)
+{
+    static const int signals[] = { SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT };
+    struct sigaction sa = { .sa_handler = crash_handler };
+    sigemptyset(&sa.sa_mask);
+    for (size_t i = 0; i < sizeof signals / sizeof signals[0]; i++)
+        sigaction(signals[i], &sa, NULL);
+}
+
 static void *worker_main(void *arg)
 {
     worker_run *r = arg;
+    crash_worker = r->w.ctx.worker;
     const mstr_job_desc *d = r->w.job->desc;
     r->w.state = d->state_new(&r->w);
     worker_loop(r);
@@ -664,6 +723,7 @@ int mstr_main(int argc, char **argv, const mstr_job_desc *desc)
     if (rc != 0)
         return rc < 0 ? 0 : rc;
 
+    install_crash_handler();
     mstr_job j = { .desc = desc, .workers = opt.workers ? opt.workers : desc->workers };
     pthread_mutex_init(&j.fail_lock, NULL);
     pthread_mutex_init(&j.stdout_lock, NULL);

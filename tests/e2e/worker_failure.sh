@@ -96,6 +96,11 @@ for workers in 1 2 4; do
             0) bad "$prog (workers $workers): exited 0 after a crash" ;;
             124) bad "$prog (workers $workers): hung (killed by timeout)" ;;
         esac
+        # The runtime names the worker that crashed and the signal, then dies of it.
+        sig=SEGV
+        [ "$prog" = crash_abort ] && sig=ABRT
+        grep -Eq "^mstr: worker [0-$((workers - 1))] crashed: signal [0-9]+ \($sig\)$" err ||
+            bad "$prog (workers $workers): no crash message naming the worker and signal: $(cat err)"
     done
 done
 
