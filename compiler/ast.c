@@ -279,6 +279,80 @@ mc_op *mc_ast_names_op(mc_op *op, mc_op_kind kind, mc_loc kw_loc, const char *na
     return op;
 }
 
+mc_op *mc_ast_epochs_bounded(mc_program *prog, mc_loc kw_loc, const char *name, mc_loc loc,
+                             mc_literal *bound)
+{
+    mc_op *op = mc_ast_op_new(prog, MC_OP_EPOCHS, kw_loc, name, loc, NULL, (mc_cblock){ 0 });
+    op->bound = bound;
+    return op;
+}
+
+mc_op *mc_ast_op_set_late(mc_op *op, const char *name, mc_loc loc)
+{
+    op->late = name;
+    op->late_loc = loc;
+    return op;
+}
+
+/* The operator a window or between(...) clause starts: its arguments and their span. */
+static mc_op *clause_new(mc_program *prog, mc_loc loc, mc_literal *a, mc_literal *b)
+{
+    mc_op *op = mc_pool_alloc(&prog->pool, sizeof *op);
+    op->wargs[0] = a;
+    op->wargs[1] = b;
+    op->nwargs = b != NULL ? 2 : 1;
+    op->window_loc = loc;
+    return op;
+}
+
+mc_op *mc_ast_window_new(mc_program *prog, mc_window_kind kind, mc_loc loc, mc_literal *a,
+                         mc_literal *b)
+{
+    mc_op *op = clause_new(prog, loc, a, b);
+    op->window = kind;
+    return op;
+}
+
+mc_op *mc_ast_between_new(mc_program *prog, mc_loc loc, mc_literal *lo, mc_literal *hi)
+{
+    return clause_new(prog, loc, lo, hi);
+}
+
+mc_op *mc_ast_window_op(mc_op *op, mc_loc kw_loc, const char *name, mc_loc loc)
+{
+    op->kind = MC_OP_WINDOW;
+    op->kw_loc = kw_loc;
+    op->name = name;
+    op->loc = loc;
+    return op;
+}
+
+mc_op *mc_ast_window_agg(mc_op *op, mc_agg_kind agg, const mc_typeref *type, mc_cblock body)
+{
+    op->agg = agg;
+    op->has_agg_type = type != NULL;
+    if (type != NULL)
+        op->agg_type = *type;
+    op->body = body;
+    return op;
+}
+
+mc_op *mc_ast_join_op(mc_op *op, mc_op_kind kind, mc_loc kw_loc, const char *name, mc_loc loc,
+                      mc_typeref out_type, const char *other, mc_loc other_loc,
+                      mc_cblock body)
+{
+    op->kind = kind;
+    op->kw_loc = kw_loc;
+    op->name = name;
+    op->loc = loc;
+    op->has_out_type = true;
+    op->out_type = out_type;
+    op->other = other;
+    op->other_loc = other_loc;
+    op->body = body;
+    return op;
+}
+
 mc_op *mc_ast_sink_new(mc_program *prog, mc_sink_kind sink, mc_literal *path)
 {
     mc_op *op = mc_pool_alloc(&prog->pool, sizeof *op);

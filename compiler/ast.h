@@ -99,7 +99,8 @@ typedef struct mc_stream mc_stream;
 typedef struct mc_chain mc_chain;
 
 typedef enum mc_source_kind {
-    MC_SRC_LIST, MC_SRC_RANGE, MC_SRC_LINES, MC_SRC_STDIN, MC_SRC_CSV
+    MC_SRC_LIST, MC_SRC_RANGE, MC_SRC_LINES, MC_SRC_STDIN, MC_SRC_CSV,
+    MC_SRC_NEXMARK      /* nexmark(events[, rate[, first_ms]]) of type Person, Auction or Bid */
 } mc_source_kind;
 
 /* `source NAME: TYPE = EXPR [dead_letter NAME];` */
@@ -135,8 +136,20 @@ typedef enum mc_op_kind {
     MC_OP_EPOCHS,       /* epochs NAME { return candidate epoch; } */
     MC_OP_UNION,        /* union NAME(s1, s2, ...) */
     MC_OP_CLONE,        /* clone NAME into (a, b, ...)           ends a chain */
-    MC_OP_SPLIT         /* split NAME into (a, b, ...) { ... }   ends a chain */
+    MC_OP_SPLIT,        /* split NAME into (a, b, ...) { ... }   ends a chain */
+    MC_OP_INSPECT_FRONTIER, /* inspect_frontier NAME { ... epoch ... } */
+    MC_OP_WINDOW,       /* window NAME: tumbling(S) | sliding(S, P) | session(G) AGG [late L] */
+    MC_OP_WINDOW_JOIN,  /* window_join NAME: OUT tumbling(S) with OTHER { ... } */
+    MC_OP_INTERVAL_JOIN /* interval_join NAME: OUT with OTHER between(LO, HI) { ... } */
 } mc_op_kind;
+
+typedef enum mc_window_kind { MC_WIN_TUMBLING, MC_WIN_SLIDING, MC_WIN_SESSION } mc_window_kind;
+
+/* A window's aggregate. COUNT needs nothing; SUM, MIN, MAX and REDUCE have a type and a block
+ * (the value to aggregate; for REDUCE the fold); AVG a block giving an f64. */
+typedef enum mc_agg_kind {
+    MC_AGG_COUNT, MC_AGG_SUM, MC_AGG_MIN, MC_AGG_MAX, MC_AGG_AVG, MC_AGG_REDUCE
+} mc_agg_kind;
 
 typedef enum mc_sink_kind {
     MC_SINK_STDOUT, MC_SINK_NULL, MC_SINK_TEXT, MC_SINK_CSV, MC_SINK_JSONL
@@ -148,9 +161,11 @@ typedef struct mc_op {
     const char *name;
     mc_loc loc;            /* the operator's name */
     mc_loc kw_loc;         /* the keyword (map, filter, ...) */
-    bool has_out_type;     /* map, filter_map, flat_map, stateful_map, stateful_op, ttl_map */
+    bool has_out_type;     /* map, filter_map, flat_map, stateful_map, stateful_op, ttl_map,
+                              the joins; window: set by the checker (its Window_T) */
     mc_typeref out_type;
-    mc_cblock body;        /* all but sinks, unions and clones (text NULL there) */
+    mc_cblock body;        /* all but sinks, unions, clones, bounded epochs and count windows
+                              (text NULL there) */
     mc_sink_kind sink;     /* sinks */
     const char *path;      /* text, csv, jsonl sinks */
     mc_loc path_loc;
@@ -162,7 +177,22 @@ typedef struct mc_op {
     const char **names;    /* union: the streams merged in; clone, split: the streams made */
     mc_loc *name_locs;
     size_t nnames;
+    mc_literal *bound;     /* epochs: bounded(B), NULL for a user block */
+    const char *late;      /* epochs, window: `late NAME`, NULL when absent */
+    mc_loc late_loc;
+    mc_window_kind window; /* window, window_join */
+    mc_literal *wargs[2];  /* window: size (tumbling), size and slide (sliding), gap (session);
+                              window_join: size; interval_join: lower and upper bounds */
+    size_t nwargs;
+    mc_loc window_loc;     /* the window or between(...) clause */
+    mc_agg_kind agg;       /* window */
+    bool has_agg_type;     /* window: sum, min, max, reduce */
+    mc_typeref agg_type;
+    const char *other;     /* window_join, interval_join: the right-hand stream */
+    mc_loc other_loc;
     mc_typeref in_type;    /* checker: the type of records entering the operator */
+    mc_stream *late_out;   /* checker: the `late` stream */
+    mc_stream *other_in;   /* checker: the join's right-hand stream */
     bool in_keyed;         /* checker: whether they carry a key ... */
     mc_typeref in_key;     /* checker: ... of this type */
     mc_stream **streams;   /* checker: union: the streams named (input i+1 of the union, input 0
@@ -203,6 +233,9 @@ struct mc_stream {
     size_t nconsumers;
     mc_op **unions;        /* union operators merging this stream in, in file order */
     size_t nunions;
+    mc_op **joins;         /* window_join and interval_join operators reading this stream as
+                              their right-hand side (`with NAME`), in file order */
+    size_t njoins;
 };
 
 typedef struct mc_setting {
@@ -313,6 +346,28 @@ mc_op *mc_ast_names_new(mc_program *prog, const char *name, mc_loc loc);
 mc_op *mc_ast_names_add(mc_program *prog, mc_op *op, const char *name, mc_loc loc);
 mc_op *mc_ast_names_op(mc_op *op, mc_op_kind kind, mc_loc kw_loc, const char *name,
                        mc_loc loc, mc_cblock body);
+/* `epochs NAME bounded(B)`: an epochs operator without a block. */
+mc_op *mc_ast_epochs_bounded(mc_program *prog, mc_loc kw_loc, const char *name, mc_loc loc,
+                             mc_literal *bound);
+/* `late NAME` after epochs or window: sets op->late; returns op. */
+mc_op *mc_ast_op_set_late(mc_op *op, const char *name, mc_loc loc);
+/* A window clause (`tumbling(S)`, `sliding(S, P)`, `session(G)`; b is NULL but for sliding)
+ * or a `between(LO, HI)` clause, spanning loc: a fresh operator holding wargs, nwargs and
+ * window_loc, which mc_ast_window_op or mc_ast_join_op then completes. */
+mc_op *mc_ast_window_new(mc_program *prog, mc_window_kind kind, mc_loc loc, mc_literal *a,
+                         mc_literal *b);
+mc_op *mc_ast_between_new(mc_program *prog, mc_loc loc, mc_literal *lo, mc_literal *hi);
+/* `window NAME: CLAUSE`: gives the clause's operator its kind, keyword and name; then
+ * mc_ast_window_agg sets the aggregate (type NULL for count and avg, body zeroed for count).
+ * Both return op. */
+mc_op *mc_ast_window_op(mc_op *op, mc_loc kw_loc, const char *name, mc_loc loc);
+mc_op *mc_ast_window_agg(mc_op *op, mc_agg_kind agg, const mc_typeref *type, mc_cblock body);
+/* window_join (clause from mc_ast_window_new) and interval_join (clause from
+ * mc_ast_between_new): completes the clause's operator with its kind, keyword, name, output
+ * type, right-hand stream and body; returns op. */
+mc_op *mc_ast_join_op(mc_op *op, mc_op_kind kind, mc_loc kw_loc, const char *name, mc_loc loc,
+                      mc_typeref out_type, const char *other, mc_loc other_loc,
+                      mc_cblock body);
 /* A sink expression (path is a string literal or NULL), then its keyword and name. */
 mc_op *mc_ast_sink_new(mc_program *prog, mc_sink_kind sink, mc_literal *path);
 mc_op *mc_ast_sink_name(mc_op *op, mc_loc kw_loc, const char *name, mc_loc loc);

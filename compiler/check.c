@@ -6,10 +6,12 @@
  * sources, the streams' names (sources, chain results and the streams clone and split make),
  * then the chains in file order (operator names, types, keying, unions, where chains end), and
  * last the streams nobody reads. On the way it fills the fields ast.h marks "checker": every
- * named stream (prog->streams, sources first) with its type, keying, consumers and unions,
- * each chain's input and result, each operator's input type and key and the streams it names
- * or makes, the record typerefs' declarations and job.workers; and it appends the built-in
- * DeadLetter record type to prog->types.
+ * named stream (prog->streams, sources first) with its type, keying, consumers, unions and
+ * joins, each chain's input and result, each operator's input type and key and the streams it
+ * names or makes (a join's right-hand stream, a `late` stream), a window's output type, the
+ * record typerefs' declarations and job.workers; and it appends the built-in record types to
+ * prog->types: Person, Auction and Bid when a source is nexmark, DeadLetter always, and one
+ * Window_T per type T that windows produce.
  *
  * Design choices the language reference leaves open:
  *  - A chain may read any source (or dead-letter stream) but only streams named by an earlier
@@ -17,13 +19,18 @@
  *    earlier in the file, so no type contains itself and the emitter can define them in order.
  *  - A stream whose type is unknown (its input or an operator's type did not resolve) is
  *    "untyped": nothing downstream of it is type-checked, so one mistake gives one error.
- *  - `dead_letter` is refused on list and range sources, which never decode anything, and at
- *    most one source may read stdin.
+ *  - `dead_letter` is refused on list, range and nexmark sources, which never decode
+ *    anything, and at most one source may read stdin.
  *  - A union's streams follow the rule of a chain's input (defined earlier, so the stream graph
  *    stays acyclic); each may be named once, and a union first in its chain may not name the
  *    stream the chain reads (that would merge a stream with itself). `key_local` needs no
  *    keyed input: it keys the stream where it is. clone and split need two streams or more
  *    (one would be a rename).
+ *  - A join's `with R` follows the union rule too, so a join first in its chain may not read
+ *    the chain's own input (clone it to join a stream with itself).
+ *  - A `late` stream is defined with the chain results, in file order, like clone's streams.
+ *  - A user type named like a Window_T that a window makes is an error (the generated program
+ *    cannot hold both); Person, Auction and Bid are reserved only when a source is nexmark.
  */
 #include "frontend.h"
 
@@ -59,6 +66,9 @@ typedef struct checker {
     mc_program *prog;
     mc_diag *diag;
     mc_typedecl *dead_letter; /* the built-in DeadLetter type */
+    mc_typedecl *nexmark[3];  /* the built-in Person, Auction and Bid types, when the file has a
+                                 nexmark source (NULL otherwise) */
+    const mc_source *nexmark_source; /* the first nexmark source, NULL if none */
     mc_op **ops;              /* the operators checked so far, in file order */
     size_t nops;
 } checker;
@@ -167,8 +177,8 @@ static bool resolve_type(checker *c, mc_typeref *ref)
     return ref->decl != NULL;
 }
 
-/* A field's type must be a scalar or a record type defined before the field's type
- * (index self in prog->types). */
+/* A field's type must be a scalar, a record type defined before the field's type (index self
+ * in prog->types) or a built-in Nexmark type. */
 static void resolve_field_type(checker *c, size_t self, mc_typeref *ref)
 {
     if (ref->kind != MC_T_RECORD)
@@ -177,7 +187,9 @@ static void resolve_field_type(checker *c, size_t self, mc_typeref *ref)
     if (ref->decl != NULL)
         return;
     mc_typedecl *later = find_type(c, c->prog->ntypes, ref->name);
-    if (later == c->prog->types[self]) {
+    if (later != NULL && later->builtin) {
+        ref->decl = later;
+    } else if (later == c->prog->types[self]) {
         mc_error(c->diag, ref->loc, "type '%s' cannot contain itself", ref->name);
     } else if (later != NULL) {
         mc_error(c->diag, ref->loc, "type '%s' is used before it is defined", ref->name);
@@ -207,15 +219,33 @@ static void check_fields(checker *c, size_t self)
     }
 }
 
+static const char *const nexmark_names[3] = { "Person", "Auction", "Bid" };
+
+static bool is_nexmark_name(const char *name)
+{
+    for (size_t i = 0; i < 3; i++) {
+        if (strcmp(name, nexmark_names[i]) == 0)
+            return true;
+    }
+    return false;
+}
+
+/* The file's own types (the built-in ones already added are skipped). */
 static void check_types(checker *c)
 {
     for (size_t i = 0; i < c->prog->ntypes; i++) {
         mc_typedecl *decl = c->prog->types[i];
+        if (decl->builtin)
+            continue;
         const mc_typedecl *first = find_type(c, i, decl->name);
         check_c_name(c, decl->name, decl->loc, "type");
         if (strcmp(decl->name, "DeadLetter") == 0) {
             mc_error(c->diag, decl->loc, "type name 'DeadLetter' is reserved for the built-in "
                      "dead-letter type");
+        } else if (c->nexmark_source != NULL && is_nexmark_name(decl->name)) {
+            mc_error(c->diag, decl->loc, "type name '%s' is reserved for the built-in Nexmark "
+                     "type", decl->name);
+            mc_note(c->diag, c->nexmark_source->kind_loc, "the file has a nexmark source");
         } else if (first != NULL) {
             mc_error(c->diag, decl->loc, "type '%s' is defined twice", decl->name);
             mc_note(c->diag, first->loc, "first defined here");
@@ -224,20 +254,98 @@ static void check_types(checker *c)
     }
 }
 
-/* DeadLetter { source: str; file: str; line: u64; error: str; raw: str; } */
-static void add_dead_letter_type(checker *c)
+/* A field of a built-in record type made only of scalars. */
+typedef struct builtin_field {
+    const char *name;
+    mc_type_kind kind;
+} builtin_field;
+
+/* Appends a built-in record type of n scalar fields to prog->types. */
+static mc_typedecl *add_builtin_type(checker *c, const char *name, const builtin_field *fields,
+                                     size_t n)
 {
-    static const struct { const char *name; mc_type_kind kind; } fields[] = {
-        { "source", MC_T_STR }, { "file", MC_T_STR }, { "line", MC_T_U64 },
-        { "error", MC_T_STR },  { "raw", MC_T_STR },
-    };
     mc_typedecl *decl = mc_ast_typedecl_new(c->prog);
-    for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
+    for (size_t i = 0; i < n; i++)
         mc_ast_typedecl_add_field(c->prog, decl, fields[i].name, (mc_loc){ 0, 0 },
                                   mc_ast_typeref_scalar(fields[i].kind, (mc_loc){ 0, 0 }));
     decl->builtin = true;
-    mc_ast_add_type(c->prog, decl, "DeadLetter", (mc_loc){ 0, 0 });
-    c->dead_letter = decl;
+    mc_ast_add_type(c->prog, decl, name, (mc_loc){ 0, 0 });
+    return decl;
+}
+
+/* DeadLetter { source: str; file: str; line: u64; error: str; raw: str; } */
+static void add_dead_letter_type(checker *c)
+{
+    static const builtin_field fields[] = {
+        { "source", MC_T_STR }, { "file", MC_T_STR }, { "line", MC_T_U64 },
+        { "error", MC_T_STR },  { "raw", MC_T_STR },
+    };
+    c->dead_letter = add_builtin_type(c, "DeadLetter", fields, sizeof fields / sizeof fields[0]);
+}
+
+/* Person, Auction and Bid (docs/language.md, "Nexmark"), only when some source is nexmark:
+ * otherwise the names are the user's. They are added before the file's types are checked, so
+ * a user type may contain them. Checklist: the fields, in this order, are those of
+ * runtime/mstr_nexmark.h's records. */
+static void add_nexmark_types(checker *c)
+{
+    static const builtin_field person[] = {
+        { "id", MC_T_U64 }, { "name", MC_T_STR }, { "email_address", MC_T_STR },
+        { "credit_card", MC_T_STR }, { "city", MC_T_STR }, { "state", MC_T_STR },
+        { "date_time", MC_T_I64 }, { "extra", MC_T_STR },
+    };
+    static const builtin_field auction[] = {
+        { "id", MC_T_U64 }, { "item_name", MC_T_STR }, { "description", MC_T_STR },
+        { "initial_bid", MC_T_U64 }, { "reserve", MC_T_U64 }, { "date_time", MC_T_I64 },
+        { "expires", MC_T_I64 }, { "seller", MC_T_U64 }, { "category", MC_T_U64 },
+        { "extra", MC_T_STR },
+    };
+    static const builtin_field bid[] = {
+        { "auction", MC_T_U64 }, { "bidder", MC_T_U64 }, { "price", MC_T_U64 },
+        { "channel", MC_T_STR }, { "url", MC_T_STR }, { "date_time", MC_T_I64 },
+        { "extra", MC_T_STR },
+    };
+    for (size_t i = 0; i < c->prog->nsources && c->nexmark_source == NULL; i++) {
+        if (c->prog->sources[i]->kind == MC_SRC_NEXMARK)
+            c->nexmark_source = c->prog->sources[i];
+    }
+    if (c->nexmark_source == NULL)
+        return;
+    c->nexmark[0] = add_builtin_type(c, nexmark_names[0], person, sizeof person / sizeof *person);
+    c->nexmark[1] = add_builtin_type(c, nexmark_names[1], auction,
+                                     sizeof auction / sizeof *auction);
+    c->nexmark[2] = add_builtin_type(c, nexmark_names[2], bid, sizeof bid / sizeof *bid);
+}
+
+/* The built-in record type of a window's output, `Window_T { start: i64; end: i64; value: T; }`,
+ * made the first time a window of that T is checked and appended to prog->types (after T,
+ * which is a scalar or a type already in the list). A type of the file with the same name is
+ * reported, once, since the generated program cannot have both. */
+static mc_typedecl *window_type(checker *c, const mc_op *op, const mc_typeref *value)
+{
+    const char *t = value->kind == MC_T_RECORD ? value->name : mc_type_kind_name(value->kind);
+    size_t len = strlen("Window_") + strlen(t);
+    char *name = mc_pool_alloc(&c->prog->pool, len + 1);
+    snprintf(name, len + 1, "Window_%s", t);
+    mc_typedecl *user = NULL;
+    for (size_t i = 0; i < c->prog->ntypes; i++) {
+        mc_typedecl *d = c->prog->types[i];
+        if (strcmp(d->name, name) != 0)
+            continue;
+        if (d->builtin)
+            return d;
+        if (user == NULL)
+            user = d;
+    }
+    if (user != NULL)
+        mc_error(c->diag, user->loc, "type name '%s' is reserved: window '%s' makes records of "
+                 "the built-in type '%s'", name, op->name, name);
+    static const builtin_field bounds[] = { { "start", MC_T_I64 }, { "end", MC_T_I64 } };
+    mc_typedecl *decl = add_builtin_type(c, name, bounds, 2);
+    mc_field field = { .name = "value", .type = *value };
+    field.type.loc = (mc_loc){ 0, 0 };
+    MC_POOL_PUSH(&c->prog->pool, decl->fields, decl->nfields, field);
+    return decl;
 }
 
 /* ---- literals ---------------------------------------------------------------------------- */
@@ -373,7 +481,7 @@ static const char *source_kind_name(mc_source_kind kind)
 {
     static const char *const names[] = {
         [MC_SRC_LIST] = "list", [MC_SRC_RANGE] = "range", [MC_SRC_LINES] = "lines",
-        [MC_SRC_STDIN] = "stdin", [MC_SRC_CSV] = "csv",
+        [MC_SRC_STDIN] = "stdin", [MC_SRC_CSV] = "csv", [MC_SRC_NEXMARK] = "nexmark",
     };
     return names[kind];
 }
@@ -397,6 +505,57 @@ static void check_range(checker *c, const mc_source *src)
         mc_error(c->diag, step->loc, "the step of a range must not be 0");
 }
 
+/* An integer argument (a window's size, a bound, a nexmark count) that must be an i64 of at
+ * least min. Returns false after reporting "WHAT must be an integer >= MIN" otherwise; *out
+ * is then 0. */
+static bool int_arg(checker *c, const mc_literal *lit, int64_t min, const char *what,
+                    int64_t *out)
+{
+    *out = 0;
+    bool is_int = lit->kind == MC_LIT_INT;
+    uint64_t mag = is_int ? lit->u.i.magnitude : 0;
+    bool neg = is_int && lit->u.i.negative && mag > 0;
+    if (is_int && (neg ? mag - 1 > (uint64_t)INT64_MAX : mag > (uint64_t)INT64_MAX)) {
+        mc_error(c->diag, lit->loc, "%s is out of range (it must fit in an i64)", what);
+        return false;
+    }
+    int64_t v = !is_int ? 0 : neg ? (int64_t)-(mag - 1) - 1 : (int64_t)mag;
+    if (!is_int && min == INT64_MIN) {
+        mc_error(c->diag, lit->loc, "%s must be an integer", what);
+        return false;
+    }
+    if (!is_int || v < min) {
+        mc_error(c->diag, lit->loc, "%s must be an integer >= %" PRId64, what, min);
+        return false;
+    }
+    *out = v;
+    return true;
+}
+
+/* nexmark(events[, rate[, first_ms]]) of type Person, Auction or Bid. */
+static void check_nexmark(checker *c, const mc_source *src)
+{
+    static const struct { const char *what; int64_t min; } args[] = {
+        { "the number of events", 0 },
+        { "the rate (events per second)", 1 },
+        { "the first event's time (ms)", 0 },
+    };
+    const mc_typedecl *d = src->type.decl;
+    bool nexmark_type = d == c->nexmark[0] || d == c->nexmark[1] || d == c->nexmark[2];
+    if (!nexmark_type && !is_nexmark_name(src->type.name)) /* a user's Bid is reported */
+        mc_error(c->diag, src->type.loc, "'nexmark' needs type Person, Auction or Bid, not '%s'",
+                 src->type.name);
+    if (src->nitems > 3) {
+        mc_error(c->diag, src->items[3]->loc, "'nexmark' takes at most 3 arguments (events, "
+                 "rate, first_ms)");
+        return;
+    }
+    for (size_t i = 0; i < src->nitems; i++) {
+        int64_t v;
+        int_arg(c, src->items[i], args[i].min, args[i].what, &v);
+    }
+}
+
 static void check_source_type(checker *c, const mc_source *src)
 {
     switch (src->kind) {
@@ -415,6 +574,9 @@ static void check_source_type(checker *c, const mc_source *src)
         break;
     case MC_SRC_CSV:
         break; /* every type is a scalar or a record of scalars and records: all flatten */
+    case MC_SRC_NEXMARK:
+        check_nexmark(c, src);
+        break;
     }
 }
 
@@ -454,7 +616,9 @@ static void check_sources(checker *c)
             mc_error(c->diag, src->kind_loc, "only one source can read 'stdin'");
             mc_note(c->diag, other->kind_loc, "'%s' reads it already", other->name);
         }
-        if (src->dead_letter != NULL && (src->kind == MC_SRC_LIST || src->kind == MC_SRC_RANGE))
+        bool decodes = src->kind != MC_SRC_LIST && src->kind != MC_SRC_RANGE
+            && src->kind != MC_SRC_NEXMARK;
+        if (src->dead_letter != NULL && !decodes)
             mc_error(c->diag, src->dead_letter_loc, "a '%s' source decodes nothing, so it has "
                      "no dead letters", source_kind_name(src->kind));
         check_partitions(c, src);
@@ -550,6 +714,18 @@ static void define_op_streams(checker *c, size_t index, mc_op *op)
     }
 }
 
+/* The `late NAME` stream of an epochs or window operator: the operator's output 0. */
+static void define_late_stream(checker *c, size_t index, mc_op *op)
+{
+    check_stream *cs = define_stream(c, op->late, op->late_loc, MC_STREAM_OP);
+    if (cs == NULL)
+        return;
+    cs->s.op = op;
+    cs->s.output = 0;
+    cs->chain_index = index;
+    op->late_out = &cs->s;
+}
+
 static void define_chain_streams(checker *c, size_t index)
 {
     mc_chain *chain = c->prog->chains[index];
@@ -565,6 +741,8 @@ static void define_chain_streams(checker *c, size_t index)
         mc_op *op = chain->ops[i];
         if (op->kind == MC_OP_CLONE || op->kind == MC_OP_SPLIT)
             define_op_streams(c, index, op);
+        else if (op->late != NULL)
+            define_late_stream(c, index, op);
     }
 }
 
@@ -665,7 +843,9 @@ static const char *op_kind_name(mc_op_kind kind)
         [MC_OP_STATEFUL_MAP] = "stateful_map", [MC_OP_STATEFUL_OP] = "stateful_op",
         [MC_OP_TTL_MAP] = "ttl_map", [MC_OP_TIMESTAMPS] = "timestamps",
         [MC_OP_EPOCHS] = "epochs", [MC_OP_UNION] = "union", [MC_OP_CLONE] = "clone",
-        [MC_OP_SPLIT] = "split",
+        [MC_OP_SPLIT] = "split", [MC_OP_INSPECT_FRONTIER] = "inspect_frontier",
+        [MC_OP_WINDOW] = "window", [MC_OP_WINDOW_JOIN] = "window_join",
+        [MC_OP_INTERVAL_JOIN] = "interval_join",
     };
     return names[kind];
 }
@@ -786,16 +966,156 @@ static void check_fan_out(checker *c, mc_op *op, const flow *f)
     }
 }
 
-/* stateful_map, stateful_op and ttl_map keep state per key: they need a keyed stream and a
- * known state type. */
-static void check_stateful(checker *c, mc_op *op, const flow *f)
+/* Operators that keep state or match records per key need a keyed stream. */
+static void require_keyed(checker *c, const mc_op *op, const flow *f)
 {
     if (f->keying_known && !f->keyed) {
         mc_error(c->diag, op->loc, "%s '%s' needs a keyed stream", op_kind_name(op->kind),
                  op->name);
         mc_note(c->diag, op->kw_loc, "key it first with key_by or key_local");
     }
+}
+
+/* stateful_map, stateful_op and ttl_map keep state per key: they need a keyed stream and a
+ * known state type. */
+static void check_stateful(checker *c, mc_op *op, const flow *f)
+{
+    require_keyed(c, op, f);
     resolve_type(c, &op->state_type);
+}
+
+/* The `late NAME` stream of epochs and window gets the records entering the operator. */
+static void set_late_flow(mc_op *op, const flow *f)
+{
+    if (op->late_out != NULL)
+        set_stream_flow(check_stream_of(op->late_out), f);
+}
+
+/* epochs NAME bounded(B): B >= 0. */
+static void check_epochs(checker *c, mc_op *op, const flow *f)
+{
+    int64_t bound;
+    if (op->bound != NULL)
+        int_arg(c, op->bound, 0, "the bound of 'bounded'", &bound);
+    set_late_flow(op, f);
+}
+
+static const char *agg_name(mc_agg_kind agg)
+{
+    static const char *const names[] = {
+        [MC_AGG_COUNT] = "count", [MC_AGG_SUM] = "sum", [MC_AGG_MIN] = "min",
+        [MC_AGG_MAX] = "max", [MC_AGG_AVG] = "avg", [MC_AGG_REDUCE] = "reduce",
+    };
+    return names[agg];
+}
+
+/* tumbling(S), sliding(S, P) with P <= S, session(G): all >= 1. */
+static void check_window_clause(checker *c, const mc_op *op)
+{
+    static const char *const first[] = {
+        [MC_WIN_TUMBLING] = "the window size", [MC_WIN_SLIDING] = "the window size",
+        [MC_WIN_SESSION] = "the session gap",
+    };
+    int64_t size, slide;
+    bool size_ok = int_arg(c, op->wargs[0], 1, first[op->window], &size);
+    if (op->window != MC_WIN_SLIDING)
+        return;
+    if (int_arg(c, op->wargs[1], 1, "the slide", &slide) && size_ok && slide > size)
+        mc_error(c->diag, op->wargs[1]->loc, "the slide (%" PRId64 ") must not be larger than "
+                 "the window size (%" PRId64 ")", slide, size);
+}
+
+/* The type T of a window's Window_T records: u64 for count, f64 for avg, the declared type
+ * otherwise (an integer or float for sum, min and max). Returns false when T is unknown. */
+static bool window_value_type(checker *c, mc_op *op, mc_typeref *t)
+{
+    if (op->agg == MC_AGG_COUNT || op->agg == MC_AGG_AVG) {
+        *t = mc_ast_typeref_scalar(op->agg == MC_AGG_COUNT ? MC_T_U64 : MC_T_F64, op->loc);
+        return true;
+    }
+    if (!resolve_type(c, &op->agg_type))
+        return false;
+    *t = op->agg_type;
+    mc_type_kind k = t->kind;
+    bool numeric = mc_type_is_integer(k) || k == MC_T_F32 || k == MC_T_F64;
+    if (op->agg != MC_AGG_REDUCE && !numeric)
+        mc_error(c->diag, op->agg_type.loc, "'%s' needs an integer or float type, not '%s'",
+                 agg_name(op->agg), type_name(t));
+    return true;
+}
+
+/* window NAME: CLAUSE AGG [late L]: on a keyed stream, its records become Window_T records
+ * under the same key (the output type is set here, so has_out_type is true after checking). */
+static void check_window(checker *c, mc_op *op, flow *f)
+{
+    require_keyed(c, op, f);
+    check_window_clause(c, op);
+    set_late_flow(op, f);
+    mc_typeref value;
+    if (!window_value_type(c, op, &value)) {
+        f->typed = false;
+        return;
+    }
+    mc_typedecl *decl = window_type(c, op, &value);
+    op->has_out_type = true;
+    op->out_type = mc_ast_typeref_named(decl->name, op->loc);
+    op->out_type.decl = decl;
+    f->type = op->out_type;
+}
+
+/* The right-hand stream of a join (`with R`) must be keyed like the chain. */
+static void check_join_keying(checker *c, const mc_op *op, const check_stream *in,
+                              const flow *f)
+{
+    flow other = stream_flow(in);
+    if (!other.keying_known)
+        return;
+    if (!other.keyed) {
+        mc_error(c->diag, op->other_loc, "%s '%s' needs a keyed stream to join with: stream '%s' "
+                 "is not keyed", op_kind_name(op->kind), op->name, in->s.name);
+        return;
+    }
+    if (!f->keying_known || !f->keyed || !f->key_typed || !other.key_typed
+        || same_type(&f->key, &other.key))
+        return;
+    char theirs[128], ours[128];
+    describe_keying(&other, theirs, sizeof theirs);
+    describe_keying(f, ours, sizeof ours);
+    mc_error(c->diag, op->other_loc, "%s '%s' needs streams keyed alike: stream '%s' is %s, the "
+             "chain's records are %s", op_kind_name(op->kind), op->name, in->s.name, theirs, ours);
+}
+
+/* window_join NAME: OUT tumbling(S) with R { ... } and interval_join NAME: OUT with R
+ * between(LO, HI) { ... }: both sides keyed by one key type (their values may differ); R is
+ * found like a union's streams (defined earlier, not the chain's own input when the join
+ * comes first); S >= 1, LO <= HI. The output type is resolved with the other declared ones. */
+static void check_join(checker *c, size_t index, mc_op *op, bool first, const flow *f)
+{
+    require_keyed(c, op, f);
+    if (op->kind == MC_OP_WINDOW_JOIN) {
+        int64_t size;
+        int_arg(c, op->wargs[0], 1, "the window size", &size);
+    } else {
+        int64_t lo, hi;
+        bool lo_ok = int_arg(c, op->wargs[0], INT64_MIN, "the lower bound", &lo);
+        if (int_arg(c, op->wargs[1], INT64_MIN, "the upper bound", &hi) && lo_ok && lo > hi)
+            mc_error(c->diag, op->window_loc, "the lower bound (%" PRId64 ") must not be larger "
+                     "than the upper bound (%" PRId64 ")", lo, hi);
+    }
+    mc_chain *chain = c->prog->chains[index];
+    check_stream *in = find_input(c, index, op->other, op->other_loc);
+    if (in == NULL)
+        return;
+    if (first && &in->s == chain->input) {
+        mc_error(c->diag, op->other_loc, "%s '%s' joins stream '%s' with itself",
+                 op_kind_name(op->kind), op->name, op->other);
+        mc_note(c->diag, chain->input_loc, "the chain reads '%s' already (clone it to join it "
+                "with itself)", op->other);
+        return;
+    }
+    op->other_in = &in->s;
+    MC_POOL_PUSH(&c->prog->pool, in->s.joins, in->s.njoins, op);
+    check_join_keying(c, op, in, f);
 }
 
 /* Checks one operator of chain number index (the i-th) against the records reaching it, *f,
@@ -818,6 +1138,16 @@ static void check_op(checker *c, size_t index, size_t i, mc_op *op, flow *f)
     case MC_OP_STATEFUL_OP:
     case MC_OP_TTL_MAP:
         check_stateful(c, op, f);
+        break;
+    case MC_OP_EPOCHS:
+        check_epochs(c, op, f);
+        break;
+    case MC_OP_WINDOW:
+        check_window(c, op, f);
+        return; /* its output type is its own, not a declared one */
+    case MC_OP_WINDOW_JOIN:
+    case MC_OP_INTERVAL_JOIN:
+        check_join(c, index, op, i == 0, f);
         break;
     case MC_OP_UNION:
         check_union(c, index, op, i == 0, f);
@@ -898,6 +1228,7 @@ bool mc_check(mc_program *prog, mc_diag *diag)
     checker c = { .prog = prog, .diag = diag };
     int errors_before = diag->errors;
     check_job(&c);
+    add_nexmark_types(&c);
     check_types(&c);
     add_dead_letter_type(&c);
     check_sources(&c);

@@ -78,6 +78,19 @@ void em_user_block(emitter *e, const mc_cblock *block, bool braces, mc_buf *b)
                   close);
 }
 
+size_t em_counter(emitter *e, const mc_op *op, const char *kind, const char *what)
+{
+    char **grown = realloc(e->counters, (e->ncounters + 1) * sizeof *grown);
+    size_t n = strlen(kind) + strlen(op->name) + strlen(what) + 8;
+    char *name = malloc(n);
+    if (grown == NULL || name == NULL)
+        abort();
+    snprintf(name, n, "%s '%s': %s", kind, op->name, what);
+    e->counters = grown;
+    e->counters[e->ncounters] = name;
+    return e->ncounters++;
+}
+
 static size_t index_in(const mc_op *const *list, const mc_op *op)
 {
     size_t i = 0;
@@ -121,12 +134,96 @@ static void emit_batch(emitter *e)
     mc_buf_free(&flush);
 }
 
+/* ---- which sources feed an exchange ---- */
+
+static void feeders_before(const mc_program *p, const mc_chain *c, size_t i, bool *sources,
+                           bool *fed);
+
+static size_t source_index(const mc_program *p, const mc_source *s)
+{
+    size_t i = 0;
+    while (p->sources[i] != s)
+        i++;
+    return i;
+}
+
+/* Marks the sources whose records reach stream s without crossing an exchange, or sets *fed
+ * if an exchange feeds it. */
+static void feeders_of_stream(const mc_program *p, const mc_stream *s, bool *sources, bool *fed)
+{
+    switch (s->origin) {
+    case MC_STREAM_SOURCE:
+    case MC_STREAM_DEAD_LETTER:
+        sources[source_index(p, s->source)] = true;
+        return;
+    case MC_STREAM_CHAIN:
+        feeders_before(p, s->chain, s->chain->nops, sources, fed);
+        return;
+    case MC_STREAM_OP:
+        for (size_t c = 0; c < p->nchains; c++)
+            for (size_t i = 0; i < p->chains[c]->nops; i++)
+                if (p->chains[c]->ops[i] == s->op)
+                    feeders_before(p, p->chains[c], i, sources, fed);
+        return;
+    }
+}
+
+/* The same for what reaches op i of chain c: its chain's input and what unions and joins
+ * before it bring in. A key_by before it means an exchange feeds it. */
+static void feeders_before(const mc_program *p, const mc_chain *c, size_t i, bool *sources,
+                           bool *fed)
+{
+    for (size_t k = 0; k < i; k++) {
+        const mc_op *op = c->ops[k];
+        if (op->kind == MC_OP_KEY_BY)
+            *fed = true;
+        for (size_t n = 0; op->kind == MC_OP_UNION && n < op->nnames; n++)
+            feeders_of_stream(p, op->streams[n], sources, fed);
+        if (op->other_in != NULL)
+            feeders_of_stream(p, op->other_in, sources, fed);
+    }
+    feeders_of_stream(p, c->input, sources, fed);
+}
+
+/* How a worker starts the frontier of what it receives from worker i on exchange op: from
+ * MSTR_EPOCH_MIN, or at once from MSTR_EPOCH_MAX when i reads none of the sources that feed
+ * the exchange and no other exchange feeds it (i will never send anything but the end). */
+static void exchange_start(const emitter *e, const mc_op *op, mc_buf *init)
+{
+    const mc_program *p = e->prog;
+    bool *sources = calloc(p->nsources + 1, sizeof *sources), fed = false;
+    if (sources == NULL)
+        abort();
+    for (size_t i = 0; i < e->nops; i++)
+        if (e->ops[i].chain->ops[e->ops[i].index] == op)
+            feeders_before(p, e->ops[i].chain, e->ops[i].index, sources, &fed);
+    mc_buf list = { 0 };
+    size_t n = 0;
+    for (size_t s = 0; s < p->nsources; s++)
+        if (sources[s]) {
+            mc_buf_printf(&list, "%s%zu", n ? ", " : "", s);
+            n++;
+        }
+    free(sources);
+    if (fed || n == 0) {
+        mc_buf_printf(init, "    for (int i = 0; i < w->ctx.workers; i++)\n"
+                            "        st->op_%s_from[i] = MSTR_EPOCH_MIN;\n", op->name);
+    } else {
+        mc_buf_printf(init, "    static const size_t op_%s_feeders[] = { %s };\n"
+                            "    for (int i = 0; i < w->ctx.workers; i++)\n"
+                            "        st->op_%s_from[i] = mstr_worker_reads_any(w, i, op_%s_feeders, %zu)\n"
+                            "                               ? MSTR_EPOCH_MIN : MSTR_EPOCH_MAX;\n",
+                      op->name, em_text(&list), op->name, op->name, n);
+    }
+    mc_buf_free(&list);
+}
+
 typedef struct state_parts {
     mc_buf fields, init, free, done;
 } state_parts;
 
 /* What operator op keeps per worker: its fields in job_state, how they start and end. */
-static void state_of(const mc_op *op, state_parts *s)
+static void state_of(const emitter *e, const mc_op *op, state_parts *s)
 {
     const char *n = op->name;
     switch (op->kind) {
@@ -159,18 +256,40 @@ static void state_of(const mc_op *op, state_parts *s)
                       op->nnames + 1, n, n);
         return;
     case MC_OP_EPOCHS:
-        mc_buf_printf(&s->fields, "    int64_t op_%s_prev;\n", n);
-        mc_buf_printf(&s->init, "    st->op_%s_prev = MSTR_EPOCH_MIN;\n", n);
+        mc_buf_printf(&s->fields, "    int64_t op_%s_prev;\n    int64_t op_%s_max;\n", n, n);
+        mc_buf_printf(&s->init, "    st->op_%s_prev = MSTR_EPOCH_MIN;\n"
+                                "    st->op_%s_max = MSTR_EPOCH_MIN;\n", n, n);
+        return;
+    case MC_OP_WINDOW:
+        mc_buf_printf(&s->fields, "    mstr_table op_%s[MSTR_KEY_GROUPS];\n"
+                                  "    int64_t op_%s_frontier;\n    int64_t op_%s_min_end;\n",
+                      n, n, n);
+        mc_buf_printf(&s->init, "    for (size_t g = 0; g < MSTR_KEY_GROUPS; g++)\n"
+                                "        mstr_table_init(&st->op_%s[g], sizeof(op_%s_slot));\n"
+                                "    st->op_%s_frontier = MSTR_EPOCH_MIN;\n"
+                                "    st->op_%s_min_end = MSTR_EPOCH_MAX;\n",
+                      n, n, n, n);
+        mc_buf_printf(&s->free,
+                      "    for (size_t g = 0; g < MSTR_KEY_GROUPS; g++) {\n"
+                      "        mstr_table *t = &st->op_%s[g];\n"
+                      "        for (size_t i = 0; i < t->capacity; i++)\n"
+                      "            if (mstr_table_full(t, i)) {\n"
+                      "                op_%s_slot *slot = mstr_table_slot(t, i);\n"
+                      "                release_%s(&slot->key);\n"
+                      "                release_%s(&slot->acc);\n"
+                      "            }\n"
+                      "        mstr_table_free(t);\n"
+                      "    }\n",
+                      n, n, em_in_key(op), em_window_acc_type(op));
         return;
     case MC_OP_KEY_BY:
         mc_buf_printf(&s->fields, "    int64_t *op_%s_from; /* per sending worker */\n"
                                   "    int64_t op_%s_frontier;\n", n, n);
         mc_buf_printf(&s->init, "    st->op_%s_from = calloc((size_t)w->ctx.workers, sizeof(int64_t));\n"
                                 "    if (st->op_%s_from == NULL)\n        abort();\n"
-                                "    for (int i = 0; i < w->ctx.workers; i++)\n"
-                                "        st->op_%s_from[i] = MSTR_EPOCH_MIN;\n"
                                 "    st->op_%s_frontier = MSTR_EPOCH_MIN;\n",
-                      n, n, n, n);
+                      n, n, n);
+        exchange_start(e, op, &s->init);
         mc_buf_printf(&s->free, "    free(st->op_%s_from);\n", n);
         mc_buf_printf(&s->done, "%sst->op_%s_frontier == MSTR_EPOCH_MAX",
                       s->done.len ? " && " : "", n);
@@ -191,7 +310,7 @@ static void state_parts_free(state_parts *s)
 static void collect_state(emitter *e, state_parts *s)
 {
     for (size_t i = 0; i < e->nops; i++)
-        state_of(op_at(e, i), s);
+        state_of(e, op_at(e, i), s);
 }
 
 static void emit_state_struct(emitter *e)
@@ -266,11 +385,11 @@ static void source_entry(const mc_source *s, mc_buf *tables, mc_buf *entries)
     static const char *const kind[] = {
         [MC_SRC_LIST] = "MSTR_SOURCE_LIST", [MC_SRC_RANGE] = "MSTR_SOURCE_RANGE",
         [MC_SRC_LINES] = "MSTR_SOURCE_LINES", [MC_SRC_STDIN] = "MSTR_SOURCE_STDIN",
-        [MC_SRC_CSV] = "MSTR_SOURCE_CSV",
+        [MC_SRC_CSV] = "MSTR_SOURCE_CSV", [MC_SRC_NEXMARK] = "MSTR_SOURCE_NEXMARK",
     };
     mc_buf_printf(entries, "    {\n        .name = \"%s\",\n        .kind = %s,\n", s->name,
                   kind[s->kind]);
-    if (s->kind == MC_SRC_LIST || s->kind == MC_SRC_RANGE)
+    if (s->kind == MC_SRC_LIST || s->kind == MC_SRC_RANGE || s->kind == MC_SRC_NEXMARK)
         mc_buf_printf(entries, "        .count = UINT64_C(%" PRIu64 "),\n", em_source_count(s));
     if (s->partitions != NULL)
         mc_buf_printf(entries, "        .partitions = %" PRIu64 ",\n", s->partitions->u.i.magnitude);
@@ -332,6 +451,16 @@ static void emit_main(emitter *e, const char *job_name)
     for (size_t x = 0; x < e->nexchanges; x++)
         mc_buf_printf(&exchanges, "    { \"%s\", exchange_%s_receive, exchange_%s_epoch },\n",
                       e->exchanges[x]->name, e->exchanges[x]->name, e->exchanges[x]->name);
+    mc_buf counters = { 0 };
+    for (size_t i = 0; i < e->ncounters; i++) {
+        mc_buf_puts(&counters, "    \"");
+        em_c_string(&counters, e->counters[i], strlen(e->counters[i]));
+        mc_buf_puts(&counters, "\",\n");
+    }
+    if (e->ncounters == 0)
+        mc_buf_puts(&counters, "    NULL, /* C wants an element; the job has none */\n");
+    char ncounters[32];
+    snprintf(ncounters, sizeof ncounters, "%zu", e->ncounters);
     mc_buf *lists[] = { &sources, &sinks, &exchanges };
     for (size_t i = 0; i < 3; i++)
         if (lists[i]->len == 0)
@@ -347,8 +476,9 @@ static void emit_main(emitter *e, const char *job_name)
                    { "sinks", em_text(&sinks) }, { "exchanges", em_text(&exchanges) },
                    { "job", job_name }, { "program", em_text(&program) }, { "workers", workers },
                    { "nsources", nsources }, { "nsinks", nsinks },
-                   { "nexchanges", nexchanges }));
-    mc_buf *all[] = { &tables, &sources, &sinks, &exchanges, &program };
+                   { "nexchanges", nexchanges }, { "counters", em_text(&counters) },
+                   { "ncounters", ncounters }));
+    mc_buf *all[] = { &tables, &sources, &sinks, &exchanges, &program, &counters };
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
         mc_buf_free(all[i]);
 }
@@ -426,4 +556,7 @@ void mc_emit(const mc_program *prog, const mc_emit_options *opt, mc_buf *out)
     free(e.ops);
     free(e.sinks);
     free(e.exchanges);
+    for (size_t i = 0; i < e.ncounters; i++)
+        free(e.counters[i]);
+    free(e.counters);
 }

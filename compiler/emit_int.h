@@ -37,6 +37,8 @@ typedef struct emitter {
     size_t nsinks;
     const mc_op **exchanges;/* every key_by, in file order: their exchange number */
     size_t nexchanges;
+    char **counters;        /* names of the job's counters, in the order they were added */
+    size_t ncounters;
 } emitter;
 
 /* The ways a value is written, and the checksum. */
@@ -71,9 +73,15 @@ void em_literal(mc_buf *b, const mc_literal *lit, const mc_typeref *t);
 /* The user's C block behind #line (braces kept, or replaced by a space for a prelude). */
 void em_user_block(emitter *e, const mc_cblock *block, bool braces, mc_buf *b);
 
+/* Adds a counter (mstr_job_desc.counters) named "KIND 'OP': what" and returns its index. */
+size_t em_counter(emitter *e, const mc_op *op, const char *kind, const char *what);
+
 /* Position of sink among the job's sinks, and of a key_by among its exchanges. */
 size_t em_sink_index(const emitter *e, const mc_op *sink);
 size_t em_exchange_index(const emitter *e, const mc_op *key_by);
+
+/* A window's accumulator type: u64 for count (unused), f64 for avg, else the aggregate's type. */
+const char *em_window_acc_type(const mc_op *window);
 
 /* Calls fn for each scalar leaf of type t at lvalue expr, in declaration order; column is the
  * dotted field path (NULL for a scalar type itself). */

@@ -7,6 +7,7 @@
  * came on, which only a union looks at). An operator calls the next one in its chain directly,
  * or the stream its chain is named as; these direct calls are the fusion.
  */
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -155,6 +156,140 @@ static void emit_fanout(emitter *e, const mc_op *op, const char *at, const mc_va
     mc_buf_free(&epochs);
 }
 
+/* ---- event time ---- */
+
+/* Where a late record goes (the `late` stream, or a counter), into late; and the epoch
+ * statement extended so that the late stream, which carries no epochs of its own, still sees
+ * the end (MSTR_EPOCH_MAX). */
+static void late_parts(emitter *e, const mc_op *op, const char *kind, char *late, char *epoch,
+                       size_t n)
+{
+    if (op->late_out != NULL) {
+        snprintf(late, n, "stream_%s(mstr_b, key, value, ts)", op->late_out->name);
+        char next[512];
+        snprintf(next, sizeof next, "%s", epoch);
+        snprintf(epoch, n, "%s;\n    if (epoch == MSTR_EPOCH_MAX)\n        stream_%s_epoch(mstr_b, epoch)",
+                 next, op->late_out->name);
+    } else {
+        snprintf(late, n, "mstr_b->w->counters[%zu]++",
+                 em_counter(e, op, kind, "late records dropped"));
+    }
+}
+
+static void emit_epochs(emitter *e, const mc_op *op, const char *body, const char *at,
+                        const char *next, const char *next_epoch)
+{
+    char late[256], epoch[1024], ignored[128], bound[32], what[128], late_what[128];
+    snprintf(epoch, sizeof epoch, "%s", next_epoch);
+    late_parts(e, op, "epochs", late, epoch, sizeof epoch);
+    if (op->bound != NULL) {
+        snprintf(bound, sizeof bound, "%" PRIu64, op->bound->u.i.magnitude);
+        snprintf(what, sizeof what, "bounded out-of-orderness of %s", bound);
+        snprintf(ignored, sizeof ignored, "(void)0");
+        em_render(e, "epochs_bounded.c.in",
+                  VARS({ "name", op->name }, { "bound", bound }, { "key_type", em_in_key(op) },
+                       { "in_type", em_type(&op->in_type) }));
+    } else {
+        snprintf(what, sizeof what, "the block's candidates");
+        snprintf(ignored, sizeof ignored, "mstr_b->w->counters[%zu]++",
+                 em_counter(e, op, "epochs", "candidates ignored"));
+        em_render(e, "epochs_user.c.in",
+                  VARS({ "name", op->name }, { "where", at }, { "key_type", em_in_key(op) },
+                       { "in_type", em_type(&op->in_type) }, { "body", body }));
+    }
+    snprintf(late_what, sizeof late_what, "%s",
+             op->late_out ? "it goes to the late stream" : "it is counted and dropped");
+    em_render(e, "op_epochs.c.in",
+              VARS({ "name", op->name }, { "where", at }, { "what", what },
+                   { "late_what", late_what }, { "late", late }, { "ignored", ignored },
+                   { "key_type", em_in_key(op) }, { "in_type", em_type(&op->in_type) },
+                   { "next", next }, { "next_epoch", epoch }));
+}
+
+const char *em_window_acc_type(const mc_op *op)
+{
+    if (op->agg == MC_AGG_COUNT)
+        return "u64";
+    if (op->agg == MC_AGG_AVG)
+        return "f64";
+    return em_type(&op->agg_type);
+}
+
+/* How a record updates its window's slot, and what the window's result is. */
+static void window_agg(const mc_op *op, mc_buf *update, char *result, size_t n)
+{
+    const char *call = "op_%s_agg(&mstr_b->w->ctx, key, value, ts)";
+    char agg[256];
+    snprintf(agg, sizeof agg, call, op->name);
+    snprintf(result, n, "slot->acc");
+    switch (op->agg) {
+    case MC_AGG_COUNT:
+        snprintf(result, n, "slot->count");
+        break;
+    case MC_AGG_AVG: /* the accumulator is the sum, divided when the window fires */
+        snprintf(result, n, "slot->acc / (double)slot->count");
+        mc_buf_printf(update, "    slot->acc += %s;\n", agg);
+        break;
+    case MC_AGG_SUM:
+        mc_buf_printf(update, "    slot->acc += %s;\n", agg);
+        break;
+    case MC_AGG_MIN:
+    case MC_AGG_MAX:
+        mc_buf_printf(update, "    {\n        %s v = %s;\n"
+                              "        if (slot->count == 0 || v %s slot->acc)\n"
+                              "            slot->acc = v;\n    }\n",
+                      em_type(&op->agg_type), agg, op->agg == MC_AGG_MIN ? "<" : ">");
+        break;
+    case MC_AGG_REDUCE:
+        mc_buf_printf(update, "    {\n        %s before = slot->acc;\n"
+                              "        op_%s_agg(&mstr_b->w->ctx, key, value, ts, &slot->acc, slot->count == 0);\n"
+                              "        reown_%s(&slot->acc, &before);\n    }\n",
+                      em_type(&op->agg_type), op->name, em_type(&op->agg_type));
+        break;
+    }
+    mc_buf_puts(update, "    slot->count++;\n");
+}
+
+static void emit_window(emitter *e, const mc_op *op, const char *body, const char *at,
+                        const char *next, const char *next_epoch)
+{
+    static const char *const agg_name[] = {
+        [MC_AGG_COUNT] = "count", [MC_AGG_SUM] = "sum", [MC_AGG_MIN] = "min",
+        [MC_AGG_MAX] = "max", [MC_AGG_AVG] = "avg", [MC_AGG_REDUCE] = "reduce",
+    };
+    char late[256], epoch[1024], size[32], slide[32], what[128], agg_what[64], late_what[128];
+    char result[128];
+    snprintf(epoch, sizeof epoch, "%s", next_epoch);
+    late_parts(e, op, "window", late, epoch, sizeof epoch);
+    snprintf(size, sizeof size, "INT64_C(%" PRIu64 ")", op->wargs[0]->u.i.magnitude);
+    snprintf(slide, sizeof slide, "INT64_C(%" PRIu64 ")",
+             op->wargs[op->window == MC_WIN_SLIDING ? 1 : 0]->u.i.magnitude);
+    snprintf(what, sizeof what, "%s windows of %s", op->window == MC_WIN_SLIDING ? "sliding"
+                                                                                  : "tumbling",
+             size);
+    if (op->window == MC_WIN_SLIDING)
+        snprintf(what + strlen(what), sizeof what - strlen(what), " every %s", slide);
+    snprintf(agg_what, sizeof agg_what, "aggregate %s", agg_name[op->agg]);
+    snprintf(late_what, sizeof late_what, "%s",
+             op->late_out ? "it goes to the late stream" : "it is counted and dropped");
+    const char *acc = em_window_acc_type(op);
+    if (op->agg != MC_AGG_COUNT)
+        em_render(e, op->agg == MC_AGG_REDUCE ? "window_reduce.c.in" : "window_agg.c.in",
+                  VARS({ "name", op->name }, { "where", at }, { "key_type", em_in_key(op) },
+                       { "in_type", em_type(&op->in_type) }, { "agg_type", acc },
+                       { "body", body }));
+    mc_buf update = { 0 };
+    window_agg(op, &update, result, sizeof result);
+    em_render(e, "op_window.c.in",
+              VARS({ "name", op->name }, { "where", at }, { "what", what },
+                   { "agg_what", agg_what }, { "late_what", late_what }, { "late", late },
+                   { "key_type", em_in_key(op) }, { "in_type", em_type(&op->in_type) },
+                   { "acc_type", acc }, { "agg_type", acc }, { "size", size },
+                   { "slide", slide }, { "update", em_text(&update) }, { "result", result },
+                   { "next", next }, { "next_epoch", epoch }));
+    mc_buf_free(&update);
+}
+
 /* ---- every other operator ---- */
 
 static const char *template_of(mc_op_kind kind)
@@ -166,7 +301,7 @@ static const char *template_of(mc_op_kind kind)
         [MC_OP_KEY_LOCAL] = "op_key_local.c.in", [MC_OP_STATEFUL_MAP] = "op_stateful_map.c.in",
         [MC_OP_STATEFUL_OP] = "op_stateful_op.c.in", [MC_OP_TTL_MAP] = "op_ttl_map.c.in",
         [MC_OP_TIMESTAMPS] = "op_timestamps.c.in", [MC_OP_EPOCHS] = "op_epochs.c.in",
-        [MC_OP_UNION] = "op_union.c.in",
+        [MC_OP_UNION] = "op_union.c.in", [MC_OP_INSPECT_FRONTIER] = "op_inspect_frontier.c.in",
     };
     return name[kind];
 }
@@ -210,6 +345,10 @@ static void emit_op(emitter *e, const mc_chain *c, size_t i)
         emit_sink(e, op, at);
     } else if (op->kind == MC_OP_CLONE || op->kind == MC_OP_SPLIT) {
         emit_fanout(e, op, at, vars, nvars);
+    } else if (op->kind == MC_OP_EPOCHS) {
+        emit_epochs(e, op, em_text(&body), at, next, next_epoch);
+    } else if (op->kind == MC_OP_WINDOW) {
+        emit_window(e, op, em_text(&body), at, next, next_epoch);
     } else {
         if (op->kind == MC_OP_KEY_BY && op->extra.text != NULL) {
             mc_var dist[] = { { "name", op->name }, { "where", at }, { "out_key", out_key },

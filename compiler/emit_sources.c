@@ -36,6 +36,8 @@ uint64_t em_source_count(const mc_source *s)
         return s->nitems;
     if (s->kind == MC_SRC_RANGE)
         return range_count(s);
+    if (s->kind == MC_SRC_NEXMARK)
+        return s->items[0]->u.i.magnitude;
     return 0;
 }
 
@@ -113,6 +115,30 @@ static void emit_text_source(emitter *e, const mc_source *s, const char *at)
     mc_buf_free(&dead);
 }
 
+static void emit_nexmark(emitter *e, const mc_source *s, const char *at)
+{
+    const char *type = em_type(&s->type);
+    const char *kind = strcmp(type, "Person") == 0    ? "person"
+                       : strcmp(type, "Auction") == 0 ? "auction"
+                                                      : "bid";
+    char kind_enum[64], events[32], rate[32], first_ms[32];
+    snprintf(kind_enum, sizeof kind_enum, "MSTR_NEXMARK_%s",
+             kind[0] == 'p' ? "PERSON" : kind[0] == 'a' ? "AUCTION" : "BID");
+    snprintf(events, sizeof events, "%" PRIu64, s->items[0]->u.i.magnitude);
+    snprintf(rate, sizeof rate, "%" PRIu64, s->nitems > 1 ? s->items[1]->u.i.magnitude : 10000000);
+    snprintf(first_ms, sizeof first_ms, "INT64_C(%" PRIu64 ")",
+             s->nitems > 2 ? s->items[2]->u.i.magnitude : 0);
+    mc_buf fields = { 0 };
+    for (size_t i = 0; i < s->type.decl->nfields; i++)
+        mc_buf_printf(&fields, "            .%s = e.%s,\n", s->type.decl->fields[i].name,
+                      s->type.decl->fields[i].name);
+    em_render(e, "source_nexmark.c.in",
+              VARS({ "name", s->name }, { "where", at }, { "kind", kind },
+                   { "kind_enum", kind_enum }, { "type", type }, { "events", events },
+                   { "rate", rate }, { "first_ms", first_ms }, { "fields", em_text(&fields) }));
+    mc_buf_free(&fields);
+}
+
 static void emit_finish(emitter *e, const mc_source *s)
 {
     mc_buf epochs = { 0 };
@@ -134,6 +160,8 @@ void em_sources(emitter *e)
             emit_list(e, s, at);
         else if (s->kind == MC_SRC_RANGE)
             emit_range(e, s, at);
+        else if (s->kind == MC_SRC_NEXMARK)
+            emit_nexmark(e, s, at);
         else
             emit_text_source(e, s, at);
         emit_finish(e, s);

@@ -282,7 +282,7 @@ static void decode_leaf(void *arg, const mc_typeref *t, const char *expr, const 
 
 static bool is_text_source(const mc_source *s)
 {
-    return s->kind != MC_SRC_LIST && s->kind != MC_SRC_RANGE;
+    return s->kind == MC_SRC_LINES || s->kind == MC_SRC_STDIN || s->kind == MC_SRC_CSV;
 }
 
 void em_decoders(emitter *e)

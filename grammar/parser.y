@@ -93,20 +93,28 @@ static void yyerror(const mc_loc *loc, yyscan_t scanner, mc_parse_ctx *pc, const
 %token PIPE "'|>'"
 /* Checklist: the reserved keywords run from KW_JOB to KW_SINK and the operator keywords
  * among them from KW_MAP to KW_SINK (see is_reserved, is_operator); the contextual keywords,
- * which are also names (see `name` and lexer.l), run from KW_LIST to KW_C, the source kinds
- * from KW_LIST to KW_CSV and the sink kinds from KW_CSV to KW_JSONL (see is_source_kind,
- * is_sink_kind and lexer.l's continues_op_header). A new one goes inside its range. */
+ * which are also names (see `name` and lexer.l), run from KW_NEXMARK to KW_C, the source kinds
+ * from KW_NEXMARK to KW_CSV, the sink kinds from KW_CSV to KW_JSONL, the window kinds from
+ * KW_TUMBLING to KW_SESSION and the aggregates from KW_COUNT to KW_REDUCE (see word_classes,
+ * is_contextual and lexer.l's continues_op_header). A new one goes inside its range. */
 %token KW_JOB "'job'" KW_TYPE "'type'" KW_SOURCE "'source'" KW_STREAM "'stream'"
 %token KW_DEAD_LETTER "'dead_letter'" KW_TRUE "'true'" KW_FALSE "'false'"
 %token KW_MAP "'map'" KW_FILTER "'filter'" KW_FILTER_MAP "'filter_map'" KW_FLAT_MAP "'flat_map'"
 %token KW_INSPECT "'inspect'" KW_KEY_BY "'key_by'" KW_KEY_LOCAL "'key_local'"
 %token KW_STATEFUL_MAP "'stateful_map'" KW_STATEFUL_OP "'stateful_op'" KW_TTL_MAP "'ttl_map'"
-%token KW_TIMESTAMPS "'timestamps'" KW_EPOCHS "'epochs'" KW_UNION "'union'" KW_CLONE "'clone'"
-%token KW_SPLIT "'split'" KW_SINK "'sink'"
-%token <name> KW_LIST "'list'" KW_RANGE "'range'" KW_LINES "'lines'" KW_STDIN "'stdin'"
-%token <name> KW_CSV "'csv'" KW_STDOUT "'stdout'" KW_NULL "'null'" KW_TEXT "'text'"
-%token <name> KW_JSONL "'jsonl'" KW_STATE "'state'" KW_INTO "'into'"
-%token <name> KW_DISTRIBUTE "'distribute'" KW_ON_EPOCH "'on_epoch'" KW_PARTITIONS "'partitions'"
+%token KW_TIMESTAMPS "'timestamps'" KW_EPOCHS "'epochs'"
+%token KW_INSPECT_FRONTIER "'inspect_frontier'" KW_WINDOW "'window'"
+%token KW_WINDOW_JOIN "'window_join'" KW_INTERVAL_JOIN "'interval_join'"
+%token KW_UNION "'union'" KW_CLONE "'clone'" KW_SPLIT "'split'" KW_SINK "'sink'"
+%token <name> KW_NEXMARK "'nexmark'" KW_LIST "'list'" KW_RANGE "'range'" KW_LINES "'lines'"
+%token <name> KW_STDIN "'stdin'" KW_CSV "'csv'" KW_STDOUT "'stdout'" KW_NULL "'null'"
+%token <name> KW_TEXT "'text'" KW_JSONL "'jsonl'"
+%token <name> KW_TUMBLING "'tumbling'" KW_SLIDING "'sliding'" KW_SESSION "'session'"
+%token <name> KW_COUNT "'count'" KW_SUM "'sum'" KW_MIN "'min'" KW_MAX "'max'" KW_AVG "'avg'"
+%token <name> KW_REDUCE "'reduce'"
+%token <name> KW_STATE "'state'" KW_INTO "'into'" KW_DISTRIBUTE "'distribute'"
+%token <name> KW_ON_EPOCH "'on_epoch'" KW_PARTITIONS "'partitions'" KW_BOUNDED "'bounded'"
+%token <name> KW_LATE "'late'" KW_WITH "'with'" KW_BETWEEN "'between'"
 %token <name> KW_C "'c'"
 
 %type <name> name
@@ -114,8 +122,8 @@ static void yyerror(const mc_loc *loc, yyscan_t scanner, mc_parse_ctx *pc, const
 %type <decl> fields
 %type <job> settings
 %type <lit> literal number record_lit record_inits
-%type <source> source_expr list_items paths
-%type <op> op sink_expr stream_names
+%type <source> source_expr list_items paths nexmark_args
+%type <op> op late_op window_head window tumbling between sink_expr stream_names
 %type <chain> pipeline
 
 %%
@@ -138,8 +146,10 @@ item:
 
 /* Wherever a name goes, a contextual keyword will do: `source lines: str = lines("f");`. */
 name:
-    IDENT | KW_LIST | KW_RANGE | KW_LINES | KW_STDIN | KW_CSV | KW_STDOUT | KW_NULL | KW_TEXT
-|   KW_JSONL | KW_STATE | KW_INTO | KW_DISTRIBUTE | KW_ON_EPOCH | KW_PARTITIONS | KW_C
+    IDENT | KW_NEXMARK | KW_LIST | KW_RANGE | KW_LINES | KW_STDIN | KW_CSV | KW_STDOUT | KW_NULL
+|   KW_TEXT | KW_JSONL | KW_TUMBLING | KW_SLIDING | KW_SESSION | KW_COUNT | KW_SUM | KW_MIN
+|   KW_MAX | KW_AVG | KW_REDUCE | KW_STATE | KW_INTO | KW_DISTRIBUTE | KW_ON_EPOCH
+|   KW_PARTITIONS | KW_BOUNDED | KW_LATE | KW_WITH | KW_BETWEEN | KW_C
 ;
 
 /* job := 'job' IDENT ';' | 'job' IDENT '{' (IDENT '=' literal ';')* '}' */
@@ -184,7 +194,8 @@ source:
 /* source_expr := 'list' '(' (literal (',' literal)*)? ')'
  *              | 'range' '(' int ',' int (',' int)? ')' ('partitions' int)?
  *              | 'lines' '(' STRING (',' STRING)* ')' | 'stdin'
- *              | 'csv' '(' STRING (',' STRING)* ')' */
+ *              | 'csv' '(' STRING (',' STRING)* ')'
+ *              | 'nexmark' '(' int (',' int)* ')'    (how many is the checker's business) */
 source_expr:
     KW_LIST '(' ')'                     { $$ = mc_ast_source_new(pc->prog, MC_SRC_LIST, @1); }
 |   list_items ')'                      { $$ = $1; }
@@ -202,6 +213,16 @@ source_expr:
 |   source_expr KW_PARTITIONS number    { $$ = mc_ast_source_set_partitions($1, $3, @2); }
 |   paths ')'                           { $$ = $1; }
 |   KW_STDIN                            { $$ = mc_ast_source_new(pc->prog, MC_SRC_STDIN, @1); }
+|   nexmark_args ')'                    { $$ = $1; }
+;
+
+nexmark_args:
+    KW_NEXMARK '(' number
+        {
+            $$ = mc_ast_source_add_item(pc->prog, mc_ast_source_new(pc->prog, MC_SRC_NEXMARK, @1),
+                                        $3);
+        }
+|   nexmark_args ',' number             { $$ = mc_ast_source_add_item(pc->prog, $1, $3); }
 ;
 
 list_items:
@@ -259,8 +280,14 @@ op:
         { $$ = mc_ast_state_op_new(pc->prog, MC_OP_TTL_MAP, @1, $2, @2, $4, $5, $6); }
 |   KW_TIMESTAMPS name CBLOCK
         { $$ = mc_ast_op_new(pc->prog, MC_OP_TIMESTAMPS, @1, $2, @2, NULL, $3); }
-|   KW_EPOCHS name CBLOCK
-        { $$ = mc_ast_op_new(pc->prog, MC_OP_EPOCHS, @1, $2, @2, NULL, $3); }
+|   KW_INSPECT_FRONTIER name CBLOCK
+        { $$ = mc_ast_op_new(pc->prog, MC_OP_INSPECT_FRONTIER, @1, $2, @2, NULL, $3); }
+|   late_op
+|   late_op KW_LATE name                { $$ = mc_ast_op_set_late($1, $3, @3); }
+|   KW_WINDOW_JOIN name ':' typeref tumbling KW_WITH name CBLOCK
+        { $$ = mc_ast_join_op($5, MC_OP_WINDOW_JOIN, @1, $2, @2, $4, $7, @7, $8); }
+|   KW_INTERVAL_JOIN name ':' typeref KW_WITH name between CBLOCK
+        { $$ = mc_ast_join_op($7, MC_OP_INTERVAL_JOIN, @1, $2, @2, $4, $6, @6, $8); }
 |   KW_UNION name '(' stream_names ')'
         { $$ = mc_ast_names_op($4, MC_OP_UNION, @1, $2, @2, (mc_cblock){ 0 }); }
 |   KW_CLONE name KW_INTO '(' stream_names ')'
@@ -268,6 +295,46 @@ op:
 |   KW_SPLIT name KW_INTO '(' stream_names ')' CBLOCK
         { $$ = mc_ast_names_op($5, MC_OP_SPLIT, @1, $2, @2, $7); }
 |   KW_SINK name '=' sink_expr          { $$ = mc_ast_sink_name($4, @1, $2, @2); }
+;
+
+/* The operators that may send late records aside with `late NAME`:
+ *   'epochs' IDENT (CBLOCK | 'bounded' '(' int ')') | 'window' IDENT ':' window agg
+ * agg := 'count' | ('sum' | 'min' | 'max' | 'reduce') ':' typeref CBLOCK | 'avg' CBLOCK */
+late_op:
+    KW_EPOCHS name CBLOCK
+        { $$ = mc_ast_op_new(pc->prog, MC_OP_EPOCHS, @1, $2, @2, NULL, $3); }
+|   KW_EPOCHS name KW_BOUNDED '(' number ')'
+        { $$ = mc_ast_epochs_bounded(pc->prog, @1, $2, @2, $5); }
+|   window_head KW_COUNT
+        { $$ = mc_ast_window_agg($1, MC_AGG_COUNT, NULL, (mc_cblock){ 0 }); }
+|   window_head KW_SUM ':' typeref CBLOCK    { $$ = mc_ast_window_agg($1, MC_AGG_SUM, &$4, $5); }
+|   window_head KW_MIN ':' typeref CBLOCK    { $$ = mc_ast_window_agg($1, MC_AGG_MIN, &$4, $5); }
+|   window_head KW_MAX ':' typeref CBLOCK    { $$ = mc_ast_window_agg($1, MC_AGG_MAX, &$4, $5); }
+|   window_head KW_REDUCE ':' typeref CBLOCK { $$ = mc_ast_window_agg($1, MC_AGG_REDUCE, &$4, $5); }
+|   window_head KW_AVG CBLOCK           { $$ = mc_ast_window_agg($1, MC_AGG_AVG, NULL, $3); }
+;
+
+window_head:
+    KW_WINDOW name ':' window           { $$ = mc_ast_window_op($4, @1, $2, @2); }
+;
+
+/* window := 'tumbling' '(' int ')' | 'sliding' '(' int ',' int ')' | 'session' '(' int ')' */
+window:
+    tumbling                            { $$ = $1; }
+|   KW_SLIDING '(' number ',' number ')'
+        { $$ = mc_ast_window_new(pc->prog, MC_WIN_SLIDING, @$, $3, $5); }
+|   KW_SESSION '(' number ')'
+        { $$ = mc_ast_window_new(pc->prog, MC_WIN_SESSION, @$, $3, NULL); }
+;
+
+tumbling:
+    KW_TUMBLING '(' number ')'
+        { $$ = mc_ast_window_new(pc->prog, MC_WIN_TUMBLING, @$, $3, NULL); }
+;
+
+/* 'between' '(' int ',' int ')' */
+between:
+    KW_BETWEEN '(' number ',' number ')'    { $$ = mc_ast_between_new(pc->prog, @$, $3, $5); }
 ;
 
 /* '(' 'state' typeref ')' */
@@ -377,7 +444,7 @@ static bool is_reserved(yysymbol_kind_t kind)
 /* True for the contextual keywords, which are names too. */
 static bool is_contextual(yysymbol_kind_t kind)
 {
-    return kind >= YYSYMBOL_KW_LIST && kind <= YYSYMBOL_KW_C;
+    return kind >= YYSYMBOL_KW_NEXMARK && kind <= YYSYMBOL_KW_C;
 }
 
 /* True for the tokens that look like words. */
@@ -396,14 +463,20 @@ typedef struct word_class {
 } word_class;
 
 static const word_class word_classes[] = {
-    { "source kind", YYSYMBOL_KW_LIST, YYSYMBOL_KW_CSV, "list, range, lines, stdin or csv" },
+    { "source kind", YYSYMBOL_KW_NEXMARK, YYSYMBOL_KW_CSV,
+      "list, range, lines, stdin, csv or nexmark" },
     { "sink", YYSYMBOL_KW_CSV, YYSYMBOL_KW_JSONL, "stdout, null, text, csv or jsonl" },
     { "operator", YYSYMBOL_KW_MAP, YYSYMBOL_KW_SINK, "map, filter, filter_map, flat_map, "
       "inspect, key_by, key_local, stateful_map, stateful_op, ttl_map, timestamps, epochs, "
-      "union, clone, split or sink" },
+      "inspect_frontier, window, window_join, interval_join, union, clone, split or sink" },
+    { "window", YYSYMBOL_KW_TUMBLING, YYSYMBOL_KW_SESSION, "tumbling, sliding or session" },
+    { "aggregate", YYSYMBOL_KW_COUNT, YYSYMBOL_KW_REDUCE,
+      "count, sum, min, max, avg or reduce" },
 };
 
-/* The class all n expected tokens belong to, or NULL. */
+/* The class whose keywords are exactly the n expected tokens, or NULL. Only the whole class
+ * will do: where a part of one is expected (window_join takes only 'tumbling'), listing the
+ * class would name words that are not allowed there. */
 static const word_class *expected_class(const yysymbol_kind_t *kinds, int n)
 {
     for (size_t c = 0; c < sizeof word_classes / sizeof word_classes[0]; c++) {
@@ -411,7 +484,7 @@ static const word_class *expected_class(const yysymbol_kind_t *kinds, int n)
         int i = 0;
         while (i < n && kinds[i] >= wc->first && kinds[i] <= wc->last)
             i++;
-        if (n > 0 && i == n)
+        if (n > 0 && i == n && n == (int)(wc->last - wc->first) + 1)
             return wc;
     }
     return NULL;

@@ -7,6 +7,7 @@
 #include "mstr_codec.h"
 #include "mstr_hash.h"
 #include "mstr_job.h"
+#include "mstr_nexmark.h"
 #include "mstr_out.h"
 #include "mstr_parse.h"
 #include "mstr_read.h"
@@ -14,5 +15,6 @@
 #include "mstr_source.h"
 #include "mstr_str.h"
 #include "mstr_table.h"
+#include "mstr_time.h"
 
 #endif

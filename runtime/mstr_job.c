@@ -177,6 +177,7 @@ static size_t source_partition_count(const mstr_source_desc *src, int workers)
     case MSTR_SOURCE_CSV:
         return src->npaths;
     case MSTR_SOURCE_RANGE:
+    case MSTR_SOURCE_NEXMARK:
         return src->partitions ? src->partitions : (size_t)workers;
     case MSTR_SOURCE_LIST:
     case MSTR_SOURCE_STDIN:
@@ -185,13 +186,22 @@ static size_t source_partition_count(const mstr_source_desc *src, int workers)
     return 0;
 }
 
+bool mstr_worker_reads_any(const mstr_worker *w, int worker, const size_t *sources, size_t n)
+{
+    const mstr_job_desc *d = w->job->desc;
+    for (size_t i = 0; i < n; i++) /* partition k goes to worker k % workers */
+        if ((size_t)worker < source_partition_count(&d->sources[sources[i]], w->ctx.workers))
+            return true;
+    return false;
+}
+
 /* Which worker reads partition k of src, and which indexes it covers. */
 static void place_partition(mstr_partition *p, const mstr_source_desc *src, size_t k, int workers)
 {
     p->source = src;
     p->index = k;
     p->worker = (int)(k % (size_t)workers);
-    if (src->kind == MSTR_SOURCE_RANGE) {
+    if (src->kind == MSTR_SOURCE_RANGE || src->kind == MSTR_SOURCE_NEXMARK) {
         unsigned __int128 count = src->count;
         size_t parts = source_partition_count(src, workers);
         p->next = (uint64_t)(count * k / parts);
@@ -289,6 +299,7 @@ static void worker_setup(mstr_job *j, int id)
     }
     r->pending = xalloc((size_t)j->workers * sizeof *r->pending);
     r->wake = xalloc((size_t)j->workers * sizeof *r->wake);
+    w->counters = xalloc(d->ncounters * sizeof *w->counters);
 }
 
 static bool close_out(mstr_out *o, const char *sink)
@@ -330,6 +341,7 @@ static void worker_teardown(mstr_job *j, worker_run *r)
     }
     free(r->pending);
     free(r->wake);
+    free(w->counters);
     free(w->outbox);
     free(w->sinks);
     free(r->parts);
@@ -638,11 +650,18 @@ static void job_start_workers(mstr_job *j)
 }
 
 /* Waits for the workers, frees what they used; returns false if a sink write failed. */
-static bool job_join_workers(mstr_job *j, uint64_t *records, uint64_t *checksum)
+static bool job_join_workers(mstr_job *j, const job_options *opt, uint64_t *records,
+                             uint64_t *checksum)
 {
     bool ok = true;
     for (int i = 0; i < j->workers; i++)
         pthread_join(j->runs[i].thread, NULL);
+    for (size_t k = 0; k < j->desc->ncounters && opt->stats; k++) {
+        uint64_t sum = 0;
+        for (int i = 0; i < j->workers; i++)
+            sum += j->runs[i].w.counters[k];
+        fprintf(stderr, "mstr: %s: %llu\n", j->desc->counters[k], (unsigned long long)sum);
+    }
     for (int i = 0; i < j->workers; i++) {
         ok = worker_close_sinks(j, &j->runs[i], records, checksum) && ok;
         worker_teardown(j, &j->runs[i]);
@@ -738,7 +757,7 @@ int mstr_main(int argc, char **argv, const mstr_job_desc *desc)
     uint64_t *checksum = xalloc(desc->nsinks * sizeof *checksum);
     if (ok) {
         job_start_workers(&j);
-        ok = job_join_workers(&j, records, checksum);
+        ok = job_join_workers(&j, &opt, records, checksum);
     }
     if (j.fail_message != NULL) {
         fprintf(stderr, "mstr: %s\n", j.fail_message);

@@ -51,6 +51,15 @@ enum { MSTR_MAX_WORKERS = 1024 };
 #define MSTR_EPOCH_MIN INT64_MIN
 #define MSTR_EPOCH_MAX INT64_MAX
 
+/* The largest multiple of p (> 0) that is <= t: where the window of size p holding t starts. */
+static inline int64_t mstr_floor_multiple(int64_t t, int64_t p)
+{
+    int64_t q = t / p;
+    if (t % p < 0)
+        q--;
+    return q * p;
+}
+
 /* The key of records on a stream that has none (printed as NoKey). */
 typedef uint8_t mstr_nokey;
 
@@ -76,7 +85,8 @@ typedef struct mstr_sink {
 } mstr_sink;
 
 typedef enum mstr_source_kind {
-    MSTR_SOURCE_LIST, MSTR_SOURCE_RANGE, MSTR_SOURCE_LINES, MSTR_SOURCE_STDIN, MSTR_SOURCE_CSV
+    MSTR_SOURCE_LIST, MSTR_SOURCE_RANGE, MSTR_SOURCE_LINES, MSTR_SOURCE_STDIN, MSTR_SOURCE_CSV,
+    MSTR_SOURCE_NEXMARK                 /* partitioned like a range, over event numbers */
 } mstr_source_kind;
 
 typedef struct mstr_worker mstr_worker;
@@ -85,7 +95,7 @@ typedef struct mstr_partition mstr_partition;
 typedef struct mstr_source_desc {
     const char *name;
     mstr_source_kind kind;
-    uint64_t count;                     /* list, range: how many values */
+    uint64_t count;                     /* list, range: how many values; nexmark: events */
     size_t partitions;                  /* range: parts to cut it into (0: one per worker) */
     const char *const *paths;           /* lines, csv: one partition per path */
     size_t npaths;
@@ -150,6 +160,10 @@ typedef struct mstr_job_desc {
     void (*state_free)(mstr_worker *w, void *state);
     /* True when every exchange has reached MSTR_EPOCH_MAX at this worker. */
     bool (*exchanges_done)(mstr_worker *w);
+    /* Named counters that generated code increments (late records dropped, epochs ignored);
+     * --stats prints their sums over the workers. */
+    const char *const *counters;
+    size_t ncounters;
 } mstr_job_desc;
 
 typedef struct mstr_job mstr_job;
@@ -162,6 +176,7 @@ struct mstr_worker {
     void *state;                        /* from mstr_job_desc.state_new */
     const uint16_t *owner;              /* key group -> worker (mstr_route.h) */
     mstr_xbatch **outbox;               /* open batch per (exchange, destination worker) */
+    uint64_t *counters;                 /* indexed like mstr_job_desc.counters */
     mstr_job *job;
 };
 
@@ -180,6 +195,11 @@ static inline mstr_xbatch *mstr_exchange_batch(mstr_worker *w, int x, int dest)
 /* Hands w's open batch of exchange x for dest to the runtime (to its ring, or to the list of
  * batches waiting for room) and opens a new one. Call when the batch is full. */
 void mstr_exchange_send(mstr_worker *w, int x, int dest);
+
+/* True if worker `worker` reads a partition of any of the sources listed (indexes into
+ * mstr_job_desc.sources). An exchange fed only by such sources can count a worker that reads
+ * none of them as finished from the start, so that it does not hold the frontier back. */
+bool mstr_worker_reads_any(const mstr_worker *w, int worker, const size_t *sources, size_t n);
 
 /* Sends epoch on exchange x to every other worker, after the records already batched for it. */
 void mstr_exchange_epoch(mstr_worker *w, int x, int64_t epoch);

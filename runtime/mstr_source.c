@@ -62,6 +62,7 @@ bool mstr_source_open(mstr_partition *p, mstr_arena *scratch)
     switch (src->kind) {
     case MSTR_SOURCE_LIST:
     case MSTR_SOURCE_RANGE:
+    case MSTR_SOURCE_NEXMARK:
         return true;
     case MSTR_SOURCE_STDIN:
         p->path = "<stdin>";
