@@ -226,6 +226,7 @@ typedef struct state_parts {
 static void state_of(const emitter *e, const mc_op *op, state_parts *s)
 {
     const char *n = op->name;
+    char acc_release[256];
     switch (op->kind) {
     case MC_OP_STATEFUL_MAP:
     case MC_OP_STATEFUL_OP:
@@ -261,6 +262,8 @@ static void state_of(const emitter *e, const mc_op *op, state_parts *s)
                                 "    st->op_%s_max = MSTR_EPOCH_MIN;\n", n, n);
         return;
     case MC_OP_WINDOW:
+        snprintf(acc_release, sizeof acc_release, "                release_%s(&slot->acc);\n",
+                 em_window_acc_type(op));
         mc_buf_printf(&s->fields, "    mstr_table op_%s[MSTR_KEY_GROUPS];\n"
                                   "    int64_t op_%s_frontier;\n    int64_t op_%s_min_end;\n",
                       n, n, n);
@@ -269,6 +272,7 @@ static void state_of(const emitter *e, const mc_op *op, state_parts *s)
                                 "    st->op_%s_frontier = MSTR_EPOCH_MIN;\n"
                                 "    st->op_%s_min_end = MSTR_EPOCH_MAX;\n",
                       n, n, n, n);
+        /* sessions hold no strings in their accumulators: reduce is refused for them */
         mc_buf_printf(&s->free,
                       "    for (size_t g = 0; g < MSTR_KEY_GROUPS; g++) {\n"
                       "        mstr_table *t = &st->op_%s[g];\n"
@@ -276,11 +280,11 @@ static void state_of(const emitter *e, const mc_op *op, state_parts *s)
                       "            if (mstr_table_full(t, i)) {\n"
                       "                op_%s_slot *slot = mstr_table_slot(t, i);\n"
                       "                release_%s(&slot->key);\n"
-                      "                release_%s(&slot->acc);\n"
+                      "%s"
                       "            }\n"
                       "        mstr_table_free(t);\n"
                       "    }\n",
-                      n, n, em_in_key(op), em_window_acc_type(op));
+                      n, n, em_in_key(op), op->window == MC_WIN_SESSION ? "" : acc_release);
         return;
     case MC_OP_KEY_BY:
         mc_buf_printf(&s->fields, "    int64_t *op_%s_from; /* per sending worker */\n"
@@ -519,6 +523,24 @@ static void index_ops(emitter *e)
             if (op->kind == MC_OP_KEY_BY)
                 e->exchanges[e->nexchanges++] = op;
         }
+}
+
+bool mc_emit_supported(const mc_program *prog, mc_diag *diag)
+{
+    int before = diag->errors;
+    for (size_t c = 0; c < prog->nchains; c++)
+        for (size_t i = 0; i < prog->chains[c]->nops; i++) {
+            const mc_op *op = prog->chains[c]->ops[i];
+            if (op->kind == MC_OP_WINDOW_JOIN || op->kind == MC_OP_INTERVAL_JOIN)
+                mc_error(diag, op->kw_loc, "%s is not supported yet: the checker knows it, "
+                         "code generation does not", op->kind == MC_OP_WINDOW_JOIN
+                                                         ? "window_join" : "interval_join");
+            if (op->kind == MC_OP_WINDOW && op->window == MC_WIN_SESSION &&
+                op->agg == MC_AGG_REDUCE)
+                mc_error(diag, op->kw_loc, "reduce is not supported on session windows: two "
+                         "sessions that merge would need their folds combined");
+        }
+    return diag->errors == before;
 }
 
 void mc_emit(const mc_program *prog, const mc_emit_options *opt, mc_buf *out)

@@ -16,13 +16,18 @@
 
 #include "ast.h"
 #include "buf.h"
+#include "diag.h"
 
 typedef struct mc_emit_options {
     bool line_directives;   /* #line around user C blocks (on by default) */
     const char *c_name;     /* the generated file's name for #line directives back into it */
 } mc_emit_options;
 
-/* Appends the C program for prog (which mc_check accepted) to out. */
+/* Reports what the checker accepts but code generation cannot do yet (joins; reduce on
+ * session windows). Returns true if there is none. */
+bool mc_emit_supported(const mc_program *prog, mc_diag *diag);
+
+/* Appends the C program for prog (which mc_check accepted and mc_emit_supported too) to out. */
 void mc_emit(const mc_program *prog, const mc_emit_options *opt, mc_buf *out);
 
 #endif

@@ -215,39 +215,58 @@ const char *em_window_acc_type(const mc_op *op)
     return em_type(&op->agg_type);
 }
 
-/* How a record updates its window's slot, and what the window's result is. */
-static void window_agg(const mc_op *op, mc_buf *update, char *result, size_t n)
+/* How a record updates its window's accumulator at `at` (an expression such as "slot" for a
+ * pointer to a slot or session), and what the window's result is. */
+static void window_agg(const mc_op *op, const char *at, mc_buf *update, char *result, size_t n)
 {
-    const char *call = "op_%s_agg(&mstr_b->w->ctx, key, value, ts)";
     char agg[256];
-    snprintf(agg, sizeof agg, call, op->name);
-    snprintf(result, n, "slot->acc");
+    snprintf(agg, sizeof agg, "op_%s_agg(&mstr_b->w->ctx, key, value, ts)", op->name);
+    snprintf(result, n, "%s->acc", at);
     switch (op->agg) {
     case MC_AGG_COUNT:
-        snprintf(result, n, "slot->count");
+        snprintf(result, n, "%s->count", at);
         break;
     case MC_AGG_AVG: /* the accumulator is the sum, divided when the window fires */
-        snprintf(result, n, "slot->acc / (double)slot->count");
-        mc_buf_printf(update, "    slot->acc += %s;\n", agg);
+        snprintf(result, n, "%s->acc / (double)%s->count", at, at);
+        mc_buf_printf(update, "    %s->acc += %s;\n", at, agg);
         break;
     case MC_AGG_SUM:
-        mc_buf_printf(update, "    slot->acc += %s;\n", agg);
+        mc_buf_printf(update, "    %s->acc += %s;\n", at, agg);
         break;
     case MC_AGG_MIN:
     case MC_AGG_MAX:
         mc_buf_printf(update, "    {\n        %s v = %s;\n"
-                              "        if (slot->count == 0 || v %s slot->acc)\n"
-                              "            slot->acc = v;\n    }\n",
-                      em_type(&op->agg_type), agg, op->agg == MC_AGG_MIN ? "<" : ">");
+                              "        if (%s->count == 0 || v %s %s->acc)\n"
+                              "            %s->acc = v;\n    }\n",
+                      em_type(&op->agg_type), agg, at, op->agg == MC_AGG_MIN ? "<" : ">", at, at);
         break;
     case MC_AGG_REDUCE:
-        mc_buf_printf(update, "    {\n        %s before = slot->acc;\n"
-                              "        op_%s_agg(&mstr_b->w->ctx, key, value, ts, &slot->acc, slot->count == 0);\n"
-                              "        reown_%s(&slot->acc, &before);\n    }\n",
-                      em_type(&op->agg_type), op->name, em_type(&op->agg_type));
+        mc_buf_printf(update, "    {\n        %s before = %s->acc;\n"
+                              "        op_%s_agg(&mstr_b->w->ctx, key, value, ts, &%s->acc, %s->count == 0);\n"
+                              "        reown_%s(&%s->acc, &before);\n    }\n",
+                      em_type(&op->agg_type), at, op->name, at, at, em_type(&op->agg_type), at);
         break;
     }
-    mc_buf_puts(update, "    slot->count++;\n");
+    mc_buf_printf(update, "    %s->count++;\n", at);
+}
+
+/* How session b's accumulator folds into session a's when two sessions merge. */
+static void session_merge(const mc_op *op, mc_buf *merge)
+{
+    switch (op->agg) {
+    case MC_AGG_SUM:
+    case MC_AGG_AVG:
+        mc_buf_puts(merge, "    a->acc += b->acc;\n");
+        break;
+    case MC_AGG_MIN:
+    case MC_AGG_MAX:
+        mc_buf_printf(merge, "    if (b->count > 0 && (a->count == 0 || b->acc %s a->acc))\n"
+                             "        a->acc = b->acc;\n", op->agg == MC_AGG_MIN ? "<" : ">");
+        break;
+    case MC_AGG_COUNT:
+    case MC_AGG_REDUCE: /* refused before emitting: a fold has no merge */
+        break;
+    }
 }
 
 static void emit_window(emitter *e, const mc_op *op, const char *body, const char *at,
@@ -278,8 +297,24 @@ static void emit_window(emitter *e, const mc_op *op, const char *body, const cha
                   VARS({ "name", op->name }, { "where", at }, { "key_type", em_in_key(op) },
                        { "in_type", em_type(&op->in_type) }, { "agg_type", acc },
                        { "body", body }));
-    mc_buf update = { 0 };
-    window_agg(op, &update, result, sizeof result);
+    mc_buf update = { 0 }, merge = { 0 };
+    if (op->window == MC_WIN_SESSION) {
+        char gap[32];
+        snprintf(gap, sizeof gap, "INT64_C(%" PRIu64 ")", op->wargs[0]->u.i.magnitude);
+        window_agg(op, "session", &update, result, sizeof result);
+        session_merge(op, &merge);
+        em_render(e, "op_session.c.in",
+                  VARS({ "name", op->name }, { "where", at }, { "gap", gap },
+                       { "agg_what", agg_what }, { "late_what", late_what }, { "late", late },
+                       { "key_type", em_in_key(op) }, { "in_type", em_type(&op->in_type) },
+                       { "acc_type", acc }, { "agg_type", acc }, { "update", em_text(&update) },
+                       { "merge", em_text(&merge) }, { "result", result }, { "next", next },
+                       { "next_epoch", epoch }));
+        mc_buf_free(&update);
+        mc_buf_free(&merge);
+        return;
+    }
+    window_agg(op, "slot", &update, result, sizeof result);
     em_render(e, "op_window.c.in",
               VARS({ "name", op->name }, { "where", at }, { "what", what },
                    { "agg_what", agg_what }, { "late_what", late_what }, { "late", late },

@@ -128,6 +128,9 @@ static bool compile_to_c(const options *opt, const char *c_name, mc_program *pro
     if (!mc_parse(prog, &diag) || !mc_check(prog, &diag))
         return false;
     if (c != NULL) {
+        /* check answers whether the program is valid; the rest also need it generated */
+        if (!mc_emit_supported(prog, &diag))
+            return false;
         mc_emit_options eo = { .line_directives = opt->line_directives, .c_name = c_name };
         mc_emit(prog, &eo, c);
     }

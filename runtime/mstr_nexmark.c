@@ -26,8 +26,8 @@
  *    descriptions are trimmed of a space at either end); channel, url, city, state come from
  *    tables; only a person's name, email and credit card are assembled in the caller's arena.
  *
- * Timestamps: date_time of event n = first_ms + floor(n * 1000 / rate), computed exactly
- * (without overflow for rate < 2^54). An auction expires 1 + U[0, max(2h, 1)) ms after its
+ * Timestamps: date_time of event n = first_ms + floor(n * 1000 / rate), computed exactly in
+ * integers (a rate of 0 means the default, 10,000,000 per second). An auction expires 1 + U[0, max(2h, 1)) ms after its
  * date_time, where h is the time the stream takes to make 100 more auctions (1666 events), as
  * in the Java generator, so on average about 100 auctions are open at once.
  */

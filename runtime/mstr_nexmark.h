@@ -65,7 +65,8 @@ static inline mstr_nexmark_kind mstr_nexmark_kind_of(uint64_t n)
 /* The first event number >= n of the given kind. */
 uint64_t mstr_nexmark_next_of_kind(uint64_t n, mstr_nexmark_kind kind);
 
-/* The timestamp (ms) of event n. */
+/* The timestamp (ms) of event n: first_ms + floor(n * 1000 / rate), exact in integers; a rate
+ * of 0 is taken as the default. */
 int64_t mstr_nexmark_time(const mstr_nexmark_config *cfg, uint64_t n);
 
 /* Event n, which must be of the matching kind. Strings point into static tables or into a.
