@@ -4,6 +4,7 @@
 #   make demo       build and run an example pipeline (installs missing packages first)
 #   make test       the whole test suite: plain build, then AddressSanitizer+UBSan
 #   make bench      benchmarks next to hand-written C baselines
+#   make bench-nexmark   the Nexmark queries of examples/nexmark/ over 10 million events
 #
 # SAN=asan builds everything into build-asan/ with -fsanitize=address,undefined; the programs
 # that build-asan/mstrc compiles get the same flags, so end-to-end tests are sanitized too.
@@ -41,7 +42,7 @@ GEN_OBJ := $(B)/gen/lexer.o $(B)/gen/parser.o $(B)/gen/templates.o
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
 
-.PHONY: all demo test check unit golden e2e bench deps clean
+.PHONY: all demo test check unit golden e2e bench bench-nexmark deps clean
 all: $(B)/mstrc $(B)/libmstr.a
 
 deps:
@@ -107,6 +108,9 @@ test check:
 
 bench: deps all
 	@bench/run.sh $(B)/mstrc
+
+bench-nexmark: deps all
+	@bench/nexmark.sh $(B)/mstrc
 
 clean:
 	rm -rf build build-asan build-tsan

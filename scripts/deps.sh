@@ -15,6 +15,7 @@ check /usr/include/cmocka.h libcmocka-dev
 check /usr/lib/x86_64-linux-gnu/libcmocka.so libcmocka-dev
 check /usr/bin/time time
 command -v python3 >/dev/null || need+=(python3)   # test input generators
+check /usr/bin/sqlite3 sqlite3                     # reference answers for the Nexmark queries
 
 [ ${#need[@]} -eq 0 ] && exit 0
 echo "deps: installing ${need[*]}" >&2

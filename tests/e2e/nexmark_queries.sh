@@ -1,0 +1,30 @@
+# The Nexmark queries of examples/nexmark/ against the same queries in SQL: the events the
+# queries read are written to CSV by examples/nexmark/dump.mstr, tests/nexmark/run-sql.sh runs
+# tests/nexmark/qN.sql on them in sqlite3, and each query's CSV output, on 1 and 2 workers,
+# must hold exactly the same rows.
+set -eu
+command -v sqlite3 > /dev/null || { echo "sqlite3 is missing (scripts/deps.sh installs it)"; exit 1; }
+cd "$WORK" && mkdir -p nexmark && cd nexmark
+queries="q0 q1 q2 q5 q7"
+for q in dump $queries; do
+    "$MSTRC" build "$ROOT/examples/nexmark/$q.mstr" -o "$q"
+done
+./dump
+for f in person auction bid; do
+    [ "$(wc -l < "$f.csv")" -gt 1 ] || { echo "dump wrote no $f events"; exit 1; }
+done
+failures=0
+for q in $queries; do
+    "$ROOT/tests/nexmark/run-sql.sh" . "$q" | LC_ALL=C sort > "$q.want"
+    [ -s "$q.want" ] || { echo "$q: the SQL gave no rows"; failures=$((failures + 1)); continue; }
+    for workers in 1 2; do
+        ./"$q" --workers "$workers"
+        tail -n +2 "$q.csv" | LC_ALL=C sort > "$q.got"
+        if ! cmp -s "$q.want" "$q.got"; then
+            echo "$q on $workers workers differs from SQL ($(wc -l < "$q.got") rows, want $(wc -l < "$q.want")):"
+            diff "$q.want" "$q.got" | head -10
+            failures=$((failures + 1))
+        fi
+    done
+done
+[ $failures = 0 ]
