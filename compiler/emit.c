@@ -261,6 +261,31 @@ static void state_of(const emitter *e, const mc_op *op, state_parts *s)
         mc_buf_printf(&s->init, "    st->op_%s_prev = MSTR_EPOCH_MIN;\n"
                                 "    st->op_%s_max = MSTR_EPOCH_MIN;\n", n, n);
         return;
+    case MC_OP_WINDOW_JOIN:
+    case MC_OP_INTERVAL_JOIN:
+        mc_buf_printf(&s->fields, "    mstr_table op_%s[MSTR_KEY_GROUPS];\n"
+                                  "    int64_t op_%s_in[2];\n    int64_t op_%s_out;\n"
+                                  "    int64_t op_%s_min_end;\n", n, n, n, n);
+        mc_buf_printf(&s->init, "    for (size_t g = 0; g < MSTR_KEY_GROUPS; g++)\n"
+                                "        mstr_table_init(&st->op_%s[g], sizeof(op_%s_slot));\n"
+                                "    st->op_%s_in[0] = st->op_%s_in[1] = MSTR_EPOCH_MIN;\n"
+                                "    st->op_%s_out = MSTR_EPOCH_MIN;\n"
+                                "    st->op_%s_min_end = MSTR_EPOCH_MAX;\n",
+                      n, n, n, n, n, n);
+        mc_buf_printf(&s->free,
+                      "    for (size_t g = 0; g < MSTR_KEY_GROUPS; g++) {\n"
+                      "        mstr_table *t = &st->op_%s[g];\n"
+                      "        for (size_t i = 0; i < t->capacity; i++)\n"
+                      "            if (mstr_table_full(t, i)) {\n"
+                      "                op_%s_slot *slot = mstr_table_slot(t, i);\n"
+                      "                release_%s(&slot->key);\n"
+                      "                mstr_wbuf_free(&slot->side[0]);\n"
+                      "                mstr_wbuf_free(&slot->side[1]);\n"
+                      "            }\n"
+                      "        mstr_table_free(t);\n"
+                      "    }\n",
+                      n, n, em_in_key(op));
+        return;
     case MC_OP_WINDOW:
         snprintf(acc_release, sizeof acc_release, "                release_%s(&slot->acc);\n",
                  em_window_acc_type(op));
@@ -351,6 +376,9 @@ static void emit_prototypes(emitter *e)
         mc_buf_printf(e->out, "static inline void op_%s(job_batch *mstr_b, %s key, %s value, int64_t ts);\n"
                               "static inline void op_%s_epoch(job_batch *mstr_b, size_t input, int64_t epoch);\n",
                       op->name, em_in_key(op), em_type(&op->in_type), op->name);
+        if (op->other_in != NULL) /* a join's second input */
+            mc_buf_printf(e->out, "static inline void op_%s_right(job_batch *mstr_b, %s key, %s value, int64_t ts);\n",
+                          op->name, em_in_key(op), em_type(&op->other_in->type));
     }
     mc_buf_puts(e->out, "\n");
 }
@@ -531,10 +559,6 @@ bool mc_emit_supported(const mc_program *prog, mc_diag *diag)
     for (size_t c = 0; c < prog->nchains; c++)
         for (size_t i = 0; i < prog->chains[c]->nops; i++) {
             const mc_op *op = prog->chains[c]->ops[i];
-            if (op->kind == MC_OP_WINDOW_JOIN || op->kind == MC_OP_INTERVAL_JOIN)
-                mc_error(diag, op->kw_loc, "%s is not supported yet: the checker knows it, "
-                         "code generation does not", op->kind == MC_OP_WINDOW_JOIN
-                                                         ? "window_join" : "interval_join");
             if (op->kind == MC_OP_WINDOW && op->window == MC_WIN_SESSION &&
                 op->agg == MC_AGG_REDUCE)
                 mc_error(diag, op->kw_loc, "reduce is not supported on session windows: two "

@@ -53,6 +53,10 @@ static void emit_stream(emitter *e, const mc_stream *s)
         mc_buf_printf(&data, "    op_%s(mstr_b, key, value, ts);\n", u->name);
         mc_buf_printf(&epochs, "    op_%s_epoch(mstr_b, %zu, epoch);\n", u->name, input + 1);
     }
+    for (size_t i = 0; i < s->njoins; i++) {
+        mc_buf_printf(&data, "    op_%s_right(mstr_b, key, value, ts);\n", s->joins[i]->name);
+        mc_buf_printf(&epochs, "    op_%s_epoch(mstr_b, 1, epoch);\n", s->joins[i]->name);
+    }
     char at[512];
     em_where(e, s->loc, at, sizeof at);
     em_render(e, "stream.c.in",
@@ -325,6 +329,36 @@ static void emit_window(emitter *e, const mc_op *op, const char *body, const cha
     mc_buf_free(&update);
 }
 
+/* ---- joins ---- */
+
+static void emit_join(emitter *e, const mc_op *op, const char *body, const char *at,
+                      const char *next, const char *next_epoch)
+{
+    bool window = op->kind == MC_OP_WINDOW_JOIN;
+    const char *kind = window ? "window_join" : "interval_join";
+    char late[32], first[48], second[48];
+    snprintf(late, sizeof late, "%zu", em_counter(e, op, kind, "late records dropped"));
+    snprintf(first, sizeof first, "INT64_C(%s%" PRIu64 ")", op->wargs[0]->u.i.negative ? "-" : "",
+             op->wargs[0]->u.i.magnitude);
+    if (op->nwargs > 1)
+        snprintf(second, sizeof second, "INT64_C(%s%" PRIu64 ")",
+                 op->wargs[1]->u.i.negative ? "-" : "", op->wargs[1]->u.i.magnitude);
+    else
+        snprintf(second, sizeof second, "0");
+    const char *other_type = em_type(&op->other_in->type);
+    em_render(e, "join_body.c.in",
+              VARS({ "kind", kind }, { "name", op->name }, { "where", at },
+                   { "key_type", em_in_key(op) }, { "in_type", em_type(&op->in_type) },
+                   { "other_type", other_type }, { "out_type", em_type(&op->out_type) },
+                   { "body", body }));
+    em_render(e, window ? "op_window_join.c.in" : "op_interval_join.c.in",
+              VARS({ "name", op->name }, { "where", at }, { "other", op->other_in->name },
+                   { "key_type", em_in_key(op) }, { "in_type", em_type(&op->in_type) },
+                   { "other_type", other_type }, { "size", first }, { "lower", first },
+                   { "upper", second }, { "late_counter", late }, { "next", next },
+                   { "next_epoch", next_epoch }));
+}
+
 /* ---- every other operator ---- */
 
 static const char *template_of(mc_op_kind kind)
@@ -384,6 +418,8 @@ static void emit_op(emitter *e, const mc_chain *c, size_t i)
         emit_epochs(e, op, em_text(&body), at, next, next_epoch);
     } else if (op->kind == MC_OP_WINDOW) {
         emit_window(e, op, em_text(&body), at, next, next_epoch);
+    } else if (op->kind == MC_OP_WINDOW_JOIN || op->kind == MC_OP_INTERVAL_JOIN) {
+        emit_join(e, op, em_text(&body), at, next, next_epoch);
     } else {
         if (op->kind == MC_OP_KEY_BY && op->extra.text != NULL) {
             mc_var dist[] = { { "name", op->name }, { "where", at }, { "out_key", out_key },
