@@ -222,102 +222,83 @@ typedef struct state_parts {
     mc_buf fields, init, free, done;
 } state_parts;
 
+/* The keyed state of op: one table per key group, each slot's key released with the slot and
+ * then whatever else `release` says (statements using `slot`). */
+static void keyed_tables(const mc_op *op, state_parts *s, const char *release)
+{
+    const char *n = op->name;
+    mc_buf_printf(&s->fields, "    mstr_table op_%s[MSTR_KEY_GROUPS];\n", n);
+    mc_buf_printf(&s->init, "    for (size_t g = 0; g < MSTR_KEY_GROUPS; g++)\n"
+                            "        mstr_table_init(&st->op_%s[g], sizeof(op_%s_slot));\n",
+                  n, n);
+    mc_buf_printf(&s->free,
+                  "    for (size_t g = 0; g < MSTR_KEY_GROUPS; g++) {\n"
+                  "        mstr_table *t = &st->op_%s[g];\n"
+                  "        for (size_t i = 0; i < t->capacity; i++)\n"
+                  "            if (mstr_table_full(t, i)) {\n"
+                  "                op_%s_slot *slot = mstr_table_slot(t, i);\n"
+                  "                release_%s(&slot->key);\n"
+                  "%s"
+                  "            }\n"
+                  "        mstr_table_free(t);\n"
+                  "    }\n",
+                  n, n, em_in_key(op), release);
+}
+
+/* A frontier field that starts at value. */
+static void frontier_field(state_parts *s, const char *op, const char *field, const char *value)
+{
+    mc_buf_printf(&s->fields, "    int64_t op_%s_%s;\n", op, field);
+    mc_buf_printf(&s->init, "    st->op_%s_%s = %s;\n", op, field, value);
+}
+
 /* What operator op keeps per worker: its fields in job_state, how they start and end. */
 static void state_of(const emitter *e, const mc_op *op, state_parts *s)
 {
     const char *n = op->name;
-    char acc_release[256];
+    char release[256];
     switch (op->kind) {
     case MC_OP_STATEFUL_MAP:
     case MC_OP_STATEFUL_OP:
     case MC_OP_TTL_MAP:
-        mc_buf_printf(&s->fields, "    mstr_table op_%s[MSTR_KEY_GROUPS];\n", n);
-        mc_buf_printf(&s->init, "    for (size_t g = 0; g < MSTR_KEY_GROUPS; g++)\n"
-                                "        mstr_table_init(&st->op_%s[g], sizeof(op_%s_slot));\n",
-                      n, n);
-        mc_buf_printf(&s->free,
-                      "    for (size_t g = 0; g < MSTR_KEY_GROUPS; g++) {\n"
-                      "        mstr_table *t = &st->op_%s[g];\n"
-                      "        for (size_t i = 0; i < t->capacity; i++)\n"
-                      "            if (mstr_table_full(t, i)) {\n"
-                      "                op_%s_slot *slot = mstr_table_slot(t, i);\n"
-                      "                release_%s(&slot->key);\n"
-                      "                release_%s(&slot->state);\n"
-                      "            }\n"
-                      "        mstr_table_free(t);\n"
-                      "    }\n",
-                      n, n, em_in_key(op), em_type(&op->state_type));
+        snprintf(release, sizeof release, "                release_%s(&slot->state);\n",
+                 em_type(&op->state_type));
+        keyed_tables(op, s, release);
         return;
-    case MC_OP_UNION:
-        mc_buf_printf(&s->fields, "    int64_t op_%s_in[%zu];\n    int64_t op_%s_out;\n", n,
-                      op->nnames + 1, n);
-        mc_buf_printf(&s->init, "    for (size_t i = 0; i < %zu; i++)\n"
-                                "        st->op_%s_in[i] = MSTR_EPOCH_MIN;\n"
-                                "    st->op_%s_out = MSTR_EPOCH_MIN;\n",
-                      op->nnames + 1, n, n);
-        return;
-    case MC_OP_EPOCHS:
-        mc_buf_printf(&s->fields, "    int64_t op_%s_prev;\n    int64_t op_%s_max;\n", n, n);
-        mc_buf_printf(&s->init, "    st->op_%s_prev = MSTR_EPOCH_MIN;\n"
-                                "    st->op_%s_max = MSTR_EPOCH_MIN;\n", n, n);
+    case MC_OP_WINDOW:
+        /* sessions hold no strings in their accumulators: reduce is refused for them */
+        snprintf(release, sizeof release, "                release_%s(&slot->acc);\n",
+                 em_window_acc_type(op));
+        keyed_tables(op, s, op->window == MC_WIN_SESSION ? "" : release);
+        frontier_field(s, n, "frontier", "MSTR_EPOCH_MIN");
+        frontier_field(s, n, "min_end", "MSTR_EPOCH_MAX");
         return;
     case MC_OP_WINDOW_JOIN:
     case MC_OP_INTERVAL_JOIN:
-        mc_buf_printf(&s->fields, "    mstr_table op_%s[MSTR_KEY_GROUPS];\n"
-                                  "    int64_t op_%s_in[2];\n    int64_t op_%s_out;\n"
-                                  "    int64_t op_%s_min_end;\n", n, n, n, n);
-        mc_buf_printf(&s->init, "    for (size_t g = 0; g < MSTR_KEY_GROUPS; g++)\n"
-                                "        mstr_table_init(&st->op_%s[g], sizeof(op_%s_slot));\n"
-                                "    st->op_%s_in[0] = st->op_%s_in[1] = MSTR_EPOCH_MIN;\n"
-                                "    st->op_%s_out = MSTR_EPOCH_MIN;\n"
-                                "    st->op_%s_min_end = MSTR_EPOCH_MAX;\n",
-                      n, n, n, n, n, n);
-        mc_buf_printf(&s->free,
-                      "    for (size_t g = 0; g < MSTR_KEY_GROUPS; g++) {\n"
-                      "        mstr_table *t = &st->op_%s[g];\n"
-                      "        for (size_t i = 0; i < t->capacity; i++)\n"
-                      "            if (mstr_table_full(t, i)) {\n"
-                      "                op_%s_slot *slot = mstr_table_slot(t, i);\n"
-                      "                release_%s(&slot->key);\n"
-                      "                mstr_wbuf_free(&slot->side[0]);\n"
-                      "                mstr_wbuf_free(&slot->side[1]);\n"
-                      "            }\n"
-                      "        mstr_table_free(t);\n"
-                      "    }\n",
-                      n, n, em_in_key(op));
+        keyed_tables(op, s, "                mstr_wbuf_free(&slot->side[0]);\n"
+                            "                mstr_wbuf_free(&slot->side[1]);\n");
+        mc_buf_printf(&s->fields, "    int64_t op_%s_in[2];\n", n);
+        mc_buf_printf(&s->init, "    st->op_%s_in[0] = st->op_%s_in[1] = MSTR_EPOCH_MIN;\n", n, n);
+        frontier_field(s, n, "out", "MSTR_EPOCH_MIN");
+        frontier_field(s, n, "min_end", "MSTR_EPOCH_MAX");
         return;
-    case MC_OP_WINDOW:
-        snprintf(acc_release, sizeof acc_release, "                release_%s(&slot->acc);\n",
-                 em_window_acc_type(op));
-        mc_buf_printf(&s->fields, "    mstr_table op_%s[MSTR_KEY_GROUPS];\n"
-                                  "    int64_t op_%s_frontier;\n    int64_t op_%s_min_end;\n",
-                      n, n, n);
-        mc_buf_printf(&s->init, "    for (size_t g = 0; g < MSTR_KEY_GROUPS; g++)\n"
-                                "        mstr_table_init(&st->op_%s[g], sizeof(op_%s_slot));\n"
-                                "    st->op_%s_frontier = MSTR_EPOCH_MIN;\n"
-                                "    st->op_%s_min_end = MSTR_EPOCH_MAX;\n",
-                      n, n, n, n);
-        /* sessions hold no strings in their accumulators: reduce is refused for them */
-        mc_buf_printf(&s->free,
-                      "    for (size_t g = 0; g < MSTR_KEY_GROUPS; g++) {\n"
-                      "        mstr_table *t = &st->op_%s[g];\n"
-                      "        for (size_t i = 0; i < t->capacity; i++)\n"
-                      "            if (mstr_table_full(t, i)) {\n"
-                      "                op_%s_slot *slot = mstr_table_slot(t, i);\n"
-                      "                release_%s(&slot->key);\n"
-                      "%s"
-                      "            }\n"
-                      "        mstr_table_free(t);\n"
-                      "    }\n",
-                      n, n, em_in_key(op), op->window == MC_WIN_SESSION ? "" : acc_release);
+    case MC_OP_UNION:
+        mc_buf_printf(&s->fields, "    int64_t op_%s_in[%zu];\n", n, op->nnames + 1);
+        mc_buf_printf(&s->init, "    for (size_t i = 0; i < %zu; i++)\n"
+                                "        st->op_%s_in[i] = MSTR_EPOCH_MIN;\n",
+                      op->nnames + 1, n);
+        frontier_field(s, n, "out", "MSTR_EPOCH_MIN");
+        return;
+    case MC_OP_EPOCHS:
+        frontier_field(s, n, "prev", "MSTR_EPOCH_MIN");
+        frontier_field(s, n, "max", "MSTR_EPOCH_MIN");
         return;
     case MC_OP_KEY_BY:
-        mc_buf_printf(&s->fields, "    int64_t *op_%s_from; /* per sending worker */\n"
-                                  "    int64_t op_%s_frontier;\n", n, n);
+        mc_buf_printf(&s->fields, "    int64_t *op_%s_from; /* per sending worker */\n", n);
         mc_buf_printf(&s->init, "    st->op_%s_from = calloc((size_t)w->ctx.workers, sizeof(int64_t));\n"
-                                "    if (st->op_%s_from == NULL)\n        abort();\n"
-                                "    st->op_%s_frontier = MSTR_EPOCH_MIN;\n",
-                      n, n, n);
+                                "    if (st->op_%s_from == NULL)\n        abort();\n",
+                      n, n);
+        frontier_field(s, n, "frontier", "MSTR_EPOCH_MIN");
         exchange_start(e, op, &s->init);
         mc_buf_printf(&s->free, "    free(st->op_%s_from);\n", n);
         mc_buf_printf(&s->done, "%sst->op_%s_frontier == MSTR_EPOCH_MAX",

@@ -255,6 +255,13 @@ static bool compile_binary(const char *job, const mc_buf *c, const char *binary)
     return ok;
 }
 
+/* The input's base name (the binary's default name) and the generated file's name. */
+static void job_names(const options *opt, char *job, size_t job_len, char *c_name, size_t c_len)
+{
+    base_name(opt->input, job, job_len);
+    snprintf(c_name, c_len, "%s.c", job);
+}
+
 static int cmd_check(const options *opt)
 {
     mc_program prog = { 0 };
@@ -266,8 +273,7 @@ static int cmd_check(const options *opt)
 static int cmd_emit(const options *opt)
 {
     char job[256], c_name[300];
-    base_name(opt->input, job, sizeof job);
-    snprintf(c_name, sizeof c_name, "%s.c", job);
+    job_names(opt, job, sizeof job, c_name, sizeof c_name);
     mc_program prog = { 0 };
     mc_buf c = { 0 };
     bool ok = compile_to_c(opt, opt->output ? opt->output : c_name, &prog, &c);
@@ -283,8 +289,7 @@ static int cmd_emit(const options *opt)
 static int cmd_build(const options *opt)
 {
     char job[256], c_name[300];
-    base_name(opt->input, job, sizeof job);
-    snprintf(c_name, sizeof c_name, "%s.c", job);
+    job_names(opt, job, sizeof job, c_name, sizeof c_name);
     mc_program prog = { 0 };
     mc_buf c = { 0 };
     bool ok = compile_to_c(opt, c_name, &prog, &c) &&
@@ -343,8 +348,7 @@ static uint64_t cache_key(const mc_buf *c)
 static int cmd_run(const options *opt)
 {
     char job[256], c_name[300], dir[PATH_MAX], binary[PATH_MAX + 300];
-    base_name(opt->input, job, sizeof job);
-    snprintf(c_name, sizeof c_name, "%s.c", job);
+    job_names(opt, job, sizeof job, c_name, sizeof c_name);
     mc_program prog = { 0 };
     mc_buf c = { 0 };
     bool ok = compile_to_c(opt, c_name, &prog, &c) && cache_dir(dir, sizeof dir);
