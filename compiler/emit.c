@@ -266,10 +266,12 @@ static void state_of(const emitter *e, const mc_op *op, state_parts *s)
         keyed_tables(op, s, release);
         return;
     case MC_OP_WINDOW:
-        /* sessions hold no strings in their accumulators: reduce is refused for them */
+        /* a session slot holds its sessions' array; their accumulators hold no strings, since
+         * reduce is refused for sessions */
         snprintf(release, sizeof release, "                release_%s(&slot->acc);\n",
                  em_window_acc_type(op));
-        keyed_tables(op, s, op->window == MC_WIN_SESSION ? "" : release);
+        keyed_tables(op, s, op->window == MC_WIN_SESSION ? "                free(slot->s);\n"
+                                                         : release);
         frontier_field(s, n, "frontier", "MSTR_EPOCH_MIN");
         frontier_field(s, n, "min_end", "MSTR_EPOCH_MAX");
         return;
