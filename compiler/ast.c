@@ -280,10 +280,11 @@ mc_op *mc_ast_names_op(mc_op *op, mc_op_kind kind, mc_loc kw_loc, const char *na
 }
 
 mc_op *mc_ast_epochs_bounded(mc_program *prog, mc_loc kw_loc, const char *name, mc_loc loc,
-                             mc_literal *bound)
+                             mc_literal *bound, bool periodic)
 {
     mc_op *op = mc_ast_op_new(prog, MC_OP_EPOCHS, kw_loc, name, loc, NULL, (mc_cblock){ 0 });
     op->bound = bound;
+    op->periodic = periodic;
     return op;
 }
 

@@ -177,7 +177,8 @@ typedef struct mc_op {
     const char **names;    /* union: the streams merged in; clone, split: the streams made */
     mc_loc *name_locs;
     size_t nnames;
-    mc_literal *bound;     /* epochs: bounded(B), NULL for a user block */
+    mc_literal *bound;     /* epochs: bounded(B) or periodic(P), NULL for a user block */
+    bool periodic;         /* epochs: periodic(P) rather than bounded(B) */
     const char *late;      /* epochs, window: `late NAME`, NULL when absent */
     mc_loc late_loc;
     mc_window_kind window; /* window, window_join */
@@ -348,7 +349,7 @@ mc_op *mc_ast_names_op(mc_op *op, mc_op_kind kind, mc_loc kw_loc, const char *na
                        mc_loc loc, mc_cblock body);
 /* `epochs NAME bounded(B)`: an epochs operator without a block. */
 mc_op *mc_ast_epochs_bounded(mc_program *prog, mc_loc kw_loc, const char *name, mc_loc loc,
-                             mc_literal *bound);
+                             mc_literal *bound, bool periodic);
 /* `late NAME` after epochs or window: sets op->late; returns op. */
 mc_op *mc_ast_op_set_late(mc_op *op, const char *name, mc_loc loc);
 /* A window clause (`tumbling(S)`, `sliding(S, P)`, `session(G)`; b is NULL but for sliding)

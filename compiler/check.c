@@ -991,11 +991,13 @@ static void set_late_flow(mc_op *op, const flow *f)
         set_stream_flow(check_stream_of(op->late_out), f);
 }
 
-/* epochs NAME bounded(B): B >= 0. */
+/* epochs NAME bounded(B): B >= 0; periodic(P): P >= 1. */
 static void check_epochs(checker *c, mc_op *op, const flow *f)
 {
     int64_t bound;
-    if (op->bound != NULL)
+    if (op->bound != NULL && op->periodic)
+        int_arg(c, op->bound, 1, "the period of 'periodic'", &bound);
+    else if (op->bound != NULL)
         int_arg(c, op->bound, 0, "the bound of 'bounded'", &bound);
     set_late_flow(op, f);
 }

@@ -291,6 +291,9 @@ static void state_of(const emitter *e, const mc_op *op, state_parts *s)
                       op->nnames + 1, n);
         frontier_field(s, n, "out", "MSTR_EPOCH_MIN");
         return;
+    case MC_OP_TIMESTAMPS:
+        frontier_field(s, n, "frontier", "MSTR_EPOCH_MIN");
+        return;
     case MC_OP_EPOCHS:
         frontier_field(s, n, "prev", "MSTR_EPOCH_MIN");
         frontier_field(s, n, "max", "MSTR_EPOCH_MIN");

@@ -187,12 +187,13 @@ static void emit_epochs(emitter *e, const mc_op *op, const char *body, const cha
     snprintf(epoch, sizeof epoch, "%s", next_epoch);
     late_parts(e, op, "epochs", late, epoch, sizeof epoch);
     if (op->bound != NULL) {
-        snprintf(bound, sizeof bound, "%" PRIu64, op->bound->u.i.magnitude);
-        snprintf(what, sizeof what, "bounded out-of-orderness of %s", bound);
+        snprintf(bound, sizeof bound, "INT64_C(%" PRIu64 ")", op->bound->u.i.magnitude);
+        snprintf(what, sizeof what, "%s %s", op->periodic ? "periodic, every"
+                                                           : "bounded out-of-orderness of", bound);
         snprintf(ignored, sizeof ignored, "(void)0");
-        em_render(e, "epochs_bounded.c.in",
-                  VARS({ "name", op->name }, { "bound", bound }, { "key_type", em_in_key(op) },
-                       { "in_type", em_type(&op->in_type) }));
+        em_render(e, op->periodic ? "epochs_periodic.c.in" : "epochs_bounded.c.in",
+                  VARS({ "name", op->name }, { "bound", bound }, { "period", bound },
+                       { "key_type", em_in_key(op) }, { "in_type", em_type(&op->in_type) }));
     } else {
         snprintf(what, sizeof what, "the block's candidates");
         snprintf(ignored, sizeof ignored, "mstr_b->w->counters[%zu]++",
@@ -378,7 +379,7 @@ static const char *template_of(mc_op_kind kind)
 static void emit_op(emitter *e, const mc_chain *c, size_t i)
 {
     const mc_op *op = c->ops[i];
-    char at[512], next[256], next_epoch[256], exchange[32], route[512], ninputs[32];
+    char at[512], next[256], next_epoch[256], exchange[32], route[512], ninputs[32], behind[32];
     em_where(e, op->loc, at, sizeof at);
     next_of(c, i, next, next_epoch, sizeof next);
     mc_buf body = { 0 }, extra = { 0 };
@@ -391,6 +392,10 @@ static void emit_op(emitter *e, const mc_chain *c, size_t i)
     snprintf(exchange, sizeof exchange, "%zu",
              op->kind == MC_OP_KEY_BY ? em_exchange_index(e, op) : 0);
     snprintf(ninputs, sizeof ninputs, "%zu", op->nnames + 1);
+    snprintf(behind, sizeof behind, "%zu",
+             op->kind == MC_OP_TIMESTAMPS
+                 ? em_counter(e, op, "timestamps", "records stamped at or below the frontier")
+                 : 0);
     if (op->kind == MC_OP_KEY_BY && op->extra.text != NULL)
         snprintf(route, sizeof route, "op_%s_route(w, k)", op->name);
     else
@@ -403,7 +408,7 @@ static void emit_op(emitter *e, const mc_chain *c, size_t i)
         { "state_type", op->has_state_type ? em_type(&op->state_type) : "" },
         { "body", em_text(&body) }, { "epoch_body", em_text(&extra) }, { "next", next },
         { "next_epoch", next_epoch }, { "exchange", exchange }, { "route", route },
-        { "ninputs", ninputs },
+        { "ninputs", ninputs }, { "behind_counter", behind },
         { "slot_extra", op->kind == MC_OP_TTL_MAP
                             ? "    int64_t expiry;     /* the epoch at which the state goes */\n"
                               "    bool expires;       /* whether expire_at was called */\n"

@@ -114,6 +114,7 @@ static void yyerror(const mc_loc *loc, yyscan_t scanner, mc_parse_ctx *pc, const
 %token <name> KW_REDUCE "'reduce'"
 %token <name> KW_STATE "'state'" KW_INTO "'into'" KW_DISTRIBUTE "'distribute'"
 %token <name> KW_ON_EPOCH "'on_epoch'" KW_PARTITIONS "'partitions'" KW_BOUNDED "'bounded'"
+%token <name> KW_PERIODIC "'periodic'"
 %token <name> KW_LATE "'late'" KW_WITH "'with'" KW_BETWEEN "'between'"
 %token <name> KW_C "'c'"
 
@@ -149,7 +150,7 @@ name:
     IDENT | KW_NEXMARK | KW_LIST | KW_RANGE | KW_LINES | KW_STDIN | KW_CSV | KW_STDOUT | KW_NULL
 |   KW_TEXT | KW_JSONL | KW_TUMBLING | KW_SLIDING | KW_SESSION | KW_COUNT | KW_SUM | KW_MIN
 |   KW_MAX | KW_AVG | KW_REDUCE | KW_STATE | KW_INTO | KW_DISTRIBUTE | KW_ON_EPOCH
-|   KW_PARTITIONS | KW_BOUNDED | KW_LATE | KW_WITH | KW_BETWEEN | KW_C
+|   KW_PARTITIONS | KW_BOUNDED | KW_PERIODIC | KW_LATE | KW_WITH | KW_BETWEEN | KW_C
 ;
 
 /* job := 'job' IDENT ';' | 'job' IDENT '{' (IDENT '=' literal ';')* '}' */
@@ -298,13 +299,15 @@ op:
 ;
 
 /* The operators that may send late records aside with `late NAME`:
- *   'epochs' IDENT (CBLOCK | 'bounded' '(' int ')') | 'window' IDENT ':' window agg
+ *   'epochs' IDENT (CBLOCK | ('bounded' | 'periodic') '(' int ')') | 'window' IDENT ':' window agg
  * agg := 'count' | ('sum' | 'min' | 'max' | 'reduce') ':' typeref CBLOCK | 'avg' CBLOCK */
 late_op:
     KW_EPOCHS name CBLOCK
         { $$ = mc_ast_op_new(pc->prog, MC_OP_EPOCHS, @1, $2, @2, NULL, $3); }
 |   KW_EPOCHS name KW_BOUNDED '(' number ')'
-        { $$ = mc_ast_epochs_bounded(pc->prog, @1, $2, @2, $5); }
+        { $$ = mc_ast_epochs_bounded(pc->prog, @1, $2, @2, $5, false); }
+|   KW_EPOCHS name KW_PERIODIC '(' number ')'
+        { $$ = mc_ast_epochs_bounded(pc->prog, @1, $2, @2, $5, true); }
 |   window_head KW_COUNT
         { $$ = mc_ast_window_agg($1, MC_AGG_COUNT, NULL, (mc_cblock){ 0 }); }
 |   window_head KW_SUM ':' typeref CBLOCK    { $$ = mc_ast_window_agg($1, MC_AGG_SUM, &$4, $5); }
