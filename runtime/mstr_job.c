@@ -245,13 +245,14 @@ static mstr_xbatch *xbatch_new(mstr_job *j, int x, int from, int dest)
     mstr_xbatch *b = mstr_ring_pop(&j->returns[dest * j->workers + from]);
     if (b == NULL) {
         /* A cache line of its own: the sender updates an open batch for every record, and a
-         * neighbour that the other worker reads would otherwise share its line. */
+         * neighbour that the other worker reads would otherwise share its line. Its data
+         * buffer comes with the first record (a batch may carry only an epoch) and a reused
+         * batch keeps it. */
         size_t size = (sizeof *b + 63) & ~(size_t)63;
         b = aligned_alloc(64, size);
         if (b == NULL)
             abort();
         memset(b, 0, size);
-        mstr_wbuf_grow(&b->data, MSTR_XBATCH_BYTES);
     }
     b->exchange = x;
     b->from = from;
@@ -389,6 +390,8 @@ void mstr_exchange_send(mstr_worker *w, int x, int dest)
     xbatch_post(r, dest, full);
 }
 
+/* Every epoch goes out (closing the open batch) rather than the last one of a turn: operators
+ * downstream, a stateful_op's on_epoch for one, may act on each epoch they see. */
 void mstr_exchange_epoch(mstr_worker *w, int x, int64_t epoch)
 {
     for (int dest = 0; dest < w->ctx.workers; dest++) {
