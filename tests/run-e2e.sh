@@ -97,10 +97,16 @@ build_and_run() { # build_and_run SRC: one test per worker count
     done
 }
 
-# examples/nexmark/ is checked against SQL by tests/e2e/nexmark_queries.sh instead.
-for src in "$root"/examples/*.mstr; do
-    [ -f "$src" ] && build_and_run "$src"
-done
+# tests/examples.list names every example this runs, so that a new example cannot go
+# unchecked: the list and examples/*.mstr must agree. examples/nexmark/ is checked against
+# SQL by tests/e2e/nexmark_queries.sh instead.
+(cd "$root/examples" && LC_ALL=C ls *.mstr | sed 's/\.mstr$//') > "$work/examples.found"
+if ! diff -u "$root/tests/examples.list" "$work/examples.found" > "$work/examples.diff"; then
+    fail "tests/examples.list" "does not match examples/*.mstr:"; cat "$work/examples.diff"
+fi
+while read -r name; do
+    build_and_run "$root/examples/$name.mstr"
+done < "$root/tests/examples.list"
 
 for t in "$root"/tests/e2e/*.sh; do
     [ -f "$t" ] || continue
