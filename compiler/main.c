@@ -208,8 +208,9 @@ static int cc_argv(const runtime_paths *rt, const char *c_path, const char *bina
     const char *cc = getenv("CC");
     int n = 0;
     argv[n++] = (char *)(cc && *cc ? cc : "cc");
-    static char *const fixed[] = { "-std=gnu11", "-O2", "-g", "-D_GNU_SOURCE", "-pthread", "-Wall", "-Wextra",
-                                   "-Wno-unused-parameter", "-Wno-unused-function", NULL };
+    static char *const fixed[] = { "-std=gnu11", "-O2", "-g", "-D_GNU_SOURCE", "-pthread",
+                                   "-Wall", "-Wextra", "-Wno-unused-parameter",
+                                   "-Wno-unused-function", NULL };
     for (int i = 0; fixed[i] != NULL; i++)
         argv[n++] = fixed[i];
     snprintf(storage, storage_len, "%s", MSTR_SANFLAGS);
