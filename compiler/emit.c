@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "emit_int.h"
+#include "frontend.h"
 
 void em_render(emitter *e, const char *name, const mc_var *vars, size_t nvars)
 {
@@ -508,12 +509,7 @@ static void job_name(const mc_program *p, char *dst, size_t n)
         snprintf(dst, n, "%s", p->job.name);
         return;
     }
-    const char *base = strrchr(p->path, '/');
-    base = base ? base + 1 : p->path;
-    size_t len = strlen(base);
-    if (len > 5 && strcmp(base + len - 5, ".mstr") == 0)
-        len -= 5;
-    snprintf(dst, n, "%.*s", (int)len, base);
+    mc_program_base_name(p->path, dst, n);
 }
 
 /* Lists every operator, every sink and every key_by in file order. */

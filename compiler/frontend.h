@@ -25,6 +25,10 @@ bool mc_check(mc_program *prog, mc_diag *diag);
  * which must be set) if it cannot be read. Fills diag's path/src fields too. */
 bool mc_program_load(mc_program *prog, mc_diag *diag, const char *path);
 
+/* The base name of a .mstr path, without directory and extension: "examples/a.mstr" -> "a".
+ * It names the job when the file has no job line, the binary and the generated C file. */
+void mc_program_base_name(const char *path, char *dst, size_t n);
+
 /* Releases everything the program holds. */
 void mc_program_free(mc_program *prog);
 

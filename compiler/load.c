@@ -67,6 +67,16 @@ bool mc_program_load(mc_program *prog, mc_diag *diag, const char *path)
     return true;
 }
 
+void mc_program_base_name(const char *path, char *dst, size_t n)
+{
+    const char *base = strrchr(path, '/');
+    base = base ? base + 1 : path;
+    size_t len = strlen(base);
+    if (len > 5 && strcmp(base + len - 5, ".mstr") == 0)
+        len -= 5;
+    snprintf(dst, n, "%.*s", (int)len, base);
+}
+
 void mc_program_free(mc_program *prog)
 {
     mc_pool_free(&prog->pool);

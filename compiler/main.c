@@ -107,34 +107,21 @@ static int parse_args(int argc, char **argv, options *opt)
     return 0;
 }
 
-/* The file's base name without directory and without .mstr: "examples/a.mstr" -> "a". */
-static void base_name(const char *path, char *dst, size_t n)
-{
-    const char *base = strrchr(path, '/');
-    base = base ? base + 1 : path;
-    size_t len = strlen(base);
-    if (len > 5 && strcmp(base + len - 5, ".mstr") == 0)
-        len -= 5;
-    snprintf(dst, n, "%.*s", (int)len, base);
-}
-
-/* Loads, parses and checks; on success emits the program into c. Returns false after
- * diagnostics. */
-static bool compile_to_c(const options *opt, const char *c_name, mc_program *prog, mc_buf *c)
+/* Loads, parses and checks the input; with c, also emits it into c (c_name naming the
+ * generated file in #line directives). Returns false after diagnostics. */
+static bool compile_to_c(const options *opt, const char *c_name, mc_buf *c)
 {
     mc_diag diag = { .out = stderr };
-    if (!mc_program_load(prog, &diag, opt->input))
-        return false;
-    if (!mc_parse(prog, &diag) || !mc_check(prog, &diag))
-        return false;
-    if (c != NULL) {
-        /* check answers whether the program is valid; the rest also need it generated */
-        if (!mc_emit_supported(prog, &diag))
-            return false;
+    mc_program prog = { 0 };
+    bool ok = mc_program_load(&prog, &diag, opt->input) && mc_parse(&prog, &diag) &&
+              mc_check(&prog, &diag);
+    /* check answers whether the program is valid; the rest also need it generated */
+    if (ok && c != NULL && (ok = mc_emit_supported(&prog, &diag))) {
         mc_emit_options eo = { .line_directives = opt->line_directives, .c_name = c_name };
-        mc_emit(prog, &eo, c);
+        mc_emit(&prog, &eo, c);
     }
-    return true;
+    mc_program_free(&prog);
+    return ok;
 }
 
 static bool write_file(const char *path, const char *data, size_t len)
@@ -259,31 +246,26 @@ static bool compile_binary(const char *job, const mc_buf *c, const char *binary)
 /* The input's base name (the binary's default name) and the generated file's name. */
 static void job_names(const options *opt, char *job, size_t job_len, char *c_name, size_t c_len)
 {
-    base_name(opt->input, job, job_len);
+    mc_program_base_name(opt->input, job, job_len);
     snprintf(c_name, c_len, "%s.c", job);
 }
 
 static int cmd_check(const options *opt)
 {
-    mc_program prog = { 0 };
-    bool ok = compile_to_c(opt, NULL, &prog, NULL);
-    mc_program_free(&prog);
-    return ok ? 0 : 1;
+    return compile_to_c(opt, NULL, NULL) ? 0 : 1;
 }
 
 static int cmd_emit(const options *opt)
 {
     char job[256], c_name[300];
     job_names(opt, job, sizeof job, c_name, sizeof c_name);
-    mc_program prog = { 0 };
     mc_buf c = { 0 };
-    bool ok = compile_to_c(opt, opt->output ? opt->output : c_name, &prog, &c);
+    bool ok = compile_to_c(opt, opt->output ? opt->output : c_name, &c);
     if (ok && opt->output)
         ok = write_file(opt->output, c.data, c.len);
     else if (ok)
         ok = fwrite(c.data, 1, c.len, stdout) == c.len;
     mc_buf_free(&c);
-    mc_program_free(&prog);
     return ok ? 0 : 1;
 }
 
@@ -291,12 +273,10 @@ static int cmd_build(const options *opt)
 {
     char job[256], c_name[300];
     job_names(opt, job, sizeof job, c_name, sizeof c_name);
-    mc_program prog = { 0 };
     mc_buf c = { 0 };
-    bool ok = compile_to_c(opt, c_name, &prog, &c) &&
+    bool ok = compile_to_c(opt, c_name, &c) &&
               compile_binary(job, &c, opt->output ? opt->output : job);
     mc_buf_free(&c);
-    mc_program_free(&prog);
     return ok ? 0 : 1;
 }
 
@@ -350,10 +330,8 @@ static int cmd_run(const options *opt)
 {
     char job[256], c_name[300], dir[PATH_MAX], binary[PATH_MAX + 300];
     job_names(opt, job, sizeof job, c_name, sizeof c_name);
-    mc_program prog = { 0 };
     mc_buf c = { 0 };
-    bool ok = compile_to_c(opt, c_name, &prog, &c) && cache_dir(dir, sizeof dir);
-    mc_program_free(&prog);
+    bool ok = compile_to_c(opt, c_name, &c) && cache_dir(dir, sizeof dir);
     if (ok) {
         snprintf(binary, sizeof binary, "%s/%s-%016llx", dir, job,
                  (unsigned long long)cache_key(&c));
