@@ -160,6 +160,18 @@ static void emit_fanout(emitter *e, const mc_op *op, const char *at, const mc_va
     mc_buf_free(&epochs);
 }
 
+/* ---- state slots ---- */
+
+/* Appends to slot the struct of op's table slots and its lookup functions: slots found by key,
+ * or (by_window) by key and window start, followed by the operator's own fields. */
+static void slot_code(const mc_op *op, bool by_window, const char *fields, mc_buf *slot)
+{
+    const mc_var vars[] = { { "name", op->name }, { "key_type", em_in_key(op) },
+                            { "fields", fields } };
+    mc_template_render(slot, by_window ? "slot_by_window.c.in" : "slot_by_key.c.in", vars,
+                       sizeof vars / sizeof vars[0], NULL);
+}
+
 /* ---- event time ---- */
 
 /* Where a late record goes (the `late` stream, or a counter), into late; and the epoch
@@ -302,14 +314,18 @@ static void emit_window(emitter *e, const mc_op *op, const char *body, const cha
                   VARS({ "name", op->name }, { "where", at }, { "key_type", em_in_key(op) },
                        { "in_type", em_type(&op->in_type) }, { "agg_type", acc },
                        { "body", body }));
-    mc_buf update = { 0 }, merge = { 0 };
+    mc_buf update = { 0 }, merge = { 0 }, slot = { 0 };
     if (op->window == MC_WIN_SESSION) {
         char gap[32];
         snprintf(gap, sizeof gap, "INT64_C(%" PRIu64 ")", op->wargs[0]->u.i.magnitude);
         window_agg(op, "session", &update, result, sizeof result);
         session_merge(op, &merge);
+        char fields[256];
+        snprintf(fields, sizeof fields,
+                 "    size_t open;\n    size_t cap;\n    op_%s_session *s;\n", op->name);
+        slot_code(op, false, fields, &slot);
         em_render(e, "op_session.c.in",
-                  VARS({ "name", op->name }, { "where", at }, { "gap", gap },
+                  VARS({ "slot", em_text(&slot) }, { "name", op->name }, { "where", at }, { "gap", gap },
                        { "agg_what", agg_what }, { "late_what", late_what }, { "late", late },
                        { "key_type", em_in_key(op) }, { "in_type", em_type(&op->in_type) },
                        { "acc_type", acc }, { "agg_type", acc }, { "update", em_text(&update) },
@@ -317,17 +333,22 @@ static void emit_window(emitter *e, const mc_op *op, const char *body, const cha
                        { "next_epoch", epoch }));
         mc_buf_free(&update);
         mc_buf_free(&merge);
+        mc_buf_free(&slot);
         return;
     }
+    char fields[256];
+    snprintf(fields, sizeof fields, "    int64_t end;\n    uint64_t count;\n    %s acc;\n", acc);
+    slot_code(op, true, fields, &slot);
     window_agg(op, "slot", &update, result, sizeof result);
     em_render(e, "op_window.c.in",
-              VARS({ "name", op->name }, { "where", at }, { "what", what },
+              VARS({ "slot", em_text(&slot) }, { "name", op->name }, { "where", at }, { "what", what },
                    { "agg_what", agg_what }, { "late_what", late_what }, { "late", late },
                    { "key_type", em_in_key(op) }, { "in_type", em_type(&op->in_type) },
                    { "acc_type", acc }, { "agg_type", acc }, { "size", size },
                    { "slide", slide }, { "update", em_text(&update) }, { "result", result },
                    { "next", next }, { "next_epoch", epoch }));
     mc_buf_free(&update);
+    mc_buf_free(&slot);
 }
 
 /* ---- joins ---- */
@@ -352,12 +373,22 @@ static void emit_join(emitter *e, const mc_op *op, const char *body, const char 
                    { "key_type", em_in_key(op) }, { "in_type", em_type(&op->in_type) },
                    { "other_type", other_type }, { "out_type", em_type(&op->out_type) },
                    { "body", body }));
+    mc_buf slot = { 0 };
+    slot_code(op, window,
+              window ? "    mstr_wbuf side[2];      /* 0: this chain's records, 1: the other stream's */\n"
+                       "    size_t count[2];\n"
+                     : "    mstr_wbuf side[2];      /* 0: this chain's records, 1: the other stream's */\n"
+                       "    size_t count[2];\n"
+                       "    int64_t prune_at;       /* the least frontier at which an entry here can go: an\n"
+                       "                               epoch below it passes the slot by undecoded */\n",
+              &slot);
     em_render(e, window ? "op_window_join.c.in" : "op_interval_join.c.in",
-              VARS({ "name", op->name }, { "where", at }, { "other", op->other_in->name },
-                   { "key_type", em_in_key(op) }, { "in_type", em_type(&op->in_type) },
-                   { "other_type", other_type }, { "size", first }, { "lower", first },
-                   { "upper", second }, { "late_counter", late }, { "next", next },
-                   { "next_epoch", next_epoch }));
+              VARS({ "slot", em_text(&slot) }, { "name", op->name }, { "where", at },
+                   { "other", op->other_in->name }, { "key_type", em_in_key(op) },
+                   { "in_type", em_type(&op->in_type) }, { "other_type", other_type },
+                   { "size", first }, { "lower", first }, { "upper", second },
+                   { "late_counter", late }, { "next", next }, { "next_epoch", next_epoch }));
+    mc_buf_free(&slot);
 }
 
 /* ---- every other operator ---- */
@@ -382,7 +413,16 @@ static void emit_op(emitter *e, const mc_chain *c, size_t i)
     char at[512], next[256], next_epoch[256], exchange[32], route[512], ninputs[32], behind[32];
     em_where(e, op->loc, at, sizeof at);
     next_of(c, i, next, next_epoch, sizeof next);
-    mc_buf body = { 0 }, extra = { 0 };
+    mc_buf body = { 0 }, extra = { 0 }, slot = { 0 };
+    if (op->has_state_type) {
+        char fields[256];
+        snprintf(fields, sizeof fields, "    %s state;\n%s", em_type(&op->state_type),
+                 op->kind == MC_OP_TTL_MAP
+                     ? "    int64_t expiry;     /* the epoch at which the state goes */\n"
+                       "    bool expires;       /* whether expire_at was called */\n"
+                     : "");
+        slot_code(op, false, fields, &slot);
+    }
     if (op->body.text != NULL)
         em_user_block(e, &op->body, true, &body);
     if (op->extra.text != NULL)
@@ -408,11 +448,7 @@ static void emit_op(emitter *e, const mc_chain *c, size_t i)
         { "state_type", op->has_state_type ? em_type(&op->state_type) : "" },
         { "body", em_text(&body) }, { "epoch_body", em_text(&extra) }, { "next", next },
         { "next_epoch", next_epoch }, { "exchange", exchange }, { "route", route },
-        { "ninputs", ninputs }, { "behind_counter", behind },
-        { "slot_extra", op->kind == MC_OP_TTL_MAP
-                            ? "    int64_t expiry;     /* the epoch at which the state goes */\n"
-                              "    bool expires;       /* whether expire_at was called */\n"
-                            : "" },
+        { "ninputs", ninputs }, { "behind_counter", behind }, { "slot", em_text(&slot) },
     };
     size_t nvars = sizeof vars / sizeof vars[0];
     if (op->kind == MC_OP_SINK) {
@@ -437,6 +473,7 @@ static void emit_op(emitter *e, const mc_chain *c, size_t i)
     }
     mc_buf_free(&body);
     mc_buf_free(&extra);
+    mc_buf_free(&slot);
 }
 
 void em_ops(emitter *e)
