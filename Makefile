@@ -70,10 +70,10 @@ $(B)/gen/lexer.c $(B)/gen/lexer.h: grammar/lexer.l
 	flex --header-file=$(B)/gen/lexer.h -o $(B)/gen/lexer.c $<
 
 $(B)/gen/lexer.o: $(B)/gen/lexer.c $(B)/gen/parser.h
-	$(CC) $(GEN_CFLAGS) -Icompiler -I$(B)/gen -c $< -o $@
+	$(CC) $(GEN_CFLAGS) -Icompiler -Iruntime -I$(B)/gen -c $< -o $@
 
 $(B)/gen/parser.o: $(B)/gen/parser.c $(B)/gen/lexer.h
-	$(CC) $(GEN_CFLAGS) -Icompiler -I$(B)/gen -c $< -o $@
+	$(CC) $(GEN_CFLAGS) -Icompiler -Iruntime -I$(B)/gen -c $< -o $@
 
 # Templates are embedded into mstrc as one generated C file (see scripts/embed.sh).
 $(B)/gen/templates.c: $(TEMPLATES) scripts/embed.sh

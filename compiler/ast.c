@@ -29,6 +29,16 @@ bool mc_type_is_integer(mc_type_kind kind)
     return kind <= MC_T_U64;
 }
 
+bool mc_keyer_is_local(const mc_op *keyer)
+{
+    return keyer != NULL && keyer->kind == MC_OP_KEY_LOCAL;
+}
+
+bool mc_keyer_distributes(const mc_op *keyer)
+{
+    return keyer != NULL && keyer->kind == MC_OP_KEY_BY && keyer->extra.text != NULL;
+}
+
 /* ---- literals ---------------------------------------------------------------------------- */
 
 static mc_literal *lit_new(mc_program *prog, mc_lit_kind kind, mc_loc loc)

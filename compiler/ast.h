@@ -156,7 +156,8 @@ typedef enum mc_sink_kind {
 } mc_sink_kind;
 
 /* One operator of a chain. */
-typedef struct mc_op {
+typedef struct mc_op mc_op;
+struct mc_op {
     mc_op_kind kind;
     const char *name;
     mc_loc loc;            /* the operator's name */
@@ -195,10 +196,12 @@ typedef struct mc_op {
     mc_stream *late_out;   /* checker: the `late` stream */
     mc_stream *other_in;   /* checker: the join's right-hand stream */
     bool in_keyed;         /* checker: whether they carry a key ... */
-    mc_typeref in_key;     /* checker: ... of this type */
+    mc_typeref in_key;     /* checker: ... of this type ... */
+    const mc_op *in_keyer; /* checker: ... given by this key_by or key_local (where
+                              the key's state lives follows from it: mc_keyer_* below) */
     mc_stream **streams;   /* checker: union: the streams named (input i+1 of the union, input 0
                               being the chain before it); clone, split: the streams made */
-} mc_op;
+};
 
 /* `[stream NAME =] INPUT |> op |> op ... ;` */
 struct mc_chain {
@@ -230,6 +233,7 @@ struct mc_stream {
     size_t output;         /* ... and which of its outputs */
     bool keyed;            /* records carry a key ... */
     mc_typeref key_type;   /* ... of this type */
+    const mc_op *keyer;    /* ... given by this key_by or key_local (NULL if unkeyed) */
     mc_chain **consumers;  /* chains reading this stream from their start, in file order */
     size_t nconsumers;
     mc_op **unions;        /* union operators merging this stream in, in file order */
@@ -251,6 +255,7 @@ typedef struct mc_job {
     mc_setting *settings;
     size_t nsettings;
     int64_t workers;       /* checker: 1 unless set */
+    int64_t key_groups;    /* checker: 0 unless set (the runtime's default) */
     mc_loc *redefs;        /* parser: the names of `job` lines after the first (each an error) */
     size_t nredefs;
 } mc_job;
@@ -279,6 +284,14 @@ const char *mc_type_kind_name(mc_type_kind kind);
 
 /* True for the integer kinds i8 ... u64. */
 bool mc_type_is_integer(mc_type_kind kind);
+
+/* Where the state of a keyed stream's keys lives follows from the operator that keyed it (its
+ * keyer): a key_by without a distribute block places a key by its hash's key group, a key_by
+ * with one by the key group its block returns, both on the worker that owns that key group;
+ * a key_local moves nothing, so a key's state lives on whichever worker its records are read
+ * by, and cannot move to another worker count. */
+bool mc_keyer_is_local(const mc_op *keyer);
+bool mc_keyer_distributes(const mc_op *keyer);
 
 /*
  * Builders, called by the scanner and the grammar actions (grammar/) and nowhere else. Each

@@ -38,6 +38,8 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "mstr_route.h" /* the runtime's limits on workers and key groups */
+
 /* A stream plus what only the checker needs to know about it. mc_stream comes first, so the
  * mc_stream pointers in prog->streams can be turned back into this. */
 typedef struct check_stream {
@@ -60,6 +62,7 @@ typedef struct flow {
     bool keyed;
     mc_typeref key;
     bool key_typed;
+    const mc_op *keyer;  /* the key_by or key_local that keyed them, when keyed */
 } flow;
 
 typedef struct checker {
@@ -119,17 +122,18 @@ static const mc_setting *find_setting(const mc_job *job, size_t before, const ch
     return NULL;
 }
 
-static void check_workers(checker *c, const mc_setting *set)
+/* A job setting that is an integer from 1 to max (the runtime's limits: mstr_route.h). */
+static bool setting_int(checker *c, const mc_setting *set, uint64_t max, int64_t *out)
 {
     const mc_literal *v = set->value;
-    if (v->kind != MC_LIT_INT || v->u.i.negative || v->u.i.magnitude == 0)
-        mc_error(c->diag, v->loc, "'workers' must be an integer >= 1");
-    else if (v->u.i.magnitude > INT32_MAX)
-        mc_error(c->diag, v->loc, "'workers' is too large");
-    else
-        c->prog->job.workers = (int64_t)v->u.i.magnitude;
+    if (v->kind != MC_LIT_INT || v->u.i.negative || v->u.i.magnitude == 0 ||
+        v->u.i.magnitude > max) {
+        mc_error(c->diag, v->loc, "'%s' must be an integer from 1 to %" PRIu64, set->name, max);
+        return false;
+    }
+    *out = (int64_t)v->u.i.magnitude;
+    return true;
 }
-
 static void check_job(checker *c)
 {
     mc_job *job = &c->prog->job;
@@ -145,10 +149,12 @@ static void check_job(checker *c)
             mc_error(c->diag, set->loc, "job setting '%s' is set twice", set->name);
             mc_note(c->diag, first->loc, "first set here");
         } else if (strcmp(set->name, "workers") == 0) {
-            check_workers(c, set);
+            setting_int(c, set, MSTR_MAX_WORKERS, &job->workers);
+        } else if (strcmp(set->name, "key_groups") == 0) {
+            setting_int(c, set, MSTR_KEY_GROUPS_MAX, &job->key_groups);
         } else {
-            mc_error(c->diag, set->loc, "unknown job setting '%s' (the only setting is 'workers')",
-                     set->name);
+            mc_error(c->diag, set->loc, "unknown job setting '%s' (the settings are 'workers' "
+                     "and 'key_groups')", set->name);
         }
     }
 }
@@ -351,16 +357,15 @@ static mc_typedecl *window_type(checker *c, const mc_op *op, const mc_typeref *v
 /* ---- literals ---------------------------------------------------------------------------- */
 
 /* How a mismatch names the literal it found: "an integer", "a 'Point' record", ... */
-static void describe_literal(const mc_literal *lit, char *buf, size_t size)
+static const char *describe_literal(checker *c, const mc_literal *lit)
 {
     static const char *const names[] = {
         [MC_LIT_INT] = "an integer", [MC_LIT_FLOAT] = "a number with a fraction",
         [MC_LIT_STRING] = "a string", [MC_LIT_BOOL] = "a boolean",
     };
     if (lit->kind == MC_LIT_RECORD)
-        snprintf(buf, size, "a '%s' record", lit->u.rec.type_name);
-    else
-        snprintf(buf, size, "%s", names[lit->kind]);
+        return mc_pool_printf(&c->prog->pool, "a '%s' record", lit->u.rec.type_name);
+    return names[lit->kind];
 }
 
 /* The largest magnitudes a negative and a positive value of an integer type can have. */
@@ -396,9 +401,8 @@ static void check_literal(checker *c, const mc_literal *lit, const mc_typeref *t
 
 static void report_mismatch(checker *c, const mc_literal *lit, const char *type_name)
 {
-    char found[128];
-    describe_literal(lit, found, sizeof found);
-    mc_error(c->diag, lit->loc, "expected a value of type '%s', found %s", type_name, found);
+    mc_error(c->diag, lit->loc, "expected a value of type '%s', found %s", type_name,
+             describe_literal(c, lit));
 }
 
 static const mc_field *find_field(const mc_typedecl *decl, const char *name)
@@ -590,7 +594,7 @@ static const mc_source *find_stdin_source(const checker *c, size_t before)
 }
 
 /* `partitions N`: only for range, whose values can be cut anywhere (files are partitioned by
- * file, list and stdin are read by one worker); N from 1 to MSTR_MAX_WORKERS (1024). */
+ * file, list and stdin are read by one worker); N from 1 to MSTR_MAX_WORKERS. */
 static void check_partitions(checker *c, const mc_source *src)
 {
     const mc_literal *n = src->partitions;
@@ -601,8 +605,8 @@ static void check_partitions(checker *c, const mc_source *src)
         return;
     }
     if (n->kind != MC_LIT_INT || n->u.i.negative || n->u.i.magnitude < 1 ||
-        n->u.i.magnitude > 1024)
-        mc_error(c->diag, n->loc, "partitions must be an integer from 1 to 1024");
+        n->u.i.magnitude > MSTR_MAX_WORKERS)
+        mc_error(c->diag, n->loc, "partitions must be an integer from 1 to %d", MSTR_MAX_WORKERS);
 }
 
 static void check_sources(checker *c)
@@ -862,6 +866,7 @@ static flow stream_flow(const check_stream *cs)
     return (flow){
         .type = cs->s.type, .typed = cs->typed, .keying_known = cs->keying_known,
         .keyed = cs->s.keyed, .key = cs->s.key_type, .key_typed = cs->key_typed,
+        .keyer = cs->s.keyer,
     };
 }
 
@@ -874,6 +879,7 @@ static void set_stream_flow(check_stream *cs, const flow *f)
     cs->s.keyed = f->keyed;
     cs->s.key_type = f->key;
     cs->key_typed = f->key_typed;
+    cs->s.keyer = f->keyer;
 }
 
 /* Whether two resolved types are the same type. */
@@ -888,12 +894,46 @@ static const char *type_name(const mc_typeref *t)
 }
 
 /* "keyed by 'K'" or "not keyed", for messages. */
-static void describe_keying(const flow *f, char *buf, size_t size)
+static const char *describe_keying(checker *c, const flow *f)
 {
     if (f->keyed)
-        snprintf(buf, size, "keyed by '%s'", type_name(&f->key));
-    else
-        snprintf(buf, size, "not keyed");
+        return mc_pool_printf(&c->prog->pool, "keyed by '%s'", type_name(&f->key));
+    return "not keyed";
+}
+
+/* Records of streams keyed by these two operators are placed on workers alike (mc_keyer_*),
+ * so that records of one key meet on one worker. NULL (not keyed, or not known) is alike
+ * anything: a difference in keying is reported on its own. */
+static bool placed_alike(const mc_op *a, const mc_op *b)
+{
+    if (a == NULL || b == NULL || a == b)
+        return true;
+    if (mc_keyer_is_local(a) || mc_keyer_is_local(b))
+        return mc_keyer_is_local(a) && mc_keyer_is_local(b);
+    return !mc_keyer_distributes(a) && !mc_keyer_distributes(b);
+}
+
+/* "key_by 'k' (by the key's hash)", for messages. */
+static const char *describe_placement(checker *c, const mc_op *keyer)
+{
+    const char *how = mc_keyer_is_local(keyer)      ? "records stay where they are read"
+                      : mc_keyer_distributes(keyer) ? "by its distribute block"
+                                                    : "by the key's hash";
+    return mc_pool_printf(&c->prog->pool, "%s '%s' (%s)", op_kind_name(keyer->kind),
+                          keyer->name, how);
+}
+
+/* Reports a union's or join's input (stream in, at loc) placed unlike the chain's records. */
+static void check_placement(checker *c, const mc_op *op, mc_loc loc, const check_stream *in,
+                            const flow *f)
+{
+    if (placed_alike(f->keyer, in->s.keyer))
+        return;
+    mc_error(c->diag, loc, "%s '%s' needs inputs placed on workers alike: stream '%s' is keyed "
+             "by %s, the chain's records by %s", op_kind_name(op->kind), op->name, in->s.name,
+             describe_placement(c, in->s.keyer), describe_placement(c, f->keyer));
+    mc_note(c->diag, in->s.keyer->loc, "key both the same way (key_by without a distribute "
+            "block places a key on the worker that owns its hash's key group)");
 }
 
 /* A stream merged by a union must carry records like the chain's: same type, same keying. */
@@ -911,13 +951,13 @@ static void check_union_input(checker *c, const mc_op *op, size_t i, const check
         return;
     bool alike = f->keyed == other.keyed
         && (!f->keyed || !f->key_typed || !other.key_typed || same_type(&f->key, &other.key));
-    if (alike)
+    if (alike) {
+        check_placement(c, op, op->name_locs[i], in, f);
         return;
-    char theirs[128], ours[128];
-    describe_keying(&other, theirs, sizeof theirs);
-    describe_keying(f, ours, sizeof ours);
+    }
     mc_error(c->diag, op->name_locs[i], "union '%s' needs inputs keyed alike: stream '%s' is %s, "
-             "the chain's records are %s", op->name, in->s.name, theirs, ours);
+             "the chain's records are %s", op->name, in->s.name, describe_keying(c, &other),
+             describe_keying(c, f));
 }
 
 /* union NAME(s1, s2, ...): the streams must exist, come from earlier chains, be merged once
@@ -1078,13 +1118,13 @@ static void check_join_keying(checker *c, const mc_op *op, const check_stream *i
         return;
     }
     if (!f->keying_known || !f->keyed || !f->key_typed || !other.key_typed
-        || same_type(&f->key, &other.key))
+        || same_type(&f->key, &other.key)) {
+        check_placement(c, op, op->other_loc, in, f);
         return;
-    char theirs[128], ours[128];
-    describe_keying(&other, theirs, sizeof theirs);
-    describe_keying(f, ours, sizeof ours);
+    }
     mc_error(c->diag, op->other_loc, "%s '%s' needs streams keyed alike: stream '%s' is %s, the "
-             "chain's records are %s", op_kind_name(op->kind), op->name, in->s.name, theirs, ours);
+             "chain's records are %s", op_kind_name(op->kind), op->name, in->s.name,
+             describe_keying(c, &other), describe_keying(c, f));
 }
 
 /* window_join NAME: OUT tumbling(S) with R { ... } and interval_join NAME: OUT with R
@@ -1128,6 +1168,7 @@ static void check_op(checker *c, size_t index, size_t i, mc_op *op, flow *f)
         op->in_type = f->type;
     op->in_keyed = f->keyed;
     op->in_key = f->key;
+    op->in_keyer = f->keyer;
     switch (op->kind) {
     case MC_OP_KEY_BY:
     case MC_OP_KEY_LOCAL:
@@ -1135,6 +1176,7 @@ static void check_op(checker *c, size_t index, size_t i, mc_op *op, flow *f)
         f->keyed = true;
         f->key_typed = resolve_type(c, &op->key_type);
         f->key = op->key_type;
+        f->keyer = op;
         break;
     case MC_OP_STATEFUL_MAP:
     case MC_OP_STATEFUL_OP:

@@ -118,7 +118,10 @@ static bool compile_to_c(const options *opt, const char *c_name, mc_buf *c)
     /* check answers whether the program is valid; the rest also need it generated */
     if (ok && c != NULL && (ok = mc_emit_supported(&prog, &diag))) {
         mc_emit_options eo = { .line_directives = opt->line_directives, .c_name = c_name };
-        mc_emit(&prog, &eo, c);
+        mc_plan plan;
+        mc_plan_build(&prog, &plan);
+        mc_emit(&prog, &plan, &eo, c);
+        mc_plan_free(&plan);
     }
     mc_program_free(&prog);
     return ok;

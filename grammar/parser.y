@@ -47,6 +47,7 @@ typedef struct mc_parse_ctx {
 
 %code {
 #include "lexer.h"
+#include "mstr_mem.h"
 
 /* A nonterminal spans from its first symbol to its last; an empty one is an empty span just
  * after whatever precedes it. */
@@ -65,6 +66,7 @@ static void yyerror(const mc_loc *loc, yyscan_t scanner, mc_parse_ctx *pc, const
 }
 
 %define api.pure full
+%define api.prefix {mc_yy}
 %define api.location.type {mc_loc}
 %define parse.error custom
 %define parse.lac full
@@ -568,13 +570,11 @@ bool mc_parse(mc_program *prog, mc_diag *diag)
     int errors_before = diag->errors;
     mc_parse_ctx pc = { .prog = prog, .diag = diag };
     yyscan_t scanner;
-    if (yylex_init_extra(&pc, &scanner) != 0) {
-        fprintf(diag->out, "mstrc: out of memory\n");
-        return false;
-    }
-    YY_BUFFER_STATE buf = yy_scan_bytes(prog->src, (int)prog->src_len, scanner);
-    int rc = yyparse(scanner, &pc);
-    yy_delete_buffer(buf, scanner);
-    yylex_destroy(scanner);
+    if (mc_yylex_init_extra(&pc, &scanner) != 0)
+        mstr_oom(0);
+    YY_BUFFER_STATE buf = mc_yy_scan_bytes(prog->src, (int)prog->src_len, scanner);
+    int rc = mc_yyparse(scanner, &pc);
+    mc_yy_delete_buffer(buf, scanner);
+    mc_yylex_destroy(scanner);
     return rc == 0 && diag->errors == errors_before;
 }

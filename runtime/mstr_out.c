@@ -28,6 +28,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "mstr_mem.h"
+
 enum { OUT_BUF_SIZE = 64 * 1024 };
 
 static const char HEX[] = "0123456789abcdef";
@@ -44,11 +46,7 @@ static void out_setup(mstr_out *o, int fd, bool owns_fd, const char *path)
     o->cap = OUT_BUF_SIZE;
     o->path = path;
     o->lock = NULL;
-    o->buf = malloc(OUT_BUF_SIZE);
-    if (!o->buf) {
-        fprintf(stderr, "malstrom: out of memory (output buffer for %s)\n", path);
-        abort();
-    }
+    o->buf = mstr_alloc(OUT_BUF_SIZE);
 }
 
 bool mstr_out_open(mstr_out *o, const char *path)

@@ -27,15 +27,11 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "mstr_mem.h"
+
 enum { READ_BUF_SIZE = 64 * 1024 };
 
 /* ---- the reader ---------------------------------------------------------------------- */
-
-static _Noreturn void reader_oom(const mstr_reader *r, size_t n)
-{
-    fprintf(stderr, "malstrom: out of memory (%zu-byte read buffer for %s)\n", n, r->path);
-    abort();
-}
 
 static void reader_setup(mstr_reader *r, int fd, bool owns_fd, const char *path)
 {
@@ -48,9 +44,7 @@ static void reader_setup(mstr_reader *r, int fd, bool owns_fd, const char *path)
     r->line = 1;
     r->path = path;
     r->read_errno = 0;
-    r->buf = malloc(READ_BUF_SIZE);
-    if (!r->buf)
-        reader_oom(r, READ_BUF_SIZE);
+    r->buf = mstr_realloc(NULL, READ_BUF_SIZE);
 }
 
 bool mstr_reader_open(mstr_reader *r, const char *path)
@@ -89,11 +83,8 @@ static void reader_make_room(mstr_reader *r)
     if (r->end < r->cap)
         return;
     if (r->cap > SIZE_MAX / 2)
-        reader_oom(r, SIZE_MAX);
-    char *grown = realloc(r->buf, r->cap * 2);
-    if (!grown)
-        reader_oom(r, r->cap * 2);
-    r->buf = grown;
+        mstr_oom(SIZE_MAX);
+    r->buf = mstr_realloc(r->buf, r->cap * 2);
     r->cap *= 2;
 }
 

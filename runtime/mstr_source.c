@@ -15,6 +15,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "mstr_mem.h"
+#include "mstr_worker.h"
+
 /* Finds column `name` in the header; a NULL name (a scalar CSV source) means the first one.
  * Returns header->nfields when it is missing. */
 static size_t header_column(const mstr_csv_row *header, const char *name)
@@ -40,9 +43,7 @@ static bool map_csv_columns(mstr_partition *p, mstr_arena *scratch)
         return false;
     }
     p->ncolumns_in_file = header.nfields;
-    p->columns = calloc(src->ncolumns ? src->ncolumns : 1, sizeof *p->columns);
-    if (p->columns == NULL)
-        abort();
+    p->columns = mstr_alloc_array(src->ncolumns, sizeof *p->columns);
     bool ok = true;
     for (size_t c = 0; c < src->ncolumns; c++) {
         p->columns[c] = header_column(&header, src->columns[c]);

@@ -1,6 +1,6 @@
 /*
- * mstr_source.h - the built-in text sources: opening a partition, reading its next record as
- * text fields, and reporting records that cannot be decoded.
+ * mstr_source.h - source partitions, and the built-in text sources: opening a partition,
+ * reading its next record as text fields, and reporting records that cannot be decoded.
  *
  * The generated poll function of a lines, stdin or CSV source asks for one record at a time
  * as an array of texts, one per leaf field of the source's type in declaration order (a lines
@@ -12,7 +12,30 @@
 #ifndef MSTR_SOURCE_H
 #define MSTR_SOURCE_H
 
-#include "mstr_job.h"
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "mstr_desc.h"
+#include "mstr_read.h"
+#include "mstr_str.h"
+
+/* One partition of a source: a file, stdin, the whole of a list, or a part of a range. Where it
+ * is read and what it covers come from mstr_place.h. */
+struct mstr_partition {
+    const mstr_source_desc *source;
+    size_t index;                       /* which of the source's partitions */
+    int worker;                         /* the worker that reads it */
+    const char *path;                   /* file sources; "<stdin>" for stdin */
+    mstr_reader reader;                 /* lines, stdin, csv */
+    bool reader_open;
+    size_t *columns;                    /* csv: leaf field i is in column columns[i] */
+    size_t ncolumns_in_file;            /* csv: fields per row, from the header */
+    uint64_t next;                      /* index of the next record (its timestamp) */
+    uint64_t end;                       /* list, range: one past the last index of this part */
+    uint64_t malformed;                 /* records that could not be decoded */
+    bool done;
+};
 
 /* Malformed records reported one by one per partition; the rest are only counted. */
 enum { MSTR_REPORT_LIMIT = 10 };

@@ -17,14 +17,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-enum { INITIAL_CAPACITY = 16 };
+#include "mstr_mem.h"
 
-static _Noreturn void table_oom(size_t capacity, size_t slot_size)
-{
-    fprintf(stderr, "malstrom: out of memory (state table of %zu slots of %zu bytes)\n",
-            capacity, slot_size);
-    abort();
-}
+enum { INITIAL_CAPACITY = 16 };
 
 /* True if one more entry would take live + deleted slots past 7/8 of capacity. */
 static bool table_needs_room(const mstr_table *t)
@@ -37,11 +32,9 @@ static bool table_needs_room(const mstr_table *t)
 static void table_rebuild(mstr_table *t, size_t new_cap, mstr_table_hash_fn *hash)
 {
     if (t->slot_size == 0 || new_cap > SIZE_MAX / t->slot_size)
-        table_oom(new_cap, t->slot_size);
-    uint8_t *ctrl = malloc(new_cap);
-    unsigned char *slots = malloc(new_cap * t->slot_size);
-    if (ctrl == NULL || slots == NULL)
-        table_oom(new_cap, t->slot_size);
+        mstr_oom(SIZE_MAX);
+    uint8_t *ctrl = mstr_realloc(NULL, new_cap);
+    unsigned char *slots = mstr_realloc(NULL, new_cap * t->slot_size);
     memset(ctrl, MSTR_TABLE_EMPTY, new_cap);
 
     size_t mask = new_cap - 1;
@@ -85,6 +78,21 @@ void mstr_table_free(mstr_table *t)
     mstr_table_init(t, t->slot_size);
 }
 
+mstr_table *mstr_tables_new(uint32_t groups, size_t slot_size)
+{
+    mstr_table *tables = mstr_alloc_array(groups, sizeof *tables);
+    for (uint32_t g = 0; g < groups; g++)
+        mstr_table_init(&tables[g], slot_size);
+    return tables;
+}
+
+void mstr_tables_free(mstr_table *tables, uint32_t groups)
+{
+    for (uint32_t g = 0; g < groups; g++)
+        mstr_table_free(&tables[g]);
+    free(tables);
+}
+
 /* After this returns, one more entry fits while keeping live + deleted <= 7/8 of capacity
  * (which guarantees every probe meets an empty slot). Moves slots when it rebuilds. */
 void mstr_table_reserve(mstr_table *t, mstr_table_hash_fn *hash)
@@ -98,7 +106,7 @@ void mstr_table_reserve(mstr_table *t, mstr_table_hash_fn *hash)
     size_t new_cap = t->capacity;
     if (t->live >= t->capacity / 2) {
         if (t->capacity > SIZE_MAX / 2)
-            table_oom(t->capacity, t->slot_size);
+            mstr_oom(SIZE_MAX);
         new_cap = t->capacity * 2;
     }
     table_rebuild(t, new_cap, hash);

@@ -10,9 +10,10 @@
  * generated code passes a static inline function, which the compiler inlines, so a lookup is
  * one loop with no indirect call. Growth is out of line and takes the slot hash the same way.
  *
- * Hash bits: the top 8 bits of a key's hash pick its key group (mstr_route.h), which picks the
- * table; the probe position uses the low bits and the control byte's tag bits 48..54, so that
- * neither overlaps the key-group bits (which are the same for every key in one table).
+ * Hash bits: the top bits of a key's hash pick its key group (mstr_route.h: up to 16 of them),
+ * which picks the table; the probe position uses the low bits and the control byte's tag bits
+ * 32..38, so that neither overlaps the key-group bits (which are alike for every key in one
+ * table).
  *
  * Thread use: a table belongs to one worker.
  */
@@ -27,7 +28,7 @@
 enum { MSTR_TABLE_EMPTY = 0x80, MSTR_TABLE_DELETED = 0xFE };
 
 /* The 7-bit tag kept in a full slot's control byte. */
-#define MSTR_TABLE_TAG(h) ((uint8_t)(((h) >> 48) & 0x7f))
+#define MSTR_TABLE_TAG(h) ((uint8_t)(((h) >> 32) & 0x7f))
 
 typedef struct mstr_table {
     uint8_t *ctrl;        /* capacity control bytes */
@@ -45,6 +46,12 @@ void mstr_table_init(mstr_table *t, size_t slot_size);
 
 /* Frees the table's memory (not what slots point to: the caller frees that first). */
 void mstr_table_free(mstr_table *t);
+
+/* The state of one keyed operator on one worker: an empty table per key group, groups[g]
+ * holding the keys of key group g. Free with mstr_tables_free (after releasing what the
+ * slots point to). */
+mstr_table *mstr_tables_new(uint32_t groups, size_t slot_size);
+void mstr_tables_free(mstr_table *tables, uint32_t groups);
 
 /* Makes room for one more entry: grows or rehashes when needed, using hash to re-place slots.
  * Aborts with a message if memory is exhausted. */

@@ -1,0 +1,99 @@
+/*
+ * mstr_desc.h - how a generated program describes its job to the runtime.
+ *
+ * mstrc emits constant tables of these types (templates/program_main.c.in) and passes the job
+ * description to mstr_main (mstr_job.h). The runtime calls back into generated code through
+ * the function pointers here, once per batch: everything per record is generated code.
+ *
+ * Checklist: a field added here is filled by compiler/emit.c (emit_main and its helpers).
+ */
+#ifndef MSTR_DESC_H
+#define MSTR_DESC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "mstr_out.h"
+
+typedef struct mstr_worker mstr_worker;
+typedef struct mstr_partition mstr_partition;
+typedef struct mstr_xbatch mstr_xbatch;
+
+/* Records a source reads per poll: large enough that per-batch costs vanish, small enough that
+ * a batch of strings stays in cache. */
+enum { MSTR_BATCH = 1024 };
+
+typedef enum mstr_sink_kind {
+    MSTR_SINK_STDOUT, MSTR_SINK_NULL, MSTR_SINK_TEXT, MSTR_SINK_CSV, MSTR_SINK_JSONL
+} mstr_sink_kind;
+
+typedef struct mstr_sink_desc {
+    const char *name;
+    mstr_sink_kind kind;
+    const char *path;                   /* text, csv, jsonl */
+    void (*write_header)(mstr_out *o);  /* csv: writes the header row; NULL otherwise */
+} mstr_sink_desc;
+
+typedef enum mstr_source_kind {
+    MSTR_SOURCE_LIST, MSTR_SOURCE_RANGE, MSTR_SOURCE_LINES, MSTR_SOURCE_STDIN, MSTR_SOURCE_CSV,
+    MSTR_SOURCE_NEXMARK                 /* partitioned like a range, over event numbers */
+} mstr_source_kind;
+
+typedef struct mstr_source_desc {
+    const char *name;
+    mstr_source_kind kind;
+    uint64_t count;                     /* list, range: how many values; nexmark: events */
+    size_t partitions;                  /* range: parts to cut it into (0: one per worker) */
+    const char *const *paths;           /* lines, csv: one partition per path */
+    size_t npaths;
+    const char *const *columns;         /* csv: the column name of each leaf field, in order */
+    size_t ncolumns;
+    const char *dead_letter;            /* the dead-letter stream's name, or NULL */
+    /* Reads and processes at most MSTR_BATCH records of p; sets p->done at the end. */
+    void (*poll)(mstr_worker *w, mstr_partition *p);
+    /* Called once per worker when all of the worker's partitions of this source are done (at
+     * once if it has none): sends the epoch MSTR_EPOCH_MAX down the source's streams. */
+    void (*finish)(mstr_worker *w);
+} mstr_source_desc;
+
+/* An exchange: a key_by, where records move to the worker that owns their key. */
+typedef struct mstr_exchange_desc {
+    const char *name;                   /* the key_by operator */
+    /* Decodes b's records and runs them through what follows the exchange. */
+    void (*receive)(mstr_worker *w, const mstr_xbatch *b);
+    /* The frontier after the exchange (the least epoch over the sending workers) moved to
+     * epoch: tells what follows. */
+    void (*epoch)(mstr_worker *w, int64_t epoch);
+    /* The sources whose records reach the exchange without crossing another one, and the
+     * exchanges whose output reaches it (both from compiler/plan.c). A worker that reads none
+     * of the sources of an exchange that no other exchange feeds sends it nothing but its
+     * end, so the receivers count it as finished from the start. */
+    const size_t *sources;
+    size_t nsources;
+    const size_t *upstream;
+    size_t nupstream;
+} mstr_exchange_desc;
+
+typedef struct mstr_job_desc {
+    const char *name;
+    const char *program;                /* the .mstr file it was compiled from */
+    int workers;                        /* from the job block; 1 if unset */
+    uint32_t key_groups;                /* from the job block; MSTR_KEY_GROUPS_DEFAULT if unset */
+    const mstr_source_desc *sources;
+    size_t nsources;
+    const mstr_sink_desc *sinks;
+    size_t nsinks;
+    const mstr_exchange_desc *exchanges;
+    size_t nexchanges;
+    /* The generated per-worker state (keyed state tables, frontiers): made when the worker
+     * starts, freed when it ends. */
+    void *(*state_new)(mstr_worker *w);
+    void (*state_free)(mstr_worker *w, void *state);
+    /* Named counters that generated code increments (late records dropped, epochs ignored);
+     * --stats prints their sums over the workers. */
+    const char *const *counters;
+    size_t ncounters;
+} mstr_job_desc;
+
+#endif

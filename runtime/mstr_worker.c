@@ -1,0 +1,115 @@
+/*
+ * mstr_worker.c - a worker's thread and its loop (see mstr_worker.h).
+ */
+#include "mstr_worker.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "mstr_mem.h"
+
+void mstr_worker_init(mstr_worker *w, const mstr_worker_setup *s)
+{
+    const mstr_job_desc *d = s->desc;
+    mstr_arena_init(&w->arena);
+    w->ctx = (mstr_ctx){ .worker = s->index, .workers = s->workers,
+                         .key_groups = s->key_groups, .arena = &w->arena };
+    w->process = s->process;
+    w->local = s->local;
+    w->desc = d;
+    w->failure = s->failure;
+    w->bell = s->bell;
+    mstr_owners_init(&w->owners, s->key_groups, s->workers, 0);
+    mstr_sink_views_init(&w->views, s->sinks);
+    w->sinks = w->views.sinks;
+    mstr_exchange_init(&w->exchange, w, &w->arena, d, s->channel);
+    w->counters = mstr_alloc_array(d->ncounters, sizeof *w->counters);
+    w->live = mstr_alloc_array(d->nsources, sizeof *w->live);
+    w->parts = mstr_alloc_array(s->nparts, sizeof *w->parts);
+    for (size_t k = 0; k < s->nparts; k++) {
+        if (s->parts[k].worker != s->index)
+            continue;
+        w->parts[w->nparts++] = &s->parts[k];
+        w->live[s->parts[k].source - d->sources]++;
+    }
+}
+
+/* Reads one batch from each unfinished partition. Returns true if any was read. */
+static bool poll_sources(mstr_worker *w)
+{
+    bool polled = false;
+    for (size_t i = 0; i < w->nparts; i++) {
+        mstr_partition *p = w->parts[i];
+        if (p->done)
+            continue;
+        p->source->poll(w, p);
+        mstr_arena_reset(&w->arena);
+        polled = true;
+        if (p->done && --w->live[p->source - w->desc->sources] == 0)
+            p->source->finish(w);
+    }
+    return polled;
+}
+
+static bool sources_done(const mstr_worker *w)
+{
+    for (size_t i = 0; i < w->nparts; i++)
+        if (!w->parts[i]->done)
+            return false;
+    return true;
+}
+
+static void worker_loop(mstr_worker *w)
+{
+    mstr_exchange *x = &w->exchange;
+    for (size_t s = 0; s < w->desc->nsources; s++)
+        if (w->live[s] == 0)
+            w->desc->sources[s].finish(w);
+    while (!mstr_failed(w->failure)) {
+        uint32_t seq = mstr_doorbell_seq(w->bell);
+        bool progress = mstr_exchange_send_waiting(x);
+        progress |= mstr_exchange_receive(x);
+        if (!mstr_exchange_blocked(x))
+            progress |= poll_sources(w);
+        mstr_exchange_flush(x);
+        if (sources_done(w) && mstr_exchange_done(x))
+            return;
+        if (!progress)
+            mstr_doorbell_wait(w->bell, seq);
+    }
+}
+
+static void *worker_main(void *arg)
+{
+    mstr_worker *w = arg;
+    mstr_crash_handler_worker(w->ctx.worker);
+    w->state = w->desc->state_new(w);
+    worker_loop(w);
+    w->desc->state_free(w, w->state);
+    return NULL;
+}
+
+bool mstr_worker_start(mstr_worker *w)
+{
+    if (pthread_create(&w->thread, NULL, worker_main, w) == 0)
+        return true;
+    fprintf(stderr, "mstr: cannot start worker thread %d\n", w->ctx.worker);
+    return false;
+}
+
+void mstr_worker_join(mstr_worker *w)
+{
+    pthread_join(w->thread, NULL);
+}
+
+bool mstr_worker_close(mstr_worker *w, uint64_t *records, uint64_t *checksum)
+{
+    bool ok = mstr_sink_views_close(&w->views, records, checksum);
+    mstr_exchange_free(&w->exchange);
+    mstr_owners_free(&w->owners);
+    free(w->counters);
+    free(w->parts);
+    free(w->live);
+    mstr_arena_free(&w->arena);
+    return ok;
+}

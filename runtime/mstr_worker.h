@@ -1,0 +1,90 @@
+/*
+ * mstr_worker.h - a worker: one thread that runs the whole fused program for what it owns
+ * (its source partitions, and the key groups the owner table gives it), and its loop.
+ *
+ * Generated functions receive the worker: its context (what operator bodies see as ctx), the
+ * arena of the current batch, its views of the sinks, its state (keyed tables and frontiers,
+ * made by the generated state_new), its copy of the owner table, its side of the exchanges and
+ * its counters. The rest is the runtime's.
+ *
+ * A worker has a job-wide index (ctx.worker, 0 .. workers-1) and is also named by the process
+ * it runs in and its index there.
+ *
+ * The loop, a turn at a time: send what waits for room, receive what other workers sent, and,
+ * only if nothing waits for room, read one batch from each of its source partitions (not
+ * reading while output waits is the backpressure); then flush the open batches. A turn that
+ * did nothing sleeps on the worker's doorbell. The worker is finished when its partitions are
+ * done, nothing waits to be sent and every exchange reached the end of its streams here; it
+ * stops early when the job fails.
+ *
+ * Thread use: a worker and everything it points to belong to its thread, except the channel's
+ * links, the doorbells and the failure flag, which are made for sharing.
+ */
+#ifndef MSTR_WORKER_H
+#define MSTR_WORKER_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "mstr_desc.h"
+#include "mstr_exchange.h"
+#include "mstr_fail.h"
+#include "mstr_ring.h"
+#include "mstr_route.h"
+#include "mstr_sink.h"
+#include "mstr_source.h"
+#include "mstr_str.h"
+
+struct mstr_worker {
+    mstr_ctx ctx;                 /* first: mstr_fail finds the worker from ctx */
+    mstr_arena arena;             /* the current batch's strings; reset after each batch */
+    mstr_sink *sinks;             /* this worker's views, indexed like mstr_job_desc.sinks */
+    void *state;                  /* from mstr_job_desc.state_new */
+    mstr_owners owners;           /* this worker's copy of the owner table */
+    mstr_exchange exchange;
+    uint64_t *counters;           /* indexed like mstr_job_desc.counters */
+    int process;                  /* the process it runs in ... */
+    int local;                    /* ... and its index there */
+    /* The runtime's alone from here on. */
+    const mstr_job_desc *desc;
+    mstr_failure *failure;
+    mstr_doorbell *bell;
+    mstr_sink_views views;
+    mstr_partition **parts;       /* the partitions this worker reads */
+    size_t nparts;
+    size_t *live;                 /* per source: this worker's partitions not yet done */
+    pthread_t thread;
+};
+
+/* What a worker is made from. */
+typedef struct mstr_worker_setup {
+    const mstr_job_desc *desc;
+    int index;                    /* job-wide */
+    int workers;
+    int process;
+    int local;
+    uint32_t key_groups;
+    mstr_partition *parts;        /* all of the job's partitions: it reads those placed on it */
+    size_t nparts;
+    mstr_channel *channel;        /* its end */
+    mstr_doorbell *bell;          /* its doorbell */
+    mstr_failure *failure;
+    mstr_sink_set *sinks;
+} mstr_worker_setup;
+
+/* Sets up w (in the thread that starts it). */
+void mstr_worker_init(mstr_worker *w, const mstr_worker_setup *s);
+
+/* Starts w's thread. Returns false (after a message) if it cannot be started. */
+bool mstr_worker_start(mstr_worker *w);
+
+/* Waits for w's thread to end. */
+void mstr_worker_join(mstr_worker *w);
+
+/* Flushes w's sink buffers, adds its tallies to records and checksum (indexed like the sinks)
+ * and frees what it holds. Returns false (after a message) if a write failed. */
+bool mstr_worker_close(mstr_worker *w, uint64_t *records, uint64_t *checksum);
+
+#endif
