@@ -7,6 +7,7 @@
 //   - textmate: editors/textmate/mstr.tmLanguage.json through vscode-textmate and
 //     vscode-oniguruma, as VS Code does it;
 //   - vim: editors/vim in `vim -es` (vim_syntax.js), when a vim with +syntax is installed.
+// and editors/vscode's manifest is checked to contribute that same TextMate grammar.
 // What each token should be is not written down per file: mstr_scan.js reads the file as
 // grammar/lexer.l does and derives the expected scopes from its tokens (operator keywords and
 // the name after them, `source NAME: TYPE`, declarations, types, literals, contextual keywords
@@ -322,6 +323,37 @@ function caseChecks(c) {
     };
 }
 
+/* editors/vscode: its manifest contributes the language for *.mstr and our grammar (the very
+ * file tested above, through the symlink in syntaxes/), with the C blocks mapped to C. */
+function checkVscodeExtension(checker) {
+    const dir = path.join(ROOT, 'editors', 'vscode');
+    const check = (ok, message) => {
+        if (ok) checker.passed++;
+        else {
+            checker.failed++;
+            console.log(`FAIL [vscode] editors/vscode: ${message}`);
+        }
+    };
+    let manifest;
+    try {
+        manifest = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8'));
+        JSON.parse(fs.readFileSync(path.join(dir, 'language-configuration.json'), 'utf8'));
+    } catch (e) {
+        check(false, e.message);
+        return;
+    }
+    const contributes = manifest.contributes || {};
+    const language = (contributes.languages || []).find((l) => l.id === 'mstr');
+    check(language && (language.extensions || []).includes('.mstr'), "no language 'mstr' for .mstr files");
+    const grammar = (contributes.grammars || []).find((g) => g.language === 'mstr');
+    check(grammar && grammar.scopeName === 'source.mstr', "no grammar with scopeName source.mstr for 'mstr'");
+    if (!grammar) return;
+    const file = path.join(dir, grammar.path || '');
+    check(fs.existsSync(file) && fs.realpathSync(file) === fs.realpathSync(GRAMMAR),
+        `grammar path ${grammar.path} is not ${path.relative(ROOT, GRAMMAR)}`);
+    check((grammar.embeddedLanguages || {})[EMBEDDED] === 'c', `embeddedLanguages does not map ${EMBEDDED} to c`);
+}
+
 async function main() {
     const backends = [await textmateBackend()];
     const { vim, why } = vimSyntax.findVim();
@@ -344,6 +376,7 @@ async function main() {
         }
         console.log(`${backend.name}: ${files.length} files and ${CASES.length} cases, ${bad} with failures`);
     }
+    checkVscodeExtension(checker);
     console.log(`editors: ${checker.passed} passed, ${checker.failed} failed`);
     process.exit(checker.failed === 0 ? 0 : 1);
 }
