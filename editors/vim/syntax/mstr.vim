@@ -18,8 +18,9 @@
 " Lookbehinds (\@40<=) look back 40 bytes at most: without a limit Vim searches back to the
 " start of the previous line at every column, which is slow on long C blocks.
 "
-" Checklist: a new keyword in grammar/lexer.l goes here and into
-" editors/textmate/mstr.tmLanguage.json.
+" Checklist: a new keyword in grammar/lexer.l goes here, into
+" editors/textmate/mstr.tmLanguage.json and into the lists of tests/editors/mstr_scan.js
+" (make editors checks all three against the examples).
 
 if exists("b:current_syntax")
   finish
