@@ -5,6 +5,7 @@
 #   make test       the whole test suite: plain build, then AddressSanitizer+UBSan
 #   make bench      benchmarks next to hand-written C baselines
 #   make bench-nexmark   the Nexmark queries of examples/nexmark/ over 10 million events
+#   make editors    the editor grammars in editors/ against every example (tests/editors/)
 #
 # SAN=asan builds everything into build-asan/ with -fsanitize=address,undefined; the programs
 # that build-asan/mstrc compiles get the same flags, so end-to-end tests are sanitized too.
@@ -42,7 +43,7 @@ GEN_OBJ := $(B)/gen/lexer.o $(B)/gen/parser.o $(B)/gen/templates.o
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
 
-.PHONY: all demo test check unit golden e2e bench bench-nexmark deps clean
+.PHONY: all demo test check unit golden e2e editors bench bench-nexmark deps clean
 all: $(B)/mstrc $(B)/libmstr.a
 
 deps:
@@ -101,6 +102,19 @@ golden: $(B)/mstrc
 
 e2e: all
 	@tests/run-e2e.sh $(B)/mstrc
+
+# The editor grammars need no build: node runs tests/editors/grammar_test.js with the npm
+# packages pinned in its package-lock.json, installed by `npm ci` when node_modules is missing
+# or older than the lock (the stamp is written only after npm ci succeeded).
+EDITORS_TEST := tests/editors
+EDITORS_STAMP := $(EDITORS_TEST)/node_modules/.installed-from-lock
+
+$(EDITORS_STAMP): $(EDITORS_TEST)/package-lock.json $(EDITORS_TEST)/package.json | deps
+	cd $(EDITORS_TEST) && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+editors: deps $(EDITORS_STAMP)
+	@node $(EDITORS_TEST)/grammar_test.js
 
 # The whole suite: plain, then sanitized (scripts/test.sh); ends with "total: N passed, N failed".
 test check:

@@ -16,6 +16,9 @@ check /usr/lib/x86_64-linux-gnu/libcmocka.so libcmocka-dev
 check /usr/bin/time time
 command -v python3 >/dev/null || need+=(python3)   # test input generators
 check /usr/bin/sqlite3 sqlite3                     # reference answers for the Nexmark queries
+check /usr/bin/node nodejs                         # the editor grammar test (tests/editors),
+check /usr/bin/npm npm                             # whose npm packages `make editors` installs
+check /usr/bin/vim vim                             # and its check of editors/vim
 
 [ ${#need[@]} -eq 0 ] && exit 0
 echo "deps: installing ${need[*]}" >&2
