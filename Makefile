@@ -29,6 +29,9 @@ else
 endif
 
 CC ?= cc
+# What a program linked with the runtime needs besides it (LevelDB, which is C++, for
+# snapshots). mstrc is told, so that the programs it builds link the same.
+RUNTIME_LIBS := -lleveldb -lsnappy -lstdc++ -lpthread -lm
 WARN := -Wall -Wextra -Wstrict-prototypes -Wshadow -Werror
 CFLAGS := -std=c11 -D_GNU_SOURCE -pthread $(OPT) $(WARN) $(SANFLAGS)
 # The generated scanner and parser are not ours to keep warning-free in every respect.
@@ -60,7 +63,8 @@ $(B)/runtime/%.o: runtime/%.c $(wildcard runtime/*.h)
 $(B)/compiler/%.o: compiler/%.c $(wildcard compiler/*.h) $(B)/gen/parser.h
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -Icompiler -Iruntime -I$(B)/gen \
-	  -DMSTR_SANFLAGS='"$(SANFLAGS)"' -DMSTR_LINK_STATIC=$(LINK_STATIC) -c $< -o $@
+	  -DMSTR_SANFLAGS='"$(SANFLAGS)"' -DMSTR_LINK_STATIC=$(LINK_STATIC) \
+	  -DMSTR_RUNTIME_LIBS='"$(RUNTIME_LIBS)"' -c $< -o $@
 
 $(B)/gen/parser.c $(B)/gen/parser.h: grammar/parser.y
 	@mkdir -p $(@D)
@@ -89,7 +93,7 @@ $(B)/mstrc: $(COMPILER_OBJ) $(GEN_OBJ) $(B)/libmstr.a
 
 $(B)/tests/test_%: tests/unit/test_%.c $(B)/libmstr.a
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -Iruntime -Icompiler -o $@ $< $(B)/libmstr.a -lcmocka -lm
+	$(CC) $(CFLAGS) -Iruntime -Icompiler -o $@ $< $(B)/libmstr.a -lcmocka $(RUNTIME_LIBS)
 
 demo: deps all
 	$(B)/mstrc run examples/look_ma_im_streaming.mstr

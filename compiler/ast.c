@@ -29,6 +29,22 @@ bool mc_type_is_integer(mc_type_kind kind)
     return kind <= MC_T_U64;
 }
 
+const char *mc_op_kind_name(mc_op_kind kind)
+{
+    static const char *const names[] = {
+        [MC_OP_MAP] = "map", [MC_OP_FILTER] = "filter", [MC_OP_FILTER_MAP] = "filter_map",
+        [MC_OP_FLAT_MAP] = "flat_map", [MC_OP_INSPECT] = "inspect", [MC_OP_SINK] = "sink",
+        [MC_OP_KEY_BY] = "key_by", [MC_OP_KEY_LOCAL] = "key_local",
+        [MC_OP_STATEFUL_MAP] = "stateful_map", [MC_OP_STATEFUL_OP] = "stateful_op",
+        [MC_OP_TTL_MAP] = "ttl_map", [MC_OP_TIMESTAMPS] = "timestamps",
+        [MC_OP_EPOCHS] = "epochs", [MC_OP_UNION] = "union", [MC_OP_CLONE] = "clone",
+        [MC_OP_SPLIT] = "split", [MC_OP_INSPECT_FRONTIER] = "inspect_frontier",
+        [MC_OP_WINDOW] = "window", [MC_OP_WINDOW_JOIN] = "window_join",
+        [MC_OP_INTERVAL_JOIN] = "interval_join",
+    };
+    return names[kind];
+}
+
 bool mc_keyer_is_local(const mc_op *keyer)
 {
     return keyer != NULL && keyer->kind == MC_OP_KEY_LOCAL;

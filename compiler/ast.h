@@ -256,6 +256,9 @@ typedef struct mc_job {
     size_t nsettings;
     int64_t workers;       /* checker: 1 unless set */
     int64_t key_groups;    /* checker: 0 unless set (the runtime's default) */
+    const char *state_dir; /* checker: NULL unless set */
+    int64_t snapshot_every_ms; /* checker: 0 unless set */
+    int64_t keep_snapshots;    /* checker: 0 unless set (the runtime's default) */
     mc_loc *redefs;        /* parser: the names of `job` lines after the first (each an error) */
     size_t nredefs;
 } mc_job;
@@ -284,6 +287,9 @@ const char *mc_type_kind_name(mc_type_kind kind);
 
 /* True for the integer kinds i8 ... u64. */
 bool mc_type_is_integer(mc_type_kind kind);
+
+/* An operator's keyword as written in a .mstr file ("map", "key_by", ...). */
+const char *mc_op_kind_name(mc_op_kind kind);
 
 /* Where the state of a keyed stream's keys lives follows from the operator that keyed it (its
  * keyer): a key_by without a distribute block places a key by its hash's key group, a key_by

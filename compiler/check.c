@@ -38,7 +38,8 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "mstr_route.h" /* the runtime's limits on workers and key groups */
+#include "mstr_route.h"    /* the runtime's limits on workers and key groups */
+#include "mstr_settings.h" /* and how it reads a duration */
 
 /* A stream plus what only the checker needs to know about it. mc_stream comes first, so the
  * mc_stream pointers in prog->streams can be turned back into this. */
@@ -134,6 +135,29 @@ static bool setting_int(checker *c, const mc_setting *set, uint64_t max, int64_t
     *out = (int64_t)v->u.i.magnitude;
     return true;
 }
+/* A job setting that is a string (its bytes: a path). */
+static void setting_path(checker *c, const mc_setting *set, const char **out)
+{
+    const mc_literal *v = set->value;
+    if (v->kind != MC_LIT_STRING || v->u.s.len == 0 || memchr(v->u.s.bytes, 0, v->u.s.len))
+        mc_error(c->diag, v->loc, "'%s' must be a non-empty string", set->name);
+    else
+        *out = v->u.s.bytes;
+}
+
+/* A job setting that is a time: milliseconds, or a string such as "10s" (mstr_parse_duration). */
+static void setting_duration(checker *c, const mc_setting *set, int64_t *out)
+{
+    const mc_literal *v = set->value;
+    if (v->kind == MC_LIT_INT && !v->u.i.negative && v->u.i.magnitude <= INT64_MAX) {
+        *out = (int64_t)v->u.i.magnitude;
+        return;
+    }
+    if (v->kind != MC_LIT_STRING || !mstr_parse_duration(v->u.s.bytes, out))
+        mc_error(c->diag, v->loc, "'%s' must be milliseconds or a time such as \"10s\" (units "
+                 "ms, s, m, h)", set->name);
+}
+
 static void check_job(checker *c)
 {
     mc_job *job = &c->prog->job;
@@ -152,9 +176,16 @@ static void check_job(checker *c)
             setting_int(c, set, MSTR_MAX_WORKERS, &job->workers);
         } else if (strcmp(set->name, "key_groups") == 0) {
             setting_int(c, set, MSTR_KEY_GROUPS_MAX, &job->key_groups);
+        } else if (strcmp(set->name, "state_dir") == 0) {
+            setting_path(c, set, &job->state_dir);
+        } else if (strcmp(set->name, "snapshot_every") == 0) {
+            setting_duration(c, set, &job->snapshot_every_ms);
+        } else if (strcmp(set->name, "keep_snapshots") == 0) {
+            setting_int(c, set, 1000, &job->keep_snapshots);
         } else {
-            mc_error(c->diag, set->loc, "unknown job setting '%s' (the settings are 'workers' "
-                     "and 'key_groups')", set->name);
+            mc_error(c->diag, set->loc, "unknown job setting '%s' (the settings are 'workers', "
+                     "'key_groups', 'state_dir', 'snapshot_every' and 'keep_snapshots')",
+                     set->name);
         }
     }
 }
@@ -837,22 +868,6 @@ static void check_op_name(checker *c, mc_op *op)
     MC_POOL_PUSH(&c->prog->pool, c->ops, c->nops, op);
 }
 
-/* The operator's keyword as written in a .mstr file. */
-static const char *op_kind_name(mc_op_kind kind)
-{
-    static const char *const names[] = {
-        [MC_OP_MAP] = "map", [MC_OP_FILTER] = "filter", [MC_OP_FILTER_MAP] = "filter_map",
-        [MC_OP_FLAT_MAP] = "flat_map", [MC_OP_INSPECT] = "inspect", [MC_OP_SINK] = "sink",
-        [MC_OP_KEY_BY] = "key_by", [MC_OP_KEY_LOCAL] = "key_local",
-        [MC_OP_STATEFUL_MAP] = "stateful_map", [MC_OP_STATEFUL_OP] = "stateful_op",
-        [MC_OP_TTL_MAP] = "ttl_map", [MC_OP_TIMESTAMPS] = "timestamps",
-        [MC_OP_EPOCHS] = "epochs", [MC_OP_UNION] = "union", [MC_OP_CLONE] = "clone",
-        [MC_OP_SPLIT] = "split", [MC_OP_INSPECT_FRONTIER] = "inspect_frontier",
-        [MC_OP_WINDOW] = "window", [MC_OP_WINDOW_JOIN] = "window_join",
-        [MC_OP_INTERVAL_JOIN] = "interval_join",
-    };
-    return names[kind];
-}
 
 /* Sinks, clones and splits end a chain: nothing may follow them. */
 static bool ends_chain(const mc_op *op)
@@ -919,7 +934,7 @@ static const char *describe_placement(checker *c, const mc_op *keyer)
     const char *how = mc_keyer_is_local(keyer)      ? "records stay where they are read"
                       : mc_keyer_distributes(keyer) ? "by its distribute block"
                                                     : "by the key's hash";
-    return mc_pool_printf(&c->prog->pool, "%s '%s' (%s)", op_kind_name(keyer->kind),
+    return mc_pool_printf(&c->prog->pool, "%s '%s' (%s)", mc_op_kind_name(keyer->kind),
                           keyer->name, how);
 }
 
@@ -930,7 +945,7 @@ static void check_placement(checker *c, const mc_op *op, mc_loc loc, const check
     if (placed_alike(f->keyer, in->s.keyer))
         return;
     mc_error(c->diag, loc, "%s '%s' needs inputs placed on workers alike: stream '%s' is keyed "
-             "by %s, the chain's records by %s", op_kind_name(op->kind), op->name, in->s.name,
+             "by %s, the chain's records by %s", mc_op_kind_name(op->kind), op->name, in->s.name,
              describe_placement(c, in->s.keyer), describe_placement(c, f->keyer));
     mc_note(c->diag, in->s.keyer->loc, "key both the same way (key_by without a distribute "
             "block places a key on the worker that owns its hash's key group)");
@@ -999,7 +1014,7 @@ static void check_fan_out(checker *c, mc_op *op, const flow *f)
 {
     if (op->nnames < 2)
         mc_error(c->diag, op->loc, "%s '%s' needs at least two streams in 'into (...)'",
-                 op_kind_name(op->kind), op->name);
+                 mc_op_kind_name(op->kind), op->name);
     for (size_t i = 0; i < op->nnames; i++) {
         if (op->streams[i] != NULL)
             set_stream_flow(check_stream_of(op->streams[i]), f);
@@ -1010,7 +1025,7 @@ static void check_fan_out(checker *c, mc_op *op, const flow *f)
 static void require_keyed(checker *c, const mc_op *op, const flow *f)
 {
     if (f->keying_known && !f->keyed) {
-        mc_error(c->diag, op->loc, "%s '%s' needs a keyed stream", op_kind_name(op->kind),
+        mc_error(c->diag, op->loc, "%s '%s' needs a keyed stream", mc_op_kind_name(op->kind),
                  op->name);
         mc_note(c->diag, op->kw_loc, "key it first with key_by or key_local");
     }
@@ -1114,7 +1129,7 @@ static void check_join_keying(checker *c, const mc_op *op, const check_stream *i
         return;
     if (!other.keyed) {
         mc_error(c->diag, op->other_loc, "%s '%s' needs a keyed stream to join with: stream '%s' "
-                 "is not keyed", op_kind_name(op->kind), op->name, in->s.name);
+                 "is not keyed", mc_op_kind_name(op->kind), op->name, in->s.name);
         return;
     }
     if (!f->keying_known || !f->keyed || !f->key_typed || !other.key_typed
@@ -1123,7 +1138,7 @@ static void check_join_keying(checker *c, const mc_op *op, const check_stream *i
         return;
     }
     mc_error(c->diag, op->other_loc, "%s '%s' needs streams keyed alike: stream '%s' is %s, the "
-             "chain's records are %s", op_kind_name(op->kind), op->name, in->s.name,
+             "chain's records are %s", mc_op_kind_name(op->kind), op->name, in->s.name,
              describe_keying(c, &other), describe_keying(c, f));
 }
 
@@ -1150,7 +1165,7 @@ static void check_join(checker *c, size_t index, mc_op *op, bool first, const fl
         return;
     if (first && &in->s == chain->input) {
         mc_error(c->diag, op->other_loc, "%s '%s' joins stream '%s' with itself",
-                 op_kind_name(op->kind), op->name, op->other);
+                 mc_op_kind_name(op->kind), op->name, op->other);
         mc_note(c->diag, chain->input_loc, "the chain reads '%s' already (clone it to join it "
                 "with itself)", op->other);
         return;
@@ -1223,7 +1238,7 @@ static const mc_op *check_ops(checker *c, size_t index, flow *f)
             end = op;
             if (i + 1 < chain->nops)
                 mc_error(c->diag, op->loc, "%s '%s' must be the last operator of its chain",
-                         op_kind_name(op->kind), op->name);
+                         mc_op_kind_name(op->kind), op->name);
         }
     }
     return end;
@@ -1235,7 +1250,7 @@ static void check_chain_end(checker *c, mc_chain *chain, const mc_op *end)
 {
     if (end != NULL && chain->result != NULL) {
         mc_error(c->diag, chain->result_loc, "stream '%s' would be empty: its chain ends in "
-                 "%s '%s'", chain->result, op_kind_name(end->kind), end->name);
+                 "%s '%s'", chain->result, mc_op_kind_name(end->kind), end->name);
         if (chain->out != NULL)
             check_stream_of(chain->out)->mentioned = true; /* "never used" would be noise */
     } else if (end == NULL && chain->result == NULL) {

@@ -43,108 +43,6 @@ static void emit_batch(emitter *e)
     mc_buf_free(&flush);
 }
 
-/* ---- the per-worker state ---- */
-
-typedef struct state_parts {
-    mc_buf fields, init, free;
-} state_parts;
-
-/* What releasing a slot of op's table takes beyond its key (statements using `slot`). */
-static const char *slot_release(emitter *e, const mc_op *op)
-{
-    switch (op->kind) {
-    case MC_OP_WINDOW:
-        /* a session slot holds its sessions' array; their accumulators hold no strings, since
-         * reduce is refused for sessions */
-        if (op->window == MC_WIN_SESSION)
-            return "                free(slot->s);\n";
-        return em_strf(e, "                release_%s(&slot->acc);\n", em_window_acc_type(op));
-    case MC_OP_WINDOW_JOIN:
-    case MC_OP_INTERVAL_JOIN:
-        return "                mstr_wbuf_free(&slot->side[0]);\n"
-               "                mstr_wbuf_free(&slot->side[1]);\n";
-    default:
-        return em_strf(e, "                release_%s(&slot->state);\n", em_type(&op->state_type));
-    }
-}
-
-/* The keyed state of op: one table per key group, each slot's key released with the slot and
- * then what slot_release says. */
-static void keyed_tables(emitter *e, const mc_op *op, state_parts *s)
-{
-    const char *n = op->name;
-    mc_buf_printf(&s->fields, "    mstr_table *op_%s; /* per key group */\n", n);
-    mc_buf_printf(&s->init, "    st->op_%s = mstr_tables_new(w->ctx.key_groups, sizeof(op_%s_slot));\n",
-                  n, n);
-    mc_buf_printf(&s->free,
-                  "    for (uint32_t g = 0; g < w->ctx.key_groups; g++) {\n"
-                  "        mstr_table *t = &st->op_%s[g];\n"
-                  "        for (size_t i = 0; i < t->capacity; i++)\n"
-                  "            if (mstr_table_full(t, i)) {\n"
-                  "                op_%s_slot *slot = mstr_table_slot(t, i);\n"
-                  "                release_%s(&slot->key);\n"
-                  "%s"
-                  "            }\n"
-                  "    }\n"
-                  "    mstr_tables_free(st->op_%s, w->ctx.key_groups);\n",
-                  n, n, em_in_key(op), slot_release(e, op), n);
-}
-
-static void state_field(emitter *e, const mc_plan_field *f, state_parts *s)
-{
-    const char *n = f->op->name;
-    switch (f->kind) {
-    case MC_FIELD_KEYED:
-        keyed_tables(e, f->op, s);
-        return;
-    case MC_FIELD_TIME:
-        mc_buf_printf(&s->fields, "    int64_t op_%s_%s;\n", n, f->name);
-        mc_buf_printf(&s->init, "    st->op_%s_%s = %s;\n", n, f->name,
-                      f->starts_at_max ? "MSTR_EPOCH_MAX" : "MSTR_EPOCH_MIN");
-        return;
-    case MC_FIELD_FRONTIER:
-        mc_buf_printf(&s->fields, "    mstr_frontier op_%s_inputs;\n"
-                                  "    int64_t op_%s_inputs_in[%zu];\n", n, n, f->inputs);
-        mc_buf_printf(&s->init, "    mstr_frontier_init(&st->op_%s_inputs, st->op_%s_inputs_in, %zu);\n",
-                      n, n, f->inputs);
-        return;
-    }
-}
-
-static void collect_state(emitter *e, state_parts *s)
-{
-    for (size_t i = 0; i < e->plan->nfields; i++)
-        state_field(e, &e->plan->fields[i], s);
-}
-
-static void state_parts_free(state_parts *s)
-{
-    mc_buf_free(&s->fields);
-    mc_buf_free(&s->init);
-    mc_buf_free(&s->free);
-}
-
-static void emit_state_struct(emitter *e)
-{
-    state_parts s = { 0 };
-    collect_state(e, &s);
-    mc_buf counters = { 0 };
-    for (size_t i = 0; i < e->plan->ncounters; i++)
-        mc_buf_printf(&counters, "    %s,\n", e->plan->counters[i].c_name);
-    em_render(e, "state_struct.c.in",
-              VARS({ "fields", em_text(&s.fields) }, { "counters", em_text(&counters) }));
-    mc_buf_free(&counters);
-    state_parts_free(&s);
-}
-
-static void emit_state_fns(emitter *e)
-{
-    state_parts s = { 0 };
-    collect_state(e, &s);
-    em_render(e, "state_fns.c.in", VARS({ "init", em_text(&s.init) }, { "free", em_text(&s.free) }));
-    state_parts_free(&s);
-}
-
 static void emit_prototypes(emitter *e)
 {
     const mc_program *p = e->prog;
@@ -321,6 +219,11 @@ static void emit_main(emitter *e, const char *job_name)
                    { "key_groups", p->job.key_groups > 0
                                        ? em_strf(e, "%" PRId64, p->job.key_groups)
                                        : "MSTR_KEY_GROUPS_DEFAULT" },
+                   { "state_dir", p->job.state_dir ? em_c_literal(e, p->job.state_dir) : "NULL" },
+                   { "snapshot_every", em_strf(e, "%" PRId64, p->job.snapshot_every_ms) },
+                   { "keep_snapshots", em_strf(e, "%" PRId64, p->job.keep_snapshots > 0
+                                                              ? p->job.keep_snapshots : 3) },
+                   { "nstates", em_strf(e, "%zu", plan->nstates) },
                    { "nsources", em_strf(e, "%zu", p->nsources) },
                    { "nsinks", em_strf(e, "%zu", plan->nsinks) },
                    { "nexchanges", em_strf(e, "%zu", plan->nexchanges) },
@@ -383,13 +286,14 @@ void mc_emit(const mc_program *prog, const mc_plan *plan, const mc_emit_options 
     emit_preludes(&e);
     em_types(&e);
     emit_batch(&e);
-    emit_state_struct(&e);
+    em_state_struct(&e);
     emit_prototypes(&e);
     em_streams(&e);
     em_ops(&e);
     em_decoders(&e);
     em_sources(&e);
-    emit_state_fns(&e);
+    em_state_fns(&e);
+    em_state_snapshots(&e);
     emit_main(&e, name);
     mc_pool_free(&e.strings);
 }

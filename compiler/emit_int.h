@@ -1,8 +1,8 @@
 /*
  * emit_int.h - what the emitter's files share (compiler/emit*.c); not for the rest of mstrc.
  *
- *   emit.c          the driver: the generated file's layout, the per-worker state and the
- *                   job's tables
+ *   emit.c          the driver: the generated file's layout and the job's tables
+ *   emit_state.c    what workers keep between batches, and its snapshots
  *   emit_util.c     the helpers every emitter file uses (rendering, names, strings, #line)
  *   emit_types.c    record types and their functions, decoders of text fields, literals
  *   emit_ops.c      streams and operators
@@ -97,6 +97,12 @@ size_t em_leaf_count(emitter *e, const mc_typeref *t);
 
 void em_types(emitter *e);
 void em_decoders(emitter *e);
+
+/* ---- emit_state.c ---- */
+
+void em_state_struct(emitter *e);       /* counters, job_state */
+void em_state_fns(emitter *e);          /* job_state_new, job_state_free */
+void em_state_snapshots(emitter *e);    /* snapshot functions and job_states */
 
 /* ---- emit_ops.c, emit_sources.c ---- */
 

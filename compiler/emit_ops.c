@@ -185,7 +185,7 @@ static const char *slot_code(emitter *e, const mc_op *op, bool by_window, const 
                             { "fields", fields }, { "group", group } };
     mc_template_render(&slot, by_window ? "slot_by_window.c.in" : "slot_by_key.c.in", vars,
                        sizeof vars / sizeof vars[0], NULL);
-    mc_template_render(&slot, "key_group.c.in", vars, sizeof vars / sizeof vars[0], NULL);
+    mc_template_render(&slot, "slot_fns.c.in", vars, sizeof vars / sizeof vars[0], NULL);
     const char *code = em_strf(e, "%s", em_text(&slot));
     mc_buf_free(&slot);
     return code;

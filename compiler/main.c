@@ -189,11 +189,21 @@ static int run_command(char *const argv[])
     return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
-/* The C compiler's command line for c_path -> binary, without the terminating NULL.
- * Checklist: the generated code's needs (gnu11 for __attribute__, -lm for math.h) and the
- * sanitizer flags this mstrc was built with (MSTR_SANFLAGS) must match the runtime's. */
+/* Copies text to room and appends its space-separated words to argv[*n ...]. */
+static void add_words(char *argv[], int *n, char *room, const char *text)
+{
+    memcpy(room, text, strlen(text) + 1);
+    for (char *tok = strtok(room, " "); tok != NULL; tok = strtok(NULL, " "))
+        argv[(*n)++] = tok;
+}
+
+/* The C compiler's command line for c_path -> binary, without the terminating NULL; the
+ * words of the flags below are copied into words, which must have room for both.
+ * Checklist: the generated code's needs (gnu11 for __attribute__), the libraries the runtime
+ * needs (MSTR_RUNTIME_LIBS) and the sanitizer flags this mstrc was built with (MSTR_SANFLAGS)
+ * must match the runtime's build in the Makefile. */
 static int cc_argv(const runtime_paths *rt, const char *c_path, const char *binary,
-                   char *argv[], char *storage, size_t storage_len)
+                   char *argv[], char *words)
 {
     const char *cc = getenv("CC");
     int n = 0;
@@ -203,16 +213,14 @@ static int cc_argv(const runtime_paths *rt, const char *c_path, const char *bina
                                    "-Wno-unused-function", NULL };
     for (int i = 0; fixed[i] != NULL; i++)
         argv[n++] = fixed[i];
-    snprintf(storage, storage_len, "%s", MSTR_SANFLAGS);
-    for (char *tok = strtok(storage, " "); tok != NULL; tok = strtok(NULL, " "))
-        argv[n++] = tok;
+    add_words(argv, &n, words, MSTR_SANFLAGS);
     argv[n++] = "-I";
     argv[n++] = (char *)rt->include;
     argv[n++] = "-o";
     argv[n++] = (char *)binary;
     argv[n++] = (char *)c_path;
     argv[n++] = (char *)rt->lib;
-    argv[n++] = "-lm";
+    add_words(argv, &n, words + sizeof MSTR_SANFLAGS, MSTR_RUNTIME_LIBS);
     if (MSTR_LINK_STATIC)
         argv[n++] = "-static";
     return n;
@@ -234,8 +242,8 @@ static bool compile_binary(const char *job, const mc_buf *c, const char *binary)
     snprintf(c_path, sizeof c_path, "%s/%s.c", dir, job);
     bool ok = write_file(c_path, c->data, c->len);
     if (ok) {
-        char *argv[64], storage[512];
-        int n = cc_argv(&rt, c_path, binary, argv, storage, sizeof storage);
+        char *argv[64], words[sizeof MSTR_SANFLAGS + sizeof MSTR_RUNTIME_LIBS];
+        int n = cc_argv(&rt, c_path, binary, argv, words);
         argv[n] = NULL;
         ok = run_command(argv) == 0;
         if (!ok)

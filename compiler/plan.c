@@ -170,15 +170,11 @@ static void add_counter(mc_plan *plan, const mc_op *op, mc_counter_kind kind)
         [MC_COUNTER_LATE] = "late", [MC_COUNTER_IGNORED] = "ignored",
         [MC_COUNTER_BEHIND] = "behind",
     };
-    static const char *const keyword[] = {
-        [MC_OP_EPOCHS] = "epochs", [MC_OP_WINDOW] = "window", [MC_OP_TIMESTAMPS] = "timestamps",
-        [MC_OP_WINDOW_JOIN] = "window_join", [MC_OP_INTERVAL_JOIN] = "interval_join",
-    };
     plan->counters = mstr_realloc(plan->counters, (plan->ncounters + 1) * sizeof *plan->counters);
     plan->counters[plan->ncounters++] = (mc_plan_counter){
         .op = op, .kind = kind,
-        .label = mc_pool_printf(&plan->strings, "%s '%s': %s", keyword[op->kind], op->name,
-                                what[kind]),
+        .label = mc_pool_printf(&plan->strings, "%s '%s': %s", mc_op_kind_name(op->kind),
+                                op->name, what[kind]),
         .c_name = mc_pool_printf(&plan->strings, "counter_%s_%s", op->name, suffix[kind]),
     };
 }
@@ -214,6 +210,16 @@ static void add_field(mc_plan *plan, mc_plan_field f)
 {
     plan->fields = mstr_realloc(plan->fields, (plan->nfields + 1) * sizeof *plan->fields);
     plan->fields[plan->nfields++] = f;
+    mc_plan_state *last = plan->nstates ? &plan->states[plan->nstates - 1] : NULL;
+    if (last == NULL || last->op != f.op) {
+        plan->states = mstr_realloc(plan->states, (plan->nstates + 1) * sizeof *plan->states);
+        last = &plan->states[plan->nstates++];
+        *last = (mc_plan_state){ .op = f.op, .first = plan->nfields - 1 };
+    }
+    last->count++;
+    last->keyed |= f.kind == MC_FIELD_KEYED;
+    last->local |= f.kind == MC_FIELD_KEYED && mc_keyer_is_local(f.op->in_keyer);
+    last->timed |= f.kind != MC_FIELD_KEYED;
 }
 
 static void add_time(mc_plan *plan, const mc_op *op, const char *name, bool starts_at_max)
@@ -307,6 +313,7 @@ void mc_plan_free(mc_plan *plan)
     free(plan->sinks);
     free(plan->counters);
     free(plan->fields);
+    free(plan->states);
     free(plan->types_used);
 }
 

@@ -74,6 +74,16 @@ typedef struct mc_plan_field {
     size_t inputs;          /* MC_FIELD_FRONTIER */
 } mc_plan_field;
 
+/* An operator that keeps something per worker: what a snapshot of a worker holds of it. Its
+ * fields are fields[first .. first + count) of the plan, the keyed one (if any) first. */
+typedef struct mc_plan_state {
+    const mc_op *op;
+    bool keyed;             /* it keeps keyed state in tables */
+    bool local;             /* ... that stays where records are read (after key_local) */
+    bool timed;             /* it keeps worker fields (times, frontiers) */
+    size_t first, count;
+} mc_plan_state;
+
 typedef struct mc_plan {
     const mc_program *prog;
     mc_plan_op *ops;        /* every operator, in file order */
@@ -88,6 +98,8 @@ typedef struct mc_plan {
     size_t ncounters;
     mc_plan_field *fields;  /* what every operator keeps, in file order */
     size_t nfields;
+    mc_plan_state *states;  /* the operators that keep something, in file order */
+    size_t nstates;
     bool *types_used;       /* per prog->types: whether the program needs it emitted */
     mc_pool strings;        /* the counters' names */
 } mc_plan;

@@ -14,7 +14,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "mstr_codec.h"
 #include "mstr_out.h"
+#include "mstr_table.h"
 
 typedef struct mstr_worker mstr_worker;
 typedef struct mstr_partition mstr_partition;
@@ -75,11 +77,33 @@ typedef struct mstr_exchange_desc {
     size_t nupstream;
 } mstr_exchange_desc;
 
+/* What an operator keeps per worker between batches, as snapshots see it (mstr_snapshot.h):
+ * keyed state in tables per key group, and fields of the worker (epochs, frontiers). */
+typedef struct mstr_state_desc {
+    const char *op;                     /* the operator's name */
+    const char *shape;                  /* what it keeps, spelled out: a snapshot restores into
+                                           an operator of the same name and shape only */
+    bool local;                         /* its keyed state stays where records are read
+                                           (after key_local), not with the key's group */
+    /* Keyed state; tables is NULL for an operator without. */
+    mstr_table *(*tables)(mstr_worker *w);      /* one per key group */
+    void (*slot_key)(mstr_wbuf *b, const void *slot);    /* what identifies a slot */
+    void (*slot_value)(mstr_wbuf *b, const void *slot);  /* the rest of it */
+    /* Puts a slot from a snapshot into table t; false if the bytes do not decode. */
+    bool (*restore_slot)(mstr_table *t, mstr_rbuf *key, mstr_rbuf *value);
+    /* The worker's fields of the operator; fields is NULL for an operator without. */
+    void (*fields)(mstr_worker *w, mstr_wbuf *b);
+    bool (*restore_fields)(mstr_worker *w, mstr_rbuf *r);
+} mstr_state_desc;
+
 typedef struct mstr_job_desc {
     const char *name;
     const char *program;                /* the .mstr file it was compiled from */
     int workers;                        /* from the job block; 1 if unset */
     uint32_t key_groups;                /* from the job block; MSTR_KEY_GROUPS_DEFAULT if unset */
+    const char *state_dir;              /* from the job block; NULL if unset */
+    int64_t snapshot_every_ms;          /* from the job block; 0 if unset */
+    int keep_snapshots;                 /* from the job block; 3 if unset */
     const mstr_source_desc *sources;
     size_t nsources;
     const mstr_sink_desc *sinks;
@@ -90,6 +114,9 @@ typedef struct mstr_job_desc {
      * starts, freed when it ends. */
     void *(*state_new)(mstr_worker *w);
     void (*state_free)(mstr_worker *w, void *state);
+    /* The operators with state, and what they keep. */
+    const mstr_state_desc *states;
+    size_t nstates;
     /* Named counters that generated code increments (late records dropped, epochs ignored);
      * --stats prints their sums over the workers. */
     const char *const *counters;

@@ -77,10 +77,12 @@ static bool finished_from_start(const mstr_exchange *e, size_t x, int i)
 }
 
 void mstr_exchange_init(mstr_exchange *e, mstr_worker *w, mstr_arena *arena,
-                        const mstr_job_desc *d, mstr_channel *c)
+                        const mstr_job_desc *d, mstr_channel *c, mstr_exchange_begin_fn *begin)
 {
     size_t n = (size_t)c->workers, nx = d->nexchanges;
-    *e = (mstr_exchange){ .desc = d, .worker = w, .arena = arena, .channel = c, .stride = n };
+    *e = (mstr_exchange){ .desc = d, .worker = w, .arena = arena, .channel = c, .stride = n,
+                          .begin_snapshot = begin };
+    mstr_align_init(&e->align, d, c->me, c->workers);
     e->outbox = mstr_alloc_array(nx * n, sizeof *e->outbox);
     e->waiting = mstr_alloc_array(n, sizeof *e->waiting);
     e->frontiers = mstr_alloc_array(nx, sizeof *e->frontiers);
@@ -89,8 +91,10 @@ void mstr_exchange_init(mstr_exchange *e, mstr_worker *w, mstr_arena *arena,
         mstr_frontier *f = &e->frontiers[x];
         mstr_frontier_init(f, &e->frontier_in[x * n], n);
         for (int i = 0; i < c->workers; i++) {
-            if (finished_from_start(e, x, i))
+            if (finished_from_start(e, x, i)) {
                 f->in[i] = MSTR_EPOCH_MAX;
+                mstr_align_end(&e->align, x, i);
+            }
             if (i != c->me)
                 e->outbox[x * n + (size_t)i] = fresh_batch(e, (int)x, i);
         }
@@ -112,6 +116,7 @@ void mstr_exchange_free(mstr_exchange *e)
     free(e->waiting);
     free(e->frontiers);
     free(e->frontier_in);
+    mstr_align_free(&e->align);
 }
 
 /* Moves b onto its link, keeping order behind batches that already wait for room. */
@@ -140,15 +145,58 @@ static void merge_epoch(mstr_exchange *e, int x, int from, int64_t epoch)
         e->desc->exchanges[x].epoch(e->worker, f->out);
 }
 
-void mstr_exchange_epoch(mstr_exchange *e, int x, int64_t epoch)
+/* Sends ctl on exchange x to every other worker, after the records already batched for it. */
+static void send_ctl(mstr_exchange *e, int x, mstr_ctl ctl)
 {
     for (int dest = 0; dest < workers(e); dest++) {
         if (dest == me(e))
             continue;
-        mstr_exchange_batch(e, x, dest)->ctl = mstr_ctl_epoch(epoch);
+        mstr_exchange_batch(e, x, dest)->ctl = ctl;
         mstr_exchange_send(e, x, dest);
     }
+}
+
+void mstr_exchange_epoch(mstr_exchange *e, int x, int64_t epoch)
+{
+    send_ctl(e, x, mstr_ctl_epoch(epoch));
+    if (epoch == MSTR_EPOCH_MAX)
+        mstr_align_end(&e->align, (size_t)x, me(e));
     merge_epoch(e, x, me(e), epoch);
+}
+
+void mstr_exchange_barriers(mstr_exchange *e)
+{
+    for (size_t x = 0; x < e->desc->nexchanges; x++) {
+        if (!mstr_align_may_send(&e->align, x))
+            continue;
+        send_ctl(e, (int)x, (mstr_ctl){ MSTR_CTL_BARRIER, (int64_t)e->align.snapshot });
+        mstr_align_sent(&e->align, x);
+    }
+}
+
+/* Per exchange: each sender's epoch, then the frontier. */
+void mstr_exchange_save(const mstr_exchange *e, mstr_wbuf *b)
+{
+    for (size_t x = 0; x < e->desc->nexchanges; x++) {
+        const mstr_frontier *f = &e->frontiers[x];
+        for (size_t i = 0; i < f->n; i++)
+            mstr_put_le(b, (uint64_t)f->in[i], 8);
+        mstr_put_le(b, (uint64_t)f->out, 8);
+    }
+}
+
+bool mstr_exchange_restore(mstr_exchange *e, mstr_rbuf *r)
+{
+    for (size_t x = 0; x < e->desc->nexchanges; x++) {
+        mstr_frontier *f = &e->frontiers[x];
+        for (size_t i = 0; i < f->n; i++) {
+            f->in[i] = (int64_t)mstr_get_le(r, 8);
+            if (f->in[i] == MSTR_EPOCH_MAX)
+                mstr_align_end(&e->align, x, (int)i);
+        }
+        f->out = (int64_t)mstr_get_le(r, 8);
+    }
+    return !r->error && r->p == r->end;
 }
 
 bool mstr_exchange_send_waiting(mstr_exchange *e)
@@ -179,9 +227,14 @@ static void process(mstr_exchange *e, const mstr_xbatch *b)
         merge_epoch(e, b->exchange, b->from, b->ctl.value);
         break;
     case MSTR_CTL_END:
+        mstr_align_end(&e->align, (size_t)b->exchange, b->from);
         merge_epoch(e, b->exchange, b->from, MSTR_EPOCH_MAX);
         break;
-    case MSTR_CTL_BARRIER: /* not sent yet: snapshots bring them */
+    case MSTR_CTL_BARRIER:
+        if ((uint64_t)b->ctl.value != e->align.snapshot)
+            e->begin_snapshot(e->worker, (uint64_t)b->ctl.value);
+        mstr_align_barrier(&e->align, (size_t)b->exchange, b->from);
+        break;
     case MSTR_CTL_RESCALE: /* not sent yet: rescaling brings them */
         break;
     }
@@ -194,7 +247,7 @@ bool mstr_exchange_receive(mstr_exchange *e)
     for (int from = 0; from < workers(e); from++) {
         if (from == me(e))
             continue;
-        for (int n = 0; n < RECEIVE_PER_TURN; n++) {
+        for (int n = 0; n < RECEIVE_PER_TURN && !mstr_align_holds(&e->align, from); n++) {
             mstr_xbatch *b = mstr_channel_receive(e->channel, from);
             if (b == NULL)
                 break;

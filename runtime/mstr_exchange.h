@@ -13,7 +13,8 @@
  * Control messages (mstr_ctl.h) are merged here, per exchange and sending worker: the
  * frontier after an exchange is the least epoch over the workers that send into it
  * (mstr_frontier.h), this worker included, and the generated code hears of it only when it
- * moves.
+ * moves; snapshot barriers and ends of stream are aligned (mstr_align.h), and a sender whose
+ * barriers have all arrived is not read until the worker has taken its snapshot.
  *
  * Thread use: an exchange side belongs to its worker's thread.
  */
@@ -24,6 +25,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "mstr_align.h"
 #include "mstr_channel.h"
 #include "mstr_desc.h"
 #include "mstr_frontier.h"
@@ -31,6 +33,10 @@
 #include "mstr_xbatch.h"
 
 typedef struct mstr_xqueue mstr_xqueue;
+
+/* Starts snapshot n at the worker (its cut), when a barrier of n arrives before the worker
+ * heard of n from the coordinator. */
+typedef void mstr_exchange_begin_fn(mstr_worker *w, uint64_t n);
 
 typedef struct mstr_exchange {
     mstr_xbatch **outbox;       /* open batch per (exchange, destination worker), at
@@ -45,13 +51,16 @@ typedef struct mstr_exchange {
     size_t nwaiting;            /* batches in all of waiting */
     mstr_frontier *frontiers;   /* per exchange, over the sending workers */
     int64_t *frontier_in;       /* their storage */
+    mstr_align align;           /* snapshot barriers */
+    mstr_exchange_begin_fn *begin_snapshot;
 } mstr_exchange;
 
 /* Sets up worker w's side of d's exchanges over channel c (whose me and workers say which
  * worker this is and how many there are). Workers that read no source feeding an exchange
- * that no other exchange feeds are counted as finished on it from the start (mstr_place.h). */
+ * that no other exchange feeds are counted as finished on it from the start (mstr_place.h).
+ * begin is called when a barrier arrives for a snapshot the worker has not begun. */
 void mstr_exchange_init(mstr_exchange *e, mstr_worker *w, mstr_arena *arena,
-                        const mstr_job_desc *d, mstr_channel *c);
+                        const mstr_job_desc *d, mstr_channel *c, mstr_exchange_begin_fn *begin);
 
 /* Frees the open and waiting batches (a failure may have left some). */
 void mstr_exchange_free(mstr_exchange *e);
@@ -72,6 +81,15 @@ void mstr_exchange_send(mstr_exchange *e, int x, int dest);
  * into this worker's own frontier of x. */
 void mstr_exchange_epoch(mstr_exchange *e, int x, int64_t epoch);
 
+/* Sends this worker's barrier of the snapshot being aligned on every exchange where it may
+ * (mstr_align_may_send), after the records already batched there. */
+void mstr_exchange_barriers(mstr_exchange *e);
+
+/* The frontiers of every exchange at this worker, for a snapshot, and back. restore returns
+ * false if the bytes do not decode; an input at MSTR_EPOCH_MAX is ended (mstr_align.h). */
+void mstr_exchange_save(const mstr_exchange *e, mstr_wbuf *b);
+bool mstr_exchange_restore(mstr_exchange *e, mstr_rbuf *r);
+
 /* One turn of the worker loop, in this order: */
 
 /* Moves batches waiting for room onto their links where there is room now. Returns true if
@@ -79,7 +97,8 @@ void mstr_exchange_epoch(mstr_exchange *e, int x, int64_t epoch);
 bool mstr_exchange_send_waiting(mstr_exchange *e);
 
 /* Receives and processes what other workers sent (a bounded number of batches from each, so
- * that sources and the other links get their turn). Returns true if there was anything. */
+ * that sources and the other links get their turn; none from a sender held for a snapshot).
+ * Returns true if there was anything. */
 bool mstr_exchange_receive(mstr_exchange *e);
 
 /* Sends every open batch that holds records and wakes the workers this turn made work for. */

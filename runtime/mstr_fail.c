@@ -33,24 +33,38 @@ bool mstr_failure_finish(mstr_failure *f)
     return failed;
 }
 
+/* Keeps message (taking it over) unless a failure came first, and stops every worker. */
+static void fail_with(mstr_failure *f, char *message)
+{
+    pthread_mutex_lock(&f->lock);
+    if (f->message == NULL)
+        f->message = message;
+    else
+        free(message);
+    pthread_mutex_unlock(&f->lock);
+    atomic_store(&f->failed, true);
+    for (int i = 0; i < f->nbells; i++)
+        mstr_doorbell_ring(&f->bells[i]);
+}
+
+void mstr_failure_set(mstr_failure *f, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *message = mstr_vstrf(fmt, ap);
+    va_end(ap);
+    fail_with(f, message);
+}
+
 void mstr_fail(mstr_ctx *ctx, const char *op, const char *fmt, ...)
 {
     mstr_failure *f = ((mstr_worker *)ctx)->failure; /* ctx is a worker's first member */
     va_list ap;
     va_start(ap, fmt);
-    mstr_str msg = mstr_str_vprintf(ctx, fmt, ap);
+    char *what = mstr_vstrf(fmt, ap);
     va_end(ap);
-    pthread_mutex_lock(&f->lock);
-    if (f->message == NULL) {
-        size_t n = strlen(op) + msg.len + 64;
-        f->message = mstr_alloc(n);
-        snprintf(f->message, n, "operator '%s' failed on worker %d: %.*s", op, ctx->worker,
-                 (int)msg.len, msg.ptr);
-    }
-    pthread_mutex_unlock(&f->lock);
-    atomic_store(&f->failed, true);
-    for (int i = 0; i < f->nbells; i++)
-        mstr_doorbell_ring(&f->bells[i]);
+    mstr_failure_set(f, "operator '%s' failed on worker %d: %s", op, ctx->worker, what);
+    free(what);
 }
 
 /* ---- crashes ---------------------------------------------------------------------------- */

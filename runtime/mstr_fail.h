@@ -38,6 +38,10 @@ static inline bool mstr_failed(mstr_failure *f)
     return atomic_load(&f->failed);
 }
 
+/* Fails the job with the printf-formatted message (printed as `mstr: MESSAGE`) and stops every
+ * worker. The first failure wins. Any thread. */
+void mstr_failure_set(mstr_failure *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
 /* Reports a failure in operator op and stops the job (see above). The first failure wins.
  * ctx is the calling worker's context (operator bodies reach this through fail(...)). */
 void mstr_fail(mstr_ctx *ctx, const char *op, const char *fmt, ...)

@@ -64,3 +64,23 @@ char *mstr_strdup(const char *s)
     memcpy(p, s, n);
     return p;
 }
+
+char *mstr_vstrf(const char *fmt, va_list ap)
+{
+    va_list again;
+    va_copy(again, ap);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    char *s = mstr_alloc((size_t)n + 1);
+    vsnprintf(s, (size_t)n + 1, fmt, again);
+    va_end(again);
+    return s;
+}
+
+char *mstr_strf(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *s = mstr_vstrf(fmt, ap);
+    va_end(ap);
+    return s;
+}

@@ -11,6 +11,7 @@
 #ifndef MSTR_MEM_H
 #define MSTR_MEM_H
 
+#include <stdarg.h>
 #include <stddef.h>
 
 /* Reports that n bytes (0: an amount not known) could not be allocated, and aborts. */
@@ -32,5 +33,9 @@ void *mstr_alloc_aligned(size_t align, size_t n);
 
 /* A copy of the NUL-terminated s, freed with free(). */
 char *mstr_strdup(const char *s);
+
+/* A printf-formatted string, freed with free(). */
+char *mstr_strf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+char *mstr_vstrf(const char *fmt, va_list ap);
 
 #endif

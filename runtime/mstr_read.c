@@ -25,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "mstr_mem.h"
@@ -42,6 +43,7 @@ static void reader_setup(mstr_reader *r, int fd, bool owns_fd, const char *path)
     r->end = 0;
     r->cap = READ_BUF_SIZE;
     r->line = 1;
+    r->filled = 0;
     r->path = path;
     r->read_errno = 0;
     r->buf = mstr_realloc(NULL, READ_BUF_SIZE);
@@ -99,6 +101,7 @@ static bool reader_fill(mstr_reader *r)
         ssize_t n = read(r->fd, r->buf + r->end, r->cap - r->end);
         if (n > 0) {
             r->end += (size_t)n;
+            r->filled += (uint64_t)n;
             return true;
         }
         if (n < 0 && errno == EINTR)
@@ -108,6 +111,28 @@ static bool reader_fill(mstr_reader *r)
         r->eof = true;
         return false;
     }
+}
+
+bool mstr_reader_seek(mstr_reader *r, uint64_t offset, uint64_t line)
+{
+    struct stat st;
+    if (fstat(r->fd, &st) != 0)
+        return false;
+    if (!S_ISREG(st.st_mode)) {
+        errno = ESPIPE;
+        return false;
+    }
+    if ((uint64_t)st.st_size < offset) {
+        errno = EINVAL;
+        return false;
+    }
+    if (lseek(r->fd, (off_t)offset, SEEK_SET) < 0)
+        return false;
+    r->start = r->end = 0;
+    r->filled = offset;
+    r->line = line;
+    r->eof = false;
+    return true;
 }
 
 /* ---- lines --------------------------------------------------------------------------- */

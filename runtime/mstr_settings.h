@@ -18,7 +18,15 @@ typedef struct mstr_settings {
     int workers;            /* worker threads */
     int key_groups;         /* key groups that keys fall into (mstr_route.h) */
     bool stats;             /* print counters and sink tallies at the end */
+    const char *state_dir;  /* where snapshots go; NULL: no snapshots */
+    int64_t snapshot_every; /* ms between snapshots; 0: only when the job stops */
+    int keep_snapshots;     /* committed snapshots kept */
+    bool fresh;             /* start over, discarding the state in state_dir */
 } mstr_settings;
+
+/* Parses a duration: a number with a unit (ms, s, m, h; none means seconds) into
+ * milliseconds. Returns false if text is not one, or is negative or too large. */
+bool mstr_parse_duration(const char *text, int64_t *ms);
 
 /* Fills s for job d from argv and the environment. Returns 0 to run, -1 after --help (exit
  * status 0), 2 after a usage error (the message already printed). */

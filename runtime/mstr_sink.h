@@ -1,15 +1,26 @@
 /*
- * mstr_sink.h - a job's outputs: the files and standard output its sinks write, and each
- * worker's buffers in front of them.
+ * mstr_sink.h - a job's outputs: the files and standard output its sinks write, each worker's
+ * buffers in front of them, and, with snapshots, how file sinks' output becomes part of their
+ * files only when the snapshot that covers it is committed.
  *
- * The job opens every output once (mstr_sink_set_open: a file sink's file is created and its
- * CSV header written) and closes it at the end. Each worker writes through buffers of its own
- * (mstr_sink_views) on the shared descriptors, flushed at record boundaries under the output's
- * lock (see MSTR_OUT_RECORD_FLUSH), and all stdout sinks of a worker share one buffer, so that
- * their records keep the order in which they were written.
+ * The job opens every output once and closes it at the end. Each worker writes through
+ * buffers of its own (mstr_sink_views): on standard output and null sinks always, and on a
+ * file sink's file too when the job takes no snapshots, flushed at record boundaries under the
+ * output's lock (see MSTR_OUT_RECORD_FLUSH); all stdout sinks of a worker share one buffer, so
+ * that their records keep the order in which they were written.
  *
- * Thread use: the set is opened and closed by the main thread; a worker's views belong to its
- * thread; the locks are made for sharing.
+ * Exactly once (two phases, with a state directory). A worker writes a file sink's records to a
+ * staging file of its own for the snapshot interval it is in: STAGING/SINK.W.N holds what worker
+ * W wrote after its cut of snapshot N-1 and before its cut of N, made durable at the cut. Once N
+ * is committed, publishing N appends the staging files of every interval up to N, worker by
+ * worker, to the sink's file, deletes them, and records the files' lengths in the store (synced).
+ * After a crash, resuming from a committed snapshot C cuts every file back to its last published
+ * length, publishes what C covers and drops what came after C: the files then hold exactly the
+ * output of the records up to C, and the run goes on from there. Standard output cannot be taken
+ * back: it is written at once, and after a resume shows again what was written after C.
+ *
+ * Thread use: the set is opened, published and closed by the main thread; a worker's views
+ * belong to its thread; the locks are made for sharing.
  */
 #ifndef MSTR_SINK_H
 #define MSTR_SINK_H
@@ -20,6 +31,7 @@
 
 #include "mstr_desc.h"
 #include "mstr_out.h"
+#include "mstr_store.h"
 
 /* One worker's view of a sink: generated code writes records to out and tallies them. */
 typedef struct mstr_sink {
@@ -39,11 +51,33 @@ typedef struct mstr_sink_set {
     const mstr_job_desc *desc;
     mstr_shared_out *outs;
     pthread_mutex_t stdout_lock;        /* around every write to standard output, from any sink */
+    const char *staging;                /* the staging directory; NULL without snapshots */
+    int workers;
+    uint64_t published;                 /* the last snapshot whose output is in the files */
+    uint64_t *lengths;                  /* each sink's file length then (0 if not a file) */
 } mstr_sink_set;
 
-/* Opens every sink's output. Returns false (after a message on stderr) if one cannot be
- * written; close the set either way. */
-bool mstr_sink_set_open(mstr_sink_set *set, const mstr_job_desc *d);
+/* Whether sinks of this kind write a file (and commit with snapshots). */
+bool mstr_sink_is_file(const mstr_sink_desc *d);
+
+/* Sets up the outputs of job d run with `workers` workers, opening nothing yet. staging is the
+ * staging directory, or NULL when the job takes no snapshots. Close the set in the end. */
+void mstr_sink_set_init(mstr_sink_set *set, const mstr_job_desc *d, int workers,
+                        const char *staging);
+
+/* Opens every sink's output: files are created or truncated. With staging, the lengths of the
+ * fresh files are recorded in store as published by snapshot 0. Returns false (after a message
+ * on stderr) if an output cannot be written. */
+bool mstr_sink_set_open(mstr_sink_set *set, mstr_store *store);
+
+/* Opens the outputs of a job resumed from committed snapshot c (see above): files are cut back
+ * to their published length, what c covers is published, later staging files are dropped.
+ * Returns false and sets *error if that cannot be done. */
+bool mstr_sink_set_resume(mstr_sink_set *set, mstr_store *store, uint64_t c, char **error);
+
+/* Publishes the output of every interval up to committed snapshot n (see above). Returns false
+ * and sets *error if it cannot (the output is then published when the job resumes). */
+bool mstr_sink_set_publish(mstr_sink_set *set, mstr_store *store, uint64_t n, char **error);
 
 /* Closes every output; with stats, prints each sink's records and checksum (records and
  * checksum indexed like the sinks, summed over the workers). Returns false (after a message)
@@ -53,13 +87,26 @@ bool mstr_sink_set_close(mstr_sink_set *set, bool stats, const uint64_t *records
 
 /* One worker's buffers on the set's outputs. */
 typedef struct mstr_sink_views {
+    mstr_sink_set *set;
+    int worker;
+    uint64_t interval;                  /* staging: the snapshot interval being written */
     mstr_sink *sinks;                   /* indexed like mstr_job_desc.sinks */
     mstr_out *outs;                     /* per sink (not stdout ones): this worker's buffer */
     mstr_out stdout_out;                /* the buffer of all this worker's stdout sinks */
     size_t n;
 } mstr_sink_views;
 
-void mstr_sink_views_init(mstr_sink_views *v, mstr_sink_set *set);
+/* Sets up worker `worker`'s views, writing nowhere yet. */
+void mstr_sink_views_init(mstr_sink_views *v, mstr_sink_set *set, int worker);
+
+/* Points the views at the set's outputs (opened), or with staging at the worker's files of
+ * interval `interval` (the snapshot after the one the job resumed from, or 1). Returns false
+ * (after a message) if a staging file cannot be created. */
+bool mstr_sink_views_begin(mstr_sink_views *v, uint64_t interval);
+
+/* The worker's cut of snapshot n: its staging files of interval n are made durable and closed,
+ * and interval n + 1 begins. Returns false (after a message) if a write failed. */
+bool mstr_sink_views_cut(mstr_sink_views *v, uint64_t n);
 
 /* Flushes the views' buffers, adds their tallies to records and checksum (indexed like the
  * sinks) and frees them. Returns false (after a message) if a write failed. */

@@ -35,6 +35,7 @@ static void table_rebuild(mstr_table *t, size_t new_cap, mstr_table_hash_fn *has
         mstr_oom(SIZE_MAX);
     uint8_t *ctrl = mstr_realloc(NULL, new_cap);
     unsigned char *slots = mstr_realloc(NULL, new_cap * t->slot_size);
+    uint8_t *marks = mstr_realloc(NULL, new_cap);
     memset(ctrl, MSTR_TABLE_EMPTY, new_cap);
 
     size_t mask = new_cap - 1;
@@ -47,13 +48,16 @@ static void table_rebuild(mstr_table *t, size_t new_cap, mstr_table_hash_fn *has
         while (ctrl[j] != MSTR_TABLE_EMPTY)
             j = (j + 1) & mask;
         ctrl[j] = MSTR_TABLE_TAG(h);
+        marks[j] = t->marks[i];
         memcpy(slots + j * t->slot_size, old, t->slot_size);
     }
 
     free(t->ctrl);
     free(t->slots);
+    free(t->marks);
     t->ctrl = ctrl;
     t->slots = slots;
+    t->marks = marks;
     t->capacity = new_cap;
     t->deleted = 0;
 }
@@ -62,12 +66,7 @@ static void table_rebuild(mstr_table *t, size_t new_cap, mstr_table_hash_fn *has
  * insert. */
 void mstr_table_init(mstr_table *t, size_t slot_size)
 {
-    t->ctrl = NULL;
-    t->slots = NULL;
-    t->capacity = 0;
-    t->live = 0;
-    t->deleted = 0;
-    t->slot_size = slot_size;
+    *t = (mstr_table){ .slot_size = slot_size };
 }
 
 /* Frees the arrays and leaves t empty (capacity 0) with the same slot size, ready for reuse. */
@@ -75,6 +74,8 @@ void mstr_table_free(mstr_table *t)
 {
     free(t->ctrl);
     free(t->slots);
+    free(t->marks);
+    mstr_wbuf_free(&t->gone);
     mstr_table_init(t, t->slot_size);
 }
 

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 
 #include "mstr_mem.h"
+#include "mstr_snapshot.h"
 
 void mstr_worker_init(mstr_worker *w, const mstr_worker_setup *s)
 {
@@ -19,19 +20,30 @@ void mstr_worker_init(mstr_worker *w, const mstr_worker_setup *s)
     w->desc = d;
     w->failure = s->failure;
     w->bell = s->bell;
+    w->coord = s->coord;
     mstr_owners_init(&w->owners, s->key_groups, s->workers, 0);
-    mstr_sink_views_init(&w->views, s->sinks);
+    mstr_sink_views_init(&w->views, s->sinks, s->index);
     w->sinks = w->views.sinks;
-    mstr_exchange_init(&w->exchange, w, &w->arena, d, s->channel);
+    mstr_exchange_init(&w->exchange, w, &w->arena, d, s->channel, mstr_snapshot_begin);
     w->counters = mstr_alloc_array(d->ncounters, sizeof *w->counters);
     w->live = mstr_alloc_array(d->nsources, sizeof *w->live);
     w->parts = mstr_alloc_array(s->nparts, sizeof *w->parts);
-    for (size_t k = 0; k < s->nparts; k++) {
-        if (s->parts[k].worker != s->index)
-            continue;
-        w->parts[w->nparts++] = &s->parts[k];
-        w->live[s->parts[k].source - d->sources]++;
-    }
+    for (size_t k = 0; k < s->nparts; k++)
+        if (s->parts[k].worker == s->index)
+            w->parts[w->nparts++] = &s->parts[k];
+    w->state = d->state_new(w);
+}
+
+/* Counts this worker's partitions of each source that are not done, and finishes the sources
+ * it has none left of, unless it was restored: then their end went through before the cut. */
+static void start_sources(mstr_worker *w)
+{
+    for (size_t k = 0; k < w->nparts; k++)
+        if (!w->parts[k]->done)
+            w->live[w->parts[k]->source - w->desc->sources]++;
+    for (size_t s = 0; s < w->desc->nsources && !w->restored; s++)
+        if (w->live[s] == 0)
+            w->desc->sources[s].finish(w);
 }
 
 /* Reads one batch from each unfinished partition. Returns true if any was read. */
@@ -59,21 +71,32 @@ static bool sources_done(const mstr_worker *w)
     return true;
 }
 
+/* Tells the coordinator, once, that this worker's input is exhausted. */
+static void note_finished(mstr_worker *w)
+{
+    if (w->finished || !sources_done(w) || !mstr_exchange_done(&w->exchange))
+        return;
+    w->finished = true;
+    mstr_coord_finished(w->coord);
+}
+
 static void worker_loop(mstr_worker *w)
 {
     mstr_exchange *x = &w->exchange;
-    for (size_t s = 0; s < w->desc->nsources; s++)
-        if (w->live[s] == 0)
-            w->desc->sources[s].finish(w);
+    start_sources(w);
     while (!mstr_failed(w->failure)) {
         uint32_t seq = mstr_doorbell_seq(w->bell);
+        uint64_t asked = mstr_coord_requested(w->coord);
+        mstr_snapshot_begin(w, asked);
+        if (mstr_coord_stopping(w->coord) && w->snapshot_last >= asked)
+            return;
         bool progress = mstr_exchange_send_waiting(x);
         progress |= mstr_exchange_receive(x);
-        if (!mstr_exchange_blocked(x))
+        if (!mstr_exchange_blocked(x) && !mstr_snapshot_aligning(w))
             progress |= poll_sources(w);
+        progress |= mstr_snapshot_advance(w);
         mstr_exchange_flush(x);
-        if (sources_done(w) && mstr_exchange_done(x))
-            return;
+        note_finished(w);
         if (!progress)
             mstr_doorbell_wait(w->bell, seq);
     }
@@ -83,9 +106,7 @@ static void *worker_main(void *arg)
 {
     mstr_worker *w = arg;
     mstr_crash_handler_worker(w->ctx.worker);
-    w->state = w->desc->state_new(w);
     worker_loop(w);
-    w->desc->state_free(w, w->state);
     return NULL;
 }
 
@@ -104,6 +125,7 @@ void mstr_worker_join(mstr_worker *w)
 
 bool mstr_worker_close(mstr_worker *w, uint64_t *records, uint64_t *checksum)
 {
+    w->desc->state_free(w, w->state);
     bool ok = mstr_sink_views_close(&w->views, records, checksum);
     mstr_exchange_free(&w->exchange);
     mstr_owners_free(&w->owners);

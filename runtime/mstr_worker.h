@@ -10,12 +10,14 @@
  * A worker has a job-wide index (ctx.worker, 0 .. workers-1) and is also named by the process
  * it runs in and its index there.
  *
- * The loop, a turn at a time: send what waits for room, receive what other workers sent, and,
- * only if nothing waits for room, read one batch from each of its source partitions (not
- * reading while output waits is the backpressure); then flush the open batches. A turn that
- * did nothing sleeps on the worker's doorbell. The worker is finished when its partitions are
- * done, nothing waits to be sent and every exchange reached the end of its streams here; it
- * stops early when the job fails.
+ * The loop, a turn at a time: start a snapshot the coordinator asks for, send what waits for
+ * room, receive what other workers sent, and, only if nothing waits for room and no snapshot
+ * is being aligned, read one batch from each of its source partitions (not reading while
+ * output waits is the backpressure); move the snapshot on (mstr_snapshot.h); then flush the
+ * open batches. A turn that did nothing sleeps on the worker's doorbell. The worker has
+ * finished when its partitions are done, nothing waits to be sent and every exchange reached
+ * the end of its streams here: it tells the coordinator and waits for the job's last snapshot
+ * (mstr_coord.h). It stops when the coordinator says so, or at once when the job fails.
  *
  * Thread use: a worker and everything it points to belong to its thread, except the channel's
  * links, the doorbells and the failure flag, which are made for sharing.
@@ -28,6 +30,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "mstr_coord.h"
 #include "mstr_desc.h"
 #include "mstr_exchange.h"
 #include "mstr_fail.h"
@@ -51,10 +54,14 @@ struct mstr_worker {
     const mstr_job_desc *desc;
     mstr_failure *failure;
     mstr_doorbell *bell;
+    mstr_coord *coord;
     mstr_sink_views views;
     mstr_partition **parts;       /* the partitions this worker reads */
     size_t nparts;
     size_t *live;                 /* per source: this worker's partitions not yet done */
+    uint64_t snapshot_last;       /* the last snapshot it took (or was restored from) */
+    bool restored;                /* its state came from a snapshot */
+    bool finished;                /* its input is exhausted (it told the coordinator) */
     pthread_t thread;
 };
 
@@ -71,10 +78,12 @@ typedef struct mstr_worker_setup {
     mstr_channel *channel;        /* its end */
     mstr_doorbell *bell;          /* its doorbell */
     mstr_failure *failure;
+    mstr_coord *coord;
     mstr_sink_set *sinks;
 } mstr_worker_setup;
 
-/* Sets up w (in the thread that starts it). */
+/* Sets up w and its state (in the thread that starts it, so that a snapshot can be restored
+ * into it before it starts). Its sink views write nowhere until mstr_sink_views_begin. */
 void mstr_worker_init(mstr_worker *w, const mstr_worker_setup *s);
 
 /* Starts w's thread. Returns false (after a message) if it cannot be started. */
@@ -83,8 +92,8 @@ bool mstr_worker_start(mstr_worker *w);
 /* Waits for w's thread to end. */
 void mstr_worker_join(mstr_worker *w);
 
-/* Flushes w's sink buffers, adds its tallies to records and checksum (indexed like the sinks)
- * and frees what it holds. Returns false (after a message) if a write failed. */
+/* Frees w's state, flushes its sink buffers, adds its tallies to records and checksum (indexed
+ * like the sinks) and frees what it holds. Returns false (after a message) if a write failed. */
 bool mstr_worker_close(mstr_worker *w, uint64_t *records, uint64_t *checksum);
 
 #endif

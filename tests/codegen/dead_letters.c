@@ -480,6 +480,11 @@ static void job_state_free(mstr_worker *w, void *state)
     free(st);
 }
 
+/* What the operators keep, for snapshots (runtime/mstr_snapshot.h). */
+static const mstr_state_desc job_states[] = {
+    { 0 }, /* C wants an element; the job keeps nothing */
+};
+
 /* The job's description for the runtime. */
 static const char *const source_trades_paths[] = { "trades.csv", };
 static const char *const source_trades_columns[] = { "id", "price", };
@@ -530,6 +535,9 @@ static const mstr_job_desc job = {
     .program = "tests/codegen/dead_letters.mstr",
     .workers = 1,
     .key_groups = MSTR_KEY_GROUPS_DEFAULT,
+    .state_dir = NULL,
+    .snapshot_every_ms = 0,
+    .keep_snapshots = 3,
     .sources = job_sources,
     .nsources = 1,
     .sinks = job_sinks,
@@ -538,6 +546,8 @@ static const mstr_job_desc job = {
     .nexchanges = 0,
     .state_new = job_state_new,
     .state_free = job_state_free,
+    .states = job_states,
+    .nstates = 0,
     .counters = job_counters,
     .ncounters = job_ncounters,
 };

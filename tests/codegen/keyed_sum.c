@@ -147,12 +147,28 @@ static uint64_t op_sum_rehash(const void *slot)
     return keyhash_u64(&((const op_sum_slot *)slot)->key);
 }
 
+/* What identifies a slot in a snapshot: its key's encoding. */
+static void op_sum_slot_key(mstr_wbuf *b, const void *slot)
+{
+    enc_u64(b, &((const op_sum_slot *)slot)->key);
+}
+
 /* The key group of a key of 'sum''s state, whose hash is hash: its table. */
 static inline uint32_t op_sum_group(job_batch *mstr_b, u64 key, uint64_t hash)
 {
     (void)key;
     (void)hash;
     return mstr_key_group(hash, mstr_b->w->ctx.key_groups);
+}
+
+/* Before a slot of 'sum' goes: if a snapshot holds it, the next one must delete it. */
+static inline void op_sum_forget(mstr_table *t, const op_sum_slot *slot)
+{
+    if (!mstr_table_persisted(t, slot))
+        return;
+    size_t at = mstr_table_gone_open(t);
+    op_sum_slot_key(&t->gone, slot);
+    mstr_table_gone_close(t, at);
 }
 
 /* This key's slot, made (key owned, state zero) if it is new, and the table it is in. Valid
@@ -180,6 +196,7 @@ static inline void op_sum_settle(mstr_table *t, op_sum_slot *slot,
         reown_u64(&slot->state, before);
         return;
     }
+    op_sum_forget(t, slot);
     release_u64(before);
     release_u64(&slot->key);
     mstr_table_remove(t, slot);
@@ -193,7 +210,7 @@ static inline u64 op_sum_body(mstr_ctx *ctx, u64 key, u64 value, int64_t ts,
 #define drop_state() (*mstr_keep = false)
 #line 9 "tests/codegen/keyed_sum.mstr"
                                        { *state += value; return *state; }
-#line 197 "keyed_sum.c"
+#line 214 "keyed_sum.c"
 #undef drop_state
 #undef fail
 }
@@ -279,6 +296,50 @@ static void job_state_free(mstr_worker *w, void *state)
     free(st);
 }
 
+/* Snapshots of 'sum': its tables, a slot's value, and a slot put back from a snapshot. */
+static mstr_table *op_sum_tables(mstr_worker *w)
+{
+    return ((job_state *)w->state)->op_sum;
+}
+
+static void op_sum_slot_value(mstr_wbuf *b, const void *p)
+{
+    const op_sum_slot *slot = p;
+    enc_u64(b, &slot->state);
+}
+
+static bool op_sum_restore_slot(mstr_table *t, mstr_rbuf *key, mstr_rbuf *value)
+{
+    op_sum_slot tmp = { 0 };
+    dec_u64(key, &tmp.key);
+    dec_u64(value, &tmp.state);
+    bool created = false;
+    op_sum_slot *slot = NULL;
+    if (!key->error && !value->error && key->p == key->end && value->p == value->end)
+        slot = mstr_table_insert(t, &tmp, op_sum_rehash(&tmp), op_sum_eq,
+                                 op_sum_rehash, &created);
+    if (slot == NULL || !created) {
+        return false;
+    }
+    *slot = tmp;
+    own_u64(&slot->key, &tmp.key);
+    own_u64(&slot->state, &tmp.state);
+    mstr_table_persist(t, mstr_table_index(t, slot));
+    return true;
+}
+
+/* What the operators keep, for snapshots (runtime/mstr_snapshot.h). */
+static const mstr_state_desc job_states[] = {
+    {
+        .op = "sum",
+        .shape = "stateful_map key u64 state u64",
+        .tables = op_sum_tables,
+        .slot_key = op_sum_slot_key,
+        .slot_value = op_sum_slot_value,
+        .restore_slot = op_sum_restore_slot,
+    },
+};
+
 /* The job's description for the runtime. */
 static const size_t exchange_bucket_sources[] = { 0, };
 
@@ -320,6 +381,9 @@ static const mstr_job_desc job = {
     .program = "tests/codegen/keyed_sum.mstr",
     .workers = 2,
     .key_groups = MSTR_KEY_GROUPS_DEFAULT,
+    .state_dir = NULL,
+    .snapshot_every_ms = 0,
+    .keep_snapshots = 3,
     .sources = job_sources,
     .nsources = 1,
     .sinks = job_sinks,
@@ -328,6 +392,8 @@ static const mstr_job_desc job = {
     .nexchanges = 1,
     .state_new = job_state_new,
     .state_free = job_state_free,
+    .states = job_states,
+    .nstates = 1,
     .counters = job_counters,
     .ncounters = job_ncounters,
 };

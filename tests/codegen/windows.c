@@ -567,12 +567,30 @@ static uint64_t op_per_user_rehash(const void *slot)
     return op_per_user_hash(keyhash_u32(&s->key), s->start);
 }
 
+/* What identifies a slot in a snapshot: its key's encoding, then its window's start. */
+static void op_per_user_slot_key(mstr_wbuf *b, const void *slot)
+{
+    const op_per_user_slot *s = slot;
+    enc_u32(b, &s->key);
+    mstr_put_le(b, (uint64_t)s->start, 8);
+}
+
 /* The key group of a key of 'per_user''s state, whose hash is hash: its table. */
 static inline uint32_t op_per_user_group(job_batch *mstr_b, u32 key, uint64_t hash)
 {
     (void)key;
     (void)hash;
     return mstr_key_group(hash, mstr_b->w->ctx.key_groups);
+}
+
+/* Before a slot of 'per_user' goes: if a snapshot holds it, the next one must delete it. */
+static inline void op_per_user_forget(mstr_table *t, const op_per_user_slot *slot)
+{
+    if (!mstr_table_persisted(t, slot))
+        return;
+    size_t at = mstr_table_gone_open(t);
+    op_per_user_slot_key(&t->gone, slot);
+    mstr_table_gone_close(t, at);
 }
 
 /* Adds the record to the window starting at start. */
@@ -626,6 +644,7 @@ static void op_per_user_fire(job_batch *mstr_b, int64_t epoch)
             }
             Window_u64 out = { slot->start, slot->end, slot->count };
             op_counts(mstr_b, slot->key, out, slot->end - 1);
+            op_per_user_forget(t, slot);
             release_u32(&slot->key);
             release_u64(&slot->acc);
             mstr_table_remove(t, slot);
@@ -768,6 +787,139 @@ static void job_state_free(mstr_worker *w, void *state)
     free(st);
 }
 
+/* Snapshots of 'both''s fields on a worker (its epochs and frontiers), and back. */
+static void op_both_fields(mstr_worker *w, mstr_wbuf *b)
+{
+    job_state *st = w->state;
+    for (size_t i = 0; i < 2; i++)
+        mstr_put_le(b, (uint64_t)st->op_both_inputs_in[i], 8);
+    mstr_put_le(b, (uint64_t)st->op_both_inputs.out, 8);
+}
+
+static bool op_both_restore_fields(mstr_worker *w, mstr_rbuf *r)
+{
+    job_state *st = w->state;
+    for (size_t i = 0; i < 2; i++)
+        st->op_both_inputs_in[i] = (int64_t)mstr_get_le(r, 8);
+    st->op_both_inputs.out = (int64_t)mstr_get_le(r, 8);
+    return !r->error && r->p == r->end;
+}
+
+/* Snapshots of 'at''s fields on a worker (its epochs and frontiers), and back. */
+static void op_at_fields(mstr_worker *w, mstr_wbuf *b)
+{
+    job_state *st = w->state;
+    mstr_put_le(b, (uint64_t)st->op_at_frontier, 8);
+}
+
+static bool op_at_restore_fields(mstr_worker *w, mstr_rbuf *r)
+{
+    job_state *st = w->state;
+    st->op_at_frontier = (int64_t)mstr_get_le(r, 8);
+    return !r->error && r->p == r->end;
+}
+
+/* Snapshots of 'wm''s fields on a worker (its epochs and frontiers), and back. */
+static void op_wm_fields(mstr_worker *w, mstr_wbuf *b)
+{
+    job_state *st = w->state;
+    mstr_put_le(b, (uint64_t)st->op_wm_prev, 8);
+    mstr_put_le(b, (uint64_t)st->op_wm_max, 8);
+}
+
+static bool op_wm_restore_fields(mstr_worker *w, mstr_rbuf *r)
+{
+    job_state *st = w->state;
+    st->op_wm_prev = (int64_t)mstr_get_le(r, 8);
+    st->op_wm_max = (int64_t)mstr_get_le(r, 8);
+    return !r->error && r->p == r->end;
+}
+
+/* Snapshots of 'per_user': its tables, a slot's value, and a slot put back from a snapshot. */
+static mstr_table *op_per_user_tables(mstr_worker *w)
+{
+    return ((job_state *)w->state)->op_per_user;
+}
+
+static void op_per_user_slot_value(mstr_wbuf *b, const void *p)
+{
+    const op_per_user_slot *slot = p;
+    mstr_put_le(b, (uint64_t)slot->end, 8);
+    mstr_put_le(b, slot->count, 8);
+    enc_u64(b, &slot->acc);
+}
+
+static bool op_per_user_restore_slot(mstr_table *t, mstr_rbuf *key, mstr_rbuf *value)
+{
+    op_per_user_slot tmp = { 0 };
+    dec_u32(key, &tmp.key);
+    tmp.start = (int64_t)mstr_get_le(key, 8);
+    tmp.end = (int64_t)mstr_get_le(value, 8);
+    tmp.count = mstr_get_le(value, 8);
+    dec_u64(value, &tmp.acc);
+    bool created = false;
+    op_per_user_slot *slot = NULL;
+    if (!key->error && !value->error && key->p == key->end && value->p == value->end)
+        slot = mstr_table_insert(t, &tmp, op_per_user_rehash(&tmp), op_per_user_eq,
+                                 op_per_user_rehash, &created);
+    if (slot == NULL || !created) {
+        return false;
+    }
+    *slot = tmp;
+    own_u32(&slot->key, &tmp.key);
+    own_u64(&slot->acc, &tmp.acc);
+    mstr_table_persist(t, mstr_table_index(t, slot));
+    return true;
+}
+
+/* Snapshots of 'per_user''s fields on a worker (its epochs and frontiers), and back. */
+static void op_per_user_fields(mstr_worker *w, mstr_wbuf *b)
+{
+    job_state *st = w->state;
+    mstr_put_le(b, (uint64_t)st->op_per_user_frontier, 8);
+    mstr_put_le(b, (uint64_t)st->op_per_user_min_end, 8);
+}
+
+static bool op_per_user_restore_fields(mstr_worker *w, mstr_rbuf *r)
+{
+    job_state *st = w->state;
+    st->op_per_user_frontier = (int64_t)mstr_get_le(r, 8);
+    st->op_per_user_min_end = (int64_t)mstr_get_le(r, 8);
+    return !r->error && r->p == r->end;
+}
+
+/* What the operators keep, for snapshots (runtime/mstr_snapshot.h). */
+static const mstr_state_desc job_states[] = {
+    {
+        .op = "both",
+        .shape = "union(2 inputs)",
+        .fields = op_both_fields,
+        .restore_fields = op_both_restore_fields,
+    },
+    {
+        .op = "at",
+        .shape = "timestamps",
+        .fields = op_at_fields,
+        .restore_fields = op_at_restore_fields,
+    },
+    {
+        .op = "wm",
+        .shape = "epochs(bounded 5)",
+        .fields = op_wm_fields,
+        .restore_fields = op_wm_restore_fields,
+    },
+    {
+        .op = "per_user",
+        .shape = "window(tumbling 10) count key u32 acc u64",
+        .tables = op_per_user_tables,
+        .slot_key = op_per_user_slot_key,
+        .slot_value = op_per_user_slot_value,
+        .restore_slot = op_per_user_restore_slot,
+        .fields = op_per_user_fields,
+        .restore_fields = op_per_user_restore_fields,
+    },
+};
+
 /* The job's description for the runtime. */
 static const size_t exchange_user_sources[] = { 0, 1, };
 
@@ -821,6 +973,9 @@ static const mstr_job_desc job = {
     .program = "tests/codegen/windows.mstr",
     .workers = 1,
     .key_groups = MSTR_KEY_GROUPS_DEFAULT,
+    .state_dir = NULL,
+    .snapshot_every_ms = 0,
+    .keep_snapshots = 3,
     .sources = job_sources,
     .nsources = 2,
     .sinks = job_sinks,
@@ -829,6 +984,8 @@ static const mstr_job_desc job = {
     .nexchanges = 1,
     .state_new = job_state_new,
     .state_free = job_state_free,
+    .states = job_states,
+    .nstates = 4,
     .counters = job_counters,
     .ncounters = job_ncounters,
 };
