@@ -13,6 +13,8 @@ check /usr/bin/make make
 check /usr/bin/cc gcc
 check /usr/include/cmocka.h libcmocka-dev
 check /usr/lib/x86_64-linux-gnu/libcmocka.so libcmocka-dev
+check /usr/include/leveldb/c.h libleveldb-dev           # the snapshot store (linked statically)
+check /usr/lib/x86_64-linux-gnu/libsnappy.a libsnappy-dev # which static LevelDB needs
 check /usr/bin/time time
 command -v python3 >/dev/null || need+=(python3)   # test input generators
 check /usr/bin/sqlite3 sqlite3                     # reference answers for the Nexmark queries
