@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "mstr_mem.h"
 
@@ -54,6 +55,12 @@ void mstr_coord_free(mstr_coord *c)
     free(c->queue);
     pthread_mutex_destroy(&c->lock);
     pthread_cond_destroy(&c->changed);
+}
+
+static void pause_ms(int64_t ms)
+{
+    if (ms > 0)
+        usleep((useconds_t)ms * 1000);
 }
 
 static void ring_all(mstr_coord *c)
@@ -230,8 +237,10 @@ static bool take(mstr_coord *c, uint64_t n, bool final)
         return false;
     commit.time_ms = now_ms(CLOCK_REALTIME);
     char *error = NULL;
-    if (!mstr_store_commit(c->store, &commit, &error) ||
-        !mstr_sink_set_publish(c->sinks, c->store, n, &error)) {
+    pause_ms(c->commit_sleep_ms); /* a test's kill lands between the write and the commit */
+    bool committed = mstr_store_commit(c->store, &commit, &error);
+    pause_ms(committed ? c->commit_sleep_ms : 0); /* ... or between commit and publication */
+    if (!committed || !mstr_sink_set_publish(c->sinks, c->store, n, &error)) {
         mstr_failure_set(c->failure, "snapshot %llu could not be committed: %s",
                          (unsigned long long)n, error);
         free(error);

@@ -59,6 +59,7 @@ typedef struct mstr_coord {
     int64_t last_ms;            /* how long the last snapshot took, request to commit */
     pthread_t signal_thread;
     bool watching;
+    int64_t commit_sleep_ms;    /* test hook: pauses around each commit (mstr_settings.h) */
 } mstr_coord;
 
 /* Sets up the coordinator of `workers` workers (bells[i] is worker i's doorbell). store is NULL

@@ -116,6 +116,8 @@ static void make_workers(job *j)
             .key_groups = (uint32_t)j->settings.key_groups, .parts = j->parts,
             .nparts = j->nparts, .channel = mstr_ring_hub_end(j->hub, i), .bell = &j->bells[i],
             .failure = &j->failure, .coord = &j->coord, .sinks = &j->sinks,
+            .poll_records = (size_t)j->settings.poll_records,
+            .poll_sleep_ms = j->settings.poll_sleep_ms,
         };
         mstr_worker_init(&j->workers[i], &s);
     }
@@ -143,6 +145,7 @@ static int run_workers(job *j)
     int n = j->settings.workers;
     mstr_coord_init(&j->coord, n, j->bells, &j->failure, j->store, &j->sinks,
                     j->settings.snapshot_every, j->settings.keep_snapshots, j->restored);
+    j->coord.commit_sleep_ms = j->settings.commit_sleep_ms;
     j->coordinated = true;
     mstr_coord_watch_signals(&j->coord);
     for (int i = 0; i < n; i++)

@@ -34,6 +34,14 @@ typedef struct setting {
 
 #define FIELD(f) offsetof(mstr_settings, f)
 
+/* Test hooks (see mstr_settings.h): read like the rest, listed by no --help. */
+static const setting hooks[] = {
+    { NULL, "MSTR_TEST_POLL_RECORDS", SETTING_INT, 1, MSTR_BATCH, FIELD(poll_records), NULL, NULL },
+    { NULL, "MSTR_TEST_POLL_SLEEP_MS", SETTING_INT, 0, 60000, FIELD(poll_sleep_ms), NULL, NULL },
+    { NULL, "MSTR_TEST_COMMIT_SLEEP_MS", SETTING_INT, 0, 60000, FIELD(commit_sleep_ms), NULL,
+      NULL },
+};
+
 static const setting settings[] = {
     { "--workers", "MSTR_WORKERS", SETTING_INT, 1, MSTR_MAX_WORKERS, FIELD(workers), "N",
       "worker threads (default from the job, else 1)" },
@@ -51,7 +59,7 @@ static const setting settings[] = {
       "print counters, snapshots and records per sink on stderr at the end" },
 };
 
-enum { NSETTINGS = sizeof settings / sizeof settings[0] };
+enum { NSETTINGS = sizeof settings / sizeof settings[0], NHOOKS = sizeof hooks / sizeof hooks[0] };
 
 bool mstr_parse_duration(const char *text, int64_t *ms)
 {
@@ -145,14 +153,14 @@ static const setting *find_flag(const char *arg)
     return NULL;
 }
 
-static int read_environment(mstr_settings *s, const char *argv0)
+static int read_environment(mstr_settings *s, const char *argv0, const setting *table, size_t n)
 {
-    for (size_t i = 0; i < NSETTINGS; i++) {
-        const char *text = getenv(settings[i].env);
+    for (size_t i = 0; i < n; i++) {
+        const char *text = getenv(table[i].env);
         if (text == NULL || *text == '\0')
             continue;
-        if (!set_value(s, &settings[i], text))
-            return bad_value(argv0, &settings[i], settings[i].env);
+        if (!set_value(s, &table[i], text))
+            return bad_value(argv0, &table[i], table[i].env);
     }
     return 0;
 }
@@ -161,8 +169,10 @@ int mstr_settings_parse(mstr_settings *s, int argc, char **argv, const mstr_job_
 {
     *s = (mstr_settings){ .workers = d->workers, .key_groups = (int)d->key_groups,
                           .state_dir = d->state_dir, .snapshot_every = d->snapshot_every_ms,
-                          .keep_snapshots = d->keep_snapshots };
-    int rc = read_environment(s, argv[0]);
+                          .keep_snapshots = d->keep_snapshots, .poll_records = MSTR_BATCH };
+    int rc = read_environment(s, argv[0], settings, NSETTINGS);
+    if (rc == 0)
+        rc = read_environment(s, argv[0], hooks, NHOOKS);
     if (rc != 0)
         return rc;
     for (int i = 1; i < argc; i++) {

@@ -22,6 +22,11 @@ typedef struct mstr_settings {
     int64_t snapshot_every; /* ms between snapshots; 0: only when the job stops */
     int keep_snapshots;     /* committed snapshots kept */
     bool fresh;             /* start over, discarding the state in state_dir */
+    /* Test hooks, from the environment only (not in --help): they let a test stop or kill a
+     * small job in the middle, and inside a snapshot's commit. */
+    int poll_records;       /* MSTR_TEST_POLL_RECORDS: records per source poll (MSTR_BATCH) */
+    int poll_sleep_ms;      /* MSTR_TEST_POLL_SLEEP_MS: a pause after each source poll */
+    int commit_sleep_ms;    /* MSTR_TEST_COMMIT_SLEEP_MS: pauses before and after a commit */
 } mstr_settings;
 
 /* Parses a duration: a number with a unit (ms, s, m, h; none means seconds) into

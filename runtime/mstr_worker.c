@@ -5,6 +5,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "mstr_mem.h"
 #include "mstr_snapshot.h"
@@ -21,6 +22,8 @@ void mstr_worker_init(mstr_worker *w, const mstr_worker_setup *s)
     w->failure = s->failure;
     w->bell = s->bell;
     w->coord = s->coord;
+    w->poll_records = s->poll_records;
+    w->poll_sleep_ms = s->poll_sleep_ms;
     mstr_owners_init(&w->owners, s->key_groups, s->workers, 0);
     mstr_sink_views_init(&w->views, s->sinks, s->index);
     w->sinks = w->views.sinks;
@@ -57,6 +60,8 @@ static bool poll_sources(mstr_worker *w)
         p->source->poll(w, p);
         mstr_arena_reset(&w->arena);
         polled = true;
+        if (w->poll_sleep_ms > 0)
+            usleep((useconds_t)w->poll_sleep_ms * 1000);
         if (p->done && --w->live[p->source - w->desc->sources] == 0)
             p->source->finish(w);
     }

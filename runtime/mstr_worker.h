@@ -50,6 +50,7 @@ struct mstr_worker {
     uint64_t *counters;           /* indexed like mstr_job_desc.counters */
     int process;                  /* the process it runs in ... */
     int local;                    /* ... and its index there */
+    size_t poll_records;          /* records a source poll reads at most (MSTR_BATCH) */
     /* The runtime's alone from here on. */
     const mstr_job_desc *desc;
     mstr_failure *failure;
@@ -62,6 +63,7 @@ struct mstr_worker {
     uint64_t snapshot_last;       /* the last snapshot it took (or was restored from) */
     bool restored;                /* its state came from a snapshot */
     bool finished;                /* its input is exhausted (it told the coordinator) */
+    int64_t poll_sleep_ms;        /* test hook: a pause after each source poll */
     pthread_t thread;
 };
 
@@ -80,6 +82,8 @@ typedef struct mstr_worker_setup {
     mstr_failure *failure;
     mstr_coord *coord;
     mstr_sink_set *sinks;
+    size_t poll_records;          /* MSTR_BATCH, or fewer (a test hook) */
+    int64_t poll_sleep_ms;        /* 0, or a pause after each poll (a test hook) */
 } mstr_worker_setup;
 
 /* Sets up w and its state (in the thread that starts it, so that a snapshot can be restored

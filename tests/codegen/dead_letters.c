@@ -428,7 +428,7 @@ static void source_trades_poll(mstr_worker *mstr_w, mstr_partition *p)
     Trade values[MSTR_BATCH];
     int64_t stamps[MSTR_BATCH];
     size_t n = 0;
-    while (n < MSTR_BATCH) {
+    while (n < mstr_w->poll_records) {
         mstr_str leaves[2];
         mstr_text_record rec;
         mstr_next_status st = mstr_source_next(mstr_w, p, leaves, 2, &rec);

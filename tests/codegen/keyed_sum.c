@@ -255,7 +255,7 @@ static inline void op_sums_epoch(job_batch *mstr_b, size_t input, int64_t epoch)
 static void source_numbers_poll(mstr_worker *mstr_w, mstr_partition *p)
 {
     job_batch batch = { .w = mstr_w };
-    uint64_t end = p->end - p->next > MSTR_BATCH ? p->next + MSTR_BATCH : p->end;
+    uint64_t end = p->end - p->next > mstr_w->poll_records ? p->next + mstr_w->poll_records : p->end;
     for (uint64_t i = p->next; i < end; i++)
         stream_numbers(&batch, 0, (u64)(UINT64_C(0) + i * UINT64_C(1)), (int64_t)i);
     p->next = end;

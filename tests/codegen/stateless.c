@@ -140,7 +140,7 @@ static const str source_words_items[] = {
 static void source_words_poll(mstr_worker *mstr_w, mstr_partition *p)
 {
     job_batch batch = { .w = mstr_w };
-    uint64_t end = p->end - p->next > MSTR_BATCH ? p->next + MSTR_BATCH : p->end;
+    uint64_t end = p->end - p->next > mstr_w->poll_records ? p->next + mstr_w->poll_records : p->end;
     for (uint64_t i = p->next; i < end; i++)
         stream_words(&batch, 0, source_words_items[i], (int64_t)i);
     p->next = end;

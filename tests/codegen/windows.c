@@ -716,7 +716,7 @@ static const Click source_a_items[] = {
 static void source_a_poll(mstr_worker *mstr_w, mstr_partition *p)
 {
     job_batch batch = { .w = mstr_w };
-    uint64_t end = p->end - p->next > MSTR_BATCH ? p->next + MSTR_BATCH : p->end;
+    uint64_t end = p->end - p->next > mstr_w->poll_records ? p->next + mstr_w->poll_records : p->end;
     for (uint64_t i = p->next; i < end; i++)
         stream_a(&batch, 0, source_a_items[i], (int64_t)i);
     p->next = end;
@@ -740,7 +740,7 @@ static const Click source_b_items[] = {
 static void source_b_poll(mstr_worker *mstr_w, mstr_partition *p)
 {
     job_batch batch = { .w = mstr_w };
-    uint64_t end = p->end - p->next > MSTR_BATCH ? p->next + MSTR_BATCH : p->end;
+    uint64_t end = p->end - p->next > mstr_w->poll_records ? p->next + mstr_w->poll_records : p->end;
     for (uint64_t i = p->next; i < end; i++)
         stream_b(&batch, 0, source_b_items[i], (int64_t)i);
     p->next = end;
