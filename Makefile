@@ -29,9 +29,12 @@ else
 endif
 
 CC ?= cc
-# What a program linked with the runtime needs besides it (LevelDB, which is C++, for
-# snapshots). mstrc is told, so that the programs it builds link the same.
-RUNTIME_LIBS := -lleveldb -lsnappy -lstdc++ -lpthread -lm
+# What a program linked with the runtime needs besides it: LevelDB (C++) for snapshots, gRPC's C
+# core for the exchange between processes (its .pc files lack the static dependencies, which
+# follow it). mstrc is told, so that the programs it builds link the same.
+GRPC_LIBS = $(shell pkg-config --libs --static grpc 2>/dev/null) -lupb -laddress_sorting -lcares \
+            -lz -lre2 -lssl -lcrypto
+RUNTIME_LIBS = -lleveldb -lsnappy $(GRPC_LIBS) -lstdc++ -lpthread -lm
 WARN := -Wall -Wextra -Wstrict-prototypes -Wshadow -Werror
 CFLAGS := -std=c11 -D_GNU_SOURCE -pthread $(OPT) $(WARN) $(SANFLAGS)
 # The generated scanner and parser are not ours to keep warning-free in every respect.

@@ -189,6 +189,67 @@ static int run_command(char *const argv[])
     return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
+/* Whether line is glibc's warning that a static binary calling getaddrinfo (gRPC's resolver,
+ * OpenSSL) needs the same glibc at run time: true of every binary mstrc builds, so not news. */
+static bool static_glibc_warning(const char *line)
+{
+    return strstr(line, "in statically linked applications requires at runtime") != NULL;
+}
+
+/* Copies the C compiler's messages from fd to stderr, without the static-glibc warnings and
+ * the `in function` line before each. */
+static void filter_messages(int fd)
+{
+    FILE *in = fdopen(fd, "r");
+    char *line = NULL, *held = NULL;
+    size_t cap = 0;
+    while (getline(&line, &cap, in) >= 0) {
+        if (static_glibc_warning(line)) {
+            if (held != NULL && strstr(held, ": in function ") == NULL)
+                fputs(held, stderr);
+        } else if (held != NULL) {
+            fputs(held, stderr);
+        }
+        free(held);
+        held = static_glibc_warning(line) ? NULL : strdup(line);
+    }
+    if (held != NULL)
+        fputs(held, stderr);
+    free(held);
+    free(line);
+    fclose(in);
+}
+
+/* Runs the C compiler's argv, its messages filtered (filter_messages); returns its status. */
+static int run_compiler(char *const argv[])
+{
+    int fds[2];
+    if (pipe(fds) != 0)
+        return run_command(argv);
+    pid_t pid = fork();
+    if (pid < 0) {
+        fprintf(stderr, "mstrc: cannot start %s: %s\n", argv[0], strerror(errno));
+        close(fds[0]);
+        close(fds[1]);
+        return 127;
+    }
+    if (pid == 0) {
+        dup2(fds[1], STDERR_FILENO);
+        close(fds[0]);
+        close(fds[1]);
+        execvp(argv[0], argv);
+        fprintf(stderr, "mstrc: cannot run %s: %s\n", argv[0], strerror(errno));
+        _exit(127);
+    }
+    close(fds[1]);
+    filter_messages(fds[0]);
+    int status;
+    while (waitpid(pid, &status, 0) < 0)
+        if (errno != EINTR)
+            return 127;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
 /* Copies text to room and appends its space-separated words to argv[*n ...]. */
 static void add_words(char *argv[], int *n, char *room, const char *text)
 {
@@ -242,10 +303,12 @@ static bool compile_binary(const char *job, const mc_buf *c, const char *binary)
     snprintf(c_path, sizeof c_path, "%s/%s.c", dir, job);
     bool ok = write_file(c_path, c->data, c->len);
     if (ok) {
-        char *argv[64], words[sizeof MSTR_SANFLAGS + sizeof MSTR_RUNTIME_LIBS];
+        /* every word of the flags takes at least two characters of them, with its space */
+        char *argv[32 + (sizeof MSTR_SANFLAGS + sizeof MSTR_RUNTIME_LIBS) / 2];
+        char words[sizeof MSTR_SANFLAGS + sizeof MSTR_RUNTIME_LIBS];
         int n = cc_argv(&rt, c_path, binary, argv, words);
         argv[n] = NULL;
-        ok = run_command(argv) == 0;
+        ok = run_compiler(argv) == 0;
         if (!ok)
             fprintf(stderr, "mstrc: the C compiler failed on %s\n", job);
     }

@@ -3,7 +3,7 @@
  * mstr_channel_ring.h and mstr_channel.h).
  *
  * rings[from * n + to] carries batches from `from` to `to`; returns[to * n + from] carries
- * them back once `to` has processed them. Each ring has one producer and one consumer, so no
+ * them back once `to` has processed them (indexes within the process: job-wide ones less base). Each ring has one producer and one consumer, so no
  * lock is needed. An end notes which workers it made work for (pushed a batch to, or made room
  * for by popping) and rings their doorbells at flush: once per turn of its worker's loop, not
  * per batch, because each ring touches a cache line the other worker reads.
@@ -23,20 +23,22 @@ typedef struct ring_end {
 
 struct mstr_ring_hub {
     int workers;
+    int base;                   /* the job-wide index of the process's first worker */
     mstr_ring *rings;           /* rings[from * workers + to] */
     mstr_ring *returns;         /* returns[to * workers + from]: used batches going back */
     mstr_doorbell *bells;
     ring_end *ends;
 };
 
+/* Rings by job-wide worker indexes. */
 static mstr_ring *link_of(mstr_ring_hub *h, int from, int to)
 {
-    return &h->rings[(size_t)from * (size_t)h->workers + (size_t)to];
+    return &h->rings[(size_t)(from - h->base) * (size_t)h->workers + (size_t)(to - h->base)];
 }
 
 static mstr_ring *return_of(mstr_ring_hub *h, int to, int from)
 {
-    return &h->returns[(size_t)to * (size_t)h->workers + (size_t)from];
+    return &h->returns[(size_t)(to - h->base) * (size_t)h->workers + (size_t)(from - h->base)];
 }
 
 static mstr_xbatch *ring_fresh(mstr_channel *c, int to)
@@ -57,7 +59,7 @@ static bool ring_send(mstr_channel *c, mstr_xbatch *b)
     int to = b->to;
     if (!mstr_ring_push(link_of(e->hub, c->me, to), b))
         return false;
-    e->wake[to] = true;
+    e->wake[to - e->hub->base] = true;
     return true;
 }
 
@@ -66,7 +68,7 @@ static mstr_xbatch *ring_receive(mstr_channel *c, int from)
     ring_end *e = (ring_end *)c;
     mstr_xbatch *b = mstr_ring_pop(link_of(e->hub, from, c->me));
     if (b != NULL)
-        e->wake[from] = true; /* it may be waiting for room */
+        e->wake[from - e->hub->base] = true; /* it may be waiting for room */
     return b;
 }
 
@@ -80,7 +82,7 @@ static void ring_release(mstr_channel *c, mstr_xbatch *b)
 static void ring_flush(mstr_channel *c)
 {
     ring_end *e = (ring_end *)c;
-    for (int i = 0; i < c->workers; i++)
+    for (int i = 0; i < e->hub->workers; i++)
         if (e->wake[i]) {
             e->wake[i] = false;
             mstr_doorbell_ring(&e->hub->bells[i]);
@@ -92,11 +94,12 @@ static const mstr_channel_ops ring_ops = {
     .flush = ring_flush,
 };
 
-mstr_ring_hub *mstr_ring_hub_new(int workers, mstr_doorbell *bells)
+mstr_ring_hub *mstr_ring_hub_new(int workers, int base, mstr_doorbell *bells)
 {
     mstr_ring_hub *h = mstr_alloc(sizeof *h);
     size_t n = (size_t)workers * (size_t)workers;
     h->workers = workers;
+    h->base = base;
     h->bells = bells;
     /* Rings keep head and tail on cache lines of their own: they need that alignment. */
     h->rings = mstr_alloc_aligned(alignof(mstr_ring), n * sizeof *h->rings);
@@ -107,15 +110,15 @@ mstr_ring_hub *mstr_ring_hub_new(int workers, mstr_doorbell *bells)
     }
     h->ends = mstr_alloc_array((size_t)workers, sizeof *h->ends);
     for (int i = 0; i < workers; i++) {
-        h->ends[i] = (ring_end){ .base = { &ring_ops, i, workers }, .hub = h };
+        h->ends[i] = (ring_end){ .base = { &ring_ops, base + i, base + workers }, .hub = h };
         h->ends[i].wake = mstr_alloc_array((size_t)workers, sizeof *h->ends[i].wake);
     }
     return h;
 }
 
-mstr_channel *mstr_ring_hub_end(mstr_ring_hub *h, int me)
+mstr_channel *mstr_ring_hub_end(mstr_ring_hub *h, int i)
 {
-    return &h->ends[me].base;
+    return &h->ends[i].base;
 }
 
 void mstr_ring_hub_free(mstr_ring_hub *h)

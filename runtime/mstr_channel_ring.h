@@ -20,12 +20,13 @@ enum { MSTR_RING_BATCHES = 64 };
 
 typedef struct mstr_ring_hub mstr_ring_hub;
 
-/* Links between `workers` workers; bells[i] is worker i's doorbell (the hub rings it, it does
- * not own it). */
-mstr_ring_hub *mstr_ring_hub_new(int workers, mstr_doorbell *bells);
+/* Links between `workers` workers of one process, whose job-wide indexes are base .. base +
+ * workers - 1 (batches carry job-wide indexes); bells[i] is the doorbell of the process's i-th
+ * worker (the hub rings it, it does not own it). */
+mstr_ring_hub *mstr_ring_hub_new(int workers, int base, mstr_doorbell *bells);
 
-/* Worker me's end, valid until the hub is freed. */
-mstr_channel *mstr_ring_hub_end(mstr_ring_hub *h, int me);
+/* The end of the process's i-th worker, valid until the hub is freed. */
+mstr_channel *mstr_ring_hub_end(mstr_ring_hub *h, int i);
 
 /* Frees the hub, its ends and every batch still in its rings (after a failure stopped the
  * workers early, and the used ones on their way back). Call once no worker runs. */

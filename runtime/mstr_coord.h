@@ -19,8 +19,19 @@
  * nothing. Without a state directory there are no snapshots: the job stops when every worker
  * has finished, or at once on a signal.
  *
+ * Over several processes (mstr_cluster.h) the leader's coordinator runs the job's snapshots:
+ * it asks every follower for snapshot N along with its own workers; each follower's coordinator
+ * has its workers take N, writes their part into its own store, commits that part (a record in
+ * its store, synced) and answers DONE; once every process is done the leader writes N's commit
+ * record (the commit of the job) and publishes the file sinks' output, then tells the followers
+ * N is committed, and which snapshots they may collect. A follower tells the leader when its
+ * input is exhausted and when a signal asks the job to stop; the leader decides the end and
+ * tells the followers to stop; each says it is stopping, and keeps its streams until the leader
+ * has heard from all, so that no process mistakes another's exit for a loss. A failure anywhere fails the job everywhere; the loss of a process
+ * (events posted by the cluster) ends the round instead, and the job rolls back (mstr_job.c).
+ *
  * Thread use: the coordinator runs in the job's main thread; workers call the worker-side
- * functions from their threads.
+ * functions from their threads, the network thread mstr_coord_post.
  */
 #ifndef MSTR_COORD_H
 #define MSTR_COORD_H
@@ -34,52 +45,117 @@
 #include "mstr_ring.h"
 #include "mstr_sink.h"
 #include "mstr_store.h"
+#include "mstr_wire.h"
+
+struct mstr_cluster;
+
+typedef enum mstr_coord_role {
+    MSTR_COORD_ALONE,           /* the job's only process */
+    MSTR_COORD_LEADER,          /* process 0 of several */
+    MSTR_COORD_FOLLOWER,        /* any other */
+} mstr_coord_role;
+
+/* What the cluster tells the coordinator. */
+typedef enum mstr_event_kind {
+    MSTR_EVENT_MESSAGE,         /* a coordination message from `process` */
+    MSTR_EVENT_JOINED,          /* leader: `process` joined the round */
+    MSTR_EVENT_LOST,            /* `process` was lost to the round (why says how) */
+} mstr_event_kind;
+
+typedef struct mstr_coord_event {
+    mstr_event_kind kind;
+    int process;
+    mstr_wire_coord m;          /* MESSAGE; its message points into text */
+    char *text;                 /* MESSAGE: a copy of m's message; LOST: why */
+    struct mstr_coord_event *next;
+} mstr_coord_event;
+
+/* What a coordinator is made from, for the life of the job. */
+typedef struct mstr_coord_setup {
+    mstr_coord_role role;
+    struct mstr_cluster *cluster; /* NULL when alone */
+    int followers;              /* processes other than the leader */
+    mstr_store *store;          /* NULL without a state directory */
+    mstr_sink_set *sinks;
+    int64_t every_ms;           /* snapshot interval; 0: only the last one */
+    int keep;                   /* committed snapshots kept */
+    int64_t commit_sleep_ms;    /* test hook: pauses around each commit (mstr_settings.h) */
+} mstr_coord_setup;
 
 typedef struct mstr_coord {
     _Atomic uint64_t requested; /* the snapshot workers are asked to take (0: none yet) */
     _Atomic bool stop;          /* workers stop once they have taken `requested` */
-    pthread_mutex_t lock;       /* around the rest */
-    pthread_cond_t changed;     /* a batch, a worker done or finished, a signal */
+    pthread_mutex_t lock;       /* around the rest, up to `setup` */
+    pthread_cond_t changed;     /* a batch, a worker done or finished, a signal, an event */
     mstr_store_batch **queue;   /* batches handed over, not yet written */
     size_t nqueue, cap;
     int done;                   /* workers that took `requested` */
     int finished;               /* workers whose input is exhausted */
     int signal;                 /* SIGINT or SIGTERM received, or 0 */
-    int workers;
-    mstr_doorbell *bells;       /* the workers' */
-    mstr_failure *failure;
+    mstr_coord_event *events;   /* posted, not yet handled, oldest first */
+    mstr_coord_event **events_end;
+    bool closing;               /* the job is over: the signal thread ends */
     /* The coordinator's alone: */
-    mstr_store *store;          /* NULL without a state directory */
-    mstr_sink_set *sinks;
-    int64_t every_ms;           /* snapshot interval; 0: only the last one */
-    int keep;                   /* committed snapshots kept */
+    mstr_coord_setup setup;
+    int workers;                /* this round's, and their doorbells and failure */
+    mstr_doorbell *bells;
+    mstr_failure *failure;
+    int peers_done;             /* leader: followers done with the snapshot being taken */
+    int peers_finished;         /* leader: followers whose input is exhausted */
+    bool stop_asked;            /* leader: a follower passed on a signal */
+    bool ending;                /* the job is over: a process that goes now is no loss */
+    int peers_stopped;          /* leader: followers that know it is over (or went) */
+    uint64_t request;           /* follower: the snapshot the leader asks for (0: none) */
+    bool request_final;
+    bool told_to_stop;          /* follower: the leader said stop */
     uint64_t last;              /* the last snapshot committed (or restored) */
     uint64_t taken;             /* snapshots committed by this run */
-    uint64_t entries, bytes;    /* written by this run */
+    uint64_t entries, bytes;    /* written by this run (every process's) */
     int64_t last_ms;            /* how long the last snapshot took, request to commit */
+    uint64_t written, collect_at; /* bytes written since the last collection, and when next */
     pthread_t signal_thread;
     bool watching;
-    int64_t commit_sleep_ms;    /* test hook: pauses around each commit (mstr_settings.h) */
 } mstr_coord;
 
-/* Sets up the coordinator of `workers` workers (bells[i] is worker i's doorbell). store is NULL
- * without a state directory; last is the snapshot the job was restored from (0 if none). */
-void mstr_coord_init(mstr_coord *c, int workers, mstr_doorbell *bells, mstr_failure *failure,
-                     mstr_store *store, mstr_sink_set *sinks, int64_t every_ms, int keep,
-                     uint64_t last);
+/* Sets up the coordinator of a job. */
+void mstr_coord_init(mstr_coord *c, const mstr_coord_setup *s);
 void mstr_coord_free(mstr_coord *c);
+
+/* Starts a round of `workers` workers (bells[i] is worker i's doorbell) restored from snapshot
+ * last (0 if none). */
+void mstr_coord_begin_round(mstr_coord *c, int workers, mstr_doorbell *bells,
+                            mstr_failure *failure, uint64_t last);
 
 /* Makes SIGINT and SIGTERM reach the coordinator instead of killing the process: blocks them in
  * the calling thread (and the threads it starts after this) and waits for them in a thread of
- * its own. Call before starting the workers. */
+ * its own. Call before starting any other thread. */
 void mstr_coord_watch_signals(mstr_coord *c);
 
-/* Runs the job's snapshots until it stops (see above), then stops the workers. Returns the
+/* The signal that asked the job to stop, or 0. */
+int mstr_coord_signal(mstr_coord *c);
+
+/* Runs the round's snapshots until it stops (see above), then stops the workers. Returns the
  * signal that stopped it, or 0. */
 int mstr_coord_run(mstr_coord *c);
 
-/* Prints what the snapshots of this run took, for the summary (nothing without a store). */
+/* Prints what the snapshots of this run took, for the summary (nothing without a store, nor
+ * on a follower). */
 void mstr_coord_report(const mstr_coord *c);
+
+/* ---- events --------------------------------------------------------------------------------- */
+
+/* Posts an event (network thread): m (copied) for MESSAGE, why (copied) for LOST. */
+void mstr_coord_post(mstr_coord *c, mstr_event_kind kind, int process, const mstr_wire_coord *m,
+                     const char *why);
+
+/* Takes the oldest event into *e (free it with mstr_coord_event_free), waiting up to
+ * timeout_ms. Returns false if none came in time, or a signal came. */
+bool mstr_coord_next_event(mstr_coord *c, mstr_coord_event **e, int64_t timeout_ms);
+
+void mstr_coord_event_free(mstr_coord_event *e);
+
+/* Drops every event not handled yet (those of a round that ended). */
+void mstr_coord_clear_events(mstr_coord *c);
 
 /* ---- worker side ---------------------------------------------------------------------------- */
 

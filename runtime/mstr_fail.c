@@ -18,6 +18,7 @@ void mstr_failure_init(mstr_failure *f, mstr_doorbell *bells, int nbells)
     atomic_init(&f->failed, false);
     pthread_mutex_init(&f->lock, NULL);
     f->message = NULL;
+    f->lost = false;
     f->bells = bells;
     f->nbells = nbells;
 }
@@ -34,13 +35,15 @@ bool mstr_failure_finish(mstr_failure *f)
 }
 
 /* Keeps message (taking it over) unless a failure came first, and stops every worker. */
-static void fail_with(mstr_failure *f, char *message)
+static void fail_with(mstr_failure *f, char *message, bool lost)
 {
     pthread_mutex_lock(&f->lock);
-    if (f->message == NULL)
+    if (f->message == NULL) {
         f->message = message;
-    else
+        f->lost = lost;
+    } else {
         free(message);
+    }
     pthread_mutex_unlock(&f->lock);
     atomic_store(&f->failed, true);
     for (int i = 0; i < f->nbells; i++)
@@ -53,7 +56,32 @@ void mstr_failure_set(mstr_failure *f, const char *fmt, ...)
     va_start(ap, fmt);
     char *message = mstr_vstrf(fmt, ap);
     va_end(ap);
-    fail_with(f, message);
+    fail_with(f, message, false);
+}
+
+void mstr_failure_lose(mstr_failure *f, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *message = mstr_vstrf(fmt, ap);
+    va_end(ap);
+    fail_with(f, message, true);
+}
+
+char *mstr_failure_message(mstr_failure *f)
+{
+    pthread_mutex_lock(&f->lock);
+    char *copy = f->message ? mstr_strdup(f->message) : NULL;
+    pthread_mutex_unlock(&f->lock);
+    return copy;
+}
+
+bool mstr_failure_was_loss(mstr_failure *f)
+{
+    pthread_mutex_lock(&f->lock);
+    bool lost = f->lost;
+    pthread_mutex_unlock(&f->lock);
+    return lost;
 }
 
 void mstr_fail(mstr_ctx *ctx, const char *op, const char *fmt, ...)

@@ -1,15 +1,24 @@
 /*
- * mstr_job.c - a job's start and end (see mstr_job.h).
+ * mstr_job.c - a job's start and end, in one process or in several (see mstr_job.h).
  *
- * Order of work, and why: every source partition is opened first, then every sink, all in the
- * main thread before any worker starts, so that a missing input file stops the job before an
- * output is truncated, and an unwritable output stops it before anything is read. With a state
- * directory the workers are made before the outputs are opened: the last committed snapshot is
- * restored into them (and into the partitions) first, an older one if it is unusable, and the
- * outputs then resume from that snapshot (mstr_sink.h). The main thread then coordinates
- * snapshots (mstr_coord.h) until the job stops. At the end the workers' tallies are summed, and
- * the summary says what went wrong with the data (records that could not be decoded), with the
- * outputs, and what the snapshots took.
+ * Order of work, and why: every source partition this process reads is opened first, then the
+ * outputs, all in the main thread before any worker starts, so that a missing input file stops
+ * the job before an output is truncated, and an unwritable output stops it before anything is
+ * read. With a state directory the workers are made before the outputs are opened: the last
+ * committed snapshot is restored into them (and into the partitions) first, an older one if it
+ * is unusable, and the outputs then resume from that snapshot (mstr_sink.h). The main thread
+ * then coordinates snapshots (mstr_coord.h) until the job stops. At the end the workers'
+ * tallies are summed, and the summary says what went wrong with the data (records that could
+ * not be decoded), with the outputs, and what the snapshots took.
+ *
+ * Over several processes (mstr_cluster.h) the job runs in rounds. The leader waits until every
+ * follower has joined, then proposes the snapshot to restore, newest first: each process
+ * restores its own part of it from its own store and says how that went; the first one that
+ * every process could restore is the round's, and GO starts every process's workers on the
+ * exchange hub of the round. A round that loses a process ends on every process: the workers
+ * stop, what they did since the snapshot is dropped, and the next round restores the last
+ * committed snapshot once the lost process is back. Without a state directory there is nothing
+ * to roll back to, and the loss fails the job.
  */
 #include "mstr_job.h"
 
@@ -21,9 +30,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "mstr_channel_net.h"
 #include "mstr_channel_ring.h"
+#include "mstr_cluster.h"
 #include "mstr_coord.h"
 #include "mstr_fail.h"
+#include "mstr_hash.h"
 #include "mstr_mem.h"
 #include "mstr_place.h"
 #include "mstr_settings.h"
@@ -31,41 +43,80 @@
 #include "mstr_snapshot.h"
 #include "mstr_source.h"
 #include "mstr_store.h"
+#include "mstr_super.h"
 #include "mstr_worker.h"
 
-/* Commit records looked at when choosing a snapshot to resume from. */
-enum { MAX_COMMITS = 64 };
+enum {
+    MAX_COMMITS = 64,           /* commit records looked at when choosing a snapshot */
+    MAX_STATES = 1024,          /* operators with state a snapshot may list */
+    SAY_EVERY_MS = 3000,        /* how often a process says whom it waits for */
+    WAIT_STEP_MS = 250,
+};
+
+/* How a round ended. */
+typedef enum round_end {
+    ROUND_DONE,                 /* the job is over (well or not: see ok) */
+    ROUND_LOST,                 /* a process was lost: roll back and go again */
+} round_end;
 
 typedef struct job {
     const mstr_job_desc *desc;
     mstr_settings settings;
-    mstr_partition *parts;
+    int process, processes;     /* this process, of how many */
+    int per_process, total;     /* workers here, and in the job */
+    char *shape;                /* the job's shape (mstr_snapshot.h) */
+    mstr_partition *parts;      /* those this process reads */
     size_t nparts;
     mstr_sink_set sinks;
-    mstr_failure failure;
-    mstr_doorbell *bells;        /* one per worker */
-    mstr_ring_hub *hub;
-    mstr_worker *workers;
-    mstr_coord coord;
-    mstr_store *store;           /* NULL without a state directory */
+    mstr_store *store;          /* NULL without a state directory */
     char *store_dir, *staging_dir;
-    uint64_t restored;           /* the snapshot the job resumed from; 0 for a fresh start */
-    bool coordinated;            /* coord was set up (the workers ran) */
-    uint64_t *records;           /* per sink, summed over the workers */
+    mstr_coord coord;
+    mstr_cluster *cluster;      /* NULL for a job of one process without --listen */
+    char **peers;
+    /* This round's: */
+    uint64_t round;
+    mstr_failure failure;
+    mstr_doorbell *bells;       /* one per worker */
+    mstr_ring_hub *rings;
+    mstr_net_hub *hub;          /* over several processes */
+    mstr_worker *workers;
+    uint64_t restored;          /* the snapshot it restored; 0 for a fresh start */
+    size_t map[MAX_STATES], nmap; /* the snapshot's operators (mstr_snapshot_fits) */
+    int signal;                 /* the signal that stopped the job, or 0 */
+    bool ok;
+    uint64_t *records;          /* per sink, summed over the workers (of the last round) */
     uint64_t *checksum;
+    uint64_t *counters;         /* per counter, likewise */
 } job;
+
+static bool alone(const job *j)
+{
+    return j->cluster == NULL;
+}
+
+/* Whether the job serves the other processes (and control): over several processes, or given
+ * --listen. */
+static bool serves(const job *j)
+{
+    return j->processes > 1 || j->settings.listen != NULL;
+}
+
+static bool leads(const job *j)
+{
+    return j->cluster != NULL && j->process == 0;
+}
 
 /* ---- inputs -------------------------------------------------------------------------------- */
 
-/* Places and opens every source partition (mstr_place.h). Returns false if one cannot be
- * opened (after a message). */
+/* Places and opens every source partition this process reads (mstr_place.h). Returns false if
+ * one cannot be opened (after a message). */
 static bool open_inputs(job *j)
 {
     const mstr_job_desc *d = j->desc;
-    int workers = j->settings.workers;
+    int first = j->process * j->per_process;
     j->nparts = 0;
     for (size_t i = 0; i < d->nsources; i++)
-        j->nparts += mstr_place_count(&d->sources[i], workers);
+        j->nparts += mstr_place_count(&d->sources[i], j->total);
     j->parts = mstr_alloc_array(j->nparts, sizeof *j->parts);
     mstr_arena scratch;
     mstr_arena_init(&scratch);
@@ -73,18 +124,22 @@ static bool open_inputs(job *j)
     size_t k = 0;
     for (size_t i = 0; i < d->nsources; i++) {
         const mstr_source_desc *src = &d->sources[i];
-        size_t n = mstr_place_count(src, workers);
-        for (size_t part = 0; part < n; part++, k++) {
-            mstr_partition *p = &j->parts[k];
+        size_t n = mstr_place_count(src, j->total);
+        for (size_t part = 0; part < n; part++) {
+            int worker = mstr_place_worker(part, j->total);
+            if (worker < first || worker >= first + j->per_process)
+                continue;
+            mstr_partition *p = &j->parts[k++];
             p->source = src;
             p->index = part;
-            p->worker = mstr_place_worker(part, workers);
+            p->worker = worker;
             if (src->kind == MSTR_SOURCE_RANGE || src->kind == MSTR_SOURCE_NEXMARK ||
                 src->kind == MSTR_SOURCE_LIST)
                 mstr_place_span(src, part, n, &p->next, &p->end);
             ok = mstr_source_open(p, &scratch) && ok;
         }
     }
+    j->nparts = k;
     mstr_arena_free(&scratch);
     return ok;
 }
@@ -96,65 +151,109 @@ static bool close_inputs(job *j)
         ok = mstr_source_close(&j->parts[i]) && ok;
     free(j->parts);
     j->parts = NULL;
+    j->nparts = 0;
     return ok;
 }
 
-/* ---- workers ------------------------------------------------------------------------------ */
+/* ---- a round's links and workers ------------------------------------------------------- */
 
-static void make_workers(job *j)
+/* The doorbells, the failure flag and the links between the workers of round j->round. */
+static void make_links(job *j)
 {
-    int n = j->settings.workers;
+    int n = j->per_process;
     j->bells = mstr_alloc_array((size_t)n, sizeof *j->bells);
     for (int i = 0; i < n; i++)
         mstr_doorbell_init(&j->bells[i]);
     mstr_failure_init(&j->failure, j->bells, n);
-    j->hub = mstr_ring_hub_new(n, j->bells);
+    j->rings = mstr_ring_hub_new(n, j->process * n, j->bells);
+    if (alone(j))
+        return;
+    mstr_wire_hello hello = { .process = (uint32_t)j->process,
+                              .processes = (uint32_t)j->processes,
+                              .workers = (uint32_t)n, .fingerprint = mstr_hash_bytes(j->shape,
+                                                                            strlen(j->shape)),
+                              .round = j->round };
+    j->hub = mstr_net_hub_new(&hello, j->rings, j->bells, &j->failure);
+    mstr_cluster_route(j->cluster, j->hub);
+}
+
+/* Ends the round's links: no stream of the round is taken or heard from after this. Says what
+ * failed, and returns whether the round lost a process (rather than failed). */
+static bool free_links(job *j, bool *failed)
+{
+    if (j->hub != NULL) {
+        mstr_cluster_route(j->cluster, NULL);
+        mstr_net_hub_close(j->hub);
+        mstr_net_hub_free(j->hub);
+        j->hub = NULL;
+    }
+    mstr_ring_hub_free(j->rings);
+    bool lost = mstr_failure_was_loss(&j->failure);
+    *failed = mstr_failure_finish(&j->failure);
+    for (int i = 0; i < j->per_process; i++)
+        mstr_doorbell_free(&j->bells[i]);
+    free(j->bells);
+    return lost && *failed;
+}
+
+static void make_workers(job *j)
+{
+    int n = j->per_process;
     j->workers = mstr_alloc_array((size_t)n, sizeof *j->workers);
     for (int i = 0; i < n; i++) {
+        int index = j->process * n + i;
         mstr_worker_setup s = {
-            .desc = j->desc, .index = i, .workers = n, .process = 0, .local = i,
-            .key_groups = (uint32_t)j->settings.key_groups, .parts = j->parts,
-            .nparts = j->nparts, .channel = mstr_ring_hub_end(j->hub, i), .bell = &j->bells[i],
-            .failure = &j->failure, .coord = &j->coord, .sinks = &j->sinks,
-            .poll_records = (size_t)j->settings.poll_records,
+            .desc = j->desc, .index = index, .workers = j->total, .process = j->process,
+            .local = i, .key_groups = (uint32_t)j->settings.key_groups, .parts = j->parts,
+            .nparts = j->nparts,
+            .channel = j->hub ? mstr_net_hub_end(j->hub, i) : mstr_ring_hub_end(j->rings, i),
+            .bell = &j->bells[i], .failure = &j->failure, .coord = &j->coord,
+            .sinks = &j->sinks, .poll_records = (size_t)j->settings.poll_records,
             .poll_sleep_ms = j->settings.poll_sleep_ms,
         };
         mstr_worker_init(&j->workers[i], &s);
     }
 }
 
-/* Closes what the workers used and sums their tallies. Returns false if a write failed. */
+/* Closes what the workers used and adds up their tallies. Returns false if a write failed. */
 static bool close_workers(job *j)
 {
     bool ok = true;
-    int n = j->settings.workers;
-    for (int i = 0; i < n; i++)
+    for (int i = 0; i < j->per_process; i++) {
+        for (size_t k = 0; k < j->desc->ncounters; k++)
+            j->counters[k] += j->workers[i].counters[k];
         ok = mstr_worker_close(&j->workers[i], j->records, j->checksum) && ok;
-    mstr_ring_hub_free(j->hub);
-    for (int i = 0; i < n; i++)
-        mstr_doorbell_free(&j->bells[i]);
+    }
     free(j->workers);
-    free(j->bells);
+    j->workers = NULL;
     return ok;
 }
 
-/* Starts the workers, coordinates them until the job stops, and waits for them. Returns the
- * signal that stopped the job, or 0. */
-static int run_workers(job *j)
+/* Throws away workers (and partitions) that a snapshot was partly restored into, and makes
+ * them again. Returns false if an input cannot be opened again. */
+static bool remake_workers(job *j)
 {
-    int n = j->settings.workers;
-    mstr_coord_init(&j->coord, n, j->bells, &j->failure, j->store, &j->sinks,
-                    j->settings.snapshot_every, j->settings.keep_snapshots, j->restored);
-    j->coord.commit_sleep_ms = j->settings.commit_sleep_ms;
-    j->coordinated = true;
-    mstr_coord_watch_signals(&j->coord);
+    close_workers(j);
+    close_inputs(j);
+    if (!open_inputs(j))
+        return false;
+    make_workers(j);
+    return true;
+}
+
+/* Starts the workers, coordinates them until the round stops, and waits for them. */
+static void run_workers(job *j)
+{
+    int n = j->per_process;
+    mstr_coord_begin_round(&j->coord, n, j->bells, &j->failure, j->restored);
     for (int i = 0; i < n; i++)
         if (!mstr_worker_start(&j->workers[i]))
             abort();
-    int sig = mstr_coord_run(&j->coord);
+    j->signal = mstr_coord_run(&j->coord);
+    if (j->hub != NULL)
+        mstr_net_hub_stopping(j->hub); /* the other processes may end their streams now */
     for (int i = 0; i < n; i++)
         mstr_worker_join(&j->workers[i]);
-    return sig;
 }
 
 /* ---- state --------------------------------------------------------------------------------- */
@@ -167,85 +266,12 @@ static bool make_dir(const char *path)
     return false;
 }
 
-/* A state directory with no usable snapshot: the job starts from nothing, and what a crashed
- * run left there is cleared. */
-static bool start_fresh(job *j, const char *shape)
-{
-    char *error = NULL;
-    bool ok = mstr_store_discard_after(j->store, 0, &error) &&
-              mstr_store_put_shape(j->store, shape, &error);
-    if (!ok) {
-        fprintf(stderr, "mstr: %s: %s\n", j->settings.state_dir, error);
-        free(error);
-        return false;
-    }
-    return mstr_sink_set_open(&j->sinks, j->store);
-}
-
-/* Restores the newest of the commits that is usable, remaking the workers and inputs after
- * each one that is not. Returns false (after a message) if none is. */
-static bool restore_newest(job *j, const mstr_commit *commits, size_t ncommits, const size_t *map,
-                           size_t nmap)
-{
-    for (size_t i = 0; i < ncommits; i++) {
-        char *error = NULL;
-        if (mstr_snapshot_restore(j->store, &commits[i], j->workers, j->settings.workers,
-                                  j->parts, j->nparts, map, nmap, &error)) {
-            j->restored = commits[i].snapshot;
-            return true;
-        }
-        fprintf(stderr, "mstr: snapshot %llu in '%s' cannot be restored: %s%s\n",
-                (unsigned long long)commits[i].snapshot, j->settings.state_dir, error,
-                i + 1 < ncommits ? "; trying the one before" : "");
-        free(error);
-        close_workers(j);
-        close_inputs(j);
-        if (!open_inputs(j))
-            return false;
-        make_workers(j);
-    }
-    fprintf(stderr, "mstr: '%s' holds no usable snapshot; run with --fresh to discard its state "
-                    "and start over\n", j->settings.state_dir);
-    return false;
-}
-
-/* Resumes from the newest usable committed snapshot whose shape fits the program. */
-static bool resume(job *j, const mstr_commit *commits, size_t ncommits, const char *shape)
-{
-    char *stored = mstr_store_get_shape(j->store), *error = NULL;
-    size_t map[1024], nmap = 0;
-    bool ok = stored != NULL &&
-              mstr_snapshot_fits(stored, shape, j->desc, map, 1024, &nmap, &error);
-    if (!ok)
-        fprintf(stderr, "mstr: the state in '%s' does not fit this program: %s; run with --fresh "
-                        "to discard it and start over\n", j->settings.state_dir,
-                error ? error : "its description is missing");
-    free(stored);
-    free(error);
-    if (!ok || !restore_newest(j, commits, ncommits, map, nmap))
-        return false;
-    error = NULL;
-    ok = mstr_store_discard_after(j->store, j->restored, &error) &&
-         mstr_sink_set_resume(&j->sinks, j->store, j->restored, &error);
-    if (!ok) {
-        fprintf(stderr, "mstr: resuming from snapshot %llu: %s\n",
-                (unsigned long long)j->restored, error);
-        free(error);
-        return false;
-    }
-    fprintf(stderr, "mstr: resumed from snapshot %llu in '%s'\n",
-            (unsigned long long)j->restored, j->settings.state_dir);
-    return true;
-}
-
-/* Opens the outputs and, with a state directory, the store: a fresh start or a resume. */
-static bool prepare_state(job *j)
+/* Opens the store (destroying it first with --fresh, on the leader or alone). */
+static bool open_store(job *j)
 {
     const char *dir = j->settings.state_dir;
-    if (dir == NULL)
-        return mstr_sink_set_open(&j->sinks, NULL);
     char *error = NULL;
-    if (j->settings.fresh && !mstr_store_destroy(j->store_dir, &error)) {
+    if (j->settings.fresh && j->process == 0 && !mstr_store_destroy(j->store_dir, &error)) {
         fprintf(stderr, "mstr: %s: %s\n", dir, error);
         free(error);
         return false;
@@ -257,27 +283,413 @@ static bool prepare_state(job *j)
         free(error);
         return false;
     }
-    char *shape = mstr_snapshot_shape(j->desc, j->settings.workers,
-                                      (uint32_t)j->settings.key_groups);
+    return true;
+}
+
+/* Clears what an earlier run left in this process's store: the job starts from nothing.
+ * Returns NULL, or why it cannot (to free). */
+static char *clear_state(job *j)
+{
+    char *error = NULL;
+    if (j->store != NULL && !(mstr_store_discard_after(j->store, 0, &error) &&
+                              mstr_store_put_shape(j->store, j->shape, &error)))
+        return error;
+    j->restored = 0;
+    return NULL;
+}
+
+/* Checks that the stored state fits the program (filling j->map). Returns NULL, or why not. */
+static char *check_shape(job *j)
+{
+    char *stored = mstr_store_get_shape(j->store), *error = NULL;
+    bool ok = stored != NULL && mstr_snapshot_fits(stored, j->shape, j->desc, j->map,
+                                                   MAX_STATES, &j->nmap, &error);
+    free(stored);
+    if (ok)
+        return NULL;
+    char *why = mstr_strf("the state in '%s' does not fit this program: %s; run with --fresh "
+                          "to discard it and start over", j->settings.state_dir,
+                          error ? error : "its description is missing");
+    free(error);
+    return why;
+}
+
+/* Restores this process's part of committed snapshot n into the workers and partitions.
+ * Returns NULL, or why it cannot (to free; the workers must then be made again). */
+static char *restore_part(job *j, uint64_t n)
+{
     mstr_commit commits[MAX_COMMITS];
     size_t ncommits = mstr_store_commits(j->store, commits, MAX_COMMITS);
-    bool ok = ncommits == 0 ? start_fresh(j, shape) : resume(j, commits, ncommits, shape);
-    free(shape);
+    const mstr_commit *c = NULL;
+    for (size_t i = 0; i < ncommits && c == NULL; i++)
+        if (commits[i].snapshot == n)
+            c = &commits[i];
+    if (c == NULL)
+        return mstr_strf("process %d has no part of snapshot %llu in '%s'", j->process,
+                         (unsigned long long)n, j->settings.state_dir);
+    char *error = NULL;
+    if (!mstr_snapshot_restore(j->store, c, j->workers, j->per_process, j->parts, j->nparts,
+                               j->map, j->nmap, &error)) {
+        char *why = mstr_strf("snapshot %llu in '%s' cannot be restored: %s",
+                              (unsigned long long)n, j->settings.state_dir, error);
+        free(error);
+        return why;
+    }
+    j->restored = n;
+    return NULL;
+}
+
+/* Leader or alone, once the round's snapshot is chosen: drops what came after it, and opens the
+ * outputs where it left them. */
+static bool open_outputs(job *j)
+{
+    if (j->store == NULL)
+        return mstr_sink_set_open(&j->sinks, NULL);
+    char *error = NULL;
+    if (j->restored == 0)
+        return mstr_sink_set_open(&j->sinks, j->store);
+    bool ok = mstr_store_discard_after(j->store, j->restored, &error) &&
+              mstr_sink_set_resume(&j->sinks, j->store, j->restored, &error);
+    if (!ok) {
+        fprintf(stderr, "mstr: resuming from snapshot %llu: %s\n",
+                (unsigned long long)j->restored, error);
+        free(error);
+    }
     return ok;
 }
 
-/* ---- the summary ------------------------------------------------------------------------- */
-
-/* Prints each counter's sum over the workers. */
-static void print_counters(const job *j)
+static bool say(char *why)
 {
-    for (size_t k = 0; k < j->desc->ncounters; k++) {
-        uint64_t sum = 0;
-        for (int i = 0; i < j->settings.workers; i++)
-            sum += j->workers[i].counters[k];
-        fprintf(stderr, "mstr: %s: %llu\n", j->desc->counters[k], (unsigned long long)sum);
+    if (why != NULL)
+        fprintf(stderr, "mstr: %s\n", why);
+    free(why);
+    return why == NULL;
+}
+
+/* Alone: restores the newest usable committed snapshot (or starts fresh), and opens the
+ * outputs. */
+static bool prepare_alone(job *j)
+{
+    if (j->store == NULL)
+        return open_outputs(j);
+    mstr_commit commits[MAX_COMMITS];
+    size_t ncommits = mstr_store_commits(j->store, commits, MAX_COMMITS);
+    if (ncommits == 0)
+        return say(clear_state(j)) && open_outputs(j);
+    if (!say(check_shape(j)))
+        return false;
+    for (size_t i = 0; i < ncommits; i++) {
+        char *why = restore_part(j, commits[i].snapshot);
+        if (why == NULL) {
+            fprintf(stderr, "mstr: resumed from snapshot %llu in '%s'\n",
+                    (unsigned long long)j->restored, j->settings.state_dir);
+            return open_outputs(j);
+        }
+        fprintf(stderr, "mstr: %s%s\n", why, i + 1 < ncommits ? "; trying the one before" : "");
+        free(why);
+        if (!remake_workers(j))
+            return false;
+    }
+    fprintf(stderr, "mstr: '%s' holds no usable snapshot; run with --fresh to discard its state "
+                    "and start over\n", j->settings.state_dir);
+    return false;
+}
+
+/* ---- the rounds of several processes ------------------------------------------------------ */
+
+static int64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Leader: waits until every follower has joined the round. Returns false on a signal. */
+static bool await_followers(job *j)
+{
+    int64_t said = now_ms();
+    for (;;) {
+        int missing = mstr_cluster_missing(j->cluster);
+        if (missing < 0)
+            return true;
+        mstr_coord_event *e;
+        if (mstr_coord_next_event(&j->coord, &e, WAIT_STEP_MS))
+            mstr_coord_event_free(e); /* joins and losses: the cluster keeps count */
+        if ((j->signal = mstr_coord_signal(&j->coord)) != 0)
+            return false;
+        if (now_ms() - said >= SAY_EVERY_MS) {
+            fprintf(stderr, "mstr: process 0 waits for process %d (%s)\n", missing,
+                    mstr_cluster_peer(j->cluster, missing));
+            said = now_ms();
+        }
     }
 }
+
+/* Leader: what every follower answered to RESTORE of snapshot n. Returns ROUND_DONE with ok set
+ * if all could (or, ok clear, if one could not: it said why), ROUND_LOST if one was lost. */
+static round_end await_restored(job *j, uint64_t n, bool *all_ok)
+{
+    int answers = 0;
+    *all_ok = true;
+    while (answers < j->processes - 1) {
+        mstr_coord_event *e;
+        if (!mstr_coord_next_event(&j->coord, &e, WAIT_STEP_MS)) {
+            if ((j->signal = mstr_coord_signal(&j->coord)) != 0)
+                return ROUND_LOST;
+            continue;
+        }
+        round_end end = ROUND_DONE;
+        if (e->kind == MSTR_EVENT_LOST) {
+            fprintf(stderr, "mstr: process %d was lost while restoring: %s\n", e->process,
+                    e->text);
+            end = ROUND_LOST;
+        } else if (e->kind == MSTR_EVENT_MESSAGE && e->m.kind == MSTR_WIRE_RESTORED &&
+                   e->m.snapshot == n) {
+            answers++;
+            if (!e->m.flag) {
+                fprintf(stderr, "mstr: %.*s\n", (int)e->m.message_len, e->m.message);
+                *all_ok = false;
+            }
+        }
+        mstr_coord_event_free(e);
+        if (end == ROUND_LOST)
+            return end;
+    }
+    return ROUND_DONE;
+}
+
+/* Leader: the snapshots it may start the round from, newest first: its committed ones, or
+ * none (0: a fresh start) if there are none. */
+static size_t candidates(job *j, uint64_t *out)
+{
+    mstr_commit commits[MAX_COMMITS];
+    size_t n = j->store ? mstr_store_commits(j->store, commits, MAX_COMMITS) : 0;
+    for (size_t i = 0; i < n; i++)
+        out[i] = commits[i].snapshot;
+    if (n == 0)
+        out[n++] = 0;
+    return n;
+}
+
+/* Leader: proposes snapshots to restore, newest first, until one restores on every process, and
+ * starts the round on it. */
+static round_end lead_restore(job *j)
+{
+    uint64_t snapshots[MAX_COMMITS];
+    size_t n = candidates(j, snapshots);
+    j->ok = snapshots[0] == 0 || say(check_shape(j));
+    for (size_t i = 0; j->ok && i < n; i++) {
+        if (i > 0 && !remake_workers(j))
+            break;
+        uint64_t s = snapshots[i];
+        if (!say(s == 0 ? clear_state(j) : restore_part(j, s)))
+            continue;
+        mstr_cluster_send(j->cluster, -1, &(mstr_wire_coord){ .kind = MSTR_WIRE_RESTORE,
+                                                              .snapshot = s, .value = j->round });
+        bool all_ok;
+        if (await_restored(j, s, &all_ok) == ROUND_LOST)
+            return ROUND_LOST;
+        if (!all_ok)
+            continue;
+        j->ok = open_outputs(j);
+        if (j->ok)
+            mstr_cluster_send(j->cluster, -1,
+                              &(mstr_wire_coord){ .kind = MSTR_WIRE_GO, .snapshot = s });
+        if (j->ok && s > 0)
+            fprintf(stderr, "mstr: resumed from snapshot %llu in '%s'\n", (unsigned long long)s,
+                    j->settings.state_dir);
+        return ROUND_DONE;
+    }
+    if (j->ok)
+        fprintf(stderr, "mstr: no snapshot in '%s' can be restored on every process; run with "
+                        "--fresh to discard the state and start over\n", j->settings.state_dir);
+    j->ok = false;
+    return ROUND_DONE;
+}
+
+/* Follower: joins the round, waiting for the leader as long as it takes. Returns false on a
+ * signal. */
+static bool join(job *j)
+{
+    int64_t said = now_ms();
+    while (!mstr_cluster_join(j->cluster, WAIT_STEP_MS)) {
+        if ((j->signal = mstr_coord_signal(&j->coord)) != 0)
+            return false;
+        if (now_ms() - said >= SAY_EVERY_MS) {
+            fprintf(stderr, "mstr: process %d waits for process 0 (%s)\n", j->process,
+                    mstr_cluster_peer(j->cluster, 0));
+            said = now_ms();
+        }
+    }
+    return true;
+}
+
+/* Follower: restores snapshot n (0: starts fresh) as the leader asks, and says how it went. */
+static void follow_restore(job *j, uint64_t n, bool again)
+{
+    char *why = NULL;
+    if (again && !remake_workers(j))
+        why = mstr_strdup("an input cannot be opened again");
+    else if (n == 0)
+        why = clear_state(j);
+    else if (j->store == NULL)
+        why = mstr_strf("process %d has no state directory to restore snapshot %llu from",
+                        j->process, (unsigned long long)n);
+    else if ((why = check_shape(j)) == NULL)
+        why = restore_part(j, n);
+    mstr_cluster_send(j->cluster, 0,
+                      &(mstr_wire_coord){ .kind = MSTR_WIRE_RESTORED, .snapshot = n,
+                                          .flag = why == NULL, .message = why,
+                                          .message_len = why ? strlen(why) : 0 });
+    free(why);
+}
+
+/* Follower: restores what the leader asks until it says GO. The links and workers are made
+ * at the first RESTORE, which names the round. Returns ROUND_LOST if the leader was lost (or
+ * ended the round), ROUND_DONE with ok set on GO, or with ok clear if the job failed. */
+static round_end follow_until_go(job *j, bool *made)
+{
+    for (;;) {
+        mstr_coord_event *e;
+        if (!mstr_coord_next_event(&j->coord, &e, WAIT_STEP_MS)) {
+            if ((j->signal = mstr_coord_signal(&j->coord)) != 0)
+                return ROUND_DONE;
+            continue;
+        }
+        const mstr_wire_coord *m = &e->m;
+        round_end end = ROUND_LOST;
+        bool over = true;
+        if (e->kind == MSTR_EVENT_LOST) {
+            end = ROUND_LOST;
+        } else if (m->kind == MSTR_WIRE_RESTORE) {
+            if (!*made) {
+                j->round = m->value;
+                make_links(j);
+                make_workers(j);
+            }
+            follow_restore(j, m->snapshot, *made);
+            *made = true;
+            over = false;
+        } else if (m->kind == MSTR_WIRE_GO && *made) {
+            char *error = NULL;
+            j->restored = m->snapshot;
+            j->ok = j->store == NULL || mstr_store_discard_after(j->store, m->snapshot, &error);
+            if (!j->ok)
+                fprintf(stderr, "mstr: %s\n", error);
+            free(error);
+            end = ROUND_DONE;
+        } else if (m->kind == MSTR_WIRE_FAILED) {
+            fprintf(stderr, "mstr: %.*s\n", (int)m->message_len, m->message);
+            j->ok = false;
+            end = ROUND_DONE;
+        } else {
+            over = false; /* left over from the round before */
+        }
+        mstr_coord_event_free(e);
+        if (over)
+            return end;
+    }
+}
+
+/* ---- a round ------------------------------------------------------------------------------ */
+
+/* Leader: tells every follower that the job failed. */
+static void send_failed(job *j, const char *why)
+{
+    mstr_cluster_send(j->cluster, -1, &(mstr_wire_coord){ .kind = MSTR_WIRE_FAILED,
+                                                          .message = why,
+                                                          .message_len = strlen(why) });
+}
+
+/* The end of a round, which ran its workers or not: a lost process makes a round that ran roll
+ * back (with a state directory). */
+static round_end finish_round(job *j, bool ran)
+{
+    bool failed = false;
+    j->ok = close_workers(j) && j->ok;
+    bool lost = free_links(j, &failed);
+    if (j->cluster != NULL)
+        mstr_cluster_end_round(j->cluster);
+    mstr_coord_clear_events(&j->coord);
+    if (ran && lost && j->store != NULL && j->signal == 0) {
+        fprintf(stderr, "mstr: process %d rolls back to snapshot %llu and waits for the lost "
+                        "process\n", j->process, (unsigned long long)j->coord.last);
+        return ROUND_LOST;
+    }
+    if (lost && j->store == NULL)
+        fprintf(stderr, "mstr: without a state directory the job cannot roll back; it fails\n");
+    j->ok = j->ok && !failed;
+    return ROUND_DONE;
+}
+
+/* Runs the round once its state is restored: starts the outputs' views, the exchange and the
+ * workers. */
+static round_end run_round(job *j)
+{
+    const mstr_job_desc *d = j->desc;
+    memset(j->records, 0, d->nsinks * sizeof *j->records);   /* what a round rolled back */
+    memset(j->checksum, 0, d->nsinks * sizeof *j->checksum); /* does not count */
+    memset(j->counters, 0, d->ncounters * sizeof *j->counters);
+    bool ok = true;
+    for (int i = 0; ok && i < j->per_process; i++)
+        ok = mstr_sink_views_begin(&j->workers[i].views, j->restored + 1);
+    j->ok = ok;
+    if (ok) {
+        if (j->hub != NULL)
+            mstr_net_hub_connect(j->hub, mstr_cluster_net(j->cluster), j->peers);
+        run_workers(j);
+    }
+    return finish_round(j, ok);
+}
+
+/* One round of the job in this process. */
+static round_end round_of(job *j)
+{
+    if (alone(j)) {
+        make_links(j);
+        make_workers(j);
+        if (!prepare_alone(j)) {
+            j->ok = false;
+            return finish_round(j, false);
+        }
+        return run_round(j);
+    }
+    if (leads(j)) {
+        if (!await_followers(j)) {
+            j->ok = true;
+            return ROUND_DONE;
+        }
+        j->round++;
+        make_links(j);
+        make_workers(j);
+        round_end end = lead_restore(j);
+        if (end == ROUND_LOST || !j->ok || j->signal != 0) {
+            if (!j->ok)
+                send_failed(j, "the job could not start: see process 0's messages");
+            round_end done = finish_round(j, false);
+            return end == ROUND_LOST && j->signal == 0 ? ROUND_LOST : done;
+        }
+        return run_round(j);
+    }
+    if (!join(j)) {
+        j->ok = true;
+        return ROUND_DONE;
+    }
+    bool made = false;
+    round_end end = follow_until_go(j, &made);
+    if (!made) {
+        mstr_cluster_end_round(j->cluster);
+        mstr_coord_clear_events(&j->coord);
+        return end;
+    }
+    if (end == ROUND_LOST || !j->ok || j->signal != 0) {
+        round_end done = finish_round(j, false);
+        return end == ROUND_LOST && j->signal == 0 ? ROUND_LOST : done;
+    }
+    return run_round(j);
+}
+
+/* ---- the summary ------------------------------------------------------------------------- */
 
 /* Prints the malformed-record summary per source. Returns false if records were dropped. */
 static bool report_malformed(const job *j)
@@ -304,6 +716,14 @@ static bool report_malformed(const job *j)
     return ok;
 }
 
+/* Prints each counter's sum over the workers. */
+static void print_counters(const job *j)
+{
+    for (size_t k = 0; k < j->desc->ncounters; k++)
+        fprintf(stderr, "mstr: %s: %llu\n", j->desc->counters[k],
+                (unsigned long long)j->counters[k]);
+}
+
 /* Says how a stop by a signal left the job. */
 static void report_signal(const job *j, int sig)
 {
@@ -317,58 +737,144 @@ static void report_signal(const job *j, int sig)
 
 /* ---- the job -------------------------------------------------------------------------------- */
 
+/* Where this process keeps its state: process 0 in DIR/store, process I in DIR/store.I; the
+ * staging directory is shared. */
 static void paths(job *j)
 {
     const char *dir = j->settings.state_dir;
     if (dir == NULL)
         return;
-    j->store_dir = mstr_strf("%s/store", dir);
+    j->store_dir = j->process == 0 ? mstr_strf("%s/store", dir)
+                                   : mstr_strf("%s/store.%d", dir, j->process);
     j->staging_dir = mstr_strf("%s/staging", dir);
+}
+
+/* Refuses what a job over several processes cannot do. */
+static bool check_cluster(const job *j)
+{
+    if (j->processes == 1 || j->settings.state_dir != NULL)
+        return true;
+    for (size_t i = 0; i < j->desc->nsinks; i++)
+        if (mstr_sink_is_file(&j->desc->sinks[i])) {
+            fprintf(stderr, "mstr: sink '%s' writes a file: a job over several processes writes "
+                            "files through its state directory; give --state-dir (one that "
+                            "every process can reach)\n", j->desc->sinks[i].name);
+            return false;
+        }
+    return true;
+}
+
+/* Starts serving the other processes (and control), for a job over several processes or one
+ * given --listen. */
+static bool start_cluster(job *j)
+{
+    if (!serves(j))
+        return true;
+    j->peers = j->settings.peers ? mstr_settings_peers(&j->settings) : NULL;
+    if (j->peers == NULL) { /* one process, serving control only */
+        j->peers = mstr_alloc_array(2, sizeof *j->peers);
+        j->peers[0] = mstr_strdup(j->settings.listen);
+    }
+    mstr_cluster_setup s = {
+        .process = j->process, .processes = j->processes, .workers = j->per_process,
+        .peers = j->peers,
+        .listen = j->settings.listen ? j->settings.listen : j->peers[j->process],
+        .tls = { j->settings.tls_ca, j->settings.tls_cert, j->settings.tls_key },
+        .fingerprint = mstr_hash_bytes(j->shape, strlen(j->shape)), .coord = &j->coord,
+    };
+    char *error = NULL;
+    j->cluster = mstr_cluster_start(&s, &error);
+    if (j->cluster == NULL) {
+        fprintf(stderr, "mstr: process %d: %s\n", j->process, error);
+        free(error);
+        return false;
+    }
+    j->coord.setup.cluster = j->cluster;
+    return true;
+}
+
+/* The coordinator, before any thread starts (it watches the signals); its cluster comes later. */
+static void init_coord(job *j)
+{
+    mstr_coord_role role = !serves(j)        ? MSTR_COORD_ALONE
+                           : j->process == 0 ? MSTR_COORD_LEADER : MSTR_COORD_FOLLOWER;
+    mstr_coord_setup s = {
+        .role = role, .followers = j->processes - 1, .store = j->store,
+        .sinks = &j->sinks, .every_ms = j->settings.snapshot_every,
+        .keep = j->settings.keep_snapshots, .commit_sleep_ms = j->settings.commit_sleep_ms,
+    };
+    mstr_coord_init(&j->coord, &s);
+}
+
+/* Runs rounds until the job is over. */
+static void run_rounds(job *j)
+{
+    if (!alone(j) && !leads(j))
+        mstr_sink_set_open_stdout(&j->sinks);
+    for (;;) {
+        if (round_of(j) == ROUND_DONE)
+            return;
+        close_inputs(j);
+        if (!open_inputs(j)) {
+            j->ok = false;
+            return;
+        }
+    }
 }
 
 int mstr_main(int argc, char **argv, const mstr_job_desc *desc)
 {
-    job j = { .desc = desc };
+    job j = { .desc = desc, .ok = true };
     int rc = mstr_settings_parse(&j.settings, argc, argv, desc);
     if (rc != 0)
         return rc < 0 ? 0 : rc;
+    if (j.settings.processes > 1 && j.settings.peers == NULL)
+        return mstr_supervise(argc, argv, &j.settings);
     mstr_crash_handler_install();
+    j.process = j.settings.process;
+    j.processes = j.settings.processes;
+    j.per_process = j.settings.workers;
+    j.total = j.processes * j.per_process;
+    j.shape = mstr_snapshot_shape(desc, j.processes, j.total, (uint32_t)j.settings.key_groups);
     paths(&j);
     j.records = mstr_alloc_array(desc->nsinks, sizeof *j.records);
     j.checksum = mstr_alloc_array(desc->nsinks, sizeof *j.checksum);
-    bool inputs = open_inputs(&j) && (j.settings.state_dir == NULL ||
-                                      make_dir(j.settings.state_dir));
-    int sig = 0;
-    bool ok = inputs;
+    j.counters = mstr_alloc_array(desc->ncounters, sizeof *j.counters);
+    bool inputs = check_cluster(&j) && open_inputs(&j) &&
+                  (j.settings.state_dir == NULL ||
+                   (make_dir(j.settings.state_dir) && open_store(&j)));
     if (inputs) {
-        mstr_sink_set_init(&j.sinks, desc, j.settings.workers, j.staging_dir);
-        make_workers(&j);
-        ok = prepare_state(&j);
-        for (int i = 0; ok && i < j.settings.workers; i++)
-            ok = mstr_sink_views_begin(&j.workers[i].views, j.restored + 1);
-        if (ok)
-            sig = run_workers(&j);
-        if (ok && j.settings.stats)
+        mstr_sink_set_init(&j.sinks, desc, j.total, j.staging_dir);
+        init_coord(&j); /* before any thread: the signals are watched from here on */
+        mstr_coord_watch_signals(&j.coord);
+        if (start_cluster(&j))
+            run_rounds(&j);
+        else
+            j.ok = false;
+        if (j.ok && j.settings.stats)
             print_counters(&j);
-        ok = close_workers(&j) && ok;
-        ok = !mstr_failure_finish(&j.failure) && ok;
-        if (j.coordinated) {
-            mstr_coord_report(&j.coord);
-            mstr_coord_free(&j.coord);
-        }
+        mstr_coord_report(&j.coord);
+        if (j.cluster != NULL)
+            mstr_cluster_stop(j.cluster);
+        mstr_coord_free(&j.coord);
     }
+    bool ok = inputs && j.ok;
     ok = report_malformed(&j) && ok;
     ok = close_inputs(&j) && ok;
     if (inputs)
         ok = mstr_sink_set_close(&j.sinks, j.settings.stats, j.records, j.checksum) && ok;
     mstr_store_close(j.store);
-    if (sig != 0)
-        report_signal(&j, sig);
+    if (j.signal != 0)
+        report_signal(&j, j.signal);
+    if (j.peers != NULL)
+        mstr_settings_free_peers(j.peers);
+    free(j.shape);
     free(j.records);
     free(j.checksum);
+    free(j.counters);
     free(j.store_dir);
     free(j.staging_dir);
     if (!ok)
         return 1;
-    return sig != 0 && j.store == NULL ? 128 + sig : 0;
+    return j.signal != 0 && j.store == NULL ? 128 + j.signal : 0;
 }

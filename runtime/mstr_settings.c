@@ -13,12 +13,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "mstr_mem.h"
 #include "mstr_route.h"
 
 typedef enum setting_kind {
     SETTING_INT,        /* an int field, within min .. max */
     SETTING_SWITCH,     /* a bool field: the flag alone, or 0/1/true/false */
-    SETTING_PATH,       /* a const char * field */
+    SETTING_PATH,       /* a const char * field naming a file or directory */
+    SETTING_TEXT,       /* a const char * field: an address, a list */
     SETTING_DURATION,   /* an int64_t field of milliseconds */
 } setting_kind;
 
@@ -57,6 +59,22 @@ static const setting settings[] = {
       "start over: discard the snapshots and staged output in the state dir" },
     { "--stats", "MSTR_STATS", SETTING_SWITCH, 0, 1, FIELD(stats), NULL,
       "print counters, snapshots and records per sink on stderr at the end" },
+    { "--processes", "MSTR_PROCESSES", SETTING_INT, 1, MSTR_MAX_WORKERS, FIELD(processes), "N",
+      "processes that run the job (without --peers: start N here and supervise them)" },
+    { "--process", "MSTR_PROCESS", SETTING_INT, 0, MSTR_MAX_WORKERS - 1, FIELD(process), "I",
+      "this process's number, 0 .. N-1 (0 coordinates)" },
+    { "--peers", "MSTR_PEERS", SETTING_TEXT, 0, 0, FIELD(peers), "LIST",
+      "every process's address, in order: host:port,host:port,..." },
+    { "--listen", "MSTR_LISTEN", SETTING_TEXT, 0, 0, FIELD(listen), "ADDR",
+      "serve exchange and control on ADDR (default: this process's peer address)" },
+    { "--tls-ca", "MSTR_TLS_CA", SETTING_PATH, 0, 0, FIELD(tls_ca), "FILE",
+      "TLS: the CA that signs every process's certificate (PEM)" },
+    { "--tls-cert", "MSTR_TLS_CERT", SETTING_PATH, 0, 0, FIELD(tls_cert), "FILE",
+      "TLS: this process's certificate (PEM)" },
+    { "--tls-key", "MSTR_TLS_KEY", SETTING_PATH, 0, 0, FIELD(tls_key), "FILE",
+      "TLS: this process's private key (PEM)" },
+    { "--coordinator", "MSTR_COORDINATOR", SETTING_TEXT, 0, 0, FIELD(coordinator), "ADDR",
+      "ctl: the process to ask (host:port)" },
 };
 
 enum { NSETTINGS = sizeof settings / sizeof settings[0], NHOOKS = sizeof hooks / sizeof hooks[0] };
@@ -85,6 +103,7 @@ static bool set_value(mstr_settings *s, const setting *st, const char *text)
     char *field = (char *)s + st->offset;
     switch (st->kind) {
     case SETTING_PATH:
+    case SETTING_TEXT:
         *(const char **)field = text;
         return *text != '\0';
     case SETTING_DURATION:
@@ -122,6 +141,9 @@ static void usage(FILE *f, const char *argv0, const mstr_job_desc *d)
         fprintf(f, "  %-22s %-20s %s\n", left, st->env, st->help);
     }
     fprintf(f, "  %-22s %-20s %s\n", "--help", "", "show this help");
+    fprintf(f, "\n%s ctl status|snapshot|stop --coordinator HOST:PORT asks a running job:\n"
+               "its state, a snapshot now (answered once committed), or a stop after a last "
+               "snapshot.\n", argv0);
     fprintf(f, "\nExit status: 0 on success, 1 for bad data, environment or operator failure,\n"
                "2 for bad usage.\n");
 }
@@ -136,7 +158,10 @@ static int bad_value(const char *argv0, const setting *st, const char *where)
         fprintf(stderr, "%s: %s needs a number from %ld to %ld\n", argv0, where, st->min, st->max);
         break;
     case SETTING_PATH:
-        fprintf(stderr, "%s: %s needs a directory\n", argv0, where);
+        fprintf(stderr, "%s: %s needs a path\n", argv0, where);
+        break;
+    case SETTING_TEXT:
+        fprintf(stderr, "%s: %s needs a value\n", argv0, where);
         break;
     case SETTING_DURATION:
         fprintf(stderr, "%s: %s needs a time such as 500ms, 10s or 2m\n", argv0, where);
@@ -165,11 +190,76 @@ static int read_environment(mstr_settings *s, const char *argv0, const setting *
     return 0;
 }
 
+char **mstr_settings_peers(const mstr_settings *s)
+{
+    size_t n = 1;
+    for (const char *p = s->peers; *p; p++)
+        n += *p == ',';
+    char **peers = mstr_alloc_array(n + 1, sizeof *peers);
+    const char *p = s->peers;
+    for (size_t i = 0; i < n; i++) {
+        size_t len = strcspn(p, ",");
+        peers[i] = mstr_alloc(len + 1);
+        memcpy(peers[i], p, len);
+        p += len + (p[len] == ',');
+    }
+    return peers;
+}
+
+void mstr_settings_free_peers(char **peers)
+{
+    for (size_t i = 0; peers[i] != NULL; i++)
+        free(peers[i]);
+    free(peers);
+}
+
+/* Checks that the settings of several processes agree; fills in processes from the peers. */
+static int check_processes(mstr_settings *s, const char *argv0, bool processes_given)
+{
+    if (s->peers != NULL) {
+        char **peers = mstr_settings_peers(s);
+        int n = 0;
+        bool empty = false;
+        for (; peers[n] != NULL; n++)
+            empty |= strchr(peers[n], ':') == NULL;
+        mstr_settings_free_peers(peers);
+        if (empty) {
+            fprintf(stderr, "%s: --peers needs host:port for every process, in order\n", argv0);
+            return 2;
+        }
+        if (processes_given && n != s->processes) {
+            fprintf(stderr, "%s: --peers lists %d processes and --processes says %d\n", argv0, n,
+                    s->processes);
+            return 2;
+        }
+        s->processes = n;
+    } else if (s->process != 0) {
+        fprintf(stderr, "%s: --process needs --peers (every process's address)\n", argv0);
+        return 2;
+    }
+    if (s->process >= s->processes) {
+        fprintf(stderr, "%s: --process %d is not one of the %d processes (0 .. %d)\n", argv0,
+                s->process, s->processes, s->processes - 1);
+        return 2;
+    }
+    if ((s->tls_ca != NULL) != (s->tls_cert != NULL) || (s->tls_ca != NULL) != (s->tls_key != NULL)) {
+        fprintf(stderr, "%s: TLS needs all of --tls-ca, --tls-cert and --tls-key\n", argv0);
+        return 2;
+    }
+    if ((long)s->processes * s->workers > MSTR_MAX_WORKERS) {
+        fprintf(stderr, "%s: %d processes of %d workers are more than %d workers\n", argv0,
+                s->processes, s->workers, MSTR_MAX_WORKERS);
+        return 2;
+    }
+    return 0;
+}
+
 int mstr_settings_parse(mstr_settings *s, int argc, char **argv, const mstr_job_desc *d)
 {
     *s = (mstr_settings){ .workers = d->workers, .key_groups = (int)d->key_groups,
                           .state_dir = d->state_dir, .snapshot_every = d->snapshot_every_ms,
                           .keep_snapshots = d->keep_snapshots, .poll_records = MSTR_BATCH };
+    s->processes = -1; /* not given */
     int rc = read_environment(s, argv[0], settings, NSETTINGS);
     if (rc == 0)
         rc = read_environment(s, argv[0], hooks, NHOOKS);
@@ -193,5 +283,8 @@ int mstr_settings_parse(mstr_settings *s, int argc, char **argv, const mstr_job_
         if (i + 1 == argc || !set_value(s, st, argv[++i]))
             return bad_value(argv[0], st, st->flag);
     }
-    return 0;
+    bool processes_given = s->processes > 0;
+    if (!processes_given)
+        s->processes = 1;
+    return check_processes(s, argv[0], processes_given);
 }

@@ -22,6 +22,15 @@ typedef struct mstr_settings {
     int64_t snapshot_every; /* ms between snapshots; 0: only when the job stops */
     int keep_snapshots;     /* committed snapshots kept */
     bool fresh;             /* start over, discarding the state in state_dir */
+    /* Several processes (mstr_cluster.h): */
+    int process;            /* this one's number */
+    int processes;          /* how many run the job; 1: this one alone */
+    const char *peers;      /* "host:port,host:port,...": every process's address, in order */
+    const char *listen;     /* the address to serve on; default: this process's peer address */
+    const char *tls_ca;     /* PEM files for TLS with mutual authentication, or NULL */
+    const char *tls_cert;
+    const char *tls_key;
+    const char *coordinator; /* `ctl`: the process to ask */
     /* Test hooks, from the environment only (not in --help): they let a test stop or kill a
      * small job in the middle, and inside a snapshot's commit. */
     int poll_records;       /* MSTR_TEST_POLL_RECORDS: records per source poll (MSTR_BATCH) */
@@ -33,8 +42,13 @@ typedef struct mstr_settings {
  * milliseconds. Returns false if text is not one, or is negative or too large. */
 bool mstr_parse_duration(const char *text, int64_t *ms);
 
+/* Splits s->peers at commas into a NULL-terminated array (to free with mstr_settings_free_peers). */
+char **mstr_settings_peers(const mstr_settings *s);
+void mstr_settings_free_peers(char **peers);
+
 /* Fills s for job d from argv and the environment. Returns 0 to run, -1 after --help (exit
- * status 0), 2 after a usage error (the message already printed). */
+ * status 0), 2 after a usage error (the message already printed). Checks that the processes,
+ * the process and the peers agree. */
 int mstr_settings_parse(mstr_settings *s, int argc, char **argv, const mstr_job_desc *d);
 
 #endif

@@ -75,11 +75,28 @@ static bool open_fresh(mstr_shared_out *s, const mstr_sink_desc *d)
     return mstr_out_flush(&s->out);
 }
 
+/* Closes what an earlier round of the job opened (mstr_job.c), before opening again. */
+static void close_earlier(mstr_sink_set *set)
+{
+    for (size_t i = 0; i < set->desc->nsinks; i++)
+        if (set->outs[i].out.fd >= 0)
+            mstr_out_close(&set->outs[i].out);
+}
+
+void mstr_sink_set_open_stdout(mstr_sink_set *set)
+{
+    close_earlier(set);
+    for (size_t i = 0; i < set->desc->nsinks; i++)
+        if (set->desc->sinks[i].kind == MSTR_SINK_STDOUT)
+            mstr_out_init_fd(&set->outs[i].out, STDOUT_FILENO, "<stdout>");
+}
+
 bool mstr_sink_set_open(mstr_sink_set *set, mstr_store *store)
 {
     const mstr_job_desc *d = set->desc;
     const char *staging = set->staging;
     bool ok = true;
+    close_earlier(set);
     for (size_t i = 0; i < d->nsinks; i++)
         ok = open_fresh(&set->outs[i], &d->sinks[i]) && ok;
     if (!ok || staging == NULL)
@@ -188,6 +205,7 @@ bool mstr_sink_set_resume(mstr_sink_set *set, mstr_store *store, uint64_t c, cha
         *error = mstr_strdup("the record of the sinks' output is missing or damaged");
         return false;
     }
+    close_earlier(set);
     for (size_t i = 0; i < d->nsinks; i++) {
         const mstr_sink_desc *s = &d->sinks[i];
         if (s->kind == MSTR_SINK_STDOUT)

@@ -19,6 +19,10 @@
  * output of the records up to C, and the run goes on from there. Standard output cannot be taken
  * back: it is written at once, and after a resume shows again what was written after C.
  *
+ * Over several processes the staging directory is shared: every process's workers stage there,
+ * and the leader, which alone opens the files, publishes them all. Each open or resume closes
+ * what an earlier round of the job opened.
+ *
  * Thread use: the set is opened, published and closed by the main thread; a worker's views
  * belong to its thread; the locks are made for sharing.
  */
@@ -69,6 +73,10 @@ void mstr_sink_set_init(mstr_sink_set *set, const mstr_job_desc *d, int workers,
  * fresh files are recorded in store as published by snapshot 0. Returns false (after a message
  * on stderr) if an output cannot be written. */
 bool mstr_sink_set_open(mstr_sink_set *set, mstr_store *store);
+
+/* Opens only the standard output of the sinks that write there: a process of a job over several
+ * processes other than the leader, whose file sinks write staging files only. */
+void mstr_sink_set_open_stdout(mstr_sink_set *set);
 
 /* Opens the outputs of a job resumed from committed snapshot c (see above): files are cut back
  * to their published length, what c covers is published, later staging files are dropped.

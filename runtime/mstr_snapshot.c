@@ -217,12 +217,13 @@ static void appendf(char **s, size_t *len, const char *fmt, ...)
     *len += (size_t)n;
 }
 
-char *mstr_snapshot_shape(const mstr_job_desc *d, int workers, uint32_t key_groups)
+char *mstr_snapshot_shape(const mstr_job_desc *d, int processes, int workers,
+                          uint32_t key_groups)
 {
     char *s = NULL;
     size_t len = 0;
-    appendf(&s, &len, "malstrom-c state %d\nkey_groups %u\nworkers %d\n", SHAPE_VERSION,
-            key_groups, workers);
+    appendf(&s, &len, "malstrom-c state %d\nkey_groups %u\nprocesses %d\nworkers %d\n",
+            SHAPE_VERSION, key_groups, processes, workers);
     for (size_t i = 0; i < d->nstates; i++)
         appendf(&s, &len, "state %s %s%s\n", d->states[i].op, d->states[i].shape,
                 d->states[i].local ? " (local)" : "");
@@ -310,6 +311,10 @@ static bool fits_line(const char *line, const char *ours, const mstr_job_desc *d
     }
     if (same)
         return true;
+    if (strncmp(line, "processes ", 10) == 0)
+        return refuse(error, "the snapshot was taken on %s processes and the job runs on %.*s; "
+                      "restoring on another number of processes is not supported yet (rescaling)",
+                      line + 10, match ? (int)(mlen - 10) : 1, match ? match + 10 : "?");
     if (strncmp(line, "workers ", 8) == 0)
         return refuse(error, "the snapshot was taken with %s workers and the job runs %.*s; "
                       "restoring at another worker count is not supported yet (rescaling)",
@@ -351,8 +356,9 @@ bool mstr_snapshot_fits(const char *stored, const char *ours, const mstr_job_des
 /* ---- restoring ------------------------------------------------------------------------------- */
 
 typedef struct restoring {
-    mstr_worker *workers;
+    mstr_worker *workers;       /* this process's */
     int n;
+    int first;                  /* the job-wide index of workers[0] */
     mstr_partition *parts;
     size_t nparts;
     const size_t *map;
@@ -370,6 +376,13 @@ static bool problem(restoring *r, const char *fmt, ...)
     r->problem = mstr_vstrf(fmt, ap);
     va_end(ap);
     return false;
+}
+
+/* The worker of this process whose job-wide index is worker, or NULL. */
+static mstr_worker *here(restoring *r, int worker)
+{
+    int i = worker - r->first;
+    return i >= 0 && i < r->n ? &r->workers[i] : NULL;
 }
 
 /* The state descriptor the snapshot's operator index op stands for, or NULL. */
@@ -393,9 +406,10 @@ static bool restore_slot(restoring *r, mstr_rbuf *k, bool local, mstr_rbuf *valu
         return problem(r, "a slot's key does not fit the program");
     if (!local)
         worker = r->workers[0].owners.owner[group];
-    if (worker < 0 || worker >= r->n)
-        return problem(r, "a slot belongs to worker %d of %d", worker, r->n);
-    mstr_table *t = &sd->tables(&r->workers[worker])[group];
+    mstr_worker *w = here(r, worker);
+    if (w == NULL)
+        return problem(r, "a slot belongs to worker %d, which is not in this process", worker);
+    mstr_table *t = &sd->tables(w)[group];
     if (!sd->restore_slot(t, k, value))
         return problem(r, "a slot of operator '%s' does not decode", sd->op);
     return true;
@@ -403,12 +417,12 @@ static bool restore_slot(restoring *r, mstr_rbuf *k, bool local, mstr_rbuf *valu
 
 static bool restore_fields(restoring *r, mstr_rbuf *k, mstr_rbuf *value)
 {
-    int worker = (int)get_be(k, 4);
+    mstr_worker *w = here(r, (int)get_be(k, 4));
     size_t index;
     const mstr_state_desc *sd = state_of(r, get_be(k, 2), &index);
-    if (k->error || k->p != k->end || sd == NULL || sd->fields == NULL || worker >= r->n)
+    if (k->error || k->p != k->end || sd == NULL || sd->fields == NULL || w == NULL)
         return problem(r, "an operator's fields do not fit the program");
-    if (!sd->restore_fields(&r->workers[worker], value))
+    if (!sd->restore_fields(w, value))
         return problem(r, "the fields of operator '%s' do not decode", sd->op);
     return true;
 }
@@ -452,9 +466,8 @@ static bool visit(void *arg, const unsigned char *lkey, size_t klen, const unsig
     case 'W':
         return restore_fields(r, &k, &value);
     case 'X': {
-        int worker = (int)get_be(&k, 4);
-        if (k.error || worker >= r->n || !mstr_exchange_restore(&r->workers[worker].exchange,
-                                                                &value))
+        mstr_worker *w = here(r, (int)get_be(&k, 4));
+        if (k.error || w == NULL || !mstr_exchange_restore(&w->exchange, &value))
             return problem(r, "the exchanges' frontiers do not fit the program");
         return true;
     }
@@ -468,8 +481,8 @@ bool mstr_snapshot_restore(mstr_store *s, const mstr_commit *c, mstr_worker *wor
                            mstr_partition *parts, size_t nparts, const size_t *map, size_t nmap,
                            char **error)
 {
-    restoring r = { .workers = workers, .n = n, .parts = parts, .nparts = nparts, .map = map,
-                    .nmap = nmap };
+    restoring r = { .workers = workers, .n = n, .first = workers[0].ctx.worker, .parts = parts,
+                    .nparts = nparts, .map = map, .nmap = nmap };
     bool ok = mstr_store_restore(s, c, visit, &r, error);
     if (!ok && r.problem != NULL) {
         char *both = mstr_strf("%s (%s)", *error, r.problem);

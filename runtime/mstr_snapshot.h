@@ -19,8 +19,8 @@
  * (numbers big-endian, keys in their snapshot encoding), makes its file sinks' output of the
  * interval durable (mstr_sink.h), tells the coordinator it is done, and reads its sources again.
  *
- * The shape. The store keeps a description of what the job's state is made of: its key groups
- * and workers, each operator with state by name with what it keeps, the exchanges, the sources
+ * The shape. The store keeps a description of what the job's state is made of: its key groups,
+ * processes and workers, each operator with state by name with what it keeps, the exchanges, the sources
  * with their partition counts and the sinks. A snapshot restores only into a program whose shape
  * fits: the same key groups and workers, the same exchanges, sources and sinks, and each
  * operator of the snapshot present under its name and keeping the same thing (an operator that
@@ -50,8 +50,10 @@ bool mstr_snapshot_advance(mstr_worker *w);
 /* Whether w is between its cut and writing its state (its sources must not be read). */
 bool mstr_snapshot_aligning(const mstr_worker *w);
 
-/* The shape of job d run with `workers` workers and `key_groups` key groups, as text (to free). */
-char *mstr_snapshot_shape(const mstr_job_desc *d, int workers, uint32_t key_groups);
+/* The shape of job d run on `processes` processes with `workers` workers in all and
+ * `key_groups` key groups, as text (to free). */
+char *mstr_snapshot_shape(const mstr_job_desc *d, int processes, int workers,
+                          uint32_t key_groups);
 
 /* Checks a snapshot's shape (stored) against the program's (ours). Returns false and sets *error
  * (a message to free, naming what differs) if the snapshot does not fit. On success map[i] is
@@ -61,7 +63,8 @@ bool mstr_snapshot_fits(const char *stored, const char *ours, const mstr_job_des
                         size_t *map, size_t max, size_t *nmap, char **error);
 
 /* Restores committed snapshot c into the workers (made, not started) and the partitions (open)
- * of a job; map is from mstr_snapshot_fits. Returns false and sets *error if the snapshot fails
+ * of a job's process (its part of the snapshot, in its own store); map is from
+ * mstr_snapshot_fits. Returns false and sets *error if the snapshot fails
  * its checks or does not decode (the workers' state is then partly restored: start them over). */
 bool mstr_snapshot_restore(mstr_store *s, const mstr_commit *c, mstr_worker *workers, int n,
                            mstr_partition *parts, size_t nparts, const size_t *map, size_t nmap,

@@ -15,6 +15,15 @@ check /usr/include/cmocka.h libcmocka-dev
 check /usr/lib/x86_64-linux-gnu/libcmocka.so libcmocka-dev
 check /usr/include/leveldb/c.h libleveldb-dev           # the snapshot store (linked statically)
 check /usr/lib/x86_64-linux-gnu/libsnappy.a libsnappy-dev # which static LevelDB needs
+check /usr/bin/pkg-config pkgconf
+# gRPC's C core for the exchange between processes, linked statically with what it needs
+check /usr/include/grpc/grpc.h libgrpc-dev
+check /usr/lib/x86_64-linux-gnu/libabsl_base.a libabsl-dev
+check /usr/lib/x86_64-linux-gnu/libcares.a libc-ares-dev
+check /usr/lib/x86_64-linux-gnu/libre2.a libre2-dev
+check /usr/lib/x86_64-linux-gnu/libssl.a libssl-dev
+check /usr/lib/x86_64-linux-gnu/libz.a zlib1g-dev
+check /usr/bin/openssl openssl                     # certificates for the TLS tests
 check /usr/bin/time time
 command -v python3 >/dev/null || need+=(python3)   # test input generators
 check /usr/bin/sqlite3 sqlite3                     # reference answers for the Nexmark queries

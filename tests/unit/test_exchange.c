@@ -74,7 +74,7 @@ static int setup(void **state)
     memset(log_of, 0, sizeof log_of);
     for (int i = 0; i < 2; i++)
         mstr_doorbell_init(&f->bells[i]);
-    f->hub = mstr_ring_hub_new(2, f->bells);
+    f->hub = mstr_ring_hub_new(2, 0, f->bells);
     for (int i = 0; i < 2; i++) {
         mstr_arena_init(&f->arenas[i]);
         mstr_exchange_init(&sides[i], (mstr_worker *)&worker_name[i], &f->arenas[i], &job,
