@@ -34,14 +34,16 @@ CC ?= cc
 # follow it). mstrc is told, so that the programs it builds link the same.
 GRPC_LIBS = $(shell pkg-config --libs --static grpc 2>/dev/null) -lupb -laddress_sorting -lcares \
             -lz -lre2 -lssl -lcrypto
-RUNTIME_LIBS = -lleveldb -lsnappy $(GRPC_LIBS) -lstdc++ -lpthread -lm
+RUNTIME_LIBS = -lleveldb -lsnappy -lprotobuf-c $(GRPC_LIBS) -lstdc++ -lpthread -lm
 WARN := -Wall -Wextra -Wstrict-prototypes -Wshadow -Werror
 CFLAGS := -std=c11 -D_GNU_SOURCE -pthread $(OPT) $(WARN) $(SANFLAGS)
 # The generated scanner and parser are not ours to keep warning-free in every respect.
 GEN_CFLAGS := -std=c11 -D_GNU_SOURCE $(OPT) -Wall -Werror -Wno-unused-function $(SANFLAGS)
 
 RUNTIME_SRC := $(wildcard runtime/*.c)
-RUNTIME_OBJ := $(RUNTIME_SRC:%.c=$(B)/%.o)
+# The control API's messages, from proto/mstr_control.proto by protoc-c.
+PROTO_OBJ := $(B)/gen/mstr_control.pb-c.o
+RUNTIME_OBJ := $(RUNTIME_SRC:%.c=$(B)/%.o) $(PROTO_OBJ)
 COMPILER_SRC := $(wildcard compiler/*.c)
 COMPILER_OBJ := $(COMPILER_SRC:%.c=$(B)/%.o)
 TEMPLATES := $(sort $(wildcard templates/*.c.in templates/*.h.in))
@@ -59,15 +61,25 @@ $(B)/libmstr.a: $(RUNTIME_OBJ)
 	@mkdir -p $(@D)
 	rm -f $@ && ar rcs $@ $^
 
-$(B)/runtime/%.o: runtime/%.c $(wildcard runtime/*.h)
+$(B)/runtime/%.o: runtime/%.c $(wildcard runtime/*.h) $(B)/gen/mstr_control.pb-c.h
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -Iruntime -c $< -o $@
+	$(CC) $(CFLAGS) -Iruntime -I$(B)/gen -c $< -o $@
+
+$(B)/gen/mstr_control.pb-c.c $(B)/gen/mstr_control.pb-c.h: proto/mstr_control.proto
+	@mkdir -p $(@D)
+	protoc-c --c_out=$(B)/gen -Iproto $<
+
+$(B)/gen/mstr_control.pb-c.o: $(B)/gen/mstr_control.pb-c.c
+	$(CC) $(GEN_CFLAGS) -I$(B)/gen -c $< -o $@
 
 $(B)/compiler/%.o: compiler/%.c $(wildcard compiler/*.h) $(B)/gen/parser.h
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -Icompiler -Iruntime -I$(B)/gen \
 	  -DMSTR_SANFLAGS='"$(SANFLAGS)"' -DMSTR_LINK_STATIC=$(LINK_STATIC) \
 	  -DMSTR_RUNTIME_LIBS='"$(RUNTIME_LIBS)"' -c $< -o $@
+
+# mstrc is told the runtime's link line and sanitizer flags, which this file sets.
+$(B)/compiler/main.o: Makefile
 
 $(B)/gen/parser.c $(B)/gen/parser.h: grammar/parser.y
 	@mkdir -p $(@D)

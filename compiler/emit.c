@@ -25,14 +25,29 @@
 
 /* ---- the batch tallies ---- */
 
-/* A record count per sink, and a checksum per null sink. */
+/* Records read per source and records in per operator (what the runtime reports in the status
+ * and the metrics), records written per sink and a checksum per null sink. */
 static void emit_batch(emitter *e)
 {
     mc_buf fields = { 0 }, flush = { 0 };
+    const mc_program *p = e->prog;
+    for (size_t i = 0; i < p->nsources; i++) {
+        mc_buf_printf(&fields, "    uint64_t src_%s;\n", p->sources[i]->name);
+        mc_buf_printf(&flush, "    mstr_tally(&b->w->source_read[%zu], b->src_%s);\n", i,
+                      p->sources[i]->name);
+    }
+    for (size_t i = 0, k = 0; i < e->plan->nops; i++) {
+        const mc_op *op = e->plan->ops[i].op;
+        if (op->kind == MC_OP_SINK)
+            continue;
+        mc_buf_printf(&fields, "    uint64_t op_%s;\n", op->name);
+        mc_buf_printf(&flush, "    mstr_tally(&b->w->op_in[%zu], b->op_%s);\n", k++, op->name);
+    }
     for (size_t k = 0; k < e->plan->nsinks; k++) {
         const mc_op *op = e->plan->sinks[k];
         mc_buf_printf(&fields, "    uint64_t %s_records;\n", op->name);
-        mc_buf_printf(&flush, "    b->w->sinks[%zu].records += b->%s_records;\n", k, op->name);
+        mc_buf_printf(&flush, "    mstr_tally(&b->w->sinks[%zu].records, b->%s_records);\n", k,
+                      op->name);
         if (op->sink != MC_SINK_NULL)
             continue;
         mc_buf_printf(&fields, "    uint64_t %s_checksum;\n", op->name);
@@ -196,7 +211,16 @@ static void emit_main(emitter *e, const char *job_name)
 {
     const mc_program *p = e->prog;
     const mc_plan *plan = e->plan;
-    mc_buf tables = { 0 }, sources = { 0 }, sinks = { 0 }, exchanges = { 0 }, counters = { 0 };
+    mc_buf tables = { 0 }, sources = { 0 }, sinks = { 0 }, exchanges = { 0 }, counters = { 0 },
+           operators = { 0 };
+    size_t noperators = 0;
+    for (size_t i = 0; i < plan->nops; i++)
+        if (plan->ops[i].op->kind != MC_OP_SINK) { /* in the order of emit_batch's tallies */
+            mc_buf_printf(&operators, "    %s,\n", em_c_literal(e, plan->ops[i].op->name));
+            noperators++;
+        }
+    if (noperators == 0)
+        mc_buf_puts(&operators, "    NULL, /* C wants an element; the job has none */\n");
     for (size_t i = 0; i < p->nsources; i++)
         source_entry(e, p->sources[i], &tables, &sources);
     for (size_t k = 0; k < plan->nsinks; k++)
@@ -227,8 +251,9 @@ static void emit_main(emitter *e, const char *job_name)
                    { "nsources", em_strf(e, "%zu", p->nsources) },
                    { "nsinks", em_strf(e, "%zu", plan->nsinks) },
                    { "nexchanges", em_strf(e, "%zu", plan->nexchanges) },
-                   { "counters", em_text(&counters) }));
-    mc_buf *all[] = { &tables, &sources, &sinks, &exchanges, &counters };
+                   { "counters", em_text(&counters) }, { "operators", em_text(&operators) },
+                   { "noperators", em_strf(e, "%zu", noperators) }));
+    mc_buf *all[] = { &tables, &sources, &sinks, &exchanges, &counters, &operators };
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
         mc_buf_free(all[i]);
 }

@@ -198,7 +198,8 @@ static const char *late_action(emitter *e, const mc_op *op)
 {
     if (op->late_out != NULL)
         return em_strf(e, "stream_%s(mstr_b, key, value, ts)", op->late_out->name);
-    return em_strf(e, "mstr_b->w->counters[%s]++", em_counter(e, op, MC_COUNTER_LATE));
+    return em_strf(e, "mstr_tally(&mstr_b->w->counters[%s], 1)",
+                   em_counter(e, op, MC_COUNTER_LATE));
 }
 
 /* The epoch statement, extended so that the late stream, which carries no epochs of its own,
@@ -229,7 +230,8 @@ static void emit_epochs(emitter *e, const mc_op *op, const char *body, const cha
                        { "key_type", em_in_key(op) }, { "in_type", em_type(&op->in_type) }));
     } else {
         what = "the block's candidates";
-        ignored = em_strf(e, "mstr_b->w->counters[%s]++", em_counter(e, op, MC_COUNTER_IGNORED));
+        ignored = em_strf(e, "mstr_tally(&mstr_b->w->counters[%s], 1)",
+                          em_counter(e, op, MC_COUNTER_IGNORED));
         em_render(e, "epochs_user.c.in",
                   VARS({ "name", op->name }, { "where", at }, { "key_type", em_in_key(op) },
                        { "in_type", em_type(&op->in_type) }, { "body", body }));

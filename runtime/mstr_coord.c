@@ -165,7 +165,8 @@ void mstr_coord_post(mstr_coord *c, mstr_event_kind kind, int process, const mst
     if (m != NULL) {
         e->m = *m;
         e->text = mstr_alloc(m->message_len + 1);
-        memcpy(e->text, m->message, m->message_len);
+        if (m->message_len > 0)
+            memcpy(e->text, m->message, m->message_len);
         e->m.message = e->text;
     } else if (why != NULL) {
         e->text = mstr_strdup(why);
@@ -175,6 +176,31 @@ void mstr_coord_post(mstr_coord *c, mstr_event_kind kind, int process, const mst
     c->events_end = &e->next;
     pthread_cond_signal(&c->changed);
     pthread_mutex_unlock(&c->lock);
+}
+
+void mstr_coord_post_control(mstr_coord *c, mstr_control_call call, struct mstr_stream *s)
+{
+    mstr_coord_event *e = mstr_alloc(sizeof *e);
+    *e = (mstr_coord_event){ .kind = MSTR_EVENT_CONTROL, .call = call, .stream = s };
+    pthread_mutex_lock(&c->lock);
+    *c->events_end = e;
+    c->events_end = &e->next;
+    pthread_cond_signal(&c->changed);
+    pthread_mutex_unlock(&c->lock);
+}
+
+bool mstr_coord_control_event(mstr_coord *c, const mstr_coord_event *e)
+{
+    if (e->kind == MSTR_EVENT_CONTROL) {
+        mstr_control_call_in(c->setup.control, e->call, e->stream);
+        return true;
+    }
+    if (e->kind != MSTR_EVENT_MESSAGE || (e->m.kind != MSTR_WIRE_STATS &&
+                                          e->m.kind != MSTR_WIRE_CONTROL &&
+                                          e->m.kind != MSTR_WIRE_ANSWER))
+        return false;
+    mstr_control_message(c->setup.control, e->process, &e->m);
+    return true;
 }
 
 void mstr_coord_event_free(mstr_coord_event *e)
@@ -199,6 +225,8 @@ void mstr_coord_clear_events(mstr_coord *c)
     pthread_mutex_unlock(&c->lock);
     while (e != NULL) {
         mstr_coord_event *next = e->next;
+        if (c->setup.control != NULL)
+            mstr_coord_control_event(c, e); /* a call is answered, round or not */
         mstr_coord_event_free(e);
         e = next;
     }
@@ -255,6 +283,8 @@ static uint64_t oldest_kept(mstr_coord *c)
 /* Handles one event of a running round. */
 static void handle(mstr_coord *c, const mstr_coord_event *e)
 {
+    if (mstr_coord_control_event(c, e))
+        return;
     if (e->kind == MSTR_EVENT_LOST) {
         if (c->ending)
             c->peers_stopped++;
@@ -311,9 +341,10 @@ static void handle(mstr_coord *c, const mstr_coord_event *e)
     }
 }
 
-/* Handles the events posted so far. */
+/* Handles the events posted so far, and lets the control do what it does every so often. */
 static void handle_events(mstr_coord *c)
 {
+    mstr_control_tick(c->setup.control);
     pthread_mutex_lock(&c->lock);
     mstr_coord_event *e = take_events(c);
     pthread_mutex_unlock(&c->lock);
@@ -436,6 +467,7 @@ static bool take_part(mstr_coord *c, uint64_t n, bool final, mstr_commit *commit
 static bool take(mstr_coord *c, uint64_t n, bool final)
 {
     int64_t start = now_ms(CLOCK_MONOTONIC);
+    uint64_t before = c->bytes;
     mstr_commit commit;
     if (!take_part(c, n, final, &commit))
         return false;
@@ -449,6 +481,8 @@ static bool take(mstr_coord *c, uint64_t n, bool final)
     c->last = n;
     c->taken++;
     c->last_ms = now_ms(CLOCK_MONOTONIC) - start;
+    mstr_meter_snapshot(c->setup.meter, n, (uint64_t)c->last_ms, c->bytes - before);
+    mstr_control_committed(c->setup.control, n, final);
     uint64_t oldest = oldest_kept(c);
     if (c->setup.role == MSTR_COORD_LEADER)
         mstr_cluster_send(c->setup.cluster, -1,
@@ -469,6 +503,7 @@ static void take_asked(mstr_coord *c)
         return;
     c->taken++;
     c->last_ms = now_ms(CLOCK_MONOTONIC) - start;
+    mstr_meter_snapshot(c->setup.meter, n, (uint64_t)c->last_ms, commit.bytes);
     mstr_cluster_send(c->setup.cluster, 0,
                       &(mstr_wire_coord){ .kind = MSTR_WIRE_DONE, .snapshot = n,
                                           .entries = commit.entries, .hash = commit.hash,
@@ -482,11 +517,11 @@ static void take_asked(mstr_coord *c)
 static bool should_end(mstr_coord *c)
 {
     return (c->finished == c->workers && c->peers_finished == c->setup.followers) ||
-           c->signal != 0 || c->stop_asked;
+           c->signal != 0 || c->stop_asked || mstr_control_wants_stop(c->setup.control);
 }
 
 /* Leader or alone: waits until a snapshot is due (deadline_ms on the monotonic clock; < 0:
- * none), the job should end, or it failed. Returns whether it should end. */
+ * none) or asked for, the job should end, or it failed. Returns whether it should end. */
 static bool wait_for_reason(mstr_coord *c, int64_t deadline_ms)
 {
     for (;;) {
@@ -494,7 +529,7 @@ static bool wait_for_reason(mstr_coord *c, int64_t deadline_ms)
         pthread_mutex_lock(&c->lock);
         if (c->events == NULL) {
             bool end = should_end(c);
-            if (end || mstr_failed(c->failure) ||
+            if (end || mstr_failed(c->failure) || mstr_control_wants_snapshot(c->setup.control) ||
                 (deadline_ms >= 0 && now_ms(CLOCK_MONOTONIC) >= deadline_ms)) {
                 pthread_mutex_unlock(&c->lock);
                 return end;
@@ -548,6 +583,9 @@ static void lead(mstr_coord *c)
         mstr_cluster_send(c->setup.cluster, -1, &(mstr_wire_coord){ .kind = MSTR_WIRE_STOP });
         await_count(c, &c->peers_stopped, c->setup.followers);
     }
+    if (!mstr_failed(c->failure))
+        mstr_control_committed(c->setup.control, c->last, true); /* calls of a job without a
+                                                                     state directory */
     stop_workers(c);
     if (c->setup.role != MSTR_COORD_LEADER)
         return;

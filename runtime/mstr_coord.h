@@ -41,6 +41,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "mstr_control.h"
 #include "mstr_fail.h"
 #include "mstr_ring.h"
 #include "mstr_sink.h"
@@ -60,6 +61,7 @@ typedef enum mstr_event_kind {
     MSTR_EVENT_MESSAGE,         /* a coordination message from `process` */
     MSTR_EVENT_JOINED,          /* leader: `process` joined the round */
     MSTR_EVENT_LOST,            /* `process` was lost to the round (why says how) */
+    MSTR_EVENT_CONTROL,         /* a control call came in on `stream` (mstr_control.h) */
 } mstr_event_kind;
 
 typedef struct mstr_coord_event {
@@ -67,6 +69,8 @@ typedef struct mstr_coord_event {
     int process;
     mstr_wire_coord m;          /* MESSAGE; its message points into text */
     char *text;                 /* MESSAGE: a copy of m's message; LOST: why */
+    mstr_control_call call;     /* CONTROL */
+    struct mstr_stream *stream;
     struct mstr_coord_event *next;
 } mstr_coord_event;
 
@@ -74,6 +78,8 @@ typedef struct mstr_coord_event {
 typedef struct mstr_coord_setup {
     mstr_coord_role role;
     struct mstr_cluster *cluster; /* NULL when alone */
+    mstr_control *control;      /* the control API's calls and the progress line */
+    mstr_meter *meter;          /* told of every snapshot */
     int followers;              /* processes other than the leader */
     mstr_store *store;          /* NULL without a state directory */
     mstr_sink_set *sinks;
@@ -148,13 +154,21 @@ void mstr_coord_report(const mstr_coord *c);
 void mstr_coord_post(mstr_coord *c, mstr_event_kind kind, int process, const mstr_wire_coord *m,
                      const char *why);
 
+/* Posts a control call that came in on s (network thread). */
+void mstr_coord_post_control(mstr_coord *c, mstr_control_call call, struct mstr_stream *s);
+
+/* Hands e to the control if it is one of its: a call, or a control message. Returns whether it
+ * was (then it is dealt with). For those who wait for events outside mstr_coord_run. */
+bool mstr_coord_control_event(mstr_coord *c, const mstr_coord_event *e);
+
 /* Takes the oldest event into *e (free it with mstr_coord_event_free), waiting up to
  * timeout_ms. Returns false if none came in time, or a signal came. */
 bool mstr_coord_next_event(mstr_coord *c, mstr_coord_event **e, int64_t timeout_ms);
 
 void mstr_coord_event_free(mstr_coord_event *e);
 
-/* Drops every event not handled yet (those of a round that ended). */
+/* Drops every event not handled yet (those of a round that ended), but control calls, which
+ * go to the control. */
 void mstr_coord_clear_events(mstr_coord *c);
 
 /* ---- worker side ---------------------------------------------------------------------------- */

@@ -121,6 +121,10 @@ typedef struct mstr_job_desc {
      * --stats prints their sums over the workers. */
     const char *const *counters;
     size_t ncounters;
+    /* Every operator but the sinks, in file order: the records each takes in are counted per
+     * worker (mstr_worker.op_in) for the status and the metrics. */
+    const char *const *operators;
+    size_t noperators;
 } mstr_job_desc;
 
 #endif

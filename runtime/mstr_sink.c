@@ -330,7 +330,7 @@ bool mstr_sink_views_close(mstr_sink_views *v, uint64_t *records, uint64_t *chec
     bool ok = true;
     for (size_t i = 0; i < v->n; i++) {
         mstr_sink *s = &v->sinks[i];
-        records[i] += s->records;
+        records[i] += mstr_tally_read(&s->records);
         checksum[i] += s->checksum;
         if (s->desc->kind == MSTR_SINK_STDOUT) {
             mstr_out_close(&v->outs[i]);

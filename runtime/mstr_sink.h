@@ -36,12 +36,13 @@
 #include "mstr_desc.h"
 #include "mstr_out.h"
 #include "mstr_store.h"
+#include "mstr_tally.h"
 
 /* One worker's view of a sink: generated code writes records to out and tallies them. */
 typedef struct mstr_sink {
     const mstr_sink_desc *desc;
     mstr_out *out;
-    uint64_t records;
+    mstr_tally_t records;
     uint64_t checksum;                  /* null sink: wrapping sum of the records' hashes */
 } mstr_sink;
 

@@ -153,7 +153,7 @@ static void write_partitions(writer *wr)
         mstr_put_le(&wr->value, p->next, 8);
         mstr_put_le(&wr->value, p->reader_open ? mstr_reader_offset(&p->reader) : 0, 8);
         mstr_put_le(&wr->value, p->reader_open ? p->reader.line : 1, 8);
-        mstr_put_le(&wr->value, p->malformed, 8);
+        mstr_put_le(&wr->value, mstr_tally_read(&p->malformed), 8);
         mstr_put_le(&wr->value, p->done ? 1 : 0, 1);
         put(wr);
     }
@@ -439,7 +439,7 @@ static bool restore_partition(restoring *r, mstr_rbuf *k, mstr_rbuf *value)
         return problem(r, "a partition does not fit the program");
     p->next = mstr_get_le(value, 8);
     uint64_t offset = mstr_get_le(value, 8), line = mstr_get_le(value, 8);
-    p->malformed = mstr_get_le(value, 8);
+    atomic_store(&p->malformed, mstr_get_le(value, 8));
     p->done = mstr_get_le(value, 1) != 0;
     if (value->error || value->p != value->end)
         return problem(r, "a position of source '%s' does not decode", p->source->name);

@@ -111,11 +111,12 @@ static mstr_str malformed(mstr_worker *w, mstr_partition *p, uint64_t line, cons
     va_start(ap, fmt);
     mstr_str msg = mstr_str_vprintf(&w->ctx, fmt, ap);
     va_end(ap);
-    p->malformed++;
-    if (p->malformed <= MSTR_REPORT_LIMIT)
+    mstr_tally(&p->malformed, 1);
+    uint64_t seen = mstr_tally_read(&p->malformed);
+    if (seen <= MSTR_REPORT_LIMIT)
         fprintf(stderr, "%s:%llu: error: source '%s': %.*s\n", p->path,
                 (unsigned long long)line, p->source->name, (int)msg.len, msg.ptr);
-    if (p->malformed == MSTR_REPORT_LIMIT)
+    if (seen == MSTR_REPORT_LIMIT)
         fprintf(stderr, "%s: further malformed records are counted, not shown\n", p->path);
     return msg;
 }

@@ -19,6 +19,7 @@
 #include "mstr_desc.h"
 #include "mstr_read.h"
 #include "mstr_str.h"
+#include "mstr_tally.h"
 
 /* One partition of a source: a file, stdin, the whole of a list, or a part of a range. Where it
  * is read and what it covers come from mstr_place.h. */
@@ -33,7 +34,7 @@ struct mstr_partition {
     size_t ncolumns_in_file;            /* csv: fields per row, from the header */
     uint64_t next;                      /* index of the next record (its timestamp) */
     uint64_t end;                       /* list, range: one past the last index of this part */
-    uint64_t malformed;                 /* records that could not be decoded */
+    mstr_tally_t malformed;             /* records that could not be decoded (its worker's) */
     bool done;
 };
 

@@ -110,8 +110,14 @@ void mstr_wire_put_coord(mstr_wbuf *b, const mstr_wire_coord *c)
     switch (c->kind) {
     case MSTR_WIRE_RESTORE:
     case MSTR_WIRE_COMMITTED:
+    case MSTR_WIRE_CONTROL:
         mstr_put_le(b, c->snapshot, 8);
         mstr_put_le(b, c->value, 8);
+        return;
+    case MSTR_WIRE_ANSWER:
+        mstr_put_le(b, c->snapshot, 8);
+        mstr_put_le(b, c->value, 8);
+        mstr_put_bytes(b, c->message, c->message_len);
         return;
     case MSTR_WIRE_GO:
         mstr_put_le(b, c->snapshot, 8);
@@ -132,6 +138,7 @@ void mstr_wire_put_coord(mstr_wbuf *b, const mstr_wire_coord *c)
         mstr_put_le(b, c->bytes, 8);
         return;
     case MSTR_WIRE_FAILED:
+    case MSTR_WIRE_STATS:
         mstr_put_bytes(b, c->message, c->message_len);
         return;
     default:
@@ -147,6 +154,7 @@ bool mstr_wire_get_coord(const unsigned char *p, size_t n, mstr_wire_coord *c)
     switch (kind) {
     case MSTR_WIRE_RESTORE:
     case MSTR_WIRE_COMMITTED:
+    case MSTR_WIRE_CONTROL:
         c->snapshot = mstr_get_le(&r, 8);
         c->value = mstr_get_le(&r, 8);
         break;
@@ -159,9 +167,14 @@ bool mstr_wire_get_coord(const unsigned char *p, size_t n, mstr_wire_coord *c)
         break;
     case MSTR_WIRE_RESTORED:
     case MSTR_WIRE_FAILED:
+    case MSTR_WIRE_STATS:
+    case MSTR_WIRE_ANSWER:
         if (kind == MSTR_WIRE_RESTORED) {
             c->snapshot = mstr_get_le(&r, 8);
             c->flag = mstr_get_le(&r, 1) != 0;
+        } else if (kind == MSTR_WIRE_ANSWER) {
+            c->snapshot = mstr_get_le(&r, 8);
+            c->value = mstr_get_le(&r, 8);
         }
         c->message = (const char *)r.p; /* the rest of the message */
         c->message_len = r.error ? 0 : (size_t)(r.end - r.p);
