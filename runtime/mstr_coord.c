@@ -36,6 +36,7 @@ void mstr_coord_init(mstr_coord *c, int workers, mstr_doorbell *bells, mstr_fail
                        .sinks = sinks, .every_ms = every_ms, .keep = keep, .last = last };
     atomic_init(&c->requested, last);
     atomic_init(&c->stop, false);
+    atomic_init(&c->committed, last);
     pthread_mutex_init(&c->lock, NULL);
     pthread_condattr_t attr;
     pthread_condattr_init(&attr);
@@ -246,6 +247,8 @@ static bool take(mstr_coord *c, uint64_t n, bool final)
         free(error);
         return false;
     }
+    atomic_store(&c->committed, n);
+    ring_all(c); /* the workers run their custom sinks' commit */
     c->last = n;
     c->taken++;
     c->entries += commit.entries;
