@@ -36,9 +36,9 @@ typedef struct mstr_sink_desc {
     mstr_sink_kind kind;
     const char *path;                   /* text, csv, jsonl */
     void (*write_header)(mstr_out *o);  /* csv: writes the header row; NULL otherwise */
-    /* custom: the sink's blocks other than write (which its generated operator calls), each
-     * NULL when the program has none. They run in a worker's thread on that worker's state of
-     * the sink; mstr_sink.h says when. */
+    /* custom: the sink's blocks other than write (which its generated operator calls); NULL
+     * ones are skipped. They run in a worker's thread on that worker's state of the sink;
+     * mstr_sink.h says when. */
     void (*open)(mstr_worker *w, uint64_t resumed);
     void (*prepare)(mstr_worker *w, uint64_t snapshot);
     void (*commit)(mstr_worker *w, uint64_t snapshot);

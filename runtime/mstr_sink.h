@@ -32,6 +32,8 @@
  *             before its cut of N is to be made final. Commits run in snapshot order, once per
  *             snapshot, and again for the snapshot a job resumes from, right after open (the
  *             crash may have come before the first run ended): so a commit must be idempotent.
+ *             The generated code hands commit the state as it was at the cut (as the snapshot
+ *             holds it), so that both runs of a commit see the same thing.
  *   close     once, when the worker ends, whatever happened (after a failure too)
  *
  * Without snapshots there is one prepare and one commit, both with snapshot 0, at the end of
