@@ -57,7 +57,8 @@ source numbers: u64 = custom(3) position Pos {
         return true;
     }
     close {
-        fclose(*handle);
+        if (*handle != NULL)
+            fclose(*handle);
     }
 };
 
