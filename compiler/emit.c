@@ -125,12 +125,31 @@ static void csv_header_leaf(void *arg, const mc_typeref *t, const char *expr, co
     mc_buf_printf(b, "%s%s", b->len ? "," : "", column ? column : "value");
 }
 
+/* A custom source's partitions, its position and its hooks. */
+static void custom_source_entry(emitter *e, const mc_source *s, mc_buf *entries)
+{
+    const char *n = s->name;
+    mc_buf_printf(entries, "        .partitions = %" PRIu64 ",\n"
+                           "        .position_size = sizeof(%s),\n"
+                           "        .position_shape = %s,\n"
+                           "        .save_position = source_%s_save,\n"
+                           "        .restore_position = source_%s_restore,\n"
+                           "        .release_position = source_%s_release,\n",
+                  em_source_count(s), em_type(&s->position),
+                  em_c_literal(e, em_type_shape(e, &s->position)), n, n, n);
+    if (mc_custom_block(s->custom, "open") != NULL)
+        mc_buf_printf(entries, "        .open = source_%s_open,\n", n);
+    if (mc_custom_block(s->custom, "close") != NULL)
+        mc_buf_printf(entries, "        .close = source_%s_close,\n", n);
+}
+
 static void source_entry(emitter *e, const mc_source *s, mc_buf *tables, mc_buf *entries)
 {
     static const char *const kind[] = {
         [MC_SRC_LIST] = "MSTR_SOURCE_LIST", [MC_SRC_RANGE] = "MSTR_SOURCE_RANGE",
         [MC_SRC_LINES] = "MSTR_SOURCE_LINES", [MC_SRC_STDIN] = "MSTR_SOURCE_STDIN",
         [MC_SRC_CSV] = "MSTR_SOURCE_CSV", [MC_SRC_NEXMARK] = "MSTR_SOURCE_NEXMARK",
+        [MC_SRC_CUSTOM] = "MSTR_SOURCE_CUSTOM",
     };
     mc_buf_printf(entries, "    {\n        .name = \"%s\",\n        .kind = %s,\n", s->name,
                   kind[s->kind]);
@@ -153,8 +172,11 @@ static void source_entry(emitter *e, const mc_source *s, mc_buf *tables, mc_buf 
     }
     if (s->dead_out != NULL)
         mc_buf_printf(entries, "        .dead_letter = \"%s\",\n", s->dead_out->name);
-    mc_buf_printf(entries, "        .poll = source_%s_poll,\n        .finish = source_%s_finish,\n"
-                           "    },\n", s->name, s->name);
+    mc_buf_printf(entries, "        .poll = source_%s_poll,\n        .finish = source_%s_finish,\n",
+                  s->name, s->name);
+    if (s->kind == MC_SRC_CUSTOM)
+        custom_source_entry(e, s, entries);
+    mc_buf_puts(entries, "    },\n");
 }
 
 static void sink_entry(emitter *e, const mc_op *op, mc_buf *tables, mc_buf *entries)
@@ -162,8 +184,9 @@ static void sink_entry(emitter *e, const mc_op *op, mc_buf *tables, mc_buf *entr
     static const char *const kind[] = {
         [MC_SINK_STDOUT] = "MSTR_SINK_STDOUT", [MC_SINK_NULL] = "MSTR_SINK_NULL",
         [MC_SINK_TEXT] = "MSTR_SINK_TEXT", [MC_SINK_CSV] = "MSTR_SINK_CSV",
-        [MC_SINK_JSONL] = "MSTR_SINK_JSONL",
+        [MC_SINK_JSONL] = "MSTR_SINK_JSONL", [MC_SINK_CUSTOM] = "MSTR_SINK_CUSTOM",
     };
+    static const char *const hooks[] = { "open", "prepare", "commit", "close" };
     mc_buf_printf(entries, "    {\n        .name = \"%s\",\n        .kind = %s,\n", op->name,
                   kind[op->sink]);
     if (op->path != NULL)
@@ -177,6 +200,8 @@ static void sink_entry(emitter *e, const mc_op *op, mc_buf *tables, mc_buf *entr
         mc_buf_printf(entries, "        .write_header = sink_%s_header,\n", op->name);
         mc_buf_free(&header);
     }
+    for (size_t i = 0; op->sink == MC_SINK_CUSTOM && i < sizeof hooks / sizeof hooks[0]; i++)
+        mc_buf_printf(entries, "        .%s = sink_%s_%s,\n", hooks[i], op->name, hooks[i]);
     mc_buf_puts(entries, "    },\n");
 }
 

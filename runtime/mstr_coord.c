@@ -43,6 +43,7 @@ void mstr_coord_init(mstr_coord *c, const mstr_coord_setup *s)
     *c = (mstr_coord){ .setup = *s, .collect_at = COLLECT_MIN_BYTES };
     c->events_end = &c->events;
     atomic_init(&c->requested, 0);
+    atomic_init(&c->committed, 0);
     atomic_init(&c->stop, false);
     pthread_mutex_init(&c->lock, NULL);
     pthread_condattr_t attr;
@@ -84,6 +85,7 @@ void mstr_coord_begin_round(mstr_coord *c, int workers, mstr_doorbell *bells,
     c->peers_stopped = 0;
     c->request = 0;
     atomic_store(&c->requested, last);
+    atomic_store(&c->committed, last);
     atomic_store(&c->stop, false);
 }
 
@@ -256,6 +258,13 @@ bool mstr_coord_next_event(mstr_coord *c, mstr_coord_event **e, int64_t timeout_
 
 /* ---- snapshots ----------------------------------------------------------------------------- */
 
+/* Snapshot n is committed: the workers run their custom sinks' commit for it. */
+static void committed(mstr_coord *c, uint64_t n)
+{
+    atomic_store(&c->committed, n);
+    ring_all(c);
+}
+
 /* Deletes what no snapshot from `oldest` on needs, once enough was written since the last time. */
 static void collect(mstr_coord *c, uint64_t oldest)
 {
@@ -331,6 +340,7 @@ static void handle(mstr_coord *c, const mstr_coord_event *e)
     case MSTR_WIRE_COMMITTED:
         if (!leader) {
             c->last = m->snapshot;
+            committed(c, m->snapshot);
             collect(c, m->value);
         }
         break;
@@ -478,6 +488,7 @@ static bool take(mstr_coord *c, uint64_t n, bool final)
         free(error);
         return false;
     }
+    committed(c, n);
     c->last = n;
     c->taken++;
     c->last_ms = now_ms(CLOCK_MONOTONIC) - start;

@@ -9,7 +9,8 @@
  * part (mstr_snapshot.h) and hands over its entries in batches, then says it is done; the
  * coordinator writes the batches as they come, and when every worker is done writes N's commit
  * record with a sync: N is committed. Then the file sinks' output of N becomes part of the
- * output files (mstr_sink.h), and old snapshots are collected.
+ * output files (mstr_sink.h), the workers are told (each runs its custom sinks' commit for N in
+ * its own thread), and old snapshots are collected.
  *
  * The end of a job: a worker whose input is exhausted says it has finished, and waits. Once
  * every worker has, the coordinator takes a last snapshot (which commits everything) and tells
@@ -91,6 +92,8 @@ typedef struct mstr_coord_setup {
 typedef struct mstr_coord {
     _Atomic uint64_t requested; /* the snapshot workers are asked to take (0: none yet) */
     _Atomic bool stop;          /* workers stop once they have taken `requested` */
+    _Atomic uint64_t committed; /* the last snapshot committed and published (or restored);
+                                   set before `requested` moves past it and before `stop` */
     pthread_mutex_t lock;       /* around the rest, up to `setup` */
     pthread_cond_t changed;     /* a batch, a worker done or finished, a signal, an event */
     mstr_store_batch **queue;   /* batches handed over, not yet written */
@@ -181,6 +184,12 @@ static inline uint64_t mstr_coord_requested(mstr_coord *c)
 static inline bool mstr_coord_stopping(mstr_coord *c)
 {
     return atomic_load(&c->stop);
+}
+
+/* The last snapshot committed: the workers' custom sinks commit it (mstr_sink.h). */
+static inline uint64_t mstr_coord_committed(mstr_coord *c)
+{
+    return atomic_load(&c->committed);
 }
 
 /* Hands over a batch of the snapshot being taken (the coordinator frees it). */

@@ -273,6 +273,7 @@ void mstr_sink_views_init(mstr_sink_views *v, mstr_sink_set *set, int worker)
         v->sinks[i].desc = &d->sinks[i];
         v->sinks[i].out = d->sinks[i].kind == MSTR_SINK_STDOUT ? &v->stdout_out : &v->outs[i];
         mstr_out_init_closed(&v->outs[i], "<none>");
+        v->ncustom += d->sinks[i].kind == MSTR_SINK_CUSTOM;
     }
 }
 
@@ -323,6 +324,69 @@ bool mstr_sink_views_cut(mstr_sink_views *v, uint64_t n)
         if (mstr_sink_is_file(v->sinks[i].desc))
             ok = open_staging(v, i) && ok;
     return ok;
+}
+
+/* ---- custom sinks ---------------------------------------------------------------------------- */
+
+/* A prepare or commit block. */
+typedef void (*snapshot_hook)(mstr_worker *w, uint64_t snapshot);
+
+/* Runs every custom sink's commit (or prepare) block for snapshot n, in the sinks' order. */
+static void run_hooks(mstr_sink_views *v, mstr_worker *w, uint64_t n, bool commit)
+{
+    for (size_t i = 0; i < v->n; i++) {
+        const mstr_sink_desc *d = v->sinks[i].desc;
+        snapshot_hook hook = commit ? d->commit : d->prepare;
+        if (d->kind == MSTR_SINK_CUSTOM && hook != NULL)
+            hook(w, n);
+    }
+}
+
+void mstr_sink_custom_open(mstr_sink_views *v, mstr_worker *w, uint64_t resumed)
+{
+    v->committed = resumed;
+    for (size_t i = 0; i < v->n; i++) {
+        const mstr_sink_desc *d = v->sinks[i].desc;
+        if (d->kind == MSTR_SINK_CUSTOM && d->open != NULL)
+            d->open(w, resumed);
+    }
+    if (resumed > 0)
+        run_hooks(v, w, resumed, true);
+}
+
+void mstr_sink_custom_prepare(mstr_sink_views *v, mstr_worker *w, uint64_t n)
+{
+    if (v->ncustom > 0)
+        run_hooks(v, w, n, false);
+}
+
+void mstr_sink_custom_commit(mstr_sink_views *v, mstr_worker *w, uint64_t n)
+{
+    if (v->ncustom == 0 || n <= v->committed)
+        return;
+    v->committed = n;
+    run_hooks(v, w, n, true);
+}
+
+void mstr_sink_custom_finish(mstr_sink_views *v, mstr_worker *w, uint64_t n)
+{
+    if (v->set->staging != NULL) {
+        mstr_sink_custom_commit(v, w, n);
+        return;
+    }
+    if (v->ncustom == 0)
+        return;
+    run_hooks(v, w, 0, false);
+    run_hooks(v, w, 0, true);
+}
+
+void mstr_sink_custom_close(mstr_sink_views *v, mstr_worker *w)
+{
+    for (size_t i = 0; i < v->n; i++) {
+        const mstr_sink_desc *d = v->sinks[i].desc;
+        if (d->kind == MSTR_SINK_CUSTOM && d->close != NULL)
+            d->close(w);
+    }
 }
 
 bool mstr_sink_views_close(mstr_sink_views *v, uint64_t *records, uint64_t *checksum)

@@ -19,6 +19,26 @@
  * output of the records up to C, and the run goes on from there. Standard output cannot be taken
  * back: it is written at once, and after a resume shows again what was written after C.
  *
+ * Custom sinks (the program's own blocks) write nothing through the set: their write block runs
+ * for every record in the worker's generated code, on the worker's own state of the sink (a
+ * value of the program's state type, snapshotted with the worker's other fields), and the
+ * runtime runs their other blocks, each in the worker's thread:
+ *
+ *   open      once, before the worker's first record; resumed is the snapshot the job resumed
+ *             from (its state is the one that snapshot holds), 0 on a fresh start
+ *   prepare   at the worker's cut of snapshot N, before its state goes into the snapshot: what
+ *             write wrote until then must survive a crash (flush, sync) ...
+ *   commit    ... because once N is committed, the worker runs commit for N: what was written
+ *             before its cut of N is to be made final. Commits run in snapshot order, once per
+ *             snapshot, and again for the snapshot a job resumes from, right after open (the
+ *             crash may have come before the first run ended): so a commit must be idempotent.
+ *             The generated code hands commit the state as it was at the cut (as the snapshot
+ *             holds it), so that both runs of a commit see the same thing.
+ *   close     once, when the worker ends, whatever happened (after a failure too)
+ *
+ * Without snapshots there is one prepare and one commit, both with snapshot 0, at the end of
+ * the job. A failed job commits nothing.
+ *
  * Over several processes the staging directory is shared: every process's workers stage there,
  * and the leader, which alone opens the files, publishes them all. Each open or resume closes
  * what an earlier round of the job opened.
@@ -103,6 +123,8 @@ typedef struct mstr_sink_views {
     mstr_out *outs;                     /* per sink (not stdout ones): this worker's buffer */
     mstr_out stdout_out;                /* the buffer of all this worker's stdout sinks */
     size_t n;
+    size_t ncustom;                     /* custom sinks among them */
+    uint64_t committed;                 /* custom sinks: the last snapshot committed here */
 } mstr_sink_views;
 
 /* Sets up worker `worker`'s views, writing nowhere yet. */
@@ -116,6 +138,17 @@ bool mstr_sink_views_begin(mstr_sink_views *v, uint64_t interval);
 /* The worker's cut of snapshot n: its staging files of interval n are made durable and closed,
  * and interval n + 1 begins. Returns false (after a message) if a write failed. */
 bool mstr_sink_views_cut(mstr_sink_views *v, uint64_t n);
+
+/* The blocks of the worker's custom sinks (see the top), w being the worker whose views v are.
+ * open runs open (and commit for resumed, if not 0); prepare runs prepare for snapshot n;
+ * commit runs commit for n if n is a snapshot after the last one committed here; finish runs,
+ * at the worker's end after the job stopped, the commit for n (the last snapshot committed), or
+ * without snapshots prepare and commit for 0; close runs close. */
+void mstr_sink_custom_open(mstr_sink_views *v, mstr_worker *w, uint64_t resumed);
+void mstr_sink_custom_prepare(mstr_sink_views *v, mstr_worker *w, uint64_t n);
+void mstr_sink_custom_commit(mstr_sink_views *v, mstr_worker *w, uint64_t n);
+void mstr_sink_custom_finish(mstr_sink_views *v, mstr_worker *w, uint64_t n);
+void mstr_sink_custom_close(mstr_sink_views *v, mstr_worker *w);
 
 /* Flushes the views' buffers, adds their tallies to records and checksum (indexed like the
  * sinks) and frees them. Returns false (after a message) if a write failed. */

@@ -139,7 +139,8 @@ static void write_state(writer *wr)
     put(wr);
 }
 
-/* A partition's position: next record, byte offset, line, malformed so far, done. */
+/* A partition's position: next record, byte offset, line, malformed so far, done; then, for a
+ * custom source, its position value in the binary encoding of its type. */
 static void write_partitions(writer *wr)
 {
     mstr_worker *w = wr->w;
@@ -155,6 +156,8 @@ static void write_partitions(writer *wr)
         mstr_put_le(&wr->value, p->reader_open ? p->reader.line : 1, 8);
         mstr_put_le(&wr->value, mstr_tally_read(&p->malformed), 8);
         mstr_put_le(&wr->value, p->done ? 1 : 0, 1);
+        if (p->source->kind == MSTR_SOURCE_CUSTOM)
+            p->source->save_position(p, &wr->value);
         put(wr);
     }
 }
@@ -163,6 +166,8 @@ static void write_partitions(writer *wr)
 static void write_worker(mstr_worker *w, uint64_t n)
 {
     writer wr = { .w = w, .n = n, .batch = mstr_store_batch_new(n) };
+    mstr_sink_custom_commit(&w->views, w, mstr_coord_committed(w->coord));
+    mstr_sink_custom_prepare(&w->views, w, n);
     write_state(&wr);
     write_partitions(&wr);
     mstr_coord_submit(w->coord, wr.batch);
@@ -229,9 +234,13 @@ char *mstr_snapshot_shape(const mstr_job_desc *d, int processes, int workers,
                 d->states[i].local ? " (local)" : "");
     for (size_t i = 0; i < d->nexchanges; i++)
         appendf(&s, &len, "exchange %s\n", d->exchanges[i].name);
-    for (size_t i = 0; i < d->nsources; i++)
-        appendf(&s, &len, "source %s partitions %zu\n", d->sources[i].name,
-                mstr_place_count(&d->sources[i], workers));
+    for (size_t i = 0; i < d->nsources; i++) {
+        const mstr_source_desc *src = &d->sources[i];
+        appendf(&s, &len, "source %s partitions %zu", src->name, mstr_place_count(src, workers));
+        if (src->kind == MSTR_SOURCE_CUSTOM)
+            appendf(&s, &len, " position %s", src->position_shape);
+        appendf(&s, &len, "\n");
+    }
     for (size_t i = 0; i < d->nsinks; i++)
         appendf(&s, &len, "sink %s %s\n", d->sinks[i].name,
                 d->sinks[i].path ? d->sinks[i].path : "-");
@@ -441,6 +450,9 @@ static bool restore_partition(restoring *r, mstr_rbuf *k, mstr_rbuf *value)
     uint64_t offset = mstr_get_le(value, 8), line = mstr_get_le(value, 8);
     atomic_store(&p->malformed, mstr_get_le(value, 8));
     p->done = mstr_get_le(value, 1) != 0;
+    if (!value->error && p->source->kind == MSTR_SOURCE_CUSTOM &&
+        !p->source->restore_position(p, value))
+        value->error = true;
     if (value->error || value->p != value->end)
         return problem(r, "a position of source '%s' does not decode", p->source->name);
     if (p->source->kind == MSTR_SOURCE_STDIN) {

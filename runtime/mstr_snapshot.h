@@ -14,17 +14,21 @@
  *   W worker op          the worker's fields of an operator (epochs, frontiers)
  *   X worker             the frontiers of the worker's exchanges
  *   P source partition   a source partition's position (next record, byte offset, line,
- *                        malformed records so far, done)
+ *                        malformed records so far, done; a custom source's position value)
  *
  * (numbers big-endian, keys in their snapshot encoding), makes its file sinks' output of the
  * interval durable (mstr_sink.h), tells the coordinator it is done, and reads its sources again.
+ * Before it writes, it runs its custom sinks' commit for the snapshot before N if it has not yet
+ * (N was asked for only once that one was committed) and their prepare for N, so that the sinks'
+ * state it writes is the one their prepare left (mstr_sink.h).
  *
  * The shape. The store keeps a description of what the job's state is made of: its key groups,
- * processes and workers, each operator with state by name with what it keeps, the exchanges, the sources
- * with their partition counts and the sinks. A snapshot restores only into a program whose shape
- * fits: the same key groups and workers, the same exchanges, sources and sinks, and each
- * operator of the snapshot present under its name and keeping the same thing (an operator that
- * the snapshot does not know starts empty). A refusal names the operator and what differs.
+ * processes and workers, each operator with state by name with what it keeps, the exchanges,
+ * the sources with their partition counts (and a custom source's position type) and the sinks.
+ * A snapshot restores only into a program whose shape fits: the same key groups, processes and
+ * workers, the same exchanges, sources and sinks, and each operator of the snapshot present
+ * under its name and keeping the same thing (an operator that the snapshot does not know starts
+ * empty). A refusal names the operator and what differs.
  *
  * Thread use: begin and advance run in the worker's thread; the rest in the main thread before
  * the workers start.

@@ -65,6 +65,9 @@ bool mstr_source_open(mstr_partition *p, mstr_arena *scratch)
     case MSTR_SOURCE_RANGE:
     case MSTR_SOURCE_NEXMARK:
         return true;
+    case MSTR_SOURCE_CUSTOM:
+        p->position = mstr_alloc(src->position_size);
+        return true;
     case MSTR_SOURCE_STDIN:
         p->path = "<stdin>";
         mstr_reader_init_fd(&p->reader, STDIN_FILENO, p->path);
@@ -98,7 +101,30 @@ bool mstr_source_close(mstr_partition *p)
     }
     free(p->columns);
     p->columns = NULL;
+    if (p->position != NULL) {
+        p->source->release_position(p);
+        free(p->position);
+        p->position = NULL;
+    }
     return ok;
+}
+
+void mstr_source_start(mstr_worker *w, mstr_partition *p)
+{
+    if (p->source->kind != MSTR_SOURCE_CUSTOM || p->done || p->started)
+        return;
+    p->started = true;
+    if (p->source->open != NULL)
+        p->source->open(w, p);
+}
+
+void mstr_source_stop(mstr_worker *w, mstr_partition *p)
+{
+    if (!p->started)
+        return;
+    p->started = false;
+    if (p->source->close != NULL)
+        p->source->close(w, p);
 }
 
 /* Counts a malformed record and reports it while under the limit; returns the message. */

@@ -43,6 +43,23 @@ void mstr_worker_init(mstr_worker *w, const mstr_worker_setup *s)
     w->state = d->state_new(w);
 }
 
+/* Opens the worker's custom sinks (committing the snapshot it resumed from) and its custom
+ * partitions, in its own thread, before any record flows. */
+static void start_custom(mstr_worker *w)
+{
+    mstr_sink_custom_open(&w->views, w, w->restored ? w->snapshot_last : 0);
+    for (size_t k = 0; k < w->nparts && !mstr_failed(w->failure); k++)
+        mstr_source_start(w, w->parts[k]);
+}
+
+/* Closes what start_custom opened, at the worker's end. */
+static void stop_custom(mstr_worker *w)
+{
+    for (size_t k = 0; k < w->nparts; k++)
+        mstr_source_stop(w, w->parts[k]);
+    mstr_sink_custom_close(&w->views, w);
+}
+
 /* Counts this worker's partitions of each source that are not done, and finishes the sources
  * it has none left of, unless it was restored: then their end went through before the cut. */
 static void start_sources(mstr_worker *w)
@@ -68,7 +85,10 @@ static bool poll_sources(mstr_worker *w)
         polled = true;
         if (w->poll_sleep_ms > 0)
             usleep((useconds_t)w->poll_sleep_ms * 1000);
-        if (p->done && --w->live[p->source - w->desc->sources] == 0)
+        if (!p->done)
+            continue;
+        mstr_source_stop(w, p);
+        if (--w->live[p->source - w->desc->sources] == 0)
             p->source->finish(w);
     }
     return polled;
@@ -122,16 +142,23 @@ static void publish(mstr_worker *w, bool blocked)
     w->blocked_since = -1;
 }
 
+/* The loop (see mstr_worker.h). A snapshot the coordinator committed is committed to the custom
+ * sinks at the start of a turn; the stop comes after the last commit, so a worker that stops
+ * looks once more. */
 static void worker_loop(mstr_worker *w)
 {
     mstr_exchange *x = &w->exchange;
+    start_custom(w);
     start_sources(w);
     while (!mstr_failed(w->failure)) {
         uint32_t seq = mstr_doorbell_seq(w->bell);
+        mstr_sink_custom_commit(&w->views, w, mstr_coord_committed(w->coord));
         uint64_t asked = mstr_coord_requested(w->coord);
         mstr_snapshot_begin(w, asked);
-        if (mstr_coord_stopping(w->coord) && w->snapshot_last >= asked)
+        if (mstr_coord_stopping(w->coord) && w->snapshot_last >= asked) {
+            mstr_sink_custom_finish(&w->views, w, mstr_coord_committed(w->coord));
             return;
+        }
         bool progress = mstr_exchange_send_waiting(x);
         progress |= mstr_exchange_receive(x);
         bool blocked = mstr_exchange_blocked(x);
@@ -151,6 +178,7 @@ static void *worker_main(void *arg)
     mstr_worker *w = arg;
     mstr_crash_handler_worker(w->ctx.worker);
     worker_loop(w);
+    stop_custom(w);
     return NULL;
 }
 

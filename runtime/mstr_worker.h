@@ -19,6 +19,11 @@
  * the end of its streams here: it tells the coordinator and waits for the job's last snapshot
  * (mstr_coord.h). It stops when the coordinator says so, or at once when the job fails.
  *
+ * Custom sources and sinks: before its first turn the worker runs its custom sinks' open blocks
+ * and its custom partitions' open blocks; each turn starts by running its custom sinks' commit
+ * for a snapshot the coordinator committed since; a partition's close block runs when it is
+ * done, and whatever is still open is closed when the worker ends (mstr_source.h, mstr_sink.h).
+ *
  * Thread use: a worker and everything it points to belong to its thread, except the channel's
  * links, the doorbells and the failure flag, which are made for sharing.
  */
