@@ -6,8 +6,8 @@
  * from the network thread to worker d with s's batches, one back with the batches d is done
  * with, for the network thread to fill again; and a count of credits to return. Per pair
  * (local sender w, remote receiver r) the credits w has left. A batch for another process is
- * framed by the sending worker itself and handed to the stream (mstr_stream_send copies it),
- * so the batch is free again at once.
+ * framed by the sending worker itself and handed to the stream (mstr_stream_send2 copies its
+ * head and data once, into the message), so the batch is free again at once.
  */
 #include "mstr_channel_net.h"
 
@@ -241,9 +241,10 @@ static bool net_send(mstr_channel *c, mstr_xbatch *b)
         return false;
     atomic_fetch_sub(credit, 1);
     e->frame.len = 0;
-    mstr_wire_put_batch(&e->frame, b);
-    mstr_stream_send(h->out[process_of(h, b->to)], e->frame.data, e->frame.len);
-    count(&h->links_out[process_of(h, b->to)], e->frame.len);
+    mstr_wire_put_batch_head(&e->frame, b);
+    mstr_stream_send2(h->out[process_of(h, b->to)], e->frame.data, e->frame.len, b->data.data,
+                      b->data.len);
+    count(&h->links_out[process_of(h, b->to)], e->frame.len + b->data.len);
     keep_spare(e, b);
     return true;
 }

@@ -533,14 +533,23 @@ mstr_stream *mstr_net_open(mstr_net *n, const char *target, const char *method,
     return s;
 }
 
-static grpc_byte_buffer *make_buffer(const void *p, size_t n)
+/* A message of head then body (either may be empty), copied once. */
+static grpc_byte_buffer *make_buffer2(const void *head, size_t nhead, const void *body,
+                                      size_t nbody)
 {
-    grpc_slice slice = grpc_slice_malloc(n);
-    if (n > 0)
-        memcpy(GRPC_SLICE_START_PTR(slice), p, n);
+    grpc_slice slice = grpc_slice_malloc(nhead + nbody);
+    if (nhead > 0)
+        memcpy(GRPC_SLICE_START_PTR(slice), head, nhead);
+    if (nbody > 0)
+        memcpy(GRPC_SLICE_START_PTR(slice) + nhead, body, nbody);
     grpc_byte_buffer *bb = grpc_raw_byte_buffer_create(&slice, 1);
     grpc_slice_unref(slice);
     return bb;
+}
+
+static grpc_byte_buffer *make_buffer(const void *p, size_t n)
+{
+    return make_buffer2(p, n, NULL, 0);
 }
 
 /* Appends bb to s's send queue (lock held). */
@@ -559,15 +568,25 @@ static void enqueue(mstr_stream *s, grpc_byte_buffer *bb)
     s->queue[(s->head + s->len++) % s->cap] = bb;
 }
 
-void mstr_stream_send(mstr_stream *s, const void *p, size_t n)
+void mstr_stream_send2(mstr_stream *s, const void *head, size_t nhead, const void *body,
+                       size_t nbody)
 {
+    grpc_byte_buffer *bb = make_buffer2(head, nhead, body, nbody); /* copied outside the lock */
     pthread_mutex_lock(&s->lock);
     if (!s->done) {
-        enqueue(s, make_buffer(p, n));
+        enqueue(s, bb);
+        bb = NULL;
         if (!s->sending)
             send_next(s);
     }
     pthread_mutex_unlock(&s->lock);
+    if (bb != NULL)
+        grpc_byte_buffer_destroy(bb);
+}
+
+void mstr_stream_send(mstr_stream *s, const void *p, size_t n)
+{
+    mstr_stream_send2(s, p, n, NULL, 0);
 }
 
 /* Server side of a unary call: the reply (code OK) or the error (code and why), then the

@@ -75,6 +75,10 @@ mstr_stream *mstr_net_open(mstr_net *n, const char *target, const char *method,
 /* Queues a message of n bytes (copied) on s; messages leave in the order they were sent. */
 void mstr_stream_send(mstr_stream *s, const void *p, size_t n);
 
+/* Queues one message made of head then body (copied once into it). */
+void mstr_stream_send2(mstr_stream *s, const void *head, size_t nhead, const void *body,
+                       size_t nbody);
+
 /* Server side of a unary call: the reply, and the call is done; s is freed once gRPC is done
  * with it (do not use it after this). */
 void mstr_stream_reply(mstr_stream *s, const void *p, size_t n);

@@ -47,7 +47,7 @@ bool mstr_wire_get_hello(const unsigned char *p, size_t n, mstr_wire_hello *h)
     return finished(&r);
 }
 
-void mstr_wire_put_batch(mstr_wbuf *b, const mstr_xbatch *x)
+void mstr_wire_put_batch_head(mstr_wbuf *b, const mstr_xbatch *x)
 {
     mstr_put_le(b, MSTR_WIRE_BATCH, 1);
     mstr_put_le(b, (uint32_t)x->from, 4);
@@ -56,7 +56,6 @@ void mstr_wire_put_batch(mstr_wbuf *b, const mstr_xbatch *x)
     mstr_put_le(b, x->records, 8);
     mstr_put_le(b, (uint64_t)x->ctl.kind, 1);
     mstr_put_le(b, (uint64_t)x->ctl.value, 8);
-    mstr_put_bytes(b, x->data.data, x->data.len);
 }
 
 bool mstr_wire_get_batch(const unsigned char *p, size_t n, mstr_xbatch *x)

@@ -67,8 +67,8 @@ mstr_wire_kind mstr_wire_kind_of(const unsigned char *p, size_t n);
 void mstr_wire_put_hello(mstr_wbuf *b, const mstr_wire_hello *h);
 bool mstr_wire_get_hello(const unsigned char *p, size_t n, mstr_wire_hello *h);
 
-/* A batch's frame: its header then its data. */
-void mstr_wire_put_batch(mstr_wbuf *b, const mstr_xbatch *x);
+/* A batch's frame is its head then its data: this puts the head. */
+void mstr_wire_put_batch_head(mstr_wbuf *b, const mstr_xbatch *x);
 /* Decodes a batch frame into x (its data copied into x->data). */
 bool mstr_wire_get_batch(const unsigned char *p, size_t n, mstr_xbatch *x);
 
