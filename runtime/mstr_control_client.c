@@ -1,7 +1,7 @@
 /*
- * mstr_ctl.c - `./job ctl status|snapshot|stop --coordinator HOST:PORT`: the control API's
- * client in the job's own binary (see mstr_control.h). It makes one call and prints the answer:
- * the status as a few lines of text, the snapshot committed, or an error with the job's reason.
+ * mstr_control_client.c - `./job ctl status|snapshot|stop --coordinator HOST:PORT`: the control
+ * API's client in the job's own binary (see mstr_control.h). It makes one call and prints the
+ * answer: the status as a few lines of text, the snapshot committed, or the job's reason not to.
  */
 #include <stdio.h>
 #include <stdlib.h>
