@@ -24,6 +24,7 @@
 #include <grpc/grpc.h>
 #include <grpc/slice.h>
 #include <grpc/support/alloc.h>
+#include <grpc/support/log.h>
 #include <grpc/support/time.h>
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wstrict-prototypes" /* its insecure credentials take () */
@@ -128,6 +129,35 @@ struct mstr_net {
     _Atomic bool server_down;       /* the server shut down (or there is none) */
     net_op server_down_op;
 };
+
+/* ---- gRPC's own messages ---------------------------------------------------------------------- */
+
+enum { GRPC_LOG_EVERY_S = 10 };
+
+/* gRPC says what goes wrong below the streams (a failed TLS handshake, say) once per attempt:
+ * a peer without a valid certificate would fill stderr. Its errors are passed on as
+ * `mstr: gRPC: ...`, at most one every GRPC_LOG_EVERY_S seconds, with a count of those held
+ * back; the rest of its chatter is not. Any thread. */
+static void grpc_log(gpr_log_func_args *a)
+{
+    static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+    static time_t last;
+    static unsigned held;
+    if (a->severity < GPR_LOG_SEVERITY_ERROR)
+        return;
+    pthread_mutex_lock(&lock);
+    time_t now = time(NULL);
+    if (now - last >= GRPC_LOG_EVERY_S) {
+        if (held > 0)
+            fprintf(stderr, "mstr: gRPC: %u more such messages\n", held);
+        fprintf(stderr, "mstr: gRPC: %s\n", a->message);
+        last = now;
+        held = 0;
+    } else {
+        held++;
+    }
+    pthread_mutex_unlock(&lock);
+}
 
 /* ---- setting up ------------------------------------------------------------------------------ */
 
@@ -420,6 +450,7 @@ static void *network_main(void *arg)
 mstr_net *mstr_net_start(const char *listen, const mstr_net_tls *tls, const mstr_net_method *methods,
                          size_t nmethods, char **error)
 {
+    gpr_set_log_function(grpc_log);
     grpc_init();
     mstr_net *n = mstr_alloc(sizeof *n);
     pthread_mutex_init(&n->lock, NULL);
@@ -810,7 +841,8 @@ unsigned char *mstr_net_call(const char *target, const mstr_net_tls *tls, const 
     mstr_stream_handler h = { unary_message, unary_ended, &u };
     if (!mstr_net_wait_for(net, target, timeout_ms < CALL_CONNECT_MS ? timeout_ms
                                                                       : CALL_CONNECT_MS)) {
-        *error = mstr_strf("cannot reach %s", target);
+        *error = mstr_strf("cannot reach %s (does a job run there, with these TLS settings?)",
+                           target);
         mstr_net_stop(net);
         return NULL;
     }
