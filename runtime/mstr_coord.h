@@ -69,6 +69,11 @@ void mstr_coord_init(mstr_coord *c, int workers, mstr_doorbell *bells, mstr_fail
                      uint64_t last);
 void mstr_coord_free(mstr_coord *c);
 
+/* Holds SIGINT and SIGTERM back (blocks them in the calling thread) until
+ * mstr_coord_watch_signals takes them: a job that gets one while it opens its store and
+ * restores its state then stops with a snapshot once it has started, instead of dying of it. */
+void mstr_coord_hold_signals(void);
+
 /* Makes SIGINT and SIGTERM reach the coordinator instead of killing the process: blocks them in
  * the calling thread (and the threads it starts after this) and waits for them in a thread of
  * its own. Call before starting the workers. */

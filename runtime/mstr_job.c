@@ -341,6 +341,8 @@ int mstr_main(int argc, char **argv, const mstr_job_desc *desc)
     int sig = 0;
     bool ok = inputs;
     if (inputs) {
+        if (j.settings.state_dir != NULL)
+            mstr_coord_hold_signals(); /* until the coordinator watches for them */
         mstr_sink_set_init(&j.sinks, desc, j.settings.workers, j.staging_dir);
         make_workers(&j);
         ok = prepare_state(&j);
