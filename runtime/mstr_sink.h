@@ -13,7 +13,8 @@
  * staging file of its own for the snapshot interval it is in: STAGING/SINK.W.N holds what worker
  * W wrote after its cut of snapshot N-1 and before its cut of N, made durable at the cut. Once N
  * is committed, publishing N appends the staging files of every interval up to N, worker by
- * worker, to the sink's file, deletes them, and records the files' lengths in the store (synced).
+ * worker, to the sink's file, records the files' lengths in the store (synced), and then deletes
+ * them.
  * After a crash, resuming from a committed snapshot C cuts every file back to its last published
  * length, publishes what C covers and drops what came after C: the files then hold exactly the
  * output of the records up to C, and the run goes on from there. Standard output cannot be taken
