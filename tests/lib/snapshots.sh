@@ -66,7 +66,8 @@ snap_signal() {
 # snap_wait: waits for the job started by snap_start; sets snap_status to its exit status.
 snap_wait() {
     snap_status=0
-    wait "$snap_pid" || snap_status=$?
+    # (the braces keep the shell's "Killed" notice out of the log)
+    { wait "$snap_pid"; } 2> /dev/null || snap_status=$?
 }
 
 # snap_outputs DIR: the output files of the run in DIR (relative paths, sorted).
