@@ -201,7 +201,7 @@ static void drop_stale(const mstr_sink_set *set, uint64_t c)
 bool mstr_sink_set_resume(mstr_sink_set *set, mstr_store *store, uint64_t c, char **error)
 {
     const mstr_job_desc *d = set->desc;
-    if (!mstr_store_get_published(store, &set->published, set->lengths, d->nsinks)) {
+    if (!mstr_store_get_published(store, c, &set->published, set->lengths, d->nsinks)) {
         *error = mstr_strdup("the record of the sinks' output is missing or damaged");
         return false;
     }

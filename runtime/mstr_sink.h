@@ -15,10 +15,13 @@
  * is committed, publishing N appends the staging files of every interval up to N, worker by
  * worker, to the sink's file, records the files' lengths in the store (synced), and then deletes
  * them.
- * After a crash, resuming from a committed snapshot C cuts every file back to its last published
- * length, publishes what C covers and drops what came after C: the files then hold exactly the
- * output of the records up to C, and the run goes on from there. Standard output cannot be taken
- * back: it is written at once, and after a resume shows again what was written after C.
+ * After a crash, resuming from a committed snapshot C cuts every file back to its length when
+ * the newest snapshot up to C was published (C itself, or one before it if the crash came
+ * between C's commit and its publication; never a later one, which a resume that falls back to
+ * C because the later ones are unusable would otherwise keep), publishes what C covers and
+ * drops what came after C: the files then hold exactly the output of the records up to C, and
+ * the run goes on from there. Standard output cannot be taken back: it is written at once, and
+ * after a resume shows again what was written after C.
  *
  * Thread use: the set is opened, published and closed by the main thread; a worker's views
  * belong to its thread; the locks are made for sharing.
