@@ -175,7 +175,9 @@ static bool start_fresh(job *j, const char *shape)
     bool ok = mstr_store_discard_after(j->store, 0, &error) &&
               mstr_store_put_shape(j->store, shape, &error);
     if (!ok) {
-        fprintf(stderr, "mstr: %s: %s\n", j->settings.state_dir, error);
+        /* (a store whose commit records cannot be read looks empty: this is where it shows) */
+        fprintf(stderr, "mstr: %s: %s; run with --fresh to discard it and start over\n",
+                j->settings.state_dir, error);
         free(error);
         return false;
     }
@@ -212,11 +214,14 @@ static bool restore_newest(job *j, const mstr_commit *commits, size_t ncommits, 
 /* Resumes from the newest usable committed snapshot whose shape fits the program. */
 static bool resume(job *j, const mstr_commit *commits, size_t ncommits, const char *shape)
 {
-    char *stored = mstr_store_get_shape(j->store), *error = NULL;
+    char *error = NULL, *stored = mstr_store_get_shape(j->store, &error);
     size_t map[1024], nmap = 0;
     bool ok = stored != NULL &&
               mstr_snapshot_fits(stored, shape, j->desc, map, 1024, &nmap, &error);
-    if (!ok)
+    if (!ok && stored == NULL && error != NULL)
+        fprintf(stderr, "mstr: %s: %s; run with --fresh to discard it and start over\n",
+                j->settings.state_dir, error);
+    else if (!ok)
         fprintf(stderr, "mstr: the state in '%s' does not fit this program: %s; run with --fresh "
                         "to discard it and start over\n", j->settings.state_dir,
                 error ? error : "its description is missing");

@@ -450,12 +450,15 @@ bool mstr_store_put_shape(mstr_store *s, const char *shape, char **error)
     return err == NULL || failed(error, err, "cannot write the job's shape");
 }
 
-char *mstr_store_get_shape(mstr_store *s)
+char *mstr_store_get_shape(mstr_store *s, char **error)
 {
     size_t n;
     char *err = NULL;
     char *v = leveldb_get(s->db, s->read, "M", 1, &n, &err);
-    leveldb_free(err);
+    if (err != NULL) {
+        failed(error, err, "cannot read the state store");
+        return NULL;
+    }
     if (v == NULL)
         return NULL;
     char *shape = mstr_alloc(n + 1);

@@ -115,9 +115,10 @@ bool mstr_store_discard_after(mstr_store *s, uint64_t last, char **error);
 bool mstr_store_collect(mstr_store *s, uint64_t oldest, uint64_t *kept, char **error);
 
 /* The job's shape as text (which operators keep what state; mstr_snapshot.c writes it), stored
- * once with the first snapshot. get returns NULL if there is none (a string to free). */
+ * once with the first snapshot. get returns it (a string to free), or NULL if there is none, or
+ * NULL after setting *error if the store cannot be read. */
 bool mstr_store_put_shape(mstr_store *s, const char *shape, char **error);
-char *mstr_store_get_shape(mstr_store *s);
+char *mstr_store_get_shape(mstr_store *s, char **error);
 
 /* What the file sinks held once a snapshot was published: each sink's file length, recorded
  * per snapshot, so that a job that falls back to an older snapshot than the last one published

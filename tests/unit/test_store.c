@@ -232,9 +232,10 @@ static void test_shape_and_publication(void **state)
 {
     fixture *f = *state;
     char *error = NULL;
-    assert_null(mstr_store_get_shape(f->store));
+    assert_null(mstr_store_get_shape(f->store, &error));
+    assert_null(error);
     assert_true(mstr_store_put_shape(f->store, "op sum: key u64; state u64\n", &error));
-    char *shape = mstr_store_get_shape(f->store);
+    char *shape = mstr_store_get_shape(f->store, &error);
     assert_string_equal(shape, "op sum: key u64; state u64\n");
     free(shape);
 
