@@ -338,6 +338,10 @@ int mstr_main(int argc, char **argv, const mstr_job_desc *desc)
     if (rc != 0)
         return rc < 0 ? 0 : rc;
     mstr_crash_handler_install();
+    /* A file size limit (ulimit -f) makes a write that passes it fail with EFBIG, reported
+     * like any failed write (a snapshot that cannot be written fails the job, exit status 1),
+     * instead of killing the process with SIGXFSZ in the middle of a write. */
+    signal(SIGXFSZ, SIG_IGN);
     paths(&j);
     j.records = mstr_alloc_array(desc->nsinks, sizeof *j.records);
     j.checksum = mstr_alloc_array(desc->nsinks, sizeof *j.checksum);
