@@ -351,13 +351,22 @@ static bool fits_line(const char *line, const char *ours, const mstr_job_desc *d
     }
     if (same)
         return true;
+    if (strncmp(line, "workers ", 8) == 0 || strncmp(line, "key_groups ", 11) == 0) {
+        /* a count's second word is its value: the program's line has the same first word */
+        size_t kind = strcspn(line, " ") + 1;
+        for (match = ours; match != NULL && strncmp(match, line, kind) != 0; ) {
+            match = strchr(match, '\n');
+            match = match != NULL ? match + 1 : NULL;
+        }
+        mlen = match ? strcspn(match, "\n") : 0;
+    }
     if (strncmp(line, "workers ", 8) == 0)
-        return refuse(error, "the snapshot was taken with %s workers and the job runs %.*s; "
+        return refuse(error, "the snapshot was taken with %s worker(s) and the job runs %.*s; "
                       "restoring at another worker count is not supported yet (rescaling)",
                       line + 8, match ? (int)(mlen - 8) : 1, match ? match + 8 : "?");
     if (strncmp(line, "key_groups ", 11) == 0)
-        return refuse(error, "the snapshot has %s key groups and the job %.*s: the key groups "
-                      "are fixed for the life of a job's state", line + 11,
+        return refuse(error, "the snapshot has %s key groups and the job has %.*s: the key "
+                      "groups are fixed for the life of a job's state", line + 11,
                       match ? (int)(mlen - 11) : 1, match ? match + 11 : "?");
     return refuse(error, "the snapshot's '%s' is %s in the program", line,
                   match ? "different" : "missing");
