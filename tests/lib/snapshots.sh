@@ -26,13 +26,14 @@ snap_now_ms() {
 }
 
 # snap_start DIR RUN CMD...: starts CMD in DIR in the background, under `timeout 120`, with its
-# standard output appended to DIR/stdout and its standard error in DIR/stderr.RUN. Sets
-# snap_pid to the pid to wait for (timeout's) and snap_job to the job's own pid, once it has
-# one (empty if it ended first).
+# standard input from the file $snap_stdin (in DIR; /dev/null when unset), its standard output
+# appended to DIR/stdout and its standard error in DIR/stderr.RUN. Sets snap_pid to the pid to
+# wait for (timeout's) and snap_job to the job's own pid, once it has one (empty if it ended
+# first).
 snap_start() {
     local dir=$1 run=$2
     shift 2
-    (cd "$dir" && exec timeout 120 "$@" >> stdout 2> "stderr.$run") &
+    (cd "$dir" && exec timeout 120 "$@" < "${snap_stdin:-/dev/null}" >> stdout 2> "stderr.$run") &
     snap_pid=$!
     snap_job=
     local i
