@@ -65,11 +65,16 @@ run() {
 }
 
 # stop DIR N: runs `running` in DIR with the hooks as its N-th run and stops it with SIGTERM
-# 300 ms after it has opened its store; it must say it stopped after snapshot N.
+# once its staging file holds 150,000 bytes (over 8,000 records: snapshot N then holds every
+# key, whatever the speed of the build); it must say it stopped after snapshot N.
 stop() {
+    local i staged=$1/state/staging/out.0.$2
     snap_start "$1" "$2" env $hooks "$PWD/running" --state-dir state
-    snap_wait_store "$1"
-    snap_sleep_ms 300
+    for i in $(seq 1 6000); do
+        [ "$(stat -c %s "$staged" 2> /dev/null || echo 0)" -lt 150000 ] || break
+        [ -e "/proc/$snap_pid" ] || break
+        sleep 0.005
+    done
     snap_signal TERM
     snap_wait
     grep -qx "mstr: stopped by SIGTERM after snapshot $2; run again with the same --state-dir to resume" \
