@@ -6,6 +6,7 @@
 #   make bench      benchmarks next to hand-written C baselines
 #   make bench-nexmark   the Nexmark queries of examples/nexmark/ over 10 million events
 #   make editors    the editor grammars in editors/ against every example (tests/editors/)
+#   make chaos      100 kill trials of each snapshot pipeline (tests/chaos/kill_trials.sh)
 #
 # SAN=asan builds everything into build-asan/ with -fsanitize=address,undefined; the programs
 # that build-asan/mstrc compiles get the same flags, so end-to-end tests are sanitized too.
@@ -51,7 +52,7 @@ GEN_OBJ := $(B)/gen/lexer.o $(B)/gen/parser.o $(B)/gen/templates.o
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
 
-.PHONY: all demo test check unit golden e2e editors bench bench-nexmark deps clean
+.PHONY: all demo test check unit golden e2e editors chaos bench bench-nexmark deps clean
 all: $(B)/mstrc $(B)/libmstr.a
 
 deps:
@@ -134,6 +135,15 @@ $(EDITORS_STAMP): $(EDITORS_TEST)/package-lock.json $(EDITORS_TEST)/package.json
 
 editors: deps $(EDITORS_STAMP)
 	@node $(EDITORS_TEST)/grammar_test.js
+
+# Kill trials (tests/chaos/kill_trials.sh): a job with a state directory is killed at random
+# moments and restarted until it ends, 100 times per pipeline; each prints "N of 100 trials
+# ended equal". The suite runs 10 of each (tests/e2e/kill_trials.sh).
+CHAOS_TRIALS ?= 100
+chaos: all
+	@status=0; for p in keyed windowed; do \
+	  MSTRC=$(B)/mstrc tests/chaos/kill_trials.sh $(CHAOS_TRIALS) $$p || status=1; \
+	done; exit $$status
 
 # The whole suite: plain, then sanitized (scripts/test.sh); ends with "total: N passed, N failed".
 test check:

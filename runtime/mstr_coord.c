@@ -141,11 +141,16 @@ static void *signal_main(void *arg)
     }
 }
 
-void mstr_coord_watch_signals(mstr_coord *c)
+void mstr_coord_hold_signals(void)
 {
     sigset_t set;
     signal_set(&set);
     pthread_sigmask(SIG_BLOCK, &set, NULL);
+}
+
+void mstr_coord_watch_signals(mstr_coord *c)
+{
+    mstr_coord_hold_signals();
     c->watching = pthread_create(&c->signal_thread, NULL, signal_main, c) == 0;
 }
 

@@ -135,6 +135,11 @@ void mstr_coord_free(mstr_coord *c);
 void mstr_coord_begin_round(mstr_coord *c, int workers, mstr_doorbell *bells,
                             mstr_failure *failure, uint64_t last);
 
+/* Holds SIGINT and SIGTERM back (blocks them in the calling thread) until
+ * mstr_coord_watch_signals takes them: a job that gets one while it opens its store and
+ * restores its state then stops with a snapshot once it has started, instead of dying of it. */
+void mstr_coord_hold_signals(void);
+
 /* Makes SIGINT and SIGTERM reach the coordinator instead of killing the process: blocks them in
  * the calling thread (and the threads it starts after this) and waits for them in a thread of
  * its own. Call before starting any other thread. */

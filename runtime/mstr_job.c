@@ -297,25 +297,32 @@ static bool open_store(job *j)
 static char *clear_state(job *j)
 {
     char *error = NULL;
-    if (j->store != NULL && !(mstr_store_discard_after(j->store, 0, &error) &&
-                              mstr_store_put_shape(j->store, j->shape, &error)))
-        return error;
     j->restored = 0;
-    return NULL;
+    if (j->store == NULL || (mstr_store_discard_after(j->store, 0, &error) &&
+                             mstr_store_put_shape(j->store, j->shape, &error)))
+        return NULL;
+    /* (a store whose commit records cannot be read looks empty: this is where it shows) */
+    char *why = mstr_strf("%s: %s; run with --fresh to discard it and start over",
+                          j->settings.state_dir, error);
+    free(error);
+    return why;
 }
 
 /* Checks that the stored state fits the program (filling j->map). Returns NULL, or why not. */
 static char *check_shape(job *j)
 {
-    char *stored = mstr_store_get_shape(j->store), *error = NULL;
+    char *error = NULL, *stored = mstr_store_get_shape(j->store, &error);
     bool ok = stored != NULL && mstr_snapshot_fits(stored, j->shape, j->desc, j->map,
                                                    MAX_STATES, &j->nmap, &error);
     free(stored);
     if (ok)
         return NULL;
-    char *why = mstr_strf("the state in '%s' does not fit this program: %s; run with --fresh "
-                          "to discard it and start over", j->settings.state_dir,
-                          error ? error : "its description is missing");
+    char *why = stored == NULL && error != NULL
+                    ? mstr_strf("%s: %s; run with --fresh to discard it and start over",
+                                j->settings.state_dir, error)
+                    : mstr_strf("the state in '%s' does not fit this program: %s; run with "
+                                "--fresh to discard it and start over", j->settings.state_dir,
+                                error ? error : "its description is missing");
     free(error);
     return why;
 }
@@ -898,6 +905,13 @@ int mstr_main(int argc, char **argv, const mstr_job_desc *desc)
     if (j.settings.processes > 1 && j.settings.peers == NULL)
         return mstr_supervise(argc, argv, &j.settings);
     mstr_crash_handler_install();
+    /* A file size limit (ulimit -f) makes a write that passes it fail with EFBIG, reported
+     * like any failed write (a snapshot that cannot be written fails the job, exit status 1),
+     * instead of killing the process with SIGXFSZ in the middle of a write. */
+    signal(SIGXFSZ, SIG_IGN);
+    /* A signal while the store opens and the state is restored stops the job once the
+     * coordinator takes it, instead of killing the process in the middle. */
+    mstr_coord_hold_signals();
     j.process = j.settings.process;
     j.processes = j.settings.processes;
     j.per_process = j.settings.workers;

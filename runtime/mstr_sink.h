@@ -13,11 +13,15 @@
  * staging file of its own for the snapshot interval it is in: STAGING/SINK.W.N holds what worker
  * W wrote after its cut of snapshot N-1 and before its cut of N, made durable at the cut. Once N
  * is committed, publishing N appends the staging files of every interval up to N, worker by
- * worker, to the sink's file, deletes them, and records the files' lengths in the store (synced).
- * After a crash, resuming from a committed snapshot C cuts every file back to its last published
- * length, publishes what C covers and drops what came after C: the files then hold exactly the
- * output of the records up to C, and the run goes on from there. Standard output cannot be taken
- * back: it is written at once, and after a resume shows again what was written after C.
+ * worker, to the sink's file, records the files' lengths in the store (synced), and then deletes
+ * them.
+ * After a crash, resuming from a committed snapshot C cuts every file back to its length when
+ * the newest snapshot up to C was published (C itself, or one before it if the crash came
+ * between C's commit and its publication; never a later one, which a resume that falls back to
+ * C because the later ones are unusable would otherwise keep), publishes what C covers and
+ * drops what came after C: the files then hold exactly the output of the records up to C, and
+ * the run goes on from there. Standard output cannot be taken back: it is written at once, and
+ * after a resume shows again what was written after C.
  *
  * Custom sinks (the program's own blocks) write nothing through the set: their write block runs
  * for every record in the worker's generated code, on the worker's own state of the sink (a
