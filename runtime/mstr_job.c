@@ -87,6 +87,8 @@ typedef struct job {
     mstr_net_hub *hub;          /* over several processes */
     mstr_worker *workers;
     uint64_t restored;          /* the snapshot it restored; 0 for a fresh start */
+    uint64_t restored_entries;  /* how many entries that took (this process's) */
+    int64_t restore_ms;         /* and how long */
     size_t map[MAX_STATES], nmap; /* the snapshot's operators (mstr_snapshot_fits) */
     int signal;                 /* the signal that stopped the job, or 0 */
     bool ok;
@@ -94,6 +96,13 @@ typedef struct job {
     uint64_t *checksum;
     uint64_t *counters;         /* per counter, likewise */
 } job;
+
+static int64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
 
 static bool alone(const job *j)
 {
@@ -341,15 +350,29 @@ static char *restore_part(job *j, uint64_t n)
         return mstr_strf("process %d has no part of snapshot %llu in '%s'", j->process,
                          (unsigned long long)n, j->settings.state_dir);
     char *error = NULL;
+    int64_t start = now_ms();
     if (!mstr_snapshot_restore(j->store, c, j->workers, j->per_process, j->parts, j->nparts,
-                               j->map, j->nmap, &error)) {
+                               j->map, j->nmap, &j->restored_entries, &error)) {
         char *why = mstr_strf("snapshot %llu in '%s' cannot be restored: %s",
                               (unsigned long long)n, j->settings.state_dir, error);
         free(error);
         return why;
     }
     j->restored = n;
+    j->restore_ms = now_ms() - start;
     return NULL;
+}
+
+/* Says which snapshot the job resumed from, and how much it read how fast. */
+static void say_resumed(const job *j)
+{
+    double s = (double)j->restore_ms / 1e3;
+    fprintf(stderr, "mstr: resumed from snapshot %llu in '%s': %llu entries in %.3f s",
+            (unsigned long long)j->restored, j->settings.state_dir,
+            (unsigned long long)j->restored_entries, s);
+    if (j->restore_ms > 0)
+        fprintf(stderr, " (%.2f M/s)", (double)j->restored_entries / s / 1e6);
+    fputc('\n', stderr);
 }
 
 /* Leader or alone, once the round's snapshot is chosen: drops what came after it, and opens the
@@ -394,8 +417,7 @@ static bool prepare_alone(job *j)
     for (size_t i = 0; i < ncommits; i++) {
         char *why = restore_part(j, commits[i].snapshot);
         if (why == NULL) {
-            fprintf(stderr, "mstr: resumed from snapshot %llu in '%s'\n",
-                    (unsigned long long)j->restored, j->settings.state_dir);
+            say_resumed(j);
             return open_outputs(j);
         }
         fprintf(stderr, "mstr: %s%s\n", why, i + 1 < ncommits ? "; trying the one before" : "");
@@ -409,13 +431,6 @@ static bool prepare_alone(job *j)
 }
 
 /* ---- the rounds of several processes ------------------------------------------------------ */
-
-static int64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* The next event of a round that is not running yet, waiting up to WAIT_STEP_MS; control calls
  * go to the control meanwhile. NULL if none came (or a signal did: j->signal says). */
@@ -524,8 +539,7 @@ static round_end lead_restore(job *j)
             mstr_cluster_send(j->cluster, -1,
                               &(mstr_wire_coord){ .kind = MSTR_WIRE_GO, .snapshot = s });
         if (j->ok && s > 0)
-            fprintf(stderr, "mstr: resumed from snapshot %llu in '%s'\n", (unsigned long long)s,
-                    j->settings.state_dir);
+            say_resumed(j);
         return ROUND_DONE;
     }
     if (j->ok)

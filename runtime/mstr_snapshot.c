@@ -424,6 +424,7 @@ typedef struct restoring {
     const size_t *map;
     size_t nmap;
     char *problem;          /* why an entry did not decode */
+    uint64_t entries;       /* restored so far */
 } restoring;
 
 static bool problem(restoring *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -522,6 +523,7 @@ static bool visit(void *arg, const unsigned char *lkey, size_t klen, const unsig
 {
     restoring *r = arg;
     mstr_rbuf k = { lkey + 1, lkey + klen, false }, value = { v, v + vlen, false };
+    r->entries++;
     switch (lkey[0]) {
     case 'K':
     case 'L':
@@ -542,11 +544,12 @@ static bool visit(void *arg, const unsigned char *lkey, size_t klen, const unsig
 
 bool mstr_snapshot_restore(mstr_store *s, const mstr_commit *c, mstr_worker *workers, int n,
                            mstr_partition *parts, size_t nparts, const size_t *map, size_t nmap,
-                           char **error)
+                           uint64_t *entries, char **error)
 {
     restoring r = { .workers = workers, .n = n, .first = workers[0].ctx.worker, .parts = parts,
                     .nparts = nparts, .map = map, .nmap = nmap };
     bool ok = mstr_store_restore(s, c, visit, &r, error);
+    *entries = r.entries;
     if (!ok && r.problem != NULL) {
         char *both = mstr_strf("%s (%s)", *error, r.problem);
         free(*error);

@@ -68,10 +68,11 @@ bool mstr_snapshot_fits(const char *stored, const char *ours, const mstr_job_des
 
 /* Restores committed snapshot c into the workers (made, not started) and the partitions (open)
  * of a job's process (its part of the snapshot, in its own store); map is from
- * mstr_snapshot_fits. Returns false and sets *error if the snapshot fails
- * its checks or does not decode (the workers' state is then partly restored: start them over). */
+ * mstr_snapshot_fits; *entries gets how many entries it read. Returns false and sets *error if
+ * the snapshot fails its checks or does not decode (the workers' state is then partly restored:
+ * start them over). */
 bool mstr_snapshot_restore(mstr_store *s, const mstr_commit *c, mstr_worker *workers, int n,
                            mstr_partition *parts, size_t nparts, const size_t *map, size_t nmap,
-                           char **error);
+                           uint64_t *entries, char **error);
 
 #endif

@@ -134,7 +134,7 @@ flip "log_flipped/state/store/$log" $((size / 2)) 16
 run log_flipped 3
 [ "$snap_status" = 0 ] || bad "log_flipped: exit status $snap_status"
 says log_flipped 3 log_flipped "^mstr: snapshot 2 in 'state' cannot be restored: .*; trying the one before\$"
-says log_flipped 3 log_flipped "^mstr: resumed from snapshot 1 in 'state'\$"
+says log_flipped 3 log_flipped "^mstr: resumed from snapshot 1 in 'state': "
 equal log_flipped "a flipped log"
 
 two_stops log_cut
@@ -142,7 +142,7 @@ log=$(newest log_cut '*.log')
 truncate -s $(($(stat -c %s "log_cut/state/store/$log") / 2)) "log_cut/state/store/$log"
 run log_cut 3
 [ "$snap_status" = 0 ] || bad "log_cut: exit status $snap_status"
-says log_cut 3 log_cut "^mstr: resumed from snapshot 1 in 'state'\$"
+says log_cut 3 log_cut "^mstr: resumed from snapshot 1 in 'state': "
 equal log_cut "a log cut to half"
 
 # -- corruption that leaves no usable snapshot: refused, then --fresh
@@ -175,7 +175,7 @@ fresh_dir full
 says full 1 "full disk" "^mstr: snapshot [0-9]+ could not be (written|committed): .*File too large"
 run full 2
 [ "$snap_status" = 0 ] || bad "full disk: the run without the limit: exit status $snap_status"
-says full 2 "full disk" "^mstr: resumed from snapshot [0-9]+ in 'state'\$"
+says full 2 "full disk" "^mstr: resumed from snapshot [0-9]+ in 'state': "
 equal full "a full disk, then without the limit"
 
 # -- restores that do not fit are refused and leave the state as it was
@@ -200,7 +200,7 @@ expect_refusal "workers changed" "the snapshot was taken with 1 worker\\(s\\) an
 rm refusals/before.csv
 run refusals $((n + 1))
 [ "$snap_status" = 0 ] || bad "refusals: the resume after them: exit status $snap_status"
-says refusals $((n + 1)) refusals "^mstr: resumed from snapshot 1 in 'state'\$"
+says refusals $((n + 1)) refusals "^mstr: resumed from snapshot 1 in 'state': "
 equal refusals "refused restores, then the right one"
 
 # -- a stdin source cannot be replayed: the resumed job says so
@@ -219,7 +219,7 @@ snap_wait
 unset snap_stdin
 [ "$snap_status" = 0 ] || bad "stdin: the resumed run: exit status $snap_status"
 says stdin 2 stdin "^mstr: source 'input' reads standard input, which cannot be replayed"
-says stdin 2 stdin "^mstr: resumed from snapshot 1 in 'state'\$"
+says stdin 2 stdin "^mstr: resumed from snapshot 1 in 'state': "
 
 # -- --fresh starts over
 fresh_dir fresh

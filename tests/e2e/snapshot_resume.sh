@@ -142,7 +142,7 @@ stop_and_resume() {
             bad "$label: run $run (stopped after $delay ms) exit status $status: $(head -5 "$err")"
             return 1
         fi
-        if [ $run -gt 1 ] && ! grep -q "^mstr: resumed from snapshot $snapshot in 'state'\$" "$err"; then
+        if [ $run -gt 1 ] && ! grep -q "^mstr: resumed from snapshot $snapshot in 'state': " "$err"; then
             bad "$label: run $run does not say it resumed from snapshot $snapshot: $(head -5 "$err")"
             return 1
         fi
