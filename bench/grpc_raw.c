@@ -161,8 +161,9 @@ static grpc_byte_buffer *credit_buffer(uint32_t n)
 }
 
 /* Reads (and sums) every message of one call, returning credits; writes its port, then its
- * result, to fd. */
-static void serve(int fd, bool credits)
+ * result, to fd, and shuts down once `done` reaches its end: the client has the call's status
+ * then. (A server that closed its connection before that reset it under the status.) */
+static void serve(int fd, int done, bool credits)
 {
     grpc_init();
     grpc_completion_queue *cq = grpc_completion_queue_create_for_next(NULL);
@@ -252,6 +253,9 @@ static void serve(int fd, bool credits)
     }
     if (write(fd, &r, sizeof r) != sizeof r)
         die("cannot write to the pipe");
+    char byte;
+    while (read(done, &byte, 1) > 0)
+        ;
     grpc_call_unref(call);
     grpc_metadata_array_destroy(&meta);
     grpc_server_shutdown_and_notify(srv, cq, TAG(OP_DOWN));
@@ -404,8 +408,12 @@ static double stream_to(int port, client *c)
         }
     }
     double t = now_s() - t0;
-    if (status != GRPC_STATUS_OK)
-        die("the call ended with an error");
+    if (status != GRPC_STATUS_OK) {
+        char *why = grpc_slice_to_c_string(details);
+        fprintf(stderr, "grpc_raw: the call ended with status %d: %s (%" PRIu64 " of %" PRIu64
+                " messages sent)\n", (int)status, why, c->sent, c->messages);
+        exit(1);
+    }
     grpc_metadata_array_destroy(&meta);
     grpc_metadata_array_destroy(&trailing);
     grpc_slice_unref(details);
@@ -447,22 +455,25 @@ int main(int argc, char **argv)
         c.credits = INT64_MAX;
     client_prepare(&c);
 
-    int fds[2];
-    if (pipe(fds) != 0)
+    int fds[2], done[2]; /* server -> client: port, result; client -> server: its end */
+    if (pipe(fds) != 0 || pipe(done) != 0)
         die("cannot make a pipe");
     pid_t child = fork(); /* before grpc_init: gRPC's threads do not survive a fork */
     if (child < 0)
         die("cannot fork");
     if (child == 0) {
         close(fds[0]);
-        serve(fds[1], credits);
+        close(done[1]);
+        serve(fds[1], done[0], credits);
         _exit(0);
     }
     close(fds[1]);
+    close(done[0]);
     int port;
     if (read(fds[0], &port, sizeof port) != sizeof port)
         die("the server did not start");
     double t = stream_to(port, &c);
+    close(done[1]);
     server_result r;
     if (read(fds[0], &r, sizeof r) != sizeof r)
         die("the server did not report");

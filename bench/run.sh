@@ -16,11 +16,12 @@ trap 'rm -rf "$work"' EXIT
 cc=${CC:-cc}
 
 best_time() { # best_time CMD...: best wall time of three runs, in seconds; output in $work/last
+    # (a run that fails stops the benchmark: its time would be that of work not done)
     local best=
     for _ in 1 2 3; do
         local t0 t1
         t0=$(date +%s.%N)
-        "$@" > /dev/null 2> "$work/last"
+        "$@" > /dev/null 2> "$work/last" || { echo "bench: $* failed:"; cat "$work/last"; exit 1; } >&2
         t1=$(date +%s.%N)
         best=$(echo "$t0 $t1 ${best:-999999}" | awk '{ d = $2 - $1; print (d < $3) ? d : $3 }')
     done
