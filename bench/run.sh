@@ -220,3 +220,5 @@ bench stateless 300000000
 bench keyed 100000000 1 2 2x1
 memory_per_key keys 10000000
 exchange 100000000
+"$cc" -O2 -I"$root/runtime" -o "$work/balance" "$root/bench/balance.c" "${mstrc%/mstrc}/libmstr.a"
+"$work/balance" 4096 65536

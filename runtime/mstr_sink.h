@@ -103,10 +103,11 @@ bool mstr_sink_set_open(mstr_sink_set *set, mstr_store *store);
  * processes other than the leader, whose file sinks write staging files only. */
 void mstr_sink_set_open_stdout(mstr_sink_set *set);
 
-/* Opens the outputs of a job resumed from committed snapshot c (see above): files are cut back
- * to their published length, what c covers is published, later staging files are dropped.
- * Returns false and sets *error if that cannot be done. */
-bool mstr_sink_set_resume(mstr_sink_set *set, mstr_store *store, uint64_t c, char **error);
+/* Opens the outputs of a job resumed from committed snapshot c, which `then` workers took (see
+ * above): files are cut back to their published length, what c covers is published, later
+ * staging files are dropped. Returns false and sets *error if that cannot be done. */
+bool mstr_sink_set_resume(mstr_sink_set *set, mstr_store *store, uint64_t c, int then,
+                          char **error);
 
 /* Publishes the output of every interval up to committed snapshot n (see above). Returns false
  * and sets *error if it cannot (the output is then published when the job resumes). */
