@@ -90,6 +90,7 @@ typedef struct job {
     mstr_worker *workers;
     uint64_t restored;          /* the snapshot it restored; 0 for a fresh start */
     int restored_workers;       /* how many workers took it (in the job) */
+    bool rescaling;             /* a Rescale call waits for this round to run */
     uint64_t restored_entries;  /* how many entries that took (this process's) */
     int64_t restore_ms;         /* and how long */
     size_t map[MAX_STATES], nmap; /* the snapshot's operators (mstr_snapshot_fits) */
@@ -712,17 +713,23 @@ static round_end finish_round(job *j, bool ran)
 static round_end run_round(job *j)
 {
     const mstr_job_desc *d = j->desc;
-    memset(j->records, 0, d->nsinks * sizeof *j->records);   /* what a round rolled back */
-    memset(j->checksum, 0, d->nsinks * sizeof *j->checksum); /* does not count */
-    memset(j->counters, 0, d->ncounters * sizeof *j->counters);
+    if (!j->rescaling) { /* what a round rolled back does not count; a rescale lost nothing */
+        memset(j->records, 0, d->nsinks * sizeof *j->records);
+        memset(j->checksum, 0, d->nsinks * sizeof *j->checksum);
+        memset(j->counters, 0, d->ncounters * sizeof *j->counters);
+    }
     bool ok = true;
     for (int i = 0; ok && i < j->per_process; i++)
         ok = mstr_sink_views_begin(&j->workers[i].views, j->restored + 1);
     j->ok = ok;
+    if (ok && j->rescaling)
+        mstr_control_rescaled(j->control, j->restored, j->total);
+    j->rescaling = false;
     if (ok) {
         if (j->hub != NULL)
             mstr_net_hub_connect(j->hub, mstr_cluster_net(j->cluster), j->peers);
-        mstr_meter_attach(j->meter, j->round, j->workers, j->parts, j->nparts, j->hub);
+        mstr_meter_attach(j->meter, j->round, j->workers, j->per_process, j->parts, j->nparts,
+                          j->hub);
         mstr_control_round(j->control, true);
         run_workers(j);
     }
@@ -933,13 +940,29 @@ static void init_coord(job *j)
     mstr_coord_init(&j->coord, &s);
 }
 
+/* After a round that ended well: whether a Rescale call asks the job to go on with other
+ * workers. If so the next round has them, and restores the snapshot this one ended with. */
+static bool rescale(job *j)
+{
+    int workers;
+    if (!j->ok || j->signal != 0 || j->control == NULL ||
+        !mstr_control_wants_rescale(j->control, &workers))
+        return false;
+    fprintf(stderr, "mstr: rescaling from %d to %d workers at snapshot %llu\n", j->total,
+            workers, (unsigned long long)j->coord.last);
+    j->per_process = j->total = workers;
+    mstr_sink_set_rescale(&j->sinks, workers);
+    j->rescaling = true;
+    return true;
+}
+
 /* Runs rounds until the job is over. */
 static void run_rounds(job *j)
 {
     if (!alone(j) && !leads(j))
         mstr_sink_set_open_stdout(&j->sinks);
     for (;;) {
-        if (round_of(j) == ROUND_DONE)
+        if (round_of(j) == ROUND_DONE && !rescale(j))
             return;
         close_inputs(j);
         if (!open_inputs(j)) {

@@ -85,6 +85,11 @@ static void close_earlier(mstr_sink_set *set)
             mstr_out_close(&set->outs[i].out);
 }
 
+void mstr_sink_set_rescale(mstr_sink_set *set, int workers)
+{
+    set->workers = workers;
+}
+
 void mstr_sink_set_open_stdout(mstr_sink_set *set)
 {
     close_earlier(set);

@@ -94,6 +94,10 @@ bool mstr_sink_is_file(const mstr_sink_desc *d);
 void mstr_sink_set_init(mstr_sink_set *set, const mstr_job_desc *d, int workers,
                         const char *staging);
 
+/* The job goes on with `workers` workers (it rescaled): their staging files are published from
+ * now on. */
+void mstr_sink_set_rescale(mstr_sink_set *set, int workers);
+
 /* Opens every sink's output: files are created or truncated. With staging, the lengths of the
  * fresh files are recorded in store as published by snapshot 0. Returns false (after a message
  * on stderr) if an output cannot be written. */

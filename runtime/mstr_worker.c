@@ -154,9 +154,12 @@ static void worker_loop(mstr_worker *w)
     while (!mstr_failed(w->failure)) {
         uint32_t seq = mstr_doorbell_seq(w->bell);
         mstr_sink_custom_commit(&w->views, w, mstr_coord_committed(w->coord));
+        /* stop before requested: the coordinator sets them in the other order, so a stop seen
+         * here comes with the snapshot it is for */
+        bool stopping = mstr_coord_stopping(w->coord);
         uint64_t asked = mstr_coord_requested(w->coord);
         mstr_snapshot_begin(w, asked);
-        if (mstr_coord_stopping(w->coord) && w->snapshot_last >= asked) {
+        if (stopping && w->snapshot_last >= asked) {
             mstr_sink_custom_finish(&w->views, w, mstr_coord_committed(w->coord));
             return;
         }
