@@ -137,11 +137,11 @@ editors: deps $(EDITORS_STAMP)
 	@node $(EDITORS_TEST)/grammar_test.js
 
 # Kill trials (tests/chaos/kill_trials.sh): a job with a state directory is killed at random
-# moments and restarted until it ends, 100 times per pipeline; each prints "N of 100 trials
-# ended equal". The suite runs 10 of each (tests/e2e/kill_trials.sh).
+# moments (rescaled ones too) and restarted until it ends, 100 times per pipeline; each prints
+# "N of 100 trials ended equal". The suite runs a few of each (tests/e2e/kill_trials.sh).
 CHAOS_TRIALS ?= 100
 chaos: all
-	@status=0; for p in keyed windowed; do \
+	@status=0; for p in keyed windowed rescaled; do \
 	  MSTRC=$(B)/mstrc tests/chaos/kill_trials.sh $(CHAOS_TRIALS) $$p || status=1; \
 	done; exit $$status
 
