@@ -5,6 +5,7 @@
 #   make test       the whole test suite: plain build, then AddressSanitizer+UBSan
 #   make bench      benchmarks next to hand-written C baselines
 #   make bench-nexmark   the Nexmark queries of examples/nexmark/ over 10 million events
+#   make fuzz       the fuzz harnesses of tests/fuzz/, FUZZ_SECONDS (120) each (see TESTING.md)
 #
 # SAN=asan builds everything into build-asan/ with -fsanitize=address,undefined; the programs
 # that build-asan/mstrc compiles get the same flags, so end-to-end tests are sanitized too.
@@ -18,6 +19,15 @@ ifeq ($(SAN),asan)
 else ifeq ($(SAN),tsan)
   B := build-tsan
   SANFLAGS := -fsanitize=thread -fno-omit-frame-pointer
+  OPT := -O1 -g
+  LINK_STATIC := 0
+else ifeq ($(SAN),fuzz)
+  # make fuzz: clang, with libFuzzer's coverage hooks in the compiler and the runtime too, under
+  # ASan and UBSan. Its mstrc only emits C (tests/fuzz/fuzz.mk); gcc would not take its flags.
+  B := build-fuzz
+  CC := clang
+  SANFLAGS := -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all \
+              -fno-omit-frame-pointer
   OPT := -O1 -g
   LINK_STATIC := 0
 else
@@ -113,4 +123,6 @@ bench-nexmark: deps all
 	@bench/nexmark.sh $(B)/mstrc
 
 clean:
-	rm -rf build build-asan build-tsan
+	rm -rf build build-asan build-tsan build-fuzz
+
+include tests/fuzz/fuzz.mk
