@@ -9,7 +9,8 @@
  *            it must sit at the end and give zeros. Each value read is written again with the
  *            writer of its kind and must read back the same (a varint may come back shorter:
  *            non-minimal forms are accepted on reading), and each float must print, in all
- *            three sink shapes, as text that reads back as the same bits.
+ *            three sink shapes, as text that reads back as the same bits (NaN and the
+ *            infinities as their words).
  *   records  as an exchange batch of tests/fuzz/record.mstr's key_by (an Inner key, an All
  *            value and a timestamp per record), decoded with the generated dec_ functions the
  *            way the generated exchange receiver does: until the end, or until r.error. Every
@@ -52,54 +53,58 @@ typedef enum value_kind {
     V_LE1, V_LE2, V_LE4, V_LE8, V_VARINT, V_STR, V_F32, V_F64, V_KINDS
 } value_kind;
 
-/* Checks that the text printed into o reads back as the bits of v (as_float: with strtof). */
-static void require_reads_back(mstr_out *o, double v, bool as_float, const char *shape)
+/* The three shapes a sink prints a float in, and what each prints for the values that have no
+ * digits. */
+typedef struct float_shape {
+    const char *name;
+    void (*put_f64)(mstr_out *, double);
+    void (*put_f32)(mstr_out *, float);
+    const char *nan, *inf, *minus_inf;
+} float_shape;
+
+static const float_shape FLOAT_SHAPES[] = {
+    { "Debug", mstr_out_debug_f64, mstr_out_debug_f32, "NaN", "inf", "-inf" },
+    { "CSV", mstr_out_csv_f64, mstr_out_csv_f32, "NaN", "inf", "-inf" },
+    { "JSON", mstr_out_json_f64, mstr_out_json_f32, "null", "null", "null" },
+};
+
+/* Whether text reads back as exactly v (as_float: through strtof, as f32 fields are read). */
+static bool reads_back(const char *text, double v, bool as_float)
 {
-    char text[128];
-    require(o->len < sizeof text, "a float printed too long");
-    memcpy(text, o->buf, o->len);
-    text[o->len] = '\0';
     char *end;
-    bool same;
     if (as_float) {
         float f = strtof(text, &end), want = (float)v;
-        same = memcmp(&f, &want, sizeof f) == 0;
-    } else {
-        double d = strtod(text, &end);
-        same = memcmp(&d, &v, sizeof d) == 0;
+        return *end == '\0' && memcmp(&f, &want, sizeof f) == 0;
     }
-    if (!same || *end != '\0') {
-        fprintf(stderr, "fuzz_codec: %s float %.17g printed as \"%s\"\n", shape, v, text);
-        abort();
-    }
-    mstr_out_flush(o);
+    double d = strtod(text, &end);
+    return *end == '\0' && memcmp(&d, &v, sizeof d) == 0;
 }
 
-/* Prints v in the three shapes; finite values must read back exactly. */
+/* Prints v in each shape: a finite value must read back exactly, the others as the shape's
+ * word for them. */
 static void check_float_text(double v, bool as_float)
 {
     mstr_out *o = scratch_out();
-    if (as_float)
-        mstr_out_debug_f32(o, (float)v);
-    else
-        mstr_out_debug_f64(o, v);
-    if (isfinite(v))
-        require_reads_back(o, v, as_float, "Debug");
-    mstr_out_flush(o);
-    if (as_float)
-        mstr_out_csv_f32(o, (float)v);
-    else
-        mstr_out_csv_f64(o, v);
-    if (isfinite(v))
-        require_reads_back(o, v, as_float, "CSV");
-    mstr_out_flush(o);
-    if (as_float)
-        mstr_out_json_f32(o, (float)v);
-    else
-        mstr_out_json_f64(o, v);
-    if (isfinite(v))
-        require_reads_back(o, v, as_float, "JSON");
-    mstr_out_flush(o);
+    for (size_t i = 0; i < sizeof FLOAT_SHAPES / sizeof FLOAT_SHAPES[0]; i++) {
+        const float_shape *shape = &FLOAT_SHAPES[i];
+        if (as_float)
+            shape->put_f32(o, (float)v);
+        else
+            shape->put_f64(o, v);
+        char text[128];
+        require(o->len < sizeof text, "a float printed too long");
+        memcpy(text, o->buf, o->len);
+        text[o->len] = '\0';
+        mstr_out_flush(o);
+        bool ok = isnan(v)   ? strcmp(text, shape->nan) == 0
+                  : isinf(v) ? strcmp(text, v > 0 ? shape->inf : shape->minus_inf) == 0
+                             : reads_back(text, v, as_float);
+        if (!ok) {
+            fprintf(stderr, "fuzz_codec: %s float %.17g printed as \"%s\"\n", shape->name, v,
+                    text);
+            abort();
+        }
+    }
 }
 
 /* Writes the value of kind k (its bits in u, or s for strings) and reads it back. */
