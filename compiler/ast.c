@@ -29,6 +29,32 @@ bool mc_type_is_integer(mc_type_kind kind)
     return kind <= MC_T_U64;
 }
 
+const char *mc_op_kind_name(mc_op_kind kind)
+{
+    static const char *const names[] = {
+        [MC_OP_MAP] = "map", [MC_OP_FILTER] = "filter", [MC_OP_FILTER_MAP] = "filter_map",
+        [MC_OP_FLAT_MAP] = "flat_map", [MC_OP_INSPECT] = "inspect", [MC_OP_SINK] = "sink",
+        [MC_OP_KEY_BY] = "key_by", [MC_OP_KEY_LOCAL] = "key_local",
+        [MC_OP_STATEFUL_MAP] = "stateful_map", [MC_OP_STATEFUL_OP] = "stateful_op",
+        [MC_OP_TTL_MAP] = "ttl_map", [MC_OP_TIMESTAMPS] = "timestamps",
+        [MC_OP_EPOCHS] = "epochs", [MC_OP_UNION] = "union", [MC_OP_CLONE] = "clone",
+        [MC_OP_SPLIT] = "split", [MC_OP_INSPECT_FRONTIER] = "inspect_frontier",
+        [MC_OP_WINDOW] = "window", [MC_OP_WINDOW_JOIN] = "window_join",
+        [MC_OP_INTERVAL_JOIN] = "interval_join",
+    };
+    return names[kind];
+}
+
+bool mc_keyer_is_local(const mc_op *keyer)
+{
+    return keyer != NULL && keyer->kind == MC_OP_KEY_LOCAL;
+}
+
+bool mc_keyer_distributes(const mc_op *keyer)
+{
+    return keyer != NULL && keyer->kind == MC_OP_KEY_BY && keyer->extra.text != NULL;
+}
+
 /* ---- literals ---------------------------------------------------------------------------- */
 
 static mc_literal *lit_new(mc_program *prog, mc_lit_kind kind, mc_loc loc)
@@ -194,6 +220,38 @@ mc_source *mc_ast_source_set_partitions(mc_source *src, mc_literal *count, mc_lo
 {
     src->partitions = count;
     src->partitions_loc = loc;
+    return src;
+}
+
+mc_custom *mc_ast_custom_new(mc_program *prog)
+{
+    return mc_pool_alloc(&prog->pool, sizeof(mc_custom));
+}
+
+mc_custom *mc_ast_custom_add(mc_program *prog, mc_custom *custom, const char *name, mc_loc loc,
+                             mc_cblock body)
+{
+    mc_block block = { .name = name, .loc = loc, .body = body };
+    MC_POOL_PUSH(&prog->pool, custom->blocks, custom->nblocks, block);
+    return custom;
+}
+
+const mc_block *mc_custom_block(const mc_custom *c, const char *name)
+{
+    for (size_t i = 0; c != NULL && i < c->nblocks; i++)
+        if (strcmp(c->blocks[i].name, name) == 0)
+            return &c->blocks[i];
+    return NULL;
+}
+
+mc_source *mc_ast_source_custom(mc_program *prog, mc_loc kw_loc, mc_literal *count,
+                                mc_typeref position, mc_custom *custom)
+{
+    mc_source *src = mc_ast_source_new(prog, MC_SRC_CUSTOM, kw_loc);
+    mc_ast_source_add_item(prog, src, count);
+    src->position = position;
+    custom->loc = kw_loc;
+    src->custom = custom;
     return src;
 }
 
@@ -363,6 +421,15 @@ mc_op *mc_ast_sink_new(mc_program *prog, mc_sink_kind sink, mc_literal *path)
         op->path = path->u.s.bytes;
         op->path_loc = path->loc;
     }
+    return op;
+}
+
+mc_op *mc_ast_sink_custom(mc_program *prog, mc_loc kw_loc, mc_typeref state, mc_custom *custom)
+{
+    mc_op *op = mc_ast_sink_new(prog, MC_SINK_CUSTOM, NULL);
+    op->sink_state = state;
+    custom->loc = kw_loc;
+    op->custom = custom;
     return op;
 }
 

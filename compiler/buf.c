@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "mstr_mem.h"
+
 static void buf_reserve(mc_buf *b, size_t extra)
 {
     if (b->len + extra + 1 <= b->cap)
@@ -15,12 +17,7 @@ static void buf_reserve(mc_buf *b, size_t extra)
     size_t cap = b->cap ? b->cap : 4096;
     while (cap < b->len + extra + 1)
         cap *= 2;
-    char *grown = realloc(b->data, cap);
-    if (grown == NULL) {
-        fprintf(stderr, "mstrc: out of memory\n");
-        abort();
-    }
-    b->data = grown;
+    b->data = mstr_realloc(b->data, cap);
     b->cap = cap;
 }
 
@@ -47,11 +44,7 @@ void mc_buf_printf(mc_buf *b, const char *fmt, ...)
     va_end(ap);
     if (n < 0)
         return;
-    char *tmp = malloc((size_t)n + 1);
-    if (tmp == NULL) {
-        fprintf(stderr, "mstrc: out of memory\n");
-        abort();
-    }
+    char *tmp = mstr_realloc(NULL, (size_t)n + 1);
     va_start(ap, fmt);
     vsnprintf(tmp, (size_t)n + 1, fmt, ap);
     va_end(ap);

@@ -38,6 +38,9 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "mstr_route.h"    /* the runtime's limits on workers and key groups */
+#include "mstr_settings.h" /* and how it reads a duration */
+
 /* A stream plus what only the checker needs to know about it. mc_stream comes first, so the
  * mc_stream pointers in prog->streams can be turned back into this. */
 typedef struct check_stream {
@@ -60,6 +63,7 @@ typedef struct flow {
     bool keyed;
     mc_typeref key;
     bool key_typed;
+    const mc_op *keyer;  /* the key_by or key_local that keyed them, when keyed */
 } flow;
 
 typedef struct checker {
@@ -119,15 +123,39 @@ static const mc_setting *find_setting(const mc_job *job, size_t before, const ch
     return NULL;
 }
 
-static void check_workers(checker *c, const mc_setting *set)
+/* A job setting that is an integer from 1 to max (the runtime's limits: mstr_route.h). */
+static bool setting_int(checker *c, const mc_setting *set, uint64_t max, int64_t *out)
 {
     const mc_literal *v = set->value;
-    if (v->kind != MC_LIT_INT || v->u.i.negative || v->u.i.magnitude == 0)
-        mc_error(c->diag, v->loc, "'workers' must be an integer >= 1");
-    else if (v->u.i.magnitude > INT32_MAX)
-        mc_error(c->diag, v->loc, "'workers' is too large");
+    if (v->kind != MC_LIT_INT || v->u.i.negative || v->u.i.magnitude == 0 ||
+        v->u.i.magnitude > max) {
+        mc_error(c->diag, v->loc, "'%s' must be an integer from 1 to %" PRIu64, set->name, max);
+        return false;
+    }
+    *out = (int64_t)v->u.i.magnitude;
+    return true;
+}
+/* A job setting that is a string (its bytes: a path). */
+static void setting_path(checker *c, const mc_setting *set, const char **out)
+{
+    const mc_literal *v = set->value;
+    if (v->kind != MC_LIT_STRING || v->u.s.len == 0 || memchr(v->u.s.bytes, 0, v->u.s.len))
+        mc_error(c->diag, v->loc, "'%s' must be a non-empty string", set->name);
     else
-        c->prog->job.workers = (int64_t)v->u.i.magnitude;
+        *out = v->u.s.bytes;
+}
+
+/* A job setting that is a time: milliseconds, or a string such as "10s" (mstr_parse_duration). */
+static void setting_duration(checker *c, const mc_setting *set, int64_t *out)
+{
+    const mc_literal *v = set->value;
+    if (v->kind == MC_LIT_INT && !v->u.i.negative && v->u.i.magnitude <= INT64_MAX) {
+        *out = (int64_t)v->u.i.magnitude;
+        return;
+    }
+    if (v->kind != MC_LIT_STRING || !mstr_parse_duration(v->u.s.bytes, out))
+        mc_error(c->diag, v->loc, "'%s' must be milliseconds or a time such as \"10s\" (units "
+                 "ms, s, m, h)", set->name);
 }
 
 static void check_job(checker *c)
@@ -145,9 +173,18 @@ static void check_job(checker *c)
             mc_error(c->diag, set->loc, "job setting '%s' is set twice", set->name);
             mc_note(c->diag, first->loc, "first set here");
         } else if (strcmp(set->name, "workers") == 0) {
-            check_workers(c, set);
+            setting_int(c, set, MSTR_MAX_WORKERS, &job->workers);
+        } else if (strcmp(set->name, "key_groups") == 0) {
+            setting_int(c, set, MSTR_KEY_GROUPS_MAX, &job->key_groups);
+        } else if (strcmp(set->name, "state_dir") == 0) {
+            setting_path(c, set, &job->state_dir);
+        } else if (strcmp(set->name, "snapshot_every") == 0) {
+            setting_duration(c, set, &job->snapshot_every_ms);
+        } else if (strcmp(set->name, "keep_snapshots") == 0) {
+            setting_int(c, set, 1000, &job->keep_snapshots);
         } else {
-            mc_error(c->diag, set->loc, "unknown job setting '%s' (the only setting is 'workers')",
+            mc_error(c->diag, set->loc, "unknown job setting '%s' (the settings are 'workers', "
+                     "'key_groups', 'state_dir', 'snapshot_every' and 'keep_snapshots')",
                      set->name);
         }
     }
@@ -351,16 +388,15 @@ static mc_typedecl *window_type(checker *c, const mc_op *op, const mc_typeref *v
 /* ---- literals ---------------------------------------------------------------------------- */
 
 /* How a mismatch names the literal it found: "an integer", "a 'Point' record", ... */
-static void describe_literal(const mc_literal *lit, char *buf, size_t size)
+static const char *describe_literal(checker *c, const mc_literal *lit)
 {
     static const char *const names[] = {
         [MC_LIT_INT] = "an integer", [MC_LIT_FLOAT] = "a number with a fraction",
         [MC_LIT_STRING] = "a string", [MC_LIT_BOOL] = "a boolean",
     };
     if (lit->kind == MC_LIT_RECORD)
-        snprintf(buf, size, "a '%s' record", lit->u.rec.type_name);
-    else
-        snprintf(buf, size, "%s", names[lit->kind]);
+        return mc_pool_printf(&c->prog->pool, "a '%s' record", lit->u.rec.type_name);
+    return names[lit->kind];
 }
 
 /* The largest magnitudes a negative and a positive value of an integer type can have. */
@@ -396,9 +432,8 @@ static void check_literal(checker *c, const mc_literal *lit, const mc_typeref *t
 
 static void report_mismatch(checker *c, const mc_literal *lit, const char *type_name)
 {
-    char found[128];
-    describe_literal(lit, found, sizeof found);
-    mc_error(c->diag, lit->loc, "expected a value of type '%s', found %s", type_name, found);
+    mc_error(c->diag, lit->loc, "expected a value of type '%s', found %s", type_name,
+             describe_literal(c, lit));
 }
 
 static const mc_field *find_field(const mc_typedecl *decl, const char *name)
@@ -482,8 +517,75 @@ static const char *source_kind_name(mc_source_kind kind)
     static const char *const names[] = {
         [MC_SRC_LIST] = "list", [MC_SRC_RANGE] = "range", [MC_SRC_LINES] = "lines",
         [MC_SRC_STDIN] = "stdin", [MC_SRC_CSV] = "csv", [MC_SRC_NEXMARK] = "nexmark",
+        [MC_SRC_CUSTOM] = "custom",
     };
     return names[kind];
+}
+
+/* ---- custom sources and sinks -------------------------------------------------------------- */
+
+/* The blocks a custom source or sink may have, the one it must have, and how messages name
+ * them ("open, poll and close"). */
+typedef struct block_kinds {
+    const char *const *names;
+    size_t n;
+    const char *required;
+    const char *listed;
+} block_kinds;
+
+static const char *const source_block_names[] = { "open", "poll", "close" };
+static const block_kinds source_blocks = { source_block_names, 3, "poll", "open, poll and close" };
+static const char *const sink_block_names[] = { "open", "write", "prepare", "commit", "close" };
+static const block_kinds sink_blocks = { sink_block_names, 5, "write",
+                                         "open, write, prepare, commit and close" };
+
+static bool is_block_kind(const block_kinds *kinds, const char *name)
+{
+    for (size_t i = 0; i < kinds->n; i++)
+        if (strcmp(kinds->names[i], name) == 0)
+            return true;
+    return false;
+}
+
+/* The blocks of custom source or sink `what` (a source or sink, named name): each a kind it
+ * takes, each once, and the one it needs present. */
+static void check_blocks(checker *c, const mc_custom *custom, const block_kinds *kinds,
+                         const char *what, const char *name)
+{
+    for (size_t i = 0; i < custom->nblocks; i++) {
+        const mc_block *b = &custom->blocks[i];
+        const mc_block *first = mc_custom_block(custom, b->name);
+        if (!is_block_kind(kinds, b->name)) {
+            mc_error(c->diag, b->loc, "a custom %s has no block '%s' (its blocks are %s)", what,
+                     b->name, kinds->listed);
+        } else if (first != b) {
+            mc_error(c->diag, b->loc, "%s '%s' has two '%s' blocks", what, name, b->name);
+            mc_note(c->diag, first->loc, "the first one is here");
+        }
+    }
+    if (mc_custom_block(custom, kinds->required) == NULL)
+        mc_error(c->diag, custom->loc, "custom %s '%s' needs a '%s' block", what, name,
+                 kinds->required);
+}
+
+/* custom(N) position P { ... }: N partitions (as many as `partitions` allows a range), a
+ * known position type, its blocks. */
+static void check_custom_source(checker *c, mc_source *src)
+{
+    const mc_literal *n = src->items[0];
+    if (n->kind != MC_LIT_INT || n->u.i.negative || n->u.i.magnitude < 1 ||
+        n->u.i.magnitude > MSTR_MAX_WORKERS)
+        mc_error(c->diag, n->loc, "the partition count of a custom source must be an integer "
+                 "from 1 to %d", MSTR_MAX_WORKERS);
+    resolve_type(c, &src->position);
+    check_blocks(c, src->custom, &source_blocks, "source", src->name);
+}
+
+/* custom(S) { ... }: a known state type, its blocks. */
+static void check_custom_sink(checker *c, mc_op *op)
+{
+    resolve_type(c, &op->sink_state);
+    check_blocks(c, op->custom, &sink_blocks, "sink", op->name);
 }
 
 /* range(lo, hi[, step]): bounds of the source's integer type, a non-zero i64 step. */
@@ -577,6 +679,8 @@ static void check_source_type(checker *c, const mc_source *src)
     case MC_SRC_NEXMARK:
         check_nexmark(c, src);
         break;
+    case MC_SRC_CUSTOM:
+        break; /* any type: the poll block makes the values */
     }
 }
 
@@ -590,7 +694,7 @@ static const mc_source *find_stdin_source(const checker *c, size_t before)
 }
 
 /* `partitions N`: only for range, whose values can be cut anywhere (files are partitioned by
- * file, list and stdin are read by one worker); N from 1 to MSTR_MAX_WORKERS (1024). */
+ * file, list and stdin are read by one worker); N from 1 to MSTR_MAX_WORKERS. */
 static void check_partitions(checker *c, const mc_source *src)
 {
     const mc_literal *n = src->partitions;
@@ -601,8 +705,8 @@ static void check_partitions(checker *c, const mc_source *src)
         return;
     }
     if (n->kind != MC_LIT_INT || n->u.i.negative || n->u.i.magnitude < 1 ||
-        n->u.i.magnitude > 1024)
-        mc_error(c->diag, n->loc, "partitions must be an integer from 1 to 1024");
+        n->u.i.magnitude > MSTR_MAX_WORKERS)
+        mc_error(c->diag, n->loc, "partitions must be an integer from 1 to %d", MSTR_MAX_WORKERS);
 }
 
 static void check_sources(checker *c)
@@ -616,8 +720,10 @@ static void check_sources(checker *c)
             mc_error(c->diag, src->kind_loc, "only one source can read 'stdin'");
             mc_note(c->diag, other->kind_loc, "'%s' reads it already", other->name);
         }
+        if (src->kind == MC_SRC_CUSTOM)
+            check_custom_source(c, src);
         bool decodes = src->kind != MC_SRC_LIST && src->kind != MC_SRC_RANGE
-            && src->kind != MC_SRC_NEXMARK;
+            && src->kind != MC_SRC_NEXMARK && src->kind != MC_SRC_CUSTOM;
         if (src->dead_letter != NULL && !decodes)
             mc_error(c->diag, src->dead_letter_loc, "a '%s' source decodes nothing, so it has "
                      "no dead letters", source_kind_name(src->kind));
@@ -833,22 +939,6 @@ static void check_op_name(checker *c, mc_op *op)
     MC_POOL_PUSH(&c->prog->pool, c->ops, c->nops, op);
 }
 
-/* The operator's keyword as written in a .mstr file. */
-static const char *op_kind_name(mc_op_kind kind)
-{
-    static const char *const names[] = {
-        [MC_OP_MAP] = "map", [MC_OP_FILTER] = "filter", [MC_OP_FILTER_MAP] = "filter_map",
-        [MC_OP_FLAT_MAP] = "flat_map", [MC_OP_INSPECT] = "inspect", [MC_OP_SINK] = "sink",
-        [MC_OP_KEY_BY] = "key_by", [MC_OP_KEY_LOCAL] = "key_local",
-        [MC_OP_STATEFUL_MAP] = "stateful_map", [MC_OP_STATEFUL_OP] = "stateful_op",
-        [MC_OP_TTL_MAP] = "ttl_map", [MC_OP_TIMESTAMPS] = "timestamps",
-        [MC_OP_EPOCHS] = "epochs", [MC_OP_UNION] = "union", [MC_OP_CLONE] = "clone",
-        [MC_OP_SPLIT] = "split", [MC_OP_INSPECT_FRONTIER] = "inspect_frontier",
-        [MC_OP_WINDOW] = "window", [MC_OP_WINDOW_JOIN] = "window_join",
-        [MC_OP_INTERVAL_JOIN] = "interval_join",
-    };
-    return names[kind];
-}
 
 /* Sinks, clones and splits end a chain: nothing may follow them. */
 static bool ends_chain(const mc_op *op)
@@ -862,6 +952,7 @@ static flow stream_flow(const check_stream *cs)
     return (flow){
         .type = cs->s.type, .typed = cs->typed, .keying_known = cs->keying_known,
         .keyed = cs->s.keyed, .key = cs->s.key_type, .key_typed = cs->key_typed,
+        .keyer = cs->s.keyer,
     };
 }
 
@@ -874,6 +965,7 @@ static void set_stream_flow(check_stream *cs, const flow *f)
     cs->s.keyed = f->keyed;
     cs->s.key_type = f->key;
     cs->key_typed = f->key_typed;
+    cs->s.keyer = f->keyer;
 }
 
 /* Whether two resolved types are the same type. */
@@ -888,12 +980,46 @@ static const char *type_name(const mc_typeref *t)
 }
 
 /* "keyed by 'K'" or "not keyed", for messages. */
-static void describe_keying(const flow *f, char *buf, size_t size)
+static const char *describe_keying(checker *c, const flow *f)
 {
     if (f->keyed)
-        snprintf(buf, size, "keyed by '%s'", type_name(&f->key));
-    else
-        snprintf(buf, size, "not keyed");
+        return mc_pool_printf(&c->prog->pool, "keyed by '%s'", type_name(&f->key));
+    return "not keyed";
+}
+
+/* Records of streams keyed by these two operators are placed on workers alike (mc_keyer_*),
+ * so that records of one key meet on one worker. NULL (not keyed, or not known) is alike
+ * anything: a difference in keying is reported on its own. */
+static bool placed_alike(const mc_op *a, const mc_op *b)
+{
+    if (a == NULL || b == NULL || a == b)
+        return true;
+    if (mc_keyer_is_local(a) || mc_keyer_is_local(b))
+        return mc_keyer_is_local(a) && mc_keyer_is_local(b);
+    return !mc_keyer_distributes(a) && !mc_keyer_distributes(b);
+}
+
+/* "key_by 'k' (by the key's hash)", for messages. */
+static const char *describe_placement(checker *c, const mc_op *keyer)
+{
+    const char *how = mc_keyer_is_local(keyer)      ? "records stay where they are read"
+                      : mc_keyer_distributes(keyer) ? "by its distribute block"
+                                                    : "by the key's hash";
+    return mc_pool_printf(&c->prog->pool, "%s '%s' (%s)", mc_op_kind_name(keyer->kind),
+                          keyer->name, how);
+}
+
+/* Reports a union's or join's input (stream in, at loc) placed unlike the chain's records. */
+static void check_placement(checker *c, const mc_op *op, mc_loc loc, const check_stream *in,
+                            const flow *f)
+{
+    if (placed_alike(f->keyer, in->s.keyer))
+        return;
+    mc_error(c->diag, loc, "%s '%s' needs inputs placed on workers alike: stream '%s' is keyed "
+             "by %s, the chain's records by %s", mc_op_kind_name(op->kind), op->name, in->s.name,
+             describe_placement(c, in->s.keyer), describe_placement(c, f->keyer));
+    mc_note(c->diag, in->s.keyer->loc, "key both the same way (key_by without a distribute "
+            "block places a key on the worker that owns its hash's key group)");
 }
 
 /* A stream merged by a union must carry records like the chain's: same type, same keying. */
@@ -911,13 +1037,13 @@ static void check_union_input(checker *c, const mc_op *op, size_t i, const check
         return;
     bool alike = f->keyed == other.keyed
         && (!f->keyed || !f->key_typed || !other.key_typed || same_type(&f->key, &other.key));
-    if (alike)
+    if (alike) {
+        check_placement(c, op, op->name_locs[i], in, f);
         return;
-    char theirs[128], ours[128];
-    describe_keying(&other, theirs, sizeof theirs);
-    describe_keying(f, ours, sizeof ours);
+    }
     mc_error(c->diag, op->name_locs[i], "union '%s' needs inputs keyed alike: stream '%s' is %s, "
-             "the chain's records are %s", op->name, in->s.name, theirs, ours);
+             "the chain's records are %s", op->name, in->s.name, describe_keying(c, &other),
+             describe_keying(c, f));
 }
 
 /* union NAME(s1, s2, ...): the streams must exist, come from earlier chains, be merged once
@@ -959,7 +1085,7 @@ static void check_fan_out(checker *c, mc_op *op, const flow *f)
 {
     if (op->nnames < 2)
         mc_error(c->diag, op->loc, "%s '%s' needs at least two streams in 'into (...)'",
-                 op_kind_name(op->kind), op->name);
+                 mc_op_kind_name(op->kind), op->name);
     for (size_t i = 0; i < op->nnames; i++) {
         if (op->streams[i] != NULL)
             set_stream_flow(check_stream_of(op->streams[i]), f);
@@ -970,7 +1096,7 @@ static void check_fan_out(checker *c, mc_op *op, const flow *f)
 static void require_keyed(checker *c, const mc_op *op, const flow *f)
 {
     if (f->keying_known && !f->keyed) {
-        mc_error(c->diag, op->loc, "%s '%s' needs a keyed stream", op_kind_name(op->kind),
+        mc_error(c->diag, op->loc, "%s '%s' needs a keyed stream", mc_op_kind_name(op->kind),
                  op->name);
         mc_note(c->diag, op->kw_loc, "key it first with key_by or key_local");
     }
@@ -1074,17 +1200,17 @@ static void check_join_keying(checker *c, const mc_op *op, const check_stream *i
         return;
     if (!other.keyed) {
         mc_error(c->diag, op->other_loc, "%s '%s' needs a keyed stream to join with: stream '%s' "
-                 "is not keyed", op_kind_name(op->kind), op->name, in->s.name);
+                 "is not keyed", mc_op_kind_name(op->kind), op->name, in->s.name);
         return;
     }
     if (!f->keying_known || !f->keyed || !f->key_typed || !other.key_typed
-        || same_type(&f->key, &other.key))
+        || same_type(&f->key, &other.key)) {
+        check_placement(c, op, op->other_loc, in, f);
         return;
-    char theirs[128], ours[128];
-    describe_keying(&other, theirs, sizeof theirs);
-    describe_keying(f, ours, sizeof ours);
+    }
     mc_error(c->diag, op->other_loc, "%s '%s' needs streams keyed alike: stream '%s' is %s, the "
-             "chain's records are %s", op_kind_name(op->kind), op->name, in->s.name, theirs, ours);
+             "chain's records are %s", mc_op_kind_name(op->kind), op->name, in->s.name,
+             describe_keying(c, &other), describe_keying(c, f));
 }
 
 /* window_join NAME: OUT tumbling(S) with R { ... } and interval_join NAME: OUT with R
@@ -1110,7 +1236,7 @@ static void check_join(checker *c, size_t index, mc_op *op, bool first, const fl
         return;
     if (first && &in->s == chain->input) {
         mc_error(c->diag, op->other_loc, "%s '%s' joins stream '%s' with itself",
-                 op_kind_name(op->kind), op->name, op->other);
+                 mc_op_kind_name(op->kind), op->name, op->other);
         mc_note(c->diag, chain->input_loc, "the chain reads '%s' already (clone it to join it "
                 "with itself)", op->other);
         return;
@@ -1128,6 +1254,7 @@ static void check_op(checker *c, size_t index, size_t i, mc_op *op, flow *f)
         op->in_type = f->type;
     op->in_keyed = f->keyed;
     op->in_key = f->key;
+    op->in_keyer = f->keyer;
     switch (op->kind) {
     case MC_OP_KEY_BY:
     case MC_OP_KEY_LOCAL:
@@ -1135,6 +1262,7 @@ static void check_op(checker *c, size_t index, size_t i, mc_op *op, flow *f)
         f->keyed = true;
         f->key_typed = resolve_type(c, &op->key_type);
         f->key = op->key_type;
+        f->keyer = op;
         break;
     case MC_OP_STATEFUL_MAP:
     case MC_OP_STATEFUL_OP:
@@ -1157,6 +1285,10 @@ static void check_op(checker *c, size_t index, size_t i, mc_op *op, flow *f)
     case MC_OP_CLONE:
     case MC_OP_SPLIT:
         check_fan_out(c, op, f);
+        break;
+    case MC_OP_SINK:
+        if (op->sink == MC_SINK_CUSTOM)
+            check_custom_sink(c, op);
         break;
     default:
         break;
@@ -1181,7 +1313,7 @@ static const mc_op *check_ops(checker *c, size_t index, flow *f)
             end = op;
             if (i + 1 < chain->nops)
                 mc_error(c->diag, op->loc, "%s '%s' must be the last operator of its chain",
-                         op_kind_name(op->kind), op->name);
+                         mc_op_kind_name(op->kind), op->name);
         }
     }
     return end;
@@ -1193,7 +1325,7 @@ static void check_chain_end(checker *c, mc_chain *chain, const mc_op *end)
 {
     if (end != NULL && chain->result != NULL) {
         mc_error(c->diag, chain->result_loc, "stream '%s' would be empty: its chain ends in "
-                 "%s '%s'", chain->result, op_kind_name(end->kind), end->name);
+                 "%s '%s'", chain->result, mc_op_kind_name(end->kind), end->name);
         if (chain->out != NULL)
             check_stream_of(chain->out)->mentioned = true; /* "never used" would be noise */
     } else if (end == NULL && chain->result == NULL) {

@@ -1,11 +1,12 @@
 /*
- * emit.c - from a checked program to C (see emit.h): the generated file's layout, and the
- * pieces that describe the whole job.
+ * emit.c - from a checked program and its plan to C (see emit.h): the driver, which lays out
+ * the generated file, and the pieces that describe the whole job: the batch tallies, the
+ * per-worker state and the tables handed to the runtime.
  *
- * Layout of the generated file, in order: the head (includes, scalar typedefs), the user's
- * `c { }` preludes, types and their functions, the batch tallies, the per-worker state struct,
- * prototypes of every stream and operator function, streams, operators, decoders, sources, the
- * per-worker state's functions, and the job tables with main().
+ * Layout of the generated file, in order: the head (includes), the user's `c { }` preludes,
+ * types and their functions, the batch tallies, the counters and the per-worker state struct,
+ * prototypes of every stream and operator function, streams, operators, decoders, sources,
+ * the per-worker state's functions, and the job tables with main().
  *
  * Naming: an operator NAME becomes op_NAME (its user block op_NAME_body), a stream NAME
  * stream_NAME, a source NAME source_NAME_poll and source_NAME_finish; a type T keeps its name
@@ -22,109 +23,31 @@
 #include "emit_int.h"
 #include "frontend.h"
 
-void em_render(emitter *e, const char *name, const mc_var *vars, size_t nvars)
-{
-    mc_template_render(e->out, name, vars, nvars,
-                       e->opt->line_directives ? e->opt->c_name : NULL);
-}
+/* ---- the batch tallies ---- */
 
-const char *em_text(const mc_buf *b)
-{
-    return b->data ? b->data : "";
-}
-
-void em_where(emitter *e, mc_loc loc, char *dst, size_t n)
-{
-    unsigned line, col;
-    mc_diag_position(&e->where, loc.off, &line, &col);
-    snprintf(dst, n, "%s:%u", e->prog->path, line);
-}
-
-/* Octal escapes, so that no digit that follows can be taken into an escape. */
-void em_c_string(mc_buf *b, const char *p, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)p[i];
-        if (c == '"' || c == '\\')
-            mc_buf_printf(b, "\\%c", c);
-        else if (c < 0x20 || c >= 0x7f || c == '?')
-            mc_buf_printf(b, "\\%03o", c);
-        else
-            mc_buf_put(b, (const char *)&c, 1);
-    }
-}
-
-const char *em_type(const mc_typeref *t)
-{
-    return t->kind == MC_T_RECORD ? t->name : mc_type_kind_name(t->kind);
-}
-
-const char *em_in_key(const mc_op *op)
-{
-    return op->in_keyed ? em_type(&op->in_key) : "mstr_nokey";
-}
-
-void em_user_block(emitter *e, const mc_cblock *block, bool braces, mc_buf *b)
-{
-    const char *open = braces ? "{" : " ", *close = braces ? "}" : "";
-    if (!e->opt->line_directives) {
-        mc_buf_printf(b, "    %s%.*s%s", open, (int)block->len, block->text, close);
-        return;
-    }
-    unsigned line, col;
-    mc_diag_position(&e->where, block->loc.off, &line, &col);
-    mc_buf_printf(b, "#line %u \"", line);
-    em_c_string(b, e->prog->path, strlen(e->prog->path));
-    mc_buf_printf(b, "\"\n%*s%s%.*s%s", (int)(col - 1), "", open, (int)block->len, block->text,
-                  close);
-}
-
-size_t em_counter(emitter *e, const mc_op *op, const char *kind, const char *what)
-{
-    char **grown = realloc(e->counters, (e->ncounters + 1) * sizeof *grown);
-    size_t n = strlen(kind) + strlen(op->name) + strlen(what) + 8;
-    char *name = malloc(n);
-    if (grown == NULL || name == NULL)
-        abort();
-    snprintf(name, n, "%s '%s': %s", kind, op->name, what);
-    e->counters = grown;
-    e->counters[e->ncounters] = name;
-    return e->ncounters++;
-}
-
-static size_t index_in(const mc_op *const *list, const mc_op *op)
-{
-    size_t i = 0;
-    while (list[i] != op)
-        i++;
-    return i;
-}
-
-size_t em_sink_index(const emitter *e, const mc_op *sink)
-{
-    return index_in(e->sinks, sink);
-}
-
-size_t em_exchange_index(const emitter *e, const mc_op *key_by)
-{
-    return index_in(e->exchanges, key_by);
-}
-
-static const mc_op *op_at(const emitter *e, size_t i)
-{
-    return e->ops[i].chain->ops[e->ops[i].index];
-}
-
-/* ---- the batch tallies and the per-worker state ---- */
-
-/* A record count per sink, and a checksum per null sink. */
+/* Records read per source and records in per operator (what the runtime reports in the status
+ * and the metrics), records written per sink and a checksum per null sink. */
 static void emit_batch(emitter *e)
 {
     mc_buf fields = { 0 }, flush = { 0 };
-    for (size_t k = 0; k < e->nsinks; k++) {
-        const mc_op *op = e->sinks[k];
+    const mc_program *p = e->prog;
+    for (size_t i = 0; i < p->nsources; i++) {
+        mc_buf_printf(&fields, "    uint64_t src_%s;\n", p->sources[i]->name);
+        mc_buf_printf(&flush, "    mstr_tally(&b->w->source_read[%zu], b->src_%s);\n", i,
+                      p->sources[i]->name);
+    }
+    for (size_t i = 0, k = 0; i < e->plan->nops; i++) {
+        const mc_op *op = e->plan->ops[i].op;
+        if (op->kind == MC_OP_SINK)
+            continue;
+        mc_buf_printf(&fields, "    uint64_t op_%s;\n", op->name);
+        mc_buf_printf(&flush, "    mstr_tally(&b->w->op_in[%zu], b->op_%s);\n", k++, op->name);
+    }
+    for (size_t k = 0; k < e->plan->nsinks; k++) {
+        const mc_op *op = e->plan->sinks[k];
         mc_buf_printf(&fields, "    uint64_t %s_records;\n", op->name);
-        mc_buf_printf(&flush, "    b->w->sinks[%zu].records += b->%s_records;\n", k, op->name);
+        mc_buf_printf(&flush, "    mstr_tally(&b->w->sinks[%zu].records, b->%s_records);\n", k,
+                      op->name);
         if (op->sink != MC_SINK_NULL)
             continue;
         mc_buf_printf(&fields, "    uint64_t %s_checksum;\n", op->name);
@@ -135,236 +58,24 @@ static void emit_batch(emitter *e)
     mc_buf_free(&flush);
 }
 
-/* ---- which sources feed an exchange ---- */
-
-static void feeders_before(const mc_program *p, const mc_chain *c, size_t i, bool *sources,
-                           bool *fed);
-
-static size_t source_index(const mc_program *p, const mc_source *s)
-{
-    size_t i = 0;
-    while (p->sources[i] != s)
-        i++;
-    return i;
-}
-
-/* Marks the sources whose records reach stream s without crossing an exchange, or sets *fed
- * if an exchange feeds it. */
-static void feeders_of_stream(const mc_program *p, const mc_stream *s, bool *sources, bool *fed)
-{
-    switch (s->origin) {
-    case MC_STREAM_SOURCE:
-    case MC_STREAM_DEAD_LETTER:
-        sources[source_index(p, s->source)] = true;
-        return;
-    case MC_STREAM_CHAIN:
-        feeders_before(p, s->chain, s->chain->nops, sources, fed);
-        return;
-    case MC_STREAM_OP:
-        for (size_t c = 0; c < p->nchains; c++)
-            for (size_t i = 0; i < p->chains[c]->nops; i++)
-                if (p->chains[c]->ops[i] == s->op)
-                    feeders_before(p, p->chains[c], i, sources, fed);
-        return;
-    }
-}
-
-/* The same for what reaches op i of chain c: its chain's input and what unions and joins
- * before it bring in. A key_by before it means an exchange feeds it. */
-static void feeders_before(const mc_program *p, const mc_chain *c, size_t i, bool *sources,
-                           bool *fed)
-{
-    for (size_t k = 0; k < i; k++) {
-        const mc_op *op = c->ops[k];
-        if (op->kind == MC_OP_KEY_BY)
-            *fed = true;
-        for (size_t n = 0; op->kind == MC_OP_UNION && n < op->nnames; n++)
-            feeders_of_stream(p, op->streams[n], sources, fed);
-        if (op->other_in != NULL)
-            feeders_of_stream(p, op->other_in, sources, fed);
-    }
-    feeders_of_stream(p, c->input, sources, fed);
-}
-
-/* How a worker starts the frontier of what it receives from worker i on exchange op: from
- * MSTR_EPOCH_MIN, or at once from MSTR_EPOCH_MAX when i reads none of the sources that feed
- * the exchange and no other exchange feeds it (i will never send anything but the end). */
-static void exchange_start(const emitter *e, const mc_op *op, mc_buf *init)
-{
-    const mc_program *p = e->prog;
-    bool *sources = calloc(p->nsources + 1, sizeof *sources), fed = false;
-    if (sources == NULL)
-        abort();
-    for (size_t i = 0; i < e->nops; i++)
-        if (e->ops[i].chain->ops[e->ops[i].index] == op)
-            feeders_before(p, e->ops[i].chain, e->ops[i].index, sources, &fed);
-    mc_buf list = { 0 };
-    size_t n = 0;
-    for (size_t s = 0; s < p->nsources; s++)
-        if (sources[s]) {
-            mc_buf_printf(&list, "%s%zu", n ? ", " : "", s);
-            n++;
-        }
-    free(sources);
-    if (fed || n == 0) {
-        mc_buf_printf(init, "    for (int i = 0; i < w->ctx.workers; i++)\n"
-                            "        st->op_%s_from[i] = MSTR_EPOCH_MIN;\n", op->name);
-    } else {
-        mc_buf_printf(init, "    static const size_t op_%s_feeders[] = { %s };\n"
-                            "    for (int i = 0; i < w->ctx.workers; i++)\n"
-                            "        st->op_%s_from[i] = mstr_worker_reads_any(w, i, op_%s_feeders, %zu)\n"
-                            "                               ? MSTR_EPOCH_MIN : MSTR_EPOCH_MAX;\n",
-                      op->name, em_text(&list), op->name, op->name, n);
-    }
-    mc_buf_free(&list);
-}
-
-typedef struct state_parts {
-    mc_buf fields, init, free, done;
-} state_parts;
-
-/* The keyed state of op: one table per key group, each slot's key released with the slot and
- * then whatever else `release` says (statements using `slot`). */
-static void keyed_tables(const mc_op *op, state_parts *s, const char *release)
-{
-    const char *n = op->name;
-    mc_buf_printf(&s->fields, "    mstr_table op_%s[MSTR_KEY_GROUPS];\n", n);
-    mc_buf_printf(&s->init, "    for (size_t g = 0; g < MSTR_KEY_GROUPS; g++)\n"
-                            "        mstr_table_init(&st->op_%s[g], sizeof(op_%s_slot));\n",
-                  n, n);
-    mc_buf_printf(&s->free,
-                  "    for (size_t g = 0; g < MSTR_KEY_GROUPS; g++) {\n"
-                  "        mstr_table *t = &st->op_%s[g];\n"
-                  "        for (size_t i = 0; i < t->capacity; i++)\n"
-                  "            if (mstr_table_full(t, i)) {\n"
-                  "                op_%s_slot *slot = mstr_table_slot(t, i);\n"
-                  "                release_%s(&slot->key);\n"
-                  "%s"
-                  "            }\n"
-                  "        mstr_table_free(t);\n"
-                  "    }\n",
-                  n, n, em_in_key(op), release);
-}
-
-/* A frontier field that starts at value. */
-static void frontier_field(state_parts *s, const char *op, const char *field, const char *value)
-{
-    mc_buf_printf(&s->fields, "    int64_t op_%s_%s;\n", op, field);
-    mc_buf_printf(&s->init, "    st->op_%s_%s = %s;\n", op, field, value);
-}
-
-/* What operator op keeps per worker: its fields in job_state, how they start and end. */
-static void state_of(const emitter *e, const mc_op *op, state_parts *s)
-{
-    const char *n = op->name;
-    char release[256];
-    switch (op->kind) {
-    case MC_OP_STATEFUL_MAP:
-    case MC_OP_STATEFUL_OP:
-    case MC_OP_TTL_MAP:
-        snprintf(release, sizeof release, "                release_%s(&slot->state);\n",
-                 em_type(&op->state_type));
-        keyed_tables(op, s, release);
-        return;
-    case MC_OP_WINDOW:
-        /* a session slot holds its sessions' array; their accumulators hold no strings, since
-         * reduce is refused for sessions */
-        snprintf(release, sizeof release, "                release_%s(&slot->acc);\n",
-                 em_window_acc_type(op));
-        keyed_tables(op, s, op->window == MC_WIN_SESSION ? "                free(slot->s);\n"
-                                                         : release);
-        frontier_field(s, n, "frontier", "MSTR_EPOCH_MIN");
-        frontier_field(s, n, "min_end", "MSTR_EPOCH_MAX");
-        return;
-    case MC_OP_WINDOW_JOIN:
-    case MC_OP_INTERVAL_JOIN:
-        keyed_tables(op, s, "                mstr_wbuf_free(&slot->side[0]);\n"
-                            "                mstr_wbuf_free(&slot->side[1]);\n");
-        mc_buf_printf(&s->fields, "    int64_t op_%s_in[2];\n", n);
-        mc_buf_printf(&s->init, "    st->op_%s_in[0] = st->op_%s_in[1] = MSTR_EPOCH_MIN;\n", n, n);
-        frontier_field(s, n, "out", "MSTR_EPOCH_MIN");
-        frontier_field(s, n, "min_end", "MSTR_EPOCH_MAX");
-        return;
-    case MC_OP_UNION:
-        mc_buf_printf(&s->fields, "    int64_t op_%s_in[%zu];\n", n, op->nnames + 1);
-        mc_buf_printf(&s->init, "    for (size_t i = 0; i < %zu; i++)\n"
-                                "        st->op_%s_in[i] = MSTR_EPOCH_MIN;\n",
-                      op->nnames + 1, n);
-        frontier_field(s, n, "out", "MSTR_EPOCH_MIN");
-        return;
-    case MC_OP_TIMESTAMPS:
-        frontier_field(s, n, "frontier", "MSTR_EPOCH_MIN");
-        return;
-    case MC_OP_EPOCHS:
-        frontier_field(s, n, "prev", "MSTR_EPOCH_MIN");
-        frontier_field(s, n, "max", "MSTR_EPOCH_MIN");
-        return;
-    case MC_OP_KEY_BY:
-        mc_buf_printf(&s->fields, "    int64_t *op_%s_from; /* per sending worker */\n", n);
-        mc_buf_printf(&s->init, "    st->op_%s_from = calloc((size_t)w->ctx.workers, sizeof(int64_t));\n"
-                                "    if (st->op_%s_from == NULL)\n        abort();\n",
-                      n, n);
-        frontier_field(s, n, "frontier", "MSTR_EPOCH_MIN");
-        exchange_start(e, op, &s->init);
-        mc_buf_printf(&s->free, "    free(st->op_%s_from);\n", n);
-        mc_buf_printf(&s->done, "%sst->op_%s_frontier == MSTR_EPOCH_MAX",
-                      s->done.len ? " && " : "", n);
-        return;
-    default:
-        return;
-    }
-}
-
-static void state_parts_free(state_parts *s)
-{
-    mc_buf_free(&s->fields);
-    mc_buf_free(&s->init);
-    mc_buf_free(&s->free);
-    mc_buf_free(&s->done);
-}
-
-static void collect_state(emitter *e, state_parts *s)
-{
-    for (size_t i = 0; i < e->nops; i++)
-        state_of(e, op_at(e, i), s);
-}
-
-static void emit_state_struct(emitter *e)
-{
-    state_parts s = { 0 };
-    collect_state(e, &s);
-    em_render(e, "state_struct.c.in", VARS({ "fields", em_text(&s.fields) }));
-    state_parts_free(&s);
-}
-
-static void emit_state_fns(emitter *e)
-{
-    state_parts s = { 0 };
-    collect_state(e, &s);
-    em_render(e, "state_fns.c.in",
-              VARS({ "init", em_text(&s.init) }, { "free", em_text(&s.free) },
-                   { "exchanges_done", s.done.len ? em_text(&s.done) : "true" }));
-    state_parts_free(&s);
-}
-
 static void emit_prototypes(emitter *e)
 {
     const mc_program *p = e->prog;
     mc_buf_puts(e->out, "/* Every stream and operator, so that definitions can follow file order. */\n");
     for (size_t i = 0; i < p->nstreams; i++) {
         const mc_stream *s = p->streams[i];
-        mc_buf_printf(e->out, "static inline void stream_%s(job_batch *mstr_b, %s key, %s value, int64_t ts);\n"
+        mc_buf_printf(e->out, "MSTR_FUSED void stream_%s(job_batch *mstr_b, %s key, %s value, int64_t ts);\n"
                               "static inline void stream_%s_epoch(job_batch *mstr_b, int64_t epoch);\n",
                       s->name, s->keyed ? em_type(&s->key_type) : "mstr_nokey", em_type(&s->type),
                       s->name);
     }
-    for (size_t i = 0; i < e->nops; i++) {
-        const mc_op *op = op_at(e, i);
-        mc_buf_printf(e->out, "static inline void op_%s(job_batch *mstr_b, %s key, %s value, int64_t ts);\n"
+    for (size_t i = 0; i < e->plan->nops; i++) {
+        const mc_op *op = e->plan->ops[i].op;
+        mc_buf_printf(e->out, "MSTR_FUSED void op_%s(job_batch *mstr_b, %s key, %s value, int64_t ts);\n"
                               "static inline void op_%s_epoch(job_batch *mstr_b, size_t input, int64_t epoch);\n",
                       op->name, em_in_key(op), em_type(&op->in_type), op->name);
         if (op->other_in != NULL) /* a join's second input */
-            mc_buf_printf(e->out, "static inline void op_%s_right(job_batch *mstr_b, %s key, %s value, int64_t ts);\n",
+            mc_buf_printf(e->out, "MSTR_FUSED void op_%s_right(job_batch *mstr_b, %s key, %s value, int64_t ts);\n",
                           op->name, em_in_key(op), em_type(&op->other_in->type));
     }
     mc_buf_puts(e->out, "\n");
@@ -372,24 +83,39 @@ static void emit_prototypes(emitter *e)
 
 /* ---- the job tables ---- */
 
-static void put_string_array(mc_buf *b, const char *name, const char *const *items, size_t n)
+/* A static array of size_t named name (NULL when empty), for a table entry. */
+static const char *index_array(emitter *e, mc_buf *tables, const char *name, const size_t *items,
+                               size_t n)
 {
-    mc_buf_printf(b, "static const char *const %s[] = { ", name);
-    for (size_t i = 0; i < n; i++) {
-        mc_buf_puts(b, "\"");
-        em_c_string(b, items[i], strlen(items[i]));
-        mc_buf_puts(b, "\", ");
-    }
-    mc_buf_puts(b, "NULL };\n");
+    if (n == 0)
+        return "NULL";
+    mc_buf_printf(tables, "static const size_t %s[] = { ", name);
+    for (size_t i = 0; i < n; i++)
+        mc_buf_printf(tables, "%zu, ", items[i]);
+    mc_buf_puts(tables, "};\n");
+    return em_strf(e, "%s", name);
 }
+
+static const char *string_array(emitter *e, mc_buf *tables, const char *name,
+                                const char *const *items, size_t n)
+{
+    mc_buf_printf(tables, "static const char *const %s[] = { ", name);
+    for (size_t i = 0; i < n; i++)
+        mc_buf_printf(tables, "%s, ", items[i] ? em_c_literal(e, items[i]) : "NULL");
+    mc_buf_puts(tables, "};\n");
+    return em_strf(e, "%s", name);
+}
+
+typedef struct column_names {
+    const char **names;
+    size_t n;
+} column_names;
 
 static void column_name_leaf(void *arg, const mc_typeref *t, const char *expr, const char *column)
 {
+    column_names *c = arg;
     (void)t, (void)expr;
-    if (column == NULL)
-        mc_buf_puts(arg, "NULL, ");
-    else
-        mc_buf_printf(arg, "\"%s\", ", column);
+    c->names[c->n++] = column;
 }
 
 static void csv_header_leaf(void *arg, const mc_typeref *t, const char *expr, const char *column)
@@ -399,12 +125,31 @@ static void csv_header_leaf(void *arg, const mc_typeref *t, const char *expr, co
     mc_buf_printf(b, "%s%s", b->len ? "," : "", column ? column : "value");
 }
 
-static void source_entry(const mc_source *s, mc_buf *tables, mc_buf *entries)
+/* A custom source's partitions, its position and its hooks. */
+static void custom_source_entry(emitter *e, const mc_source *s, mc_buf *entries)
+{
+    const char *n = s->name;
+    mc_buf_printf(entries, "        .partitions = %" PRIu64 ",\n"
+                           "        .position_size = sizeof(%s),\n"
+                           "        .position_shape = %s,\n"
+                           "        .save_position = source_%s_save,\n"
+                           "        .restore_position = source_%s_restore,\n"
+                           "        .release_position = source_%s_release,\n",
+                  em_source_count(s), em_type(&s->position),
+                  em_c_literal(e, em_type_shape(e, &s->position)), n, n, n);
+    if (mc_custom_block(s->custom, "open") != NULL)
+        mc_buf_printf(entries, "        .open = source_%s_open,\n", n);
+    if (mc_custom_block(s->custom, "close") != NULL)
+        mc_buf_printf(entries, "        .close = source_%s_close,\n", n);
+}
+
+static void source_entry(emitter *e, const mc_source *s, mc_buf *tables, mc_buf *entries)
 {
     static const char *const kind[] = {
         [MC_SRC_LIST] = "MSTR_SOURCE_LIST", [MC_SRC_RANGE] = "MSTR_SOURCE_RANGE",
         [MC_SRC_LINES] = "MSTR_SOURCE_LINES", [MC_SRC_STDIN] = "MSTR_SOURCE_STDIN",
         [MC_SRC_CSV] = "MSTR_SOURCE_CSV", [MC_SRC_NEXMARK] = "MSTR_SOURCE_NEXMARK",
+        [MC_SRC_CUSTOM] = "MSTR_SOURCE_CUSTOM",
     };
     mc_buf_printf(entries, "    {\n        .name = \"%s\",\n        .kind = %s,\n", s->name,
                   kind[s->kind]);
@@ -412,127 +157,141 @@ static void source_entry(const mc_source *s, mc_buf *tables, mc_buf *entries)
         mc_buf_printf(entries, "        .count = UINT64_C(%" PRIu64 "),\n", em_source_count(s));
     if (s->partitions != NULL)
         mc_buf_printf(entries, "        .partitions = %" PRIu64 ",\n", s->partitions->u.i.magnitude);
-    if (s->npaths > 0) {
-        char name[300];
-        snprintf(name, sizeof name, "source_%s_paths", s->name);
-        put_string_array(tables, name, s->paths, s->npaths);
-        mc_buf_printf(entries, "        .paths = %s,\n        .npaths = %zu,\n", name, s->npaths);
-    }
+    if (s->npaths > 0)
+        mc_buf_printf(entries, "        .paths = %s,\n        .npaths = %zu,\n",
+                      string_array(e, tables, em_strf(e, "source_%s_paths", s->name), s->paths,
+                                   s->npaths),
+                      s->npaths);
     if (s->kind == MC_SRC_CSV) {
-        mc_buf names = { 0 };
-        em_for_each_leaf(&s->type, "x", NULL, column_name_leaf, &names);
-        mc_buf_printf(tables, "static const char *const source_%s_columns[] = { %s};\n",
-                      s->name, em_text(&names));
-        mc_buf_printf(entries, "        .columns = source_%s_columns,\n        .ncolumns = %zu,\n",
-                      s->name, em_leaf_count(&s->type));
-        mc_buf_free(&names);
+        size_t n = em_leaf_count(e, &s->type);
+        column_names c = { .names = mc_pool_alloc(&e->strings, n * sizeof *c.names) };
+        em_for_each_leaf(e, &s->type, "x", NULL, column_name_leaf, &c);
+        mc_buf_printf(entries, "        .columns = %s,\n        .ncolumns = %zu,\n",
+                      string_array(e, tables, em_strf(e, "source_%s_columns", s->name), c.names, n),
+                      n);
     }
     if (s->dead_out != NULL)
         mc_buf_printf(entries, "        .dead_letter = \"%s\",\n", s->dead_out->name);
-    mc_buf_printf(entries, "        .poll = source_%s_poll,\n        .finish = source_%s_finish,\n"
-                           "    },\n", s->name, s->name);
+    mc_buf_printf(entries, "        .poll = source_%s_poll,\n        .finish = source_%s_finish,\n",
+                  s->name, s->name);
+    if (s->kind == MC_SRC_CUSTOM)
+        custom_source_entry(e, s, entries);
+    mc_buf_puts(entries, "    },\n");
 }
 
-static void sink_entry(const mc_op *op, mc_buf *tables, mc_buf *entries)
+static void sink_entry(emitter *e, const mc_op *op, mc_buf *tables, mc_buf *entries)
 {
     static const char *const kind[] = {
         [MC_SINK_STDOUT] = "MSTR_SINK_STDOUT", [MC_SINK_NULL] = "MSTR_SINK_NULL",
         [MC_SINK_TEXT] = "MSTR_SINK_TEXT", [MC_SINK_CSV] = "MSTR_SINK_CSV",
-        [MC_SINK_JSONL] = "MSTR_SINK_JSONL",
+        [MC_SINK_JSONL] = "MSTR_SINK_JSONL", [MC_SINK_CUSTOM] = "MSTR_SINK_CUSTOM",
     };
+    static const char *const hooks[] = { "open", "prepare", "commit", "close" };
     mc_buf_printf(entries, "    {\n        .name = \"%s\",\n        .kind = %s,\n", op->name,
                   kind[op->sink]);
-    if (op->path != NULL) {
-        mc_buf_puts(entries, "        .path = \"");
-        em_c_string(entries, op->path, strlen(op->path));
-        mc_buf_puts(entries, "\",\n");
-    }
+    if (op->path != NULL)
+        mc_buf_printf(entries, "        .path = %s,\n", em_c_literal(e, op->path));
     if (op->sink == MC_SINK_CSV) {
         mc_buf header = { 0 };
-        em_for_each_leaf(&op->in_type, "x", NULL, csv_header_leaf, &header);
+        em_for_each_leaf(e, &op->in_type, "x", NULL, csv_header_leaf, &header);
         mc_buf_printf(tables, "static void sink_%s_header(mstr_out *o)\n{\n"
-                              "    mstr_out_cstr(o, \"%s\\n\");\n}\n\n",
-                      op->name, em_text(&header));
+                              "    mstr_out_cstr(o, %s);\n}\n\n",
+                      op->name, em_c_literal(e, em_strf(e, "%s\n", em_text(&header))));
         mc_buf_printf(entries, "        .write_header = sink_%s_header,\n", op->name);
         mc_buf_free(&header);
     }
+    for (size_t i = 0; op->sink == MC_SINK_CUSTOM && i < sizeof hooks / sizeof hooks[0]; i++)
+        mc_buf_printf(entries, "        .%s = sink_%s_%s,\n", hooks[i], op->name, hooks[i]);
     mc_buf_puts(entries, "    },\n");
+}
+
+/* An exchange's entry: its generated functions, and the sources and exchanges of the stage
+ * it sends from (plan.h). */
+static void exchange_entry(emitter *e, const mc_plan_exchange *x, mc_buf *tables, mc_buf *entries)
+{
+    const mc_plan_stage *from = &e->plan->stages[x->stage];
+    const char *n = x->key_by->name;
+    mc_buf_printf(entries,
+                  "    {\n        .name = \"%s\",\n        .receive = exchange_%s_receive,\n"
+                  "        .epoch = exchange_%s_epoch,\n"
+                  "        .sources = %s,\n        .nsources = %zu,\n"
+                  "        .upstream = %s,\n        .nupstream = %zu,\n    },\n",
+                  n, n, n,
+                  index_array(e, tables, em_strf(e, "exchange_%s_sources", n), from->sources,
+                              from->nsources),
+                  from->nsources,
+                  index_array(e, tables, em_strf(e, "exchange_%s_upstream", n), from->inputs,
+                              from->ninputs),
+                  from->ninputs);
+}
+
+/* C wants an element in an array: an empty table gets a placeholder. */
+static void not_empty(mc_buf *list)
+{
+    if (list->len == 0)
+        mc_buf_puts(list, "    { 0 }, /* C wants an element; the job has none */\n");
 }
 
 static void emit_main(emitter *e, const char *job_name)
 {
     const mc_program *p = e->prog;
-    mc_buf tables = { 0 }, sources = { 0 }, sinks = { 0 }, exchanges = { 0 }, program = { 0 };
+    const mc_plan *plan = e->plan;
+    mc_buf tables = { 0 }, sources = { 0 }, sinks = { 0 }, exchanges = { 0 }, counters = { 0 },
+           operators = { 0 };
+    size_t noperators = 0;
+    for (size_t i = 0; i < plan->nops; i++)
+        if (plan->ops[i].op->kind != MC_OP_SINK) { /* in the order of emit_batch's tallies */
+            mc_buf_printf(&operators, "    %s,\n", em_c_literal(e, plan->ops[i].op->name));
+            noperators++;
+        }
+    if (noperators == 0)
+        mc_buf_puts(&operators, "    NULL, /* C wants an element; the job has none */\n");
     for (size_t i = 0; i < p->nsources; i++)
-        source_entry(p->sources[i], &tables, &sources);
-    for (size_t k = 0; k < e->nsinks; k++)
-        sink_entry(e->sinks[k], &tables, &sinks);
-    for (size_t x = 0; x < e->nexchanges; x++)
-        mc_buf_printf(&exchanges, "    { \"%s\", exchange_%s_receive, exchange_%s_epoch },\n",
-                      e->exchanges[x]->name, e->exchanges[x]->name, e->exchanges[x]->name);
-    mc_buf counters = { 0 };
-    for (size_t i = 0; i < e->ncounters; i++) {
-        mc_buf_puts(&counters, "    \"");
-        em_c_string(&counters, e->counters[i], strlen(e->counters[i]));
-        mc_buf_puts(&counters, "\",\n");
-    }
-    if (e->ncounters == 0)
+        source_entry(e, p->sources[i], &tables, &sources);
+    for (size_t k = 0; k < plan->nsinks; k++)
+        sink_entry(e, plan->sinks[k], &tables, &sinks);
+    for (size_t x = 0; x < plan->nexchanges; x++)
+        exchange_entry(e, &plan->exchanges[x], &tables, &exchanges);
+    for (size_t i = 0; i < plan->ncounters; i++)
+        mc_buf_printf(&counters, "    [%s] = %s,\n", plan->counters[i].c_name,
+                      em_c_literal(e, plan->counters[i].label));
+    if (plan->ncounters == 0)
         mc_buf_puts(&counters, "    NULL, /* C wants an element; the job has none */\n");
-    char ncounters[32];
-    snprintf(ncounters, sizeof ncounters, "%zu", e->ncounters);
-    mc_buf *lists[] = { &sources, &sinks, &exchanges };
-    for (size_t i = 0; i < 3; i++)
-        if (lists[i]->len == 0)
-            mc_buf_puts(lists[i], "    { 0 }, /* C wants an element; the job has none */\n");
-    em_c_string(&program, p->path, strlen(p->path));
-    char workers[32], nsources[32], nsinks[32], nexchanges[32];
-    snprintf(workers, sizeof workers, "%" PRId64, p->job.workers > 0 ? p->job.workers : 1);
-    snprintf(nsources, sizeof nsources, "%zu", p->nsources);
-    snprintf(nsinks, sizeof nsinks, "%zu", e->nsinks);
-    snprintf(nexchanges, sizeof nexchanges, "%zu", e->nexchanges);
+    not_empty(&sources);
+    not_empty(&sinks);
+    not_empty(&exchanges);
     em_render(e, "program_main.c.in",
-              VARS({ "source_tables", em_text(&tables) }, { "sources", em_text(&sources) },
+              VARS({ "tables", em_text(&tables) }, { "sources", em_text(&sources) },
                    { "sinks", em_text(&sinks) }, { "exchanges", em_text(&exchanges) },
-                   { "job", job_name }, { "program", em_text(&program) }, { "workers", workers },
-                   { "nsources", nsources }, { "nsinks", nsinks },
-                   { "nexchanges", nexchanges }, { "counters", em_text(&counters) },
-                   { "ncounters", ncounters }));
-    mc_buf *all[] = { &tables, &sources, &sinks, &exchanges, &program, &counters };
+                   { "job", em_c_literal(e, job_name) }, { "program", em_c_literal(e, p->path) },
+                   { "workers", em_strf(e, "%" PRId64, p->job.workers > 0 ? p->job.workers : 1) },
+                   { "key_groups", p->job.key_groups > 0
+                                       ? em_strf(e, "%" PRId64, p->job.key_groups)
+                                       : "MSTR_KEY_GROUPS_DEFAULT" },
+                   { "state_dir", p->job.state_dir ? em_c_literal(e, p->job.state_dir) : "NULL" },
+                   { "snapshot_every", em_strf(e, "%" PRId64, p->job.snapshot_every_ms) },
+                   { "keep_snapshots", em_strf(e, "%" PRId64, p->job.keep_snapshots > 0
+                                                              ? p->job.keep_snapshots : 3) },
+                   { "nstates", em_strf(e, "%zu", plan->nstates) },
+                   { "nsources", em_strf(e, "%zu", p->nsources) },
+                   { "nsinks", em_strf(e, "%zu", plan->nsinks) },
+                   { "nexchanges", em_strf(e, "%zu", plan->nexchanges) },
+                   { "counters", em_text(&counters) }, { "operators", em_text(&operators) },
+                   { "noperators", em_strf(e, "%zu", noperators) }));
+    mc_buf *all[] = { &tables, &sources, &sinks, &exchanges, &counters, &operators };
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
         mc_buf_free(all[i]);
 }
 
 /* The job's name: from the job line, else the file's base name without .mstr. */
-static void job_name(const mc_program *p, char *dst, size_t n)
+static const char *job_name(emitter *e)
 {
-    if (p->job.name != NULL) {
-        snprintf(dst, n, "%s", p->job.name);
-        return;
-    }
-    mc_program_base_name(p->path, dst, n);
-}
-
-/* Lists every operator, every sink and every key_by in file order. */
-static void index_ops(emitter *e)
-{
-    const mc_program *p = e->prog;
-    for (size_t c = 0; c < p->nchains; c++)
-        e->nops += p->chains[c]->nops;
-    e->ops = calloc(e->nops + 1, sizeof *e->ops);
-    e->sinks = calloc(e->nops + 1, sizeof *e->sinks);
-    e->exchanges = calloc(e->nops + 1, sizeof *e->exchanges);
-    if (e->ops == NULL || e->sinks == NULL || e->exchanges == NULL)
-        abort();
-    size_t n = 0;
-    for (size_t c = 0; c < p->nchains; c++)
-        for (size_t i = 0; i < p->chains[c]->nops; i++) {
-            const mc_op *op = p->chains[c]->ops[i];
-            e->ops[n++] = (em_op_ref){ p->chains[c], i };
-            if (op->kind == MC_OP_SINK)
-                e->sinks[e->nsinks++] = op;
-            if (op->kind == MC_OP_KEY_BY)
-                e->exchanges[e->nexchanges++] = op;
-        }
+    if (e->prog->job.name != NULL)
+        return e->prog->job.name;
+    size_t n = strlen(e->prog->path) + 1;
+    char *name = mc_pool_alloc(&e->strings, n);
+    mc_program_base_name(e->prog->path, name, n);
+    return name;
 }
 
 bool mc_emit_supported(const mc_program *prog, mc_diag *diag)
@@ -549,42 +308,42 @@ bool mc_emit_supported(const mc_program *prog, mc_diag *diag)
     return diag->errors == before;
 }
 
-void mc_emit(const mc_program *prog, const mc_emit_options *opt, mc_buf *out)
+/* The user's `c { }` blocks, each followed by a #line back into the generated file. */
+static void emit_preludes(emitter *e)
 {
-    emitter e = {
-        .prog = prog, .opt = opt, .out = out,
-        .where = { .path = prog->path, .src = prog->src, .src_len = prog->src_len },
-    };
-    index_ops(&e);
-    char name[256];
-    job_name(prog, name, sizeof name);
-    mc_buf program = { 0 };
-    em_c_string(&program, prog->path, strlen(prog->path));
-    em_render(&e, "program_head.c.in", VARS({ "job", name }, { "program", em_text(&program) }));
-    mc_buf_free(&program);
-
-    for (size_t i = 0; i < prog->npreludes; i++) {
+    for (size_t i = 0; i < e->prog->npreludes; i++) {
         mc_buf block = { 0 };
-        em_user_block(&e, &prog->preludes[i], false, &block);
-        mc_buf_printf(out, "%s\n", em_text(&block));
-        if (opt->line_directives)
-            mc_buf_printf(out, "#line %u \"%s\"\n", out->lines + 2, opt->c_name);
+        em_user_block(e, &e->prog->preludes[i], false, &block);
+        mc_buf_printf(e->out, "%s\n", em_text(&block));
+        if (e->resync != NULL)
+            mc_buf_printf(e->out, "#line %u %s\n", e->out->lines + 2, e->resync);
         mc_buf_free(&block);
     }
+}
+
+void mc_emit(const mc_program *prog, const mc_plan *plan, const mc_emit_options *opt,
+             mc_buf *out)
+{
+    emitter e = {
+        .prog = prog, .plan = plan, .opt = opt, .out = out,
+        .where = { .path = prog->path, .src = prog->src, .src_len = prog->src_len },
+    };
+    if (opt->line_directives)
+        e.resync = em_c_literal(&e, opt->c_name);
+    const char *name = job_name(&e);
+    em_render(&e, "program_head.c.in",
+              VARS({ "job", em_comment(&e, name) }, { "program", em_comment(&e, prog->path) }));
+    emit_preludes(&e);
     em_types(&e);
     emit_batch(&e);
-    emit_state_struct(&e);
+    em_state_struct(&e);
     emit_prototypes(&e);
     em_streams(&e);
     em_ops(&e);
     em_decoders(&e);
     em_sources(&e);
-    emit_state_fns(&e);
+    em_state_fns(&e);
+    em_state_snapshots(&e);
     emit_main(&e, name);
-    free(e.ops);
-    free(e.sinks);
-    free(e.exchanges);
-    for (size_t i = 0; i < e.ncounters; i++)
-        free(e.counters[i]);
-    free(e.counters);
+    mc_pool_free(&e.strings);
 }

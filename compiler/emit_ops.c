@@ -4,8 +4,13 @@
  * Every stream S gets stream_S (a record) and stream_S_epoch (an epoch), which hand what they
  * get to each chain that reads S and each union that merges S in. Every operator N gets op_N
  * (a record: key, value, timestamp) and op_N_epoch (an epoch, with the number of the input it
- * came on, which only a union looks at). An operator calls the next one in its chain directly,
- * or the stream its chain is named as; these direct calls are the fusion.
+ * came on, which only a union or a join looks at). An operator calls the next one in its chain
+ * directly, or the stream its chain is named as; these direct calls are the fusion.
+ *
+ * Where a key's state lives: an operator with keyed state keeps a table per key group
+ * (runtime/mstr_table.h), and op_N_group says which key group a key is in: the one its hash
+ * gives, or the one the distribute block of the key_by that keyed the stream returns
+ * (mc_keyer_distributes), so that state is found by the same key group that routed the key.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -14,20 +19,24 @@
 
 #include "emit_int.h"
 
-/* What a record leaving op i of chain c is handed to (a function name), and the statement
- * that hands it an epoch named `epoch`. */
-static void next_of(const mc_chain *c, size_t i, char *data, char *epoch, size_t n)
+/* What a record leaving op i of chain c is handed to. */
+static const char *next_data(emitter *e, const mc_chain *c, size_t i)
 {
-    if (i + 1 < c->nops) {
-        snprintf(data, n, "op_%s", c->ops[i + 1]->name);
-        snprintf(epoch, n, "op_%s_epoch(mstr_b, 0, epoch)", c->ops[i + 1]->name);
-    } else if (c->out != NULL) {
-        snprintf(data, n, "stream_%s", c->out->name);
-        snprintf(epoch, n, "stream_%s_epoch(mstr_b, epoch)", c->out->name);
-    } else {
-        snprintf(data, n, "(void)");
-        snprintf(epoch, n, "(void)epoch");
-    }
+    if (i + 1 < c->nops)
+        return em_strf(e, "op_%s", c->ops[i + 1]->name);
+    if (c->out != NULL)
+        return em_strf(e, "stream_%s", c->out->name);
+    return "(void)";
+}
+
+/* The statement that hands what follows op i of chain c an epoch named `epoch`. */
+static const char *next_epoch(emitter *e, const mc_chain *c, size_t i)
+{
+    if (i + 1 < c->nops)
+        return em_strf(e, "op_%s_epoch(mstr_b, 0, epoch)", c->ops[i + 1]->name);
+    if (c->out != NULL)
+        return em_strf(e, "stream_%s_epoch(mstr_b, epoch)", c->out->name);
+    return "(void)epoch";
 }
 
 /* ---- streams ---- */
@@ -57,10 +66,9 @@ static void emit_stream(emitter *e, const mc_stream *s)
         mc_buf_printf(&data, "    op_%s_right(mstr_b, key, value, ts);\n", s->joins[i]->name);
         mc_buf_printf(&epochs, "    op_%s_epoch(mstr_b, 1, epoch);\n", s->joins[i]->name);
     }
-    char at[512];
-    em_where(e, s->loc, at, sizeof at);
     em_render(e, "stream.c.in",
-              VARS({ "name", s->name }, { "where", at }, { "type", em_type(&s->type) },
+              VARS({ "name", s->name }, { "where", em_where(e, s->loc) },
+                   { "type", em_type(&s->type) },
                    { "key_type", s->keyed ? em_type(&s->key_type) : "mstr_nokey" },
                    { "consumers", em_text(&data) }, { "epoch_consumers", em_text(&epochs) }));
     mc_buf_free(&data);
@@ -75,12 +83,14 @@ void em_streams(emitter *e)
 
 /* ---- sinks ---- */
 
-static void sink_write(const mc_op *op, mc_buf *b, char *what, size_t n)
+/* The statements that write a record to `o`, and what the sink does, for its comment. */
+static const char *sink_write(emitter *e, const mc_op *op, mc_buf *b)
 {
     const mc_typeref *t = &op->in_type;
+    const char *what;
     switch (op->sink) {
     case MC_SINK_STDOUT:
-        snprintf(what, n, "standard output, as Malstrom prints records");
+        what = "standard output, as Malstrom prints records";
         mc_buf_puts(b, "    mstr_out_cstr(o, \"{ key: \");\n    ");
         if (op->in_keyed)
             em_value(b, EM_DEBUG, &op->in_key, "key");
@@ -92,7 +102,7 @@ static void sink_write(const mc_op *op, mc_buf *b, char *what, size_t n)
                        "    mstr_out_i64(o, ts);\n    mstr_out_cstr(o, \" }\\n\");\n");
         break;
     case MC_SINK_TEXT:
-        snprintf(what, n, "lines of text to '%s'", op->path);
+        what = em_strf(e, "lines of text to '%s'", em_comment(e, op->path));
         if (t->kind == MC_T_STR) {
             mc_buf_puts(b, "    mstr_out_bytes(o, value.ptr, value.len);\n");
         } else {
@@ -104,32 +114,72 @@ static void sink_write(const mc_op *op, mc_buf *b, char *what, size_t n)
         break;
     case MC_SINK_CSV:
     case MC_SINK_JSONL:
-        snprintf(what, n, "%s to '%s'", op->sink == MC_SINK_CSV ? "CSV rows" : "JSON lines",
-                 op->path);
+        what = em_strf(e, "%s to '%s'", op->sink == MC_SINK_CSV ? "CSV rows" : "JSON lines",
+                       em_comment(e, op->path));
         mc_buf_puts(b, "    ");
         em_value(b, op->sink == MC_SINK_CSV ? EM_CSV : EM_JSON, t, "value");
         mc_buf_puts(b, ";\n    mstr_out_char(o, '\\n');\n");
         break;
     case MC_SINK_NULL:
-        snprintf(what, n, "discards records, counting them and summing their hashes");
+    default:
         mc_buf_printf(b, "    mstr_b->%s_checksum += ", op->name);
         em_value(b, EM_HASH, t, "value");
         mc_buf_puts(b, ";\n");
-        return;
+        return "discards records, counting them and summing their hashes";
     }
     mc_buf_puts(b, "    if (o->len >= MSTR_OUT_RECORD_FLUSH)\n        mstr_out_flush(o);\n");
+    return what;
+}
+
+/* A custom sink's block named name, behind #line, or an empty block if it has none; *where
+ * gets the line it is on. */
+static const char *sink_block(emitter *e, const mc_op *op, const char *name, const char **where)
+{
+    const mc_block *b = mc_custom_block(op->custom, name);
+    if (b == NULL) {
+        *where = "none in the program";
+        return "    { }";
+    }
+    mc_buf body = { 0 };
+    em_user_block(e, &b->body, true, &body);
+    const char *text = em_strf(e, "%s", em_text(&body));
+    mc_buf_free(&body);
+    *where = em_where(e, b->loc);
+    return text;
+}
+
+/* A custom sink: its blocks, its operator and the runtime's hooks (all of them, empty blocks
+ * standing in for those it lacks: the prepare hook takes the state's copy at the cut anyway). */
+static void emit_custom_sink(emitter *e, const mc_op *op, const char *at)
+{
+    const char *where[5];
+    const char *write = sink_block(e, op, "write", &where[0]);
+    const char *open = sink_block(e, op, "open", &where[1]);
+    const char *prepare = sink_block(e, op, "prepare", &where[2]);
+    const char *commit = sink_block(e, op, "commit", &where[3]);
+    const char *close = sink_block(e, op, "close", &where[4]);
+    em_render(e, "sink_custom.c.in",
+              VARS({ "name", op->name }, { "where", at }, { "key_type", em_in_key(op) },
+                   { "in_type", em_type(&op->in_type) },
+                   { "state_type", em_type(&op->sink_state) }, { "write", write },
+                   { "open", open }, { "open_where", where[1] }, { "prepare", prepare },
+                   { "prepare_where", where[2] }, { "commit", commit },
+                   { "commit_where", where[3] }, { "close", close }, { "close_where", where[4] }));
 }
 
 static void emit_sink(emitter *e, const mc_op *op, const char *at)
 {
+    if (op->sink == MC_SINK_CUSTOM) {
+        emit_custom_sink(e, op, at);
+        return;
+    }
     mc_buf write = { 0 };
-    char what[512], index[32];
-    sink_write(op, &write, what, sizeof what);
-    snprintf(index, sizeof index, "%zu", em_sink_index(e, op));
+    const char *what = sink_write(e, op, &write);
     em_render(e, "sink.c.in",
               VARS({ "name", op->name }, { "where", at }, { "what", what },
                    { "key_type", em_in_key(op) }, { "in_type", em_type(&op->in_type) },
-                   { "index", index }, { "write", em_text(&write) }));
+                   { "index", em_strf(e, "%zu", mc_plan_sink_index(e->plan, op)) },
+                   { "write", em_text(&write) }));
     mc_buf_free(&write);
 }
 
@@ -160,91 +210,92 @@ static void emit_fanout(emitter *e, const mc_op *op, const char *at, const mc_va
     mc_buf_free(&epochs);
 }
 
-/* ---- state slots ---- */
+/* ---- keyed state ---- */
 
-/* Appends to slot the struct of op's table slots and its lookup functions: slots found by key,
- * or (by_window) by key and window start, followed by the operator's own fields. */
-static void slot_code(const mc_op *op, bool by_window, const char *fields, mc_buf *slot)
+/* The struct of op's table slots and its lookup functions (slots found by key, or, by_window,
+ * by key and window start; then the operator's own fields), and op_N_group. */
+static const char *slot_code(emitter *e, const mc_op *op, bool by_window, const char *fields)
 {
+    mc_buf slot = { 0 };
+    const mc_op *keyer = op->in_keyer;
+    const char *group = mc_keyer_distributes(keyer)
+                            ? em_strf(e, "op_%s_key_group(mstr_b->w, key)", keyer->name)
+                            : "mstr_key_group(hash, mstr_b->w->ctx.key_groups)";
     const mc_var vars[] = { { "name", op->name }, { "key_type", em_in_key(op) },
-                            { "fields", fields } };
-    mc_template_render(slot, by_window ? "slot_by_window.c.in" : "slot_by_key.c.in", vars,
+                            { "fields", fields }, { "group", group } };
+    mc_template_render(&slot, by_window ? "slot_by_window.c.in" : "slot_by_key.c.in", vars,
                        sizeof vars / sizeof vars[0], NULL);
+    mc_template_render(&slot, "slot_fns.c.in", vars, sizeof vars / sizeof vars[0], NULL);
+    const char *code = em_strf(e, "%s", em_text(&slot));
+    mc_buf_free(&slot);
+    return code;
 }
 
 /* ---- event time ---- */
 
-/* Where a late record goes (the `late` stream, or a counter), into late; and the epoch
- * statement extended so that the late stream, which carries no epochs of its own, still sees
- * the end (MSTR_EPOCH_MAX). */
-static void late_parts(emitter *e, const mc_op *op, const char *kind, char *late, char *epoch,
-                       size_t n)
+/* Where a late record goes (the `late` stream, or a counter). */
+static const char *late_action(emitter *e, const mc_op *op)
 {
-    if (op->late_out != NULL) {
-        snprintf(late, n, "stream_%s(mstr_b, key, value, ts)", op->late_out->name);
-        char next[512];
-        snprintf(next, sizeof next, "%s", epoch);
-        snprintf(epoch, n, "%s;\n    if (epoch == MSTR_EPOCH_MAX)\n        stream_%s_epoch(mstr_b, epoch)",
-                 next, op->late_out->name);
-    } else {
-        snprintf(late, n, "mstr_b->w->counters[%zu]++",
-                 em_counter(e, op, kind, "late records dropped"));
-    }
+    if (op->late_out != NULL)
+        return em_strf(e, "stream_%s(mstr_b, key, value, ts)", op->late_out->name);
+    return em_strf(e, "mstr_tally(&mstr_b->w->counters[%s], 1)",
+                   em_counter(e, op, MC_COUNTER_LATE));
+}
+
+/* The epoch statement, extended so that the late stream, which carries no epochs of its own,
+ * still sees the end (MSTR_EPOCH_MAX). */
+static const char *with_late_end(emitter *e, const mc_op *op, const char *epoch)
+{
+    if (op->late_out == NULL)
+        return epoch;
+    return em_strf(e, "%s;\n    if (epoch == MSTR_EPOCH_MAX)\n        stream_%s_epoch(mstr_b, epoch)",
+                   epoch, op->late_out->name);
+}
+
+static const char *late_what(const mc_op *op)
+{
+    return op->late_out ? "it goes to the late stream" : "it is counted and dropped";
 }
 
 static void emit_epochs(emitter *e, const mc_op *op, const char *body, const char *at,
-                        const char *next, const char *next_epoch)
+                        const char *next, const char *epoch)
 {
-    char late[256], epoch[1024], ignored[128], bound[32], what[128], late_what[128];
-    snprintf(epoch, sizeof epoch, "%s", next_epoch);
-    late_parts(e, op, "epochs", late, epoch, sizeof epoch);
+    const char *what, *ignored = "(void)0";
     if (op->bound != NULL) {
-        snprintf(bound, sizeof bound, "INT64_C(%" PRIu64 ")", op->bound->u.i.magnitude);
-        snprintf(what, sizeof what, "%s %s", op->periodic ? "periodic, every"
-                                                           : "bounded out-of-orderness of", bound);
-        snprintf(ignored, sizeof ignored, "(void)0");
+        const char *bound = em_strf(e, "INT64_C(%" PRIu64 ")", op->bound->u.i.magnitude);
+        what = em_strf(e, "%s %s", op->periodic ? "periodic, every"
+                                                : "bounded out-of-orderness of", bound);
         em_render(e, op->periodic ? "epochs_periodic.c.in" : "epochs_bounded.c.in",
                   VARS({ "name", op->name }, { "bound", bound }, { "period", bound },
                        { "key_type", em_in_key(op) }, { "in_type", em_type(&op->in_type) }));
     } else {
-        snprintf(what, sizeof what, "the block's candidates");
-        snprintf(ignored, sizeof ignored, "mstr_b->w->counters[%zu]++",
-                 em_counter(e, op, "epochs", "candidates ignored"));
+        what = "the block's candidates";
+        ignored = em_strf(e, "mstr_tally(&mstr_b->w->counters[%s], 1)",
+                          em_counter(e, op, MC_COUNTER_IGNORED));
         em_render(e, "epochs_user.c.in",
                   VARS({ "name", op->name }, { "where", at }, { "key_type", em_in_key(op) },
                        { "in_type", em_type(&op->in_type) }, { "body", body }));
     }
-    snprintf(late_what, sizeof late_what, "%s",
-             op->late_out ? "it goes to the late stream" : "it is counted and dropped");
     em_render(e, "op_epochs.c.in",
               VARS({ "name", op->name }, { "where", at }, { "what", what },
-                   { "late_what", late_what }, { "late", late }, { "ignored", ignored },
-                   { "key_type", em_in_key(op) }, { "in_type", em_type(&op->in_type) },
-                   { "next", next }, { "next_epoch", epoch }));
-}
-
-const char *em_window_acc_type(const mc_op *op)
-{
-    if (op->agg == MC_AGG_COUNT)
-        return "u64";
-    if (op->agg == MC_AGG_AVG)
-        return "f64";
-    return em_type(&op->agg_type);
+                   { "late_what", late_what(op) }, { "late", late_action(e, op) },
+                   { "ignored", ignored }, { "key_type", em_in_key(op) },
+                   { "in_type", em_type(&op->in_type) }, { "next", next },
+                   { "next_epoch", with_late_end(e, op, epoch) }));
 }
 
 /* How a record updates its window's accumulator at `at` (an expression such as "slot" for a
- * pointer to a slot or session), and what the window's result is. */
-static void window_agg(const mc_op *op, const char *at, mc_buf *update, char *result, size_t n)
+ * pointer to a slot or session); returns what the window's result is. */
+static const char *window_agg(emitter *e, const mc_op *op, const char *at, mc_buf *update)
 {
-    char agg[256];
-    snprintf(agg, sizeof agg, "op_%s_agg(&mstr_b->w->ctx, key, value, ts)", op->name);
-    snprintf(result, n, "%s->acc", at);
+    const char *agg = em_strf(e, "op_%s_agg(&mstr_b->w->ctx, key, value, ts)", op->name);
+    const char *result = em_strf(e, "%s->acc", at);
     switch (op->agg) {
     case MC_AGG_COUNT:
-        snprintf(result, n, "%s->count", at);
+        result = em_strf(e, "%s->count", at);
         break;
     case MC_AGG_AVG: /* the accumulator is the sum, divided when the window fires */
-        snprintf(result, n, "%s->acc / (double)%s->count", at, at);
+        result = em_strf(e, "%s->acc / (double)%s->count", at, at);
         mc_buf_printf(update, "    %s->acc += %s;\n", at, agg);
         break;
     case MC_AGG_SUM:
@@ -265,6 +316,7 @@ static void window_agg(const mc_op *op, const char *at, mc_buf *update, char *re
         break;
     }
     mc_buf_printf(update, "    %s->count++;\n", at);
+    return result;
 }
 
 /* How session b's accumulator folds into session a's when two sessions merge. */
@@ -286,109 +338,100 @@ static void session_merge(const mc_op *op, mc_buf *merge)
     }
 }
 
+static const char *int_literal(emitter *e, const mc_literal *lit)
+{
+    return em_strf(e, "INT64_C(%s%" PRIu64 ")", lit->u.i.negative ? "-" : "", lit->u.i.magnitude);
+}
+
+static void emit_session(emitter *e, const mc_op *op, const char *at, const char *next,
+                         const char *epoch, const char *agg_what)
+{
+    const char *acc = em_window_acc_type(op);
+    mc_buf update = { 0 }, merge = { 0 };
+    const char *result = window_agg(e, op, "session", &update);
+    session_merge(op, &merge);
+    const char *fields = em_strf(e, "    size_t open;\n    size_t cap;\n    op_%s_session *s;\n",
+                                 op->name);
+    em_render(e, "op_session.c.in",
+              VARS({ "slot", slot_code(e, op, false, fields) }, { "name", op->name },
+                   { "where", at }, { "gap", int_literal(e, op->wargs[0]) },
+                   { "agg_what", agg_what }, { "late_what", late_what(op) },
+                   { "late", late_action(e, op) }, { "key_type", em_in_key(op) },
+                   { "in_type", em_type(&op->in_type) }, { "acc_type", acc }, { "agg_type", acc },
+                   { "update", em_text(&update) }, { "merge", em_text(&merge) },
+                   { "result", result }, { "next", next },
+                   { "next_epoch", with_late_end(e, op, epoch) }));
+    mc_buf_free(&update);
+    mc_buf_free(&merge);
+}
+
 static void emit_window(emitter *e, const mc_op *op, const char *body, const char *at,
-                        const char *next, const char *next_epoch)
+                        const char *next, const char *epoch)
 {
     static const char *const agg_name[] = {
         [MC_AGG_COUNT] = "count", [MC_AGG_SUM] = "sum", [MC_AGG_MIN] = "min",
         [MC_AGG_MAX] = "max", [MC_AGG_AVG] = "avg", [MC_AGG_REDUCE] = "reduce",
     };
-    char late[256], epoch[1024], size[32], slide[32], what[128], agg_what[64], late_what[128];
-    char result[128];
-    snprintf(epoch, sizeof epoch, "%s", next_epoch);
-    late_parts(e, op, "window", late, epoch, sizeof epoch);
-    snprintf(size, sizeof size, "INT64_C(%" PRIu64 ")", op->wargs[0]->u.i.magnitude);
-    snprintf(slide, sizeof slide, "INT64_C(%" PRIu64 ")",
-             op->wargs[op->window == MC_WIN_SLIDING ? 1 : 0]->u.i.magnitude);
-    snprintf(what, sizeof what, "%s windows of %s", op->window == MC_WIN_SLIDING ? "sliding"
-                                                                                  : "tumbling",
-             size);
-    if (op->window == MC_WIN_SLIDING)
-        snprintf(what + strlen(what), sizeof what - strlen(what), " every %s", slide);
-    snprintf(agg_what, sizeof agg_what, "aggregate %s", agg_name[op->agg]);
-    snprintf(late_what, sizeof late_what, "%s",
-             op->late_out ? "it goes to the late stream" : "it is counted and dropped");
     const char *acc = em_window_acc_type(op);
+    const char *agg_what = em_strf(e, "aggregate %s", agg_name[op->agg]);
     if (op->agg != MC_AGG_COUNT)
         em_render(e, op->agg == MC_AGG_REDUCE ? "window_reduce.c.in" : "window_agg.c.in",
                   VARS({ "name", op->name }, { "where", at }, { "key_type", em_in_key(op) },
                        { "in_type", em_type(&op->in_type) }, { "agg_type", acc },
                        { "body", body }));
-    mc_buf update = { 0 }, merge = { 0 }, slot = { 0 };
     if (op->window == MC_WIN_SESSION) {
-        char gap[32];
-        snprintf(gap, sizeof gap, "INT64_C(%" PRIu64 ")", op->wargs[0]->u.i.magnitude);
-        window_agg(op, "session", &update, result, sizeof result);
-        session_merge(op, &merge);
-        char fields[256];
-        snprintf(fields, sizeof fields,
-                 "    size_t open;\n    size_t cap;\n    op_%s_session *s;\n", op->name);
-        slot_code(op, false, fields, &slot);
-        em_render(e, "op_session.c.in",
-                  VARS({ "slot", em_text(&slot) }, { "name", op->name }, { "where", at }, { "gap", gap },
-                       { "agg_what", agg_what }, { "late_what", late_what }, { "late", late },
-                       { "key_type", em_in_key(op) }, { "in_type", em_type(&op->in_type) },
-                       { "acc_type", acc }, { "agg_type", acc }, { "update", em_text(&update) },
-                       { "merge", em_text(&merge) }, { "result", result }, { "next", next },
-                       { "next_epoch", epoch }));
-        mc_buf_free(&update);
-        mc_buf_free(&merge);
-        mc_buf_free(&slot);
+        emit_session(e, op, at, next, epoch, agg_what);
         return;
     }
-    char fields[256];
-    snprintf(fields, sizeof fields, "    int64_t end;\n    uint64_t count;\n    %s acc;\n", acc);
-    slot_code(op, true, fields, &slot);
-    window_agg(op, "slot", &update, result, sizeof result);
+    const char *size = int_literal(e, op->wargs[0]);
+    const char *slide = int_literal(e, op->wargs[op->window == MC_WIN_SLIDING ? 1 : 0]);
+    const char *what = op->window == MC_WIN_SLIDING
+                           ? em_strf(e, "sliding windows of %s every %s", size, slide)
+                           : em_strf(e, "tumbling windows of %s", size);
+    const char *fields = em_strf(e, "    int64_t end;\n    uint64_t count;\n    %s acc;\n", acc);
+    mc_buf update = { 0 };
+    const char *result = window_agg(e, op, "slot", &update);
     em_render(e, "op_window.c.in",
-              VARS({ "slot", em_text(&slot) }, { "name", op->name }, { "where", at }, { "what", what },
-                   { "agg_what", agg_what }, { "late_what", late_what }, { "late", late },
+              VARS({ "slot", slot_code(e, op, true, fields) }, { "name", op->name },
+                   { "where", at }, { "what", what }, { "agg_what", agg_what },
+                   { "late_what", late_what(op) }, { "late", late_action(e, op) },
                    { "key_type", em_in_key(op) }, { "in_type", em_type(&op->in_type) },
                    { "acc_type", acc }, { "agg_type", acc }, { "size", size },
                    { "slide", slide }, { "update", em_text(&update) }, { "result", result },
-                   { "next", next }, { "next_epoch", epoch }));
+                   { "next", next }, { "next_epoch", with_late_end(e, op, epoch) }));
     mc_buf_free(&update);
-    mc_buf_free(&slot);
 }
 
 /* ---- joins ---- */
 
 static void emit_join(emitter *e, const mc_op *op, const char *body, const char *at,
-                      const char *next, const char *next_epoch)
+                      const char *next, const char *epoch)
 {
     bool window = op->kind == MC_OP_WINDOW_JOIN;
     const char *kind = window ? "window_join" : "interval_join";
-    char late[32], first[48], second[48];
-    snprintf(late, sizeof late, "%zu", em_counter(e, op, kind, "late records dropped"));
-    snprintf(first, sizeof first, "INT64_C(%s%" PRIu64 ")", op->wargs[0]->u.i.negative ? "-" : "",
-             op->wargs[0]->u.i.magnitude);
-    if (op->nwargs > 1)
-        snprintf(second, sizeof second, "INT64_C(%s%" PRIu64 ")",
-                 op->wargs[1]->u.i.negative ? "-" : "", op->wargs[1]->u.i.magnitude);
-    else
-        snprintf(second, sizeof second, "0");
+    const char *first = int_literal(e, op->wargs[0]);
+    const char *second = op->nwargs > 1 ? int_literal(e, op->wargs[1]) : "0";
     const char *other_type = em_type(&op->other_in->type);
     em_render(e, "join_body.c.in",
               VARS({ "kind", kind }, { "name", op->name }, { "where", at },
                    { "key_type", em_in_key(op) }, { "in_type", em_type(&op->in_type) },
                    { "other_type", other_type }, { "out_type", em_type(&op->out_type) },
                    { "body", body }));
-    mc_buf slot = { 0 };
-    slot_code(op, window,
-              window ? "    mstr_wbuf side[2];      /* 0: this chain's records, 1: the other stream's */\n"
-                       "    size_t count[2];\n"
-                     : "    mstr_wbuf side[2];      /* 0: this chain's records, 1: the other stream's */\n"
-                       "    size_t count[2];\n"
-                       "    int64_t prune_at;       /* the least frontier at which an entry here can go: an\n"
-                       "                               epoch below it passes the slot by undecoded */\n",
-              &slot);
+    const char *fields =
+        window ? "    mstr_wbuf side[2];      /* 0: this chain's records, 1: the other stream's */\n"
+                 "    size_t count[2];\n"
+               : "    mstr_wbuf side[2];      /* 0: this chain's records, 1: the other stream's */\n"
+                 "    size_t count[2];\n"
+                 "    int64_t prune_at;       /* the least frontier at which an entry here can go: an\n"
+                 "                               epoch below it passes the slot by undecoded */\n";
     em_render(e, window ? "op_window_join.c.in" : "op_interval_join.c.in",
-              VARS({ "slot", em_text(&slot) }, { "name", op->name }, { "where", at },
-                   { "other", op->other_in->name }, { "key_type", em_in_key(op) },
-                   { "in_type", em_type(&op->in_type) }, { "other_type", other_type },
-                   { "size", first }, { "lower", first }, { "upper", second },
-                   { "late_counter", late }, { "next", next }, { "next_epoch", next_epoch }));
-    mc_buf_free(&slot);
+              VARS({ "slot", slot_code(e, op, window, fields) }, { "name", op->name },
+                   { "where", at }, { "other", op->other_in->name },
+                   { "key_type", em_in_key(op) }, { "in_type", em_type(&op->in_type) },
+                   { "other_type", other_type }, { "size", first }, { "lower", first },
+                   { "upper", second },
+                   { "late_counter", em_counter(e, op, MC_COUNTER_LATE) }, { "next", next },
+                   { "next_epoch", epoch }));
 }
 
 /* ---- every other operator ---- */
@@ -401,45 +444,44 @@ static const char *template_of(mc_op_kind kind)
         [MC_OP_INSPECT] = "op_inspect.c.in", [MC_OP_KEY_BY] = "op_key_by.c.in",
         [MC_OP_KEY_LOCAL] = "op_key_local.c.in", [MC_OP_STATEFUL_MAP] = "op_stateful_map.c.in",
         [MC_OP_STATEFUL_OP] = "op_stateful_op.c.in", [MC_OP_TTL_MAP] = "op_ttl_map.c.in",
-        [MC_OP_TIMESTAMPS] = "op_timestamps.c.in", [MC_OP_EPOCHS] = "op_epochs.c.in",
-        [MC_OP_UNION] = "op_union.c.in", [MC_OP_INSPECT_FRONTIER] = "op_inspect_frontier.c.in",
+        [MC_OP_TIMESTAMPS] = "op_timestamps.c.in", [MC_OP_UNION] = "op_union.c.in",
+        [MC_OP_INSPECT_FRONTIER] = "op_inspect_frontier.c.in",
     };
     return name[kind];
 }
 
-static void emit_op(emitter *e, const mc_chain *c, size_t i)
+/* How a key_by picks the worker for key k: the owner of the key group of k. */
+static const char *route_of(emitter *e, const mc_op *op, const char *out_key)
 {
-    const mc_op *op = c->ops[i];
-    char at[512], next[256], next_epoch[256], exchange[32], route[512], ninputs[32], behind[32];
-    em_where(e, op->loc, at, sizeof at);
-    next_of(c, i, next, next_epoch, sizeof next);
-    mc_buf body = { 0 }, extra = { 0 }, slot = { 0 };
-    if (op->has_state_type) {
-        char fields[256];
-        snprintf(fields, sizeof fields, "    %s state;\n%s", em_type(&op->state_type),
-                 op->kind == MC_OP_TTL_MAP
-                     ? "    int64_t expiry;     /* the epoch at which the state goes */\n"
-                       "    bool expires;       /* whether expire_at was called */\n"
-                     : "");
-        slot_code(op, false, fields, &slot);
-    }
+    if (op->extra.text != NULL)
+        return em_strf(e, "w->owners.owner[op_%s_key_group(w, k)]", op->name);
+    return em_strf(e, "w->owners.owner[mstr_key_group(keyhash_%s(&k), w->ctx.key_groups)]",
+                   out_key);
+}
+
+/* The fields of a stateful operator's slots: its state, and for ttl_map the expiry. */
+static const char *state_slot_fields(emitter *e, const mc_op *op)
+{
+    return em_strf(e, "    %s state;\n%s", em_type(&op->state_type),
+                   op->kind == MC_OP_TTL_MAP
+                       ? "    int64_t expiry;     /* the epoch at which the state goes */\n"
+                         "    bool expires;       /* whether expire_at was called */\n"
+                       : "");
+}
+
+static void emit_op(emitter *e, const mc_plan_op *po)
+{
+    const mc_op *op = po->op;
+    const char *at = em_where(e, op->loc);
+    const char *next = next_data(e, po->chain, po->index);
+    const char *epoch = next_epoch(e, po->chain, po->index);
+    mc_buf body = { 0 }, extra = { 0 };
     if (op->body.text != NULL)
         em_user_block(e, &op->body, true, &body);
     if (op->extra.text != NULL)
         em_user_block(e, &op->extra, true, &extra);
-    const char *out_key = op->kind == MC_OP_KEY_BY || op->kind == MC_OP_KEY_LOCAL
-                              ? em_type(&op->key_type) : em_in_key(op);
-    snprintf(exchange, sizeof exchange, "%zu",
-             op->kind == MC_OP_KEY_BY ? em_exchange_index(e, op) : 0);
-    snprintf(ninputs, sizeof ninputs, "%zu", op->nnames + 1);
-    snprintf(behind, sizeof behind, "%zu",
-             op->kind == MC_OP_TIMESTAMPS
-                 ? em_counter(e, op, "timestamps", "records stamped at or below the frontier")
-                 : 0);
-    if (op->kind == MC_OP_KEY_BY && op->extra.text != NULL)
-        snprintf(route, sizeof route, "op_%s_route(w, k)", op->name);
-    else
-        snprintf(route, sizeof route, "w->owner[mstr_key_group(keyhash_%s(&k))]", out_key);
+    bool keys = op->kind == MC_OP_KEY_BY || op->kind == MC_OP_KEY_LOCAL;
+    const char *out_key = keys ? em_type(&op->key_type) : em_in_key(op);
     const mc_var vars[] = {
         { "name", op->name }, { "where", at }, { "key_type", em_in_key(op) },
         { "in_type", em_type(&op->in_type) },
@@ -447,8 +489,14 @@ static void emit_op(emitter *e, const mc_chain *c, size_t i)
         { "out_key", out_key },
         { "state_type", op->has_state_type ? em_type(&op->state_type) : "" },
         { "body", em_text(&body) }, { "epoch_body", em_text(&extra) }, { "next", next },
-        { "next_epoch", next_epoch }, { "exchange", exchange }, { "route", route },
-        { "ninputs", ninputs }, { "behind_counter", behind }, { "slot", em_text(&slot) },
+        { "next_epoch", epoch },
+        { "exchange", op->kind == MC_OP_KEY_BY
+                          ? em_strf(e, "%zu", mc_plan_exchange_index(e->plan, op)) : "" },
+        { "route", op->kind == MC_OP_KEY_BY ? route_of(e, op, out_key) : "" },
+        { "ninputs", em_strf(e, "%zu", op->nnames + 1) },
+        { "behind_counter", op->kind == MC_OP_TIMESTAMPS
+                                ? em_counter(e, op, MC_COUNTER_BEHIND) : "" },
+        { "slot", op->has_state_type ? slot_code(e, op, false, state_slot_fields(e, op)) : "" },
     };
     size_t nvars = sizeof vars / sizeof vars[0];
     if (op->kind == MC_OP_SINK) {
@@ -456,28 +504,26 @@ static void emit_op(emitter *e, const mc_chain *c, size_t i)
     } else if (op->kind == MC_OP_CLONE || op->kind == MC_OP_SPLIT) {
         emit_fanout(e, op, at, vars, nvars);
     } else if (op->kind == MC_OP_EPOCHS) {
-        emit_epochs(e, op, em_text(&body), at, next, next_epoch);
+        emit_epochs(e, op, em_text(&body), at, next, epoch);
     } else if (op->kind == MC_OP_WINDOW) {
-        emit_window(e, op, em_text(&body), at, next, next_epoch);
+        emit_window(e, op, em_text(&body), at, next, epoch);
     } else if (op->kind == MC_OP_WINDOW_JOIN || op->kind == MC_OP_INTERVAL_JOIN) {
-        emit_join(e, op, em_text(&body), at, next, next_epoch);
+        emit_join(e, op, em_text(&body), at, next, epoch);
     } else {
-        if (op->kind == MC_OP_KEY_BY && op->extra.text != NULL) {
-            mc_var dist[] = { { "name", op->name }, { "where", at }, { "out_key", out_key },
-                              { "body", em_text(&extra) } };
-            em_render(e, "key_by_distribute.c.in", dist, sizeof dist / sizeof dist[0]);
-        }
+        if (op->kind == MC_OP_KEY_BY && op->extra.text != NULL)
+            em_render(e, "key_by_distribute.c.in",
+                      VARS({ "name", op->name }, { "where", at }, { "out_key", out_key },
+                           { "body", em_text(&extra) }));
         if (op->has_state_type)
             em_render(e, "state_table.c.in", vars, nvars);
         em_render(e, template_of(op->kind), vars, nvars);
     }
     mc_buf_free(&body);
     mc_buf_free(&extra);
-    mc_buf_free(&slot);
 }
 
 void em_ops(emitter *e)
 {
-    for (size_t i = 0; i < e->nops; i++)
-        emit_op(e, e->ops[i].chain, e->ops[i].index);
+    for (size_t i = 0; i < e->plan->nops; i++)
+        emit_op(e, &e->plan->ops[i]);
 }

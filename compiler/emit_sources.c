@@ -1,7 +1,10 @@
 /*
  * emit_sources.c - the generated code for sources: for each source S, source_S_poll (reads one
  * batch of one partition and runs it through stream_S) and source_S_finish (sends the end of
- * the stream, the epoch MSTR_EPOCH_MAX, once the worker's partitions of S are done).
+ * the stream, the epoch MSTR_EPOCH_MAX, once the worker's partitions of S are done). A custom
+ * source also gets its blocks (source_S_poll_body, source_S_open, source_S_close) and the
+ * functions that keep its partitions' positions in snapshots (source_S_save, _restore,
+ * _release).
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -36,7 +39,7 @@ uint64_t em_source_count(const mc_source *s)
         return s->nitems;
     if (s->kind == MC_SRC_RANGE)
         return range_count(s);
-    if (s->kind == MC_SRC_NEXMARK)
+    if (s->kind == MC_SRC_NEXMARK || s->kind == MC_SRC_CUSTOM)
         return s->items[0]->u.i.magnitude;
     return 0;
 }
@@ -51,15 +54,12 @@ static void emit_range(emitter *e, const mc_source *s, const char *at)
         mc_buf_puts(&args, i ? ", " : "");
         em_literal(&args, s->items[i], &s->type);
     }
-    char lo[64], step_text[64], count[32];
-    snprintf(lo, sizeof lo, "UINT64_C(%" PRIu64 ")", literal_bits(s->items[0]));
-    snprintf(step_text, sizeof step_text, "UINT64_C(%" PRIu64 ")",
-             step ? literal_bits(step) : 1);
-    snprintf(count, sizeof count, "%" PRIu64, range_count(s));
     em_render(e, "source_range.c.in",
               VARS({ "name", s->name }, { "where", at }, { "type", em_type(&s->type) },
-                   { "args", em_text(&args) }, { "lo", lo }, { "step", step_text },
-                   { "count", count }));
+                   { "args", em_text(&args) },
+                   { "lo", em_strf(e, "UINT64_C(%" PRIu64 ")", literal_bits(s->items[0])) },
+                   { "step", em_strf(e, "UINT64_C(%" PRIu64 ")", step ? literal_bits(step) : 1) },
+                   { "count", em_strf(e, "%" PRIu64, range_count(s)) }));
     mc_buf_free(&args);
 }
 
@@ -74,43 +74,39 @@ static void emit_list(emitter *e, const mc_source *s, const char *at)
     if (s->nitems == 0)
         mc_buf_printf(&items, "    %s, /* C wants an element; the source has none */\n",
                       s->type.kind == MC_T_RECORD || s->type.kind == MC_T_STR ? "{ 0 }" : "0");
-    char count[32];
-    snprintf(count, sizeof count, "%zu", s->nitems);
     em_render(e, "source_list.c.in",
               VARS({ "name", s->name }, { "where", at }, { "type", em_type(&s->type) },
-                   { "count", count }, { "items", em_text(&items) }));
+                   { "count", em_strf(e, "%zu", s->nitems) }, { "items", em_text(&items) }));
     mc_buf_free(&items);
 }
 
 static void emit_text_source(emitter *e, const mc_source *s, const char *at)
 {
     mc_buf dead = { 0 };
-    char dead_where[256], nleaves[32];
+    const char *dead_where = "stderr and the summary only";
     static const char *const what[] = {
         [MC_SRC_LINES] = "lines of text files, one partition per file",
         [MC_SRC_STDIN] = "lines of standard input",
         [MC_SRC_CSV] = "CSV files with a header row, one partition per file",
     };
     if (s->dead_out != NULL) {
-        snprintf(dead_where, sizeof dead_where, "the dead-letter stream '%s'", s->dead_out->name);
+        dead_where = em_strf(e, "the dead-letter stream '%s'", s->dead_out->name);
         mc_buf_printf(&dead,
                       "        DeadLetter dead = {\n"
-                      "            .source = { \"%s\", %zu },\n"
+                      "            .source = { %s, %zu },\n"
                       "            .file = { p->path, strlen(p->path) },\n"
                       "            .line = rec.line,\n"
                       "            .error = rec.error,\n"
                       "            .raw = rec.raw,\n"
                       "        };\n"
                       "        stream_%s(&batch, 0, dead, rec.ts);\n",
-                      s->name, strlen(s->name), s->dead_out->name);
-    } else {
-        snprintf(dead_where, sizeof dead_where, "stderr and the summary only");
+                      em_c_literal(e, s->name), strlen(s->name), s->dead_out->name);
     }
-    snprintf(nleaves, sizeof nleaves, "%zu", em_leaf_count(&s->type));
     em_render(e, "source_text.c.in",
               VARS({ "name", s->name }, { "where", at }, { "what", what[s->kind] },
                    { "type", em_type(&s->type) }, { "id", em_type(&s->type) },
-                   { "nleaves", nleaves }, { "dead_where", dead_where },
+                   { "nleaves", em_strf(e, "%zu", em_leaf_count(e, &s->type)) },
+                   { "dead_where", dead_where },
                    { "dead_letter", em_text(&dead) }));
     mc_buf_free(&dead);
 }
@@ -121,22 +117,49 @@ static void emit_nexmark(emitter *e, const mc_source *s, const char *at)
     const char *kind = strcmp(type, "Person") == 0    ? "person"
                        : strcmp(type, "Auction") == 0 ? "auction"
                                                       : "bid";
-    char kind_enum[64], events[32], rate[32], first_ms[32];
-    snprintf(kind_enum, sizeof kind_enum, "MSTR_NEXMARK_%s",
-             kind[0] == 'p' ? "PERSON" : kind[0] == 'a' ? "AUCTION" : "BID");
-    snprintf(events, sizeof events, "%" PRIu64, s->items[0]->u.i.magnitude);
-    snprintf(rate, sizeof rate, "%" PRIu64, s->nitems > 1 ? s->items[1]->u.i.magnitude : 10000000);
-    snprintf(first_ms, sizeof first_ms, "INT64_C(%" PRIu64 ")",
-             s->nitems > 2 ? s->items[2]->u.i.magnitude : 0);
+    const char *kind_enum = kind[0] == 'p'   ? "MSTR_NEXMARK_PERSON"
+                            : kind[0] == 'a' ? "MSTR_NEXMARK_AUCTION"
+                                             : "MSTR_NEXMARK_BID";
+    uint64_t rate = s->nitems > 1 ? s->items[1]->u.i.magnitude : 10000000;
+    uint64_t first_ms = s->nitems > 2 ? s->items[2]->u.i.magnitude : 0;
     mc_buf fields = { 0 };
     for (size_t i = 0; i < s->type.decl->nfields; i++)
         mc_buf_printf(&fields, "            .%s = e.%s,\n", s->type.decl->fields[i].name,
                       s->type.decl->fields[i].name);
     em_render(e, "source_nexmark.c.in",
               VARS({ "name", s->name }, { "where", at }, { "kind", kind },
-                   { "kind_enum", kind_enum }, { "type", type }, { "events", events },
-                   { "rate", rate }, { "first_ms", first_ms }, { "fields", em_text(&fields) }));
+                   { "kind_enum", kind_enum }, { "type", type },
+                   { "events", em_strf(e, "%" PRIu64, s->items[0]->u.i.magnitude) },
+                   { "rate", em_strf(e, "%" PRIu64, rate) },
+                   { "first_ms", em_strf(e, "INT64_C(%" PRIu64 ")", first_ms) },
+                   { "fields", em_text(&fields) }));
     mc_buf_free(&fields);
+}
+
+static void emit_custom(emitter *e, const mc_source *s, const char *at)
+{
+    static const char *const hooks[] = { "open", "close" };
+    const char *position = em_type(&s->position);
+    const char *partitions = em_strf(e, "UINT64_C(%" PRIu64 ")", em_source_count(s));
+    mc_buf poll = { 0 };
+    em_user_block(e, &mc_custom_block(s->custom, "poll")->body, true, &poll);
+    em_render(e, "source_custom.c.in",
+              VARS({ "name", s->name }, { "where", at }, { "position_type", position },
+                   { "count", em_strf(e, "%" PRIu64, em_source_count(s)) },
+                   { "partitions", partitions }, { "poll", em_text(&poll) }));
+    mc_buf_free(&poll);
+    for (size_t i = 0; i < sizeof hooks / sizeof hooks[0]; i++) {
+        const mc_block *b = mc_custom_block(s->custom, hooks[i]);
+        if (b == NULL)
+            continue;
+        mc_buf body = { 0 };
+        em_user_block(e, &b->body, true, &body);
+        em_render(e, "source_custom_hook.c.in",
+                  VARS({ "name", s->name }, { "block", hooks[i] }, { "where", em_where(e, b->loc) },
+                       { "position_type", position }, { "partitions", partitions },
+                       { "body", em_text(&body) }));
+        mc_buf_free(&body);
+    }
 }
 
 static void emit_finish(emitter *e, const mc_source *s)
@@ -154,14 +177,15 @@ void em_sources(emitter *e)
 {
     for (size_t i = 0; i < e->prog->nsources; i++) {
         const mc_source *s = e->prog->sources[i];
-        char at[512];
-        em_where(e, s->loc, at, sizeof at);
+        const char *at = em_where(e, s->loc);
         if (s->kind == MC_SRC_LIST)
             emit_list(e, s, at);
         else if (s->kind == MC_SRC_RANGE)
             emit_range(e, s, at);
         else if (s->kind == MC_SRC_NEXMARK)
             emit_nexmark(e, s, at);
+        else if (s->kind == MC_SRC_CUSTOM)
+            emit_custom(e, s, at);
         else
             emit_text_source(e, s, at);
         emit_finish(e, s);

@@ -1,16 +1,15 @@
 /*
- * emit_types.c - the generated code for types: record structs, and for every type the
+ * emit_types.c - the generated code for types: record structs, and for every record type the
  * functions the rest of the program calls by the type's name:
  *
- *   fmt_debug_T fmt_csv_T fmt_json_T hash_T   printing and the null sink's checksum (records;
- *                                             scalars are printed by runtime calls directly)
- *   enc_T dec_T                               the binary encoding (runtime/mstr_codec.h)
- *   eq_T enclen_T hashput_T keyhash_T         keys: equality and the hash of the encoding
+ *   fmt_debug_T fmt_csv_T fmt_json_T hash_T   printing and the null sink's checksum (scalars
+ *                                             are printed by runtime calls directly)
+ *   encp_T enc_T dec_T enclen_T               the binary encoding (runtime/mstr_codec.h)
+ *   eq_T hashput_T keyhash_T                  keys: equality and the hash of the encoding
  *   own_T release_T reown_T                   keys and state: strings copied to the heap
  *   decode_T                                  text fields of a CSV row or a line -> T
  *
- * Scalars get theirs from templates/scalar_fns.c.in (one rendering per scalar) and
- * templates/str_fns.c.in; records compose theirs from their fields'.
+ * Scalars have theirs in runtime/mstr_scalar.h; records compose theirs from their fields'.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -18,21 +17,11 @@
 #include <string.h>
 
 #include "emit_int.h"
+#include "mstr_mem.h"
 
 static bool kind_is_signed(mc_type_kind k)
 {
     return k == MC_T_I8 || k == MC_T_I16 || k == MC_T_I32 || k == MC_T_I64;
-}
-
-/* Encoded size in bytes of a fixed-size scalar. */
-static size_t scalar_size(mc_type_kind k)
-{
-    static const size_t size[] = {
-        [MC_T_I8] = 1, [MC_T_I16] = 2, [MC_T_I32] = 4, [MC_T_I64] = 8,
-        [MC_T_U8] = 1, [MC_T_U16] = 2, [MC_T_U32] = 4, [MC_T_U64] = 8,
-        [MC_T_F32] = 4, [MC_T_F64] = 8, [MC_T_BOOL] = 1,
-    };
-    return size[k];
 }
 
 void em_value(mc_buf *b, em_shape shape, const mc_typeref *t, const char *expr)
@@ -68,44 +57,6 @@ void em_value(mc_buf *b, em_shape shape, const mc_typeref *t, const char *expr)
     mc_buf_printf(b, "%s%s(o, %s)", prefix[shape], suffix, expr);
 }
 
-/* ---- scalars ---- */
-
-static void emit_scalar_fns(emitter *e, mc_type_kind k)
-{
-    const char *t = mc_type_kind_name(k);
-    size_t n = scalar_size(k);
-    char encp[160], dec[128], size[16], hashput[160], keyhash[256];
-    snprintf(size, sizeof size, "%zu", n);
-    if (k == MC_T_F32 || k == MC_T_F64) {
-        const char *bits = k == MC_T_F32 ? "uint32_t" : "uint64_t";
-        snprintf(encp, sizeof encp, "%s bits;\n    memcpy(&bits, v, sizeof bits);\n"
-                 "    return mstr_store_le(p, bits, %zu)", bits, n);
-        snprintf(dec, sizeof dec, "*v = mstr_get_%s(r)", t);
-        snprintf(hashput, sizeof hashput,
-                 "%s bits;\n    memcpy(&bits, v, sizeof bits);\n    mstr_hasher_le(s, bits, %zu)",
-                 bits, n);
-    } else if (k == MC_T_BOOL) {
-        snprintf(encp, sizeof encp, "return mstr_store_le(p, *v ? 1 : 0, 1)");
-        snprintf(dec, sizeof dec, "*v = mstr_get_le(r, 1) != 0");
-        snprintf(hashput, sizeof hashput, "mstr_hasher_le(s, *v ? 1 : 0, 1)");
-    } else {
-        snprintf(encp, sizeof encp, "return mstr_store_le(p, (uint64_t)*v, %zu)", n);
-        snprintf(dec, sizeof dec, "*v = (%s)mstr_get_le(r, %zu)", t, n);
-        snprintf(hashput, sizeof hashput, "mstr_hasher_le(s, (uint64_t)*v, %zu)", n);
-    }
-    if (n == 8 && k != MC_T_F64)
-        snprintf(keyhash, sizeof keyhash, "return mstr_hash_u64((uint64_t)*v);");
-    else if (k == MC_T_F64)
-        snprintf(keyhash, sizeof keyhash, "return mstr_hash_f64(*v);");
-    else
-        snprintf(keyhash, sizeof keyhash,
-                 "mstr_hasher s;\n    mstr_hasher_init(&s, %zu);\n    hashput_%s(&s, v);\n"
-                 "    return mstr_hasher_end(&s);", n, t);
-    em_render(e, "scalar_fns.c.in",
-              VARS({ "t", t }, { "encp", encp }, { "dec", dec }, { "size", size },
-                   { "hashput", hashput }, { "keyhash", keyhash }));
-}
-
 /* ---- records ---- */
 
 typedef struct record_parts {
@@ -113,11 +64,10 @@ typedef struct record_parts {
     mc_buf enc, encp, dec, eq, len, hashput, own, release, reown;
 } record_parts;
 
-static void record_field(record_parts *r, const mc_field *f, size_t i)
+static void record_field(emitter *e, record_parts *r, const mc_field *f, size_t i)
 {
     const char *ft = em_type(&f->type);
-    char expr[256];
-    snprintf(expr, sizeof expr, "v->%s", f->name);
+    const char *expr = em_strf(e, "v->%s", f->name);
     mc_buf_printf(&r->members, "    %s %s;\n", ft, f->name);
 
     mc_buf_printf(&r->debug, "    mstr_out_cstr(o, \"%s%s: \");\n    ", i ? ", " : "", f->name);
@@ -159,13 +109,9 @@ static void emit_record(emitter *e, const mc_typedecl *d)
 {
     record_parts r = { 0 };
     for (size_t i = 0; i < d->nfields; i++)
-        record_field(&r, &d->fields[i], i);
-    char at[512], nfields[32];
-    if (d->builtin)
-        snprintf(at, sizeof at, "built in");
-    else
-        em_where(e, d->loc, at, sizeof at);
-    snprintf(nfields, sizeof nfields, "%zu", d->nfields);
+        record_field(e, &r, &d->fields[i], i);
+    const char *at = d->builtin ? "built in" : em_where(e, d->loc);
+    const char *nfields = em_strf(e, "%zu", d->nfields);
     em_render(e, "record.c.in",
               VARS({ "name", d->name }, { "where", at }, { "members", em_text(&r.members) }));
     em_render(e, "record_fns.c.in",
@@ -199,19 +145,17 @@ static void emit_type_once(emitter *e, const mc_typedecl *d, bool *done)
 
 void em_types(emitter *e)
 {
-    for (mc_type_kind k = MC_T_I8; k < MC_T_STR; k++)
-        emit_scalar_fns(e, k);
-    em_render(e, "str_fns.c.in", NULL, 0);
-    bool *done = calloc(e->prog->ntypes + 1, sizeof *done);
+    bool *done = mstr_alloc_array(e->prog->ntypes, sizeof *done);
     for (size_t i = 0; i < e->prog->ntypes; i++)
-        emit_type_once(e, e->prog->types[i], done);
+        if (e->plan->types_used[i])
+            emit_type_once(e, e->prog->types[i], done);
     free(done);
 }
 
 /* ---- leaves: the scalar fields of a type, flattened, as CSV columns and decoder inputs ---- */
 
-void em_for_each_leaf(const mc_typeref *t, const char *expr, const char *column, em_leaf_fn *fn,
-                      void *arg)
+void em_for_each_leaf(emitter *e, const mc_typeref *t, const char *expr, const char *column,
+                      em_leaf_fn *fn, void *arg)
 {
     if (t->kind != MC_T_RECORD) {
         fn(arg, t, expr, column);
@@ -219,13 +163,8 @@ void em_for_each_leaf(const mc_typeref *t, const char *expr, const char *column,
     }
     for (size_t i = 0; i < t->decl->nfields; i++) {
         const mc_field *f = &t->decl->fields[i];
-        char sub_expr[512], sub_column[512];
-        snprintf(sub_expr, sizeof sub_expr, "%s.%s", expr, f->name);
-        if (column != NULL)
-            snprintf(sub_column, sizeof sub_column, "%s.%s", column, f->name);
-        else
-            snprintf(sub_column, sizeof sub_column, "%s", f->name);
-        em_for_each_leaf(&f->type, sub_expr, sub_column, fn, arg);
+        const char *sub_column = column != NULL ? em_strf(e, "%s.%s", column, f->name) : f->name;
+        em_for_each_leaf(e, &f->type, em_strf(e, "%s.%s", expr, f->name), sub_column, fn, arg);
     }
 }
 
@@ -235,10 +174,10 @@ static void count_leaf(void *arg, const mc_typeref *t, const char *expr, const c
     (*(size_t *)arg)++;
 }
 
-size_t em_leaf_count(const mc_typeref *t)
+size_t em_leaf_count(emitter *e, const mc_typeref *t)
 {
     size_t n = 0;
-    em_for_each_leaf(t, "x", NULL, count_leaf, &n);
+    em_for_each_leaf(e, t, "x", NULL, count_leaf, &n);
     return n;
 }
 
@@ -299,12 +238,11 @@ void em_decoders(emitter *e)
         if (seen)
             continue;
         decode_acc acc = { 0 };
-        em_for_each_leaf(&s->type, "(*out)", NULL, decode_leaf, &acc);
-        char nleaves[32];
-        snprintf(nleaves, sizeof nleaves, "%zu", acc.count);
+        em_for_each_leaf(e, &s->type, "(*out)", NULL, decode_leaf, &acc);
         em_render(e, "decode.c.in",
                   VARS({ "type", em_type(&s->type) }, { "id", em_type(&s->type) },
-                       { "nleaves", nleaves }, { "leaves", em_text(&acc.text) }));
+                       { "nleaves", em_strf(e, "%zu", acc.count) },
+                       { "leaves", em_text(&acc.text) }));
         mc_buf_free(&acc.text);
     }
 }

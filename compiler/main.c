@@ -118,7 +118,10 @@ static bool compile_to_c(const options *opt, const char *c_name, mc_buf *c)
     /* check answers whether the program is valid; the rest also need it generated */
     if (ok && c != NULL && (ok = mc_emit_supported(&prog, &diag))) {
         mc_emit_options eo = { .line_directives = opt->line_directives, .c_name = c_name };
-        mc_emit(&prog, &eo, c);
+        mc_plan plan;
+        mc_plan_build(&prog, &plan);
+        mc_emit(&prog, &plan, &eo, c);
+        mc_plan_free(&plan);
     }
     mc_program_free(&prog);
     return ok;
@@ -186,11 +189,82 @@ static int run_command(char *const argv[])
     return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
-/* The C compiler's command line for c_path -> binary, without the terminating NULL.
- * Checklist: the generated code's needs (gnu11 for __attribute__, -lm for math.h) and the
- * sanitizer flags this mstrc was built with (MSTR_SANFLAGS) must match the runtime's. */
+/* Whether line is glibc's warning that a static binary calling getaddrinfo (gRPC's resolver,
+ * OpenSSL) needs the same glibc at run time: true of every binary mstrc builds, so not news. */
+static bool static_glibc_warning(const char *line)
+{
+    return strstr(line, "in statically linked applications requires at runtime") != NULL;
+}
+
+/* Copies the C compiler's messages from fd to stderr, without the static-glibc warnings and
+ * the `in function` line before each. */
+static void filter_messages(int fd)
+{
+    FILE *in = fdopen(fd, "r");
+    char *line = NULL, *held = NULL;
+    size_t cap = 0;
+    while (getline(&line, &cap, in) >= 0) {
+        if (static_glibc_warning(line)) {
+            if (held != NULL && strstr(held, ": in function ") == NULL)
+                fputs(held, stderr);
+        } else if (held != NULL) {
+            fputs(held, stderr);
+        }
+        free(held);
+        held = static_glibc_warning(line) ? NULL : strdup(line);
+    }
+    if (held != NULL)
+        fputs(held, stderr);
+    free(held);
+    free(line);
+    fclose(in);
+}
+
+/* Runs the C compiler's argv, its messages filtered (filter_messages); returns its status. */
+static int run_compiler(char *const argv[])
+{
+    int fds[2];
+    if (pipe(fds) != 0)
+        return run_command(argv);
+    pid_t pid = fork();
+    if (pid < 0) {
+        fprintf(stderr, "mstrc: cannot start %s: %s\n", argv[0], strerror(errno));
+        close(fds[0]);
+        close(fds[1]);
+        return 127;
+    }
+    if (pid == 0) {
+        dup2(fds[1], STDERR_FILENO);
+        close(fds[0]);
+        close(fds[1]);
+        execvp(argv[0], argv);
+        fprintf(stderr, "mstrc: cannot run %s: %s\n", argv[0], strerror(errno));
+        _exit(127);
+    }
+    close(fds[1]);
+    filter_messages(fds[0]);
+    int status;
+    while (waitpid(pid, &status, 0) < 0)
+        if (errno != EINTR)
+            return 127;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+/* Copies text to room and appends its space-separated words to argv[*n ...]. */
+static void add_words(char *argv[], int *n, char *room, const char *text)
+{
+    memcpy(room, text, strlen(text) + 1);
+    for (char *tok = strtok(room, " "); tok != NULL; tok = strtok(NULL, " "))
+        argv[(*n)++] = tok;
+}
+
+/* The C compiler's command line for c_path -> binary, without the terminating NULL; the
+ * words of the flags below are copied into words, which must have room for both.
+ * Checklist: the generated code's needs (gnu11 for __attribute__), the libraries the runtime
+ * needs (MSTR_RUNTIME_LIBS) and the sanitizer flags this mstrc was built with (MSTR_SANFLAGS)
+ * must match the runtime's build in the Makefile. */
 static int cc_argv(const runtime_paths *rt, const char *c_path, const char *binary,
-                   char *argv[], char *storage, size_t storage_len)
+                   char *argv[], char *words)
 {
     const char *cc = getenv("CC");
     int n = 0;
@@ -200,16 +274,14 @@ static int cc_argv(const runtime_paths *rt, const char *c_path, const char *bina
                                    "-Wno-unused-function", NULL };
     for (int i = 0; fixed[i] != NULL; i++)
         argv[n++] = fixed[i];
-    snprintf(storage, storage_len, "%s", MSTR_SANFLAGS);
-    for (char *tok = strtok(storage, " "); tok != NULL; tok = strtok(NULL, " "))
-        argv[n++] = tok;
+    add_words(argv, &n, words, MSTR_SANFLAGS);
     argv[n++] = "-I";
     argv[n++] = (char *)rt->include;
     argv[n++] = "-o";
     argv[n++] = (char *)binary;
     argv[n++] = (char *)c_path;
     argv[n++] = (char *)rt->lib;
-    argv[n++] = "-lm";
+    add_words(argv, &n, words + sizeof MSTR_SANFLAGS, MSTR_RUNTIME_LIBS);
     if (MSTR_LINK_STATIC)
         argv[n++] = "-static";
     return n;
@@ -231,10 +303,12 @@ static bool compile_binary(const char *job, const mc_buf *c, const char *binary)
     snprintf(c_path, sizeof c_path, "%s/%s.c", dir, job);
     bool ok = write_file(c_path, c->data, c->len);
     if (ok) {
-        char *argv[64], storage[512];
-        int n = cc_argv(&rt, c_path, binary, argv, storage, sizeof storage);
+        /* every word of the flags takes at least two characters of them, with its space */
+        char *argv[32 + (sizeof MSTR_SANFLAGS + sizeof MSTR_RUNTIME_LIBS) / 2];
+        char words[sizeof MSTR_SANFLAGS + sizeof MSTR_RUNTIME_LIBS];
+        int n = cc_argv(&rt, c_path, binary, argv, words);
         argv[n] = NULL;
-        ok = run_command(argv) == 0;
+        ok = run_compiler(argv) == 0;
         if (!ok)
             fprintf(stderr, "mstrc: the C compiler failed on %s\n", job);
     }

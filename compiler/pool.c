@@ -6,9 +6,12 @@
  */
 #include "pool.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "mstr_mem.h"
 
 enum { POOL_CHUNK_SIZE = 64 * 1024, POOL_ALIGN = 16 };
 
@@ -19,21 +22,13 @@ struct mc_pool_chunk {
     _Alignas(POOL_ALIGN) unsigned char data[];
 };
 
-static void *pool_oom(void)
-{
-    fprintf(stderr, "mstrc: out of memory\n");
-    abort();
-}
-
 void *mc_pool_alloc(mc_pool *pool, size_t n)
 {
     size_t need = (n + POOL_ALIGN - 1) & ~(size_t)(POOL_ALIGN - 1);
     mc_pool_chunk *c = pool->head;
     if (c == NULL || c->cap - c->used < need) {
         size_t cap = need > POOL_CHUNK_SIZE ? need : POOL_CHUNK_SIZE;
-        c = malloc(sizeof *c + cap);
-        if (c == NULL)
-            return pool_oom();
+        c = mstr_realloc(NULL, sizeof *c + cap);
         c->cap = cap;
         c->used = 0;
         c->next = pool->head;
@@ -51,6 +46,19 @@ char *mc_pool_strndup(mc_pool *pool, const char *s, size_t len)
     memcpy(copy, s, len);
     copy[len] = '\0';
     return copy;
+}
+
+char *mc_pool_printf(mc_pool *pool, const char *fmt, ...)
+{
+    va_list ap, again;
+    va_start(ap, fmt);
+    va_copy(again, ap);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    char *s = mc_pool_alloc(pool, (size_t)n + 1);
+    vsnprintf(s, (size_t)n + 1, fmt, again);
+    va_end(again);
+    return s;
 }
 
 void mc_pool_free(mc_pool *pool)

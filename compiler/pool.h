@@ -3,7 +3,8 @@
  *
  * Everything the compiler builds for one program (tree nodes, names, strings) comes from one
  * pool and is released at once with mc_pool_free. Allocation never fails: out of memory aborts
- * the compiler with a message, which is the only sensible reaction in a short-lived tool.
+ * the compiler with a message (the runtime's one path, mstr_mem.h), which is the only sensible
+ * reaction in a short-lived tool.
  */
 #ifndef MC_POOL_H
 #define MC_POOL_H
@@ -22,6 +23,9 @@ void *mc_pool_alloc(mc_pool *pool, size_t n);
 
 /* Returns a NUL-terminated copy of the len bytes at s, owned by the pool. */
 char *mc_pool_strndup(mc_pool *pool, const char *s, size_t len);
+
+/* A printf-formatted string, owned by the pool. */
+char *mc_pool_printf(mc_pool *pool, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* Appends item to the pool-owned array arr of n elements (any element type); n is incremented.
  * The capacity is implied by n, as the smallest power of two >= n: when n is 0 or a power of

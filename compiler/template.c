@@ -57,7 +57,7 @@ void mc_template_render(mc_buf *out, const char *name, const mc_var *vars, size_
         size_t len = (size_t)(close - marker);
         if (len == 7 && memcmp(marker, "#resync", 7) == 0) {
             if (resync_file != NULL)
-                mc_buf_printf(out, "#line %u \"%s\"", out->lines + 2, resync_file);
+                mc_buf_printf(out, "#line %u %s", out->lines + 2, resync_file);
         } else {
             mc_buf_puts(out, var_value(t, marker, len, vars, nvars));
         }

@@ -32,7 +32,8 @@ typedef struct mc_var {
 } mc_var;
 
 /* Appends template `name` to out with its markers replaced. resync_file is the generated
- * file's name for {{#resync}}, or NULL when #line directives are off. */
+ * file's name for {{#resync}} as a C string literal (quotes and escapes included), or NULL
+ * when #line directives are off. */
 void mc_template_render(mc_buf *out, const char *name, const mc_var *vars, size_t nvars,
                         const char *resync_file);
 

@@ -12,30 +12,23 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-enum { WBUF_MIN_CAP = 64, VARINT_MAX_BYTES = 10 };
+#include "mstr_mem.h"
 
-static _Noreturn void wbuf_oom(size_t n)
-{
-    fprintf(stderr, "malstrom: out of memory (encode buffer of %zu bytes)\n", n);
-    abort();
-}
+enum { WBUF_MIN_CAP = 64, VARINT_MAX_BYTES = 10 };
 
 /* Grows b to hold n more bytes, at least doubling so that appends cost amortised O(1).
  * Aborts if memory is exhausted. */
 void mstr_wbuf_grow(mstr_wbuf *b, size_t n)
 {
     if (n > SIZE_MAX - b->len)
-        wbuf_oom(SIZE_MAX);
+        mstr_oom(SIZE_MAX);
     size_t need = b->len + n;
     if (need <= b->cap)
         return;
     size_t cap = b->cap < WBUF_MIN_CAP ? WBUF_MIN_CAP : b->cap;
     while (cap < need)
         cap = cap > SIZE_MAX / 2 ? need : cap * 2;
-    unsigned char *data = realloc(b->data, cap);
-    if (data == NULL)
-        wbuf_oom(cap);
-    b->data = data;
+    b->data = mstr_realloc(b->data, cap);
     b->cap = cap;
 }
 

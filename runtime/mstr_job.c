@@ -1,696 +1,746 @@
 /*
- * mstr_job.c - running a job: command line, opening inputs and outputs, the worker threads and
- * their loop, exchange between workers, the summary (see mstr_job.h).
+ * mstr_job.c - a job's start and end, in one process or in several (see mstr_job.h).
  *
- * Order of work, and why: every sink and every source partition is opened in the main thread
- * before any worker starts, so that a missing input file or an unwritable output stops the job
- * before it has produced anything. Each worker then loops: send what waits for room, receive
- * what other workers sent, and, only if nothing waits for room, read one batch from each of its
- * source partitions. Not reading while output waits is the backpressure; always receiving is
- * what keeps two workers that send to each other from waiting on each other forever.
+ * Order of work, and why: every source partition this process reads is opened first, then the
+ * outputs, all in the main thread before any worker starts, so that a missing input file stops
+ * the job before an output is truncated, and an unwritable output stops it before anything is
+ * read. With a state directory the workers are made before the outputs are opened: the last
+ * committed snapshot is restored into them (and into the partitions) first, an older one if it
+ * is unusable, and the outputs then resume from that snapshot (mstr_sink.h). The main thread
+ * then coordinates snapshots (mstr_coord.h) until the job stops. At the end the workers'
+ * tallies are summed, and the summary says what went wrong with the data (records that could
+ * not be decoded), with the outputs, and what the snapshots took.
+ *
+ * Over several processes (mstr_cluster.h) the job runs in rounds. The leader waits until every
+ * follower has joined, then proposes the snapshot to restore, newest first: each process
+ * restores its own part of it from its own store and says how that went; the first one that
+ * every process could restore is the round's, and GO starts every process's workers on the
+ * exchange hub of the round. A round that loses a process ends on every process: the workers
+ * stop, what they did since the snapshot is dropped, and the next round restores the last
+ * committed snapshot once the lost process is back. Without a state directory there is nothing
+ * to roll back to, and the loss fails the job.
  */
 #include "mstr_job.h"
 
 #include <errno.h>
+#include <malloc.h>
 #include <signal.h>
-#include <stdalign.h>
-#include <stdarg.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
-#include "mstr_ring.h"
-#include "mstr_route.h"
+#include "mstr_channel_net.h"
+#include "mstr_channel_ring.h"
+#include "mstr_cluster.h"
+#include "mstr_control.h"
+#include "mstr_coord.h"
+#include "mstr_fail.h"
+#include "mstr_hash.h"
+#include "mstr_mem.h"
+#include "mstr_metrics.h"
+#include "mstr_place.h"
+#include "mstr_settings.h"
+#include "mstr_sink.h"
+#include "mstr_snapshot.h"
+#include "mstr_stats.h"
 #include "mstr_source.h"
+#include "mstr_store.h"
+#include "mstr_super.h"
+#include "mstr_worker.h"
 
-/* Batches received from one other worker per turn of the loop, so that sources and the other
- * inputs get their turn too. */
-enum { RECEIVE_PER_TURN = 16 };
-
-typedef struct job_options {
-    bool stats;
-    int workers;                 /* 0: the job's default */
-} job_options;
-
-/* A FIFO of batches waiting for room in one ring. */
-typedef struct xqueue {
-    mstr_xbatch **items;
-    size_t head, len, cap;
-} xqueue;
-
-/* A worker's private bookkeeping around the mstr_worker the generated code sees (first, so a
- * pointer to one is a pointer to the other). */
-typedef struct worker_run {
-    mstr_worker w;
-    pthread_t thread;
-    mstr_partition **parts;      /* the partitions this worker reads */
-    size_t nparts;
-    size_t *live;                /* per source: this worker's partitions not yet done */
-    xqueue *pending;             /* per destination worker */
-    size_t npending;             /* batches in all of pending */
-    bool *wake;                  /* per worker: made work for it this turn, ring it at the end */
-    mstr_out *outs;              /* per sink (not stdout ones): this worker's buffer */
-    mstr_out stdout_out;         /* the buffer of all this worker's stdout sinks */
-} worker_run;
-
-typedef struct shared_sink {
-    mstr_out out;                /* owns the descriptor; writes the header */
-    pthread_mutex_t lock;        /* around every write to it */
-} shared_sink;
-
-struct mstr_job {
-    const mstr_job_desc *desc;
-    int workers;
-    mstr_partition *parts;
-    size_t nparts;
-    shared_sink *sinks;
-    pthread_mutex_t stdout_lock; /* around every write to standard output, from any sink */
-    uint16_t owner[MSTR_KEY_GROUPS];
-    mstr_ring *rings;            /* rings[from * workers + to] */
-    mstr_ring *returns;          /* returns[receiver * workers + sender]: used batches going back
-                                    to their sender, so that batch memory is reused, not freed */
-    mstr_doorbell *bells;        /* one per worker */
-    worker_run *runs;
-    _Atomic bool failed;
-    pthread_mutex_t fail_lock;
-    char *fail_message;
+enum {
+    MAX_COMMITS = 64,           /* commit records looked at when choosing a snapshot */
+    MAX_STATES = 1024,          /* operators with state a snapshot may list */
+    SAY_EVERY_MS = 3000,        /* how often a process says whom it waits for */
+    WAIT_STEP_MS = 250,
 };
 
-static void *xalloc(size_t n)
+/* How a round ended. */
+typedef enum round_end {
+    ROUND_DONE,                 /* the job is over (well or not: see ok) */
+    ROUND_LOST,                 /* a process was lost: roll back and go again */
+} round_end;
+
+typedef struct job {
+    const mstr_job_desc *desc;
+    mstr_settings settings;
+    int process, processes;     /* this process, of how many */
+    int per_process, total;     /* workers here, and in the job */
+    char *shape;                /* the job's shape (mstr_snapshot.h) */
+    mstr_partition *parts;      /* those this process reads */
+    size_t nparts;
+    mstr_sink_set sinks;
+    mstr_store *store;          /* NULL without a state directory */
+    char *store_dir, *staging_dir;
+    mstr_coord coord;
+    mstr_cluster *cluster;      /* NULL for a job of one process without --listen */
+    char **peers;
+    mstr_meter *meter;          /* the figures of this process (mstr_stats.h) */
+    mstr_control *control;      /* the control API and the progress line */
+    mstr_metrics *metrics;      /* with --metrics-port */
+    /* This round's: */
+    uint64_t round;
+    mstr_failure failure;
+    mstr_doorbell *bells;       /* one per worker */
+    mstr_ring_hub *rings;
+    mstr_net_hub *hub;          /* over several processes */
+    mstr_worker *workers;
+    uint64_t restored;          /* the snapshot it restored; 0 for a fresh start */
+    uint64_t restored_entries;  /* how many entries that took (this process's) */
+    int64_t restore_ms;         /* and how long */
+    size_t map[MAX_STATES], nmap; /* the snapshot's operators (mstr_snapshot_fits) */
+    int signal;                 /* the signal that stopped the job, or 0 */
+    bool ok;
+    uint64_t *records;          /* per sink, summed over the workers (of the last round) */
+    uint64_t *checksum;
+    uint64_t *counters;         /* per counter, likewise */
+} job;
+
+static int64_t now_ms(void)
 {
-    void *p = calloc(1, n ? n : 1);
-    if (p == NULL) {
-        fprintf(stderr, "mstr: out of memory\n");
-        abort();
-    }
-    return p;
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* ---- command line ---------------------------------------------------------------------- */
-
-static void usage(FILE *f, const char *argv0, const mstr_job_desc *desc)
+static bool alone(const job *j)
 {
-    fprintf(f,
-            "usage: %s [--workers N] [--stats] [--help]\n"
-            "\n"
-            "Runs the Malstrom-C job '%s' compiled from %s.\n"
-            "\n"
-            "  --workers N   run N worker threads (default %d, from the job)\n"
-            "  --stats       print records per sink and malformed records per source on stderr\n"
-            "  --help        show this help\n"
-            "\n"
-            "Exit status: 0 on success, 1 for bad data, environment or operator failure,\n"
-            "2 for bad usage.\n",
-            argv0, desc->name, desc->program, desc->workers);
+    return j->cluster == NULL;
 }
 
-static bool parse_workers(const char *s, int *out)
+/* Whether the job serves the other processes (and control): over several processes, or given
+ * --listen. */
+static bool serves(const job *j)
 {
-    char *end;
-    errno = 0;
-    long n = strtol(s, &end, 10);
-    if (errno != 0 || *s == '\0' || *end != '\0' || n < 1 || n > MSTR_MAX_WORKERS)
-        return false;
-    *out = (int)n;
-    return true;
+    return j->processes > 1 || j->settings.listen != NULL;
 }
 
-/* Returns 0 to run, -1 for --help (exit 0), 2 for bad usage. */
-static int parse_args(int argc, char **argv, const mstr_job_desc *desc, job_options *opt)
+static bool leads(const job *j)
 {
-    for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--stats") == 0) {
-            opt->stats = true;
-        } else if (strcmp(argv[i], "--workers") == 0) {
-            if (i + 1 == argc || !parse_workers(argv[i + 1], &opt->workers)) {
-                fprintf(stderr, "%s: --workers needs a number from 1 to %d\n", argv[0],
-                        MSTR_MAX_WORKERS);
-                return 2;
-            }
-            i++;
-        } else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-            usage(stdout, argv[0], desc);
-            return -1;
-        } else {
-            fprintf(stderr, "%s: unknown argument '%s'\n", argv[0], argv[i]);
-            usage(stderr, argv[0], desc);
-            return 2;
-        }
-    }
-    return 0;
+    return j->cluster != NULL && j->process == 0;
 }
 
-/* ---- opening and closing ------------------------------------------------------------------ */
+/* ---- inputs -------------------------------------------------------------------------------- */
 
-static bool open_shared_sink(shared_sink *s, const mstr_sink_desc *d)
-{
-    pthread_mutex_init(&s->lock, NULL);
-    switch (d->kind) {
-    case MSTR_SINK_STDOUT:
-        mstr_out_init_fd(&s->out, STDOUT_FILENO, "<stdout>");
-        return true;
-    case MSTR_SINK_NULL:
-        mstr_out_init_fd(&s->out, -1, "<null>");
-        return true;
-    case MSTR_SINK_TEXT:
-    case MSTR_SINK_CSV:
-    case MSTR_SINK_JSONL:
-        if (!mstr_out_open(&s->out, d->path)) {
-            mstr_out_init_fd(&s->out, -1, d->path);
-            fprintf(stderr, "mstr: sink '%s': cannot write '%s': %s\n", d->name, d->path,
-                    strerror(errno));
-            return false;
-        }
-        if (d->write_header != NULL)
-            d->write_header(&s->out);
-        return mstr_out_flush(&s->out);
-    }
-    return false;
-}
-
-static size_t source_partition_count(const mstr_source_desc *src, int workers)
-{
-    switch (src->kind) {
-    case MSTR_SOURCE_LINES:
-    case MSTR_SOURCE_CSV:
-        return src->npaths;
-    case MSTR_SOURCE_RANGE:
-    case MSTR_SOURCE_NEXMARK:
-        return src->partitions ? src->partitions : (size_t)workers;
-    case MSTR_SOURCE_LIST:
-    case MSTR_SOURCE_STDIN:
-        return 1;
-    }
-    return 0;
-}
-
-bool mstr_worker_reads_any(const mstr_worker *w, int worker, const size_t *sources, size_t n)
-{
-    const mstr_job_desc *d = w->job->desc;
-    for (size_t i = 0; i < n; i++) /* partition k goes to worker k % workers */
-        if ((size_t)worker < source_partition_count(&d->sources[sources[i]], w->ctx.workers))
-            return true;
-    return false;
-}
-
-/* Which worker reads partition k of src, and which indexes it covers. */
-static void place_partition(mstr_partition *p, const mstr_source_desc *src, size_t k, int workers)
-{
-    p->source = src;
-    p->index = k;
-    p->worker = (int)(k % (size_t)workers);
-    if (src->kind == MSTR_SOURCE_RANGE || src->kind == MSTR_SOURCE_NEXMARK) {
-        unsigned __int128 count = src->count;
-        size_t parts = source_partition_count(src, workers);
-        p->next = (uint64_t)(count * k / parts);
-        p->end = (uint64_t)(count * (k + 1) / parts);
-    } else if (src->kind == MSTR_SOURCE_LIST) {
-        p->end = src->count;
-    }
-}
-
-static bool open_partitions(mstr_job *j)
+/* Places and opens every source partition this process reads (mstr_place.h). Returns false if
+ * one cannot be opened (after a message). */
+static bool open_inputs(job *j)
 {
     const mstr_job_desc *d = j->desc;
+    int first = j->process * j->per_process;
+    j->nparts = 0;
     for (size_t i = 0; i < d->nsources; i++)
-        j->nparts += source_partition_count(&d->sources[i], j->workers);
-    j->parts = xalloc(j->nparts * sizeof *j->parts);
+        j->nparts += mstr_place_count(&d->sources[i], j->total);
+    j->parts = mstr_alloc_array(j->nparts, sizeof *j->parts);
     mstr_arena scratch;
     mstr_arena_init(&scratch);
     bool ok = true;
     size_t k = 0;
     for (size_t i = 0; i < d->nsources; i++) {
-        size_t n = source_partition_count(&d->sources[i], j->workers);
-        for (size_t part = 0; part < n; part++, k++) {
-            place_partition(&j->parts[k], &d->sources[i], part, j->workers);
-            ok = mstr_source_open(&j->parts[k], &scratch) && ok;
+        const mstr_source_desc *src = &d->sources[i];
+        size_t n = mstr_place_count(src, j->total);
+        for (size_t part = 0; part < n; part++) {
+            int worker = mstr_place_worker(part, j->total);
+            if (worker < first || worker >= first + j->per_process)
+                continue;
+            mstr_partition *p = &j->parts[k++];
+            p->source = src;
+            p->index = part;
+            p->worker = worker;
+            if (src->kind == MSTR_SOURCE_RANGE || src->kind == MSTR_SOURCE_NEXMARK ||
+                src->kind == MSTR_SOURCE_LIST)
+                mstr_place_span(src, part, n, &p->next, &p->end);
+            ok = mstr_source_open(p, &scratch) && ok;
         }
     }
+    j->nparts = k;
     mstr_arena_free(&scratch);
     return ok;
 }
 
-static void xbatch_free(mstr_xbatch *b)
-{
-    mstr_wbuf_free(&b->data);
-    free(b);
-}
-
-/* An empty batch of exchange x from worker `from` to dest: one that dest sent back if there is
- * one, so that its memory (still warm in a cache) is reused, else a new one. */
-static mstr_xbatch *xbatch_new(mstr_job *j, int x, int from, int dest)
-{
-    mstr_xbatch *b = mstr_ring_pop(&j->returns[dest * j->workers + from]);
-    if (b == NULL) {
-        /* A cache line of its own: the sender updates an open batch for every record, and a
-         * neighbour that the other worker reads would otherwise share its line. Its data
-         * buffer comes with the first record (a batch may carry only an epoch) and a reused
-         * batch keeps it. */
-        size_t size = (sizeof *b + 63) & ~(size_t)63;
-        b = aligned_alloc(64, size);
-        if (b == NULL)
-            abort();
-        memset(b, 0, size);
-    }
-    b->exchange = x;
-    b->from = from;
-    b->records = 0;
-    b->has_epoch = false;
-    b->data.len = 0;
-    return b;
-}
-
-static void worker_setup(mstr_job *j, int id)
-{
-    const mstr_job_desc *d = j->desc;
-    worker_run *r = &j->runs[id];
-    mstr_worker *w = &r->w;
-    mstr_arena_init(&w->arena);
-    w->ctx = (mstr_ctx){ .worker = id, .workers = j->workers, .arena = &w->arena };
-    w->job = j;
-    w->owner = j->owner;
-    w->sinks = xalloc(d->nsinks * sizeof *w->sinks);
-    r->outs = xalloc(d->nsinks * sizeof *r->outs);
-    mstr_out_init_fd(&r->stdout_out, STDOUT_FILENO, "<stdout>");
-    r->stdout_out.lock = &j->stdout_lock;
-    for (size_t i = 0; i < d->nsinks; i++) {
-        w->sinks[i].desc = &d->sinks[i];
-        if (d->sinks[i].kind == MSTR_SINK_STDOUT) {
-            w->sinks[i].out = &r->stdout_out;
-            continue;
-        }
-        mstr_out_init_fd(&r->outs[i], j->sinks[i].out.fd, j->sinks[i].out.path);
-        r->outs[i].lock = &j->sinks[i].lock;
-        w->sinks[i].out = &r->outs[i];
-    }
-    w->outbox = xalloc(d->nexchanges * (size_t)j->workers * sizeof *w->outbox);
-    for (size_t x = 0; x < d->nexchanges; x++)
-        for (int dest = 0; dest < j->workers; dest++)
-            if (dest != id)
-                w->outbox[x * (size_t)j->workers + (size_t)dest] = xbatch_new(j, (int)x, id, dest);
-    r->live = xalloc(d->nsources * sizeof *r->live);
-    r->parts = xalloc(j->nparts * sizeof *r->parts);
-    for (size_t k = 0; k < j->nparts; k++) {
-        if (j->parts[k].worker != id)
-            continue;
-        r->parts[r->nparts++] = &j->parts[k];
-        r->live[j->parts[k].source - d->sources]++;
-    }
-    r->pending = xalloc((size_t)j->workers * sizeof *r->pending);
-    r->wake = xalloc((size_t)j->workers * sizeof *r->wake);
-    w->counters = xalloc(d->ncounters * sizeof *w->counters);
-}
-
-static bool close_out(mstr_out *o, const char *sink)
-{
-    if (mstr_out_close(o))
-        return true;
-    fprintf(stderr, "mstr: sink '%s': error writing '%s': %s\n", sink, o->path,
-            strerror(o->errno_saved));
-    return false;
-}
-
-/* Flushes the worker's sink buffers and adds up its tallies; returns false if a write failed. */
-static bool worker_close_sinks(mstr_job *j, worker_run *r, uint64_t *records, uint64_t *checksum)
+static bool close_inputs(job *j)
 {
     bool ok = true;
-    for (size_t i = 0; i < j->desc->nsinks; i++) {
-        mstr_sink *s = &r->w.sinks[i];
-        records[i] += s->records;
-        checksum[i] += s->checksum;
-        if (s->desc->kind != MSTR_SINK_STDOUT)
-            ok = close_out(s->out, s->desc->name) && ok;
-    }
-    ok = close_out(&r->stdout_out, "stdout") && ok;
-    free(r->outs);
+    for (size_t i = 0; i < j->nparts; i++)
+        ok = mstr_source_close(&j->parts[i]) && ok;
+    free(j->parts);
+    j->parts = NULL;
+    j->nparts = 0;
     return ok;
 }
 
-static void worker_teardown(mstr_job *j, worker_run *r)
-{
-    mstr_worker *w = &r->w;
-    for (size_t i = 0; i < j->desc->nexchanges * (size_t)j->workers; i++)
-        if (w->outbox[i] != NULL)
-            xbatch_free(w->outbox[i]);
-    for (int dest = 0; dest < j->workers; dest++) {
-        xqueue *q = &r->pending[dest];
-        for (size_t i = 0; i < q->len; i++)
-            xbatch_free(q->items[(q->head + i) % q->cap]);
-        free(q->items);
-    }
-    free(r->pending);
-    free(r->wake);
-    free(w->counters);
-    free(w->outbox);
-    free(w->sinks);
-    free(r->parts);
-    free(r->live);
-    mstr_arena_free(&w->arena);
-}
+/* ---- a round's links and workers ------------------------------------------------------- */
 
-/* ---- exchange -------------------------------------------------------------------------- */
-
-static void xqueue_push(xqueue *q, mstr_xbatch *b)
+/* The doorbells, the failure flag and the links between the workers of round j->round. */
+static void make_links(job *j)
 {
-    if (q->len == q->cap) {
-        size_t cap = q->cap ? q->cap * 2 : 8;
-        mstr_xbatch **items = xalloc(cap * sizeof *items);
-        for (size_t i = 0; i < q->len; i++)
-            items[i] = q->items[(q->head + i) % q->cap];
-        free(q->items);
-        q->items = items;
-        q->cap = cap;
-        q->head = 0;
-    }
-    q->items[(q->head + q->len++) % q->cap] = b;
-}
-
-/* Moves b to its ring, keeping order behind batches that already wait for room. */
-static void xbatch_post(worker_run *r, int dest, mstr_xbatch *b)
-{
-    mstr_job *j = r->w.job;
-    int me = r->w.ctx.worker;
-    xqueue *q = &r->pending[dest];
-    if (q->len == 0 && mstr_ring_push(&j->rings[me * j->workers + dest], b)) {
-        r->wake[dest] = true;
+    int n = j->per_process;
+    j->bells = mstr_alloc_array((size_t)n, sizeof *j->bells);
+    for (int i = 0; i < n; i++)
+        mstr_doorbell_init(&j->bells[i]);
+    mstr_failure_init(&j->failure, j->bells, n);
+    j->rings = mstr_ring_hub_new(n, j->process * n, j->bells);
+    if (alone(j))
         return;
+    mstr_wire_hello hello = { .process = (uint32_t)j->process,
+                              .processes = (uint32_t)j->processes,
+                              .workers = (uint32_t)n, .fingerprint = mstr_hash_bytes(j->shape,
+                                                                            strlen(j->shape)),
+                              .round = j->round };
+    j->hub = mstr_net_hub_new(&hello, j->rings, j->bells, &j->failure);
+    mstr_cluster_route(j->cluster, j->hub);
+}
+
+/* Ends the round's links: no stream of the round is taken or heard from after this. Says what
+ * failed, and returns whether the round lost a process (rather than failed). */
+static bool free_links(job *j, bool *failed)
+{
+    if (j->hub != NULL) {
+        mstr_cluster_route(j->cluster, NULL);
+        mstr_net_hub_close(j->hub);
+        mstr_net_hub_free(j->hub);
+        j->hub = NULL;
     }
-    xqueue_push(q, b);
-    r->npending++;
+    mstr_ring_hub_free(j->rings);
+    bool lost = mstr_failure_was_loss(&j->failure);
+    *failed = mstr_failure_finish(&j->failure);
+    for (int i = 0; i < j->per_process; i++)
+        mstr_doorbell_free(&j->bells[i]);
+    free(j->bells);
+    return lost && *failed;
 }
 
-void mstr_exchange_send(mstr_worker *w, int x, int dest)
+static void make_workers(job *j)
 {
-    worker_run *r = (worker_run *)w;
-    size_t slot = (size_t)x * (size_t)w->ctx.workers + (size_t)dest;
-    mstr_xbatch *full = w->outbox[slot];
-    w->outbox[slot] = xbatch_new(w->job, x, w->ctx.worker, dest);
-    xbatch_post(r, dest, full);
-}
-
-/* Every epoch goes out (closing the open batch) rather than the last one of a turn: operators
- * downstream, a stateful_op's on_epoch for one, may act on each epoch they see. */
-void mstr_exchange_epoch(mstr_worker *w, int x, int64_t epoch)
-{
-    for (int dest = 0; dest < w->ctx.workers; dest++) {
-        if (dest == w->ctx.worker)
-            continue;
-        mstr_xbatch *b = mstr_exchange_batch(w, x, dest);
-        b->has_epoch = true;
-        b->epoch = epoch;
-        mstr_exchange_send(w, x, dest);
+    int n = j->per_process;
+    j->workers = mstr_alloc_array((size_t)n, sizeof *j->workers);
+    for (int i = 0; i < n; i++) {
+        int index = j->process * n + i;
+        mstr_worker_setup s = {
+            .desc = j->desc, .index = index, .workers = j->total, .process = j->process,
+            .local = i, .key_groups = (uint32_t)j->settings.key_groups, .parts = j->parts,
+            .nparts = j->nparts,
+            .channel = j->hub ? mstr_net_hub_end(j->hub, i) : mstr_ring_hub_end(j->rings, i),
+            .bell = &j->bells[i], .failure = &j->failure, .coord = &j->coord,
+            .sinks = &j->sinks, .poll_records = (size_t)j->settings.poll_records,
+            .poll_sleep_ms = j->settings.poll_sleep_ms,
+        };
+        mstr_worker_init(&j->workers[i], &s);
     }
 }
 
-/* Sends every open batch that holds records (at the end of a turn: nothing lingers). */
-static void flush_outboxes(worker_run *r)
+/* Closes what the workers used and adds up their tallies. Returns false if a write failed. */
+static bool close_workers(job *j)
 {
-    mstr_worker *w = &r->w;
-    size_t n = w->job->desc->nexchanges;
-    for (size_t x = 0; x < n; x++)
-        for (int dest = 0; dest < w->ctx.workers; dest++)
-            if (dest != w->ctx.worker && mstr_exchange_batch(w, (int)x, dest)->records > 0)
-                mstr_exchange_send(w, (int)x, dest);
-}
-
-/* Moves waiting batches into rings that have room. Returns true if any moved. */
-static bool send_pending(worker_run *r)
-{
-    mstr_job *j = r->w.job;
-    int me = r->w.ctx.worker;
-    bool moved = false;
-    for (int dest = 0; dest < j->workers && r->npending > 0; dest++) {
-        xqueue *q = &r->pending[dest];
-        size_t before = q->len;
-        while (q->len > 0 && mstr_ring_push(&j->rings[me * j->workers + dest], q->items[q->head])) {
-            q->head = (q->head + 1) % q->cap;
-            q->len--;
-            r->npending--;
-        }
-        if (q->len < before) {
-            r->wake[dest] = true;
-            moved = true;
-        }
+    bool ok = true;
+    for (int i = 0; i < j->per_process; i++) {
+        for (size_t k = 0; k < j->desc->ncounters; k++)
+            j->counters[k] += mstr_tally_read(&j->workers[i].counters[k]);
+        ok = mstr_worker_close(&j->workers[i], j->records, j->checksum) && ok;
     }
-    return moved;
+    free(j->workers);
+    j->workers = NULL;
+    return ok;
 }
 
-/* Processes batches that other workers sent. Returns true if there were any. */
-static bool receive(worker_run *r)
+/* Throws away workers (and partitions) that a snapshot was partly restored into, and makes
+ * them again. Returns false if an input cannot be opened again. */
+static bool remake_workers(job *j)
 {
-    mstr_worker *w = &r->w;
-    mstr_job *j = w->job;
-    int me = w->ctx.worker;
-    bool got = false;
-    for (int from = 0; from < j->workers; from++) {
-        if (from == me)
-            continue;
-        for (int n = 0; n < RECEIVE_PER_TURN; n++) {
-            mstr_xbatch *b = mstr_ring_pop(&j->rings[from * j->workers + me]);
-            if (b == NULL)
-                break;
-            r->wake[from] = true; /* it may be waiting for room */
-            const mstr_exchange_desc *x = &j->desc->exchanges[b->exchange];
-            if (b->records > 0)
-                x->receive(w, b);
-            if (b->has_epoch)
-                x->epoch(w, from, b->epoch);
-            mstr_arena_reset(&w->arena);
-            if (!mstr_ring_push(&j->returns[me * j->workers + from], b))
-                xbatch_free(b);
-            got = true;
-        }
-    }
-    return got;
-}
-
-/* ---- the worker loop ------------------------------------------------------------------- */
-
-/* Reads one batch from each unfinished partition. Returns true if any was read. */
-static bool poll_sources(worker_run *r)
-{
-    mstr_worker *w = &r->w;
-    const mstr_source_desc *sources = w->job->desc->sources;
-    bool polled = false;
-    for (size_t i = 0; i < r->nparts; i++) {
-        mstr_partition *p = r->parts[i];
-        if (p->done)
-            continue;
-        p->source->poll(w, p);
-        mstr_arena_reset(&w->arena);
-        polled = true;
-        if (p->done && --r->live[p->source - sources] == 0)
-            p->source->finish(w);
-    }
-    return polled;
-}
-
-/* Rings the doorbell of every worker this turn made work for: once per turn, not per batch,
- * because each ring touches a cache line the other worker reads. */
-static void wake_others(worker_run *r)
-{
-    mstr_job *j = r->w.job;
-    for (int i = 0; i < j->workers; i++)
-        if (r->wake[i]) {
-            r->wake[i] = false;
-            mstr_doorbell_ring(&j->bells[i]);
-        }
-}
-
-static bool sources_done(const worker_run *r)
-{
-    for (size_t i = 0; i < r->nparts; i++)
-        if (!r->parts[i]->done)
-            return false;
+    close_workers(j);
+    close_inputs(j);
+    if (!open_inputs(j))
+        return false;
+    make_workers(j);
     return true;
 }
 
-static void worker_loop(worker_run *r)
+/* Starts the workers, coordinates them until the round stops, and waits for them. */
+static void run_workers(job *j)
 {
-    mstr_worker *w = &r->w;
-    mstr_job *j = w->job;
-    mstr_doorbell *bell = &j->bells[w->ctx.worker];
-    for (size_t s = 0; s < j->desc->nsources; s++)
-        if (r->live[s] == 0)
-            j->desc->sources[s].finish(w);
-    while (!atomic_load(&j->failed)) {
-        uint32_t seq = mstr_doorbell_seq(bell);
-        bool progress = send_pending(r);
-        progress |= receive(r);
-        if (r->npending == 0)
-            progress |= poll_sources(r);
-        flush_outboxes(r);
-        wake_others(r);
-        if (r->npending == 0 && sources_done(r) && j->desc->exchanges_done(w))
-            return;
-        if (!progress)
-            mstr_doorbell_wait(bell, seq);
+    int n = j->per_process;
+    mstr_coord_begin_round(&j->coord, n, j->bells, &j->failure, j->restored);
+    for (int i = 0; i < n; i++)
+        if (!mstr_worker_start(&j->workers[i]))
+            abort();
+    j->signal = mstr_coord_run(&j->coord);
+    if (j->hub != NULL)
+        mstr_net_hub_stopping(j->hub); /* the other processes may end their streams now */
+    for (int i = 0; i < n; i++)
+        mstr_worker_join(&j->workers[i]);
+}
+
+/* ---- state --------------------------------------------------------------------------------- */
+
+static bool make_dir(const char *path)
+{
+    if (mkdir(path, 0777) == 0 || errno == EEXIST)
+        return true;
+    fprintf(stderr, "mstr: cannot make the state directory '%s': %s\n", path, strerror(errno));
+    return false;
+}
+
+/* Opens the store (destroying it first with --fresh, on the leader or alone). */
+static bool open_store(job *j)
+{
+    const char *dir = j->settings.state_dir;
+    char *error = NULL;
+    if (j->settings.fresh && j->process == 0 && !mstr_store_destroy(j->store_dir, &error)) {
+        fprintf(stderr, "mstr: %s: %s\n", dir, error);
+        free(error);
+        return false;
     }
+    j->store = mstr_store_open(j->store_dir, &error);
+    if (j->store == NULL) {
+        fprintf(stderr, "mstr: %s: %s; run with --fresh to discard it and start over\n", dir,
+                error);
+        free(error);
+        return false;
+    }
+    return true;
 }
 
-/* ---- crashes ------------------------------------------------------------------------------- */
-
-/* The worker the calling thread runs, for the crash message only: a signal handler has no other
- * way to learn it. The one piece of per-thread global state in the runtime, and why. */
-static _Thread_local int crash_worker = -1;
-
-/* Appends s to buf (async-signal-safe). */
-static size_t crash_append(char *buf, size_t len, size_t cap, const char *s)
+/* Clears what an earlier run left in this process's store: the job starts from nothing.
+ * Returns NULL, or why it cannot (to free). */
+static char *clear_state(job *j)
 {
-    while (*s && len < cap)
-        buf[len++] = *s++;
-    return len;
+    char *error = NULL;
+    j->restored = 0;
+    if (j->store == NULL || (mstr_store_discard_after(j->store, 0, &error) &&
+                             mstr_store_put_shape(j->store, j->shape, &error)))
+        return NULL;
+    /* (a store whose commit records cannot be read looks empty: this is where it shows) */
+    char *why = mstr_strf("%s: %s; run with --fresh to discard it and start over",
+                          j->settings.state_dir, error);
+    free(error);
+    return why;
 }
 
-static size_t crash_append_int(char *buf, size_t len, size_t cap, int v)
+/* Checks that the stored state fits the program (filling j->map). Returns NULL, or why not. */
+static char *check_shape(job *j)
 {
-    char digits[16];
-    size_t n = 0;
-    unsigned u = v < 0 ? 0u - (unsigned)v : (unsigned)v;
-    do {
-        digits[n++] = (char)('0' + u % 10);
-        u /= 10;
-    } while (u && n < sizeof digits);
-    if (v < 0 && len < cap)
-        buf[len++] = '-';
-    while (n > 0 && len < cap)
-        buf[len++] = digits[--n];
-    return len;
+    char *error = NULL, *stored = mstr_store_get_shape(j->store, &error);
+    bool ok = stored != NULL && mstr_snapshot_fits(stored, j->shape, j->desc, j->map,
+                                                   MAX_STATES, &j->nmap, &error);
+    free(stored);
+    if (ok)
+        return NULL;
+    char *why = stored == NULL && error != NULL
+                    ? mstr_strf("%s: %s; run with --fresh to discard it and start over",
+                                j->settings.state_dir, error)
+                    : mstr_strf("the state in '%s' does not fit this program: %s; run with "
+                                "--fresh to discard it and start over", j->settings.state_dir,
+                                error ? error : "its description is missing");
+    free(error);
+    return why;
 }
 
-/* Says which worker crashed and on which signal, then dies of that signal as it would have. */
-static void crash_handler(int sig)
+/* Restores this process's part of committed snapshot n into the workers and partitions.
+ * Returns NULL, or why it cannot (to free; the workers must then be made again). */
+static char *restore_part(job *j, uint64_t n)
 {
-    char msg[160];
-    size_t n = crash_append(msg, 0, sizeof msg, "mstr: worker ");
-    n = crash_worker >= 0 ? crash_append_int(msg, n, sizeof msg, crash_worker)
-                          : crash_append(msg, n, sizeof msg, "(main thread)");
-    n = crash_append(msg, n, sizeof msg, " crashed: signal ");
-    n = crash_append_int(msg, n, sizeof msg, sig);
-    n = crash_append(msg, n, sizeof msg, " (");
-    n = crash_append(msg, n, sizeof msg, sigabbrev_np(sig) ? sigabbrev_np(sig) : "?");
-    n = crash_append(msg, n, sizeof msg, ")\n");
-    ssize_t unused = write(STDERR_FILENO, msg, n);
-    (void)unused;
-    signal(sig, SIG_DFL);
-    raise(sig);
-}
-
-static void install_crash_handler(void)
-{
-    static const int signals[] = { SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT };
-    struct sigaction sa = { .sa_handler = crash_handler };
-    sigemptyset(&sa.sa_mask);
-    for (size_t i = 0; i < sizeof signals / sizeof signals[0]; i++)
-        sigaction(signals[i], &sa, NULL);
-}
-
-static void *worker_main(void *arg)
-{
-    worker_run *r = arg;
-    crash_worker = r->w.ctx.worker;
-    const mstr_job_desc *d = r->w.job->desc;
-    r->w.state = d->state_new(&r->w);
-    worker_loop(r);
-    d->state_free(&r->w, r->w.state);
+    mstr_commit commits[MAX_COMMITS];
+    size_t ncommits = mstr_store_commits(j->store, commits, MAX_COMMITS);
+    const mstr_commit *c = NULL;
+    for (size_t i = 0; i < ncommits && c == NULL; i++)
+        if (commits[i].snapshot == n)
+            c = &commits[i];
+    if (c == NULL)
+        return mstr_strf("process %d has no part of snapshot %llu in '%s'", j->process,
+                         (unsigned long long)n, j->settings.state_dir);
+    char *error = NULL;
+    int64_t start = now_ms();
+    if (!mstr_snapshot_restore(j->store, c, j->workers, j->per_process, j->parts, j->nparts,
+                               j->map, j->nmap, &j->restored_entries, &error)) {
+        char *why = mstr_strf("snapshot %llu in '%s' cannot be restored: %s",
+                              (unsigned long long)n, j->settings.state_dir, error);
+        free(error);
+        return why;
+    }
+    j->restored = n;
+    j->restore_ms = now_ms() - start;
     return NULL;
 }
 
-void mstr_fail(mstr_ctx *ctx, const char *op, const char *fmt, ...)
+/* Says which snapshot the job resumed from, and how much it read how fast. */
+static void say_resumed(const job *j)
 {
-    mstr_worker *w = (mstr_worker *)ctx; /* ctx is a worker's first member */
-    mstr_job *j = w->job;
-    va_list ap;
-    va_start(ap, fmt);
-    mstr_str msg = mstr_str_vprintf(ctx, fmt, ap);
-    va_end(ap);
-    pthread_mutex_lock(&j->fail_lock);
-    if (j->fail_message == NULL) {
-        size_t n = strlen(op) + msg.len + 64;
-        j->fail_message = xalloc(n);
-        snprintf(j->fail_message, n, "operator '%s' failed on worker %d: %.*s", op, ctx->worker,
-                 (int)msg.len, msg.ptr);
-    }
-    pthread_mutex_unlock(&j->fail_lock);
-    atomic_store(&j->failed, true);
-    for (int i = 0; i < j->workers; i++)
-        mstr_doorbell_ring(&j->bells[i]);
+    double s = (double)j->restore_ms / 1e3;
+    fprintf(stderr, "mstr: resumed from snapshot %llu in '%s': %llu entries in %.3f s",
+            (unsigned long long)j->restored, j->settings.state_dir,
+            (unsigned long long)j->restored_entries, s);
+    if (j->restore_ms > 0)
+        fprintf(stderr, " (%.2f M/s)", (double)j->restored_entries / s / 1e6);
+    fputc('\n', stderr);
 }
 
-/* ---- the job ----------------------------------------------------------------------------- */
-
-static void job_start_workers(mstr_job *j)
+/* Leader or alone, once the round's snapshot is chosen: drops what came after it, and opens the
+ * outputs where it left them. */
+static bool open_outputs(job *j)
 {
-    int n = j->workers;
-    /* Rings keep head and tail on cache lines of their own: they need that alignment. */
-    size_t ring_bytes = (size_t)n * (size_t)n * sizeof *j->rings;
-    j->rings = aligned_alloc(alignof(mstr_ring), ring_bytes);
-    if (j->rings == NULL)
-        abort();
-    memset(j->rings, 0, ring_bytes);
-    j->returns = aligned_alloc(alignof(mstr_ring), ring_bytes);
-    if (j->returns == NULL)
-        abort();
-    memset(j->returns, 0, ring_bytes);
-    for (int i = 0; i < n * n; i++) {
-        mstr_ring_init(&j->rings[i], MSTR_RING_BATCHES);
-        mstr_ring_init(&j->returns[i], MSTR_RING_BATCHES);
+    if (j->store == NULL)
+        return mstr_sink_set_open(&j->sinks, NULL);
+    char *error = NULL;
+    if (j->restored == 0)
+        return mstr_sink_set_open(&j->sinks, j->store);
+    bool ok = mstr_store_discard_after(j->store, j->restored, &error) &&
+              mstr_sink_set_resume(&j->sinks, j->store, j->restored, &error);
+    if (!ok) {
+        fprintf(stderr, "mstr: resuming from snapshot %llu: %s\n",
+                (unsigned long long)j->restored, error);
+        free(error);
     }
-    j->bells = xalloc((size_t)n * sizeof *j->bells);
-    j->runs = xalloc((size_t)n * sizeof *j->runs);
-    for (int i = 0; i < n; i++) {
-        mstr_doorbell_init(&j->bells[i]);
-        worker_setup(j, i);
-    }
-    for (int i = 0; i < n; i++) {
-        if (pthread_create(&j->runs[i].thread, NULL, worker_main, &j->runs[i]) != 0) {
-            fprintf(stderr, "mstr: cannot start worker thread %d\n", i);
-            abort();
-        }
-    }
-}
-
-/* Waits for the workers, frees what they used; returns false if a sink write failed. */
-static bool job_join_workers(mstr_job *j, const job_options *opt, uint64_t *records,
-                             uint64_t *checksum)
-{
-    bool ok = true;
-    for (int i = 0; i < j->workers; i++)
-        pthread_join(j->runs[i].thread, NULL);
-    for (size_t k = 0; k < j->desc->ncounters && opt->stats; k++) {
-        uint64_t sum = 0;
-        for (int i = 0; i < j->workers; i++)
-            sum += j->runs[i].w.counters[k];
-        fprintf(stderr, "mstr: %s: %llu\n", j->desc->counters[k], (unsigned long long)sum);
-    }
-    for (int i = 0; i < j->workers; i++) {
-        ok = worker_close_sinks(j, &j->runs[i], records, checksum) && ok;
-        worker_teardown(j, &j->runs[i]);
-    }
-    /* Batches still in rings (only after a failure stopped the workers early), and those on
-     * their way back to be reused. */
-    for (int i = 0; i < j->workers * j->workers; i++) {
-        mstr_ring *both[] = { &j->rings[i], &j->returns[i] };
-        for (size_t k = 0; k < 2; k++) {
-            mstr_xbatch *b;
-            while ((b = mstr_ring_pop(both[k])) != NULL)
-                xbatch_free(b);
-            mstr_ring_free(both[k]);
-        }
-    }
-    for (int i = 0; i < j->workers; i++)
-        mstr_doorbell_free(&j->bells[i]);
-    free(j->rings);
-    free(j->returns);
-    free(j->bells);
-    free(j->runs);
     return ok;
 }
 
+static bool say(char *why)
+{
+    if (why != NULL)
+        fprintf(stderr, "mstr: %s\n", why);
+    free(why);
+    return why == NULL;
+}
+
+/* Alone: restores the newest usable committed snapshot (or starts fresh), and opens the
+ * outputs. */
+static bool prepare_alone(job *j)
+{
+    if (j->store == NULL)
+        return open_outputs(j);
+    mstr_commit commits[MAX_COMMITS];
+    size_t ncommits = mstr_store_commits(j->store, commits, MAX_COMMITS);
+    if (ncommits == 0)
+        return say(clear_state(j)) && open_outputs(j);
+    if (!say(check_shape(j)))
+        return false;
+    for (size_t i = 0; i < ncommits; i++) {
+        char *why = restore_part(j, commits[i].snapshot);
+        if (why == NULL) {
+            say_resumed(j);
+            return open_outputs(j);
+        }
+        fprintf(stderr, "mstr: %s%s\n", why, i + 1 < ncommits ? "; trying the one before" : "");
+        free(why);
+        if (!remake_workers(j))
+            return false;
+    }
+    fprintf(stderr, "mstr: '%s' holds no usable snapshot; run with --fresh to discard its state "
+                    "and start over\n", j->settings.state_dir);
+    return false;
+}
+
+/* ---- the rounds of several processes ------------------------------------------------------ */
+
+/* The next event of a round that is not running yet, waiting up to WAIT_STEP_MS; control calls
+ * go to the control meanwhile. NULL if none came (or a signal did: j->signal says). */
+static mstr_coord_event *next_event(job *j)
+{
+    int64_t deadline = now_ms() + WAIT_STEP_MS;
+    mstr_coord_event *e;
+    while (mstr_coord_next_event(&j->coord, &e, deadline - now_ms())) {
+        if (!mstr_coord_control_event(&j->coord, e))
+            return e;
+        mstr_coord_event_free(e);
+    }
+    j->signal = mstr_coord_signal(&j->coord);
+    return NULL;
+}
+
+/* Leader: waits until every follower has joined the round. Returns false on a signal. */
+static bool await_followers(job *j)
+{
+    int64_t said = now_ms();
+    for (;;) {
+        int missing = mstr_cluster_missing(j->cluster);
+        if (missing < 0)
+            return true;
+        mstr_coord_event *e = next_event(j);
+        if (e != NULL)
+            mstr_coord_event_free(e); /* joins and losses: the cluster keeps count */
+        else if (j->signal != 0)
+            return false;
+        if (now_ms() - said >= SAY_EVERY_MS) {
+            fprintf(stderr, "mstr: process 0 waits for process %d (%s)\n", missing,
+                    mstr_cluster_peer(j->cluster, missing));
+            said = now_ms();
+        }
+    }
+}
+
+/* Leader: what every follower answered to RESTORE of snapshot n. Returns ROUND_DONE with ok set
+ * if all could (or, ok clear, if one could not: it said why), ROUND_LOST if one was lost. */
+static round_end await_restored(job *j, uint64_t n, bool *all_ok)
+{
+    int answers = 0;
+    *all_ok = true;
+    while (answers < j->processes - 1) {
+        mstr_coord_event *e = next_event(j);
+        if (e == NULL) {
+            if (j->signal != 0)
+                return ROUND_LOST;
+            continue;
+        }
+        round_end end = ROUND_DONE;
+        if (e->kind == MSTR_EVENT_LOST) {
+            fprintf(stderr, "mstr: process %d was lost while restoring: %s\n", e->process,
+                    e->text);
+            end = ROUND_LOST;
+        } else if (e->kind == MSTR_EVENT_MESSAGE && e->m.kind == MSTR_WIRE_RESTORED &&
+                   e->m.snapshot == n) {
+            answers++;
+            if (!e->m.flag) {
+                fprintf(stderr, "mstr: %.*s\n", (int)e->m.message_len, e->m.message);
+                *all_ok = false;
+            }
+        }
+        mstr_coord_event_free(e);
+        if (end == ROUND_LOST)
+            return end;
+    }
+    return ROUND_DONE;
+}
+
+/* Leader: the snapshots it may start the round from, newest first: its committed ones, or
+ * none (0: a fresh start) if there are none. */
+static size_t candidates(job *j, uint64_t *out)
+{
+    mstr_commit commits[MAX_COMMITS];
+    size_t n = j->store ? mstr_store_commits(j->store, commits, MAX_COMMITS) : 0;
+    for (size_t i = 0; i < n; i++)
+        out[i] = commits[i].snapshot;
+    if (n == 0)
+        out[n++] = 0;
+    return n;
+}
+
+/* Leader: proposes snapshots to restore, newest first, until one restores on every process, and
+ * starts the round on it. */
+static round_end lead_restore(job *j)
+{
+    uint64_t snapshots[MAX_COMMITS];
+    size_t n = candidates(j, snapshots);
+    j->ok = snapshots[0] == 0 || say(check_shape(j));
+    for (size_t i = 0; j->ok && i < n; i++) {
+        if (i > 0 && !remake_workers(j))
+            break;
+        uint64_t s = snapshots[i];
+        if (!say(s == 0 ? clear_state(j) : restore_part(j, s)))
+            continue;
+        mstr_cluster_send(j->cluster, -1, &(mstr_wire_coord){ .kind = MSTR_WIRE_RESTORE,
+                                                              .snapshot = s, .value = j->round });
+        bool all_ok;
+        if (await_restored(j, s, &all_ok) == ROUND_LOST)
+            return ROUND_LOST;
+        if (!all_ok)
+            continue;
+        j->ok = open_outputs(j);
+        if (j->ok)
+            mstr_cluster_send(j->cluster, -1,
+                              &(mstr_wire_coord){ .kind = MSTR_WIRE_GO, .snapshot = s });
+        if (j->ok && s > 0)
+            say_resumed(j);
+        return ROUND_DONE;
+    }
+    if (j->ok)
+        fprintf(stderr, "mstr: no snapshot in '%s' can be restored on every process; run with "
+                        "--fresh to discard the state and start over\n", j->settings.state_dir);
+    j->ok = false;
+    return ROUND_DONE;
+}
+
+/* Follower: joins the round, waiting for the leader as long as it takes. Returns false on a
+ * signal. */
+static bool join(job *j)
+{
+    int64_t said = now_ms();
+    while (!mstr_cluster_join(j->cluster, WAIT_STEP_MS)) {
+        if ((j->signal = mstr_coord_signal(&j->coord)) != 0)
+            return false;
+        if (now_ms() - said >= SAY_EVERY_MS) {
+            fprintf(stderr, "mstr: process %d waits for process 0 (%s)\n", j->process,
+                    mstr_cluster_peer(j->cluster, 0));
+            said = now_ms();
+        }
+    }
+    return true;
+}
+
+/* Follower: restores snapshot n (0: starts fresh) as the leader asks, and says how it went. */
+static void follow_restore(job *j, uint64_t n, bool again)
+{
+    char *why = NULL;
+    if (again && !remake_workers(j))
+        why = mstr_strdup("an input cannot be opened again");
+    else if (n == 0)
+        why = clear_state(j);
+    else if (j->store == NULL)
+        why = mstr_strf("process %d has no state directory to restore snapshot %llu from",
+                        j->process, (unsigned long long)n);
+    else if ((why = check_shape(j)) == NULL)
+        why = restore_part(j, n);
+    mstr_cluster_send(j->cluster, 0,
+                      &(mstr_wire_coord){ .kind = MSTR_WIRE_RESTORED, .snapshot = n,
+                                          .flag = why == NULL, .message = why,
+                                          .message_len = why ? strlen(why) : 0 });
+    free(why);
+}
+
+/* Follower: restores what the leader asks until it says GO. The links and workers are made
+ * at the first RESTORE, which names the round. Returns ROUND_LOST if the leader was lost (or
+ * ended the round), ROUND_DONE with ok set on GO, or with ok clear if the job failed. */
+static round_end follow_until_go(job *j, bool *made)
+{
+    for (;;) {
+        mstr_coord_event *e = next_event(j);
+        if (e == NULL) {
+            if (j->signal != 0)
+                return ROUND_DONE;
+            continue;
+        }
+        const mstr_wire_coord *m = &e->m;
+        round_end end = ROUND_LOST;
+        bool over = true;
+        if (e->kind == MSTR_EVENT_LOST) {
+            end = ROUND_LOST;
+        } else if (m->kind == MSTR_WIRE_RESTORE) {
+            if (!*made) {
+                j->round = m->value;
+                make_links(j);
+                make_workers(j);
+            }
+            follow_restore(j, m->snapshot, *made);
+            *made = true;
+            over = false;
+        } else if (m->kind == MSTR_WIRE_GO && *made) {
+            char *error = NULL;
+            j->restored = m->snapshot;
+            j->ok = j->store == NULL || mstr_store_discard_after(j->store, m->snapshot, &error);
+            if (!j->ok)
+                fprintf(stderr, "mstr: %s\n", error);
+            free(error);
+            end = ROUND_DONE;
+        } else if (m->kind == MSTR_WIRE_FAILED) {
+            fprintf(stderr, "mstr: %.*s\n", (int)m->message_len, m->message);
+            j->ok = false;
+            end = ROUND_DONE;
+        } else {
+            over = false; /* left over from the round before */
+        }
+        mstr_coord_event_free(e);
+        if (over)
+            return end;
+    }
+}
+
+/* ---- a round ------------------------------------------------------------------------------ */
+
+/* Leader: tells every follower that the job failed. */
+static void send_failed(job *j, const char *why)
+{
+    mstr_cluster_send(j->cluster, -1, &(mstr_wire_coord){ .kind = MSTR_WIRE_FAILED,
+                                                          .message = why,
+                                                          .message_len = strlen(why) });
+}
+
+/* The end of a round, which ran its workers or not: a lost process makes a round that ran roll
+ * back (with a state directory). */
+static round_end finish_round(job *j, bool ran)
+{
+    bool failed = false;
+    mstr_meter_detach(j->meter);
+    mstr_control_round(j->control, false);
+    j->ok = close_workers(j) && j->ok;
+    bool lost = free_links(j, &failed);
+    if (j->cluster != NULL)
+        mstr_cluster_end_round(j->cluster);
+    mstr_coord_clear_events(&j->coord);
+    if (ran && lost && j->store != NULL && j->signal == 0) {
+        fprintf(stderr, "mstr: process %d rolls back to snapshot %llu and waits for the lost "
+                        "process\n", j->process, (unsigned long long)j->coord.last);
+        return ROUND_LOST;
+    }
+    if (lost && j->store == NULL)
+        fprintf(stderr, "mstr: without a state directory the job cannot roll back; it fails\n");
+    j->ok = j->ok && !failed;
+    return ROUND_DONE;
+}
+
+/* Runs the round once its state is restored: starts the outputs' views, the exchange and the
+ * workers. */
+static round_end run_round(job *j)
+{
+    const mstr_job_desc *d = j->desc;
+    memset(j->records, 0, d->nsinks * sizeof *j->records);   /* what a round rolled back */
+    memset(j->checksum, 0, d->nsinks * sizeof *j->checksum); /* does not count */
+    memset(j->counters, 0, d->ncounters * sizeof *j->counters);
+    bool ok = true;
+    for (int i = 0; ok && i < j->per_process; i++)
+        ok = mstr_sink_views_begin(&j->workers[i].views, j->restored + 1);
+    j->ok = ok;
+    if (ok) {
+        if (j->hub != NULL)
+            mstr_net_hub_connect(j->hub, mstr_cluster_net(j->cluster), j->peers);
+        mstr_meter_attach(j->meter, j->round, j->workers, j->parts, j->nparts, j->hub);
+        mstr_control_round(j->control, true);
+        run_workers(j);
+    }
+    return finish_round(j, ok);
+}
+
+/* One round of the job in this process. */
+static round_end round_of(job *j)
+{
+    if (alone(j)) {
+        j->round++;
+        make_links(j);
+        make_workers(j);
+        if (!prepare_alone(j)) {
+            j->ok = false;
+            return finish_round(j, false);
+        }
+        return run_round(j);
+    }
+    if (leads(j)) {
+        if (!await_followers(j)) {
+            j->ok = true;
+            return ROUND_DONE;
+        }
+        j->round++;
+        make_links(j);
+        make_workers(j);
+        round_end end = lead_restore(j);
+        if (end == ROUND_LOST || !j->ok || j->signal != 0) {
+            if (!j->ok)
+                send_failed(j, "the job could not start: see process 0's messages");
+            round_end done = finish_round(j, false);
+            return end == ROUND_LOST && j->signal == 0 ? ROUND_LOST : done;
+        }
+        return run_round(j);
+    }
+    if (!join(j)) {
+        j->ok = true;
+        return ROUND_DONE;
+    }
+    bool made = false;
+    round_end end = follow_until_go(j, &made);
+    if (!made) {
+        mstr_cluster_end_round(j->cluster);
+        mstr_coord_clear_events(&j->coord);
+        return end;
+    }
+    if (end == ROUND_LOST || !j->ok || j->signal != 0) {
+        round_end done = finish_round(j, false);
+        return end == ROUND_LOST && j->signal == 0 ? ROUND_LOST : done;
+    }
+    return run_round(j);
+}
+
+/* ---- the summary ------------------------------------------------------------------------- */
+
 /* Prints the malformed-record summary per source. Returns false if records were dropped. */
-static bool job_report_malformed(const mstr_job *j)
+static bool report_malformed(const job *j)
 {
     bool ok = true;
     for (size_t i = 0; i < j->desc->nsources; i++) {
@@ -698,7 +748,7 @@ static bool job_report_malformed(const mstr_job *j)
         uint64_t bad = 0;
         for (size_t k = 0; k < j->nparts; k++)
             if (j->parts[k].source == src)
-                bad += j->parts[k].malformed;
+                bad += mstr_tally_read(&j->parts[k].malformed);
         if (bad == 0)
             continue;
         if (src->dead_letter != NULL) {
@@ -714,64 +764,220 @@ static bool job_report_malformed(const mstr_job *j)
     return ok;
 }
 
-static bool job_close(mstr_job *j, const job_options *opt, const uint64_t *records,
-                      const uint64_t *checksum)
+/* Prints each counter's sum over the workers. */
+static void print_counters(const job *j)
 {
-    bool ok = true;
-    for (size_t i = 0; i < j->nparts; i++)
-        ok = mstr_source_close(&j->parts[i]) && ok;
-    free(j->parts);
-    for (size_t i = 0; i < j->desc->nsinks; i++) {
-        shared_sink *s = &j->sinks[i];
-        if (!mstr_out_close(&s->out)) {
-            fprintf(stderr, "mstr: sink '%s': error writing '%s': %s\n", j->desc->sinks[i].name,
-                    s->out.path, strerror(s->out.errno_saved));
-            ok = false;
+    for (size_t k = 0; k < j->desc->ncounters; k++)
+        fprintf(stderr, "mstr: %s: %llu\n", j->desc->counters[k],
+                (unsigned long long)j->counters[k]);
+}
+
+/* Says how a stop by a signal left the job. */
+static void report_signal(const job *j, int sig)
+{
+    if (j->store != NULL)
+        fprintf(stderr, "mstr: stopped by SIG%s after snapshot %llu; run again with the same "
+                        "--state-dir to resume\n", sigabbrev_np(sig),
+                (unsigned long long)j->coord.last);
+    else
+        fprintf(stderr, "mstr: stopped by SIG%s\n", sigabbrev_np(sig));
+}
+
+/* ---- the job -------------------------------------------------------------------------------- */
+
+/* Where this process keeps its state: process 0 in DIR/store, process I in DIR/store.I; the
+ * staging directory is shared. */
+static void paths(job *j)
+{
+    const char *dir = j->settings.state_dir;
+    if (dir == NULL)
+        return;
+    j->store_dir = j->process == 0 ? mstr_strf("%s/store", dir)
+                                   : mstr_strf("%s/store.%d", dir, j->process);
+    j->staging_dir = mstr_strf("%s/staging", dir);
+}
+
+/* Refuses what a job over several processes cannot do. */
+static bool check_cluster(const job *j)
+{
+    if (j->processes == 1 || j->settings.state_dir != NULL)
+        return true;
+    for (size_t i = 0; i < j->desc->nsinks; i++)
+        if (mstr_sink_is_file(&j->desc->sinks[i])) {
+            fprintf(stderr, "mstr: sink '%s' writes a file: a job over several processes writes "
+                            "files through its state directory; give --state-dir (one that "
+                            "every process can reach)\n", j->desc->sinks[i].name);
+            return false;
         }
-        pthread_mutex_destroy(&s->lock);
-        if (opt->stats)
-            fprintf(stderr, "mstr: sink '%s': %llu records, checksum %016llx\n",
-                    j->desc->sinks[i].name, (unsigned long long)records[i],
-                    (unsigned long long)checksum[i]);
+    return true;
+}
+
+/* The host of an address "host:port" (loopback for none), to free. */
+static char *host_of(const char *address)
+{
+    if (address == NULL)
+        return mstr_strdup("127.0.0.1");
+    const char *colon = strrchr(address, ':');
+    size_t len = colon ? (size_t)(colon - address) : strlen(address);
+    if (len >= 2 && address[0] == '[' && address[len - 1] == ']') { /* [::1]:7000 */
+        address++;
+        len -= 2;
     }
-    free(j->sinks);
-    return ok;
+    char *host = mstr_alloc(len + 1);
+    memcpy(host, address, len);
+    return host;
+}
+
+/* Starts serving the other processes and control (over several processes, or given --listen),
+ * the control and the metrics. Returns false (after a message) if it cannot. */
+static bool start_serving(job *j)
+{
+    const mstr_settings *st = &j->settings;
+    char *error = NULL;
+    if (serves(j)) {
+        j->peers = st->peers ? mstr_settings_peers(st) : NULL;
+        if (j->peers == NULL) { /* one process, serving control only */
+            j->peers = mstr_alloc_array(2, sizeof *j->peers);
+            j->peers[0] = mstr_strdup(st->listen);
+        }
+        mstr_cluster_setup s = {
+            .process = j->process, .processes = j->processes, .workers = j->per_process,
+            .peers = j->peers, .listen = st->listen ? st->listen : j->peers[j->process],
+            .tls = { st->tls_ca, st->tls_cert, st->tls_key },
+            .fingerprint = mstr_hash_bytes(j->shape, strlen(j->shape)), .coord = &j->coord,
+        };
+        j->cluster = mstr_cluster_start(&s, &error);
+        if (j->cluster == NULL) {
+            fprintf(stderr, "mstr: process %d: %s\n", j->process, error);
+            free(error);
+            return false;
+        }
+    }
+    j->control = mstr_control_new(j->desc, j->meter, j->process, j->processes, j->per_process,
+                                  j->store != NULL, j->cluster);
+    j->coord.setup.cluster = j->cluster;
+    j->coord.setup.control = j->control;
+    if (st->metrics_port == 0)
+        return true;
+    char *host = host_of(st->listen ? st->listen : j->peers ? j->peers[j->process] : NULL);
+    j->metrics = mstr_metrics_start(host, st->metrics_port, j->meter, j->desc, j->processes,
+                                    j->per_process, &error);
+    free(host);
+    if (j->metrics == NULL) {
+        fprintf(stderr, "mstr: process %d: %s\n", j->process, error);
+        free(error);
+        return false;
+    }
+    return true;
+}
+
+static void stop_serving(job *j)
+{
+    mstr_metrics_stop(j->metrics);
+    if (j->control != NULL)
+        mstr_control_free(j->control);
+    if (j->cluster != NULL)
+        mstr_cluster_stop(j->cluster);
+}
+
+/* The coordinator, before any thread starts (it watches the signals); its cluster comes later. */
+static void init_coord(job *j)
+{
+    mstr_coord_role role = !serves(j)        ? MSTR_COORD_ALONE
+                           : j->process == 0 ? MSTR_COORD_LEADER : MSTR_COORD_FOLLOWER;
+    mstr_coord_setup s = {
+        .role = role, .followers = j->processes - 1, .store = j->store, .meter = j->meter,
+        .sinks = &j->sinks, .every_ms = j->settings.snapshot_every,
+        .keep = j->settings.keep_snapshots, .commit_sleep_ms = j->settings.commit_sleep_ms,
+    };
+    mstr_coord_init(&j->coord, &s);
+}
+
+/* Runs rounds until the job is over. */
+static void run_rounds(job *j)
+{
+    if (!alone(j) && !leads(j))
+        mstr_sink_set_open_stdout(&j->sinks);
+    for (;;) {
+        if (round_of(j) == ROUND_DONE)
+            return;
+        close_inputs(j);
+        if (!open_inputs(j)) {
+            j->ok = false;
+            return;
+        }
+    }
 }
 
 int mstr_main(int argc, char **argv, const mstr_job_desc *desc)
 {
-    job_options opt = { 0 };
-    int rc = parse_args(argc, argv, desc, &opt);
+    if (argc > 1 && strcmp(argv[1], "ctl") == 0)
+        return mstr_control_client(argc, argv, desc);
+    job j = { .desc = desc, .ok = true };
+    int rc = mstr_settings_parse(&j.settings, argc, argv, desc);
     if (rc != 0)
         return rc < 0 ? 0 : rc;
-
-    install_crash_handler();
-    mstr_job j = { .desc = desc, .workers = opt.workers ? opt.workers : desc->workers };
-    pthread_mutex_init(&j.fail_lock, NULL);
-    pthread_mutex_init(&j.stdout_lock, NULL);
-    mstr_route_table(j.owner, j.workers);
-    j.sinks = xalloc(desc->nsinks * sizeof *j.sinks);
-    bool ok = true;
-    for (size_t i = 0; i < desc->nsinks; i++)
-        ok = open_shared_sink(&j.sinks[i], &desc->sinks[i]) && ok;
-    ok = open_partitions(&j) && ok;
-
-    uint64_t *records = xalloc(desc->nsinks * sizeof *records);
-    uint64_t *checksum = xalloc(desc->nsinks * sizeof *checksum);
-    if (ok) {
-        job_start_workers(&j);
-        ok = job_join_workers(&j, &opt, records, checksum);
+    if (j.settings.processes > 1 && j.settings.peers == NULL)
+        return mstr_supervise(argc, argv, &j.settings);
+    mstr_crash_handler_install();
+    /* A file size limit (ulimit -f) makes a write that passes it fail with EFBIG, reported
+     * like any failed write (a snapshot that cannot be written fails the job, exit status 1),
+     * instead of killing the process with SIGXFSZ in the middle of a write. */
+    signal(SIGXFSZ, SIG_IGN);
+    /* A signal while the store opens and the state is restored stops the job once the
+     * coordinator takes it, instead of killing the process in the middle. */
+    mstr_coord_hold_signals();
+    /* Memory freed at the top of the heap stays with the process up to this much: gRPC frees
+     * and allocates its read buffers for every message, and giving the pages back to the
+     * system each time cost a page fault per few messages, a fifth of the exchange's CPU. */
+    mallopt(M_TRIM_THRESHOLD, 64 << 20);
+    j.process = j.settings.process;
+    j.processes = j.settings.processes;
+    j.per_process = j.settings.workers;
+    j.total = j.processes * j.per_process;
+    j.shape = mstr_snapshot_shape(desc, j.processes, j.total, (uint32_t)j.settings.key_groups);
+    paths(&j);
+    j.records = mstr_alloc_array(desc->nsinks, sizeof *j.records);
+    j.checksum = mstr_alloc_array(desc->nsinks, sizeof *j.checksum);
+    j.counters = mstr_alloc_array(desc->ncounters, sizeof *j.counters);
+    bool inputs = check_cluster(&j) && open_inputs(&j) &&
+                  (j.settings.state_dir == NULL ||
+                   (make_dir(j.settings.state_dir) && open_store(&j)));
+    if (inputs) {
+        mstr_sink_set_init(&j.sinks, desc, j.total, j.staging_dir);
+        j.meter = mstr_meter_new(desc, j.process, j.processes, j.per_process);
+        init_coord(&j); /* before any thread: the signals are watched from here on */
+        mstr_coord_watch_signals(&j.coord);
+        if (start_serving(&j))
+            run_rounds(&j);
+        else
+            j.ok = false;
+        if (j.control != NULL)
+            mstr_control_end_progress(j.control);
+        if (j.ok && j.settings.stats)
+            print_counters(&j);
+        mstr_coord_report(&j.coord);
+        stop_serving(&j);
+        mstr_coord_free(&j.coord);
+        mstr_meter_free(j.meter);
     }
-    if (j.fail_message != NULL) {
-        fprintf(stderr, "mstr: %s\n", j.fail_message);
-        free(j.fail_message);
-        ok = false;
-    }
-    ok = job_report_malformed(&j) && ok;
-    ok = job_close(&j, &opt, records, checksum) && ok;
-    free(records);
-    free(checksum);
-    pthread_mutex_destroy(&j.fail_lock);
-    pthread_mutex_destroy(&j.stdout_lock);
-    return ok ? 0 : 1;
+    bool ok = inputs && j.ok;
+    ok = report_malformed(&j) && ok;
+    ok = close_inputs(&j) && ok;
+    if (inputs)
+        ok = mstr_sink_set_close(&j.sinks, j.settings.stats, j.records, j.checksum) && ok;
+    mstr_store_close(j.store);
+    if (j.signal != 0)
+        report_signal(&j, j.signal);
+    if (j.peers != NULL)
+        mstr_settings_free_peers(j.peers);
+    free(j.shape);
+    free(j.records);
+    free(j.checksum);
+    free(j.counters);
+    free(j.store_dir);
+    free(j.staging_dir);
+    if (!ok)
+        return 1;
+    return j.signal != 0 && j.store == NULL ? 128 + j.signal : 0;
 }

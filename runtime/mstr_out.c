@@ -28,6 +28,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "mstr_mem.h"
+
 enum { OUT_BUF_SIZE = 64 * 1024 };
 
 static const char HEX[] = "0123456789abcdef";
@@ -44,11 +46,7 @@ static void out_setup(mstr_out *o, int fd, bool owns_fd, const char *path)
     o->cap = OUT_BUF_SIZE;
     o->path = path;
     o->lock = NULL;
-    o->buf = malloc(OUT_BUF_SIZE);
-    if (!o->buf) {
-        fprintf(stderr, "malstrom: out of memory (output buffer for %s)\n", path);
-        abort();
-    }
+    o->buf = mstr_alloc(OUT_BUF_SIZE);
 }
 
 bool mstr_out_open(mstr_out *o, const char *path)
@@ -60,9 +58,29 @@ bool mstr_out_open(mstr_out *o, const char *path)
     return true;
 }
 
+bool mstr_out_open_at(mstr_out *o, const char *path, uint64_t length)
+{
+    int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0666);
+    if (fd < 0)
+        return false;
+    if (ftruncate(fd, (off_t)length) != 0 || lseek(fd, (off_t)length, SEEK_SET) < 0) {
+        int saved = errno;
+        close(fd);
+        errno = saved;
+        return false;
+    }
+    out_setup(o, fd, true, path);
+    return true;
+}
+
 void mstr_out_init_fd(mstr_out *o, int fd, const char *name)
 {
     out_setup(o, fd, false, name);
+}
+
+void mstr_out_init_closed(mstr_out *o, const char *name)
+{
+    *o = (mstr_out){ .fd = -1, .path = name };
 }
 
 /* Writes all n bytes, retrying after signals and short writes. Records the first failure. */
@@ -92,6 +110,15 @@ bool mstr_out_flush(mstr_out *o)
 {
     out_write_all(o, o->buf, o->len);
     o->len = 0;
+    return !o->failed;
+}
+
+bool mstr_out_sync(mstr_out *o)
+{
+    if (mstr_out_flush(o) && o->fd >= 0 && fsync(o->fd) != 0) {
+        o->failed = true;
+        o->errno_saved = errno;
+    }
     return !o->failed;
 }
 

@@ -39,8 +39,20 @@ enum { MSTR_OUT_RECORD_FLUSH = 32 * 1024 };
 /* Opens path for writing (created or truncated). Returns false and sets errno on failure. */
 bool mstr_out_open(mstr_out *o, const char *path);
 
+/* Opens path for writing at its end (created if missing), after cutting it to `length` bytes.
+ * Returns false and sets errno on failure. */
+bool mstr_out_open_at(mstr_out *o, const char *path, uint64_t length);
+
+/* Flushes and makes the written bytes durable (fsync). Returns false if this or an earlier write
+ * failed. */
+bool mstr_out_sync(mstr_out *o);
+
 /* A writer on an existing descriptor (not closed by mstr_out_close); name is for messages. */
 void mstr_out_init_fd(mstr_out *o, int fd, const char *name);
+
+/* A writer not open yet: it holds no memory, and nothing may be written to it until it is
+ * opened (mstr_out_open, mstr_out_init_fd). Closing it does nothing. */
+void mstr_out_init_closed(mstr_out *o, const char *name);
 
 /* Writes the buffer out. Returns false if this or an earlier write failed. */
 bool mstr_out_flush(mstr_out *o);

@@ -16,6 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "mstr_mem.h"
+
 static const char ERR_EMPTY[] = "empty value";
 static const char ERR_NOT_INT[] = "not an integer";
 static const char ERR_NOT_FLOAT[] = "not a number";
@@ -149,11 +151,7 @@ static const char *parse_float(mstr_str s, bool as_float, double *out)
     if (!is_special_float(s) && !is_decimal_float_text(s))
         return ERR_NOT_FLOAT;
     char small[128];
-    char *text = s.len < sizeof small ? small : malloc(s.len + 1);
-    if (!text) {
-        fprintf(stderr, "malstrom: out of memory (parsing a %zu-byte number)\n", s.len);
-        abort();
-    }
+    char *text = s.len < sizeof small ? small : mstr_realloc(NULL, s.len + 1);
     memcpy(text, s.ptr, s.len);
     text[s.len] = '\0';
     char *end;

@@ -25,17 +25,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
+
+#include "mstr_mem.h"
 
 enum { READ_BUF_SIZE = 64 * 1024 };
 
 /* ---- the reader ---------------------------------------------------------------------- */
-
-static _Noreturn void reader_oom(const mstr_reader *r, size_t n)
-{
-    fprintf(stderr, "malstrom: out of memory (%zu-byte read buffer for %s)\n", n, r->path);
-    abort();
-}
 
 static void reader_setup(mstr_reader *r, int fd, bool owns_fd, const char *path)
 {
@@ -46,11 +43,10 @@ static void reader_setup(mstr_reader *r, int fd, bool owns_fd, const char *path)
     r->end = 0;
     r->cap = READ_BUF_SIZE;
     r->line = 1;
+    r->filled = 0;
     r->path = path;
     r->read_errno = 0;
-    r->buf = malloc(READ_BUF_SIZE);
-    if (!r->buf)
-        reader_oom(r, READ_BUF_SIZE);
+    r->buf = mstr_realloc(NULL, READ_BUF_SIZE);
 }
 
 bool mstr_reader_open(mstr_reader *r, const char *path)
@@ -89,11 +85,8 @@ static void reader_make_room(mstr_reader *r)
     if (r->end < r->cap)
         return;
     if (r->cap > SIZE_MAX / 2)
-        reader_oom(r, SIZE_MAX);
-    char *grown = realloc(r->buf, r->cap * 2);
-    if (!grown)
-        reader_oom(r, r->cap * 2);
-    r->buf = grown;
+        mstr_oom(SIZE_MAX);
+    r->buf = mstr_realloc(r->buf, r->cap * 2);
     r->cap *= 2;
 }
 
@@ -108,6 +101,7 @@ static bool reader_fill(mstr_reader *r)
         ssize_t n = read(r->fd, r->buf + r->end, r->cap - r->end);
         if (n > 0) {
             r->end += (size_t)n;
+            r->filled += (uint64_t)n;
             return true;
         }
         if (n < 0 && errno == EINTR)
@@ -117,6 +111,28 @@ static bool reader_fill(mstr_reader *r)
         r->eof = true;
         return false;
     }
+}
+
+bool mstr_reader_seek(mstr_reader *r, uint64_t offset, uint64_t line)
+{
+    struct stat st;
+    if (fstat(r->fd, &st) != 0)
+        return false;
+    if (!S_ISREG(st.st_mode)) {
+        errno = ESPIPE;
+        return false;
+    }
+    if ((uint64_t)st.st_size < offset) {
+        errno = EINVAL;
+        return false;
+    }
+    if (lseek(r->fd, (off_t)offset, SEEK_SET) < 0)
+        return false;
+    r->start = r->end = 0;
+    r->filled = offset;
+    r->line = line;
+    r->eof = false;
+    return true;
 }
 
 /* ---- lines --------------------------------------------------------------------------- */

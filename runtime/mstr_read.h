@@ -26,6 +26,7 @@ typedef struct mstr_reader {
     size_t end;         /* one past the last valid byte */
     size_t cap;
     uint64_t line;      /* number of the next line to be read, from 1 */
+    uint64_t filled;    /* bytes read from fd so far (buf holds the last of them) */
     const char *path;   /* for messages ("<stdin>" for standard input) */
     int read_errno;     /* non-zero after a read error */
 } mstr_reader;
@@ -35,6 +36,17 @@ bool mstr_reader_open(mstr_reader *r, const char *path);
 /* A reader on an existing descriptor (not closed by mstr_reader_close). */
 void mstr_reader_init_fd(mstr_reader *r, int fd, const char *name);
 void mstr_reader_close(mstr_reader *r);
+
+/* The offset in the input of the next byte not yet handed out: where reading would go on. */
+static inline uint64_t mstr_reader_offset(const mstr_reader *r)
+{
+    return r->filled - (r->end - r->start);
+}
+
+/* Goes on reading at byte offset of the input, whose line number is line (a position
+ * mstr_reader_offset and r->line gave before). Returns false and sets errno if the input cannot
+ * seek there (a pipe, or a file now shorter than offset). */
+bool mstr_reader_seek(mstr_reader *r, uint64_t offset, uint64_t line);
 
 /* Reads the next line without its terminator (LF, or CRLF). A last line without LF counts.
  * Sets *line_no to its number (from 1). Returns false at end of input or on a read error

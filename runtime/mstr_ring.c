@@ -18,11 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-static _Noreturn void ring_fail(const char *what)
-{
-    fprintf(stderr, "malstrom: %s\n", what);
-    abort();
-}
+#include "mstr_mem.h"
 
 /* Sets up an empty ring of capacity rounded up to a power of two (at least 2). Aborts if
  * memory is exhausted. Not thread-safe: call before the two threads start using the ring. */
@@ -31,12 +27,10 @@ void mstr_ring_init(mstr_ring *r, size_t capacity)
     size_t cap = 2;
     while (cap < capacity) {
         if (cap > SIZE_MAX / 2 / sizeof(void *))
-            ring_fail("out of memory (ring capacity too large)");
+            mstr_oom(SIZE_MAX);
         cap *= 2;
     }
-    r->items = calloc(cap, sizeof *r->items);
-    if (r->items == NULL)
-        ring_fail("out of memory (ring)");
+    r->items = mstr_alloc_array(cap, sizeof *r->items);
     r->mask = cap - 1;
     atomic_init(&r->head, 0);
     atomic_init(&r->tail, 0);
@@ -85,8 +79,10 @@ void mstr_doorbell_init(mstr_doorbell *d)
 {
     atomic_init(&d->seq, 0);
     atomic_init(&d->waiters, 0);
-    if (pthread_mutex_init(&d->lock, NULL) != 0 || pthread_cond_init(&d->cond, NULL) != 0)
-        ring_fail("cannot initialise a doorbell");
+    if (pthread_mutex_init(&d->lock, NULL) != 0 || pthread_cond_init(&d->cond, NULL) != 0) {
+        fprintf(stderr, "mstr: cannot initialise a doorbell\n");
+        abort();
+    }
 }
 
 /* Destroys the doorbell; no thread may be waiting on it or ring it any more. */

@@ -2,21 +2,24 @@
  * mstr_route.c - rendezvous hashing from key groups to workers (definition in mstr_route.h).
  *
  * Every worker is scored for the group and the best score wins, which is O(workers) per group;
- * callers compute the 256-entry table once per worker count (mstr_route_table) and index it,
+ * a worker computes its owner table once per worker count (mstr_owners_init) and indexes it,
  * so the loop never runs per record.
  */
 #include "mstr_route.h"
 
-#include "mstr_hash.h"
+#include <stdlib.h>
 
-static uint64_t route_score(unsigned group, int worker)
+#include "mstr_hash.h"
+#include "mstr_mem.h"
+
+static uint64_t route_score(uint32_t group, int worker)
 {
     return mstr_hash_u64(((uint64_t)group << 32) | (uint64_t)worker);
 }
 
-/* The owner of key group g (< MSTR_KEY_GROUPS) among workers 0 .. workers-1 (workers >= 1):
- * the worker with the highest score, the lowest index among equal scores. Pure; any thread. */
-int mstr_rendezvous_owner(unsigned group, int workers)
+/* The worker with the highest score for group, the lowest index among equal scores. Pure;
+ * any thread. */
+int mstr_rendezvous_owner(uint32_t group, int workers)
 {
     int best = 0;
     uint64_t best_score = route_score(group, 0);
@@ -30,10 +33,19 @@ int mstr_rendezvous_owner(unsigned group, int workers)
     return best;
 }
 
-/* Fills owner[0 .. MSTR_KEY_GROUPS) with mstr_rendezvous_owner of each group; workers must
- * be between 1 and 65536 so that every owner fits a uint16_t. Pure; any thread. */
-void mstr_route_table(uint16_t *owner, int workers)
+/* workers must be from 1 to MSTR_MAX_WORKERS so that every owner fits a uint16_t. */
+void mstr_owners_init(mstr_owners *o, uint32_t groups, int workers, uint64_t version)
 {
-    for (unsigned g = 0; g < MSTR_KEY_GROUPS; g++)
-        owner[g] = (uint16_t)mstr_rendezvous_owner(g, workers);
+    o->version = version;
+    o->workers = workers;
+    o->groups = groups;
+    o->owner = mstr_alloc_array(groups, sizeof *o->owner);
+    for (uint32_t g = 0; g < groups; g++)
+        o->owner[g] = (uint16_t)mstr_rendezvous_owner(g, workers);
+}
+
+void mstr_owners_free(mstr_owners *o)
+{
+    free(o->owner);
+    o->owner = NULL;
 }

@@ -1,8 +1,13 @@
 /*
- * mstr_route.h - from a key's hash to the worker that owns it.
+ * mstr_route.h - from a key's hash to its key group, and from a key group to the worker that
+ * owns it.
  *
- * A key's hash (mstr_hash_bytes of its encoding) picks one of MSTR_KEY_GROUPS key groups by
- * its top 8 bits. A key group belongs to the worker with the highest rendezvous score
+ * A key's hash (mstr_hash_bytes of its encoding, mstr_hash.h) picks one of G key groups by
+ * multiplying its top 32 bits by G and keeping the top 32 bits of the product:
+ *     group(h) = ((h >> 32) * G) >> 32
+ * (for G a power of two that is the top log2(G) bits of h). G is fixed when a job's state is
+ * first created (the job's key_groups setting) and kept with its snapshots. A key group belongs
+ * to the worker with the highest rendezvous score
  *     score(g, w) = mstr_hash_u64(((uint64_t)g << 32) | (uint64_t)w)
  * (ties to the lower worker index), so that going from N to N+1 workers moves only the key
  * groups the new worker wins, about 1/(N+1) of them, and every process computes the same owner
@@ -14,17 +19,34 @@
 
 #include <stdint.h>
 
-enum { MSTR_KEY_GROUPS = 256 };
+/* Key groups of a job unless it says otherwise, and the most it may have. */
+enum { MSTR_KEY_GROUPS_DEFAULT = 4096, MSTR_KEY_GROUPS_MAX = 65536 };
 
-static inline unsigned mstr_key_group(uint64_t hash)
+/* The most workers a job may run (owners are stored in 16 bits). */
+enum { MSTR_MAX_WORKERS = 1024 };
+
+static inline uint32_t mstr_key_group(uint64_t hash, uint32_t groups)
 {
-    return (unsigned)(hash >> 56);
+    return (uint32_t)(((hash >> 32) * (uint64_t)groups) >> 32);
 }
 
 /* The owner of key group g among workers 0 .. workers-1 (workers >= 1). */
-int mstr_rendezvous_owner(unsigned group, int workers);
+int mstr_rendezvous_owner(uint32_t group, int workers);
 
-/* Fills owner[0 .. MSTR_KEY_GROUPS) for the given worker count. */
-void mstr_route_table(uint16_t *owner, int workers);
+/* Which worker owns each key group. Every worker holds its own copy, so that a later owner
+ * table can take its place at a point in the worker's stream (a rescale) without a lock; the
+ * version tells copies apart. */
+typedef struct mstr_owners {
+    uint64_t version;
+    int workers;
+    uint32_t groups;
+    uint16_t *owner;    /* owner[g] for g < groups */
+} mstr_owners;
+
+/* Fills o for `groups` key groups over `workers` workers by rendezvous (version as given).
+ * Allocates o->owner; free it with mstr_owners_free. */
+void mstr_owners_init(mstr_owners *o, uint32_t groups, int workers, uint64_t version);
+
+void mstr_owners_free(mstr_owners *o);
 
 #endif

@@ -15,6 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "mstr_mem.h"
+
 enum {
     CHUNK_SIZE = 64 * 1024,        /* data bytes of an ordinary chunk */
     HUGE_REQUEST = CHUNK_SIZE / 4, /* requests above this get their own chunk */
@@ -28,19 +30,11 @@ struct mstr_arena_chunk {
     _Alignas(MAX_ALIGN) unsigned char data[];
 };
 
-static _Noreturn void arena_oom(size_t n)
-{
-    fprintf(stderr, "malstrom: out of memory (arena request of %zu bytes)\n", n);
-    abort();
-}
-
 static mstr_arena_chunk *chunk_new(size_t cap)
 {
     if (cap > SIZE_MAX - sizeof(mstr_arena_chunk))
-        arena_oom(cap);
-    mstr_arena_chunk *c = malloc(sizeof(mstr_arena_chunk) + cap);
-    if (!c)
-        arena_oom(cap);
+        mstr_oom(cap);
+    mstr_arena_chunk *c = mstr_realloc(NULL, sizeof(mstr_arena_chunk) + cap);
     c->next = NULL;
     c->cap = cap;
     c->used = 0;
@@ -78,7 +72,7 @@ static void *chunk_take(mstr_arena_chunk *c, size_t n, size_t align)
 static void *arena_alloc_huge(mstr_arena *a, size_t n, size_t align)
 {
     if (n > SIZE_MAX - MAX_ALIGN)
-        arena_oom(n);
+        mstr_oom(n);
     mstr_arena_chunk *c = chunk_new(n + align);
     if (a->head) {
         c->next = a->head->next;
@@ -154,7 +148,7 @@ void mstr_arena_free(mstr_arena *a)
 mstr_str mstr_arena_copy(mstr_arena *a, const char *p, size_t len)
 {
     if (len == SIZE_MAX)
-        arena_oom(len);
+        mstr_oom(len);
     char *d = mstr_arena_alloc(a, len + 1, 1);
     if (len > 0)
         memcpy(d, p, len);
@@ -184,7 +178,7 @@ int mstr_str_cmp(mstr_str a, mstr_str b)
 char *mstr_str_alloc(mstr_ctx *ctx, size_t len)
 {
     if (len == SIZE_MAX)
-        arena_oom(len);
+        mstr_oom(len);
     char *d = mstr_arena_alloc(ctx->arena, len + 1, 1);
     d[len] = '\0';
     return d;
@@ -256,7 +250,7 @@ mstr_str mstr_str_lower(mstr_ctx *ctx, mstr_str s)
 mstr_str mstr_str_concat(mstr_ctx *ctx, mstr_str a, mstr_str b)
 {
     if (a.len > SIZE_MAX - 1 - b.len)
-        arena_oom(SIZE_MAX);
+        mstr_oom(SIZE_MAX);
     char *d = mstr_str_alloc(ctx, a.len + b.len);
     if (a.len > 0)
         memcpy(d, a.ptr, a.len);
@@ -298,11 +292,7 @@ mstr_str mstr_str_trim(mstr_str s)
 
 mstr_str mstr_str_heap_copy(mstr_str s)
 {
-    char *p = malloc(s.len + 1);
-    if (p == NULL) {
-        fprintf(stderr, "mstr: out of memory (a string of %zu bytes for state)\n", s.len);
-        abort();
-    }
+    char *p = mstr_realloc(NULL, s.len + 1);
     if (s.len > 0)
         memcpy(p, s.ptr, s.len);
     p[s.len] = '\0';

@@ -58,6 +58,7 @@ int mstr_str_cmp(mstr_str a, mstr_str b);
 typedef struct mstr_ctx {
     int worker;          /* this worker's index, from 0 */
     int workers;         /* how many workers the job runs */
+    uint32_t key_groups; /* how many key groups keys fall into (a distribute block's range) */
     mstr_arena *arena;   /* the current batch's arena */
 } mstr_ctx;
 

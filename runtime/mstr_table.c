@@ -17,14 +17,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-enum { INITIAL_CAPACITY = 16 };
+#include "mstr_mem.h"
 
-static _Noreturn void table_oom(size_t capacity, size_t slot_size)
-{
-    fprintf(stderr, "malstrom: out of memory (state table of %zu slots of %zu bytes)\n",
-            capacity, slot_size);
-    abort();
-}
+enum { INITIAL_CAPACITY = 16 };
 
 /* True if one more entry would take live + deleted slots past 7/8 of capacity. */
 static bool table_needs_room(const mstr_table *t)
@@ -37,11 +32,10 @@ static bool table_needs_room(const mstr_table *t)
 static void table_rebuild(mstr_table *t, size_t new_cap, mstr_table_hash_fn *hash)
 {
     if (t->slot_size == 0 || new_cap > SIZE_MAX / t->slot_size)
-        table_oom(new_cap, t->slot_size);
-    uint8_t *ctrl = malloc(new_cap);
-    unsigned char *slots = malloc(new_cap * t->slot_size);
-    if (ctrl == NULL || slots == NULL)
-        table_oom(new_cap, t->slot_size);
+        mstr_oom(SIZE_MAX);
+    uint8_t *ctrl = mstr_realloc(NULL, new_cap);
+    unsigned char *slots = mstr_realloc(NULL, new_cap * t->slot_size);
+    uint8_t *marks = mstr_realloc(NULL, new_cap);
     memset(ctrl, MSTR_TABLE_EMPTY, new_cap);
 
     size_t mask = new_cap - 1;
@@ -54,13 +48,16 @@ static void table_rebuild(mstr_table *t, size_t new_cap, mstr_table_hash_fn *has
         while (ctrl[j] != MSTR_TABLE_EMPTY)
             j = (j + 1) & mask;
         ctrl[j] = MSTR_TABLE_TAG(h);
+        marks[j] = t->marks[i];
         memcpy(slots + j * t->slot_size, old, t->slot_size);
     }
 
     free(t->ctrl);
     free(t->slots);
+    free(t->marks);
     t->ctrl = ctrl;
     t->slots = slots;
+    t->marks = marks;
     t->capacity = new_cap;
     t->deleted = 0;
 }
@@ -69,12 +66,7 @@ static void table_rebuild(mstr_table *t, size_t new_cap, mstr_table_hash_fn *has
  * insert. */
 void mstr_table_init(mstr_table *t, size_t slot_size)
 {
-    t->ctrl = NULL;
-    t->slots = NULL;
-    t->capacity = 0;
-    t->live = 0;
-    t->deleted = 0;
-    t->slot_size = slot_size;
+    *t = (mstr_table){ .slot_size = slot_size };
 }
 
 /* Frees the arrays and leaves t empty (capacity 0) with the same slot size, ready for reuse. */
@@ -82,7 +74,24 @@ void mstr_table_free(mstr_table *t)
 {
     free(t->ctrl);
     free(t->slots);
+    free(t->marks);
+    mstr_wbuf_free(&t->gone);
     mstr_table_init(t, t->slot_size);
+}
+
+mstr_table *mstr_tables_new(uint32_t groups, size_t slot_size)
+{
+    mstr_table *tables = mstr_alloc_array(groups, sizeof *tables);
+    for (uint32_t g = 0; g < groups; g++)
+        mstr_table_init(&tables[g], slot_size);
+    return tables;
+}
+
+void mstr_tables_free(mstr_table *tables, uint32_t groups)
+{
+    for (uint32_t g = 0; g < groups; g++)
+        mstr_table_free(&tables[g]);
+    free(tables);
 }
 
 /* After this returns, one more entry fits while keeping live + deleted <= 7/8 of capacity
@@ -98,8 +107,26 @@ void mstr_table_reserve(mstr_table *t, mstr_table_hash_fn *hash)
     size_t new_cap = t->capacity;
     if (t->live >= t->capacity / 2) {
         if (t->capacity > SIZE_MAX / 2)
-            table_oom(t->capacity, t->slot_size);
+            mstr_oom(SIZE_MAX);
         new_cap = t->capacity * 2;
     }
     table_rebuild(t, new_cap, hash);
+}
+
+void *mstr_table_insert_new(mstr_table *t, uint64_t h, mstr_table_hash_fn *hash)
+{
+    mstr_table_reserve(t, hash);
+    size_t mask = t->capacity - 1;
+    size_t i = h & mask;
+    while (t->ctrl[i] != MSTR_TABLE_EMPTY && t->ctrl[i] != MSTR_TABLE_DELETED)
+        i = (i + 1) & mask;
+    if (t->ctrl[i] == MSTR_TABLE_DELETED)
+        t->deleted--;
+    t->ctrl[i] = MSTR_TABLE_TAG(h);
+    t->live++;
+    t->marks[i] = 0;
+    void *slot = mstr_table_slot(t, i);
+    memset(slot, 0, t->slot_size);
+    mstr_table_mark(t, i);
+    return slot;
 }

@@ -14,9 +14,30 @@ check /usr/bin/make make
 check /usr/bin/cc gcc
 check /usr/include/cmocka.h libcmocka-dev
 check /usr/lib/x86_64-linux-gnu/libcmocka.so libcmocka-dev
+check /usr/include/leveldb/c.h libleveldb-dev           # the snapshot store (linked statically)
+check /usr/lib/x86_64-linux-gnu/libsnappy.a libsnappy-dev # which static LevelDB needs
+check /usr/bin/pkg-config pkgconf
+# gRPC's C core for the exchange between processes, linked statically with what it needs
+check /usr/include/grpc/grpc.h libgrpc-dev
+check /usr/lib/x86_64-linux-gnu/libabsl_base.a libabsl-dev
+check /usr/lib/x86_64-linux-gnu/libcares.a libc-ares-dev
+check /usr/lib/x86_64-linux-gnu/libre2.a libre2-dev
+check /usr/lib/x86_64-linux-gnu/libssl.a libssl-dev
+check /usr/lib/x86_64-linux-gnu/libz.a zlib1g-dev
+check /usr/bin/protoc-c protobuf-c-compiler         # the control API's messages (proto/)
+check /usr/lib/x86_64-linux-gnu/libprotobuf-c.a libprotobuf-c-dev
+check /usr/bin/openssl openssl                     # certificates for the TLS tests
+# the control API from Python, as any gRPC client would call it (tests/e2e/control_api.sh)
+check /usr/lib/python3/dist-packages/grpc/__init__.py python3-grpcio
+check /usr/lib/python3/dist-packages/grpc_tools/protoc.py python3-grpc-tools
+check /usr/bin/promtool prometheus                 # promtool checks the metrics endpoint
+check /usr/bin/curl curl
 check /usr/bin/time time
 command -v python3 >/dev/null || need+=(python3)   # test input generators
 check /usr/bin/sqlite3 sqlite3                     # reference answers for the Nexmark queries
+check /usr/bin/node nodejs                         # the editor grammar test (tests/editors),
+check /usr/bin/npm npm                             # whose npm packages `make editors` installs
+check /usr/bin/vim vim                             # and its check of editors/vim
 if [ "${1:-}" = fuzz ]; then
     check /usr/bin/clang clang
     compgen -G '/usr/lib/llvm-14/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a' >/dev/null ||

@@ -17,6 +17,10 @@
 # With one worker, output is compared line by line; with more, workers interleave their lines,
 # so lines are compared sorted. Each run is in a fresh directory holding a copy of
 # examples/data/.
+#
+# Every run has a time limit, so that a hang fails the test that hung instead of the suite:
+# E2E_RUN_SECONDS per example run (default 120) and E2E_SCRIPT_SECONDS per tests/e2e script
+# (default 600), generous for the sanitizer builds on a slow machine.
 set -u
 mstrc=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -25,6 +29,8 @@ trap 'rm -rf "$work"' EXIT
 export MSTRC_CACHE="$work/cache"
 passed=0
 failed=0
+run_seconds=${E2E_RUN_SECONDS:-120}
+script_seconds=${E2E_SCRIPT_SECONDS:-600}
 
 fail() { echo "FAIL $1: $2"; failed=$((failed + 1)); }
 
@@ -59,8 +65,11 @@ run_example() { # run_example SRC BINARY WORKERS
     if [ "$workers" != 1 ] || [ -e "$exp/$name.unordered" ]; then sorted=1; fi
     local stdin=/dev/null
     [ -f "$exp/$name.stdin" ] && stdin=$exp/$name.stdin
-    (cd "$dir" && "$bin" --workers "$workers" < "$stdin" > stdout 2> stderr)
+    (cd "$dir" && timeout "$run_seconds" "$bin" --workers "$workers" < "$stdin" > stdout 2> stderr)
     status=$?
+    if [ "$status" = 124 ]; then
+        fail "$name (workers $workers)" "hung: no exit within $run_seconds s"; return
+    fi
     want_status=0
     [ -f "$exp/$name.status" ] && want_status=$(cat "$exp/$name.status")
     local ok=1 want
@@ -110,8 +119,12 @@ done < "$root/tests/examples.list"
 
 for t in "$root"/tests/e2e/*.sh; do
     [ -f "$t" ] || continue
-    if MSTRC="$mstrc" ROOT="$root" WORK="$work" bash "$t" > "$work/out" 2>&1; then
+    MSTRC="$mstrc" ROOT="$root" WORK="$work" timeout "$script_seconds" bash "$t" > "$work/out" 2>&1
+    status=$?
+    if [ "$status" = 0 ]; then
         passed=$((passed + 1))
+    elif [ "$status" = 124 ]; then
+        fail "$(basename "$t")" "hung: no exit within $script_seconds s"; tail -30 "$work/out"
     else
         fail "$(basename "$t")" "script failed"; tail -30 "$work/out"
     fi

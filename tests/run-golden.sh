@@ -1,5 +1,5 @@
 #!/bin/sh
-# run-golden.sh - the compiler's diagnostics golden tests.
+# run-golden.sh - the compiler's golden tests: diagnostics, and generated code.
 #
 #   tests/run-golden.sh path/to/mstrc
 #
@@ -7,10 +7,15 @@
 # repository root and compares its stderr with tests/diagnostics/NAME.err byte for byte (the
 # diff is shown on a mismatch). The exit status must be 1 when NAME.err is non-empty (the file
 # has errors) and 0 when it is empty (a valid program, by convention named ok_*.mstr).
+#
+# For every tests/codegen/NAME.mstr, `mstrc emit tests/codegen/NAME.mstr` must print exactly
+# tests/codegen/NAME.c, so that any change in the generated code shows in review.
+#
 # The last line is `golden: N passed, N failed`; the script fails if any test did.
 #
 # To accept new output after reviewing it by eye:
 #   mstrc check tests/diagnostics/NAME.mstr 2> tests/diagnostics/NAME.err
+#   mstrc emit tests/codegen/NAME.mstr > tests/codegen/NAME.c
 
 set -u
 
@@ -58,6 +63,21 @@ for src in tests/diagnostics/*.mstr; do
         passed=$((passed + 1))
     else
         failed=$((failed + 1))
+    fi
+done
+
+for src in tests/codegen/*.mstr; do
+    expected=${src%.mstr}.c
+    if ! "$mstrc" emit "$src" > "$tmp/emitted.c" 2> "$tmp/stderr"; then
+        echo "FAIL $src: mstrc emit failed"
+        cat "$tmp/stderr"
+        failed=$((failed + 1))
+    elif ! diff -u "$expected" "$tmp/emitted.c" > "$tmp/diff"; then
+        echo "FAIL $src: generated code differs from $expected"
+        head -60 "$tmp/diff"
+        failed=$((failed + 1))
+    else
+        passed=$((passed + 1))
     fi
 done
 

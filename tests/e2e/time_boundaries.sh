@@ -5,7 +5,7 @@
 # candidates, bounded(B) on out-of-order input, the frontier after a union and after a key_by
 # (the minimum over inputs and workers), late records with and without a late stream on epochs
 # and on windows, session windows (bridged by a late-coming record, independent per key) and
-# every aggregate. Every expected output below was worked out by hand from docs/language.md
+# every aggregate, and ttl_map's expiry boundary. Every expected output below was worked out by hand from docs/language.md
 # ("Time", "Event time, windows and joins"); nothing here was copied from a run.
 #
 # Each case is NAME.mstr; NAME.want is its exact stdout (compared sorted, as workers
@@ -797,6 +797,39 @@ others() { # NAME WORKERS: "NAME W MAX" for each worker W but 0 (those see only 
     while [ $w -lt "$2" ]; do echo "$1 $w $MAX"; w=$((w + 1)); done
 }
 
+# ttl_map's expiry boundary: a key's state goes once an epoch reaches the time expire_at gave
+# (docs/language.md: "removed once an epoch >= t is reached"), not only once one passes it.
+# bounded(0) on records in time order issues each record's timestamp as an epoch right after
+# it, and key 2's record at 5 brings the epoch 5: key 1's state (expiry 0 + 5 = 5) goes then,
+# key 3's (expiry 1 + 5 = 6) stays until the epoch 6 of key 1's next record. Each key's records
+# and the epochs come from one worker in order, so this holds on any number of workers. Were
+# expiry at an epoch above the time only, key 1 would count 2 at 6 and key 3 2 and 3 at 7, 8.
+cat > ttl_expiry.mstr <<'MSTR'
+type Ev { k: i64; t: i64; }
+source evs: Ev = list(
+    Ev { k: 1, t: 0 }, Ev { k: 3, t: 1 }, Ev { k: 2, t: 5 }, Ev { k: 1, t: 6 },
+    Ev { k: 3, t: 7 }, Ev { k: 3, t: 8 }
+);
+evs
+  |> timestamps at { return value.t; }
+  |> epochs wm bounded(0)
+  |> key_by k: i64 { return value.k; }
+  |> ttl_map seen: u64 (state u64) { (*state)++; expire_at(value.t + 5); return *state; }
+  |> sink out = stdout;
+MSTR
+cat > ttl_expiry.want <<OUT
+{ key: 1, value: 1, timestamp: 0 }
+{ key: 3, value: 1, timestamp: 1 }
+{ key: 2, value: 1, timestamp: 5 }
+{ key: 1, value: 1, timestamp: 6 }
+{ key: 3, value: 1, timestamp: 7 }
+{ key: 3, value: 2, timestamp: 8 }
+OUT
+cat > ttl_expiry.stats <<OUT
+mstr: epochs 'wm': late records dropped: 0
+mstr: sink 'out': 6 records
+OUT
+
 # Every line of NAME.stats must be on stderr (checksums cut); stderr may hold nothing but
 # --stats lines.
 check_stats() { # NAME TAG
@@ -810,7 +843,7 @@ check_stats() { # NAME TAG
 
 cases="tumbling_bounds fire_times sliding_multi equal_ts epoch_candidates bounded_out_of_order
        frontier_merge window_late sessions session_behind many_sessions aggregates
-       aggregates_many"
+       aggregates_many ttl_expiry"
 # The builds run side by side: they are most of this script's time.
 for c in $cases; do
     { "$MSTRC" build "$c.mstr" -o "$c" 2> "$c.build.err"; echo $? > "$c.build.status"; } &

@@ -14,14 +14,17 @@ FUZZ_BIN := $(FUZZ_HARNESSES:%=$(B)/fuzz/fuzz_%)
 
 # What each harness compiles with and links against. The front end takes the compiler without
 # its main; the codec harness includes the C that mstrc generates for tests/fuzz/record.mstr,
-# compiled with the warnings mstrc gives generated code, and its main renamed.
+# compiled with the warnings mstrc gives generated code, and its main renamed. Each links
+# RUNTIME_LIBS after libmstr.a, as the unit tests and job binaries do: the runtime's objects
+# they pull in call LevelDB, gRPC and protobuf-c (the codec harness holds a whole job's main).
 FUZZ_INC_frontend := -Icompiler -Iruntime
 FUZZ_INC_readers := -Iruntime
 FUZZ_INC_codec := -Iruntime -I$(B)/fuzz -Dmain=fuzz_record_main \
   -Wno-unused-parameter -Wno-unused-function
-FUZZ_LIBS_frontend := $(filter-out $(B)/compiler/main.o,$(COMPILER_OBJ)) $(GEN_OBJ) $(B)/libmstr.a
-FUZZ_LIBS_readers := $(B)/libmstr.a
-FUZZ_LIBS_codec := $(B)/libmstr.a -lm
+FUZZ_LIBS_frontend := $(filter-out $(B)/compiler/main.o,$(COMPILER_OBJ)) $(GEN_OBJ) $(B)/libmstr.a \
+  $(RUNTIME_LIBS)
+FUZZ_LIBS_readers := $(B)/libmstr.a $(RUNTIME_LIBS)
+FUZZ_LIBS_codec := $(B)/libmstr.a $(RUNTIME_LIBS)
 FUZZ_LINK_DEPS := $(filter-out $(B)/compiler/main.o,$(COMPILER_OBJ)) $(GEN_OBJ) $(B)/libmstr.a
 
 .PHONY: fuzz fuzz-build fuzz-replay fuzz-harnesses

@@ -3,10 +3,11 @@
  *
  * The input goes through what `mstrc emit` does, minus the file: mc_program_from_text, mc_parse,
  * and, when the program parses, mc_check; a program that checks and that code generation
- * supports is emitted into a buffer. Diagnostics go to /dev/null, but their count is checked:
- * a pass that fails must have said why, and one that succeeds must not have reported an
- * error. Everything else (out-of-bounds reads in the scanner, the diagnostics' line and caret
- * arithmetic, leaks from the pool, undefined behaviour) is the sanitizers' to catch.
+ * supports is planned (mc_plan_build) and emitted into a buffer. Diagnostics go to /dev/null,
+ * but their count is checked: a pass that fails must have said why, and one that succeeds must
+ * not have reported an error. Everything else (out-of-bounds reads in the scanner, the
+ * diagnostics' line and caret arithmetic, leaks from the pool, undefined behaviour) is the
+ * sanitizers' to catch.
  *
  * Built with libFuzzer by `make fuzz`, and with tests/fuzz/replay.c into the normal test suite.
  */
@@ -61,10 +62,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     ok = ok && agrees(mc_emit_supported(&prog, &diag), &diag, "mc_emit_supported");
     if (ok) {
         mc_emit_options opt = { .line_directives = true, .c_name = "fuzz.c" };
+        mc_plan plan;
+        mc_plan_build(&prog, &plan);
         mc_buf c = { 0 };
-        mc_emit(&prog, &opt, &c);
+        mc_emit(&prog, &plan, &opt, &c);
         require(c.len > 0 && c.data[c.len] == '\0', "mc_emit wrote no C");
         mc_buf_free(&c);
+        mc_plan_free(&plan);
     }
     mc_program_free(&prog);
     return 0;

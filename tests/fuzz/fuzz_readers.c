@@ -31,6 +31,7 @@
 #include "mstr_parse.h"
 #include "mstr_read.h"
 #include "mstr_source.h"
+#include "mstr_worker.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

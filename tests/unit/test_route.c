@@ -1,49 +1,28 @@
 /*
- * test_route.c - rendezvous ownership of key groups: determinism, range, minimal movement when
- * a worker is added, balance, and owners checked against an independent implementation.
+ * test_route.c - key groups and their owners: the key-group function, the range of owners,
+ * minimal movement when a worker is added, balance, the owner table, and owners checked
+ * against fixed values from an independent implementation.
  *
- * The expected owners in test_known_owners come from this Python (python3 file.py), written
- * from the definitions in mstr_hash.h and mstr_route.h, not from the C code; rerun it to check
- * them. (score(0, 0) and score(0, 1) are mstr_hash_u64(0) and (1), which also appear as
- * vectors in test_hash.c.)
+ * The expected values in test_known_owners and test_key_group_values come from
+ * tests/models/owners.py, written from the definitions in mstr_hash.h and mstr_route.h, not
+ * from the C code; this Python prints them (run from the repository root):
  *
- *   M = (1 << 64) - 1
- *   P1, P2 = 0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F
- *   def mix(x):
- *       y = ((x ^ (x >> 29)) * P2) & M
- *       return y ^ (y >> 32)
- *   def h(b):  # mstr_hash_bytes, as defined in mstr_hash.h
- *       v = (len(b) * P1) & M
- *       for i in range(0, len(b), 8):
- *           w = int.from_bytes(b[i:i+8].ljust(8, b"\0"), "little")
- *           v = mix(((v ^ w) * P1) & M)
- *       return mix(v)
- *   def score(g, w):  # mstr_hash_u64 = mstr_hash_bytes of the 8 LE bytes
- *       return h(((g << 32) | w).to_bytes(8, "little"))
- *   def owner(g, n):
- *       best = 0
- *       for w in range(1, n):
- *           if score(g, w) > score(g, best):
- *               best = w
- *       return best
- *   for g in [0, 1, 2, 3, 7, 100, 128, 200, 254, 255]:
- *       print(g, owner(g, 2), "0x%016x 0x%016x" % (score(g, 0), score(g, 1)))
- *   print("n=2 count of owner1:", sum(owner(g, 2) for g in range(256)))
- *   print("n=3 owners of 0..15:", [owner(g, 3) for g in range(16)])
+ *   exec(open("tests/models/owners.py").read().replace("\nmain()\n", "\n"))
+ *   for g in [0, 1, 2, 3, 7, 100, 128, 200, 254, 255]: print(g, owner(g, 2))
+ *   print(sum(owner(g, 2) for g in range(256)), sum(owner(g, 2) for g in range(4096)))
+ *   print([owner(g, 3) for g in range(16)], [owner(g, 3) for g in range(4080, 4096)])
+ *   print([owner(g, 5) for g in range(1000, 1010)])
+ *   for h in [0xab00000000000000, 0xffffffffffffffff, 0x8000000000000000]:
+ *       print([key_group(h, n) for n in (256, 4096, 1000, 3, 1)])
+ *   print(key_group(hash_bytes((42).to_bytes(8, "little")), 4096))
  *
  * Its output:
- *   0 0 0x7a6375fed42d3e20 0x54b20a418d5cbe8b
- *   1 0 0x9c81436d09682f81 0x1de90602e5cb1a55
- *   2 0 0xe90f2eaf27fa1f33 0x32646d816b83c3d4
- *   3 1 0x549c94973ee900ff 0xb759e79a2430cf47
- *   7 1 0x6d464090d7f73409 0xa5c8ef2022b260b6
- *   100 0 0xd68b898963562aec 0x6aab65ab946b1844
- *   128 0 0x85da5a8eb5ffc5e5 0x33b7ea43a97ea4dc
- *   200 0 0x3c2393c8d2da9e2a 0x3abf941b02050c4e
- *   254 0 0xb317e90edaa3bd1e 0x527fa14fc9291bdc
- *   255 1 0x0de4deb8ae4773f6 0x7b0a51d8ef4c520d
- *   n=2 count of owner1: 118
- *   n=3 owners of 0..15: [2, 2, 0, 1, 2, 1, 1, 1, 1, 1, 2, 1, 2, 0, 0, 0]
+ *   0 0 / 1 0 / 2 0 / 3 1 / 7 1 / 100 0 / 128 0 / 200 0 / 254 0 / 255 1
+ *   118 2076
+ *   [2, 2, 0, 1, 2, 1, 1, 1, 1, 1, 2, 1, 2, 0, 0, 0] [0, 2, 1, 2, 2, 0, 2, 0, 0, 0, 2, 2, 1, 1, 0, 1]
+ *   [0, 3, 1, 3, 2, 4, 4, 0, 4, 2]
+ *   [171, 2736, 667, 2, 0] / [255, 4095, 999, 2, 0] / [128, 2048, 500, 1, 0]
+ *   3621
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -51,29 +30,38 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "mstr_hash.h"
 #include "mstr_route.h"
 
-static void test_key_group_is_top_byte(void **state)
+/* Values from tests/models/owners.py (see the top of this file). */
+static void test_key_group_values(void **state)
 {
     (void)state;
-    assert_int_equal(mstr_key_group(0), 0);
-    assert_int_equal(mstr_key_group(UINT64_C(0x00FFFFFFFFFFFFFF)), 0);
-    assert_int_equal(mstr_key_group(UINT64_C(0x0100000000000000)), 1);
-    assert_int_equal(mstr_key_group(UINT64_C(0xAB00000000000000)), 0xAB);
-    assert_int_equal(mstr_key_group(UINT64_MAX), 255);
+    static const struct { uint64_t hash; uint32_t groups, expected; } cases[] = {
+        { UINT64_C(0xAB00000000000000), 256, 171 }, { UINT64_C(0xAB00000000000000), 4096, 2736 },
+        { UINT64_C(0xAB00000000000000), 1000, 667 }, { UINT64_C(0xAB00000000000000), 3, 2 },
+        { UINT64_C(0xAB00000000000000), 1, 0 },
+        { UINT64_MAX, 256, 255 }, { UINT64_MAX, 4096, 4095 }, { UINT64_MAX, 1000, 999 },
+        { UINT64_MAX, 3, 2 }, { UINT64_MAX, 1, 0 },
+        { UINT64_C(0x8000000000000000), 256, 128 }, { UINT64_C(0x8000000000000000), 4096, 2048 },
+        { UINT64_C(0x8000000000000000), 1000, 500 }, { UINT64_C(0x8000000000000000), 3, 1 },
+        { 0, 4096, 0 }, { UINT64_C(0xFFFFFFFF), 4096, 0 },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        assert_int_equal(mstr_key_group(cases[i].hash, cases[i].groups), cases[i].expected);
+    uint64_t key = 42;
+    assert_int_equal(mstr_key_group(mstr_hash_bytes(&key, 8), 4096), 3621);
 }
 
-static void test_deterministic(void **state)
+/* Every hash falls in a group below the count, and a power of two count takes the top bits. */
+static void test_key_group_range(void **state)
 {
     (void)state;
-    for (int n = 1; n <= 16; n++) {
-        uint16_t a[MSTR_KEY_GROUPS], b[MSTR_KEY_GROUPS];
-        mstr_route_table(a, n);
-        mstr_route_table(b, n);
-        for (unsigned g = 0; g < MSTR_KEY_GROUPS; g++) {
-            assert_int_equal(a[g], b[g]);
-            assert_int_equal(a[g], mstr_rendezvous_owner(g, n));
-        }
+    for (uint64_t i = 0; i < 100000; i++) {
+        uint64_t h = mstr_hash_u64(i);
+        assert_true(mstr_key_group(h, 1000) < 1000);
+        assert_true(mstr_key_group(h, MSTR_KEY_GROUPS_MAX) < MSTR_KEY_GROUPS_MAX);
+        assert_int_equal(mstr_key_group(h, 4096), h >> 52);
     }
 }
 
@@ -81,13 +69,13 @@ static void test_owner_in_range(void **state)
 {
     (void)state;
     for (int n = 1; n <= 64; n++) {
-        for (unsigned g = 0; g < MSTR_KEY_GROUPS; g++) {
+        for (uint32_t g = 0; g < 1024; g++) {
             int o = mstr_rendezvous_owner(g, n);
             assert_true(o >= 0);
             assert_true(o < n);
         }
     }
-    for (unsigned g = 0; g < MSTR_KEY_GROUPS; g++)
+    for (uint32_t g = 0; g < 1024; g++)
         assert_int_equal(mstr_rendezvous_owner(g, 1), 0);
 }
 
@@ -96,65 +84,82 @@ static void test_adding_a_worker_moves_only_to_it(void **state)
 {
     (void)state;
     for (int n = 1; n <= 8; n++) {
-        uint16_t before[MSTR_KEY_GROUPS], after[MSTR_KEY_GROUPS];
-        mstr_route_table(before, n);
-        mstr_route_table(after, n + 1);
+        mstr_owners before, after;
+        mstr_owners_init(&before, 4096, n, 0);
+        mstr_owners_init(&after, 4096, n + 1, 1);
         int moved = 0;
-        for (unsigned g = 0; g < MSTR_KEY_GROUPS; g++) {
-            if (before[g] == after[g])
+        for (uint32_t g = 0; g < 4096; g++) {
+            if (before.owner[g] == after.owner[g])
                 continue;
-            assert_int_equal(after[g], n);   /* never from one old worker to another */
+            assert_int_equal(after.owner[g], n);   /* never from one old worker to another */
             moved++;
         }
-        double expected = (double)MSTR_KEY_GROUPS / (n + 1);
-        assert_true(moved >= 0.5 * expected);
-        assert_true(moved <= 1.6 * expected);
+        double expected = 4096.0 / (n + 1);
+        assert_true(moved >= 0.8 * expected);
+        assert_true(moved <= 1.2 * expected);
+        mstr_owners_free(&before);
+        mstr_owners_free(&after);
     }
 }
 
 static void test_balance_four_workers(void **state)
 {
     (void)state;
-    uint16_t owner[MSTR_KEY_GROUPS];
-    mstr_route_table(owner, 4);
+    mstr_owners o;
+    mstr_owners_init(&o, 4096, 4, 0);
     int share[4] = { 0, 0, 0, 0 };
-    for (unsigned g = 0; g < MSTR_KEY_GROUPS; g++)
-        share[owner[g]]++;
+    for (uint32_t g = 0; g < o.groups; g++)
+        share[o.owner[g]]++;
     for (int w = 0; w < 4; w++) {
-        assert_true(share[w] >= 32);
-        assert_true(share[w] <= 96);
+        assert_true(share[w] >= 900);
+        assert_true(share[w] <= 1150);
     }
+    mstr_owners_free(&o);
 }
 
-/* Values from the Python in the comment at the top of this file. */
+/* Values from tests/models/owners.py (see the top of this file). */
 static void test_known_owners(void **state)
 {
     (void)state;
-    static const struct { unsigned group; int owner; } two[] = {
+    static const struct { uint32_t group; int owner; } two[] = {
         { 0, 0 }, { 1, 0 }, { 2, 0 }, { 3, 1 }, { 7, 1 },
         { 100, 0 }, { 128, 0 }, { 200, 0 }, { 254, 0 }, { 255, 1 },
     };
     for (size_t i = 0; i < sizeof two / sizeof two[0]; i++)
         assert_int_equal(mstr_rendezvous_owner(two[i].group, 2), two[i].owner);
 
-    uint16_t owner[MSTR_KEY_GROUPS];
-    mstr_route_table(owner, 2);
-    int ones = 0;
-    for (unsigned g = 0; g < MSTR_KEY_GROUPS; g++)
-        ones += owner[g];
-    assert_int_equal(ones, 118);
+    mstr_owners o;
+    mstr_owners_init(&o, 4096, 2, 7);
+    assert_int_equal(o.version, 7);
+    assert_int_equal(o.workers, 2);
+    int ones = 0, ones_low = 0;
+    for (uint32_t g = 0; g < o.groups; g++) {
+        ones += o.owner[g];
+        ones_low += g < 256 ? o.owner[g] : 0;
+    }
+    assert_int_equal(ones_low, 118);
+    assert_int_equal(ones, 2076);
+    mstr_owners_free(&o);
 
-    static const int three[16] = { 2, 2, 0, 1, 2, 1, 1, 1, 1, 1, 2, 1, 2, 0, 0, 0 };
-    mstr_route_table(owner, 3);
-    for (unsigned g = 0; g < 16; g++)
-        assert_int_equal(owner[g], three[g]);
+    static const int three_low[16] = { 2, 2, 0, 1, 2, 1, 1, 1, 1, 1, 2, 1, 2, 0, 0, 0 };
+    static const int three_high[16] = { 0, 2, 1, 2, 2, 0, 2, 0, 0, 0, 2, 2, 1, 1, 0, 1 };
+    mstr_owners_init(&o, 4096, 3, 0);
+    for (uint32_t g = 0; g < 16; g++) {
+        assert_int_equal(o.owner[g], three_low[g]);
+        assert_int_equal(o.owner[4080 + g], three_high[g]);
+    }
+    mstr_owners_free(&o);
+
+    static const int five[10] = { 0, 3, 1, 3, 2, 4, 4, 0, 4, 2 };
+    for (uint32_t g = 0; g < 10; g++)
+        assert_int_equal(mstr_rendezvous_owner(1000 + g, 5), five[g]);
 }
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_key_group_is_top_byte),
-        cmocka_unit_test(test_deterministic),
+        cmocka_unit_test(test_key_group_values),
+        cmocka_unit_test(test_key_group_range),
         cmocka_unit_test(test_owner_in_range),
         cmocka_unit_test(test_adding_a_worker_moves_only_to_it),
         cmocka_unit_test(test_balance_four_workers),

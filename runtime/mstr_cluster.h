@@ -1,0 +1,89 @@
+/*
+ * mstr_cluster.h - the processes of a job over several processes: the network each process
+ * serves (mstr_net.h), the coordination sessions between the leader (process 0, which hosts the
+ * coordinator) and every other process (the followers), and which exchange hub (mstr_channel_net.h)
+ * takes the exchange streams that arrive.
+ *
+ * Rounds. A job over several processes runs in rounds: in each, every process restores the same
+ * committed snapshot (or starts fresh), then all run until the job ends or one of them is lost
+ * (it died, froze or restarted). Then every process rolls back: the leader ends the round by
+ * ending every session, each follower joins again (the lost one once it is back), and the next
+ * round starts from the last committed snapshot. A round has a number the leader picks; exchange
+ * streams carry it in their hello, so a stream left over from another round is refused.
+ *
+ * Every process also serves the control API's calls (mstr_control.h), posted to the coordinator
+ * as they come.
+ *
+ * A session is a stream from a follower to the leader, opened by the follower at the start of
+ * each round with a hello (its process, the job's shape), and carrying the snapshot protocol
+ * (mstr_wire.h) both ways for the round. What arrives on a session (its hello, its messages, its
+ * end) is posted to the coordinator as an event (mstr_coord.h), in order.
+ *
+ * Thread use: the cluster is made, used and stopped by the job's main thread; the network thread
+ * posts events and routes exchange streams.
+ */
+#ifndef MSTR_CLUSTER_H
+#define MSTR_CLUSTER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "mstr_channel_net.h"
+#include "mstr_coord.h"
+#include "mstr_net.h"
+#include "mstr_wire.h"
+
+typedef struct mstr_cluster mstr_cluster;
+
+/* The method the sessions are opened on. */
+#define MSTR_CLUSTER_SESSION_METHOD "/mstr.Coord/Session"
+
+typedef struct mstr_cluster_setup {
+    int process, processes;
+    int workers;                /* per process */
+    char *const *peers;         /* [processes]: each process's address, "host:port" */
+    const char *listen;         /* the address this process serves on ("0.0.0.0:7000") */
+    mstr_net_tls tls;
+    uint64_t fingerprint;       /* of the job's shape (mstr_snapshot_shape) */
+    mstr_coord *coord;          /* gets the sessions' events */
+} mstr_cluster_setup;
+
+/* Starts serving (exchange and sessions). Returns NULL and sets *error (to free) if it cannot. */
+mstr_cluster *mstr_cluster_start(const mstr_cluster_setup *s, char **error);
+
+/* Ends every stream and stops serving. */
+void mstr_cluster_stop(mstr_cluster *cl);
+
+mstr_net *mstr_cluster_net(mstr_cluster *cl);
+
+/* Whether this process is the leader. */
+bool mstr_cluster_leads(const mstr_cluster *cl);
+
+/* Leader: whether every follower has joined this round (a session with a valid hello). */
+bool mstr_cluster_all_joined(mstr_cluster *cl);
+
+/* Leader: the first follower that has not joined, or -1. */
+int mstr_cluster_missing(mstr_cluster *cl);
+
+/* Follower: opens this round's session to the leader, once the leader answers, waiting at most
+ * timeout_ms. Returns false if it did not answer in time. */
+bool mstr_cluster_join(mstr_cluster *cl, int64_t timeout_ms);
+
+/* Sends a coordination message: a follower to the leader (to is 0), the leader to follower
+ * `to`, or to every follower (to is -1). Messages to a lost process go nowhere. */
+void mstr_cluster_send(mstr_cluster *cl, int to, const mstr_wire_coord *m);
+
+/* Sets the hub that this round's exchange streams go to (NULL between rounds: they are
+ * refused). */
+void mstr_cluster_route(mstr_cluster *cl, mstr_net_hub *hub);
+
+/* The job is ending: streams of this round's hub that end from now on are no loss. */
+void mstr_cluster_stopping(mstr_cluster *cl);
+
+/* Ends the round's sessions (no event of theirs is posted after this). */
+void mstr_cluster_end_round(mstr_cluster *cl);
+
+/* The address of process p. */
+const char *mstr_cluster_peer(const mstr_cluster *cl, int p);
+
+#endif

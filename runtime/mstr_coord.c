@@ -1,0 +1,698 @@
+/*
+ * mstr_coord.c - the snapshot coordinator (see mstr_coord.h).
+ *
+ * The coordinator writes batches while it waits for the workers, so that the store is busy
+ * while they are still serialising and the commit follows the last worker closely. Garbage
+ * collection scans the whole store, so it runs only when what was written since the last one
+ * is as large as what that one kept (and at least 16 MiB): its cost per byte written stays
+ * bounded however large the state. A follower collects when the leader says which snapshots
+ * are kept, by the same rule applied to what it wrote.
+ *
+ * Events from the cluster are handled in the main thread between waits, never in the network
+ * thread: they change the coordinator's counts (followers done, finished) and may fail the
+ * round, and the coordinator reads those without a lock.
+ */
+#include "mstr_coord.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "mstr_cluster.h"
+#include "mstr_mem.h"
+
+enum {
+    COLLECT_MIN_BYTES = 16 << 20,
+    POLL_MS = 100,              /* failures ring the doorbells, not the condition: look again */
+    FAREWELL_MS = 5000,         /* a follower waits this long for the leader's answer at the end */
+};
+
+static int64_t now_ms(clockid_t clock)
+{
+    struct timespec ts;
+    clock_gettime(clock, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void mstr_coord_init(mstr_coord *c, const mstr_coord_setup *s)
+{
+    *c = (mstr_coord){ .setup = *s, .collect_at = COLLECT_MIN_BYTES };
+    c->events_end = &c->events;
+    atomic_init(&c->requested, 0);
+    atomic_init(&c->committed, 0);
+    atomic_init(&c->stop, false);
+    pthread_mutex_init(&c->lock, NULL);
+    pthread_condattr_t attr;
+    pthread_condattr_init(&attr);
+    pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+    pthread_cond_init(&c->changed, &attr);
+    pthread_condattr_destroy(&attr);
+}
+
+void mstr_coord_free(mstr_coord *c)
+{
+    if (c->watching) {
+        pthread_mutex_lock(&c->lock);
+        c->closing = true;
+        pthread_mutex_unlock(&c->lock);
+        pthread_kill(c->signal_thread, SIGTERM);
+        pthread_join(c->signal_thread, NULL);
+    }
+    for (size_t i = 0; i < c->nqueue; i++)
+        mstr_store_batch_free(c->queue[i]);
+    free(c->queue);
+    mstr_coord_clear_events(c);
+    pthread_mutex_destroy(&c->lock);
+    pthread_cond_destroy(&c->changed);
+}
+
+void mstr_coord_begin_round(mstr_coord *c, int workers, mstr_doorbell *bells,
+                            mstr_failure *failure, uint64_t last)
+{
+    pthread_mutex_lock(&c->lock);
+    c->done = c->finished = 0;
+    pthread_mutex_unlock(&c->lock);
+    c->workers = workers;
+    c->bells = bells;
+    c->failure = failure;
+    c->last = last;
+    c->peers_done = c->peers_finished = 0;
+    c->stop_asked = c->told_to_stop = c->ending = false;
+    c->peers_stopped = 0;
+    c->request = 0;
+    atomic_store(&c->requested, last);
+    atomic_store(&c->committed, last);
+    atomic_store(&c->stop, false);
+}
+
+static void pause_ms(int64_t ms)
+{
+    if (ms > 0)
+        usleep((useconds_t)ms * 1000);
+}
+
+static void ring_all(mstr_coord *c)
+{
+    for (int i = 0; i < c->workers; i++)
+        mstr_doorbell_ring(&c->bells[i]);
+}
+
+/* Waits on the condition (lock held) until deadline_ms on the monotonic clock, or POLL_MS. */
+static void wait_changed(mstr_coord *c, int64_t deadline_ms)
+{
+    int64_t soon = now_ms(CLOCK_MONOTONIC) + POLL_MS;
+    int64_t until = deadline_ms >= 0 && deadline_ms < soon ? deadline_ms : soon;
+    struct timespec ts = { until / 1000, (until % 1000) * 1000000 };
+    pthread_cond_timedwait(&c->changed, &c->lock, &ts);
+}
+
+/* ---- signals ------------------------------------------------------------------------------ */
+
+static void signal_set(sigset_t *set)
+{
+    sigemptyset(set);
+    sigaddset(set, SIGINT);
+    sigaddset(set, SIGTERM);
+}
+
+/* Waits for SIGINT or SIGTERM and tells the coordinator; the one after the job has ended
+ * (sent by mstr_coord_free) ends the thread. */
+static void *signal_main(void *arg)
+{
+    mstr_coord *c = arg;
+    sigset_t set;
+    signal_set(&set);
+    for (;;) {
+        int sig;
+        if (sigwait(&set, &sig) != 0)
+            continue;
+        pthread_mutex_lock(&c->lock);
+        bool closing = c->closing;
+        if (!closing && c->signal == 0)
+            c->signal = sig;
+        pthread_cond_signal(&c->changed);
+        pthread_mutex_unlock(&c->lock);
+        if (closing)
+            return NULL;
+    }
+}
+
+void mstr_coord_hold_signals(void)
+{
+    sigset_t set;
+    signal_set(&set);
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
+}
+
+void mstr_coord_watch_signals(mstr_coord *c)
+{
+    mstr_coord_hold_signals();
+    c->watching = pthread_create(&c->signal_thread, NULL, signal_main, c) == 0;
+}
+
+int mstr_coord_signal(mstr_coord *c)
+{
+    pthread_mutex_lock(&c->lock);
+    int sig = c->signal;
+    pthread_mutex_unlock(&c->lock);
+    return sig;
+}
+
+/* ---- events ------------------------------------------------------------------------------- */
+
+void mstr_coord_post(mstr_coord *c, mstr_event_kind kind, int process, const mstr_wire_coord *m,
+                     const char *why)
+{
+    mstr_coord_event *e = mstr_alloc(sizeof *e);
+    *e = (mstr_coord_event){ .kind = kind, .process = process };
+    if (m != NULL) {
+        e->m = *m;
+        e->text = mstr_alloc(m->message_len + 1);
+        if (m->message_len > 0)
+            memcpy(e->text, m->message, m->message_len);
+        e->m.message = e->text;
+    } else if (why != NULL) {
+        e->text = mstr_strdup(why);
+    }
+    pthread_mutex_lock(&c->lock);
+    *c->events_end = e;
+    c->events_end = &e->next;
+    pthread_cond_signal(&c->changed);
+    pthread_mutex_unlock(&c->lock);
+}
+
+void mstr_coord_post_control(mstr_coord *c, mstr_control_call call, struct mstr_stream *s)
+{
+    mstr_coord_event *e = mstr_alloc(sizeof *e);
+    *e = (mstr_coord_event){ .kind = MSTR_EVENT_CONTROL, .call = call, .stream = s };
+    pthread_mutex_lock(&c->lock);
+    *c->events_end = e;
+    c->events_end = &e->next;
+    pthread_cond_signal(&c->changed);
+    pthread_mutex_unlock(&c->lock);
+}
+
+bool mstr_coord_control_event(mstr_coord *c, const mstr_coord_event *e)
+{
+    if (e->kind == MSTR_EVENT_CONTROL) {
+        mstr_control_call_in(c->setup.control, e->call, e->stream);
+        return true;
+    }
+    if (e->kind != MSTR_EVENT_MESSAGE || (e->m.kind != MSTR_WIRE_STATS &&
+                                          e->m.kind != MSTR_WIRE_CONTROL &&
+                                          e->m.kind != MSTR_WIRE_ANSWER))
+        return false;
+    mstr_control_message(c->setup.control, e->process, &e->m);
+    return true;
+}
+
+void mstr_coord_event_free(mstr_coord_event *e)
+{
+    free(e->text);
+    free(e);
+}
+
+/* Takes every event posted so far, oldest first (lock held). */
+static mstr_coord_event *take_events(mstr_coord *c)
+{
+    mstr_coord_event *all = c->events;
+    c->events = NULL;
+    c->events_end = &c->events;
+    return all;
+}
+
+void mstr_coord_clear_events(mstr_coord *c)
+{
+    pthread_mutex_lock(&c->lock);
+    mstr_coord_event *e = take_events(c);
+    pthread_mutex_unlock(&c->lock);
+    while (e != NULL) {
+        mstr_coord_event *next = e->next;
+        if (c->setup.control != NULL)
+            mstr_coord_control_event(c, e); /* a call is answered, round or not */
+        mstr_coord_event_free(e);
+        e = next;
+    }
+}
+
+bool mstr_coord_next_event(mstr_coord *c, mstr_coord_event **e, int64_t timeout_ms)
+{
+    int64_t deadline = now_ms(CLOCK_MONOTONIC) + timeout_ms;
+    pthread_mutex_lock(&c->lock);
+    while (c->events == NULL && c->signal == 0 && now_ms(CLOCK_MONOTONIC) < deadline)
+        wait_changed(c, deadline);
+    *e = c->events;
+    if (*e != NULL && c->signal == 0) {
+        c->events = (*e)->next;
+        if (c->events == NULL)
+            c->events_end = &c->events;
+        (*e)->next = NULL;
+    } else {
+        *e = NULL;
+    }
+    pthread_mutex_unlock(&c->lock);
+    return *e != NULL;
+}
+
+/* A coordination message's text as a printf argument pair. */
+#define TEXT(m) (int)(m).message_len, (m).message
+
+/* ---- snapshots ----------------------------------------------------------------------------- */
+
+/* Snapshot n is committed: the workers run their custom sinks' commit for it. */
+static void committed(mstr_coord *c, uint64_t n)
+{
+    atomic_store(&c->committed, n);
+    ring_all(c);
+}
+
+/* Deletes what no snapshot from `oldest` on needs, once enough was written since the last time. */
+static void collect(mstr_coord *c, uint64_t oldest)
+{
+    if (c->written < c->collect_at || oldest == 0)
+        return;
+    uint64_t kept = 0;
+    char *error = NULL;
+    if (!mstr_store_collect(c->setup.store, oldest, &kept, &error)) {
+        fprintf(stderr, "mstr: collecting old snapshots: %s\n", error);
+        free(error);
+    }
+    c->written = 0;
+    c->collect_at = kept > COLLECT_MIN_BYTES ? kept : COLLECT_MIN_BYTES;
+}
+
+/* The oldest of the snapshots the leader keeps, 0 if none. */
+static uint64_t oldest_kept(mstr_coord *c)
+{
+    mstr_commit kept[64];
+    size_t want = (size_t)c->setup.keep < 64 ? (size_t)c->setup.keep : 64;
+    size_t n = mstr_store_commits(c->setup.store, kept, want);
+    return n > 0 ? kept[n - 1].snapshot : 0;
+}
+
+/* Handles one event of a running round. */
+static void handle(mstr_coord *c, const mstr_coord_event *e)
+{
+    if (mstr_coord_control_event(c, e))
+        return;
+    if (e->kind == MSTR_EVENT_LOST) {
+        if (c->ending)
+            c->peers_stopped++;
+        else
+            mstr_failure_lose(c->failure, "process %d was lost: %s", e->process, e->text);
+        return;
+    }
+    if (e->kind != MSTR_EVENT_MESSAGE)
+        return;
+    const mstr_wire_coord *m = &e->m;
+    bool leader = c->setup.role == MSTR_COORD_LEADER;
+    switch (m->kind) {
+    case MSTR_WIRE_FAILED:
+        mstr_failure_set(c->failure, "%.*s", TEXT(*m));
+        c->told_to_stop = true; /* the leader knows: a follower need not tell it */
+        break;
+    case MSTR_WIRE_DONE:
+        if (leader && m->snapshot == atomic_load(&c->requested)) {
+            c->peers_done++;
+            c->entries += m->entries;
+            c->bytes += m->bytes;
+        }
+        break;
+    case MSTR_WIRE_FINISHED:
+        if (leader)
+            c->peers_finished++;
+        break;
+    case MSTR_WIRE_STOP:
+        if (leader)
+            c->stop_asked = true;
+        else
+            c->told_to_stop = true;
+        break;
+    case MSTR_WIRE_STOPPED:
+        if (leader)
+            c->peers_stopped++;
+        break;
+    case MSTR_WIRE_REQUEST:
+        if (!leader) {
+            c->request = m->snapshot;
+            c->request_final = m->flag;
+        }
+        break;
+    case MSTR_WIRE_COMMITTED:
+        if (!leader) {
+            c->last = m->snapshot;
+            committed(c, m->snapshot);
+            collect(c, m->value);
+        }
+        break;
+    default:
+        mstr_failure_set(c->failure, "process %d sent a message out of turn (kind %d)",
+                         e->process, (int)m->kind);
+        break;
+    }
+}
+
+/* Handles the events posted so far, and lets the control do what it does every so often. */
+static void handle_events(mstr_coord *c)
+{
+    mstr_control_tick(c->setup.control);
+    pthread_mutex_lock(&c->lock);
+    mstr_coord_event *e = take_events(c);
+    pthread_mutex_unlock(&c->lock);
+    while (e != NULL) {
+        mstr_coord_event *next = e->next;
+        handle(c, e);
+        mstr_coord_event_free(e);
+        e = next;
+    }
+}
+
+/* ---- worker side -------------------------------------------------------------------------- */
+
+void mstr_coord_submit(mstr_coord *c, mstr_store_batch *b)
+{
+    pthread_mutex_lock(&c->lock);
+    if (c->nqueue == c->cap) {
+        c->cap = c->cap ? 2 * c->cap : 16;
+        c->queue = mstr_realloc(c->queue, c->cap * sizeof *c->queue);
+    }
+    c->queue[c->nqueue++] = b;
+    pthread_cond_signal(&c->changed);
+    pthread_mutex_unlock(&c->lock);
+}
+
+void mstr_coord_done(mstr_coord *c)
+{
+    pthread_mutex_lock(&c->lock);
+    c->done++;
+    pthread_cond_signal(&c->changed);
+    pthread_mutex_unlock(&c->lock);
+}
+
+void mstr_coord_finished(mstr_coord *c)
+{
+    pthread_mutex_lock(&c->lock);
+    c->finished++;
+    pthread_cond_signal(&c->changed);
+    pthread_mutex_unlock(&c->lock);
+}
+
+/* ---- taking a snapshot ------------------------------------------------------------------ */
+
+/* Writes the workers' batches as they come until every worker is done with snapshot n (and,
+ * for the leader, every follower). Returns false (after failing the job) if one cannot be
+ * written, or if the job failed meanwhile. */
+static bool gather(mstr_coord *c, uint64_t n, mstr_commit *commit)
+{
+    int peers = c->setup.role == MSTR_COORD_LEADER ? c->setup.followers : 0;
+    for (;;) {
+        handle_events(c);
+        pthread_mutex_lock(&c->lock);
+        while (c->nqueue == 0 && c->events == NULL && !mstr_failed(c->failure) &&
+               (c->done < c->workers || c->peers_done < peers))
+            wait_changed(c, -1);
+        mstr_store_batch **batches = c->queue;
+        size_t nbatches = c->nqueue;
+        bool all_done = c->done == c->workers && c->peers_done == peers && c->events == NULL;
+        c->queue = NULL;
+        c->nqueue = c->cap = 0;
+        pthread_mutex_unlock(&c->lock);
+        bool ok = !mstr_failed(c->failure);
+        for (size_t i = 0; i < nbatches; i++) {
+            char *error = NULL;
+            if (ok && !mstr_store_write(c->setup.store, batches[i], &error)) {
+                mstr_failure_set(c->failure, "snapshot %llu could not be written: %s",
+                                 (unsigned long long)n, error);
+                free(error);
+                ok = false;
+            }
+            commit->entries += mstr_store_batch_entries(batches[i]);
+            commit->hash += mstr_store_batch_hash(batches[i]);
+            commit->bytes += mstr_store_batch_bytes(batches[i]);
+            mstr_store_batch_free(batches[i]);
+        }
+        free(batches);
+        if (!ok)
+            return false;
+        if (all_done && nbatches == 0)
+            return true;
+    }
+}
+
+/* Takes this process's part of snapshot n: asks the workers for it, writes what they hand over
+ * (and waits for the followers, on the leader), then writes the commit record: the job's commit
+ * on the leader or alone, the part's on a follower. Returns false if the job failed. */
+static bool take_part(mstr_coord *c, uint64_t n, bool final, mstr_commit *commit)
+{
+    pthread_mutex_lock(&c->lock);
+    c->done = 0;
+    pthread_mutex_unlock(&c->lock);
+    c->peers_done = 0;
+    atomic_store(&c->requested, n);
+    ring_all(c);
+    *commit = (mstr_commit){ .snapshot = n, .workers = c->workers, .final = final };
+    if (c->setup.role == MSTR_COORD_LEADER)
+        mstr_cluster_send(c->setup.cluster, -1,
+                          &(mstr_wire_coord){ .kind = MSTR_WIRE_REQUEST, .snapshot = n,
+                                              .flag = final });
+    if (!gather(c, n, commit))
+        return false;
+    commit->time_ms = now_ms(CLOCK_REALTIME);
+    char *error = NULL;
+    pause_ms(c->setup.commit_sleep_ms); /* a test's kill lands between the write and the commit */
+    if (!mstr_store_commit(c->setup.store, commit, &error)) {
+        mstr_failure_set(c->failure, "snapshot %llu could not be committed: %s",
+                         (unsigned long long)n, error);
+        free(error);
+        return false;
+    }
+    pause_ms(c->setup.commit_sleep_ms); /* ... or between the commit and what follows it */
+    c->entries += commit->entries;
+    c->bytes += commit->bytes;
+    c->written += commit->bytes;
+    return true;
+}
+
+/* Leader or alone: takes snapshot n (final: the last one of the job), commits it, publishes
+ * its output and collects. Returns false if the job failed. */
+static bool take(mstr_coord *c, uint64_t n, bool final)
+{
+    int64_t start = now_ms(CLOCK_MONOTONIC);
+    uint64_t before = c->bytes;
+    mstr_commit commit;
+    if (!take_part(c, n, final, &commit))
+        return false;
+    char *error = NULL;
+    if (!mstr_sink_set_publish(c->setup.sinks, c->setup.store, n, &error)) {
+        mstr_failure_set(c->failure, "snapshot %llu could not be published: %s",
+                         (unsigned long long)n, error);
+        free(error);
+        return false;
+    }
+    committed(c, n);
+    c->last = n;
+    c->taken++;
+    c->last_ms = now_ms(CLOCK_MONOTONIC) - start;
+    mstr_meter_snapshot(c->setup.meter, n, (uint64_t)c->last_ms, c->bytes - before);
+    mstr_control_committed(c->setup.control, n, final);
+    uint64_t oldest = oldest_kept(c);
+    if (c->setup.role == MSTR_COORD_LEADER)
+        mstr_cluster_send(c->setup.cluster, -1,
+                          &(mstr_wire_coord){ .kind = MSTR_WIRE_COMMITTED, .snapshot = n,
+                                              .value = oldest });
+    collect(c, oldest);
+    return true;
+}
+
+/* Follower: takes its part of the snapshot the leader asked for and says so. */
+static void take_asked(mstr_coord *c)
+{
+    int64_t start = now_ms(CLOCK_MONOTONIC);
+    uint64_t n = c->request;
+    c->request = 0;
+    mstr_commit commit;
+    if (!take_part(c, n, c->request_final, &commit))
+        return;
+    c->taken++;
+    c->last_ms = now_ms(CLOCK_MONOTONIC) - start;
+    mstr_meter_snapshot(c->setup.meter, n, (uint64_t)c->last_ms, commit.bytes);
+    mstr_cluster_send(c->setup.cluster, 0,
+                      &(mstr_wire_coord){ .kind = MSTR_WIRE_DONE, .snapshot = n,
+                                          .entries = commit.entries, .hash = commit.hash,
+                                          .bytes = commit.bytes });
+}
+
+/* ---- the coordinator -------------------------------------------------------------------- */
+
+/* Whether the job should end (after a last snapshot): every worker of every process finished,
+ * or a signal asked for it (lock held). */
+static bool should_end(mstr_coord *c)
+{
+    return (c->finished == c->workers && c->peers_finished == c->setup.followers) ||
+           c->signal != 0 || c->stop_asked || mstr_control_wants_stop(c->setup.control);
+}
+
+/* Leader or alone: waits until a snapshot is due (deadline_ms on the monotonic clock; < 0:
+ * none) or asked for, the job should end, or it failed. Returns whether it should end. */
+static bool wait_for_reason(mstr_coord *c, int64_t deadline_ms)
+{
+    for (;;) {
+        handle_events(c);
+        pthread_mutex_lock(&c->lock);
+        if (c->events == NULL) {
+            bool end = should_end(c);
+            if (end || mstr_failed(c->failure) || mstr_control_wants_snapshot(c->setup.control) ||
+                (deadline_ms >= 0 && now_ms(CLOCK_MONOTONIC) >= deadline_ms)) {
+                pthread_mutex_unlock(&c->lock);
+                return end;
+            }
+            wait_changed(c, deadline_ms);
+        }
+        pthread_mutex_unlock(&c->lock);
+    }
+}
+
+/* Tells the workers to stop once they have taken the snapshot requested. */
+static void stop_workers(mstr_coord *c)
+{
+    atomic_store(&c->stop, true);
+    ring_all(c);
+}
+
+/* Handles events until count (counted by handle) reaches target, or FAREWELL_MS passed. */
+static void await_count(mstr_coord *c, const int *count, int target)
+{
+    int64_t deadline = now_ms(CLOCK_MONOTONIC) + FAREWELL_MS;
+    while (*count < target && now_ms(CLOCK_MONOTONIC) < deadline) {
+        handle_events(c);
+        pthread_mutex_lock(&c->lock);
+        if (c->events == NULL && *count < target)
+            wait_changed(c, deadline);
+        pthread_mutex_unlock(&c->lock);
+    }
+}
+
+/* The job is over: from now on a stream that ends is no loss. */
+static void begin_ending(mstr_coord *c)
+{
+    c->ending = true;
+    mstr_cluster_stopping(c->setup.cluster);
+}
+
+/* Leader or alone. */
+static void lead(mstr_coord *c)
+{
+    bool snapshots = c->setup.store != NULL;
+    for (;;) {
+        int64_t deadline = snapshots && c->setup.every_ms > 0
+                               ? now_ms(CLOCK_MONOTONIC) + c->setup.every_ms : -1;
+        bool end = wait_for_reason(c, deadline);
+        if (mstr_failed(c->failure) || (snapshots && !take(c, c->last + 1, end)) || end)
+            break;
+    }
+    if (c->setup.role == MSTR_COORD_LEADER && !mstr_failed(c->failure)) {
+        begin_ending(c);
+        mstr_cluster_send(c->setup.cluster, -1, &(mstr_wire_coord){ .kind = MSTR_WIRE_STOP });
+        await_count(c, &c->peers_stopped, c->setup.followers);
+    }
+    if (!mstr_failed(c->failure))
+        mstr_control_committed(c->setup.control, c->last, true); /* calls of a job without a
+                                                                     state directory */
+    stop_workers(c);
+    if (c->setup.role != MSTR_COORD_LEADER)
+        return;
+    if (mstr_failed(c->failure) && !mstr_failure_was_loss(c->failure)) {
+        char *why = mstr_failure_message(c->failure);
+        mstr_cluster_send(c->setup.cluster, -1,
+                          &(mstr_wire_coord){ .kind = MSTR_WIRE_FAILED, .message = why,
+                                              .message_len = strlen(why) });
+        free(why);
+    }
+}
+
+/* Follower: after a failure of its own, tells the leader (which fails the job everywhere) and
+ * waits a little for it to answer, so that the leader hears of the failure before it sees this
+ * process's streams end. */
+static void tell_failure(mstr_coord *c)
+{
+    char *why = mstr_failure_message(c->failure);
+    mstr_cluster_send(c->setup.cluster, 0,
+                      &(mstr_wire_coord){ .kind = MSTR_WIRE_FAILED, .message = why,
+                                          .message_len = strlen(why) });
+    free(why);
+    int64_t deadline = now_ms(CLOCK_MONOTONIC) + FAREWELL_MS;
+    mstr_coord_event *e;
+    while (mstr_coord_next_event(c, &e, deadline - now_ms(CLOCK_MONOTONIC))) {
+        bool answered = e->kind == MSTR_EVENT_LOST || (e->kind == MSTR_EVENT_MESSAGE &&
+                                                       e->m.kind == MSTR_WIRE_FAILED);
+        mstr_coord_event_free(e);
+        if (answered)
+            break;
+    }
+}
+
+/* Follower: the leader said stop. Says it is stopping, and waits for the leader to end the
+ * session (once every follower has said so). */
+static void say_stopped(mstr_coord *c)
+{
+    begin_ending(c);
+    mstr_cluster_send(c->setup.cluster, 0, &(mstr_wire_coord){ .kind = MSTR_WIRE_STOPPED });
+    await_count(c, &c->peers_stopped, 1);
+}
+
+/* Follower: does what the leader asks, and tells it when its input is exhausted or a signal
+ * asks the job to stop. */
+static void follow(mstr_coord *c)
+{
+    bool said_finished = false, said_stop = false;
+    for (;;) {
+        handle_events(c);
+        if (mstr_failed(c->failure) || c->told_to_stop)
+            break;
+        if (c->request != 0) {
+            take_asked(c);
+            continue;
+        }
+        pthread_mutex_lock(&c->lock);
+        bool finished = c->finished == c->workers && !said_finished;
+        bool signalled = c->signal != 0 && !said_stop;
+        if (!finished && !signalled && c->events == NULL && !mstr_failed(c->failure))
+            wait_changed(c, -1);
+        pthread_mutex_unlock(&c->lock);
+        if (finished)
+            mstr_cluster_send(c->setup.cluster, 0,
+                              &(mstr_wire_coord){ .kind = MSTR_WIRE_FINISHED });
+        if (signalled)
+            mstr_cluster_send(c->setup.cluster, 0, &(mstr_wire_coord){ .kind = MSTR_WIRE_STOP });
+        said_finished |= finished;
+        said_stop |= signalled;
+    }
+    if (!mstr_failed(c->failure))
+        say_stopped(c);
+    stop_workers(c);
+    if (mstr_failed(c->failure) && !mstr_failure_was_loss(c->failure) && !c->told_to_stop)
+        tell_failure(c);
+}
+
+int mstr_coord_run(mstr_coord *c)
+{
+    if (c->setup.role == MSTR_COORD_FOLLOWER)
+        follow(c);
+    else
+        lead(c);
+    return mstr_coord_signal(c);
+}
+
+void mstr_coord_report(const mstr_coord *c)
+{
+    if (c->setup.store == NULL || c->setup.role == MSTR_COORD_FOLLOWER)
+        return; /* the leader's report covers every process */
+    fprintf(stderr, "mstr: snapshots: %llu taken, the last %llu in %lld ms; %llu entries, "
+                    "%llu bytes written\n",
+            (unsigned long long)c->taken, (unsigned long long)c->last, (long long)c->last_ms,
+            (unsigned long long)c->entries, (unsigned long long)c->bytes);
+}

@@ -1,0 +1,209 @@
+/*
+ * mstr_coord.h - the snapshot coordinator: the thread of a job that asks its workers for
+ * snapshots, writes what they hand over to the store, commits each snapshot once every worker
+ * has taken it, publishes the file sinks' output of a committed snapshot, and decides when the
+ * job stops.
+ *
+ * A snapshot, from the coordinator's side: it asks for snapshot N (every snapshot_every, at
+ * the end of the input, or on SIGINT/SIGTERM) and rings every worker; each worker takes its
+ * part (mstr_snapshot.h) and hands over its entries in batches, then says it is done; the
+ * coordinator writes the batches as they come, and when every worker is done writes N's commit
+ * record with a sync: N is committed. Then the file sinks' output of N becomes part of the
+ * output files (mstr_sink.h), the workers are told (each runs its custom sinks' commit for N in
+ * its own thread), and old snapshots are collected.
+ *
+ * The end of a job: a worker whose input is exhausted says it has finished, and waits. Once
+ * every worker has, the coordinator takes a last snapshot (which commits everything) and tells
+ * the workers to stop. On SIGINT or SIGTERM it does the same without waiting for the input to
+ * end: the job stops with its state in a snapshot, to be resumed later. A failure (an
+ * operator's fail(), a snapshot that cannot be written) stops everything at once and commits
+ * nothing. Without a state directory there are no snapshots: the job stops when every worker
+ * has finished, or at once on a signal.
+ *
+ * Over several processes (mstr_cluster.h) the leader's coordinator runs the job's snapshots:
+ * it asks every follower for snapshot N along with its own workers; each follower's coordinator
+ * has its workers take N, writes their part into its own store, commits that part (a record in
+ * its store, synced) and answers DONE; once every process is done the leader writes N's commit
+ * record (the commit of the job) and publishes the file sinks' output, then tells the followers
+ * N is committed, and which snapshots they may collect. A follower tells the leader when its
+ * input is exhausted and when a signal asks the job to stop; the leader decides the end and
+ * tells the followers to stop; each says it is stopping, and keeps its streams until the leader
+ * has heard from all, so that no process mistakes another's exit for a loss. A failure anywhere fails the job everywhere; the loss of a process
+ * (events posted by the cluster) ends the round instead, and the job rolls back (mstr_job.c).
+ *
+ * Thread use: the coordinator runs in the job's main thread; workers call the worker-side
+ * functions from their threads, the network thread mstr_coord_post.
+ */
+#ifndef MSTR_COORD_H
+#define MSTR_COORD_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "mstr_control.h"
+#include "mstr_fail.h"
+#include "mstr_ring.h"
+#include "mstr_sink.h"
+#include "mstr_store.h"
+#include "mstr_wire.h"
+
+struct mstr_cluster;
+
+typedef enum mstr_coord_role {
+    MSTR_COORD_ALONE,           /* the job's only process */
+    MSTR_COORD_LEADER,          /* process 0 of several */
+    MSTR_COORD_FOLLOWER,        /* any other */
+} mstr_coord_role;
+
+/* What the cluster tells the coordinator. */
+typedef enum mstr_event_kind {
+    MSTR_EVENT_MESSAGE,         /* a coordination message from `process` */
+    MSTR_EVENT_JOINED,          /* leader: `process` joined the round */
+    MSTR_EVENT_LOST,            /* `process` was lost to the round (why says how) */
+    MSTR_EVENT_CONTROL,         /* a control call came in on `stream` (mstr_control.h) */
+} mstr_event_kind;
+
+typedef struct mstr_coord_event {
+    mstr_event_kind kind;
+    int process;
+    mstr_wire_coord m;          /* MESSAGE; its message points into text */
+    char *text;                 /* MESSAGE: a copy of m's message; LOST: why */
+    mstr_control_call call;     /* CONTROL */
+    struct mstr_stream *stream;
+    struct mstr_coord_event *next;
+} mstr_coord_event;
+
+/* What a coordinator is made from, for the life of the job. */
+typedef struct mstr_coord_setup {
+    mstr_coord_role role;
+    struct mstr_cluster *cluster; /* NULL when alone */
+    mstr_control *control;      /* the control API's calls and the progress line */
+    mstr_meter *meter;          /* told of every snapshot */
+    int followers;              /* processes other than the leader */
+    mstr_store *store;          /* NULL without a state directory */
+    mstr_sink_set *sinks;
+    int64_t every_ms;           /* snapshot interval; 0: only the last one */
+    int keep;                   /* committed snapshots kept */
+    int64_t commit_sleep_ms;    /* test hook: pauses around each commit (mstr_settings.h) */
+} mstr_coord_setup;
+
+typedef struct mstr_coord {
+    _Atomic uint64_t requested; /* the snapshot workers are asked to take (0: none yet) */
+    _Atomic bool stop;          /* workers stop once they have taken `requested` */
+    _Atomic uint64_t committed; /* the last snapshot committed and published (or restored);
+                                   set before `requested` moves past it and before `stop` */
+    pthread_mutex_t lock;       /* around the rest, up to `setup` */
+    pthread_cond_t changed;     /* a batch, a worker done or finished, a signal, an event */
+    mstr_store_batch **queue;   /* batches handed over, not yet written */
+    size_t nqueue, cap;
+    int done;                   /* workers that took `requested` */
+    int finished;               /* workers whose input is exhausted */
+    int signal;                 /* SIGINT or SIGTERM received, or 0 */
+    mstr_coord_event *events;   /* posted, not yet handled, oldest first */
+    mstr_coord_event **events_end;
+    bool closing;               /* the job is over: the signal thread ends */
+    /* The coordinator's alone: */
+    mstr_coord_setup setup;
+    int workers;                /* this round's, and their doorbells and failure */
+    mstr_doorbell *bells;
+    mstr_failure *failure;
+    int peers_done;             /* leader: followers done with the snapshot being taken */
+    int peers_finished;         /* leader: followers whose input is exhausted */
+    bool stop_asked;            /* leader: a follower passed on a signal */
+    bool ending;                /* the job is over: a process that goes now is no loss */
+    int peers_stopped;          /* leader: followers that know it is over (or went) */
+    uint64_t request;           /* follower: the snapshot the leader asks for (0: none) */
+    bool request_final;
+    bool told_to_stop;          /* follower: the leader said stop */
+    uint64_t last;              /* the last snapshot committed (or restored) */
+    uint64_t taken;             /* snapshots committed by this run */
+    uint64_t entries, bytes;    /* written by this run (every process's) */
+    int64_t last_ms;            /* how long the last snapshot took, request to commit */
+    uint64_t written, collect_at; /* bytes written since the last collection, and when next */
+    pthread_t signal_thread;
+    bool watching;
+} mstr_coord;
+
+/* Sets up the coordinator of a job. */
+void mstr_coord_init(mstr_coord *c, const mstr_coord_setup *s);
+void mstr_coord_free(mstr_coord *c);
+
+/* Starts a round of `workers` workers (bells[i] is worker i's doorbell) restored from snapshot
+ * last (0 if none). */
+void mstr_coord_begin_round(mstr_coord *c, int workers, mstr_doorbell *bells,
+                            mstr_failure *failure, uint64_t last);
+
+/* Holds SIGINT and SIGTERM back (blocks them in the calling thread) until
+ * mstr_coord_watch_signals takes them: a job that gets one while it opens its store and
+ * restores its state then stops with a snapshot once it has started, instead of dying of it. */
+void mstr_coord_hold_signals(void);
+
+/* Makes SIGINT and SIGTERM reach the coordinator instead of killing the process: blocks them in
+ * the calling thread (and the threads it starts after this) and waits for them in a thread of
+ * its own. Call before starting any other thread. */
+void mstr_coord_watch_signals(mstr_coord *c);
+
+/* The signal that asked the job to stop, or 0. */
+int mstr_coord_signal(mstr_coord *c);
+
+/* Runs the round's snapshots until it stops (see above), then stops the workers. Returns the
+ * signal that stopped it, or 0. */
+int mstr_coord_run(mstr_coord *c);
+
+/* Prints what the snapshots of this run took, for the summary (nothing without a store, nor
+ * on a follower). */
+void mstr_coord_report(const mstr_coord *c);
+
+/* ---- events --------------------------------------------------------------------------------- */
+
+/* Posts an event (network thread): m (copied) for MESSAGE, why (copied) for LOST. */
+void mstr_coord_post(mstr_coord *c, mstr_event_kind kind, int process, const mstr_wire_coord *m,
+                     const char *why);
+
+/* Posts a control call that came in on s (network thread). */
+void mstr_coord_post_control(mstr_coord *c, mstr_control_call call, struct mstr_stream *s);
+
+/* Hands e to the control if it is one of its: a call, or a control message. Returns whether it
+ * was (then it is dealt with). For those who wait for events outside mstr_coord_run. */
+bool mstr_coord_control_event(mstr_coord *c, const mstr_coord_event *e);
+
+/* Takes the oldest event into *e (free it with mstr_coord_event_free), waiting up to
+ * timeout_ms. Returns false if none came in time, or a signal came. */
+bool mstr_coord_next_event(mstr_coord *c, mstr_coord_event **e, int64_t timeout_ms);
+
+void mstr_coord_event_free(mstr_coord_event *e);
+
+/* Drops every event not handled yet (those of a round that ended), but control calls, which
+ * go to the control. */
+void mstr_coord_clear_events(mstr_coord *c);
+
+/* ---- worker side ---------------------------------------------------------------------------- */
+
+static inline uint64_t mstr_coord_requested(mstr_coord *c)
+{
+    return atomic_load(&c->requested);
+}
+
+static inline bool mstr_coord_stopping(mstr_coord *c)
+{
+    return atomic_load(&c->stop);
+}
+
+/* The last snapshot committed: the workers' custom sinks commit it (mstr_sink.h). */
+static inline uint64_t mstr_coord_committed(mstr_coord *c)
+{
+    return atomic_load(&c->committed);
+}
+
+/* Hands over a batch of the snapshot being taken (the coordinator frees it). */
+void mstr_coord_submit(mstr_coord *c, mstr_store_batch *b);
+
+/* The calling worker has taken (and handed over all of) the requested snapshot. */
+void mstr_coord_done(mstr_coord *c);
+
+/* The calling worker's input is exhausted: it has nothing more to do but snapshots. */
+void mstr_coord_finished(mstr_coord *c);
+
+#endif

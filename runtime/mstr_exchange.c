@@ -1,0 +1,279 @@
+/*
+ * mstr_exchange.c - one worker's side of the exchanges (see mstr_exchange.h).
+ *
+ * Order of a turn, and why: batches that wait for room go first, in order, so that a link's
+ * batches never overtake each other. Receiving always happens, also while this worker's own
+ * batches wait: two workers that send to each other would otherwise wait on each other
+ * forever. A batch received is processed at once (its records run through the generated code
+ * of its exchange, which may fill this worker's outboxes in turn), and handed back.
+ */
+#include "mstr_exchange.h"
+
+#include <stdlib.h>
+
+#include "mstr_mem.h"
+#include "mstr_place.h"
+
+/* Batches received from one other worker per turn of the loop, so that sources and the other
+ * inputs get their turn too. */
+enum { RECEIVE_PER_TURN = 16 };
+
+/* A FIFO of batches waiting for room on one link. */
+struct mstr_xqueue {
+    mstr_xbatch **items;
+    size_t head, len, cap;
+};
+
+static void xqueue_push(mstr_xqueue *q, mstr_xbatch *b)
+{
+    if (q->len == q->cap) {
+        size_t cap = q->cap ? q->cap * 2 : 8;
+        mstr_xbatch **items = mstr_alloc_array(cap, sizeof *items);
+        for (size_t i = 0; i < q->len; i++)
+            items[i] = q->items[(q->head + i) % q->cap];
+        free(q->items);
+        q->items = items;
+        q->cap = cap;
+        q->head = 0;
+    }
+    q->items[(q->head + q->len++) % q->cap] = b;
+}
+
+static mstr_xbatch *xqueue_first(const mstr_xqueue *q)
+{
+    return q->len > 0 ? q->items[q->head] : NULL;
+}
+
+static void xqueue_drop_first(mstr_xqueue *q)
+{
+    q->head = (q->head + 1) % q->cap;
+    q->len--;
+}
+
+static int me(const mstr_exchange *e)
+{
+    return e->channel->me;
+}
+
+static int workers(const mstr_exchange *e)
+{
+    return e->channel->workers;
+}
+
+static mstr_xbatch *fresh_batch(mstr_exchange *e, int x, int dest)
+{
+    mstr_xbatch *b = mstr_channel_fresh(e->channel, dest);
+    b->exchange = x;
+    return b;
+}
+
+/* Whether sender i is done with exchange x from the start: it reads none of the sources that
+ * feed x, and no exchange feeds x. */
+static bool finished_from_start(const mstr_exchange *e, size_t x, int i)
+{
+    const mstr_exchange_desc *xd = &e->desc->exchanges[x];
+    return xd->nupstream == 0 && xd->nsources > 0 &&
+           !mstr_place_reads_any(e->desc, i, workers(e), xd->sources, xd->nsources);
+}
+
+void mstr_exchange_init(mstr_exchange *e, mstr_worker *w, mstr_arena *arena,
+                        const mstr_job_desc *d, mstr_channel *c, mstr_exchange_begin_fn *begin)
+{
+    size_t n = (size_t)c->workers, nx = d->nexchanges;
+    *e = (mstr_exchange){ .desc = d, .worker = w, .arena = arena, .channel = c, .stride = n,
+                          .begin_snapshot = begin };
+    mstr_align_init(&e->align, d, c->me, c->workers);
+    e->outbox = mstr_alloc_array(nx * n, sizeof *e->outbox);
+    e->waiting = mstr_alloc_array(n, sizeof *e->waiting);
+    e->frontiers = mstr_alloc_array(nx, sizeof *e->frontiers);
+    e->frontier_in = mstr_alloc_array(nx * n, sizeof *e->frontier_in);
+    for (size_t x = 0; x < nx; x++) {
+        mstr_frontier *f = &e->frontiers[x];
+        mstr_frontier_init(f, &e->frontier_in[x * n], n);
+        for (int i = 0; i < c->workers; i++) {
+            if (finished_from_start(e, x, i)) {
+                f->in[i] = MSTR_EPOCH_MAX;
+                mstr_align_end(&e->align, x, i);
+            }
+            if (i != c->me)
+                e->outbox[x * n + (size_t)i] = fresh_batch(e, (int)x, i);
+        }
+    }
+}
+
+void mstr_exchange_free(mstr_exchange *e)
+{
+    size_t n = e->stride;
+    for (size_t i = 0; i < e->desc->nexchanges * n; i++)
+        mstr_xbatch_free(e->outbox[i]);
+    for (size_t dest = 0; dest < n; dest++) {
+        mstr_xqueue *q = &e->waiting[dest];
+        for (size_t i = 0; i < q->len; i++)
+            mstr_xbatch_free(q->items[(q->head + i) % q->cap]);
+        free(q->items);
+    }
+    free(e->outbox);
+    free(e->waiting);
+    free(e->frontiers);
+    free(e->frontier_in);
+    mstr_align_free(&e->align);
+}
+
+/* Moves b onto its link, keeping order behind batches that already wait for room. */
+static void post(mstr_exchange *e, mstr_xbatch *b)
+{
+    mstr_xqueue *q = &e->waiting[b->to];
+    if (q->len == 0 && mstr_channel_send(e->channel, b))
+        return;
+    xqueue_push(q, b);
+    e->nwaiting++;
+}
+
+void mstr_exchange_send(mstr_exchange *e, int x, int dest)
+{
+    size_t slot = (size_t)x * e->stride + (size_t)dest;
+    mstr_xbatch *full = e->outbox[slot];
+    e->outbox[slot] = fresh_batch(e, x, dest);
+    post(e, full);
+}
+
+/* Input `from` of exchange x reached epoch: tells the generated code if the frontier moved. */
+static void merge_epoch(mstr_exchange *e, int x, int from, int64_t epoch)
+{
+    mstr_frontier *f = &e->frontiers[x];
+    if (mstr_frontier_advance(f, (size_t)from, epoch))
+        e->desc->exchanges[x].epoch(e->worker, f->out);
+}
+
+/* Sends ctl on exchange x to every other worker, after the records already batched for it. */
+static void send_ctl(mstr_exchange *e, int x, mstr_ctl ctl)
+{
+    for (int dest = 0; dest < workers(e); dest++) {
+        if (dest == me(e))
+            continue;
+        mstr_exchange_batch(e, x, dest)->ctl = ctl;
+        mstr_exchange_send(e, x, dest);
+    }
+}
+
+void mstr_exchange_epoch(mstr_exchange *e, int x, int64_t epoch)
+{
+    send_ctl(e, x, mstr_ctl_epoch(epoch));
+    if (epoch == MSTR_EPOCH_MAX)
+        mstr_align_end(&e->align, (size_t)x, me(e));
+    merge_epoch(e, x, me(e), epoch);
+}
+
+void mstr_exchange_barriers(mstr_exchange *e)
+{
+    for (size_t x = 0; x < e->desc->nexchanges; x++) {
+        if (!mstr_align_may_send(&e->align, x))
+            continue;
+        send_ctl(e, (int)x, (mstr_ctl){ MSTR_CTL_BARRIER, (int64_t)e->align.snapshot });
+        mstr_align_sent(&e->align, x);
+    }
+}
+
+/* Per exchange: each sender's epoch, then the frontier. */
+void mstr_exchange_save(const mstr_exchange *e, mstr_wbuf *b)
+{
+    for (size_t x = 0; x < e->desc->nexchanges; x++) {
+        const mstr_frontier *f = &e->frontiers[x];
+        for (size_t i = 0; i < f->n; i++)
+            mstr_put_le(b, (uint64_t)f->in[i], 8);
+        mstr_put_le(b, (uint64_t)f->out, 8);
+    }
+}
+
+bool mstr_exchange_restore(mstr_exchange *e, mstr_rbuf *r)
+{
+    for (size_t x = 0; x < e->desc->nexchanges; x++) {
+        mstr_frontier *f = &e->frontiers[x];
+        for (size_t i = 0; i < f->n; i++) {
+            f->in[i] = (int64_t)mstr_get_le(r, 8);
+            if (f->in[i] == MSTR_EPOCH_MAX)
+                mstr_align_end(&e->align, x, (int)i);
+        }
+        f->out = (int64_t)mstr_get_le(r, 8);
+    }
+    return !r->error && r->p == r->end;
+}
+
+bool mstr_exchange_send_waiting(mstr_exchange *e)
+{
+    bool moved = false;
+    for (size_t dest = 0; dest < e->stride && e->nwaiting > 0; dest++) {
+        mstr_xqueue *q = &e->waiting[dest];
+        mstr_xbatch *b;
+        while ((b = xqueue_first(q)) != NULL && mstr_channel_send(e->channel, b)) {
+            xqueue_drop_first(q);
+            e->nwaiting--;
+            moved = true;
+        }
+    }
+    return moved;
+}
+
+/* Runs a received batch through the generated code: its records, then its control message. */
+static void process(mstr_exchange *e, const mstr_xbatch *b)
+{
+    const mstr_exchange_desc *x = &e->desc->exchanges[b->exchange];
+    if (b->records > 0)
+        x->receive(e->worker, b);
+    switch (b->ctl.kind) {
+    case MSTR_CTL_NONE:
+        break;
+    case MSTR_CTL_EPOCH:
+        merge_epoch(e, b->exchange, b->from, b->ctl.value);
+        break;
+    case MSTR_CTL_END:
+        mstr_align_end(&e->align, (size_t)b->exchange, b->from);
+        merge_epoch(e, b->exchange, b->from, MSTR_EPOCH_MAX);
+        break;
+    case MSTR_CTL_BARRIER:
+        if ((uint64_t)b->ctl.value != e->align.snapshot)
+            e->begin_snapshot(e->worker, (uint64_t)b->ctl.value);
+        mstr_align_barrier(&e->align, (size_t)b->exchange, b->from);
+        break;
+    case MSTR_CTL_RESCALE: /* not sent yet: rescaling brings them */
+        break;
+    }
+    mstr_arena_reset(e->arena);
+}
+
+bool mstr_exchange_receive(mstr_exchange *e)
+{
+    bool got = false;
+    for (int from = 0; from < workers(e); from++) {
+        if (from == me(e))
+            continue;
+        for (int n = 0; n < RECEIVE_PER_TURN && !mstr_align_holds(&e->align, from); n++) {
+            mstr_xbatch *b = mstr_channel_receive(e->channel, from);
+            if (b == NULL)
+                break;
+            process(e, b);
+            mstr_channel_release(e->channel, b);
+            got = true;
+        }
+    }
+    return got;
+}
+
+void mstr_exchange_flush(mstr_exchange *e)
+{
+    for (size_t x = 0; x < e->desc->nexchanges; x++)
+        for (int dest = 0; dest < workers(e); dest++)
+            if (dest != me(e) && mstr_exchange_batch(e, (int)x, dest)->records > 0)
+                mstr_exchange_send(e, (int)x, dest);
+    mstr_channel_flush(e->channel);
+}
+
+bool mstr_exchange_done(const mstr_exchange *e)
+{
+    if (e->nwaiting > 0)
+        return false;
+    for (size_t x = 0; x < e->desc->nexchanges; x++)
+        if (e->frontiers[x].out != MSTR_EPOCH_MAX)
+            return false;
+    return true;
+}

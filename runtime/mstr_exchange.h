@@ -1,0 +1,116 @@
+/*
+ * mstr_exchange.h - one worker's side of a job's exchanges (its key_by operators): the batches
+ * it is filling for other workers, the batches waiting for room on a link, and the frontier of
+ * each exchange over the workers that send into it.
+ *
+ * Generated code encodes a record for another worker into that worker's open batch
+ * (mstr_exchange_batch), hands the batch over when it is full (mstr_exchange_send) and sends
+ * its epochs after its records (mstr_exchange_epoch). The worker loop moves batches over its
+ * channel (mstr_channel.h) a turn at a time: it sends what waits for room, receives what
+ * others sent (running it through the generated code of the exchange) and flushes the open
+ * batches at the end of the turn, so nothing lingers.
+ *
+ * Control messages (mstr_ctl.h) are merged here, per exchange and sending worker: the
+ * frontier after an exchange is the least epoch over the workers that send into it
+ * (mstr_frontier.h), this worker included, and the generated code hears of it only when it
+ * moves; snapshot barriers and ends of stream are aligned (mstr_align.h), and a sender whose
+ * barriers have all arrived is not read until the worker has taken its snapshot.
+ *
+ * Thread use: an exchange side belongs to its worker's thread.
+ */
+#ifndef MSTR_EXCHANGE_H
+#define MSTR_EXCHANGE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "mstr_align.h"
+#include "mstr_channel.h"
+#include "mstr_desc.h"
+#include "mstr_frontier.h"
+#include "mstr_str.h"
+#include "mstr_xbatch.h"
+
+typedef struct mstr_xqueue mstr_xqueue;
+
+/* Starts snapshot n at the worker (its cut), when a barrier of n arrives before the worker
+ * heard of n from the coordinator. */
+typedef void mstr_exchange_begin_fn(mstr_worker *w, uint64_t n);
+
+typedef struct mstr_exchange {
+    mstr_xbatch **outbox;       /* open batch per (exchange, destination worker), at
+                                   x * stride + dest; NULL for this worker itself */
+    size_t stride;
+    /* The runtime's alone from here on. */
+    const mstr_job_desc *desc;
+    mstr_worker *worker;        /* handed to the generated code of each exchange */
+    mstr_arena *arena;          /* the worker's, reset after each batch received */
+    mstr_channel *channel;
+    mstr_xqueue *waiting;       /* per destination: batches refused for lack of room, in order */
+    size_t nwaiting;            /* batches in all of waiting */
+    mstr_frontier *frontiers;   /* per exchange, over the sending workers */
+    int64_t *frontier_in;       /* their storage */
+    mstr_align align;           /* snapshot barriers */
+    mstr_exchange_begin_fn *begin_snapshot;
+} mstr_exchange;
+
+/* Sets up worker w's side of d's exchanges over channel c (whose me and workers say which
+ * worker this is and how many there are). Workers that read no source feeding an exchange
+ * that no other exchange feeds are counted as finished on it from the start (mstr_place.h).
+ * begin is called when a barrier arrives for a snapshot the worker has not begun. */
+void mstr_exchange_init(mstr_exchange *e, mstr_worker *w, mstr_arena *arena,
+                        const mstr_job_desc *d, mstr_channel *c, mstr_exchange_begin_fn *begin);
+
+/* Frees the open and waiting batches (a failure may have left some). */
+void mstr_exchange_free(mstr_exchange *e);
+
+/* The open batch of exchange x towards worker dest (never this worker itself). */
+static inline mstr_xbatch *mstr_exchange_batch(mstr_exchange *e, int x, int dest)
+{
+    return e->outbox[(size_t)x * e->stride + (size_t)dest];
+}
+
+/* Hands the open batch of exchange x for dest to its link (or to the batches waiting for
+ * room) and opens a new one. Call when the batch is full. */
+void mstr_exchange_send(mstr_exchange *e, int x, int dest);
+
+/* This worker reached epoch on exchange x: sends it to every other worker after the records
+ * already batched for them (every epoch goes out, closing the open batches, because operators
+ * downstream, a stateful_op's on_epoch for one, may act on each epoch they see), and merges it
+ * into this worker's own frontier of x. */
+void mstr_exchange_epoch(mstr_exchange *e, int x, int64_t epoch);
+
+/* Sends this worker's barrier of the snapshot being aligned on every exchange where it may
+ * (mstr_align_may_send), after the records already batched there. */
+void mstr_exchange_barriers(mstr_exchange *e);
+
+/* The frontiers of every exchange at this worker, for a snapshot, and back. restore returns
+ * false if the bytes do not decode; an input at MSTR_EPOCH_MAX is ended (mstr_align.h). */
+void mstr_exchange_save(const mstr_exchange *e, mstr_wbuf *b);
+bool mstr_exchange_restore(mstr_exchange *e, mstr_rbuf *r);
+
+/* One turn of the worker loop, in this order: */
+
+/* Moves batches waiting for room onto their links where there is room now. Returns true if
+ * any moved. */
+bool mstr_exchange_send_waiting(mstr_exchange *e);
+
+/* Receives and processes what other workers sent (a bounded number of batches from each, so
+ * that sources and the other links get their turn; none from a sender held for a snapshot).
+ * Returns true if there was anything. */
+bool mstr_exchange_receive(mstr_exchange *e);
+
+/* Sends every open batch that holds records and wakes the workers this turn made work for. */
+void mstr_exchange_flush(mstr_exchange *e);
+
+/* True while batches wait for room: the worker must not read its sources (backpressure). */
+static inline bool mstr_exchange_blocked(const mstr_exchange *e)
+{
+    return e->nwaiting > 0;
+}
+
+/* True once nothing waits for room and every exchange reached the end of its streams here. */
+bool mstr_exchange_done(const mstr_exchange *e);
+
+#endif

@@ -1,0 +1,45 @@
+/*
+ * mstr_place.c - placement of source partitions on workers (see mstr_place.h).
+ */
+#include "mstr_place.h"
+
+size_t mstr_place_count(const mstr_source_desc *src, int workers)
+{
+    switch (src->kind) {
+    case MSTR_SOURCE_LINES:
+    case MSTR_SOURCE_CSV:
+        return src->npaths;
+    case MSTR_SOURCE_RANGE:
+    case MSTR_SOURCE_NEXMARK:
+    case MSTR_SOURCE_CUSTOM:
+        return src->partitions ? src->partitions : (size_t)workers;
+    case MSTR_SOURCE_LIST:
+    case MSTR_SOURCE_STDIN:
+        return 1;
+    }
+    return 0;
+}
+
+int mstr_place_worker(size_t k, int workers)
+{
+    return (int)(k % (size_t)workers);
+}
+
+void mstr_place_span(const mstr_source_desc *src, size_t k, size_t parts, uint64_t *first,
+                     uint64_t *end)
+{
+    unsigned __int128 count = src->count;
+    *first = (uint64_t)(count * k / parts);
+    *end = (uint64_t)(count * (k + 1) / parts);
+}
+
+/* Partition k goes to worker k % workers, so a worker reads one of a source's partitions
+ * exactly when its index is below their count. */
+bool mstr_place_reads_any(const mstr_job_desc *d, int worker, int workers,
+                          const size_t *sources, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if ((size_t)worker < mstr_place_count(&d->sources[sources[i]], workers))
+            return true;
+    return false;
+}

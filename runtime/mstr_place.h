@@ -1,0 +1,35 @@
+/*
+ * mstr_place.h - where a job's source partitions are read: how many partitions each source
+ * has, which worker reads each, and which part of a range each covers.
+ *
+ * The one place that decides it: the job opens partitions by it, and the exchange layer asks
+ * it which workers read nothing that feeds an exchange. The rule: a lines or CSV source has
+ * one partition per file, a list or stdin one, a range or nexmark source one per worker (or
+ * `partitions N`), cut into contiguous parts of as equal a size as the count allows, a custom
+ * source the N of its `custom(N)`; partition k is read by worker k mod workers.
+ */
+#ifndef MSTR_PLACE_H
+#define MSTR_PLACE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "mstr_desc.h"
+
+/* How many partitions src has on a job of `workers` workers. */
+size_t mstr_place_count(const mstr_source_desc *src, int workers);
+
+/* The worker that reads partition k. */
+int mstr_place_worker(size_t k, int workers);
+
+/* The indexes partition k of `parts` covers of a list, range or nexmark source: [*first, *end). */
+void mstr_place_span(const mstr_source_desc *src, size_t k, size_t parts, uint64_t *first,
+                     uint64_t *end);
+
+/* True if worker `worker` reads a partition of any of the n sources listed (indexes into
+ * d->sources). */
+bool mstr_place_reads_any(const mstr_job_desc *d, int worker, int workers,
+                          const size_t *sources, size_t n);
+
+#endif

@@ -1,0 +1,366 @@
+/*
+ * mstr_super.c - the supervisor of a job's local processes (see mstr_super.h).
+ *
+ * One poll loop: a signalfd for SIGCHLD, SIGINT and SIGTERM, and a pipe per process for its
+ * standard output. Restarts are limited (MAX_RESTARTS in RESTART_WINDOW_S per process), so that
+ * a process that dies at once every time does not restart forever.
+ */
+#include "mstr_super.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "mstr_mem.h"
+
+enum { MAX_RESTARTS = 10, RESTART_WINDOW_S = 60, LINE_MAX_BUF = 1 << 16 };
+
+typedef struct child {
+    pid_t pid;                  /* 0 once it exited for good */
+    int out;                    /* the read end of its standard output, or -1 */
+    char *line;                 /* the part of a line read so far */
+    size_t len, cap;
+    int status;                 /* its exit status once it exited */
+    time_t restarts_since;      /* the window its restarts are counted in */
+    int restarts;
+} child;
+
+typedef struct supervisor {
+    int argc;
+    char **argv;
+    int n;
+    child *children;
+    char *peers;
+    int metrics_port;           /* process I serves metrics on this + I; 0: none */
+    char *temp_dir;             /* the state directory it made, or NULL */
+    bool stopping;              /* a signal was passed on: nothing restarts */
+    bool over;                  /* a process exited (the job is over): nothing restarts */
+    int status;                 /* the job's exit status so far */
+} supervisor;
+
+/* ---- ports and state ----------------------------------------------------------------------- */
+
+/* A free TCP port on loopback (free when asked: the process started next binds it). */
+static int free_port(void)
+{
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+    socklen_t len = sizeof a;
+    int port = -1;
+    if (fd >= 0 && bind(fd, (struct sockaddr *)&a, sizeof a) == 0 &&
+        getsockname(fd, (struct sockaddr *)&a, &len) == 0)
+        port = ntohs(a.sin_port);
+    if (fd >= 0)
+        close(fd);
+    return port;
+}
+
+/* The processes' addresses: from `base` ("host:port": process I on port + I), or free loopback
+ * ports. NULL if there are none to be had. */
+static char *make_peers(int n, const char *base)
+{
+    if (base != NULL) {
+        const char *colon = strrchr(base, ':');
+        int port = colon ? atoi(colon + 1) : 0;
+        if (port <= 0 || port + n - 1 > 65535)
+            return NULL;
+        char *peers = mstr_strdup("");
+        for (int i = 0; i < n; i++) {
+            char *more = mstr_strf("%s%s%.*s:%d", peers, i ? "," : "", (int)(colon - base), base,
+                                   port + i);
+            free(peers);
+            peers = more;
+        }
+        return peers;
+    }
+    char *peers = mstr_strdup("");
+    for (int i = 0; i < n; i++) {
+        int port = free_port();
+        if (port < 0) {
+            free(peers);
+            return NULL;
+        }
+        char *more = mstr_strf("%s%s127.0.0.1:%d", peers, i ? "," : "", port);
+        free(peers);
+        peers = more;
+    }
+    return peers;
+}
+
+static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)st;
+    (void)flag;
+    (void)ftw;
+    remove(path);
+    return 0;
+}
+
+/* ---- processes ------------------------------------------------------------------------------ */
+
+/* Starts process i (again: without --fresh). Returns false if it cannot. */
+static bool start(supervisor *sv, int i, bool again)
+{
+    int fds[2];
+    if (pipe2(fds, O_CLOEXEC) != 0)
+        return false;
+    char **args = mstr_alloc_array((size_t)sv->argc + 11, sizeof *args);
+    int k = 0;
+    for (int a = 0; a < sv->argc; a++) {
+        if (strcmp(sv->argv[a], "--listen") == 0 && a + 1 < sv->argc) {
+            a++; /* the processes' addresses come from it, in --peers */
+            continue;
+        }
+        if (!(again && strcmp(sv->argv[a], "--fresh") == 0))
+            args[k++] = sv->argv[a];
+    }
+    char index[16], metrics[16];
+    snprintf(index, sizeof index, "%d", i);
+    args[k++] = "--process";
+    args[k++] = index;
+    if (sv->metrics_port > 0) {
+        snprintf(metrics, sizeof metrics, "%d", sv->metrics_port + i);
+        args[k++] = "--metrics-port";
+        args[k++] = metrics;
+    }
+    args[k++] = "--peers";
+    args[k++] = sv->peers;
+    if (sv->temp_dir != NULL) {
+        args[k++] = "--state-dir";
+        args[k++] = sv->temp_dir;
+    }
+    args[k] = NULL;
+    pid_t pid = fork();
+    if (pid == 0) {
+        dup2(fds[1], STDOUT_FILENO);
+        sigset_t none;
+        sigemptyset(&none);
+        sigprocmask(SIG_SETMASK, &none, NULL);
+        if (again)
+            setenv("MSTR_FRESH", "0", 1);
+        setenv("MSTR_PROCESSES", "", 1); /* the command line says */
+        setenv("MSTR_LISTEN", "", 1);
+        execv("/proc/self/exe", args);
+        fprintf(stderr, "mstr: cannot start process %d: %s\n", i, strerror(errno));
+        _exit(127);
+    }
+    free(args);
+    close(fds[1]);
+    child *c = &sv->children[i];
+    if (pid < 0) {
+        close(fds[0]);
+        return false;
+    }
+    c->pid = pid;
+    if (c->out >= 0)
+        close(c->out);
+    c->out = fds[0];
+    return true;
+}
+
+/* Writes out the first n bytes of c's line buffer. */
+static void pass_on(child *c, size_t n)
+{
+    fwrite(c->line, 1, n, stdout);
+    fflush(stdout);
+    memmove(c->line, c->line + n, c->len - n);
+    c->len -= n;
+}
+
+/* Reads what c wrote and passes on its whole lines. Returns false at the end of its output
+ * (the pipe is closed then; a last line without its newline stays in the buffer). */
+static bool relay(child *c)
+{
+    char buf[8192];
+    ssize_t n = read(c->out, buf, sizeof buf);
+    if (n < 0 && (errno == EINTR || errno == EAGAIN))
+        return true;
+    if (n <= 0) {
+        close(c->out);
+        c->out = -1;
+        return false;
+    }
+    if (c->len + (size_t)n > c->cap) {
+        c->cap = c->len + (size_t)n > 2 * c->cap ? c->len + (size_t)n : 2 * c->cap;
+        c->line = mstr_realloc(c->line, c->cap);
+    }
+    memcpy(c->line + c->len, buf, (size_t)n);
+    c->len += (size_t)n;
+    size_t whole = c->len;
+    while (whole > 0 && c->line[whole - 1] != '\n')
+        whole--;
+    if (whole == 0 && c->len >= LINE_MAX_BUF)
+        whole = c->len; /* a line longer than any sane record: pass it on in pieces */
+    if (whole > 0)
+        pass_on(c, whole);
+    return true;
+}
+
+/* Passes on the rest of a process's output once it has ended. A process killed in the middle
+ * of a line loses that line (it writes it again after the rollback); one that exited keeps it. */
+static void drain(child *c, bool killed)
+{
+    while (c->out >= 0 && relay(c))
+        ;
+    if (!killed && c->len > 0)
+        pass_on(c, c->len);
+    c->len = 0;
+}
+
+static void signal_all(supervisor *sv, int sig)
+{
+    for (int i = 0; i < sv->n; i++)
+        if (sv->children[i].pid > 0)
+            kill(sv->children[i].pid, sig);
+}
+
+/* Whether process i may start again after dying. */
+static bool may_restart(supervisor *sv, child *c)
+{
+    if (sv->stopping || sv->over)
+        return false;
+    time_t now = time(NULL);
+    if (now - c->restarts_since > RESTART_WINDOW_S) {
+        c->restarts_since = now;
+        c->restarts = 0;
+    }
+    return ++c->restarts <= MAX_RESTARTS;
+}
+
+/* Process i ended with wait status ws. */
+static void ended(supervisor *sv, int i, int ws)
+{
+    child *c = &sv->children[i];
+    c->pid = 0;
+    bool killed = WIFSIGNALED(ws);
+    drain(c, killed);
+    if (killed) {
+        fprintf(stderr, "mstr: process %d died of SIG%s\n", i, sigabbrev_np(WTERMSIG(ws)));
+        if (may_restart(sv, c)) {
+            fprintf(stderr, "mstr: starting process %d again\n", i);
+            if (start(sv, i, true))
+                return;
+        }
+    }
+    int status = killed ? 128 + WTERMSIG(ws) : WEXITSTATUS(ws);
+    sv->over = true;
+    if (status != 0 && sv->status == 0) {
+        sv->status = status;
+        signal_all(sv, SIGTERM); /* the rest may wait for this one forever */
+    }
+}
+
+static void reap(supervisor *sv)
+{
+    int ws;
+    pid_t pid;
+    while ((pid = waitpid(-1, &ws, WNOHANG)) > 0)
+        for (int i = 0; i < sv->n; i++)
+            if (sv->children[i].pid == pid)
+                ended(sv, i, ws);
+}
+
+static bool running(const supervisor *sv)
+{
+    for (int i = 0; i < sv->n; i++)
+        if (sv->children[i].pid > 0 || sv->children[i].out >= 0)
+            return true;
+    return false;
+}
+
+/* The poll loop, until every process has ended for good. */
+static void watch(supervisor *sv, int sigfd)
+{
+    struct pollfd *fds = mstr_alloc_array((size_t)sv->n + 1, sizeof *fds);
+    while (running(sv)) {
+        fds[0] = (struct pollfd){ .fd = sigfd, .events = POLLIN };
+        for (int i = 0; i < sv->n; i++)
+            fds[i + 1] = (struct pollfd){ .fd = sv->children[i].out, .events = POLLIN };
+        if (poll(fds, (nfds_t)sv->n + 1, 1000) < 0 && errno != EINTR)
+            break;
+        for (int i = 0; i < sv->n; i++)
+            if (fds[i + 1].revents != 0 && sv->children[i].out >= 0)
+                relay(&sv->children[i]);
+        struct signalfd_siginfo si;
+        while (read(sigfd, &si, sizeof si) == sizeof si) {
+            if (si.ssi_signo == SIGCHLD)
+                continue;
+            if (!sv->stopping)
+                fprintf(stderr, "mstr: passing SIG%s on to the job's processes\n",
+                        sigabbrev_np((int)si.ssi_signo));
+            sv->stopping = true;
+            signal_all(sv, SIGTERM);
+        }
+        reap(sv);
+    }
+    free(fds);
+}
+
+int mstr_supervise(int argc, char **argv, const mstr_settings *s)
+{
+    supervisor sv = { .argc = argc, .argv = argv, .n = s->processes,
+                      .metrics_port = s->metrics_port };
+    sv.children = mstr_alloc_array((size_t)sv.n, sizeof *sv.children);
+    sv.peers = make_peers(sv.n, s->listen);
+    if (sv.peers == NULL) {
+        fprintf(stderr, "mstr: no ports for %d processes %s%s\n", sv.n,
+                s->listen ? "from " : "on loopback", s->listen ? s->listen : "");
+        free(sv.children);
+        return 1;
+    }
+    fprintf(stderr, "mstr: %d processes at %s; process 0 answers `ctl --coordinator %.*s`\n",
+            sv.n, sv.peers, (int)strcspn(sv.peers, ","), sv.peers);
+    if (s->state_dir == NULL) {
+        const char *tmp = getenv("TMPDIR");
+        sv.temp_dir = mstr_strf("%s/mstr-state-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+        if (mkdtemp(sv.temp_dir) == NULL) {
+            fprintf(stderr, "mstr: cannot make a temporary state directory '%s': %s\n",
+                    sv.temp_dir, strerror(errno));
+            free(sv.temp_dir);
+            free(sv.peers);
+            free(sv.children);
+            return 1;
+        }
+    }
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGCHLD);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    sigprocmask(SIG_BLOCK, &set, NULL);
+    int sigfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+    for (int i = 0; i < sv.n; i++)
+        sv.children[i].out = -1;
+    bool started = true;
+    for (int i = 0; i < sv.n && started; i++)
+        started = start(&sv, i, false);
+    if (!started) {
+        fprintf(stderr, "mstr: cannot start the job's processes: %s\n", strerror(errno));
+        sv.stopping = true;
+        signal_all(&sv, SIGTERM);
+        sv.status = 1;
+    }
+    watch(&sv, sigfd);
+    close(sigfd);
+    for (int i = 0; i < sv.n; i++)
+        free(sv.children[i].line);
+    free(sv.children);
+    free(sv.peers);
+    if (sv.temp_dir != NULL) {
+        nftw(sv.temp_dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+        free(sv.temp_dir);
+    }
+    return sv.status;
+}

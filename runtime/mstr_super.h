@@ -1,0 +1,29 @@
+/*
+ * mstr_super.h - `--processes N` without `--peers`: the job runs as N processes of this binary
+ * on this machine, started and watched by this one (the supervisor), which does no work of the
+ * job itself.
+ *
+ * The supervisor picks N free loopback ports (or, given `--listen HOST:P`, HOST:P+I for process
+ * I) and starts process I with the command line it was given plus `--process I --peers
+ * 127.0.0.1:P0,...` (and `--metrics-port M+I` when given M), and says where they are. Their standard output comes through it a
+ * whole line at a time, so that lines of different processes never mix; their standard error is
+ * its own. A process that dies of a signal (killed, crashed) is started again with the same
+ * command line (without --fresh): the others roll back to the last snapshot and wait for it
+ * (mstr_cluster.h). A process that exits with an error fails the job: the supervisor waits for
+ * the others, which learn of the failure from the leader, and exits with that status. SIGINT and
+ * SIGTERM are passed on to every process: the job stops after a last snapshot.
+ *
+ * Rolling back needs a state directory; without --state-dir the supervisor makes a temporary
+ * one (and removes it at the end), which is also where a job over several processes stages the
+ * output of its file sinks.
+ */
+#ifndef MSTR_SUPER_H
+#define MSTR_SUPER_H
+
+#include "mstr_settings.h"
+
+/* Runs the job as s->processes supervised processes (argv: this process's command line).
+ * Returns the exit status. */
+int mstr_supervise(int argc, char **argv, const mstr_settings *s);
+
+#endif

@@ -1,0 +1,204 @@
+/*
+ * test_exchange.c - two workers' sides of an exchange over the real ring channel, driven by
+ * hand in one thread: records, epochs, snapshot barriers and ends of stream interleaved on one
+ * link keep their order; the frontier after the exchange is the least over the senders and
+ * reaches the generated code only when it moves; a barrier that arrives before its snapshot
+ * began starts it; a sender whose barriers all arrived is not read until the snapshot is done.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "mstr_channel_ring.h"
+#include "mstr_exchange.h"
+
+/* What the "generated code" of the exchange saw, per worker. */
+typedef struct seen {
+    size_t records;
+    int64_t frontiers[16];
+    size_t nfrontiers;
+    uint64_t begun;         /* the snapshot begun by a barrier, 0 if none */
+} seen;
+
+static seen log_of[2];
+static mstr_exchange sides[2];
+/* The workers are only names here: the exchange hands them back to the callbacks. */
+static char worker_name[2];
+
+static int who(mstr_worker *w)
+{
+    return (char *)w == &worker_name[0] ? 0 : 1;
+}
+
+static void on_receive(mstr_worker *w, const mstr_xbatch *b)
+{
+    log_of[who(w)].records += b->records;
+}
+
+static void on_epoch(mstr_worker *w, int64_t epoch)
+{
+    seen *s = &log_of[who(w)];
+    s->frontiers[s->nfrontiers++] = epoch;
+}
+
+static void on_barrier(mstr_worker *w, uint64_t n)
+{
+    log_of[who(w)].begun = n;
+    mstr_align_begin(&sides[who(w)].align, n);
+}
+
+static const size_t source_0[] = { 0 };
+static const mstr_source_desc sources[] = {
+    { .name = "numbers", .kind = MSTR_SOURCE_RANGE, .count = 100 },
+};
+static const mstr_exchange_desc exchanges[] = {
+    { .name = "k", .receive = on_receive, .epoch = on_epoch, .sources = source_0, .nsources = 1 },
+};
+static const mstr_job_desc job = {
+    .name = "test", .sources = sources, .nsources = 1, .exchanges = exchanges, .nexchanges = 1,
+};
+
+typedef struct fixture {
+    mstr_doorbell bells[2];
+    mstr_ring_hub *hub;
+    mstr_arena arenas[2];
+} fixture;
+
+static int setup(void **state)
+{
+    fixture *f = calloc(1, sizeof *f);
+    memset(log_of, 0, sizeof log_of);
+    for (int i = 0; i < 2; i++)
+        mstr_doorbell_init(&f->bells[i]);
+    f->hub = mstr_ring_hub_new(2, 0, f->bells);
+    for (int i = 0; i < 2; i++) {
+        mstr_arena_init(&f->arenas[i]);
+        mstr_exchange_init(&sides[i], (mstr_worker *)&worker_name[i], &f->arenas[i], &job,
+                           mstr_ring_hub_end(f->hub, i), on_barrier);
+    }
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    fixture *f = *state;
+    for (int i = 0; i < 2; i++) {
+        mstr_exchange_free(&sides[i]);
+        mstr_arena_free(&f->arenas[i]);
+    }
+    mstr_ring_hub_free(f->hub);
+    for (int i = 0; i < 2; i++)
+        mstr_doorbell_free(&f->bells[i]);
+    free(f);
+    return 0;
+}
+
+/* Worker `from` puts n records in its open batch for the other worker (the bytes do not
+ * matter to the exchange). */
+static void add_records(int from, size_t n)
+{
+    mstr_xbatch *b = mstr_exchange_batch(&sides[from], 0, 1 - from);
+    mstr_put_le(&b->data, 42, 8);
+    b->records += n;
+}
+
+/* One turn of a worker loop's exchange part. */
+static void turn(int w)
+{
+    mstr_exchange_send_waiting(&sides[w]);
+    mstr_exchange_receive(&sides[w]);
+    mstr_exchange_flush(&sides[w]);
+}
+
+static void test_frontier_is_the_least_over_senders(void **state)
+{
+    (void)state;
+    add_records(0, 3);
+    mstr_exchange_epoch(&sides[0], 0, 5);  /* after its records */
+    add_records(0, 2);
+    mstr_exchange_flush(&sides[0]);
+    turn(1);
+    assert_int_equal(log_of[1].records, 5);
+    assert_int_equal(log_of[1].nfrontiers, 0); /* worker 1 itself is still at MIN */
+    mstr_exchange_epoch(&sides[1], 0, 3);
+    assert_int_equal(log_of[1].nfrontiers, 1);
+    assert_int_equal(log_of[1].frontiers[0], 3);
+    mstr_exchange_epoch(&sides[1], 0, 4);       /* moves to 4: still below worker 0's 5 */
+    mstr_exchange_epoch(&sides[1], 0, 9);       /* moves to 5 */
+    assert_int_equal(log_of[1].nfrontiers, 3);
+    assert_int_equal(log_of[1].frontiers[1], 4);
+    assert_int_equal(log_of[1].frontiers[2], 5);
+    mstr_exchange_epoch(&sides[0], 0, MSTR_EPOCH_MAX); /* worker 0 ends: END on the link */
+    mstr_exchange_flush(&sides[0]);
+    turn(1);
+    assert_int_equal(log_of[1].frontiers[3], 9);
+    assert_false(mstr_exchange_done(&sides[1]));
+    mstr_exchange_epoch(&sides[1], 0, MSTR_EPOCH_MAX);
+    assert_int_equal(log_of[1].frontiers[4], MSTR_EPOCH_MAX);
+    assert_true(mstr_exchange_done(&sides[1]));
+}
+
+static void test_barrier_holds_what_follows(void **state)
+{
+    (void)state;
+    /* worker 0 begins snapshot 1: records before its barrier, records after it */
+    add_records(0, 4);
+    mstr_align_begin(&sides[0].align, 1);
+    mstr_exchange_barriers(&sides[0]);
+    add_records(0, 6);
+    mstr_exchange_epoch(&sides[0], 0, 8);
+    mstr_exchange_flush(&sides[0]);
+
+    turn(1);
+    assert_int_equal(log_of[1].begun, 1);       /* the barrier started it at worker 1 */
+    assert_int_equal(log_of[1].records, 4);     /* only what came before the barrier */
+    assert_int_equal(log_of[1].nfrontiers, 0);
+    assert_true(mstr_align_holds(&sides[1].align, 0));
+    turn(1);
+    assert_int_equal(log_of[1].records, 4);     /* still held */
+
+    mstr_exchange_barriers(&sides[1]);          /* worker 1 sends its own */
+    mstr_exchange_flush(&sides[1]);
+    assert_false(mstr_align_complete(&sides[0].align));
+    turn(0);
+    assert_true(mstr_align_complete(&sides[0].align));
+    assert_true(mstr_align_complete(&sides[1].align));
+    assert_int_equal(log_of[0].begun, 0);       /* it had begun on its own */
+
+    mstr_align_finish(&sides[1].align);         /* worker 1 took its snapshot */
+    turn(1);
+    assert_int_equal(log_of[1].records, 10);
+    mstr_exchange_epoch(&sides[1], 0, 20);
+    assert_int_equal(log_of[1].frontiers[0], 8);
+}
+
+/* A sender that ended the exchange before the snapshot is not waited for. */
+static void test_ended_sender_is_not_waited_for(void **state)
+{
+    (void)state;
+    mstr_exchange_epoch(&sides[0], 0, MSTR_EPOCH_MAX);
+    mstr_exchange_flush(&sides[0]);
+    turn(1);
+    mstr_align_begin(&sides[1].align, 1);
+    mstr_exchange_barriers(&sides[1]);
+    assert_true(mstr_align_complete(&sides[1].align));
+    mstr_exchange_flush(&sides[1]);
+    turn(0);
+    assert_int_equal(log_of[0].begun, 1);
+    assert_true(mstr_align_complete(&sides[0].align)); /* it ended: its barrier is implied */
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_frontier_is_the_least_over_senders, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_barrier_holds_what_follows, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_ended_sender_is_not_waited_for, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
