@@ -9,7 +9,7 @@
  *
  * Output is bounded whatever the input: after MC_DIAG_MAX_ERRORS errors the rest are counted
  * but not printed (a file of binary junk would otherwise print an error per byte, each with its
- * line: 20 KB of '@' on one line took a minute and 378 MB), and a line longer than
+ * line: 20 KB of '@' on one line took two minutes and printed 600 MB), and a line longer than
  * EXCERPT_WIDTH is shown as a window of that many bytes around the caret, with "..." where it
  * is cut.
  */
