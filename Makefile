@@ -7,6 +7,7 @@
 #   make bench-nexmark   the Nexmark queries of examples/nexmark/ over 10 million events
 #   make editors    the editor grammars in editors/ against every example (tests/editors/)
 #   make chaos      100 kill trials of each snapshot pipeline (tests/chaos/kill_trials.sh)
+#   make fuzz       the fuzz harnesses of tests/fuzz/, FUZZ_SECONDS (120) each (see TESTING.md)
 #
 # SAN=asan builds everything into build-asan/ with -fsanitize=address,undefined; the programs
 # that build-asan/mstrc compiles get the same flags, so end-to-end tests are sanitized too.
@@ -20,6 +21,15 @@ ifeq ($(SAN),asan)
 else ifeq ($(SAN),tsan)
   B := build-tsan
   SANFLAGS := -fsanitize=thread -fno-omit-frame-pointer
+  OPT := -O1 -g
+  LINK_STATIC := 0
+else ifeq ($(SAN),fuzz)
+  # make fuzz: clang, with libFuzzer's coverage hooks in the compiler and the runtime too, under
+  # ASan and UBSan. Its mstrc only emits C (tests/fuzz/fuzz.mk); gcc would not take its flags.
+  B := build-fuzz
+  CC := clang
+  SANFLAGS := -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all \
+              -fno-omit-frame-pointer
   OPT := -O1 -g
   LINK_STATIC := 0
 else
@@ -166,4 +176,6 @@ bench-nexmark: deps all
 	@bench/nexmark.sh $(B)/mstrc
 
 clean:
-	rm -rf build build-asan build-tsan
+	rm -rf build build-asan build-tsan build-fuzz
+
+include tests/fuzz/fuzz.mk
