@@ -285,6 +285,42 @@ snapshot_restore() {
                "restore", k[1], k[2], k[1] / k[2] / 1e6, t[1] }'
 }
 
+# rescale_pause: bench/snapshots.mstr (a million keys) on 2 workers, told to go on with 3 once
+# every key has state (`ctl rescale 3`, after 1.5 s). Prints how long the call took, from
+# request to the job running again on 3 workers, during which the job does nothing else (the
+# snapshot its workers stop at, and the restore of the whole state at the new count), and what
+# the restore read. The job must then end with as many records as a run that was not rescaled
+# (not the same checksum: its running sums depend on how two partitions interleave).
+rescale_pause() {
+    local state=$work/rescale.state port t0 t1 want got resumed
+    "$mstrc" build "$root/bench/snapshots.mstr" -o "$work/snapshots"
+    "$work/snapshots" --stats 2> "$work/last" > /dev/null
+    want=$(grep -o "sink 'out': [0-9]* records" "$work/last")
+    port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0))
+print(s.getsockname()[1])')
+    rm -rf "$state"
+    "$work/snapshots" --workers 2 --stats --state-dir "$state" --snapshot-every 1s \
+        --listen "127.0.0.1:$port" 2> "$work/rescale.err" > /dev/null &
+    local job=$!
+    sleep 1.5
+    t0=$(date +%s.%N)
+    "$work/snapshots" ctl rescale 3 --coordinator "127.0.0.1:$port" > "$work/rescale.out" ||
+        { echo "bench rescale: ctl rescale failed"; exit 1; }
+    t1=$(date +%s.%N)
+    wait $job || { echo "bench rescale: the job failed:"; cat "$work/rescale.err"; exit 1; }
+    got=$(grep -o "sink 'out': [0-9]* records" "$work/rescale.err")
+    [ "$got" = "$want" ] ||
+        { echo "bench rescale: the rescaled job disagrees:"; echo "  $got"; echo "  $want"; exit 1; }
+    resumed=$(sed -nE "s/^mstr: resumed from snapshot [0-9]+ in .*: ([0-9]+) entries in ([0-9.]+) s.*/\1 \2/p" \
+              "$work/rescale.err")
+    [ -n "$resumed" ] || { echo "bench rescale: it did not resume:"; cat "$work/rescale.err"; exit 1; }
+    rm -rf "$state"
+    awk -v t0="$t0" -v t1="$t1" -v r="$resumed" 'BEGIN {
+        split(r, k, " ")
+        printf "%-10s 2 -> 3 workers, 1M keys: %.2f s from request to running (the whole job " \
+               "pauses), restoring %d entries in %.2f s\n", "rescale", t1 - t0, k[1], k[2] }'
+}
+
 # memory_per_key NAME KEYS: peak memory of NAME.mstr (KEYS distinct keys) less that of the same
 # program with 10 keys, per key.
 memory_per_key() {
@@ -309,5 +345,6 @@ memory_per_key keys 10000000
 exchange 100000000
 snapshot_cost 100000000
 snapshot_restore 10000000
+rescale_pause
 "$cc" -O2 -I"$root/runtime" -o "$work/balance" "$root/bench/balance.c" "${mstrc%/mstrc}/libmstr.a"
 "$work/balance" 4096 65536
