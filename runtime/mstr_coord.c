@@ -75,6 +75,7 @@ void mstr_coord_begin_round(mstr_coord *c, int workers, mstr_doorbell *bells,
 {
     pthread_mutex_lock(&c->lock);
     c->done = c->finished = 0;
+    c->done_of = last;
     pthread_mutex_unlock(&c->lock);
     c->workers = workers;
     c->bells = bells;
@@ -386,9 +387,21 @@ void mstr_coord_submit(mstr_coord *c, mstr_store_batch *b)
     pthread_mutex_unlock(&c->lock);
 }
 
-void mstr_coord_done(mstr_coord *c)
+/* Counts the workers done with snapshot n from now on (lock held). A worker may take n before
+ * this process's coordinator is asked for it (a follower's workers begin n when its first
+ * barrier arrives from another process): its done must count for n, not be reset by it. */
+static void count_done_of(mstr_coord *c, uint64_t n)
+{
+    if (c->done_of == n)
+        return;
+    c->done_of = n;
+    c->done = 0;
+}
+
+void mstr_coord_done(mstr_coord *c, uint64_t n)
 {
     pthread_mutex_lock(&c->lock);
+    count_done_of(c, n);
     c->done++;
     pthread_cond_signal(&c->changed);
     pthread_mutex_unlock(&c->lock);
@@ -450,7 +463,7 @@ static bool gather(mstr_coord *c, uint64_t n, mstr_commit *commit)
 static bool take_part(mstr_coord *c, uint64_t n, bool final, mstr_commit *commit)
 {
     pthread_mutex_lock(&c->lock);
-    c->done = 0;
+    count_done_of(c, n);
     pthread_mutex_unlock(&c->lock);
     c->peers_done = 0;
     atomic_store(&c->requested, n);

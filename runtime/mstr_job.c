@@ -41,6 +41,7 @@
 #include "mstr_mem.h"
 #include "mstr_metrics.h"
 #include "mstr_place.h"
+#include "mstr_reshard.h"
 #include "mstr_settings.h"
 #include "mstr_sink.h"
 #include "mstr_snapshot.h"
@@ -285,6 +286,22 @@ static bool make_dir(const char *path)
     return false;
 }
 
+/* A job of one process: rewrites the state of a job over several processes for it (the stores
+ * of the other processes are not used otherwise), before it opens its store. */
+static bool rewrite_state(job *j)
+{
+    if (j->processes > 1 || j->settings.fresh)
+        return true;
+    bool rewrote;
+    char *error = NULL;
+    if (mstr_reshard(j->desc, j->settings.state_dir, 1, j->per_process, &rewrote, &error))
+        return true;
+    fprintf(stderr, "mstr: cannot rewrite the state in '%s' for one process: %s\n",
+            j->settings.state_dir, error);
+    free(error);
+    return false;
+}
+
 /* Opens the store (destroying it first with --fresh, on the leader or alone). */
 static bool open_store(job *j)
 {
@@ -320,9 +337,10 @@ static bool adopt_layout(job *j)
     }
     const mstr_job_desc *d = j->desc;
     uint32_t groups = (uint32_t)j->settings.key_groups;
+    int processes = j->processes; /* a shape that differs is refused by check_shape */
     size_t *partitions = mstr_alloc_array(d->nsources, sizeof *partitions);
     memcpy(partitions, j->partitions, d->nsources * sizeof *partitions);
-    mstr_snapshot_layout(stored, d, &groups, partitions);
+    mstr_snapshot_layout(stored, d, &processes, &groups, partitions);
     free(stored);
     if (groups != (uint32_t)j->settings.key_groups)
         fprintf(stderr, "mstr: the state in '%s' has %u key groups, fixed when it was created "
@@ -976,12 +994,14 @@ int mstr_main(int argc, char **argv, const mstr_job_desc *desc)
 {
     if (argc > 1 && strcmp(argv[1], "ctl") == 0)
         return mstr_control_client(argc, argv, desc);
+    if (argc > 1 && strcmp(argv[1], "reshard") == 0)
+        return mstr_reshard_command(argc, argv, desc);
     job j = { .desc = desc, .ok = true };
     int rc = mstr_settings_parse(&j.settings, argc, argv, desc);
     if (rc != 0)
         return rc < 0 ? 0 : rc;
     if (j.settings.processes > 1 && j.settings.peers == NULL)
-        return mstr_supervise(argc, argv, &j.settings);
+        return mstr_supervise(argc, argv, &j.settings, desc);
     mstr_crash_handler_install();
     /* A file size limit (ulimit -f) makes a write that passes it fail with EFBIG, reported
      * like any failed write (a snapshot that cannot be written fails the job, exit status 1),
@@ -1005,7 +1025,8 @@ int mstr_main(int argc, char **argv, const mstr_job_desc *desc)
     j.counters = mstr_alloc_array(desc->ncounters, sizeof *j.counters);
     bool inputs = check_cluster(&j) && open_inputs(&j) &&
                   (j.settings.state_dir == NULL ||
-                   (make_dir(j.settings.state_dir) && open_store(&j) && adopt_layout(&j)));
+                   (make_dir(j.settings.state_dir) && rewrite_state(&j) && open_store(&j) &&
+                    adopt_layout(&j)));
     j.shape = mstr_snapshot_shape(desc, j.processes, (uint32_t)j.settings.key_groups,
                                   j.partitions);
     if (inputs) {

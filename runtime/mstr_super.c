@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "mstr_mem.h"
+#include "mstr_reshard.h"
 
 enum { MAX_RESTARTS = 10, RESTART_WINDOW_S = 60, LINE_MAX_BUF = 1 << 16 };
 
@@ -308,8 +309,25 @@ static void watch(supervisor *sv, int sigfd)
     free(fds);
 }
 
-int mstr_supervise(int argc, char **argv, const mstr_settings *s)
+/* Rewrites the state for the processes' layout (with --fresh it goes anyway). */
+static bool rewrite_state(const mstr_settings *s, const mstr_job_desc *d)
 {
+    if (s->state_dir == NULL || s->fresh)
+        return true;
+    bool rewrote;
+    char *error = NULL;
+    if (mstr_reshard(d, s->state_dir, s->processes, s->workers, &rewrote, &error))
+        return true;
+    fprintf(stderr, "mstr: cannot rewrite the state in '%s' for %d processes: %s\n",
+            s->state_dir, s->processes, error);
+    free(error);
+    return false;
+}
+
+int mstr_supervise(int argc, char **argv, const mstr_settings *s, const mstr_job_desc *d)
+{
+    if (!rewrite_state(s, d))
+        return 1;
     supervisor sv = { .argc = argc, .argv = argv, .n = s->processes,
                       .metrics_port = s->metrics_port };
     sv.children = mstr_alloc_array((size_t)sv.n, sizeof *sv.children);

@@ -20,10 +20,12 @@
 #ifndef MSTR_SUPER_H
 #define MSTR_SUPER_H
 
+#include "mstr_desc.h"
 #include "mstr_settings.h"
 
-/* Runs the job as s->processes supervised processes (argv: this process's command line).
- * Returns the exit status. */
-int mstr_supervise(int argc, char **argv, const mstr_settings *s);
+/* Runs job d as s->processes supervised processes (argv: this process's command line), first
+ * rewriting its state for their layout if it was taken by another (mstr_reshard.h). Returns the
+ * exit status. */
+int mstr_supervise(int argc, char **argv, const mstr_settings *s, const mstr_job_desc *d);
 
 #endif
