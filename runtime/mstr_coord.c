@@ -549,10 +549,10 @@ static void take_asked(mstr_coord *c)
  * the next round) (lock held). */
 static bool should_end(mstr_coord *c)
 {
-    int workers;
+    int processes, workers;
     return (c->finished == c->workers && c->peers_finished == c->setup.followers) ||
            c->signal != 0 || c->stop_asked || mstr_control_wants_stop(c->setup.control) ||
-           mstr_control_wants_rescale(c->setup.control, &workers);
+           mstr_control_wants_rescale(c->setup.control, &processes, &workers);
 }
 
 /* Leader or alone: waits until a snapshot is due (deadline_ms on the monotonic clock; < 0:
@@ -610,8 +610,9 @@ static void lead(mstr_coord *c)
         int64_t deadline = snapshots && c->setup.every_ms > 0
                                ? now_ms(CLOCK_MONOTONIC) + c->setup.every_ms : -1;
         bool end = wait_for_reason(c, deadline);
-        int workers;
-        c->stop_at_cut = end && mstr_control_wants_rescale(c->setup.control, &workers);
+        int processes, workers;
+        c->stop_at_cut = end && mstr_control_wants_rescale(c->setup.control, &processes,
+                                                           &workers);
         if (mstr_failed(c->failure) || (snapshots && !take(c, c->last + 1, end)) || end)
             break;
     }

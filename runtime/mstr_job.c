@@ -286,18 +286,23 @@ static bool make_dir(const char *path)
     return false;
 }
 
-/* A job of one process: rewrites the state of a job over several processes for it (the stores
- * of the other processes are not used otherwise), before it opens its store. */
+/* A job of one process: rewrites the state of a job over several processes (whose process 1
+ * left DIR/store.1) for it, before it opens its store. */
 static bool rewrite_state(job *j)
 {
     if (j->processes > 1 || j->settings.fresh)
         return true;
+    char *second = mstr_strf("%s/store.1", j->settings.state_dir);
+    struct stat st;
+    bool several = stat(second, &st) == 0;
+    free(second);
     bool rewrote;
     char *error = NULL;
-    if (mstr_reshard(j->desc, j->settings.state_dir, 1, j->per_process, &rewrote, &error))
+    if (!several ||
+        mstr_reshard(j->desc, j->settings.state_dir, 1, j->per_process, &rewrote, &error))
         return true;
-    fprintf(stderr, "mstr: cannot rewrite the state in '%s' for one process: %s\n",
-            j->settings.state_dir, error);
+    fprintf(stderr, "mstr: cannot rewrite the state in '%s' for one process: %s; run with "
+                    "--fresh to discard it and start over\n", j->settings.state_dir, error);
     free(error);
     return false;
 }
@@ -741,7 +746,7 @@ static round_end run_round(job *j)
         ok = mstr_sink_views_begin(&j->workers[i].views, j->restored + 1);
     j->ok = ok;
     if (ok && j->rescaling)
-        mstr_control_rescaled(j->control, j->restored, j->total);
+        mstr_control_rescaled(j->control, j->restored, 1, j->total);
     j->rescaling = false;
     if (ok) {
         if (j->hub != NULL)
@@ -919,7 +924,7 @@ static bool start_serving(job *j)
         }
     }
     j->control = mstr_control_new(j->desc, j->meter, j->process, j->processes, j->per_process,
-                                  j->store != NULL, j->cluster);
+                                  j->store != NULL, mstr_super_started(), j->cluster);
     j->coord.setup.cluster = j->cluster;
     j->coord.setup.control = j->control;
     if (st->metrics_port == 0)
@@ -958,14 +963,25 @@ static void init_coord(job *j)
     mstr_coord_init(&j->coord, &s);
 }
 
-/* After a round that ended well: whether a Rescale call asks the job to go on with other
- * workers. If so the next round has them, and restores the snapshot this one ended with. */
+/* After a round that ended well, on process 0: whether a Rescale call asks the job to go on
+ * with other workers in this process. If so the next round has them, and restores the snapshot
+ * this one ended with. A job over several processes ends instead, asking the supervisor to
+ * start its processes again on the new layout (mstr_super.h). */
 static bool rescale(job *j)
 {
-    int workers;
-    if (!j->ok || j->signal != 0 || j->control == NULL ||
-        !mstr_control_wants_rescale(j->control, &workers))
+    int processes, workers;
+    if (!j->ok || j->signal != 0 || j->control == NULL || j->process != 0 ||
+        !mstr_control_wants_rescale(j->control, &processes, &workers))
         return false;
+    if (j->processes > 1) {
+        fprintf(stderr, "mstr: rescaling from %d processes of %d workers to %d of %d at snapshot "
+                        "%llu: the supervisor starts them again\n", j->processes,
+                j->per_process, processes, workers / processes,
+                (unsigned long long)j->coord.last);
+        if (mstr_super_ask_layout(j->settings.state_dir, processes, workers / processes))
+            mstr_control_rescaled(j->control, j->coord.last, processes, workers);
+        return false;
+    }
     fprintf(stderr, "mstr: rescaling from %d to %d workers at snapshot %llu\n", j->total,
             workers, (unsigned long long)j->coord.last);
     j->per_process = j->total = workers;
