@@ -316,6 +316,13 @@ bool mc_type_is_integer(mc_type_kind kind);
 /* An operator's keyword as written in a .mstr file ("map", "key_by", ...). */
 const char *mc_op_kind_name(mc_op_kind kind);
 
+/* The keyword of a source, sink, window or aggregate kind as written ("lines", "jsonl",
+ * "tumbling", "count", ...). */
+const char *mc_source_kind_name(mc_source_kind kind);
+const char *mc_sink_kind_name(mc_sink_kind kind);
+const char *mc_window_kind_name(mc_window_kind kind);
+const char *mc_agg_kind_name(mc_agg_kind agg);
+
 /* Where the state of a keyed stream's keys lives follows from the operator that keyed it (its
  * keyer): a key_by without a distribute block places a key by its hash's key group, a key_by
  * with one by the key group its block returns, both on the worker that owns that key group;
