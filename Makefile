@@ -90,7 +90,7 @@ $(B)/compiler/%.o: compiler/%.c $(wildcard compiler/*.h) $(B)/gen/parser.h
 	  -DMSTR_RUNTIME_LIBS='"$(RUNTIME_LIBS)"' -c $< -o $@
 
 # mstrc is told the runtime's link line and sanitizer flags, which this file sets.
-$(B)/compiler/main.o: Makefile
+$(B)/compiler/main.o $(B)/compiler/drive.o: Makefile
 
 $(B)/gen/parser.c $(B)/gen/parser.h: grammar/parser.y
 	@mkdir -p $(@D)
