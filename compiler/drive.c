@@ -5,6 +5,7 @@
 #include "drive.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -81,14 +82,43 @@ bool mc_drive_find_runtime(mc_runtime_paths *rt)
     return false;
 }
 
+/* In the child: moves to dir, reads /dev/null and writes stdout and stderr to out_path. */
+static bool child_setup(const char *dir, const char *out_path)
+{
+    if (dir != NULL && chdir(dir) != 0) {
+        fprintf(stderr, "mstrc: cannot enter '%s': %s\n", dir, strerror(errno));
+        return false;
+    }
+    int in = open("/dev/null", O_RDONLY);
+    int out = open(out_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (in < 0 || out < 0) {
+        fprintf(stderr, "mstrc: cannot write '%s': %s\n", out_path, strerror(errno));
+        return false;
+    }
+    dup2(in, STDIN_FILENO);
+    dup2(out, STDOUT_FILENO);
+    dup2(out, STDERR_FILENO);
+    close(in);
+    close(out);
+    return true;
+}
+
 int mc_drive_run(char *const argv[])
 {
+    return mc_drive_run_in(argv, NULL, NULL);
+}
+
+int mc_drive_run_in(char *const argv[], const char *dir, const char *out_path)
+{
+    fflush(NULL);
     pid_t pid = fork();
     if (pid < 0) {
         fprintf(stderr, "mstrc: cannot start %s: %s\n", argv[0], strerror(errno));
         return 127;
     }
     if (pid == 0) {
+        if (out_path != NULL && !child_setup(dir, out_path))
+            _exit(127);
         execvp(argv[0], argv);
         fprintf(stderr, "mstrc: cannot run %s: %s\n", argv[0], strerror(errno));
         _exit(127);

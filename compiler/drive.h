@@ -42,6 +42,10 @@ bool mc_drive_build(const char *job, const mc_buf *c, const char *binary);
  * signal that killed it, or 127 if it could not start (with a message). */
 int mc_drive_run(char *const argv[]);
 
+/* Like mc_drive_run, but unless out_path is NULL the program runs in dir (NULL: here), reads
+ * /dev/null and writes its standard output and error to out_path. */
+int mc_drive_run_in(char *const argv[], const char *dir, const char *out_path);
+
 /* Writes len bytes at data to path, replacing it. Returns false with a message. */
 bool mc_drive_write_file(const char *path, const char *data, size_t len);
 

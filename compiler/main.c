@@ -6,9 +6,10 @@
  *   mstrc build FILE [-o BINARY]     compile to one static binary
  *   mstrc run FILE [-- ARGS...]      build into a cache, then run with ARGS
  *   mstrc graph FILE [-o OUT]        the dataflow as Graphviz DOT (OUT.svg, .png, .pdf: by dot)
+ *   mstrc test FILE                  the pipeline tests of FILE.test (pipetest.h)
  *
  * Exit status: 0 on success, 1 for errors in the user's program (or the job's own status for
- * run), 2 for bad usage. The runtime library and its headers are found next to the mstrc
+ * run, or a failed test), 2 for bad usage. The runtime library and its headers are found next to the mstrc
  * executable, in a build tree or where make install put them (drive.h).
  */
 #include <errno.h>
@@ -23,6 +24,7 @@
 #include "frontend.h"
 #include "graph.h"
 #include "mstr_hash.h"
+#include "pipetest.h"
 
 typedef struct options {
     const char *command;
@@ -45,6 +47,8 @@ static void usage(FILE *f)
           "  run FILE [-- ARGS...]   build FILE (cached) and run it with ARGS\n"
           "  graph FILE [-o OUT]     print the dataflow as Graphviz DOT, or draw it into OUT\n"
           "                          (OUT.dot as DOT; OUT.svg, .png, .pdf by Graphviz's dot)\n"
+          "  test FILE               run the pipeline tests of FILE.test (FILE without .mstr)\n"
+          "                          on 1 and 4 workers; a diff for each failure\n"
           "\n"
           "options:\n"
           "  -o PATH     output path\n"
@@ -52,7 +56,7 @@ static void usage(FILE *f)
           "  --help      show this help\n"
           "\n"
           "environment: CC (default cc), MSTRC_CACHE (default ~/.cache/mstrc)\n"
-          "exit status: 0 success, 1 errors in the program, 2 bad usage\n",
+          "exit status: 0 success, 1 errors in the program or a failed test, 2 bad usage\n",
           f);
 }
 
@@ -97,7 +101,7 @@ static int parse_args(int argc, char **argv, options *opt)
         usage(stderr);
         return 2;
     }
-    static const char *const commands[] = { "check", "emit", "build", "run", "graph" };
+    static const char *const commands[] = { "check", "emit", "build", "run", "graph", "test" };
     bool known = false;
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         known |= strcmp(opt->command, commands[i]) == 0;
@@ -301,5 +305,7 @@ int main(int argc, char **argv)
         return cmd_build(&opt);
     if (strcmp(opt.command, "graph") == 0)
         return cmd_graph(&opt);
+    if (strcmp(opt.command, "test") == 0)
+        return mc_pipetest_run(opt.input);
     return cmd_run(&opt);
 }
