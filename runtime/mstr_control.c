@@ -46,7 +46,7 @@ struct mstr_control {
     mstr_meter *meter;
     struct mstr_cluster *cluster;
     int process, processes, workers;
-    bool snapshots, supervised;
+    bool snapshots, supervised, quiet;
     waiting *calls;             /* oldest first */
     uint64_t next_id;
     mstr_stats *figures;        /* leader: [processes], each process's latest */
@@ -70,12 +70,13 @@ static bool leads(const mstr_control *c)
 
 mstr_control *mstr_control_new(const mstr_job_desc *d, mstr_meter *meter, int process,
                                int processes, int workers, bool snapshots, bool supervised,
-                               struct mstr_cluster *cluster)
+                               bool quiet, struct mstr_cluster *cluster)
 {
     mstr_control *c = mstr_alloc(sizeof *c);
     *c = (mstr_control){ .desc = d, .meter = meter, .cluster = cluster, .process = process,
                          .processes = processes, .workers = workers, .snapshots = snapshots,
-                         .supervised = supervised, .next_id = 1, .last_tick = now_ms() };
+                         .supervised = supervised, .quiet = quiet, .next_id = 1,
+                         .last_tick = now_ms() };
     c->figures = mstr_alloc_array((size_t)processes, sizeof *c->figures);
     c->have = mstr_alloc_array((size_t)processes, sizeof *c->have);
     for (int p = 0; p < processes; p++)
@@ -486,7 +487,7 @@ static void draw_progress(mstr_control *c, int64_t now)
 {
     mstr_meter_read(c->meter, &c->figures[0]);
     c->have[0] = true;
-    uint64_t read = 0;
+    uint64_t read = 0, written = 0;
     int64_t frontier = MSTR_EPOCH_MAX;
     bool frontiers = false;
     for (int p = 0; p < c->processes; p++) {
@@ -494,6 +495,8 @@ static void draw_progress(mstr_control *c, int64_t now)
             continue;
         for (size_t i = 0; i < c->desc->nsources; i++)
             read += c->figures[p].source_read[i];
+        for (size_t i = 0; i < c->desc->nsinks; i++)
+            written += c->figures[p].sink_records[i];
         for (int i = 0; i < c->figures[p].workers; i++)
             if (c->figures[p].frontier[i] != MSTR_EPOCH_MIN) {
                 frontiers = true;
@@ -504,14 +507,15 @@ static void draw_progress(mstr_control *c, int64_t now)
     double rate = read >= c->last_read && now > c->last_tick
                       ? (double)(read - c->last_read) * 1000.0 / (double)(now - c->last_tick)
                       : 0;
-    char total[16], per_s[16], front[32] = "-";
+    char total[16], per_s[16], out[16], front[32] = "-";
     short_count(total, sizeof total, (double)read);
     short_count(per_s, sizeof per_s, rate);
+    short_count(out, sizeof out, (double)written);
     if (frontiers)
         snprintf(front, sizeof front, frontier == MSTR_EPOCH_MAX ? "end" : "%lld",
                  (long long)frontier);
-    fprintf(stderr, "\r\033[Kmstr: %s records read, %s/s; frontier %s; snapshot %llu", total,
-            per_s, front, (unsigned long long)c->figures[0].snapshot);
+    fprintf(stderr, "\r\033[Kmstr: %s records read, %s/s; %s written; frontier %s; snapshot %llu",
+            total, per_s, out, front, (unsigned long long)c->figures[0].snapshot);
     fflush(stderr);
     c->progress = true;
     c->last_read = read;
@@ -521,7 +525,7 @@ void mstr_control_tick(mstr_control *c)
 {
     int64_t now = now_ms();
     if (leads(c)) {
-        if (now - c->last_tick >= PROGRESS_EVERY_MS && isatty(STDERR_FILENO)) {
+        if (now - c->last_tick >= PROGRESS_EVERY_MS && !c->quiet && isatty(STDERR_FILENO)) {
             draw_progress(c, now);
             c->last_tick = now;
         }

@@ -15,8 +15,8 @@
  * here runs in the main thread, between the coordinator's waits.
  *
  * The progress line: on the leader (or a job of one process), when standard error is a
- * terminal, a line rewritten every second with the records read and their rate, the least
- * frontier and the last snapshot.
+ * terminal and the job is not --quiet, a line rewritten every second with the records read and
+ * their rate, the records written by the sinks, the least frontier and the last snapshot.
  */
 #ifndef MSTR_CONTROL_H
 #define MSTR_CONTROL_H
@@ -44,10 +44,10 @@ typedef struct mstr_control mstr_control;
 /* The control of process `process` of `processes` (workers each) of job d; cluster is NULL for
  * a job of one process that serves nothing; snapshots says whether it has a state directory,
  * supervised whether the supervisor started its processes (and so can start them again on
- * another layout). */
+ * another layout), quiet that it draws no progress line. */
 mstr_control *mstr_control_new(const mstr_job_desc *d, mstr_meter *meter, int process,
                                int processes, int workers, bool snapshots, bool supervised,
-                               struct mstr_cluster *cluster);
+                               bool quiet, struct mstr_cluster *cluster);
 
 /* Answers what is still waiting (UNAVAILABLE: the job ended) and frees c. */
 void mstr_control_free(mstr_control *c);

@@ -46,6 +46,7 @@
 #include "mstr_sink.h"
 #include "mstr_snapshot.h"
 #include "mstr_stats.h"
+#include "mstr_summary.h"
 #include "mstr_source.h"
 #include "mstr_store.h"
 #include "mstr_super.h"
@@ -810,15 +811,22 @@ static round_end round_of(job *j)
 /* ---- the summary ------------------------------------------------------------------------- */
 
 /* Prints the malformed-record summary per source. Returns false if records were dropped. */
+/* The records of source i that could not be decoded, in this process's partitions. */
+static uint64_t malformed_of(const job *j, size_t i)
+{
+    uint64_t bad = 0;
+    for (size_t k = 0; k < j->nparts; k++)
+        if (j->parts[k].source == &j->desc->sources[i])
+            bad += mstr_tally_read(&j->parts[k].malformed);
+    return bad;
+}
+
 static bool report_malformed(const job *j)
 {
     bool ok = true;
     for (size_t i = 0; i < j->desc->nsources; i++) {
         const mstr_source_desc *src = &j->desc->sources[i];
-        uint64_t bad = 0;
-        for (size_t k = 0; k < j->nparts; k++)
-            if (j->parts[k].source == src)
-                bad += mstr_tally_read(&j->parts[k].malformed);
+        uint64_t bad = malformed_of(j, i);
         if (bad == 0)
             continue;
         if (src->dead_letter != NULL) {
@@ -924,7 +932,8 @@ static bool start_serving(job *j)
         }
     }
     j->control = mstr_control_new(j->desc, j->meter, j->process, j->processes, j->per_process,
-                                  j->store != NULL, mstr_super_started(), j->cluster);
+                                  j->store != NULL, mstr_super_started(), j->settings.quiet,
+                                  j->cluster);
     j->coord.setup.cluster = j->cluster;
     j->coord.setup.control = j->control;
     if (st->metrics_port == 0)
@@ -1039,6 +1048,7 @@ int mstr_main(int argc, char **argv, const mstr_job_desc *desc)
     j.records = mstr_alloc_array(desc->nsinks, sizeof *j.records);
     j.checksum = mstr_alloc_array(desc->nsinks, sizeof *j.checksum);
     j.counters = mstr_alloc_array(desc->ncounters, sizeof *j.counters);
+    mstr_summary summary = { 0 };
     bool inputs = check_cluster(&j) && open_inputs(&j) &&
                   (j.settings.state_dir == NULL ||
                    (make_dir(j.settings.state_dir) && rewrite_state(&j) && open_store(&j) &&
@@ -1056,18 +1066,36 @@ int mstr_main(int argc, char **argv, const mstr_job_desc *desc)
             j.ok = false;
         if (j.control != NULL)
             mstr_control_end_progress(j.control);
-        if (j.ok && j.settings.stats)
+        if (j.ok && j.settings.stats == MSTR_STATS_TEXT)
             print_counters(&j);
         mstr_coord_report(&j.coord);
+        summary = (mstr_summary){ .snapshots = j.store != NULL && j.process == 0,
+                                  .taken = j.coord.taken, .last = j.coord.last,
+                                  .entries = j.coord.entries, .bytes = j.coord.bytes,
+                                  .last_ms = j.coord.last_ms };
         stop_serving(&j);
         mstr_coord_free(&j.coord);
         mstr_meter_free(j.meter);
     }
     bool ok = inputs && j.ok;
     ok = report_malformed(&j) && ok;
+    uint64_t *malformed = mstr_alloc_array(desc->nsources + 1, sizeof *malformed);
+    for (size_t i = 0; i < desc->nsources; i++)
+        malformed[i] = malformed_of(&j, i);
     ok = close_inputs(&j) && ok;
     if (inputs)
-        ok = mstr_sink_set_close(&j.sinks, j.settings.stats, j.records, j.checksum) && ok;
+        ok = mstr_sink_set_close(&j.sinks, j.settings.stats == MSTR_STATS_TEXT, j.records,
+                                 j.checksum) && ok;
+    if (inputs && j.settings.stats == MSTR_STATS_JSON) {
+        summary.ok = ok;
+        summary.signal = j.signal;
+        summary.records = j.records;
+        summary.checksum = j.checksum;
+        summary.counters = j.counters;
+        summary.malformed = malformed;
+        mstr_summary_json(stderr, desc, &summary);
+    }
+    free(malformed);
     mstr_store_close(j.store);
     if (j.signal != 0)
         report_signal(&j, j.signal);

@@ -22,6 +22,7 @@ typedef enum setting_kind {
     SETTING_PATH,       /* a const char * field naming a file or directory */
     SETTING_TEXT,       /* a const char * field: an address, a list */
     SETTING_DURATION,   /* an int64_t field of milliseconds */
+    SETTING_STATS,      /* an int field: the flag alone (MSTR_STATS_TEXT), or --flag=json */
 } setting_kind;
 
 typedef struct setting {
@@ -57,8 +58,11 @@ static const setting settings[] = {
       "N", "committed snapshots to keep (default 3)" },
     { "--fresh", "MSTR_FRESH", SETTING_SWITCH, 0, 1, FIELD(fresh), NULL,
       "start over: discard the snapshots and staged output in the state dir" },
-    { "--stats", "MSTR_STATS", SETTING_SWITCH, 0, 1, FIELD(stats), NULL,
-      "print counters, snapshots and records per sink on stderr at the end" },
+    { "--stats", "MSTR_STATS", SETTING_STATS, 0, 1, FIELD(stats), NULL,
+      "print counters, snapshots and records per sink on stderr at the end (--stats=json: "
+      "as one line of JSON)" },
+    { "--quiet", "MSTR_QUIET", SETTING_SWITCH, 0, 1, FIELD(quiet), NULL,
+      "no progress line on a terminal" },
     { "--processes", "MSTR_PROCESSES", SETTING_INT, 1, MSTR_MAX_WORKERS, FIELD(processes), "N",
       "processes that run the job (without --peers: start N here and supervise them)" },
     { "--process", "MSTR_PROCESS", SETTING_INT, 0, MSTR_MAX_WORKERS - 1, FIELD(process), "I",
@@ -111,9 +115,18 @@ static bool set_value(mstr_settings *s, const setting *st, const char *text)
         return *text != '\0';
     case SETTING_DURATION:
         return mstr_parse_duration(text, (int64_t *)field);
+    case SETTING_STATS:
+        if (strcmp(text, "json") == 0) {
+            *(int *)field = MSTR_STATS_JSON;
+            return true;
+        }
+        __attribute__((fallthrough)); /* otherwise a switch */
     case SETTING_SWITCH:
         if (strcmp(text, "true") == 0 || strcmp(text, "false") == 0) {
-            *(bool *)field = text[0] == 't';
+            if (st->kind == SETTING_STATS)
+                *(int *)field = text[0] == 't' ? MSTR_STATS_TEXT : MSTR_STATS_OFF;
+            else
+                *(bool *)field = text[0] == 't';
             return true;
         }
         break;
@@ -128,7 +141,7 @@ static bool set_value(mstr_settings *s, const setting *st, const char *text)
     if (st->kind == SETTING_SWITCH)
         *(bool *)field = n != 0;
     else
-        *(int *)field = (int)n;
+        *(int *)field = (int)n; /* SETTING_STATS: 0 or 1, MSTR_STATS_OFF or _TEXT */
     return true;
 }
 
@@ -144,9 +157,11 @@ static void usage(FILE *f, const char *argv0, const mstr_job_desc *d)
         fprintf(f, "  %-22s %-20s %s\n", left, st->env, st->help);
     }
     fprintf(f, "  %-22s %-20s %s\n", "--help", "", "show this help");
-    fprintf(f, "\n%s ctl status|snapshot|stop --coordinator HOST:PORT asks a running job:\n"
-               "its state, a snapshot now (answered once committed), or a stop after a last "
-               "snapshot.\n", argv0);
+    fprintf(f, "\n%s ctl status|snapshot|stop|rescale N [P] --coordinator HOST:PORT asks a "
+               "running job:\nits state, a snapshot now (answered once committed), a stop after "
+               "a last snapshot,\nor to go on with N workers (on P processes).\n", argv0);
+    fprintf(f, "\n%s reshard --state-dir DIR --processes P --workers W rewrites a stopped "
+               "job's state\nfor P processes of W workers.\n", argv0);
     fprintf(f, "\nExit status: 0 on success, 1 for bad data, environment or operator failure,\n"
                "2 for bad usage.\n");
 }
@@ -156,6 +171,9 @@ static int bad_value(const char *argv0, const setting *st, const char *where)
     switch (st->kind) {
     case SETTING_SWITCH:
         fprintf(stderr, "%s: %s needs 0, 1, true or false\n", argv0, where);
+        break;
+    case SETTING_STATS:
+        fprintf(stderr, "%s: %s needs 0, 1, true, false or json\n", argv0, where);
         break;
     case SETTING_INT:
         fprintf(stderr, "%s: %s needs a number from %ld to %ld\n", argv0, where, st->min, st->max);
@@ -173,11 +191,15 @@ static int bad_value(const char *argv0, const setting *st, const char *where)
     return 2;
 }
 
-static const setting *find_flag(const char *arg)
+/* The setting of arg, "--flag" or "--flag=VALUE" (then *value points at VALUE), or NULL. */
+static const setting *find_flag(const char *arg, const char **value)
 {
+    size_t len = strcspn(arg, "=");
     for (size_t i = 0; i < NSETTINGS; i++)
-        if (strcmp(arg, settings[i].flag) == 0)
+        if (strlen(settings[i].flag) == len && strncmp(arg, settings[i].flag, len) == 0) {
+            *value = arg[len] == '=' ? arg + len + 1 : NULL;
             return &settings[i];
+        }
     return NULL;
 }
 
@@ -273,14 +295,23 @@ int mstr_settings_parse(mstr_settings *s, int argc, char **argv, const mstr_job_
             usage(stdout, argv[0], d);
             return -1;
         }
-        const setting *st = find_flag(argv[i]);
+        const char *value = NULL;
+        const setting *st = find_flag(argv[i], &value);
         if (st == NULL) {
             fprintf(stderr, "%s: unknown argument '%s'\n", argv[0], argv[i]);
             usage(stderr, argv[0], d);
             return 2;
         }
+        if (value != NULL) {
+            if (!set_value(s, st, value))
+                return bad_value(argv[0], st, st->flag);
+            continue;
+        }
         if (st->arg == NULL) {
-            *(bool *)((char *)s + st->offset) = true;
+            if (st->kind == SETTING_STATS)
+                *(int *)((char *)s + st->offset) = MSTR_STATS_TEXT;
+            else
+                *(bool *)((char *)s + st->offset) = true;
             continue;
         }
         if (i + 1 == argc || !set_value(s, st, argv[++i]))

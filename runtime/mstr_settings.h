@@ -14,10 +14,14 @@
 
 #include "mstr_desc.h"
 
+/* What --stats prints at the end. */
+enum { MSTR_STATS_OFF, MSTR_STATS_TEXT, MSTR_STATS_JSON };
+
 typedef struct mstr_settings {
     int workers;            /* worker threads */
     int key_groups;         /* key groups that keys fall into (mstr_route.h) */
-    bool stats;             /* print counters and sink tallies at the end */
+    int stats;              /* counters and sink tallies at the end: MSTR_STATS_... */
+    bool quiet;             /* no progress line on a terminal */
     const char *state_dir;  /* where snapshots go; NULL: no snapshots */
     int64_t snapshot_every; /* ms between snapshots; 0: only when the job stops */
     int keep_snapshots;     /* committed snapshots kept */
