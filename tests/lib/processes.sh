@@ -1,0 +1,98 @@
+# Helpers for the tests of one job over several processes (tests/e2e/process*.sh and
+# tests/chaos/process_kills.sh), sourced by them: counting failures, polling with a time limit
+# instead of sleeping a fixed time, finding the processes a supervisor started, free ports for
+# processes started by hand, and comparing outputs.
+#
+# The sourcing script has set MSTRC and ROOT (as tests/run-e2e.sh does).
+
+# ThreadSanitizer cannot see the synchronisation inside gRPC, which the sanitized builds link
+# uninstrumented: without these suppressions every job over several processes reports races
+# in gRPC's own code (see tests/lib/tsan-grpc.supp for what is suppressed and why).
+export TSAN_OPTIONS="suppressions=$ROOT/tests/lib/tsan-grpc.supp${TSAN_OPTIONS:+ $TSAN_OPTIONS}"
+
+failures=0
+bad() { echo "FAIL: $*"; failures=$((failures + 1)); }
+
+# wait_until SECONDS COMMAND...: runs COMMAND every tenth of a second until it succeeds.
+# Returns false if it did not within SECONDS.
+wait_until() {
+    local deadline=$((SECONDS + $1))
+    shift
+    until "$@"; do
+        [ $SECONDS -lt $deadline ] || return 1
+        sleep 0.1
+    done
+}
+
+# process_pid SUPERVISOR I: the pid of process I of the job that SUPERVISOR (the pid of a
+# `--processes N` run) started, or nothing if it is not running now.
+process_pid() {
+    local p
+    for p in $(pgrep -P "$1"); do
+        if tr '\0' ' ' < "/proc/$p/cmdline" 2> /dev/null | grep -q -- " --process $2 "; then
+            echo "$p"
+            return
+        fi
+    done
+}
+
+# alive PID: whether PID is running (a zombie is not).
+alive() {
+    local state
+    state=$(sed -n 's/^State:[[:space:]]*\([A-Z]\).*/\1/p' "/proc/$1/status" 2> /dev/null)
+    [ -n "$state" ] && [ "$state" != Z ]
+}
+
+# stopped PID: whether PID is stopped by a signal (SIGSTOP).
+stopped() {
+    grep -q '^State:[[:space:]]*T' "/proc/$1/status" 2> /dev/null
+}
+
+# free_ports N: N TCP ports on loopback that nothing listens on now, separated by spaces. (Free
+# when asked: the job binds them a moment later, as the supervisor's own choice does.)
+free_ports() {
+    local n=$1 ports="" p
+    while [ "$n" -gt 0 ]; do
+        p=$((20000 + RANDOM % 40000))
+        case " $ports " in *" $p "*) continue ;; esac
+        [ -z "$(ss -Hltn "sport = :$p" 2> /dev/null)" ] || continue
+        ports="$ports $p"
+        n=$((n - 1))
+    done
+    echo $ports
+}
+
+# peers PORT...: the --peers list of processes on loopback at those ports.
+peers() {
+    local list="" p
+    for p in "$@"; do list="$list${list:+,}127.0.0.1:$p"; done
+    echo "$list"
+}
+
+# same_sorted WANT GOT LABEL: the two files hold the same lines, in any order (duplicates
+# count). Shows the first differences otherwise.
+same_sorted() {
+    if ! cmp -s <(LC_ALL=C sort "$1") <(LC_ALL=C sort "$2"); then
+        bad "$3: differs (sorted; < expected, > got):"
+        diff <(LC_ALL=C sort "$1") <(LC_ALL=C sort "$2") | head -10
+        return 1
+    fi
+}
+
+# same_bytes WANT GOT LABEL: the two files are equal byte for byte.
+same_bytes() {
+    if ! cmp -s "$1" "$2"; then
+        bad "$3: differs byte for byte (< expected, > got):"
+        diff "$1" "$2" | head -10
+        return 1
+    fi
+}
+
+# same_csv WANT GOT LABEL: the same header line first, then the same rows in any order.
+same_csv() {
+    if [ "$(head -n 1 "$1")" != "$(head -n 1 "$2" 2> /dev/null)" ]; then
+        bad "$3: first line '$(head -n 1 "$2" 2> /dev/null)', expected the header '$(head -n 1 "$1")'"
+        return 1
+    fi
+    same_sorted "$1" "$2" "$3"
+}
