@@ -6,6 +6,7 @@
 #   make bench      benchmarks next to hand-written C baselines
 #   make bench-nexmark   the Nexmark queries of examples/nexmark/ over 10 million events
 #   make editors    the editor grammars in editors/ against every example (tests/editors/)
+#   make chaos-processes  100 kill trials of a job over two processes (not in `make test`)
 #
 # SAN=asan builds everything into build-asan/ with -fsanitize=address,undefined; the programs
 # that build-asan/mstrc compiles get the same flags, so end-to-end tests are sanitized too.
@@ -49,7 +50,8 @@ GEN_OBJ := $(B)/gen/lexer.o $(B)/gen/parser.o $(B)/gen/templates.o
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
 
-.PHONY: all demo test check unit golden e2e editors bench bench-nexmark deps clean
+.PHONY: all demo test check unit golden e2e editors bench bench-nexmark deps clean \
+        chaos-processes
 all: $(B)/mstrc $(B)/libmstr.a
 
 deps:
@@ -126,6 +128,10 @@ editors: deps $(EDITORS_STAMP)
 # The whole suite: plain, then sanitized (scripts/test.sh); ends with "total: N passed, N failed".
 test check:
 	@scripts/test.sh
+
+# Kill trials, many: tests/chaos/process_kills.sh (PROCESS_KILL_TRIALS, PROCESS_KILLS_SEED).
+chaos-processes: all
+	@tests/chaos/process_kills.sh $(B)/mstrc
 
 bench: deps all
 	@bench/run.sh $(B)/mstrc
