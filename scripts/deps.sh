@@ -25,6 +25,8 @@ check /usr/lib/x86_64-linux-gnu/libssl.a libssl-dev
 check /usr/lib/x86_64-linux-gnu/libz.a zlib1g-dev
 check /usr/bin/openssl openssl                     # certificates for the TLS tests
 check /usr/bin/time time
+check /usr/bin/pgrep procps                         # the tests of jobs over several processes find
+check /usr/bin/ss iproute2                          # their processes and free ports
 command -v python3 >/dev/null || need+=(python3)   # test input generators
 check /usr/bin/sqlite3 sqlite3                     # reference answers for the Nexmark queries
 check /usr/bin/node nodejs                         # the editor grammar test (tests/editors),
