@@ -156,7 +156,7 @@ supervised() {
     else
         bad "process $victim was never started"
     fi
-    wait_until 120 eval '! alive $sup' || { bad "the job did not end within 120 s"; kill -KILL "$sup"; }
+    wait_until 120 eval '! alive $sup' || { bad "the job did not end within 120 s"; kill_tree "$sup"; }
     wait "$sup" || status=$?
     [ $status = 0 ] || bad "the supervisor's exit status is $status"
     grep -q "^mstr: starting process $victim again\$" "$trial_dir/stderr" ||
@@ -187,9 +187,13 @@ by_hand() {
         { wait "${pids[$victim]}"; } 2> /dev/null || true # (the shell's "Killed" notice)
         start_process "$victim"
     fi
+    if ! wait_until 120 eval '! alive ${pids[0]} && ! alive ${pids[1]}'; then
+        for i in 0 1; do
+            alive "${pids[$i]}" && bad "process $i did not end within 120 s"
+            kill_tree "${pids[$i]}"
+        done
+    fi
     for i in 0 1; do
-        wait_until 120 eval '! alive ${pids[$i]}' ||
-            { bad "process $i did not end within 120 s"; kill -KILL "${pids[$i]}"; }
         status=0
         wait "${pids[$i]}" || status=$?
         [ $status = 0 ] || bad "process $i's exit status is $status"

@@ -43,6 +43,16 @@ alive() {
     [ -n "$state" ] && [ "$state" != Z ]
 }
 
+# kill_tree PID: SIGKILL to PID and the processes it started (a supervisor's job processes),
+# for a run that hung: nothing of it may outlive the test.
+kill_tree() {
+    local child
+    for child in $(pgrep -P "$1"); do
+        kill_tree "$child"
+    done
+    kill -KILL "$1" 2> /dev/null || true
+}
+
 # stopped PID: whether PID is stopped by a signal (SIGSTOP).
 stopped() {
     grep -q '^State:[[:space:]]*T' "/proc/$1/status" 2> /dev/null
