@@ -146,7 +146,7 @@ strike() {
 
 # supervised KIND VICTIM: a trial under the supervisor.
 supervised() {
-    local kind=$1 victim=$2 sup pid status=0 commit_sleep=0
+    local kind=$1 victim=$2 sup status=0 commit_sleep=0
     [ "$kind" = commit ] && commit_sleep=100
     (cd "$trial_dir" && MSTR_TEST_COMMIT_SLEEP_MS=$commit_sleep exec ../kills --processes 2 \
         --workers 2 --state-dir state --snapshot-every 100ms > stdout 2> stderr) &
@@ -156,7 +156,11 @@ supervised() {
     else
         bad "process $victim was never started"
     fi
-    wait_until 120 eval '! alive $sup' || { bad "the job did not end within 120 s"; kill_tree "$sup"; }
+    if ! wait_until 120 eval '! alive $sup'; then
+        bad "the job did not end within 120 s (stacks in $trial_dir/stacks)"
+        stacks "$sup" > "$trial_dir/stacks"
+        kill_tree "$sup"
+    fi
     wait "$sup" || status=$?
     [ $status = 0 ] || bad "the supervisor's exit status is $status"
     grep -q "^mstr: starting process $victim again\$" "$trial_dir/stderr" ||
@@ -189,7 +193,9 @@ by_hand() {
     fi
     if ! wait_until 120 eval '! alive ${pids[0]} && ! alive ${pids[1]}'; then
         for i in 0 1; do
-            alive "${pids[$i]}" && bad "process $i did not end within 120 s"
+            alive "${pids[$i]}" || continue
+            bad "process $i did not end within 120 s (stacks in $trial_dir/stacks)"
+            stacks "${pids[$i]}" >> "$trial_dir/stacks"
             kill_tree "${pids[$i]}"
         done
     fi

@@ -43,6 +43,18 @@ alive() {
     [ -n "$state" ] && [ "$state" != Z ]
 }
 
+# stacks PID: the backtraces of every thread of PID and of the processes it started, for the
+# record of a run that hung (with gdb, when it is installed; nothing otherwise).
+stacks() {
+    local child
+    command -v gdb > /dev/null || return 0
+    echo "== process $1: $(tr '\0' ' ' < "/proc/$1/cmdline" 2> /dev/null)"
+    timeout 60 gdb -p "$1" -batch -ex 'thread apply all bt 12' 2> /dev/null | grep -E '^(Thread|#)'
+    for child in $(pgrep -P "$1"); do
+        stacks "$child"
+    done
+}
+
 # kill_tree PID: SIGKILL to PID and the processes it started (a supervisor's job processes),
 # for a run that hung: nothing of it may outlive the test.
 kill_tree() {
