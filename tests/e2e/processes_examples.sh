@@ -65,7 +65,9 @@ compare() {
 check() {
     local src=$1 name stdin=/dev/null reference=1
     name=$(basename "$src" .mstr)
-    if [ -x "$WORK/$name" ] && [ "$WORK/$name" -nt "$src" ] && [ "$WORK/$name" -nt "$MSTRC" ]; then
+    if [ -x "$name" ] && [ "$name" -nt "$src" ] && [ "$name" -nt "$MSTRC" ]; then
+        : # built here already (the Nexmark programs)
+    elif [ -x "$WORK/$name" ] && [ "$WORK/$name" -nt "$src" ] && [ "$WORK/$name" -nt "$MSTRC" ]; then
         cp "$WORK/$name" "$name"
     else
         "$MSTRC" build "$src" -o "$name"
@@ -79,15 +81,25 @@ check() {
     compare "$name" "$name.one" "$name.two"
 }
 
+# The Nexmark programs, made smaller, are built in the background while the examples run
+# (building is most of this test's time).
+nexmark=() builds=()
+for src in "$ROOT"/examples/nexmark/*.mstr; do
+    name=nexmark_$(basename "$src" .mstr)
+    grep -q 'nexmark(100000, 1000)' "$src" ||
+        { bad "$src: no nexmark(100000, 1000) source to make smaller"; continue; }
+    sed 's/nexmark(100000, 1000)/nexmark(20000, 1000)/' "$src" > "$name.mstr"
+    "$MSTRC" build "$name.mstr" -o "$name" &
+    nexmark+=("$name") builds+=($!)
+done
+
 while read -r name; do
     check "$ROOT/examples/$name.mstr"
 done < "$ROOT/tests/examples.list"
 
-for src in "$ROOT"/examples/nexmark/*.mstr; do
-    grep -q 'nexmark(100000, 1000)' "$src" ||
-        { bad "$src: no nexmark(100000, 1000) source to make smaller"; continue; }
-    sed 's/nexmark(100000, 1000)/nexmark(20000, 1000)/' "$src" > "nexmark_$(basename "$src")"
-    check "nexmark_$(basename "$src")"
+for i in "${!nexmark[@]}"; do
+    wait "${builds[$i]}" || { bad "${nexmark[$i]}: build failed"; continue; }
+    check "${nexmark[$i]}.mstr"
 done
 
 [ $failures = 0 ]
