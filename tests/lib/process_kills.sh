@@ -4,12 +4,12 @@
 #
 # The job (kills.mstr below) runs on 2 processes of 2 workers with a state directory and
 # snapshots every 100 ms, slowed down by the test hooks (MSTR_TEST_POLL_RECORDS=10,
-# MSTR_TEST_POLL_SLEEP_MS=2) so that it runs for a second or two. Each trial kills one of its
+# MSTR_TEST_POLL_SLEEP_MS=2) so that it runs for about a second. Each trial kills one of its
 # processes with SIGKILL (the leader, process 0, as often as the other) at a moment of one of
 # these kinds:
 #
 #   start    as soon as the process exists (before or while the first round starts)
-#   running  a random 0-600 ms after the first snapshot's output is published
+#   running  a random 0-400 ms after the first snapshot's output is published
 #   commit   while the process sleeps in MSTR_TEST_COMMIT_SLEEP_MS=100, i.e. between writing
 #            a snapshot and committing it, or between committing and what follows (its main
 #            thread, which runs the coordinator, in a nanosleep)
@@ -41,7 +41,7 @@ job kills;
 
 type Run { key: i64; n: i64; sum: i64; }
 
-source ordered: i64 = range(0, 6000) partitions 1;
+source ordered: i64 = range(0, 4000) partitions 1;
 source spread: i64 = range(0, 4000);
 
 ordered
@@ -122,7 +122,7 @@ strike() {
             ;;
         running)
             wait_until 60 published || { bad "no snapshot was published within 60 s"; return 1; }
-            sleep "0.$(printf '%03d' $((RANDOM % 600)))"
+            sleep "0.$(printf '%03d' $((RANDOM % 400)))"
             ;;
         commit)
             wait_until 60 published || { bad "no snapshot was published within 60 s"; return 1; }
