@@ -6,6 +6,7 @@
 #   make bench      benchmarks next to hand-written C baselines
 #   make bench-nexmark   the Nexmark queries of examples/nexmark/ over 10 million events
 #   make editors    the editor grammars in editors/ against every example (tests/editors/)
+#   make chaos      100 kill trials of each snapshot pipeline (tests/chaos/kill_trials.sh)
 #   make chaos-processes  100 kill trials of a job over two processes (not in `make test`)
 #
 # SAN=asan builds everything into build-asan/ with -fsanitize=address,undefined; the programs
@@ -35,14 +36,16 @@ CC ?= cc
 # follow it). mstrc is told, so that the programs it builds link the same.
 GRPC_LIBS = $(shell pkg-config --libs --static grpc 2>/dev/null) -lupb -laddress_sorting -lcares \
             -lz -lre2 -lssl -lcrypto
-RUNTIME_LIBS = -lleveldb -lsnappy $(GRPC_LIBS) -lstdc++ -lpthread -lm
+RUNTIME_LIBS = -lleveldb -lsnappy -lprotobuf-c $(GRPC_LIBS) -lstdc++ -lpthread -lm
 WARN := -Wall -Wextra -Wstrict-prototypes -Wshadow -Werror
 CFLAGS := -std=c11 -D_GNU_SOURCE -pthread $(OPT) $(WARN) $(SANFLAGS)
 # The generated scanner and parser are not ours to keep warning-free in every respect.
 GEN_CFLAGS := -std=c11 -D_GNU_SOURCE $(OPT) -Wall -Werror -Wno-unused-function $(SANFLAGS)
 
 RUNTIME_SRC := $(wildcard runtime/*.c)
-RUNTIME_OBJ := $(RUNTIME_SRC:%.c=$(B)/%.o)
+# The control API's messages, from proto/mstr_control.proto by protoc-c.
+PROTO_OBJ := $(B)/gen/mstr_control.pb-c.o
+RUNTIME_OBJ := $(RUNTIME_SRC:%.c=$(B)/%.o) $(PROTO_OBJ)
 COMPILER_SRC := $(wildcard compiler/*.c)
 COMPILER_OBJ := $(COMPILER_SRC:%.c=$(B)/%.o)
 TEMPLATES := $(sort $(wildcard templates/*.c.in templates/*.h.in))
@@ -50,8 +53,8 @@ GEN_OBJ := $(B)/gen/lexer.o $(B)/gen/parser.o $(B)/gen/templates.o
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
 
-.PHONY: all demo test check unit golden e2e editors bench bench-nexmark deps clean \
-        chaos-processes
+.PHONY: all demo test check unit golden e2e editors chaos chaos-processes bench bench-nexmark \
+        deps clean
 all: $(B)/mstrc $(B)/libmstr.a
 
 deps:
@@ -61,15 +64,25 @@ $(B)/libmstr.a: $(RUNTIME_OBJ)
 	@mkdir -p $(@D)
 	rm -f $@ && ar rcs $@ $^
 
-$(B)/runtime/%.o: runtime/%.c $(wildcard runtime/*.h)
+$(B)/runtime/%.o: runtime/%.c $(wildcard runtime/*.h) $(B)/gen/mstr_control.pb-c.h
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -Iruntime -c $< -o $@
+	$(CC) $(CFLAGS) -Iruntime -I$(B)/gen -c $< -o $@
+
+$(B)/gen/mstr_control.pb-c.c $(B)/gen/mstr_control.pb-c.h: proto/mstr_control.proto
+	@mkdir -p $(@D)
+	protoc-c --c_out=$(B)/gen -Iproto $<
+
+$(B)/gen/mstr_control.pb-c.o: $(B)/gen/mstr_control.pb-c.c
+	$(CC) $(GEN_CFLAGS) -I$(B)/gen -c $< -o $@
 
 $(B)/compiler/%.o: compiler/%.c $(wildcard compiler/*.h) $(B)/gen/parser.h
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -Icompiler -Iruntime -I$(B)/gen \
 	  -DMSTR_SANFLAGS='"$(SANFLAGS)"' -DMSTR_LINK_STATIC=$(LINK_STATIC) \
 	  -DMSTR_RUNTIME_LIBS='"$(RUNTIME_LIBS)"' -c $< -o $@
+
+# mstrc is told the runtime's link line and sanitizer flags, which this file sets.
+$(B)/compiler/main.o: Makefile
 
 $(B)/gen/parser.c $(B)/gen/parser.h: grammar/parser.y
 	@mkdir -p $(@D)
@@ -125,13 +138,24 @@ $(EDITORS_STAMP): $(EDITORS_TEST)/package-lock.json $(EDITORS_TEST)/package.json
 editors: deps $(EDITORS_STAMP)
 	@node $(EDITORS_TEST)/grammar_test.js
 
+# Kill trials (tests/chaos/kill_trials.sh): a job with a state directory is killed at random
+# moments and restarted until it ends, 100 times per pipeline; each prints "N of 100 trials
+# ended equal". The suite runs 10 of each (tests/e2e/kill_trials.sh).
+CHAOS_TRIALS ?= 100
+chaos: all
+	@status=0; for p in keyed windowed; do \
+	  MSTRC=$(B)/mstrc tests/chaos/kill_trials.sh $(CHAOS_TRIALS) $$p || status=1; \
+	done; exit $$status
+
+# Kill trials of a job over two processes (tests/chaos/process_kills.sh), 100 unless
+# PROCESS_KILL_TRIALS says; PROCESS_KILLS_SEED repeats a run. The suite runs 10
+# (tests/e2e/process_kills.sh).
+chaos-processes: all
+	@tests/chaos/process_kills.sh $(B)/mstrc
+
 # The whole suite: plain, then sanitized (scripts/test.sh); ends with "total: N passed, N failed".
 test check:
 	@scripts/test.sh
-
-# Kill trials, many: tests/chaos/process_kills.sh (PROCESS_KILL_TRIALS, PROCESS_KILLS_SEED).
-chaos-processes: all
-	@tests/chaos/process_kills.sh $(B)/mstrc
 
 bench: deps all
 	@bench/run.sh $(B)/mstrc

@@ -223,6 +223,38 @@ mc_source *mc_ast_source_set_partitions(mc_source *src, mc_literal *count, mc_lo
     return src;
 }
 
+mc_custom *mc_ast_custom_new(mc_program *prog)
+{
+    return mc_pool_alloc(&prog->pool, sizeof(mc_custom));
+}
+
+mc_custom *mc_ast_custom_add(mc_program *prog, mc_custom *custom, const char *name, mc_loc loc,
+                             mc_cblock body)
+{
+    mc_block block = { .name = name, .loc = loc, .body = body };
+    MC_POOL_PUSH(&prog->pool, custom->blocks, custom->nblocks, block);
+    return custom;
+}
+
+const mc_block *mc_custom_block(const mc_custom *c, const char *name)
+{
+    for (size_t i = 0; c != NULL && i < c->nblocks; i++)
+        if (strcmp(c->blocks[i].name, name) == 0)
+            return &c->blocks[i];
+    return NULL;
+}
+
+mc_source *mc_ast_source_custom(mc_program *prog, mc_loc kw_loc, mc_literal *count,
+                                mc_typeref position, mc_custom *custom)
+{
+    mc_source *src = mc_ast_source_new(prog, MC_SRC_CUSTOM, kw_loc);
+    mc_ast_source_add_item(prog, src, count);
+    src->position = position;
+    custom->loc = kw_loc;
+    src->custom = custom;
+    return src;
+}
+
 mc_source *mc_ast_source_set_dead_letter(mc_source *src, const char *name, mc_loc loc)
 {
     src->dead_letter = name;
@@ -389,6 +421,15 @@ mc_op *mc_ast_sink_new(mc_program *prog, mc_sink_kind sink, mc_literal *path)
         op->path = path->u.s.bytes;
         op->path_loc = path->loc;
     }
+    return op;
+}
+
+mc_op *mc_ast_sink_custom(mc_program *prog, mc_loc kw_loc, mc_typeref state, mc_custom *custom)
+{
+    mc_op *op = mc_ast_sink_new(prog, MC_SINK_CUSTOM, NULL);
+    op->sink_state = state;
+    custom->loc = kw_loc;
+    op->custom = custom;
     return op;
 }
 

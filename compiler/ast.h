@@ -95,12 +95,31 @@ typedef struct mc_cblock {
     mc_loc loc;
 } mc_cblock;
 
+/* One block of a custom source or sink: `NAME { C }`. */
+typedef struct mc_block {
+    const char *name;
+    mc_loc loc;            /* the name */
+    mc_cblock body;
+} mc_block;
+
+/* The body of a custom source or sink: its blocks in the order written. Which names a kind
+ * takes, and which it needs, is the checker's business (mc_custom_block finds one). */
+typedef struct mc_custom {
+    mc_loc loc;            /* the `custom` keyword */
+    mc_block *blocks;
+    size_t nblocks;
+} mc_custom;
+
+/* The block of c named name, or NULL. */
+const mc_block *mc_custom_block(const mc_custom *c, const char *name);
+
 typedef struct mc_stream mc_stream;
 typedef struct mc_chain mc_chain;
 
 typedef enum mc_source_kind {
     MC_SRC_LIST, MC_SRC_RANGE, MC_SRC_LINES, MC_SRC_STDIN, MC_SRC_CSV,
-    MC_SRC_NEXMARK      /* nexmark(events[, rate[, first_ms]]) of type Person, Auction or Bid */
+    MC_SRC_NEXMARK,     /* nexmark(events[, rate[, first_ms]]) of type Person, Auction or Bid */
+    MC_SRC_CUSTOM       /* custom(N) position P { open { } poll { } close { } } */
 } mc_source_kind;
 
 /* `source NAME: TYPE = EXPR [dead_letter NAME];` */
@@ -110,7 +129,8 @@ typedef struct mc_source {
     mc_typeref type;
     mc_source_kind kind;
     mc_loc kind_loc;
-    mc_literal **items;  /* list: the elements; range: lo, hi and optional step (integers) */
+    mc_literal **items;  /* list: the elements; range: lo, hi and optional step (integers);
+                            nexmark: its arguments; custom: its partition count */
     size_t nitems;
     const char **paths;  /* lines, csv: one partition per path */
     mc_loc *path_locs;
@@ -119,6 +139,8 @@ typedef struct mc_source {
     mc_loc partitions_loc;
     const char *dead_letter; /* NULL when absent */
     mc_loc dead_letter_loc;
+    mc_typeref position;     /* custom: the type of a partition's position */
+    mc_custom *custom;       /* custom: its blocks (NULL for the other kinds) */
     mc_stream *out;          /* checker */
     mc_stream *dead_out;     /* checker, NULL when no dead_letter */
 } mc_source;
@@ -152,7 +174,8 @@ typedef enum mc_agg_kind {
 } mc_agg_kind;
 
 typedef enum mc_sink_kind {
-    MC_SINK_STDOUT, MC_SINK_NULL, MC_SINK_TEXT, MC_SINK_CSV, MC_SINK_JSONL
+    MC_SINK_STDOUT, MC_SINK_NULL, MC_SINK_TEXT, MC_SINK_CSV, MC_SINK_JSONL,
+    MC_SINK_CUSTOM      /* custom(S) { open { } write { } prepare { } commit { } close { } } */
 } mc_sink_kind;
 
 /* One operator of a chain. */
@@ -170,6 +193,8 @@ struct mc_op {
     mc_sink_kind sink;     /* sinks */
     const char *path;      /* text, csv, jsonl sinks */
     mc_loc path_loc;
+    mc_typeref sink_state; /* custom sinks: the type of each worker's state */
+    mc_custom *custom;     /* custom sinks: their blocks (NULL for the other kinds) */
     mc_typeref key_type;   /* key_by, key_local: the new key's type */
     bool has_state_type;   /* stateful_map, stateful_op, ttl_map */
     mc_typeref state_type; /* their `(state S)` */
@@ -343,6 +368,13 @@ mc_source *mc_ast_source_add_item(mc_program *prog, mc_source *src, mc_literal *
 mc_source *mc_ast_source_add_path(mc_program *prog, mc_source *src, mc_literal *path);
 mc_source *mc_ast_source_set_partitions(mc_source *src, mc_literal *count, mc_loc loc);
 mc_source *mc_ast_source_set_dead_letter(mc_source *src, const char *name, mc_loc loc);
+/* `custom(N) position P { ... }`, its blocks collected on an mc_custom: mc_ast_custom_new, then
+ * one mc_ast_custom_add per `NAME { C }` (both return the mc_custom). kw_loc is `custom`'s. */
+mc_custom *mc_ast_custom_new(mc_program *prog);
+mc_custom *mc_ast_custom_add(mc_program *prog, mc_custom *custom, const char *name, mc_loc loc,
+                             mc_cblock body);
+mc_source *mc_ast_source_custom(mc_program *prog, mc_loc kw_loc, mc_literal *count,
+                                mc_typeref position, mc_custom *custom);
 void mc_ast_add_source(mc_program *prog, mc_source *src, const char *name, mc_loc loc,
                        mc_typeref type);
 
@@ -388,8 +420,10 @@ mc_op *mc_ast_window_agg(mc_op *op, mc_agg_kind agg, const mc_typeref *type, mc_
 mc_op *mc_ast_join_op(mc_op *op, mc_op_kind kind, mc_loc kw_loc, const char *name, mc_loc loc,
                       mc_typeref out_type, const char *other, mc_loc other_loc,
                       mc_cblock body);
-/* A sink expression (path is a string literal or NULL), then its keyword and name. */
+/* A sink expression (path is a string literal or NULL; `custom(S) { ... }` with its state type
+ * and blocks), then its keyword and name. */
 mc_op *mc_ast_sink_new(mc_program *prog, mc_sink_kind sink, mc_literal *path);
+mc_op *mc_ast_sink_custom(mc_program *prog, mc_loc kw_loc, mc_typeref state, mc_custom *custom);
 mc_op *mc_ast_sink_name(mc_op *op, mc_loc kw_loc, const char *name, mc_loc loc);
 
 /* A chain reading input, then its operators; mc_ast_add_chain appends it to prog->chains with

@@ -517,8 +517,75 @@ static const char *source_kind_name(mc_source_kind kind)
     static const char *const names[] = {
         [MC_SRC_LIST] = "list", [MC_SRC_RANGE] = "range", [MC_SRC_LINES] = "lines",
         [MC_SRC_STDIN] = "stdin", [MC_SRC_CSV] = "csv", [MC_SRC_NEXMARK] = "nexmark",
+        [MC_SRC_CUSTOM] = "custom",
     };
     return names[kind];
+}
+
+/* ---- custom sources and sinks -------------------------------------------------------------- */
+
+/* The blocks a custom source or sink may have, the one it must have, and how messages name
+ * them ("open, poll and close"). */
+typedef struct block_kinds {
+    const char *const *names;
+    size_t n;
+    const char *required;
+    const char *listed;
+} block_kinds;
+
+static const char *const source_block_names[] = { "open", "poll", "close" };
+static const block_kinds source_blocks = { source_block_names, 3, "poll", "open, poll and close" };
+static const char *const sink_block_names[] = { "open", "write", "prepare", "commit", "close" };
+static const block_kinds sink_blocks = { sink_block_names, 5, "write",
+                                         "open, write, prepare, commit and close" };
+
+static bool is_block_kind(const block_kinds *kinds, const char *name)
+{
+    for (size_t i = 0; i < kinds->n; i++)
+        if (strcmp(kinds->names[i], name) == 0)
+            return true;
+    return false;
+}
+
+/* The blocks of custom source or sink `what` (a source or sink, named name): each a kind it
+ * takes, each once, and the one it needs present. */
+static void check_blocks(checker *c, const mc_custom *custom, const block_kinds *kinds,
+                         const char *what, const char *name)
+{
+    for (size_t i = 0; i < custom->nblocks; i++) {
+        const mc_block *b = &custom->blocks[i];
+        const mc_block *first = mc_custom_block(custom, b->name);
+        if (!is_block_kind(kinds, b->name)) {
+            mc_error(c->diag, b->loc, "a custom %s has no block '%s' (its blocks are %s)", what,
+                     b->name, kinds->listed);
+        } else if (first != b) {
+            mc_error(c->diag, b->loc, "%s '%s' has two '%s' blocks", what, name, b->name);
+            mc_note(c->diag, first->loc, "the first one is here");
+        }
+    }
+    if (mc_custom_block(custom, kinds->required) == NULL)
+        mc_error(c->diag, custom->loc, "custom %s '%s' needs a '%s' block", what, name,
+                 kinds->required);
+}
+
+/* custom(N) position P { ... }: N partitions (as many as `partitions` allows a range), a
+ * known position type, its blocks. */
+static void check_custom_source(checker *c, mc_source *src)
+{
+    const mc_literal *n = src->items[0];
+    if (n->kind != MC_LIT_INT || n->u.i.negative || n->u.i.magnitude < 1 ||
+        n->u.i.magnitude > MSTR_MAX_WORKERS)
+        mc_error(c->diag, n->loc, "the partition count of a custom source must be an integer "
+                 "from 1 to %d", MSTR_MAX_WORKERS);
+    resolve_type(c, &src->position);
+    check_blocks(c, src->custom, &source_blocks, "source", src->name);
+}
+
+/* custom(S) { ... }: a known state type, its blocks. */
+static void check_custom_sink(checker *c, mc_op *op)
+{
+    resolve_type(c, &op->sink_state);
+    check_blocks(c, op->custom, &sink_blocks, "sink", op->name);
 }
 
 /* range(lo, hi[, step]): bounds of the source's integer type, a non-zero i64 step. */
@@ -612,6 +679,8 @@ static void check_source_type(checker *c, const mc_source *src)
     case MC_SRC_NEXMARK:
         check_nexmark(c, src);
         break;
+    case MC_SRC_CUSTOM:
+        break; /* any type: the poll block makes the values */
     }
 }
 
@@ -651,8 +720,10 @@ static void check_sources(checker *c)
             mc_error(c->diag, src->kind_loc, "only one source can read 'stdin'");
             mc_note(c->diag, other->kind_loc, "'%s' reads it already", other->name);
         }
+        if (src->kind == MC_SRC_CUSTOM)
+            check_custom_source(c, src);
         bool decodes = src->kind != MC_SRC_LIST && src->kind != MC_SRC_RANGE
-            && src->kind != MC_SRC_NEXMARK;
+            && src->kind != MC_SRC_NEXMARK && src->kind != MC_SRC_CUSTOM;
         if (src->dead_letter != NULL && !decodes)
             mc_error(c->diag, src->dead_letter_loc, "a '%s' source decodes nothing, so it has "
                      "no dead letters", source_kind_name(src->kind));
@@ -1214,6 +1285,10 @@ static void check_op(checker *c, size_t index, size_t i, mc_op *op, flow *f)
     case MC_OP_CLONE:
     case MC_OP_SPLIT:
         check_fan_out(c, op, f);
+        break;
+    case MC_OP_SINK:
+        if (op->sink == MC_SINK_CUSTOM)
+            check_custom_sink(c, op);
         break;
     default:
         break;

@@ -25,14 +25,29 @@
 
 /* ---- the batch tallies ---- */
 
-/* A record count per sink, and a checksum per null sink. */
+/* Records read per source and records in per operator (what the runtime reports in the status
+ * and the metrics), records written per sink and a checksum per null sink. */
 static void emit_batch(emitter *e)
 {
     mc_buf fields = { 0 }, flush = { 0 };
+    const mc_program *p = e->prog;
+    for (size_t i = 0; i < p->nsources; i++) {
+        mc_buf_printf(&fields, "    uint64_t src_%s;\n", p->sources[i]->name);
+        mc_buf_printf(&flush, "    mstr_tally(&b->w->source_read[%zu], b->src_%s);\n", i,
+                      p->sources[i]->name);
+    }
+    for (size_t i = 0, k = 0; i < e->plan->nops; i++) {
+        const mc_op *op = e->plan->ops[i].op;
+        if (op->kind == MC_OP_SINK)
+            continue;
+        mc_buf_printf(&fields, "    uint64_t op_%s;\n", op->name);
+        mc_buf_printf(&flush, "    mstr_tally(&b->w->op_in[%zu], b->op_%s);\n", k++, op->name);
+    }
     for (size_t k = 0; k < e->plan->nsinks; k++) {
         const mc_op *op = e->plan->sinks[k];
         mc_buf_printf(&fields, "    uint64_t %s_records;\n", op->name);
-        mc_buf_printf(&flush, "    b->w->sinks[%zu].records += b->%s_records;\n", k, op->name);
+        mc_buf_printf(&flush, "    mstr_tally(&b->w->sinks[%zu].records, b->%s_records);\n", k,
+                      op->name);
         if (op->sink != MC_SINK_NULL)
             continue;
         mc_buf_printf(&fields, "    uint64_t %s_checksum;\n", op->name);
@@ -110,12 +125,31 @@ static void csv_header_leaf(void *arg, const mc_typeref *t, const char *expr, co
     mc_buf_printf(b, "%s%s", b->len ? "," : "", column ? column : "value");
 }
 
+/* A custom source's partitions, its position and its hooks. */
+static void custom_source_entry(emitter *e, const mc_source *s, mc_buf *entries)
+{
+    const char *n = s->name;
+    mc_buf_printf(entries, "        .partitions = %" PRIu64 ",\n"
+                           "        .position_size = sizeof(%s),\n"
+                           "        .position_shape = %s,\n"
+                           "        .save_position = source_%s_save,\n"
+                           "        .restore_position = source_%s_restore,\n"
+                           "        .release_position = source_%s_release,\n",
+                  em_source_count(s), em_type(&s->position),
+                  em_c_literal(e, em_type_shape(e, &s->position)), n, n, n);
+    if (mc_custom_block(s->custom, "open") != NULL)
+        mc_buf_printf(entries, "        .open = source_%s_open,\n", n);
+    if (mc_custom_block(s->custom, "close") != NULL)
+        mc_buf_printf(entries, "        .close = source_%s_close,\n", n);
+}
+
 static void source_entry(emitter *e, const mc_source *s, mc_buf *tables, mc_buf *entries)
 {
     static const char *const kind[] = {
         [MC_SRC_LIST] = "MSTR_SOURCE_LIST", [MC_SRC_RANGE] = "MSTR_SOURCE_RANGE",
         [MC_SRC_LINES] = "MSTR_SOURCE_LINES", [MC_SRC_STDIN] = "MSTR_SOURCE_STDIN",
         [MC_SRC_CSV] = "MSTR_SOURCE_CSV", [MC_SRC_NEXMARK] = "MSTR_SOURCE_NEXMARK",
+        [MC_SRC_CUSTOM] = "MSTR_SOURCE_CUSTOM",
     };
     mc_buf_printf(entries, "    {\n        .name = \"%s\",\n        .kind = %s,\n", s->name,
                   kind[s->kind]);
@@ -138,8 +172,11 @@ static void source_entry(emitter *e, const mc_source *s, mc_buf *tables, mc_buf 
     }
     if (s->dead_out != NULL)
         mc_buf_printf(entries, "        .dead_letter = \"%s\",\n", s->dead_out->name);
-    mc_buf_printf(entries, "        .poll = source_%s_poll,\n        .finish = source_%s_finish,\n"
-                           "    },\n", s->name, s->name);
+    mc_buf_printf(entries, "        .poll = source_%s_poll,\n        .finish = source_%s_finish,\n",
+                  s->name, s->name);
+    if (s->kind == MC_SRC_CUSTOM)
+        custom_source_entry(e, s, entries);
+    mc_buf_puts(entries, "    },\n");
 }
 
 static void sink_entry(emitter *e, const mc_op *op, mc_buf *tables, mc_buf *entries)
@@ -147,8 +184,9 @@ static void sink_entry(emitter *e, const mc_op *op, mc_buf *tables, mc_buf *entr
     static const char *const kind[] = {
         [MC_SINK_STDOUT] = "MSTR_SINK_STDOUT", [MC_SINK_NULL] = "MSTR_SINK_NULL",
         [MC_SINK_TEXT] = "MSTR_SINK_TEXT", [MC_SINK_CSV] = "MSTR_SINK_CSV",
-        [MC_SINK_JSONL] = "MSTR_SINK_JSONL",
+        [MC_SINK_JSONL] = "MSTR_SINK_JSONL", [MC_SINK_CUSTOM] = "MSTR_SINK_CUSTOM",
     };
+    static const char *const hooks[] = { "open", "prepare", "commit", "close" };
     mc_buf_printf(entries, "    {\n        .name = \"%s\",\n        .kind = %s,\n", op->name,
                   kind[op->sink]);
     if (op->path != NULL)
@@ -162,6 +200,8 @@ static void sink_entry(emitter *e, const mc_op *op, mc_buf *tables, mc_buf *entr
         mc_buf_printf(entries, "        .write_header = sink_%s_header,\n", op->name);
         mc_buf_free(&header);
     }
+    for (size_t i = 0; op->sink == MC_SINK_CUSTOM && i < sizeof hooks / sizeof hooks[0]; i++)
+        mc_buf_printf(entries, "        .%s = sink_%s_%s,\n", hooks[i], op->name, hooks[i]);
     mc_buf_puts(entries, "    },\n");
 }
 
@@ -196,7 +236,16 @@ static void emit_main(emitter *e, const char *job_name)
 {
     const mc_program *p = e->prog;
     const mc_plan *plan = e->plan;
-    mc_buf tables = { 0 }, sources = { 0 }, sinks = { 0 }, exchanges = { 0 }, counters = { 0 };
+    mc_buf tables = { 0 }, sources = { 0 }, sinks = { 0 }, exchanges = { 0 }, counters = { 0 },
+           operators = { 0 };
+    size_t noperators = 0;
+    for (size_t i = 0; i < plan->nops; i++)
+        if (plan->ops[i].op->kind != MC_OP_SINK) { /* in the order of emit_batch's tallies */
+            mc_buf_printf(&operators, "    %s,\n", em_c_literal(e, plan->ops[i].op->name));
+            noperators++;
+        }
+    if (noperators == 0)
+        mc_buf_puts(&operators, "    NULL, /* C wants an element; the job has none */\n");
     for (size_t i = 0; i < p->nsources; i++)
         source_entry(e, p->sources[i], &tables, &sources);
     for (size_t k = 0; k < plan->nsinks; k++)
@@ -227,8 +276,9 @@ static void emit_main(emitter *e, const char *job_name)
                    { "nsources", em_strf(e, "%zu", p->nsources) },
                    { "nsinks", em_strf(e, "%zu", plan->nsinks) },
                    { "nexchanges", em_strf(e, "%zu", plan->nexchanges) },
-                   { "counters", em_text(&counters) }));
-    mc_buf *all[] = { &tables, &sources, &sinks, &exchanges, &counters };
+                   { "counters", em_text(&counters) }, { "operators", em_text(&operators) },
+                   { "noperators", em_strf(e, "%zu", noperators) }));
+    mc_buf *all[] = { &tables, &sources, &sinks, &exchanges, &counters, &operators };
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
         mc_buf_free(all[i]);
 }

@@ -104,13 +104,17 @@ void em_state_struct(emitter *e);       /* counters, job_state */
 void em_state_fns(emitter *e);          /* job_state_new, job_state_free */
 void em_state_snapshots(emitter *e);    /* snapshot functions and job_states */
 
+/* A type spelled out for a job's shape: a scalar's name, a record's name and fields. */
+const char *em_type_shape(emitter *e, const mc_typeref *t);
+
 /* ---- emit_ops.c, emit_sources.c ---- */
 
 void em_streams(emitter *e);
 void em_ops(emitter *e);
 void em_sources(emitter *e);
 
-/* How many records a list or range source has (0 for the text sources). */
+/* How many records a list or range source has, events a nexmark source, partitions a custom
+ * source (0 for the text sources). */
 uint64_t em_source_count(const mc_source *s);
 
 #endif

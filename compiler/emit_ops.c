@@ -131,8 +131,48 @@ static const char *sink_write(emitter *e, const mc_op *op, mc_buf *b)
     return what;
 }
 
+/* A custom sink's block named name, behind #line, or an empty block if it has none; *where
+ * gets the line it is on. */
+static const char *sink_block(emitter *e, const mc_op *op, const char *name, const char **where)
+{
+    const mc_block *b = mc_custom_block(op->custom, name);
+    if (b == NULL) {
+        *where = "none in the program";
+        return "    { }";
+    }
+    mc_buf body = { 0 };
+    em_user_block(e, &b->body, true, &body);
+    const char *text = em_strf(e, "%s", em_text(&body));
+    mc_buf_free(&body);
+    *where = em_where(e, b->loc);
+    return text;
+}
+
+/* A custom sink: its blocks, its operator and the runtime's hooks (all of them, empty blocks
+ * standing in for those it lacks: the prepare hook takes the state's copy at the cut anyway). */
+static void emit_custom_sink(emitter *e, const mc_op *op, const char *at)
+{
+    const char *where[5];
+    const char *write = sink_block(e, op, "write", &where[0]);
+    const char *open = sink_block(e, op, "open", &where[1]);
+    const char *prepare = sink_block(e, op, "prepare", &where[2]);
+    const char *commit = sink_block(e, op, "commit", &where[3]);
+    const char *close = sink_block(e, op, "close", &where[4]);
+    em_render(e, "sink_custom.c.in",
+              VARS({ "name", op->name }, { "where", at }, { "key_type", em_in_key(op) },
+                   { "in_type", em_type(&op->in_type) },
+                   { "state_type", em_type(&op->sink_state) }, { "write", write },
+                   { "open", open }, { "open_where", where[1] }, { "prepare", prepare },
+                   { "prepare_where", where[2] }, { "commit", commit },
+                   { "commit_where", where[3] }, { "close", close }, { "close_where", where[4] }));
+}
+
 static void emit_sink(emitter *e, const mc_op *op, const char *at)
 {
+    if (op->sink == MC_SINK_CUSTOM) {
+        emit_custom_sink(e, op, at);
+        return;
+    }
     mc_buf write = { 0 };
     const char *what = sink_write(e, op, &write);
     em_render(e, "sink.c.in",
@@ -198,7 +238,8 @@ static const char *late_action(emitter *e, const mc_op *op)
 {
     if (op->late_out != NULL)
         return em_strf(e, "stream_%s(mstr_b, key, value, ts)", op->late_out->name);
-    return em_strf(e, "mstr_b->w->counters[%s]++", em_counter(e, op, MC_COUNTER_LATE));
+    return em_strf(e, "mstr_tally(&mstr_b->w->counters[%s], 1)",
+                   em_counter(e, op, MC_COUNTER_LATE));
 }
 
 /* The epoch statement, extended so that the late stream, which carries no epochs of its own,
@@ -229,7 +270,8 @@ static void emit_epochs(emitter *e, const mc_op *op, const char *body, const cha
                        { "key_type", em_in_key(op) }, { "in_type", em_type(&op->in_type) }));
     } else {
         what = "the block's candidates";
-        ignored = em_strf(e, "mstr_b->w->counters[%s]++", em_counter(e, op, MC_COUNTER_IGNORED));
+        ignored = em_strf(e, "mstr_tally(&mstr_b->w->counters[%s], 1)",
+                          em_counter(e, op, MC_COUNTER_IGNORED));
         em_render(e, "epochs_user.c.in",
                   VARS({ "name", op->name }, { "where", at }, { "key_type", em_in_key(op) },
                        { "in_type", em_type(&op->in_type) }, { "body", body }));

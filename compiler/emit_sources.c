@@ -1,7 +1,10 @@
 /*
  * emit_sources.c - the generated code for sources: for each source S, source_S_poll (reads one
  * batch of one partition and runs it through stream_S) and source_S_finish (sends the end of
- * the stream, the epoch MSTR_EPOCH_MAX, once the worker's partitions of S are done).
+ * the stream, the epoch MSTR_EPOCH_MAX, once the worker's partitions of S are done). A custom
+ * source also gets its blocks (source_S_poll_body, source_S_open, source_S_close) and the
+ * functions that keep its partitions' positions in snapshots (source_S_save, _restore,
+ * _release).
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -36,7 +39,7 @@ uint64_t em_source_count(const mc_source *s)
         return s->nitems;
     if (s->kind == MC_SRC_RANGE)
         return range_count(s);
-    if (s->kind == MC_SRC_NEXMARK)
+    if (s->kind == MC_SRC_NEXMARK || s->kind == MC_SRC_CUSTOM)
         return s->items[0]->u.i.magnitude;
     return 0;
 }
@@ -133,6 +136,32 @@ static void emit_nexmark(emitter *e, const mc_source *s, const char *at)
     mc_buf_free(&fields);
 }
 
+static void emit_custom(emitter *e, const mc_source *s, const char *at)
+{
+    static const char *const hooks[] = { "open", "close" };
+    const char *position = em_type(&s->position);
+    const char *partitions = em_strf(e, "UINT64_C(%" PRIu64 ")", em_source_count(s));
+    mc_buf poll = { 0 };
+    em_user_block(e, &mc_custom_block(s->custom, "poll")->body, true, &poll);
+    em_render(e, "source_custom.c.in",
+              VARS({ "name", s->name }, { "where", at }, { "position_type", position },
+                   { "count", em_strf(e, "%" PRIu64, em_source_count(s)) },
+                   { "partitions", partitions }, { "poll", em_text(&poll) }));
+    mc_buf_free(&poll);
+    for (size_t i = 0; i < sizeof hooks / sizeof hooks[0]; i++) {
+        const mc_block *b = mc_custom_block(s->custom, hooks[i]);
+        if (b == NULL)
+            continue;
+        mc_buf body = { 0 };
+        em_user_block(e, &b->body, true, &body);
+        em_render(e, "source_custom_hook.c.in",
+                  VARS({ "name", s->name }, { "block", hooks[i] }, { "where", em_where(e, b->loc) },
+                       { "position_type", position }, { "partitions", partitions },
+                       { "body", em_text(&body) }));
+        mc_buf_free(&body);
+    }
+}
+
 static void emit_finish(emitter *e, const mc_source *s)
 {
     mc_buf epochs = { 0 };
@@ -155,6 +184,8 @@ void em_sources(emitter *e)
             emit_range(e, s, at);
         else if (s->kind == MC_SRC_NEXMARK)
             emit_nexmark(e, s, at);
+        else if (s->kind == MC_SRC_CUSTOM)
+            emit_custom(e, s, at);
         else
             emit_text_source(e, s, at);
         emit_finish(e, s);

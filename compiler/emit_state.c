@@ -86,6 +86,15 @@ static void state_field(emitter *e, const mc_plan_field *f, state_parts *s)
         mc_buf_printf(&s->init, "    mstr_frontier_init(&st->op_%s_inputs, st->op_%s_inputs_in, %zu);\n",
                       n, n, f->inputs);
         return;
+    case MC_FIELD_SINK: /* zero at first, as job_state_new makes it */
+        mc_buf_printf(&s->fields, "    %s op_%s_state;   /* custom sink: its state now, */\n"
+                                  "    %s op_%s_cut;     /* as at the last cut (in snapshots), */\n"
+                                  "    void *op_%s_handle;   /* and what its blocks keep open */\n",
+                      em_type(&f->op->sink_state), n, em_type(&f->op->sink_state), n, n);
+        mc_buf_printf(&s->free, "    release_%s(&st->op_%s_state);\n"
+                                "    release_%s(&st->op_%s_cut);\n",
+                      em_type(&f->op->sink_state), n, em_type(&f->op->sink_state), n);
+        return;
     }
 }
 
@@ -140,6 +149,15 @@ static void type_shape(mc_buf *b, const mc_typeref *t)
     mc_buf_puts(b, "}");
 }
 
+const char *em_type_shape(emitter *e, const mc_typeref *t)
+{
+    mc_buf b = { 0 };
+    type_shape(&b, t);
+    const char *shape = em_strf(e, "%s", em_text(&b));
+    mc_buf_free(&b);
+    return shape;
+}
+
 static const char *int_text(emitter *e, const mc_literal *lit)
 {
     return em_strf(e, "%s%" PRIu64, lit->u.i.negative ? "-" : "", lit->u.i.magnitude);
@@ -158,6 +176,13 @@ static const char *op_shape(emitter *e, const mc_op *op)
     };
     mc_buf b = { 0 };
     mc_buf_puts(&b, mc_op_kind_name(op->kind));
+    if (op->kind == MC_OP_SINK) { /* a custom sink: its state, whatever the records' key */
+        mc_buf_puts(&b, "(custom) state ");
+        type_shape(&b, &op->sink_state);
+        const char *shape = em_strf(e, "%s", em_text(&b));
+        mc_buf_free(&b);
+        return shape;
+    }
     if (op->kind == MC_OP_WINDOW)
         mc_buf_printf(&b, "(%s %s%s%s) %s", window[op->window], int_text(e, op->wargs[0]),
                       op->nwargs > 1 ? " " : "", op->nwargs > 1 ? int_text(e, op->wargs[1]) : "",
@@ -323,6 +348,20 @@ static void emit_fields_snapshot(emitter *e, const mc_plan_state *st)
         if (f->kind == MC_FIELD_TIME) {
             mc_buf_printf(&encode, "    mstr_put_le(b, (uint64_t)st->op_%s_%s, 8);\n", n, f->name);
             mc_buf_printf(&decode, "    st->op_%s_%s = (int64_t)mstr_get_le(r, 8);\n", n, f->name);
+        } else if (f->kind == MC_FIELD_SINK) {
+            const char *t = em_type(&f->op->sink_state);
+            mc_buf_printf(&encode, "    enc_%s(b, &st->op_%s_cut);\n", t, n);
+            mc_buf_printf(&decode, "    {\n"
+                                   "        %s tmp;\n"
+                                   "        memset(&tmp, 0, sizeof tmp);\n"
+                                   "        dec_%s(r, &tmp);\n"
+                                   "        if (r->error)\n"
+                                   "            return false;\n"
+                                   "        release_%s(&st->op_%s_state);\n"
+                                   "        own_%s(&st->op_%s_state, &tmp);\n"
+                                   "        release_%s(&st->op_%s_cut);\n"
+                                   "        own_%s(&st->op_%s_cut, &tmp);\n"
+                                   "    }\n", t, t, t, n, t, n, t, n, t, n);
         } else if (f->kind == MC_FIELD_FRONTIER) {
             mc_buf_printf(&encode, "    for (size_t i = 0; i < %zu; i++)\n"
                                    "        mstr_put_le(b, (uint64_t)st->op_%s_inputs_in[i], 8);\n"

@@ -262,20 +262,36 @@ static void list_fields(mc_plan *plan)
             add_time(plan, op, "prev", false);
             add_time(plan, op, "max", false);
             break;
+        case MC_OP_SINK:
+            if (op->sink == MC_SINK_CUSTOM)
+                add_field(plan, (mc_plan_field){ .op = op, .kind = MC_FIELD_SINK });
+            break;
         default:
             break;
         }
     }
 }
 
+static bool is_dead_letter(const mc_typeref *t)
+{
+    return t->kind == MC_T_RECORD && t->decl != NULL && t->decl->builtin &&
+           strcmp(t->decl->name, "DeadLetter") == 0;
+}
+
 /* Types are emitted when declared in the file or made for a use (Nexmark, Window_T); the
- * built-in DeadLetter only when some source has a dead-letter stream. */
+ * built-in DeadLetter only when some source has a dead-letter stream, or a custom source's
+ * position or a custom sink's state is one. */
 static void list_types(mc_plan *plan)
 {
     const mc_program *p = plan->prog;
     bool dead_letters = false;
     for (size_t i = 0; i < p->nsources; i++)
-        dead_letters |= p->sources[i]->dead_out != NULL;
+        dead_letters |= p->sources[i]->dead_out != NULL ||
+                        (p->sources[i]->kind == MC_SRC_CUSTOM &&
+                         is_dead_letter(&p->sources[i]->position));
+    for (size_t i = 0; i < plan->nsinks; i++)
+        dead_letters |= plan->sinks[i]->sink == MC_SINK_CUSTOM &&
+                        is_dead_letter(&plan->sinks[i]->sink_state);
     plan->types_used = mstr_alloc_array(p->ntypes, sizeof *plan->types_used);
     for (size_t i = 0; i < p->ntypes; i++) {
         const mc_typedecl *d = p->types[i];

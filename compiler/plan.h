@@ -64,6 +64,7 @@ typedef enum mc_field_kind {
     MC_FIELD_KEYED,         /* its keyed state: one table of slots per key group */
     MC_FIELD_TIME,          /* one epoch or time (int64), starting at `start` */
     MC_FIELD_FRONTIER,      /* the frontier over `inputs` inputs (a union's, a join's) */
+    MC_FIELD_SINK,          /* a custom sink's state on the worker (and its blocks' handle) */
 } mc_field_kind;
 
 typedef struct mc_plan_field {

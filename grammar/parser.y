@@ -41,6 +41,8 @@ typedef struct mc_parse_ctx {
     int last_tok;          /* scanner: the last token handed to the parser, 0 before the first */
     bool in_op_header;     /* scanner: inside an operator header, a '{' opens a C block ... */
     bool block_next;       /* scanner: ... or right after distribute, on_epoch or c (lexer.l) */
+    int custom_header;     /* scanner: where in a `custom(...)` header it is (lexer.l) */
+    bool in_custom_body;   /* scanner: inside a custom body, every '{' opens a C block */
     bool truncated;        /* an unterminated comment or C block took the rest of the file */
 } mc_parse_ctx;
 }
@@ -86,6 +88,7 @@ static void yyerror(const mc_loc *loc, yyscan_t scanner, mc_parse_ctx *pc, const
     mc_source *source;
     mc_op *op;
     mc_chain *chain;
+    mc_custom *custom;
 }
 
 %token <name> IDENT "identifier"
@@ -96,7 +99,8 @@ static void yyerror(const mc_loc *loc, yyscan_t scanner, mc_parse_ctx *pc, const
 /* Checklist: the reserved keywords run from KW_JOB to KW_SINK and the operator keywords
  * among them from KW_MAP to KW_SINK (see is_reserved, is_operator); the contextual keywords,
  * which are also names (see `name` and lexer.l), run from KW_NEXMARK to KW_C, the source kinds
- * from KW_NEXMARK to KW_CSV, the sink kinds from KW_CSV to KW_JSONL, the window kinds from
+ * from KW_NEXMARK to KW_CSV, the sink kinds from KW_CUSTOM to KW_JSONL (custom and csv are
+ * both), the window kinds from
  * KW_TUMBLING to KW_SESSION and the aggregates from KW_COUNT to KW_REDUCE (see word_classes,
  * is_contextual and lexer.l's continues_op_header). A new one goes inside its range. */
 %token KW_JOB "'job'" KW_TYPE "'type'" KW_SOURCE "'source'" KW_STREAM "'stream'"
@@ -109,13 +113,15 @@ static void yyerror(const mc_loc *loc, yyscan_t scanner, mc_parse_ctx *pc, const
 %token KW_WINDOW_JOIN "'window_join'" KW_INTERVAL_JOIN "'interval_join'"
 %token KW_UNION "'union'" KW_CLONE "'clone'" KW_SPLIT "'split'" KW_SINK "'sink'"
 %token <name> KW_NEXMARK "'nexmark'" KW_LIST "'list'" KW_RANGE "'range'" KW_LINES "'lines'"
-%token <name> KW_STDIN "'stdin'" KW_CSV "'csv'" KW_STDOUT "'stdout'" KW_NULL "'null'"
+%token <name> KW_STDIN "'stdin'" KW_CUSTOM "'custom'" KW_CSV "'csv'" KW_STDOUT "'stdout'"
+%token <name> KW_NULL "'null'"
 %token <name> KW_TEXT "'text'" KW_JSONL "'jsonl'"
 %token <name> KW_TUMBLING "'tumbling'" KW_SLIDING "'sliding'" KW_SESSION "'session'"
 %token <name> KW_COUNT "'count'" KW_SUM "'sum'" KW_MIN "'min'" KW_MAX "'max'" KW_AVG "'avg'"
 %token <name> KW_REDUCE "'reduce'"
 %token <name> KW_STATE "'state'" KW_INTO "'into'" KW_DISTRIBUTE "'distribute'"
-%token <name> KW_ON_EPOCH "'on_epoch'" KW_PARTITIONS "'partitions'" KW_BOUNDED "'bounded'"
+%token <name> KW_ON_EPOCH "'on_epoch'" KW_PARTITIONS "'partitions'" KW_POSITION "'position'"
+%token <name> KW_BOUNDED "'bounded'"
 %token <name> KW_PERIODIC "'periodic'"
 %token <name> KW_LATE "'late'" KW_WITH "'with'" KW_BETWEEN "'between'"
 %token <name> KW_C "'c'"
@@ -128,6 +134,7 @@ static void yyerror(const mc_loc *loc, yyscan_t scanner, mc_parse_ctx *pc, const
 %type <source> source_expr list_items paths nexmark_args
 %type <op> op late_op window_head window tumbling between sink_expr stream_names
 %type <chain> pipeline
+%type <custom> custom_blocks
 
 %%
 
@@ -149,10 +156,11 @@ item:
 
 /* Wherever a name goes, a contextual keyword will do: `source lines: str = lines("f");`. */
 name:
-    IDENT | KW_NEXMARK | KW_LIST | KW_RANGE | KW_LINES | KW_STDIN | KW_CSV | KW_STDOUT | KW_NULL
-|   KW_TEXT | KW_JSONL | KW_TUMBLING | KW_SLIDING | KW_SESSION | KW_COUNT | KW_SUM | KW_MIN
-|   KW_MAX | KW_AVG | KW_REDUCE | KW_STATE | KW_INTO | KW_DISTRIBUTE | KW_ON_EPOCH
-|   KW_PARTITIONS | KW_BOUNDED | KW_PERIODIC | KW_LATE | KW_WITH | KW_BETWEEN | KW_C
+    IDENT | KW_NEXMARK | KW_LIST | KW_RANGE | KW_LINES | KW_STDIN | KW_CUSTOM | KW_CSV
+|   KW_STDOUT | KW_NULL | KW_TEXT | KW_JSONL | KW_TUMBLING | KW_SLIDING | KW_SESSION | KW_COUNT
+|   KW_SUM | KW_MIN | KW_MAX | KW_AVG | KW_REDUCE | KW_STATE | KW_INTO | KW_DISTRIBUTE
+|   KW_ON_EPOCH | KW_PARTITIONS | KW_POSITION | KW_BOUNDED | KW_PERIODIC | KW_LATE | KW_WITH
+|   KW_BETWEEN | KW_C
 ;
 
 /* job := 'job' IDENT ';' | 'job' IDENT '{' (IDENT '=' literal ';')* '}' */
@@ -198,7 +206,8 @@ source:
  *              | 'range' '(' int ',' int (',' int)? ')' ('partitions' int)?
  *              | 'lines' '(' STRING (',' STRING)* ')' | 'stdin'
  *              | 'csv' '(' STRING (',' STRING)* ')'
- *              | 'nexmark' '(' int (',' int)* ')'    (how many is the checker's business) */
+ *              | 'nexmark' '(' int (',' int)* ')'    (how many is the checker's business)
+ *              | 'custom' '(' int ')' 'position' typeref '{' (IDENT CBLOCK)* '}' */
 source_expr:
     KW_LIST '(' ')'                     { $$ = mc_ast_source_new(pc->prog, MC_SRC_LIST, @1); }
 |   list_items ')'                      { $$ = $1; }
@@ -217,6 +226,14 @@ source_expr:
 |   paths ')'                           { $$ = $1; }
 |   KW_STDIN                            { $$ = mc_ast_source_new(pc->prog, MC_SRC_STDIN, @1); }
 |   nexmark_args ')'                    { $$ = $1; }
+|   KW_CUSTOM '(' number ')' KW_POSITION typeref '{' custom_blocks '}'
+        { $$ = mc_ast_source_custom(pc->prog, @1, $3, $6, $8); }
+;
+
+/* The blocks of a custom source or sink: which names each takes is the checker's business. */
+custom_blocks:
+    %empty                              { $$ = mc_ast_custom_new(pc->prog); }
+|   custom_blocks name CBLOCK           { $$ = mc_ast_custom_add(pc->prog, $1, $2, @2, $3); }
 ;
 
 nexmark_args:
@@ -354,13 +371,15 @@ stream_names:
 ;
 
 /* sink_expr := 'stdout' | 'null' | 'text' '(' STRING ')' | 'csv' '(' STRING ')'
- *            | 'jsonl' '(' STRING ')' */
+ *            | 'jsonl' '(' STRING ')' | 'custom' '(' typeref ')' '{' (IDENT CBLOCK)* '}' */
 sink_expr:
     KW_STDOUT                           { $$ = mc_ast_sink_new(pc->prog, MC_SINK_STDOUT, NULL); }
 |   KW_NULL                             { $$ = mc_ast_sink_new(pc->prog, MC_SINK_NULL, NULL); }
 |   KW_TEXT '(' STRING ')'              { $$ = mc_ast_sink_new(pc->prog, MC_SINK_TEXT, $3); }
 |   KW_CSV '(' STRING ')'               { $$ = mc_ast_sink_new(pc->prog, MC_SINK_CSV, $3); }
 |   KW_JSONL '(' STRING ')'             { $$ = mc_ast_sink_new(pc->prog, MC_SINK_JSONL, $3); }
+|   KW_CUSTOM '(' typeref ')' '{' custom_blocks '}'
+        { $$ = mc_ast_sink_custom(pc->prog, @1, $3, $6); }
 ;
 
 /* cprelude := 'c' CBLOCK */
@@ -469,8 +488,9 @@ typedef struct word_class {
 
 static const word_class word_classes[] = {
     { "source kind", YYSYMBOL_KW_NEXMARK, YYSYMBOL_KW_CSV,
-      "list, range, lines, stdin, csv or nexmark" },
-    { "sink", YYSYMBOL_KW_CSV, YYSYMBOL_KW_JSONL, "stdout, null, text, csv or jsonl" },
+      "list, range, lines, stdin, csv, nexmark or custom" },
+    { "sink", YYSYMBOL_KW_CUSTOM, YYSYMBOL_KW_JSONL,
+      "stdout, null, text, csv, jsonl or custom" },
     { "operator", YYSYMBOL_KW_MAP, YYSYMBOL_KW_SINK, "map, filter, filter_map, flat_map, "
       "inspect, key_by, key_local, stateful_map, stateful_op, ttl_map, timestamps, epochs, "
       "inspect_frontier, window, window_join, interval_join, union, clone, split or sink" },

@@ -6,8 +6,8 @@
  * from the network thread to worker d with s's batches, one back with the batches d is done
  * with, for the network thread to fill again; and a count of credits to return. Per pair
  * (local sender w, remote receiver r) the credits w has left. A batch for another process is
- * framed by the sending worker itself and handed to the stream (mstr_stream_send copies it),
- * so the batch is free again at once.
+ * framed by the sending worker itself and handed to the stream (mstr_stream_send2 copies its
+ * head and data once, into the message), so the batch is free again at once.
  */
 #include "mstr_channel_net.h"
 
@@ -57,6 +57,8 @@ struct mstr_net_hub {
     size_t nlinks;
     net_end *ends;
     _Atomic bool stopping;
+    mstr_link_counts *links_out;    /* [p]: what this process sent to p */
+    mstr_link_counts *links_in;     /* [p]: what it received from p */
 };
 
 static int process_of(const mstr_net_hub *h, int worker)
@@ -88,6 +90,12 @@ static void garbled(mstr_net_hub *h, int process, const char *what)
     if (!atomic_load(&h->stopping))
         mstr_failure_set(h->failure, "process %d received %s from process %d", h->process, what,
                          process);
+}
+
+static void count(mstr_link_counts *c, size_t bytes)
+{
+    atomic_fetch_add_explicit(&c->bytes, bytes, memory_order_relaxed);
+    atomic_fetch_add_explicit(&c->batches, 1, memory_order_relaxed);
 }
 
 /* ---- the network thread ---------------------------------------------------------------------- */
@@ -166,6 +174,7 @@ static void batch_arrived(in_link *l, const unsigned char *p, size_t n)
         garbled(h, l->process, "a batch beyond its credits, or one that does not decode");
         return;
     }
+    count(&h->links_in[l->process], n);
     mstr_doorbell_ring(&h->bells[d]);
 }
 
@@ -232,8 +241,10 @@ static bool net_send(mstr_channel *c, mstr_xbatch *b)
         return false;
     atomic_fetch_sub(credit, 1);
     e->frame.len = 0;
-    mstr_wire_put_batch(&e->frame, b);
-    mstr_stream_send(h->out[process_of(h, b->to)], e->frame.data, e->frame.len);
+    mstr_wire_put_batch_head(&e->frame, b);
+    mstr_stream_send2(h->out[process_of(h, b->to)], e->frame.data, e->frame.len, b->data.data,
+                      b->data.len);
+    count(&h->links_out[process_of(h, b->to)], e->frame.len + b->data.len);
     keep_spare(e, b);
     return true;
 }
@@ -320,6 +331,8 @@ mstr_net_hub *mstr_net_hub_new(const mstr_wire_hello *hello, mstr_ring_hub *ring
     for (size_t i = 0; i < npairs; i++)
         atomic_init(&h->credits[i], MSTR_RING_BATCHES);
     h->out = mstr_alloc_array((size_t)h->processes, sizeof *h->out);
+    h->links_out = mstr_alloc_array((size_t)h->processes, sizeof *h->links_out);
+    h->links_in = mstr_alloc_array((size_t)h->processes, sizeof *h->links_in);
     h->in_streams = mstr_alloc_array((size_t)h->processes, sizeof *h->in_streams);
     h->ends = mstr_alloc_array((size_t)h->per_process, sizeof *h->ends);
     for (int i = 0; i < h->per_process; i++) {
@@ -342,6 +355,15 @@ void mstr_net_hub_connect(mstr_net_hub *h, mstr_net *net, char *const *peers)
         mstr_stream_send(h->out[p], hello.data, hello.len);
     }
     mstr_wbuf_free(&hello);
+}
+
+void mstr_net_hub_links(mstr_net_hub *h, int p, uint64_t *out_bytes, uint64_t *out_batches,
+                        uint64_t *in_bytes, uint64_t *in_batches)
+{
+    *out_bytes = atomic_load_explicit(&h->links_out[p].bytes, memory_order_relaxed);
+    *out_batches = atomic_load_explicit(&h->links_out[p].batches, memory_order_relaxed);
+    *in_bytes = atomic_load_explicit(&h->links_in[p].bytes, memory_order_relaxed);
+    *in_batches = atomic_load_explicit(&h->links_in[p].batches, memory_order_relaxed);
 }
 
 void mstr_net_hub_stopping(mstr_net_hub *h)
@@ -387,6 +409,8 @@ void mstr_net_hub_free(mstr_net_hub *h)
     free(h->in);
     free(h->credits);
     free(h->out);
+    free(h->links_out);
+    free(h->links_in);
     free(h->in_streams);
     for (size_t i = 0; i < h->nlinks; i++)
         free(h->links[i]);

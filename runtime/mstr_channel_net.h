@@ -27,6 +27,7 @@
 #ifndef MSTR_CHANNEL_NET_H
 #define MSTR_CHANNEL_NET_H
 
+#include <stdatomic.h>
 #include <stdint.h>
 
 #include "mstr_channel.h"
@@ -36,6 +37,12 @@
 #include "mstr_wire.h"
 
 typedef struct mstr_net_hub mstr_net_hub;
+
+/* What went over one link (one direction between two processes). */
+typedef struct mstr_link_counts {
+    _Atomic uint64_t bytes;
+    _Atomic uint64_t batches;
+} mstr_link_counts;
 
 /* The method the exchange streams are opened on. */
 #define MSTR_NET_HUB_METHOD "/mstr.Exchange/Link"
@@ -53,6 +60,10 @@ void mstr_net_hub_accept(mstr_net_hub *h, mstr_stream *s, mstr_stream_handler *h
 
 /* Opens the process's streams to every other process; peers[p] is process p's address. */
 void mstr_net_hub_connect(mstr_net_hub *h, mstr_net *net, char *const *peers);
+
+/* The bytes and batches this process sent to process p and received from it (any thread). */
+void mstr_net_hub_links(mstr_net_hub *h, int p, uint64_t *out_bytes, uint64_t *out_batches,
+                        uint64_t *in_bytes, uint64_t *in_batches);
 
 /* From now on a stream that ends is the job ending, not a failure. */
 void mstr_net_hub_stopping(mstr_net_hub *h);

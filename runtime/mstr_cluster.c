@@ -27,8 +27,15 @@ typedef struct session {
     struct session *next;
 } session;
 
+/* What a control stream's handler needs: which call it is, and whom to tell. */
+typedef struct control_method {
+    mstr_cluster *cl;
+    mstr_control_call call;
+} control_method;
+
 struct mstr_cluster {
     mstr_cluster_setup setup;   /* peers copied */
+    control_method controls[MSTR_CONTROL_CALLS];
     char **peers;
     mstr_net *net;
     mstr_coord *coord;
@@ -38,7 +45,6 @@ struct mstr_cluster {
     mstr_net_hub *hub;          /* this round's, or NULL */
 };
 
-static const char *const method_names[] = { MSTR_NET_HUB_METHOD, MSTR_CLUSTER_SESSION_METHOD };
 
 /* ---- sessions (network thread) ------------------------------------------------------------ */
 
@@ -150,6 +156,22 @@ static bool accept_link(void *arg, mstr_stream *st, mstr_stream_handler *h)
     return taken;
 }
 
+/* A control call's request (its only message; the calls take no arguments). */
+static void control_message(void *arg, mstr_stream *st, const unsigned char *p, size_t n)
+{
+    control_method *m = arg;
+    (void)p;
+    (void)n;
+    mstr_coord_post_control(m->cl->coord, m->call, st);
+}
+
+static bool accept_control(void *arg, mstr_stream *st, mstr_stream_handler *h)
+{
+    (void)st;
+    *h = (mstr_stream_handler){ control_message, NULL, arg };
+    return true;
+}
+
 /* ---- the cluster ------------------------------------------------------------------------- */
 
 mstr_cluster *mstr_cluster_start(const mstr_cluster_setup *s, char **error)
@@ -163,10 +185,15 @@ mstr_cluster *mstr_cluster_start(const mstr_cluster_setup *s, char **error)
     cl->setup.peers = cl->peers;
     cl->current = mstr_alloc_array((size_t)s->processes, sizeof *cl->current);
     pthread_mutex_init(&cl->lock, NULL);
-    const mstr_net_method methods[] = {
-        { method_names[0], accept_link, cl },
-        { method_names[1], accept_session, cl },
+    mstr_net_method methods[2 + MSTR_CONTROL_CALLS] = {
+        { MSTR_NET_HUB_METHOD, accept_link, cl },
+        { MSTR_CLUSTER_SESSION_METHOD, accept_session, cl },
     };
+    for (int i = 0; i < MSTR_CONTROL_CALLS; i++) {
+        cl->controls[i] = (control_method){ cl, (mstr_control_call)i };
+        methods[2 + i] = (mstr_net_method){ mstr_control_methods[i], accept_control,
+                                            &cl->controls[i] };
+    }
     cl->net = mstr_net_start(s->listen, &s->tls, methods, sizeof methods / sizeof methods[0],
                              error);
     if (cl->net == NULL) {

@@ -11,6 +11,9 @@
  * round starts from the last committed snapshot. A round has a number the leader picks; exchange
  * streams carry it in their hello, so a stream left over from another round is refused.
  *
+ * Every process also serves the control API's calls (mstr_control.h), posted to the coordinator
+ * as they come.
+ *
  * A session is a stream from a follower to the leader, opened by the follower at the start of
  * each round with a hello (its process, the job's shape), and carrying the snapshot protocol
  * (mstr_wire.h) both ways for the round. What arrives on a session (its hello, its messages, its

@@ -43,6 +43,7 @@ void mstr_coord_init(mstr_coord *c, const mstr_coord_setup *s)
     *c = (mstr_coord){ .setup = *s, .collect_at = COLLECT_MIN_BYTES };
     c->events_end = &c->events;
     atomic_init(&c->requested, 0);
+    atomic_init(&c->committed, 0);
     atomic_init(&c->stop, false);
     pthread_mutex_init(&c->lock, NULL);
     pthread_condattr_t attr;
@@ -84,6 +85,7 @@ void mstr_coord_begin_round(mstr_coord *c, int workers, mstr_doorbell *bells,
     c->peers_stopped = 0;
     c->request = 0;
     atomic_store(&c->requested, last);
+    atomic_store(&c->committed, last);
     atomic_store(&c->stop, false);
 }
 
@@ -139,11 +141,16 @@ static void *signal_main(void *arg)
     }
 }
 
-void mstr_coord_watch_signals(mstr_coord *c)
+void mstr_coord_hold_signals(void)
 {
     sigset_t set;
     signal_set(&set);
     pthread_sigmask(SIG_BLOCK, &set, NULL);
+}
+
+void mstr_coord_watch_signals(mstr_coord *c)
+{
+    mstr_coord_hold_signals();
     c->watching = pthread_create(&c->signal_thread, NULL, signal_main, c) == 0;
 }
 
@@ -165,7 +172,8 @@ void mstr_coord_post(mstr_coord *c, mstr_event_kind kind, int process, const mst
     if (m != NULL) {
         e->m = *m;
         e->text = mstr_alloc(m->message_len + 1);
-        memcpy(e->text, m->message, m->message_len);
+        if (m->message_len > 0)
+            memcpy(e->text, m->message, m->message_len);
         e->m.message = e->text;
     } else if (why != NULL) {
         e->text = mstr_strdup(why);
@@ -175,6 +183,31 @@ void mstr_coord_post(mstr_coord *c, mstr_event_kind kind, int process, const mst
     c->events_end = &e->next;
     pthread_cond_signal(&c->changed);
     pthread_mutex_unlock(&c->lock);
+}
+
+void mstr_coord_post_control(mstr_coord *c, mstr_control_call call, struct mstr_stream *s)
+{
+    mstr_coord_event *e = mstr_alloc(sizeof *e);
+    *e = (mstr_coord_event){ .kind = MSTR_EVENT_CONTROL, .call = call, .stream = s };
+    pthread_mutex_lock(&c->lock);
+    *c->events_end = e;
+    c->events_end = &e->next;
+    pthread_cond_signal(&c->changed);
+    pthread_mutex_unlock(&c->lock);
+}
+
+bool mstr_coord_control_event(mstr_coord *c, const mstr_coord_event *e)
+{
+    if (e->kind == MSTR_EVENT_CONTROL) {
+        mstr_control_call_in(c->setup.control, e->call, e->stream);
+        return true;
+    }
+    if (e->kind != MSTR_EVENT_MESSAGE || (e->m.kind != MSTR_WIRE_STATS &&
+                                          e->m.kind != MSTR_WIRE_CONTROL &&
+                                          e->m.kind != MSTR_WIRE_ANSWER))
+        return false;
+    mstr_control_message(c->setup.control, e->process, &e->m);
+    return true;
 }
 
 void mstr_coord_event_free(mstr_coord_event *e)
@@ -199,6 +232,8 @@ void mstr_coord_clear_events(mstr_coord *c)
     pthread_mutex_unlock(&c->lock);
     while (e != NULL) {
         mstr_coord_event *next = e->next;
+        if (c->setup.control != NULL)
+            mstr_coord_control_event(c, e); /* a call is answered, round or not */
         mstr_coord_event_free(e);
         e = next;
     }
@@ -228,6 +263,13 @@ bool mstr_coord_next_event(mstr_coord *c, mstr_coord_event **e, int64_t timeout_
 
 /* ---- snapshots ----------------------------------------------------------------------------- */
 
+/* Snapshot n is committed: the workers run their custom sinks' commit for it. */
+static void committed(mstr_coord *c, uint64_t n)
+{
+    atomic_store(&c->committed, n);
+    ring_all(c);
+}
+
 /* Deletes what no snapshot from `oldest` on needs, once enough was written since the last time. */
 static void collect(mstr_coord *c, uint64_t oldest)
 {
@@ -255,6 +297,8 @@ static uint64_t oldest_kept(mstr_coord *c)
 /* Handles one event of a running round. */
 static void handle(mstr_coord *c, const mstr_coord_event *e)
 {
+    if (mstr_coord_control_event(c, e))
+        return;
     if (e->kind == MSTR_EVENT_LOST) {
         if (c->ending)
             c->peers_stopped++;
@@ -301,6 +345,7 @@ static void handle(mstr_coord *c, const mstr_coord_event *e)
     case MSTR_WIRE_COMMITTED:
         if (!leader) {
             c->last = m->snapshot;
+            committed(c, m->snapshot);
             collect(c, m->value);
         }
         break;
@@ -311,9 +356,10 @@ static void handle(mstr_coord *c, const mstr_coord_event *e)
     }
 }
 
-/* Handles the events posted so far. */
+/* Handles the events posted so far, and lets the control do what it does every so often. */
 static void handle_events(mstr_coord *c)
 {
+    mstr_control_tick(c->setup.control);
     pthread_mutex_lock(&c->lock);
     mstr_coord_event *e = take_events(c);
     pthread_mutex_unlock(&c->lock);
@@ -436,6 +482,7 @@ static bool take_part(mstr_coord *c, uint64_t n, bool final, mstr_commit *commit
 static bool take(mstr_coord *c, uint64_t n, bool final)
 {
     int64_t start = now_ms(CLOCK_MONOTONIC);
+    uint64_t before = c->bytes;
     mstr_commit commit;
     if (!take_part(c, n, final, &commit))
         return false;
@@ -446,9 +493,12 @@ static bool take(mstr_coord *c, uint64_t n, bool final)
         free(error);
         return false;
     }
+    committed(c, n);
     c->last = n;
     c->taken++;
     c->last_ms = now_ms(CLOCK_MONOTONIC) - start;
+    mstr_meter_snapshot(c->setup.meter, n, (uint64_t)c->last_ms, c->bytes - before);
+    mstr_control_committed(c->setup.control, n, final);
     uint64_t oldest = oldest_kept(c);
     if (c->setup.role == MSTR_COORD_LEADER)
         mstr_cluster_send(c->setup.cluster, -1,
@@ -469,6 +519,7 @@ static void take_asked(mstr_coord *c)
         return;
     c->taken++;
     c->last_ms = now_ms(CLOCK_MONOTONIC) - start;
+    mstr_meter_snapshot(c->setup.meter, n, (uint64_t)c->last_ms, commit.bytes);
     mstr_cluster_send(c->setup.cluster, 0,
                       &(mstr_wire_coord){ .kind = MSTR_WIRE_DONE, .snapshot = n,
                                           .entries = commit.entries, .hash = commit.hash,
@@ -482,11 +533,11 @@ static void take_asked(mstr_coord *c)
 static bool should_end(mstr_coord *c)
 {
     return (c->finished == c->workers && c->peers_finished == c->setup.followers) ||
-           c->signal != 0 || c->stop_asked;
+           c->signal != 0 || c->stop_asked || mstr_control_wants_stop(c->setup.control);
 }
 
 /* Leader or alone: waits until a snapshot is due (deadline_ms on the monotonic clock; < 0:
- * none), the job should end, or it failed. Returns whether it should end. */
+ * none) or asked for, the job should end, or it failed. Returns whether it should end. */
 static bool wait_for_reason(mstr_coord *c, int64_t deadline_ms)
 {
     for (;;) {
@@ -494,7 +545,7 @@ static bool wait_for_reason(mstr_coord *c, int64_t deadline_ms)
         pthread_mutex_lock(&c->lock);
         if (c->events == NULL) {
             bool end = should_end(c);
-            if (end || mstr_failed(c->failure) ||
+            if (end || mstr_failed(c->failure) || mstr_control_wants_snapshot(c->setup.control) ||
                 (deadline_ms >= 0 && now_ms(CLOCK_MONOTONIC) >= deadline_ms)) {
                 pthread_mutex_unlock(&c->lock);
                 return end;
@@ -548,6 +599,9 @@ static void lead(mstr_coord *c)
         mstr_cluster_send(c->setup.cluster, -1, &(mstr_wire_coord){ .kind = MSTR_WIRE_STOP });
         await_count(c, &c->peers_stopped, c->setup.followers);
     }
+    if (!mstr_failed(c->failure))
+        mstr_control_committed(c->setup.control, c->last, true); /* calls of a job without a
+                                                                     state directory */
     stop_workers(c);
     if (c->setup.role != MSTR_COORD_LEADER)
         return;

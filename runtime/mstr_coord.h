@@ -9,7 +9,8 @@
  * part (mstr_snapshot.h) and hands over its entries in batches, then says it is done; the
  * coordinator writes the batches as they come, and when every worker is done writes N's commit
  * record with a sync: N is committed. Then the file sinks' output of N becomes part of the
- * output files (mstr_sink.h), and old snapshots are collected.
+ * output files (mstr_sink.h), the workers are told (each runs its custom sinks' commit for N in
+ * its own thread), and old snapshots are collected.
  *
  * The end of a job: a worker whose input is exhausted says it has finished, and waits. Once
  * every worker has, the coordinator takes a last snapshot (which commits everything) and tells
@@ -41,6 +42,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "mstr_control.h"
 #include "mstr_fail.h"
 #include "mstr_ring.h"
 #include "mstr_sink.h"
@@ -60,6 +62,7 @@ typedef enum mstr_event_kind {
     MSTR_EVENT_MESSAGE,         /* a coordination message from `process` */
     MSTR_EVENT_JOINED,          /* leader: `process` joined the round */
     MSTR_EVENT_LOST,            /* `process` was lost to the round (why says how) */
+    MSTR_EVENT_CONTROL,         /* a control call came in on `stream` (mstr_control.h) */
 } mstr_event_kind;
 
 typedef struct mstr_coord_event {
@@ -67,6 +70,8 @@ typedef struct mstr_coord_event {
     int process;
     mstr_wire_coord m;          /* MESSAGE; its message points into text */
     char *text;                 /* MESSAGE: a copy of m's message; LOST: why */
+    mstr_control_call call;     /* CONTROL */
+    struct mstr_stream *stream;
     struct mstr_coord_event *next;
 } mstr_coord_event;
 
@@ -74,6 +79,8 @@ typedef struct mstr_coord_event {
 typedef struct mstr_coord_setup {
     mstr_coord_role role;
     struct mstr_cluster *cluster; /* NULL when alone */
+    mstr_control *control;      /* the control API's calls and the progress line */
+    mstr_meter *meter;          /* told of every snapshot */
     int followers;              /* processes other than the leader */
     mstr_store *store;          /* NULL without a state directory */
     mstr_sink_set *sinks;
@@ -85,6 +92,8 @@ typedef struct mstr_coord_setup {
 typedef struct mstr_coord {
     _Atomic uint64_t requested; /* the snapshot workers are asked to take (0: none yet) */
     _Atomic bool stop;          /* workers stop once they have taken `requested` */
+    _Atomic uint64_t committed; /* the last snapshot committed and published (or restored);
+                                   set before `requested` moves past it and before `stop` */
     pthread_mutex_t lock;       /* around the rest, up to `setup` */
     pthread_cond_t changed;     /* a batch, a worker done or finished, a signal, an event */
     mstr_store_batch **queue;   /* batches handed over, not yet written */
@@ -126,6 +135,11 @@ void mstr_coord_free(mstr_coord *c);
 void mstr_coord_begin_round(mstr_coord *c, int workers, mstr_doorbell *bells,
                             mstr_failure *failure, uint64_t last);
 
+/* Holds SIGINT and SIGTERM back (blocks them in the calling thread) until
+ * mstr_coord_watch_signals takes them: a job that gets one while it opens its store and
+ * restores its state then stops with a snapshot once it has started, instead of dying of it. */
+void mstr_coord_hold_signals(void);
+
 /* Makes SIGINT and SIGTERM reach the coordinator instead of killing the process: blocks them in
  * the calling thread (and the threads it starts after this) and waits for them in a thread of
  * its own. Call before starting any other thread. */
@@ -148,13 +162,21 @@ void mstr_coord_report(const mstr_coord *c);
 void mstr_coord_post(mstr_coord *c, mstr_event_kind kind, int process, const mstr_wire_coord *m,
                      const char *why);
 
+/* Posts a control call that came in on s (network thread). */
+void mstr_coord_post_control(mstr_coord *c, mstr_control_call call, struct mstr_stream *s);
+
+/* Hands e to the control if it is one of its: a call, or a control message. Returns whether it
+ * was (then it is dealt with). For those who wait for events outside mstr_coord_run. */
+bool mstr_coord_control_event(mstr_coord *c, const mstr_coord_event *e);
+
 /* Takes the oldest event into *e (free it with mstr_coord_event_free), waiting up to
  * timeout_ms. Returns false if none came in time, or a signal came. */
 bool mstr_coord_next_event(mstr_coord *c, mstr_coord_event **e, int64_t timeout_ms);
 
 void mstr_coord_event_free(mstr_coord_event *e);
 
-/* Drops every event not handled yet (those of a round that ended). */
+/* Drops every event not handled yet (those of a round that ended), but control calls, which
+ * go to the control. */
 void mstr_coord_clear_events(mstr_coord *c);
 
 /* ---- worker side ---------------------------------------------------------------------------- */
@@ -167,6 +189,12 @@ static inline uint64_t mstr_coord_requested(mstr_coord *c)
 static inline bool mstr_coord_stopping(mstr_coord *c)
 {
     return atomic_load(&c->stop);
+}
+
+/* The last snapshot committed: the workers' custom sinks commit it (mstr_sink.h). */
+static inline uint64_t mstr_coord_committed(mstr_coord *c)
+{
+    return atomic_load(&c->committed);
 }
 
 /* Hands over a batch of the snapshot being taken (the coordinator frees it). */

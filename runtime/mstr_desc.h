@@ -27,7 +27,8 @@ typedef struct mstr_xbatch mstr_xbatch;
 enum { MSTR_BATCH = 1024 };
 
 typedef enum mstr_sink_kind {
-    MSTR_SINK_STDOUT, MSTR_SINK_NULL, MSTR_SINK_TEXT, MSTR_SINK_CSV, MSTR_SINK_JSONL
+    MSTR_SINK_STDOUT, MSTR_SINK_NULL, MSTR_SINK_TEXT, MSTR_SINK_CSV, MSTR_SINK_JSONL,
+    MSTR_SINK_CUSTOM                    /* the program's own: its blocks, through the hooks below */
 } mstr_sink_kind;
 
 typedef struct mstr_sink_desc {
@@ -35,18 +36,28 @@ typedef struct mstr_sink_desc {
     mstr_sink_kind kind;
     const char *path;                   /* text, csv, jsonl */
     void (*write_header)(mstr_out *o);  /* csv: writes the header row; NULL otherwise */
+    /* custom: the sink's blocks other than write (which its generated operator calls); NULL
+     * ones are skipped. They run in a worker's thread on that worker's state of the sink;
+     * mstr_sink.h says when. */
+    void (*open)(mstr_worker *w, uint64_t resumed);
+    void (*prepare)(mstr_worker *w, uint64_t snapshot);
+    void (*commit)(mstr_worker *w, uint64_t snapshot);
+    void (*close)(mstr_worker *w);
 } mstr_sink_desc;
 
 typedef enum mstr_source_kind {
     MSTR_SOURCE_LIST, MSTR_SOURCE_RANGE, MSTR_SOURCE_LINES, MSTR_SOURCE_STDIN, MSTR_SOURCE_CSV,
-    MSTR_SOURCE_NEXMARK                 /* partitioned like a range, over event numbers */
+    MSTR_SOURCE_NEXMARK,                /* partitioned like a range, over event numbers */
+    MSTR_SOURCE_CUSTOM                  /* the program's own: `partitions` partitions, each with
+                                           a position that snapshots keep */
 } mstr_source_kind;
 
 typedef struct mstr_source_desc {
     const char *name;
     mstr_source_kind kind;
     uint64_t count;                     /* list, range: how many values; nexmark: events */
-    size_t partitions;                  /* range: parts to cut it into (0: one per worker) */
+    size_t partitions;                  /* range: parts to cut it into (0: one per worker);
+                                           custom: how many partitions it has */
     const char *const *paths;           /* lines, csv: one partition per path */
     size_t npaths;
     const char *const *columns;         /* csv: the column name of each leaf field, in order */
@@ -57,6 +68,19 @@ typedef struct mstr_source_desc {
     /* Called once per worker when all of the worker's partitions of this source are done (at
      * once if it has none): sends the epoch MSTR_EPOCH_MAX down the source's streams. */
     void (*finish)(mstr_worker *w);
+    /* custom: a partition's position is a value of the program's position type, in
+     * position_size zeroed bytes at p->position; snapshots write it (save_position) with the
+     * partition and put it back (restore_position: false if the bytes do not decode), and
+     * release_position frees the strings it owns. position_shape spells its type out for the
+     * job's shape. open and close are the source's blocks (NULL when absent), run in the
+     * thread of the worker that reads the partition (mstr_source_start, mstr_source_stop). */
+    size_t position_size;
+    const char *position_shape;
+    void (*save_position)(const mstr_partition *p, mstr_wbuf *b);
+    bool (*restore_position)(mstr_partition *p, mstr_rbuf *r);
+    void (*release_position)(mstr_partition *p);
+    void (*open)(mstr_worker *w, mstr_partition *p);
+    void (*close)(mstr_worker *w, mstr_partition *p);
 } mstr_source_desc;
 
 /* An exchange: a key_by, where records move to the worker that owns their key. */
@@ -121,6 +145,10 @@ typedef struct mstr_job_desc {
      * --stats prints their sums over the workers. */
     const char *const *counters;
     size_t ncounters;
+    /* Every operator but the sinks, in file order: the records each takes in are counted per
+     * worker (mstr_worker.op_in) for the status and the metrics. */
+    const char *const *operators;
+    size_t noperators;
 } mstr_job_desc;
 
 #endif

@@ -84,15 +84,30 @@ bool mstr_failure_was_loss(mstr_failure *f)
     return lost;
 }
 
-void mstr_fail(mstr_ctx *ctx, const char *op, const char *fmt, ...)
+/* Fails the job in the part of the program that `kind` and `name` say ("operator 'x'"). */
+static void fail_in(mstr_ctx *ctx, const char *kind, const char *name, const char *fmt,
+                    va_list ap)
 {
     mstr_failure *f = ((mstr_worker *)ctx)->failure; /* ctx is a worker's first member */
+    char *what = mstr_vstrf(fmt, ap);
+    mstr_failure_set(f, "%s '%s' failed on worker %d: %s", kind, name, ctx->worker, what);
+    free(what);
+}
+
+void mstr_fail(mstr_ctx *ctx, const char *op, const char *fmt, ...)
+{
     va_list ap;
     va_start(ap, fmt);
-    char *what = mstr_vstrf(fmt, ap);
+    fail_in(ctx, "operator", op, fmt, ap);
     va_end(ap);
-    mstr_failure_set(f, "operator '%s' failed on worker %d: %s", op, ctx->worker, what);
-    free(what);
+}
+
+void mstr_fail_source(mstr_ctx *ctx, const char *source, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fail_in(ctx, "source", source, fmt, ap);
+    va_end(ap);
 }
 
 /* ---- crashes ---------------------------------------------------------------------------- */

@@ -2,7 +2,8 @@
  * mstr_fail.h - how a job fails: the first failure stops every worker and is reported once;
  * a crash in a worker names the worker and the signal.
  *
- * An operator body calls fail(...), which is mstr_fail: the message is kept (the first one
+ * An operator body calls fail(...), which is mstr_fail (mstr_fail_source in a custom source's
+ * blocks): the message is kept (the first one
  * wins), the failure flag is set, and every worker's doorbell is rung so that sleeping workers
  * see it. Each worker stops after its current batch; mstr_main then prints
  * `mstr: operator 'OP' failed on worker N: MESSAGE` and the job exits with status 1.
@@ -59,6 +60,10 @@ bool mstr_failure_was_loss(mstr_failure *f);
 /* Reports a failure in operator op and stops the job (see above). The first failure wins.
  * ctx is the calling worker's context (operator bodies reach this through fail(...)). */
 void mstr_fail(mstr_ctx *ctx, const char *op, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* The same for a custom source's blocks: `mstr: source 'NAME' failed on worker N: MESSAGE`. */
+void mstr_fail_source(mstr_ctx *ctx, const char *source, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
 /* Makes crashes (SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT) print which worker crashed, on

@@ -33,14 +33,17 @@
 #include "mstr_channel_net.h"
 #include "mstr_channel_ring.h"
 #include "mstr_cluster.h"
+#include "mstr_control.h"
 #include "mstr_coord.h"
 #include "mstr_fail.h"
 #include "mstr_hash.h"
 #include "mstr_mem.h"
+#include "mstr_metrics.h"
 #include "mstr_place.h"
 #include "mstr_settings.h"
 #include "mstr_sink.h"
 #include "mstr_snapshot.h"
+#include "mstr_stats.h"
 #include "mstr_source.h"
 #include "mstr_store.h"
 #include "mstr_super.h"
@@ -73,6 +76,9 @@ typedef struct job {
     mstr_coord coord;
     mstr_cluster *cluster;      /* NULL for a job of one process without --listen */
     char **peers;
+    mstr_meter *meter;          /* the figures of this process (mstr_stats.h) */
+    mstr_control *control;      /* the control API and the progress line */
+    mstr_metrics *metrics;      /* with --metrics-port */
     /* This round's: */
     uint64_t round;
     mstr_failure failure;
@@ -81,6 +87,8 @@ typedef struct job {
     mstr_net_hub *hub;          /* over several processes */
     mstr_worker *workers;
     uint64_t restored;          /* the snapshot it restored; 0 for a fresh start */
+    uint64_t restored_entries;  /* how many entries that took (this process's) */
+    int64_t restore_ms;         /* and how long */
     size_t map[MAX_STATES], nmap; /* the snapshot's operators (mstr_snapshot_fits) */
     int signal;                 /* the signal that stopped the job, or 0 */
     bool ok;
@@ -88,6 +96,13 @@ typedef struct job {
     uint64_t *checksum;
     uint64_t *counters;         /* per counter, likewise */
 } job;
+
+static int64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
 
 static bool alone(const job *j)
 {
@@ -221,7 +236,7 @@ static bool close_workers(job *j)
     bool ok = true;
     for (int i = 0; i < j->per_process; i++) {
         for (size_t k = 0; k < j->desc->ncounters; k++)
-            j->counters[k] += j->workers[i].counters[k];
+            j->counters[k] += mstr_tally_read(&j->workers[i].counters[k]);
         ok = mstr_worker_close(&j->workers[i], j->records, j->checksum) && ok;
     }
     free(j->workers);
@@ -291,25 +306,32 @@ static bool open_store(job *j)
 static char *clear_state(job *j)
 {
     char *error = NULL;
-    if (j->store != NULL && !(mstr_store_discard_after(j->store, 0, &error) &&
-                              mstr_store_put_shape(j->store, j->shape, &error)))
-        return error;
     j->restored = 0;
-    return NULL;
+    if (j->store == NULL || (mstr_store_discard_after(j->store, 0, &error) &&
+                             mstr_store_put_shape(j->store, j->shape, &error)))
+        return NULL;
+    /* (a store whose commit records cannot be read looks empty: this is where it shows) */
+    char *why = mstr_strf("%s: %s; run with --fresh to discard it and start over",
+                          j->settings.state_dir, error);
+    free(error);
+    return why;
 }
 
 /* Checks that the stored state fits the program (filling j->map). Returns NULL, or why not. */
 static char *check_shape(job *j)
 {
-    char *stored = mstr_store_get_shape(j->store), *error = NULL;
+    char *error = NULL, *stored = mstr_store_get_shape(j->store, &error);
     bool ok = stored != NULL && mstr_snapshot_fits(stored, j->shape, j->desc, j->map,
                                                    MAX_STATES, &j->nmap, &error);
     free(stored);
     if (ok)
         return NULL;
-    char *why = mstr_strf("the state in '%s' does not fit this program: %s; run with --fresh "
-                          "to discard it and start over", j->settings.state_dir,
-                          error ? error : "its description is missing");
+    char *why = stored == NULL && error != NULL
+                    ? mstr_strf("%s: %s; run with --fresh to discard it and start over",
+                                j->settings.state_dir, error)
+                    : mstr_strf("the state in '%s' does not fit this program: %s; run with "
+                                "--fresh to discard it and start over", j->settings.state_dir,
+                                error ? error : "its description is missing");
     free(error);
     return why;
 }
@@ -328,15 +350,29 @@ static char *restore_part(job *j, uint64_t n)
         return mstr_strf("process %d has no part of snapshot %llu in '%s'", j->process,
                          (unsigned long long)n, j->settings.state_dir);
     char *error = NULL;
+    int64_t start = now_ms();
     if (!mstr_snapshot_restore(j->store, c, j->workers, j->per_process, j->parts, j->nparts,
-                               j->map, j->nmap, &error)) {
+                               j->map, j->nmap, &j->restored_entries, &error)) {
         char *why = mstr_strf("snapshot %llu in '%s' cannot be restored: %s",
                               (unsigned long long)n, j->settings.state_dir, error);
         free(error);
         return why;
     }
     j->restored = n;
+    j->restore_ms = now_ms() - start;
     return NULL;
+}
+
+/* Says which snapshot the job resumed from, and how much it read how fast. */
+static void say_resumed(const job *j)
+{
+    double s = (double)j->restore_ms / 1e3;
+    fprintf(stderr, "mstr: resumed from snapshot %llu in '%s': %llu entries in %.3f s",
+            (unsigned long long)j->restored, j->settings.state_dir,
+            (unsigned long long)j->restored_entries, s);
+    if (j->restore_ms > 0)
+        fprintf(stderr, " (%.2f M/s)", (double)j->restored_entries / s / 1e6);
+    fputc('\n', stderr);
 }
 
 /* Leader or alone, once the round's snapshot is chosen: drops what came after it, and opens the
@@ -381,8 +417,7 @@ static bool prepare_alone(job *j)
     for (size_t i = 0; i < ncommits; i++) {
         char *why = restore_part(j, commits[i].snapshot);
         if (why == NULL) {
-            fprintf(stderr, "mstr: resumed from snapshot %llu in '%s'\n",
-                    (unsigned long long)j->restored, j->settings.state_dir);
+            say_resumed(j);
             return open_outputs(j);
         }
         fprintf(stderr, "mstr: %s%s\n", why, i + 1 < ncommits ? "; trying the one before" : "");
@@ -397,11 +432,19 @@ static bool prepare_alone(job *j)
 
 /* ---- the rounds of several processes ------------------------------------------------------ */
 
-static int64_t now_ms(void)
+/* The next event of a round that is not running yet, waiting up to WAIT_STEP_MS; control calls
+ * go to the control meanwhile. NULL if none came (or a signal did: j->signal says). */
+static mstr_coord_event *next_event(job *j)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    int64_t deadline = now_ms() + WAIT_STEP_MS;
+    mstr_coord_event *e;
+    while (mstr_coord_next_event(&j->coord, &e, deadline - now_ms())) {
+        if (!mstr_coord_control_event(&j->coord, e))
+            return e;
+        mstr_coord_event_free(e);
+    }
+    j->signal = mstr_coord_signal(&j->coord);
+    return NULL;
 }
 
 /* Leader: waits until every follower has joined the round. Returns false on a signal. */
@@ -412,10 +455,10 @@ static bool await_followers(job *j)
         int missing = mstr_cluster_missing(j->cluster);
         if (missing < 0)
             return true;
-        mstr_coord_event *e;
-        if (mstr_coord_next_event(&j->coord, &e, WAIT_STEP_MS))
+        mstr_coord_event *e = next_event(j);
+        if (e != NULL)
             mstr_coord_event_free(e); /* joins and losses: the cluster keeps count */
-        if ((j->signal = mstr_coord_signal(&j->coord)) != 0)
+        else if (j->signal != 0)
             return false;
         if (now_ms() - said >= SAY_EVERY_MS) {
             fprintf(stderr, "mstr: process 0 waits for process %d (%s)\n", missing,
@@ -432,9 +475,9 @@ static round_end await_restored(job *j, uint64_t n, bool *all_ok)
     int answers = 0;
     *all_ok = true;
     while (answers < j->processes - 1) {
-        mstr_coord_event *e;
-        if (!mstr_coord_next_event(&j->coord, &e, WAIT_STEP_MS)) {
-            if ((j->signal = mstr_coord_signal(&j->coord)) != 0)
+        mstr_coord_event *e = next_event(j);
+        if (e == NULL) {
+            if (j->signal != 0)
                 return ROUND_LOST;
             continue;
         }
@@ -496,8 +539,7 @@ static round_end lead_restore(job *j)
             mstr_cluster_send(j->cluster, -1,
                               &(mstr_wire_coord){ .kind = MSTR_WIRE_GO, .snapshot = s });
         if (j->ok && s > 0)
-            fprintf(stderr, "mstr: resumed from snapshot %llu in '%s'\n", (unsigned long long)s,
-                    j->settings.state_dir);
+            say_resumed(j);
         return ROUND_DONE;
     }
     if (j->ok)
@@ -550,9 +592,9 @@ static void follow_restore(job *j, uint64_t n, bool again)
 static round_end follow_until_go(job *j, bool *made)
 {
     for (;;) {
-        mstr_coord_event *e;
-        if (!mstr_coord_next_event(&j->coord, &e, WAIT_STEP_MS)) {
-            if ((j->signal = mstr_coord_signal(&j->coord)) != 0)
+        mstr_coord_event *e = next_event(j);
+        if (e == NULL) {
+            if (j->signal != 0)
                 return ROUND_DONE;
             continue;
         }
@@ -606,6 +648,8 @@ static void send_failed(job *j, const char *why)
 static round_end finish_round(job *j, bool ran)
 {
     bool failed = false;
+    mstr_meter_detach(j->meter);
+    mstr_control_round(j->control, false);
     j->ok = close_workers(j) && j->ok;
     bool lost = free_links(j, &failed);
     if (j->cluster != NULL)
@@ -637,6 +681,8 @@ static round_end run_round(job *j)
     if (ok) {
         if (j->hub != NULL)
             mstr_net_hub_connect(j->hub, mstr_cluster_net(j->cluster), j->peers);
+        mstr_meter_attach(j->meter, j->round, j->workers, j->parts, j->nparts, j->hub);
+        mstr_control_round(j->control, true);
         run_workers(j);
     }
     return finish_round(j, ok);
@@ -646,6 +692,7 @@ static round_end run_round(job *j)
 static round_end round_of(job *j)
 {
     if (alone(j)) {
+        j->round++;
         make_links(j);
         make_workers(j);
         if (!prepare_alone(j)) {
@@ -700,7 +747,7 @@ static bool report_malformed(const job *j)
         uint64_t bad = 0;
         for (size_t k = 0; k < j->nparts; k++)
             if (j->parts[k].source == src)
-                bad += j->parts[k].malformed;
+                bad += mstr_tally_read(&j->parts[k].malformed);
         if (bad == 0)
             continue;
         if (src->dead_letter != NULL) {
@@ -764,33 +811,72 @@ static bool check_cluster(const job *j)
     return true;
 }
 
-/* Starts serving the other processes (and control), for a job over several processes or one
- * given --listen. */
-static bool start_cluster(job *j)
+/* The host of an address "host:port" (loopback for none), to free. */
+static char *host_of(const char *address)
 {
-    if (!serves(j))
-        return true;
-    j->peers = j->settings.peers ? mstr_settings_peers(&j->settings) : NULL;
-    if (j->peers == NULL) { /* one process, serving control only */
-        j->peers = mstr_alloc_array(2, sizeof *j->peers);
-        j->peers[0] = mstr_strdup(j->settings.listen);
+    if (address == NULL)
+        return mstr_strdup("127.0.0.1");
+    const char *colon = strrchr(address, ':');
+    size_t len = colon ? (size_t)(colon - address) : strlen(address);
+    if (len >= 2 && address[0] == '[' && address[len - 1] == ']') { /* [::1]:7000 */
+        address++;
+        len -= 2;
     }
-    mstr_cluster_setup s = {
-        .process = j->process, .processes = j->processes, .workers = j->per_process,
-        .peers = j->peers,
-        .listen = j->settings.listen ? j->settings.listen : j->peers[j->process],
-        .tls = { j->settings.tls_ca, j->settings.tls_cert, j->settings.tls_key },
-        .fingerprint = mstr_hash_bytes(j->shape, strlen(j->shape)), .coord = &j->coord,
-    };
+    char *host = mstr_alloc(len + 1);
+    memcpy(host, address, len);
+    return host;
+}
+
+/* Starts serving the other processes and control (over several processes, or given --listen),
+ * the control and the metrics. Returns false (after a message) if it cannot. */
+static bool start_serving(job *j)
+{
+    const mstr_settings *st = &j->settings;
     char *error = NULL;
-    j->cluster = mstr_cluster_start(&s, &error);
-    if (j->cluster == NULL) {
+    if (serves(j)) {
+        j->peers = st->peers ? mstr_settings_peers(st) : NULL;
+        if (j->peers == NULL) { /* one process, serving control only */
+            j->peers = mstr_alloc_array(2, sizeof *j->peers);
+            j->peers[0] = mstr_strdup(st->listen);
+        }
+        mstr_cluster_setup s = {
+            .process = j->process, .processes = j->processes, .workers = j->per_process,
+            .peers = j->peers, .listen = st->listen ? st->listen : j->peers[j->process],
+            .tls = { st->tls_ca, st->tls_cert, st->tls_key },
+            .fingerprint = mstr_hash_bytes(j->shape, strlen(j->shape)), .coord = &j->coord,
+        };
+        j->cluster = mstr_cluster_start(&s, &error);
+        if (j->cluster == NULL) {
+            fprintf(stderr, "mstr: process %d: %s\n", j->process, error);
+            free(error);
+            return false;
+        }
+    }
+    j->control = mstr_control_new(j->desc, j->meter, j->process, j->processes, j->per_process,
+                                  j->store != NULL, j->cluster);
+    j->coord.setup.cluster = j->cluster;
+    j->coord.setup.control = j->control;
+    if (st->metrics_port == 0)
+        return true;
+    char *host = host_of(st->listen ? st->listen : j->peers ? j->peers[j->process] : NULL);
+    j->metrics = mstr_metrics_start(host, st->metrics_port, j->meter, j->desc, j->processes,
+                                    j->per_process, &error);
+    free(host);
+    if (j->metrics == NULL) {
         fprintf(stderr, "mstr: process %d: %s\n", j->process, error);
         free(error);
         return false;
     }
-    j->coord.setup.cluster = j->cluster;
     return true;
+}
+
+static void stop_serving(job *j)
+{
+    mstr_metrics_stop(j->metrics);
+    if (j->control != NULL)
+        mstr_control_free(j->control);
+    if (j->cluster != NULL)
+        mstr_cluster_stop(j->cluster);
 }
 
 /* The coordinator, before any thread starts (it watches the signals); its cluster comes later. */
@@ -799,7 +885,7 @@ static void init_coord(job *j)
     mstr_coord_role role = !serves(j)        ? MSTR_COORD_ALONE
                            : j->process == 0 ? MSTR_COORD_LEADER : MSTR_COORD_FOLLOWER;
     mstr_coord_setup s = {
-        .role = role, .followers = j->processes - 1, .store = j->store,
+        .role = role, .followers = j->processes - 1, .store = j->store, .meter = j->meter,
         .sinks = &j->sinks, .every_ms = j->settings.snapshot_every,
         .keep = j->settings.keep_snapshots, .commit_sleep_ms = j->settings.commit_sleep_ms,
     };
@@ -824,6 +910,8 @@ static void run_rounds(job *j)
 
 int mstr_main(int argc, char **argv, const mstr_job_desc *desc)
 {
+    if (argc > 1 && strcmp(argv[1], "ctl") == 0)
+        return mstr_control_client(argc, argv, desc);
     job j = { .desc = desc, .ok = true };
     int rc = mstr_settings_parse(&j.settings, argc, argv, desc);
     if (rc != 0)
@@ -831,6 +919,13 @@ int mstr_main(int argc, char **argv, const mstr_job_desc *desc)
     if (j.settings.processes > 1 && j.settings.peers == NULL)
         return mstr_supervise(argc, argv, &j.settings);
     mstr_crash_handler_install();
+    /* A file size limit (ulimit -f) makes a write that passes it fail with EFBIG, reported
+     * like any failed write (a snapshot that cannot be written fails the job, exit status 1),
+     * instead of killing the process with SIGXFSZ in the middle of a write. */
+    signal(SIGXFSZ, SIG_IGN);
+    /* A signal while the store opens and the state is restored stops the job once the
+     * coordinator takes it, instead of killing the process in the middle. */
+    mstr_coord_hold_signals();
     j.process = j.settings.process;
     j.processes = j.settings.processes;
     j.per_process = j.settings.workers;
@@ -845,18 +940,21 @@ int mstr_main(int argc, char **argv, const mstr_job_desc *desc)
                    (make_dir(j.settings.state_dir) && open_store(&j)));
     if (inputs) {
         mstr_sink_set_init(&j.sinks, desc, j.total, j.staging_dir);
+        j.meter = mstr_meter_new(desc, j.process, j.processes, j.per_process);
         init_coord(&j); /* before any thread: the signals are watched from here on */
         mstr_coord_watch_signals(&j.coord);
-        if (start_cluster(&j))
+        if (start_serving(&j))
             run_rounds(&j);
         else
             j.ok = false;
+        if (j.control != NULL)
+            mstr_control_end_progress(j.control);
         if (j.ok && j.settings.stats)
             print_counters(&j);
         mstr_coord_report(&j.coord);
-        if (j.cluster != NULL)
-            mstr_cluster_stop(j.cluster);
+        stop_serving(&j);
         mstr_coord_free(&j.coord);
+        mstr_meter_free(j.meter);
     }
     bool ok = inputs && j.ok;
     ok = report_malformed(&j) && ok;

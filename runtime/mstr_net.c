@@ -24,6 +24,7 @@
 #include <grpc/grpc.h>
 #include <grpc/slice.h>
 #include <grpc/support/alloc.h>
+#include <grpc/support/log.h>
 #include <grpc/support/time.h>
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wstrict-prototypes" /* its insecure credentials take () */
@@ -37,6 +38,28 @@
 #include <time.h>
 
 #include "mstr_mem.h"
+
+/*
+ * ThreadSanitizer and gRPC. Debian's gRPC is not built with ThreadSanitizer: its own
+ * synchronisation is invisible, and its accesses to memory it shares with us look like races.
+ * A ThreadSanitizer build of a job therefore ignores what uninstrumented libraries do, and
+ * tells it of the one hand-over between threads that gRPC does for us: a tag passed to gRPC
+ * in one thread comes back from the completion queue in the network thread.
+ */
+#if defined(__SANITIZE_THREAD__)
+#include <sanitizer/tsan_interface.h>
+#define HANDED_TO_GRPC(tag) __tsan_release(tag)
+#define BACK_FROM_GRPC(tag) __tsan_acquire(tag)
+
+const char *__tsan_default_options(void);
+const char *__tsan_default_options(void)
+{
+    return "ignore_noninstrumented_modules=1";
+}
+#else
+#define HANDED_TO_GRPC(tag) ((void)(tag))
+#define BACK_FROM_GRPC(tag) ((void)(tag))
+#endif
 
 typedef enum op_kind {
     OP_ACCEPT,          /* a requested server call arrived */
@@ -73,6 +96,7 @@ struct mstr_stream {
     int cancelled;                  /* server: RECV_CLOSE_ON_SERVER's verdict */
     grpc_status_code status;        /* client: the call's status */
     grpc_slice details;
+    grpc_slice reply_details;       /* server: the error it answered a unary call with */
     grpc_metadata_array meta, trailing;
     net_op recv_op, send_op, end_op, meta_send_op, meta_recv_op;
     mstr_stream *next;              /* in the net's list */
@@ -102,9 +126,38 @@ struct mstr_net {
     mstr_stream *streams;
     struct channel_entry { char *target; grpc_channel *channel; struct channel_entry *next; } *channels;
     _Atomic bool stopping;
-    bool server_down;
+    _Atomic bool server_down;       /* the server shut down (or there is none) */
     net_op server_down_op;
 };
+
+/* ---- gRPC's own messages ---------------------------------------------------------------------- */
+
+enum { GRPC_LOG_EVERY_S = 10 };
+
+/* gRPC says what goes wrong below the streams (a failed TLS handshake, say) once per attempt:
+ * a peer without a valid certificate would fill stderr. Its errors are passed on as
+ * `mstr: gRPC: ...`, at most one every GRPC_LOG_EVERY_S seconds, with a count of those held
+ * back; the rest of its chatter is not. Any thread. */
+static void grpc_log(gpr_log_func_args *a)
+{
+    static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+    static time_t last;
+    static unsigned held;
+    if (a->severity < GPR_LOG_SEVERITY_ERROR)
+        return;
+    pthread_mutex_lock(&lock);
+    time_t now = time(NULL);
+    if (now - last >= GRPC_LOG_EVERY_S) {
+        if (held > 0)
+            fprintf(stderr, "mstr: gRPC: %u more such messages\n", held);
+        fprintf(stderr, "mstr: gRPC: %s\n", a->message);
+        last = now;
+        held = 0;
+    } else {
+        held++;
+    }
+    pthread_mutex_unlock(&lock);
+}
 
 /* ---- setting up ------------------------------------------------------------------------------ */
 
@@ -217,6 +270,7 @@ static void release(mstr_stream *s)
 static void start(mstr_stream *s, const grpc_op *ops, size_t n, net_op *tag)
 {
     hold(s);
+    HANDED_TO_GRPC(tag);
     grpc_call_error e = grpc_call_start_batch(s->call, ops, n, tag, NULL);
     if (e != GRPC_CALL_OK) {
         fprintf(stderr, "mstr: network: %s\n", grpc_call_error_to_string(e));
@@ -242,6 +296,7 @@ static mstr_stream *stream_new(mstr_net *n, grpc_call *call, bool server)
     grpc_metadata_array_init(&s->meta);
     grpc_metadata_array_init(&s->trailing);
     s->details = grpc_empty_slice();
+    s->reply_details = grpc_empty_slice();
     net_op ops[] = { { OP_RECV, s, 0 }, { OP_SEND, s, 0 }, { OP_END, s, 0 }, { OP_META, s, 0 },
                      { OP_META, s, 0 } };
     s->recv_op = ops[0];
@@ -261,6 +316,7 @@ static void request_call(mstr_net *n, size_t i)
     method_slot *m = &n->methods[i];
     grpc_metadata_array_destroy(&m->meta);
     grpc_metadata_array_init(&m->meta);
+    HANDED_TO_GRPC(&m->accept_op);
     grpc_server_request_registered_call(n->server, m->handle, &m->call, &m->deadline, &m->meta,
                                         NULL, n->cq, n->cq, &m->accept_op);
 }
@@ -366,13 +422,14 @@ static void *network_main(void *arg)
         grpc_event ev = grpc_completion_queue_next(n->cq, gpr_inf_future(GPR_CLOCK_REALTIME), NULL);
         if (ev.type == GRPC_QUEUE_SHUTDOWN)
             return NULL;
+        BACK_FROM_GRPC(ev.tag);
         net_op *op = ev.tag;
         switch (op->kind) {
         case OP_ACCEPT:
             accepted(n, &n->methods[op->method], op->method, ev.success);
             continue;
         case OP_SERVER_DOWN:
-            n->server_down = true;
+            atomic_store(&n->server_down, true);
             continue;
         case OP_RECV:
             received(op->stream, ev.success);
@@ -393,6 +450,7 @@ static void *network_main(void *arg)
 mstr_net *mstr_net_start(const char *listen, const mstr_net_tls *tls, const mstr_net_method *methods,
                          size_t nmethods, char **error)
 {
+    gpr_set_log_function(grpc_log);
     grpc_init();
     mstr_net *n = mstr_alloc(sizeof *n);
     pthread_mutex_init(&n->lock, NULL);
@@ -401,7 +459,7 @@ mstr_net *mstr_net_start(const char *listen, const mstr_net_tls *tls, const mstr
     n->args = make_args();
     grpc_server_credentials *server_creds = NULL;
     if (!make_credentials(n, tls, listen ? &server_creds : NULL, error)) {
-        n->server_down = true;
+        atomic_store(&n->server_down, true);
         mstr_net_stop(n);
         return NULL;
     }
@@ -423,7 +481,7 @@ mstr_net *mstr_net_start(const char *listen, const mstr_net_tls *tls, const mstr
             *error = mstr_strf("cannot listen on '%s'", listen);
             grpc_server_destroy(n->server);
             n->server = NULL;
-            n->server_down = true;
+            atomic_store(&n->server_down, true);
             mstr_net_stop(n);
             return NULL;
         }
@@ -431,7 +489,7 @@ mstr_net *mstr_net_start(const char *listen, const mstr_net_tls *tls, const mstr
         for (size_t i = 0; i < nmethods; i++)
             request_call(n, i);
     } else {
-        n->server_down = true;
+        atomic_store(&n->server_down, true);
     }
     n->running = pthread_create(&n->thread, NULL, network_main, n) == 0;
     return n;
@@ -506,14 +564,23 @@ mstr_stream *mstr_net_open(mstr_net *n, const char *target, const char *method,
     return s;
 }
 
-static grpc_byte_buffer *make_buffer(const void *p, size_t n)
+/* A message of head then body (either may be empty), copied once. */
+static grpc_byte_buffer *make_buffer2(const void *head, size_t nhead, const void *body,
+                                      size_t nbody)
 {
-    grpc_slice slice = grpc_slice_malloc(n);
-    if (n > 0)
-        memcpy(GRPC_SLICE_START_PTR(slice), p, n);
+    grpc_slice slice = grpc_slice_malloc(nhead + nbody);
+    if (nhead > 0)
+        memcpy(GRPC_SLICE_START_PTR(slice), head, nhead);
+    if (nbody > 0)
+        memcpy(GRPC_SLICE_START_PTR(slice) + nhead, body, nbody);
     grpc_byte_buffer *bb = grpc_raw_byte_buffer_create(&slice, 1);
     grpc_slice_unref(slice);
     return bb;
+}
+
+static grpc_byte_buffer *make_buffer(const void *p, size_t n)
+{
+    return make_buffer2(p, n, NULL, 0);
 }
 
 /* Appends bb to s's send queue (lock held). */
@@ -532,31 +599,77 @@ static void enqueue(mstr_stream *s, grpc_byte_buffer *bb)
     s->queue[(s->head + s->len++) % s->cap] = bb;
 }
 
-void mstr_stream_send(mstr_stream *s, const void *p, size_t n)
+void mstr_stream_send2(mstr_stream *s, const void *head, size_t nhead, const void *body,
+                       size_t nbody)
 {
+    grpc_byte_buffer *bb = make_buffer2(head, nhead, body, nbody); /* copied outside the lock */
     pthread_mutex_lock(&s->lock);
     if (!s->done) {
-        enqueue(s, make_buffer(p, n));
+        enqueue(s, bb);
+        bb = NULL;
         if (!s->sending)
             send_next(s);
     }
     pthread_mutex_unlock(&s->lock);
+    if (bb != NULL)
+        grpc_byte_buffer_destroy(bb);
+}
+
+void mstr_stream_send(mstr_stream *s, const void *p, size_t n)
+{
+    mstr_stream_send2(s, p, n, NULL, 0);
+}
+
+/* Server side of a unary call: the reply (code OK) or the error (code and why), then the
+ * stream is left to be freed once gRPC is done with it. */
+static void answer(mstr_stream *s, grpc_status_code code, const void *p, size_t n,
+                   const char *why)
+{
+    pthread_mutex_lock(&s->lock);
+    bool first = !s->done && !s->sending; /* a unary call sends nothing else */
+    if (first) {
+        s->done = true;
+        s->ended = true; /* its handler hears nothing more */
+        grpc_op ops[2] = { { .op = GRPC_OP_SEND_MESSAGE },
+                           { .op = GRPC_OP_SEND_STATUS_FROM_SERVER } };
+        grpc_op *first_op = ops;
+        size_t nops = 2;
+        if (code == GRPC_STATUS_OK) {
+            grpc_byte_buffer *bb = make_buffer(p, n);
+            enqueue(s, bb); /* so that the completion frees it, as for any send */
+            ops[0].data.send_message.send_message = bb;
+        } else {
+            first_op = &ops[1];
+            nops = 1;
+            s->reply_details = grpc_slice_from_copied_string(why);
+            ops[1].data.send_status_from_server.status_details = &s->reply_details;
+        }
+        ops[1].data.send_status_from_server.status = code;
+        s->sending = code == GRPC_STATUS_OK;
+        start(s, first_op, nops, code == GRPC_STATUS_OK ? &s->send_op : &s->meta_send_op);
+    }
+    pthread_mutex_unlock(&s->lock);
+    if (!first)
+        return;
+    mstr_net *net = s->net;
+    pthread_mutex_lock(&net->lock);
+    s->abandoned = true;
+    bool settled = s->inflight == 0;
+    if (settled)
+        unlink_stream(net, s);
+    pthread_mutex_unlock(&net->lock);
+    if (settled)
+        stream_free(s);
 }
 
 void mstr_stream_reply(mstr_stream *s, const void *p, size_t n)
 {
-    pthread_mutex_lock(&s->lock);
-    if (!s->done && !s->sending) { /* a unary call sends nothing else */
-        s->done = true;
-        grpc_byte_buffer *bb = make_buffer(p, n);
-        enqueue(s, bb); /* so that the completion frees it, as for any send */
-        grpc_op ops[2] = { { .op = GRPC_OP_SEND_MESSAGE }, { .op = GRPC_OP_SEND_STATUS_FROM_SERVER } };
-        ops[0].data.send_message.send_message = bb;
-        ops[1].data.send_status_from_server.status = GRPC_STATUS_OK;
-        s->sending = true;
-        start(s, ops, 2, &s->send_op);
-    }
-    pthread_mutex_unlock(&s->lock);
+    answer(s, GRPC_STATUS_OK, p, n, NULL);
+}
+
+void mstr_stream_fail(mstr_stream *s, int code, const char *why)
+{
+    answer(s, (grpc_status_code)code, NULL, 0, why);
 }
 
 void mstr_stream_close(mstr_stream *s)
@@ -601,7 +714,7 @@ void mstr_stream_abandon(mstr_stream *s)
 
 static bool all_settled(mstr_net *n)
 {
-    if (!n->server_down)
+    if (!atomic_load(&n->server_down))
         return false;
     pthread_mutex_lock(&n->lock);
     bool settled = true;
@@ -621,6 +734,7 @@ static void stream_free(mstr_stream *s)
     grpc_metadata_array_destroy(&s->meta);
     grpc_metadata_array_destroy(&s->trailing);
     grpc_slice_unref(s->details);
+    grpc_slice_unref(s->reply_details);
     grpc_call_unref(s->call);
     pthread_mutex_destroy(&s->lock);
     pthread_mutex_destroy(&s->handler_lock);
@@ -632,6 +746,7 @@ void mstr_net_stop(mstr_net *n)
     atomic_store(&n->stopping, true);
     if (n->server != NULL) {
         n->server_down_op = (net_op){ OP_SERVER_DOWN, NULL, 0 };
+        HANDED_TO_GRPC(&n->server_down_op);
         grpc_server_shutdown_and_notify(n->server, n->cq, &n->server_down_op);
         grpc_server_cancel_all_calls(n->server);
     }
@@ -678,10 +793,12 @@ void mstr_net_stop(mstr_net *n)
 
 /* ---- a unary call ----------------------------------------------------------------------------- */
 
+enum { CALL_CONNECT_MS = 5000 }; /* a unary call gives up on a peer it cannot reach by then */
+
 typedef struct unary {
     pthread_mutex_t lock;
     pthread_cond_t cond;
-    unsigned char *reply;
+    unsigned char *reply;       /* the reply (room for one byte more: it may be empty) */
     size_t n;
     bool over;
     char *why;
@@ -693,8 +810,9 @@ static void unary_message(void *arg, mstr_stream *s, const unsigned char *p, siz
     (void)s;
     pthread_mutex_lock(&u->lock);
     if (u->reply == NULL) {
-        u->reply = mstr_alloc(n);
-        memcpy(u->reply, p, n);
+        u->reply = mstr_alloc(n + 1);
+        if (n > 0)
+            memcpy(u->reply, p, n);
         u->n = n;
     }
     pthread_mutex_unlock(&u->lock);
@@ -721,8 +839,10 @@ unsigned char *mstr_net_call(const char *target, const mstr_net_tls *tls, const 
         return NULL;
     unary u = { .lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER };
     mstr_stream_handler h = { unary_message, unary_ended, &u };
-    if (!mstr_net_wait_for(net, target, timeout_ms)) {
-        *error = mstr_strf("cannot reach %s", target);
+    if (!mstr_net_wait_for(net, target, timeout_ms < CALL_CONNECT_MS ? timeout_ms
+                                                                      : CALL_CONNECT_MS)) {
+        *error = mstr_strf("cannot reach %s (does a job run there, with these TLS settings?)",
+                           target);
         mstr_net_stop(net);
         return NULL;
     }

@@ -75,8 +75,17 @@ mstr_stream *mstr_net_open(mstr_net *n, const char *target, const char *method,
 /* Queues a message of n bytes (copied) on s; messages leave in the order they were sent. */
 void mstr_stream_send(mstr_stream *s, const void *p, size_t n);
 
-/* Server side of a unary call: the reply, and the call is done. */
+/* Queues one message made of head then body (copied once into it). */
+void mstr_stream_send2(mstr_stream *s, const void *head, size_t nhead, const void *body,
+                       size_t nbody);
+
+/* Server side of a unary call: the reply, and the call is done; s is freed once gRPC is done
+ * with it (do not use it after this). */
 void mstr_stream_reply(mstr_stream *s, const void *p, size_t n);
+
+/* Server side of a unary call: fails it with gRPC status code (UNAVAILABLE, ...) and why; s is
+ * freed as after mstr_stream_reply. */
+void mstr_stream_fail(mstr_stream *s, int code, const char *why);
 
 /* Client side: no more messages from this side (the other side sees a clean end). */
 void mstr_stream_close(mstr_stream *s);
@@ -95,8 +104,9 @@ void mstr_net_stop(mstr_net *n);
 
 /* ---- a unary call from a program that is no job (the ctl client) ---------------------------- */
 
-/* Calls method on target with request and waits (up to timeout_ms) for the reply, which it
- * returns (to free) with its size in *n; NULL and *error (to free) on failure. */
+/* Calls method on target with request and waits (up to timeout_ms, and no more than a few
+ * seconds for target to accept the connection) for the reply, which it returns (to free) with
+ * its size in *n; NULL and *error (to free) on failure. */
 unsigned char *mstr_net_call(const char *target, const mstr_net_tls *tls, const char *method,
                              const void *request, size_t nrequest, size_t *n,
                              int64_t timeout_ms, char **error);

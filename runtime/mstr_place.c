@@ -11,6 +11,7 @@ size_t mstr_place_count(const mstr_source_desc *src, int workers)
         return src->npaths;
     case MSTR_SOURCE_RANGE:
     case MSTR_SOURCE_NEXMARK:
+    case MSTR_SOURCE_CUSTOM:
         return src->partitions ? src->partitions : (size_t)workers;
     case MSTR_SOURCE_LIST:
     case MSTR_SOURCE_STDIN:

@@ -5,8 +5,8 @@
  * The one place that decides it: the job opens partitions by it, and the exchange layer asks
  * it which workers read nothing that feeds an exchange. The rule: a lines or CSV source has
  * one partition per file, a list or stdin one, a range or nexmark source one per worker (or
- * `partitions N`), cut into contiguous parts of as equal a size as the count allows; partition
- * k is read by worker k mod workers.
+ * `partitions N`), cut into contiguous parts of as equal a size as the count allows, a custom
+ * source the N of its `custom(N)`; partition k is read by worker k mod workers.
  */
 #ifndef MSTR_PLACE_H
 #define MSTR_PLACE_H

@@ -73,6 +73,9 @@ static const setting settings[] = {
       "TLS: this process's certificate (PEM)" },
     { "--tls-key", "MSTR_TLS_KEY", SETTING_PATH, 0, 0, FIELD(tls_key), "FILE",
       "TLS: this process's private key (PEM)" },
+    { "--metrics-port", "MSTR_METRICS_PORT", SETTING_INT, 1, 65535, FIELD(metrics_port), "PORT",
+      "serve Prometheus metrics on PORT (/metrics, /healthz); with --processes N alone, "
+      "process I on PORT + I" },
     { "--coordinator", "MSTR_COORDINATOR", SETTING_TEXT, 0, 0, FIELD(coordinator), "ADDR",
       "ctl: the process to ask (host:port)" },
 };

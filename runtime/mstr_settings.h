@@ -31,6 +31,7 @@ typedef struct mstr_settings {
     const char *tls_cert;
     const char *tls_key;
     const char *coordinator; /* `ctl`: the process to ask */
+    int metrics_port;       /* serve Prometheus metrics there (mstr_metrics.h); 0: not */
     /* Test hooks, from the environment only (not in --help): they let a test stop or kill a
      * small job in the middle, and inside a snapshot's commit. */
     int poll_records;       /* MSTR_TEST_POLL_RECORDS: records per source poll (MSTR_BATCH) */

@@ -5,7 +5,9 @@
  * A staging file's name is SINK.W.N in the staging directory: the sink's name (an identifier),
  * the worker and the interval. Publishing copies with read and write through one buffer; a
  * published file's length is known before the copy (its recorded length plus what is copied),
- * so a crash in the middle of a publication is undone by cutting the file back on resume.
+ * so a crash in the middle of a publication is undone by cutting the file back on resume, and
+ * published again from the staging files: they are deleted only once the publication is
+ * recorded.
  */
 #include "mstr_sink.h"
 
@@ -119,7 +121,7 @@ bool mstr_sink_set_open(mstr_sink_set *set, mstr_store *store)
     return ok;
 }
 
-/* Appends the staging file at path (if there is one) to sink i's file and deletes it. */
+/* Appends the staging file at path (if there is one) to sink i's file. */
 static bool publish_file(mstr_sink_set *set, size_t i, const char *path, char **error)
 {
     int in = open(path, O_RDONLY | O_CLOEXEC);
@@ -147,9 +149,23 @@ static bool publish_file(mstr_sink_set *set, size_t i, const char *path, char **
         errno = o->errno_saved;
         ok = fail_msg(error, "cannot write", o->path);
     }
-    if (ok)
-        unlink(path);
     return ok;
+}
+
+/* Deletes the staging files of the intervals after `from` up to n, once the record of their
+ * publication is in the store (before that a resume publishes them again). */
+static void unlink_published(const mstr_sink_set *set, uint64_t from, uint64_t n)
+{
+    for (size_t i = 0; i < set->desc->nsinks; i++) {
+        if (!mstr_sink_is_file(&set->desc->sinks[i]))
+            continue;
+        for (uint64_t interval = from + 1; interval <= n; interval++)
+            for (int w = 0; w < set->workers; w++) {
+                char *path = staging_path(set, i, w, interval);
+                unlink(path);
+                free(path);
+            }
+    }
 }
 
 bool mstr_sink_set_publish(mstr_sink_set *set, mstr_store *store, uint64_t n, char **error)
@@ -172,6 +188,7 @@ bool mstr_sink_set_publish(mstr_sink_set *set, mstr_store *store, uint64_t n, ch
     }
     if (!ok || !mstr_store_put_published(store, n, set->lengths, d->nsinks, error))
         return false;
+    unlink_published(set, set->published, n);
     set->published = n;
     return true;
 }
@@ -201,7 +218,7 @@ static void drop_stale(const mstr_sink_set *set, uint64_t c)
 bool mstr_sink_set_resume(mstr_sink_set *set, mstr_store *store, uint64_t c, char **error)
 {
     const mstr_job_desc *d = set->desc;
-    if (!mstr_store_get_published(store, &set->published, set->lengths, d->nsinks)) {
+    if (!mstr_store_get_published(store, c, &set->published, set->lengths, d->nsinks)) {
         *error = mstr_strdup("the record of the sinks' output is missing or damaged");
         return false;
     }
@@ -273,6 +290,7 @@ void mstr_sink_views_init(mstr_sink_views *v, mstr_sink_set *set, int worker)
         v->sinks[i].desc = &d->sinks[i];
         v->sinks[i].out = d->sinks[i].kind == MSTR_SINK_STDOUT ? &v->stdout_out : &v->outs[i];
         mstr_out_init_closed(&v->outs[i], "<none>");
+        v->ncustom += d->sinks[i].kind == MSTR_SINK_CUSTOM;
     }
 }
 
@@ -325,12 +343,75 @@ bool mstr_sink_views_cut(mstr_sink_views *v, uint64_t n)
     return ok;
 }
 
+/* ---- custom sinks ---------------------------------------------------------------------------- */
+
+/* A prepare or commit block. */
+typedef void (*snapshot_hook)(mstr_worker *w, uint64_t snapshot);
+
+/* Runs every custom sink's commit (or prepare) block for snapshot n, in the sinks' order. */
+static void run_hooks(mstr_sink_views *v, mstr_worker *w, uint64_t n, bool commit)
+{
+    for (size_t i = 0; i < v->n; i++) {
+        const mstr_sink_desc *d = v->sinks[i].desc;
+        snapshot_hook hook = commit ? d->commit : d->prepare;
+        if (d->kind == MSTR_SINK_CUSTOM && hook != NULL)
+            hook(w, n);
+    }
+}
+
+void mstr_sink_custom_open(mstr_sink_views *v, mstr_worker *w, uint64_t resumed)
+{
+    v->committed = resumed;
+    for (size_t i = 0; i < v->n; i++) {
+        const mstr_sink_desc *d = v->sinks[i].desc;
+        if (d->kind == MSTR_SINK_CUSTOM && d->open != NULL)
+            d->open(w, resumed);
+    }
+    if (resumed > 0)
+        run_hooks(v, w, resumed, true);
+}
+
+void mstr_sink_custom_prepare(mstr_sink_views *v, mstr_worker *w, uint64_t n)
+{
+    if (v->ncustom > 0)
+        run_hooks(v, w, n, false);
+}
+
+void mstr_sink_custom_commit(mstr_sink_views *v, mstr_worker *w, uint64_t n)
+{
+    if (v->ncustom == 0 || n <= v->committed)
+        return;
+    v->committed = n;
+    run_hooks(v, w, n, true);
+}
+
+void mstr_sink_custom_finish(mstr_sink_views *v, mstr_worker *w, uint64_t n)
+{
+    if (v->set->staging != NULL) {
+        mstr_sink_custom_commit(v, w, n);
+        return;
+    }
+    if (v->ncustom == 0)
+        return;
+    run_hooks(v, w, 0, false);
+    run_hooks(v, w, 0, true);
+}
+
+void mstr_sink_custom_close(mstr_sink_views *v, mstr_worker *w)
+{
+    for (size_t i = 0; i < v->n; i++) {
+        const mstr_sink_desc *d = v->sinks[i].desc;
+        if (d->kind == MSTR_SINK_CUSTOM && d->close != NULL)
+            d->close(w);
+    }
+}
+
 bool mstr_sink_views_close(mstr_sink_views *v, uint64_t *records, uint64_t *checksum)
 {
     bool ok = true;
     for (size_t i = 0; i < v->n; i++) {
         mstr_sink *s = &v->sinks[i];
-        records[i] += s->records;
+        records[i] += mstr_tally_read(&s->records);
         checksum[i] += s->checksum;
         if (s->desc->kind == MSTR_SINK_STDOUT) {
             mstr_out_close(&v->outs[i]);

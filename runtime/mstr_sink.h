@@ -13,11 +13,35 @@
  * staging file of its own for the snapshot interval it is in: STAGING/SINK.W.N holds what worker
  * W wrote after its cut of snapshot N-1 and before its cut of N, made durable at the cut. Once N
  * is committed, publishing N appends the staging files of every interval up to N, worker by
- * worker, to the sink's file, deletes them, and records the files' lengths in the store (synced).
- * After a crash, resuming from a committed snapshot C cuts every file back to its last published
- * length, publishes what C covers and drops what came after C: the files then hold exactly the
- * output of the records up to C, and the run goes on from there. Standard output cannot be taken
- * back: it is written at once, and after a resume shows again what was written after C.
+ * worker, to the sink's file, records the files' lengths in the store (synced), and then deletes
+ * them.
+ * After a crash, resuming from a committed snapshot C cuts every file back to its length when
+ * the newest snapshot up to C was published (C itself, or one before it if the crash came
+ * between C's commit and its publication; never a later one, which a resume that falls back to
+ * C because the later ones are unusable would otherwise keep), publishes what C covers and
+ * drops what came after C: the files then hold exactly the output of the records up to C, and
+ * the run goes on from there. Standard output cannot be taken back: it is written at once, and
+ * after a resume shows again what was written after C.
+ *
+ * Custom sinks (the program's own blocks) write nothing through the set: their write block runs
+ * for every record in the worker's generated code, on the worker's own state of the sink (a
+ * value of the program's state type, snapshotted with the worker's other fields), and the
+ * runtime runs their other blocks, each in the worker's thread:
+ *
+ *   open      once, before the worker's first record; resumed is the snapshot the job resumed
+ *             from (its state is the one that snapshot holds), 0 on a fresh start
+ *   prepare   at the worker's cut of snapshot N, before its state goes into the snapshot: what
+ *             write wrote until then must survive a crash (flush, sync) ...
+ *   commit    ... because once N is committed, the worker runs commit for N: what was written
+ *             before its cut of N is to be made final. Commits run in snapshot order, once per
+ *             snapshot, and again for the snapshot a job resumes from, right after open (the
+ *             crash may have come before the first run ended): so a commit must be idempotent.
+ *             The generated code hands commit the state as it was at the cut (as the snapshot
+ *             holds it), so that both runs of a commit see the same thing.
+ *   close     once, when the worker ends, whatever happened (after a failure too)
+ *
+ * Without snapshots there is one prepare and one commit, both with snapshot 0, at the end of
+ * the job. A failed job commits nothing.
  *
  * Over several processes the staging directory is shared: every process's workers stage there,
  * and the leader, which alone opens the files, publishes them all. Each open or resume closes
@@ -36,12 +60,13 @@
 #include "mstr_desc.h"
 #include "mstr_out.h"
 #include "mstr_store.h"
+#include "mstr_tally.h"
 
 /* One worker's view of a sink: generated code writes records to out and tallies them. */
 typedef struct mstr_sink {
     const mstr_sink_desc *desc;
     mstr_out *out;
-    uint64_t records;
+    mstr_tally_t records;
     uint64_t checksum;                  /* null sink: wrapping sum of the records' hashes */
 } mstr_sink;
 
@@ -102,6 +127,8 @@ typedef struct mstr_sink_views {
     mstr_out *outs;                     /* per sink (not stdout ones): this worker's buffer */
     mstr_out stdout_out;                /* the buffer of all this worker's stdout sinks */
     size_t n;
+    size_t ncustom;                     /* custom sinks among them */
+    uint64_t committed;                 /* custom sinks: the last snapshot committed here */
 } mstr_sink_views;
 
 /* Sets up worker `worker`'s views, writing nowhere yet. */
@@ -115,6 +142,17 @@ bool mstr_sink_views_begin(mstr_sink_views *v, uint64_t interval);
 /* The worker's cut of snapshot n: its staging files of interval n are made durable and closed,
  * and interval n + 1 begins. Returns false (after a message) if a write failed. */
 bool mstr_sink_views_cut(mstr_sink_views *v, uint64_t n);
+
+/* The blocks of the worker's custom sinks (see the top), w being the worker whose views v are.
+ * open runs open (and commit for resumed, if not 0); prepare runs prepare for snapshot n;
+ * commit runs commit for n if n is a snapshot after the last one committed here; finish runs,
+ * at the worker's end after the job stopped, the commit for n (the last snapshot committed), or
+ * without snapshots prepare and commit for 0; close runs close. */
+void mstr_sink_custom_open(mstr_sink_views *v, mstr_worker *w, uint64_t resumed);
+void mstr_sink_custom_prepare(mstr_sink_views *v, mstr_worker *w, uint64_t n);
+void mstr_sink_custom_commit(mstr_sink_views *v, mstr_worker *w, uint64_t n);
+void mstr_sink_custom_finish(mstr_sink_views *v, mstr_worker *w, uint64_t n);
+void mstr_sink_custom_close(mstr_sink_views *v, mstr_worker *w);
 
 /* Flushes the views' buffers, adds their tallies to records and checksum (indexed like the
  * sinks) and frees them. Returns false (after a message) if a write failed. */

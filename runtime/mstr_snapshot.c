@@ -73,24 +73,47 @@ static void put(writer *wr)
     hand_over_if_full(wr);
 }
 
+/* A key on a table's gone list (mstr_table.h): its snapshot encoding, and whether the key came
+ * back (a dirty slot holds it again). */
+typedef struct gone_key {
+    const unsigned char *p;
+    size_t len;
+    bool back;
+} gone_key;
+
+static int gone_cmp(const void *a, const void *b)
+{
+    const gone_key *x = a, *y = b;
+    int c = memcmp(x->p, y->p, x->len < y->len ? x->len : y->len);
+    return c != 0 ? c : (x->len > y->len) - (x->len < y->len);
+}
+
+/* The keys on t's gone list, sorted (to free; NULL if there are none). */
+static gone_key *gone_keys(const mstr_table *t)
+{
+    if (t->ngone == 0)
+        return NULL;
+    gone_key *keys = mstr_alloc_array(t->ngone, sizeof *keys);
+    mstr_rbuf r = { t->gone.data, t->gone.data + t->gone.len, false };
+    for (size_t k = 0; k < t->ngone; k++) {
+        keys[k].len = (size_t)mstr_get_le(&r, 4);
+        keys[k].p = r.p;
+        r.p += keys[k].len;
+    }
+    qsort(keys, t->ngone, sizeof *keys, gone_cmp);
+    return keys;
+}
+
 /* Writes the slots of table t (key group g of state op i) that changed, and tombstones for the
- * slots that went. */
+ * slots that went. A key that went and came back in the same interval is on the gone list and
+ * in a dirty slot: only its value is written, since one snapshot may write a logical key once
+ * (the store would keep one of the two versions, and the snapshot's count of what it wrote
+ * would no longer match, making it unusable). */
 static void write_table(writer *wr, size_t i, const mstr_state_desc *sd, uint32_t g,
                         mstr_table *t)
 {
     int me = wr->w->ctx.worker;
-    mstr_rbuf gone = { t->gone.data, t->gone.data + t->gone.len, false };
-    for (size_t k = 0; k < t->ngone; k++) {
-        size_t len = (size_t)mstr_get_le(&gone, 4);
-        slot_prefix(&wr->key, i, sd->local, me, g);
-        put_be(&wr->key, len, 4);
-        mstr_put_bytes(&wr->key, gone.p, len);
-        gone.p += len;
-        mstr_store_batch_drop(wr->batch, wr->key.data, wr->key.len);
-        hand_over_if_full(wr);
-    }
-    t->gone.len = 0;
-    t->ngone = 0;
+    gone_key *gone = gone_keys(t);
     for (size_t s = 0; s < t->capacity && t->dirty > 0; s++) {
         if (!mstr_table_full(t, s) || !(t->marks[s] & MSTR_MARK_DIRTY))
             continue;
@@ -102,11 +125,29 @@ static void write_table(writer *wr, size_t i, const mstr_state_desc *sd, uint32_
         size_t len = wr->key.len - at - 4;
         for (size_t b = 0; b < 4; b++)
             wr->key.data[at + b] = (unsigned char)(len >> (8 * (3 - b)));
+        if (gone != NULL) {
+            gone_key probe = { wr->key.data + at + 4, len, false };
+            gone_key *found = bsearch(&probe, gone, t->ngone, sizeof *gone, gone_cmp);
+            if (found != NULL)
+                found->back = true;
+        }
         wr->value.len = 0;
         sd->slot_value(&wr->value, slot);
         put(wr);
         mstr_table_persist(t, s);
     }
+    for (size_t k = 0; k < t->ngone; k++) {
+        if (gone[k].back)
+            continue;
+        slot_prefix(&wr->key, i, sd->local, me, g);
+        put_be(&wr->key, gone[k].len, 4);
+        mstr_put_bytes(&wr->key, gone[k].p, gone[k].len);
+        mstr_store_batch_drop(wr->batch, wr->key.data, wr->key.len);
+        hand_over_if_full(wr);
+    }
+    free(gone);
+    t->gone.len = 0;
+    t->ngone = 0;
 }
 
 static void write_state(writer *wr)
@@ -139,7 +180,8 @@ static void write_state(writer *wr)
     put(wr);
 }
 
-/* A partition's position: next record, byte offset, line, malformed so far, done. */
+/* A partition's position: next record, byte offset, line, malformed so far, done; then, for a
+ * custom source, its position value in the binary encoding of its type. */
 static void write_partitions(writer *wr)
 {
     mstr_worker *w = wr->w;
@@ -153,8 +195,10 @@ static void write_partitions(writer *wr)
         mstr_put_le(&wr->value, p->next, 8);
         mstr_put_le(&wr->value, p->reader_open ? mstr_reader_offset(&p->reader) : 0, 8);
         mstr_put_le(&wr->value, p->reader_open ? p->reader.line : 1, 8);
-        mstr_put_le(&wr->value, p->malformed, 8);
+        mstr_put_le(&wr->value, mstr_tally_read(&p->malformed), 8);
         mstr_put_le(&wr->value, p->done ? 1 : 0, 1);
+        if (p->source->kind == MSTR_SOURCE_CUSTOM)
+            p->source->save_position(p, &wr->value);
         put(wr);
     }
 }
@@ -163,6 +207,8 @@ static void write_partitions(writer *wr)
 static void write_worker(mstr_worker *w, uint64_t n)
 {
     writer wr = { .w = w, .n = n, .batch = mstr_store_batch_new(n) };
+    mstr_sink_custom_commit(&w->views, w, mstr_coord_committed(w->coord));
+    mstr_sink_custom_prepare(&w->views, w, n);
     write_state(&wr);
     write_partitions(&wr);
     mstr_coord_submit(w->coord, wr.batch);
@@ -229,9 +275,13 @@ char *mstr_snapshot_shape(const mstr_job_desc *d, int processes, int workers,
                 d->states[i].local ? " (local)" : "");
     for (size_t i = 0; i < d->nexchanges; i++)
         appendf(&s, &len, "exchange %s\n", d->exchanges[i].name);
-    for (size_t i = 0; i < d->nsources; i++)
-        appendf(&s, &len, "source %s partitions %zu\n", d->sources[i].name,
-                mstr_place_count(&d->sources[i], workers));
+    for (size_t i = 0; i < d->nsources; i++) {
+        const mstr_source_desc *src = &d->sources[i];
+        appendf(&s, &len, "source %s partitions %zu", src->name, mstr_place_count(src, workers));
+        if (src->kind == MSTR_SOURCE_CUSTOM)
+            appendf(&s, &len, " position %s", src->position_shape);
+        appendf(&s, &len, "\n");
+    }
     for (size_t i = 0; i < d->nsinks; i++)
         appendf(&s, &len, "sink %s %s\n", d->sinks[i].name,
                 d->sinks[i].path ? d->sinks[i].path : "-");
@@ -311,17 +361,27 @@ static bool fits_line(const char *line, const char *ours, const mstr_job_desc *d
     }
     if (same)
         return true;
+    if (strncmp(line, "workers ", 8) == 0 || strncmp(line, "key_groups ", 11) == 0 ||
+        strncmp(line, "processes ", 10) == 0) {
+        /* a count's second word is its value: the program's line has the same first word */
+        size_t kind = strcspn(line, " ") + 1;
+        for (match = ours; match != NULL && strncmp(match, line, kind) != 0; ) {
+            match = strchr(match, '\n');
+            match = match != NULL ? match + 1 : NULL;
+        }
+        mlen = match ? strcspn(match, "\n") : 0;
+    }
     if (strncmp(line, "processes ", 10) == 0)
         return refuse(error, "the snapshot was taken on %s processes and the job runs on %.*s; "
                       "restoring on another number of processes is not supported yet (rescaling)",
                       line + 10, match ? (int)(mlen - 10) : 1, match ? match + 10 : "?");
     if (strncmp(line, "workers ", 8) == 0)
-        return refuse(error, "the snapshot was taken with %s workers and the job runs %.*s; "
+        return refuse(error, "the snapshot was taken with %s worker(s) and the job runs %.*s; "
                       "restoring at another worker count is not supported yet (rescaling)",
                       line + 8, match ? (int)(mlen - 8) : 1, match ? match + 8 : "?");
     if (strncmp(line, "key_groups ", 11) == 0)
-        return refuse(error, "the snapshot has %s key groups and the job %.*s: the key groups "
-                      "are fixed for the life of a job's state", line + 11,
+        return refuse(error, "the snapshot has %s key groups and the job has %.*s: the key "
+                      "groups are fixed for the life of a job's state", line + 11,
                       match ? (int)(mlen - 11) : 1, match ? match + 11 : "?");
     return refuse(error, "the snapshot's '%s' is %s in the program", line,
                   match ? "different" : "missing");
@@ -364,6 +424,7 @@ typedef struct restoring {
     const size_t *map;
     size_t nmap;
     char *problem;          /* why an entry did not decode */
+    uint64_t entries;       /* restored so far */
 } restoring;
 
 static bool problem(restoring *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -439,8 +500,11 @@ static bool restore_partition(restoring *r, mstr_rbuf *k, mstr_rbuf *value)
         return problem(r, "a partition does not fit the program");
     p->next = mstr_get_le(value, 8);
     uint64_t offset = mstr_get_le(value, 8), line = mstr_get_le(value, 8);
-    p->malformed = mstr_get_le(value, 8);
+    atomic_store(&p->malformed, mstr_get_le(value, 8));
     p->done = mstr_get_le(value, 1) != 0;
+    if (!value->error && p->source->kind == MSTR_SOURCE_CUSTOM &&
+        !p->source->restore_position(p, value))
+        value->error = true;
     if (value->error || value->p != value->end)
         return problem(r, "a position of source '%s' does not decode", p->source->name);
     if (p->source->kind == MSTR_SOURCE_STDIN) {
@@ -459,6 +523,7 @@ static bool visit(void *arg, const unsigned char *lkey, size_t klen, const unsig
 {
     restoring *r = arg;
     mstr_rbuf k = { lkey + 1, lkey + klen, false }, value = { v, v + vlen, false };
+    r->entries++;
     switch (lkey[0]) {
     case 'K':
     case 'L':
@@ -479,11 +544,12 @@ static bool visit(void *arg, const unsigned char *lkey, size_t klen, const unsig
 
 bool mstr_snapshot_restore(mstr_store *s, const mstr_commit *c, mstr_worker *workers, int n,
                            mstr_partition *parts, size_t nparts, const size_t *map, size_t nmap,
-                           char **error)
+                           uint64_t *entries, char **error)
 {
     restoring r = { .workers = workers, .n = n, .first = workers[0].ctx.worker, .parts = parts,
                     .nparts = nparts, .map = map, .nmap = nmap };
     bool ok = mstr_store_restore(s, c, visit, &r, error);
+    *entries = r.entries;
     if (!ok && r.problem != NULL) {
         char *both = mstr_strf("%s (%s)", *error, r.problem);
         free(*error);

@@ -14,17 +14,21 @@
  *   W worker op          the worker's fields of an operator (epochs, frontiers)
  *   X worker             the frontiers of the worker's exchanges
  *   P source partition   a source partition's position (next record, byte offset, line,
- *                        malformed records so far, done)
+ *                        malformed records so far, done; a custom source's position value)
  *
  * (numbers big-endian, keys in their snapshot encoding), makes its file sinks' output of the
  * interval durable (mstr_sink.h), tells the coordinator it is done, and reads its sources again.
+ * Before it writes, it runs its custom sinks' commit for the snapshot before N if it has not yet
+ * (N was asked for only once that one was committed) and their prepare for N, so that the sinks'
+ * state it writes is the one their prepare left (mstr_sink.h).
  *
  * The shape. The store keeps a description of what the job's state is made of: its key groups,
- * processes and workers, each operator with state by name with what it keeps, the exchanges, the sources
- * with their partition counts and the sinks. A snapshot restores only into a program whose shape
- * fits: the same key groups and workers, the same exchanges, sources and sinks, and each
- * operator of the snapshot present under its name and keeping the same thing (an operator that
- * the snapshot does not know starts empty). A refusal names the operator and what differs.
+ * processes and workers, each operator with state by name with what it keeps, the exchanges,
+ * the sources with their partition counts (and a custom source's position type) and the sinks.
+ * A snapshot restores only into a program whose shape fits: the same key groups, processes and
+ * workers, the same exchanges, sources and sinks, and each operator of the snapshot present
+ * under its name and keeping the same thing (an operator that the snapshot does not know starts
+ * empty). A refusal names the operator and what differs.
  *
  * Thread use: begin and advance run in the worker's thread; the rest in the main thread before
  * the workers start.
@@ -64,10 +68,11 @@ bool mstr_snapshot_fits(const char *stored, const char *ours, const mstr_job_des
 
 /* Restores committed snapshot c into the workers (made, not started) and the partitions (open)
  * of a job's process (its part of the snapshot, in its own store); map is from
- * mstr_snapshot_fits. Returns false and sets *error if the snapshot fails
- * its checks or does not decode (the workers' state is then partly restored: start them over). */
+ * mstr_snapshot_fits; *entries gets how many entries it read. Returns false and sets *error if
+ * the snapshot fails its checks or does not decode (the workers' state is then partly restored:
+ * start them over). */
 bool mstr_snapshot_restore(mstr_store *s, const mstr_commit *c, mstr_worker *workers, int n,
                            mstr_partition *parts, size_t nparts, const size_t *map, size_t nmap,
-                           char **error);
+                           uint64_t *entries, char **error);
 
 #endif

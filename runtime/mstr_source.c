@@ -65,6 +65,9 @@ bool mstr_source_open(mstr_partition *p, mstr_arena *scratch)
     case MSTR_SOURCE_RANGE:
     case MSTR_SOURCE_NEXMARK:
         return true;
+    case MSTR_SOURCE_CUSTOM:
+        p->position = mstr_alloc(src->position_size);
+        return true;
     case MSTR_SOURCE_STDIN:
         p->path = "<stdin>";
         mstr_reader_init_fd(&p->reader, STDIN_FILENO, p->path);
@@ -98,7 +101,30 @@ bool mstr_source_close(mstr_partition *p)
     }
     free(p->columns);
     p->columns = NULL;
+    if (p->position != NULL) {
+        p->source->release_position(p);
+        free(p->position);
+        p->position = NULL;
+    }
     return ok;
+}
+
+void mstr_source_start(mstr_worker *w, mstr_partition *p)
+{
+    if (p->source->kind != MSTR_SOURCE_CUSTOM || p->done || p->started)
+        return;
+    p->started = true;
+    if (p->source->open != NULL)
+        p->source->open(w, p);
+}
+
+void mstr_source_stop(mstr_worker *w, mstr_partition *p)
+{
+    if (!p->started)
+        return;
+    p->started = false;
+    if (p->source->close != NULL)
+        p->source->close(w, p);
 }
 
 /* Counts a malformed record and reports it while under the limit; returns the message. */
@@ -111,11 +137,12 @@ static mstr_str malformed(mstr_worker *w, mstr_partition *p, uint64_t line, cons
     va_start(ap, fmt);
     mstr_str msg = mstr_str_vprintf(&w->ctx, fmt, ap);
     va_end(ap);
-    p->malformed++;
-    if (p->malformed <= MSTR_REPORT_LIMIT)
+    mstr_tally(&p->malformed, 1);
+    uint64_t seen = mstr_tally_read(&p->malformed);
+    if (seen <= MSTR_REPORT_LIMIT)
         fprintf(stderr, "%s:%llu: error: source '%s': %.*s\n", p->path,
                 (unsigned long long)line, p->source->name, (int)msg.len, msg.ptr);
-    if (p->malformed == MSTR_REPORT_LIMIT)
+    if (seen == MSTR_REPORT_LIMIT)
         fprintf(stderr, "%s: further malformed records are counted, not shown\n", p->path);
     return msg;
 }

@@ -1,13 +1,21 @@
 /*
  * mstr_source.h - source partitions, and the built-in text sources: opening a partition,
- * reading its next record as text fields, and reporting records that cannot be decoded.
+ * reading its next record as text fields, and reporting records that cannot be decoded; and the
+ * life of a custom source's partition (the program's own open, poll and close blocks).
  *
  * The generated poll function of a lines, stdin or CSV source asks for one record at a time
  * as an array of texts, one per leaf field of the source's type in declaration order (a lines
  * source has one leaf: the line), decodes them with generated code, and hands what it cannot
  * decode back here to be reported, counted and turned into a DeadLetter record.
  *
- * Thread use: a partition belongs to the worker thread that polls it.
+ * A custom partition. Its position (a value of the program's position type) is made zeroed
+ * when the job opens its inputs, before a snapshot is restored into it; the worker that reads
+ * it then runs the source's open block once in its own thread (mstr_source_start), polls it
+ * until the poll block says it is done, and runs the close block when it is done or when the
+ * worker ends (mstr_source_stop). A partition restored as done is neither opened nor polled.
+ *
+ * Thread use: a partition belongs to the worker thread that polls it (opening and closing the
+ * inputs are the main thread's, before the workers start and after they end).
  */
 #ifndef MSTR_SOURCE_H
 #define MSTR_SOURCE_H
@@ -19,6 +27,7 @@
 #include "mstr_desc.h"
 #include "mstr_read.h"
 #include "mstr_str.h"
+#include "mstr_tally.h"
 
 /* One partition of a source: a file, stdin, the whole of a list, or a part of a range. Where it
  * is read and what it covers come from mstr_place.h. */
@@ -33,8 +42,11 @@ struct mstr_partition {
     size_t ncolumns_in_file;            /* csv: fields per row, from the header */
     uint64_t next;                      /* index of the next record (its timestamp) */
     uint64_t end;                       /* list, range: one past the last index of this part */
-    uint64_t malformed;                 /* records that could not be decoded */
+    mstr_tally_t malformed;             /* records that could not be decoded (its worker's) */
     bool done;
+    void *position;                     /* custom: the position (see the top) */
+    void *handle;                       /* custom: what its blocks keep open, not in snapshots */
+    bool started;                       /* custom: its open block ran, its close block has not */
 };
 
 /* Malformed records reported one by one per partition; the rest are only counted. */
@@ -61,6 +73,13 @@ bool mstr_source_open(mstr_partition *p, mstr_arena *scratch);
 
 /* Closes p. Returns false (after a message) if a read error happened while it was read. */
 bool mstr_source_close(mstr_partition *p);
+
+/* Runs custom partition p's open block in the calling worker's thread, unless p is done; does
+ * nothing for the other kinds. */
+void mstr_source_start(mstr_worker *w, mstr_partition *p);
+
+/* Runs custom partition p's close block if its open block ran (once). */
+void mstr_source_stop(mstr_worker *w, mstr_partition *p);
 
 /* Reads the next record of a text partition into leaves[0 .. nleaves) (in w's arena). */
 mstr_next_status mstr_source_next(mstr_worker *w, mstr_partition *p, mstr_str *leaves,

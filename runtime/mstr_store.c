@@ -5,7 +5,7 @@
  *
  *   C snapshot:u64                 a commit record (see encode_commit)
  *   M                              the job's shape (text)
- *   U                              how far the file sinks were published
+ *   U snapshot:u64                 the file sinks' lengths once that snapshot was published
  *   K|L|P|W|X ... ~snapshot:u64    an entry: a logical key (whose first byte is one of these,
  *                                  mstr_snapshot.c), then the complement of the snapshot that
  *                                  wrote it, so that a key's versions sort newest first
@@ -370,7 +370,8 @@ static bool flush_deletes(mstr_store *s, leveldb_writebatch_t *wb, size_t *pendi
 typedef enum sweep_kind { SWEEP_COLLECT, SWEEP_DISCARD } sweep_kind;
 
 /* Deletes, for SWEEP_COLLECT, what no snapshot from n on needs (see Garbage), and for
- * SWEEP_DISCARD what snapshots after n wrote; *kept gets the bytes that stay. */
+ * SWEEP_DISCARD what snapshots after n wrote, with their commit and publication records; *kept
+ * gets the bytes that stay. */
 static bool sweep(mstr_store *s, sweep_kind kind, uint64_t n, uint64_t *kept, char **error)
 {
     *kept = 0;
@@ -385,7 +386,7 @@ static bool sweep(mstr_store *s, sweep_kind kind, uint64_t n, uint64_t *kept, ch
         const char *k = leveldb_iter_key(it, &klen);
         const unsigned char *v = (const unsigned char *)leveldb_iter_value(it, &vlen);
         bool drop;
-        if (k[0] == 'C' && klen == 9) {
+        if ((k[0] == 'C' || k[0] == 'U') && klen == 9) {
             uint64_t snapshot = get_be((const unsigned char *)k + 1, 8);
             drop = kind == SWEEP_COLLECT ? snapshot < n : snapshot > n;
         } else if (is_entry_kind((unsigned char)k[0]) && klen > VERSION_BYTES && vlen > 0) {
@@ -449,12 +450,15 @@ bool mstr_store_put_shape(mstr_store *s, const char *shape, char **error)
     return err == NULL || failed(error, err, "cannot write the job's shape");
 }
 
-char *mstr_store_get_shape(mstr_store *s)
+char *mstr_store_get_shape(mstr_store *s, char **error)
 {
     size_t n;
     char *err = NULL;
     char *v = leveldb_get(s->db, s->read, "M", 1, &n, &err);
-    leveldb_free(err);
+    if (err != NULL) {
+        failed(error, err, "cannot read the state store");
+        return NULL;
+    }
     if (v == NULL)
         return NULL;
     char *shape = mstr_alloc(n + 1);
@@ -463,37 +467,68 @@ char *mstr_store_get_shape(mstr_store *s)
     return shape;
 }
 
+static void published_key(mstr_wbuf *k, uint64_t snapshot)
+{
+    mstr_put_le(k, 'U', 1);
+    put_be(k, snapshot, 8);
+}
+
 /* The record: snapshot, n, n lengths, then a hash of all before. */
 bool mstr_store_put_published(mstr_store *s, uint64_t snapshot, const uint64_t *lengths,
                               size_t n, char **error)
 {
-    mstr_wbuf v = { 0 };
+    mstr_wbuf k = { 0 }, v = { 0 };
+    published_key(&k, snapshot);
     mstr_put_le(&v, snapshot, 8);
     mstr_put_le(&v, n, 8);
     for (size_t i = 0; i < n; i++)
         mstr_put_le(&v, lengths[i], 8);
     mstr_put_le(&v, mstr_hash_bytes(v.data, v.len), 8);
     char *err = NULL;
-    leveldb_put(s->db, s->write_sync, "U", 1, (const char *)v.data, v.len, &err);
+    leveldb_put(s->db, s->write_sync, (const char *)k.data, k.len, (const char *)v.data, v.len,
+                &err);
+    mstr_wbuf_free(&k);
     mstr_wbuf_free(&v);
     return err == NULL || failed(error, err, "cannot record the sinks' publication");
 }
 
-bool mstr_store_get_published(mstr_store *s, uint64_t *snapshot, uint64_t *lengths, size_t n)
+/* Decodes the publication record (key k, value v) of a job with n sinks. */
+static bool decode_published(const unsigned char *k, size_t klen, const unsigned char *v,
+                             size_t vlen, uint64_t *snapshot, uint64_t *lengths, size_t n)
 {
-    size_t vlen;
-    char *err = NULL;
-    char *v = leveldb_get(s->db, s->read, "U", 1, &vlen, &err);
-    leveldb_free(err);
-    if (v == NULL)
+    if (klen != 9 || k[0] != 'U')
         return false;
-    mstr_rbuf r = { (const unsigned char *)v, (const unsigned char *)v + vlen, false };
+    mstr_rbuf r = { v, v + vlen, false };
     *snapshot = mstr_get_le(&r, 8);
-    bool ok = mstr_get_le(&r, 8) == n;
+    bool ok = *snapshot == get_be(k + 1, 8) && mstr_get_le(&r, 8) == n;
     for (size_t i = 0; ok && i < n; i++)
         lengths[i] = mstr_get_le(&r, 8);
-    ok = ok && vlen == 8 * (n + 3) && mstr_get_le(&r, 8) == mstr_hash_bytes(v, vlen - 8) &&
-         !r.error;
-    leveldb_free(v);
+    return ok && vlen == 8 * (n + 3) && mstr_get_le(&r, 8) == mstr_hash_bytes(v, vlen - 8) &&
+           !r.error;
+}
+
+bool mstr_store_get_published(mstr_store *s, uint64_t at_most, uint64_t *snapshot,
+                              uint64_t *lengths, size_t n)
+{
+    mstr_wbuf k = { 0 };
+    published_key(&k, at_most);
+    leveldb_iterator_t *it = leveldb_create_iterator(s->db, s->read);
+    leveldb_iter_seek(it, (const char *)k.data, k.len);
+    size_t klen = 0, vlen;
+    if (!leveldb_iter_valid(it)) {
+        leveldb_iter_seek_to_last(it);
+    } else {
+        const char *found = leveldb_iter_key(it, &klen);
+        if (klen != k.len || memcmp(found, k.data, k.len) != 0)
+            leveldb_iter_prev(it); /* past at_most: the one before is the newest up to it */
+    }
+    bool ok = false;
+    if (leveldb_iter_valid(it)) {
+        const unsigned char *key = (const unsigned char *)leveldb_iter_key(it, &klen);
+        const unsigned char *v = (const unsigned char *)leveldb_iter_value(it, &vlen);
+        ok = decode_published(key, klen, v, vlen, snapshot, lengths, n);
+    }
+    leveldb_iter_destroy(it);
+    mstr_wbuf_free(&k);
     return ok;
 }

@@ -1,7 +1,7 @@
 /*
  * mstr_store.h - a process's snapshot store: one LevelDB database in the state directory that
  * holds every piece of state the snapshots wrote, with the snapshot that wrote it, the commit
- * records, the job's shape and how far the file sinks were published.
+ * records, the job's shape and what the file sinks held as each snapshot was published.
  *
  * Entries. A piece of state has a logical key (what it is: a keyed slot of an operator in a key
  * group, a worker's fields, a source partition's position; mstr_snapshot.h builds them) and is
@@ -101,27 +101,35 @@ typedef bool mstr_store_visit_fn(void *arg, const unsigned char *lkey, size_t kl
 bool mstr_store_restore(mstr_store *s, const mstr_commit *c, mstr_store_visit_fn *visit,
                         void *arg, char **error);
 
-/* Deletes what snapshots after `last` wrote and their commit records: what a run that crashed
- * (or a snapshot that turned out unusable) left behind, before a job goes on from `last` (0: from
- * nothing) and numbers its snapshots after it. Returns false and sets *error if it cannot. */
+/* Deletes what snapshots after `last` wrote, and their commit and publication records: what a
+ * run that crashed (or a snapshot that turned out unusable) left behind, before a job goes on
+ * from `last` (0: from nothing) and numbers its snapshots after it. Returns false and sets
+ * *error if it cannot. */
 bool mstr_store_discard_after(mstr_store *s, uint64_t last, char **error);
 
 /* ---- the rest --------------------------------------------------------------------------------- */
 
-/* Deletes the versions and commit records no snapshot from `oldest` on needs (see Garbage), and
- * sets *kept to the bytes of what stays. Returns false and sets *error if it cannot (nothing
- * needed is lost either way). */
+/* Deletes the versions, commit records and publication records no snapshot from `oldest` on
+ * needs (see Garbage), and sets *kept to the bytes of what stays. Returns false and sets *error
+ * if it cannot (nothing needed is lost either way). */
 bool mstr_store_collect(mstr_store *s, uint64_t oldest, uint64_t *kept, char **error);
 
 /* The job's shape as text (which operators keep what state; mstr_snapshot.c writes it), stored
- * once with the first snapshot. get returns NULL if there is none (a string to free). */
+ * once with the first snapshot. get returns it (a string to free), or NULL if there is none, or
+ * NULL after setting *error if the store cannot be read. */
 bool mstr_store_put_shape(mstr_store *s, const char *shape, char **error);
-char *mstr_store_get_shape(mstr_store *s);
+char *mstr_store_get_shape(mstr_store *s, char **error);
 
-/* How far the file sinks were published: snapshot and each sink's committed file length.
- * get returns false if there is no record. */
+/* What the file sinks held once a snapshot was published: each sink's file length, recorded
+ * per snapshot, so that a job that falls back to an older snapshot than the last one published
+ * (the newer ones turned out unusable) can cut its files back to that one's output. get finds
+ * the newest record of a snapshot <= at_most; it returns false if there is none (or it does
+ * not check, or holds another number of sinks). Records of snapshots after the one a job goes
+ * on from are deleted with mstr_store_discard_after, and older than the oldest kept snapshot
+ * with mstr_store_collect. */
 bool mstr_store_put_published(mstr_store *s, uint64_t snapshot, const uint64_t *lengths,
                               size_t n, char **error);
-bool mstr_store_get_published(mstr_store *s, uint64_t *snapshot, uint64_t *lengths, size_t n);
+bool mstr_store_get_published(mstr_store *s, uint64_t at_most, uint64_t *snapshot,
+                              uint64_t *lengths, size_t n);
 
 #endif

@@ -43,6 +43,7 @@ typedef struct supervisor {
     int n;
     child *children;
     char *peers;
+    int metrics_port;           /* process I serves metrics on this + I; 0: none */
     char *temp_dir;             /* the state directory it made, or NULL */
     bool stopping;              /* a signal was passed on: nothing restarts */
     bool over;                  /* a process exited (the job is over): nothing restarts */
@@ -66,8 +67,24 @@ static int free_port(void)
     return port;
 }
 
-static char *make_peers(int n)
+/* The processes' addresses: from `base` ("host:port": process I on port + I), or free loopback
+ * ports. NULL if there are none to be had. */
+static char *make_peers(int n, const char *base)
 {
+    if (base != NULL) {
+        const char *colon = strrchr(base, ':');
+        int port = colon ? atoi(colon + 1) : 0;
+        if (port <= 0 || port + n - 1 > 65535)
+            return NULL;
+        char *peers = mstr_strdup("");
+        for (int i = 0; i < n; i++) {
+            char *more = mstr_strf("%s%s%.*s:%d", peers, i ? "," : "", (int)(colon - base), base,
+                                   port + i);
+            free(peers);
+            peers = more;
+        }
+        return peers;
+    }
     char *peers = mstr_strdup("");
     for (int i = 0; i < n; i++) {
         int port = free_port();
@@ -99,15 +116,25 @@ static bool start(supervisor *sv, int i, bool again)
     int fds[2];
     if (pipe2(fds, O_CLOEXEC) != 0)
         return false;
-    char **args = mstr_alloc_array((size_t)sv->argc + 9, sizeof *args);
+    char **args = mstr_alloc_array((size_t)sv->argc + 11, sizeof *args);
     int k = 0;
-    for (int a = 0; a < sv->argc; a++)
+    for (int a = 0; a < sv->argc; a++) {
+        if (strcmp(sv->argv[a], "--listen") == 0 && a + 1 < sv->argc) {
+            a++; /* the processes' addresses come from it, in --peers */
+            continue;
+        }
         if (!(again && strcmp(sv->argv[a], "--fresh") == 0))
             args[k++] = sv->argv[a];
-    char index[16];
+    }
+    char index[16], metrics[16];
     snprintf(index, sizeof index, "%d", i);
     args[k++] = "--process";
     args[k++] = index;
+    if (sv->metrics_port > 0) {
+        snprintf(metrics, sizeof metrics, "%d", sv->metrics_port + i);
+        args[k++] = "--metrics-port";
+        args[k++] = metrics;
+    }
     args[k++] = "--peers";
     args[k++] = sv->peers;
     if (sv->temp_dir != NULL) {
@@ -124,6 +151,7 @@ static bool start(supervisor *sv, int i, bool again)
         if (again)
             setenv("MSTR_FRESH", "0", 1);
         setenv("MSTR_PROCESSES", "", 1); /* the command line says */
+        setenv("MSTR_LISTEN", "", 1);
         execv("/proc/self/exe", args);
         fprintf(stderr, "mstr: cannot start process %d: %s\n", i, strerror(errno));
         _exit(127);
@@ -282,14 +310,18 @@ static void watch(supervisor *sv, int sigfd)
 
 int mstr_supervise(int argc, char **argv, const mstr_settings *s)
 {
-    supervisor sv = { .argc = argc, .argv = argv, .n = s->processes };
+    supervisor sv = { .argc = argc, .argv = argv, .n = s->processes,
+                      .metrics_port = s->metrics_port };
     sv.children = mstr_alloc_array((size_t)sv.n, sizeof *sv.children);
-    sv.peers = make_peers(sv.n);
+    sv.peers = make_peers(sv.n, s->listen);
     if (sv.peers == NULL) {
-        fprintf(stderr, "mstr: cannot find free ports on loopback for %d processes\n", sv.n);
+        fprintf(stderr, "mstr: no ports for %d processes %s%s\n", sv.n,
+                s->listen ? "from " : "on loopback", s->listen ? s->listen : "");
         free(sv.children);
         return 1;
     }
+    fprintf(stderr, "mstr: %d processes at %s; process 0 answers `ctl --coordinator %.*s`\n",
+            sv.n, sv.peers, (int)strcspn(sv.peers, ","), sv.peers);
     if (s->state_dir == NULL) {
         const char *tmp = getenv("TMPDIR");
         sv.temp_dir = mstr_strf("%s/mstr-state-XXXXXX", tmp && *tmp ? tmp : "/tmp");

@@ -3,8 +3,9 @@
  * on this machine, started and watched by this one (the supervisor), which does no work of the
  * job itself.
  *
- * The supervisor picks N free loopback ports and starts process I with the command line it was
- * given plus `--process I --peers 127.0.0.1:P0,...`. Their standard output comes through it a
+ * The supervisor picks N free loopback ports (or, given `--listen HOST:P`, HOST:P+I for process
+ * I) and starts process I with the command line it was given plus `--process I --peers
+ * 127.0.0.1:P0,...` (and `--metrics-port M+I` when given M), and says where they are. Their standard output comes through it a
  * whole line at a time, so that lines of different processes never mix; their standard error is
  * its own. A process that dies of a signal (killed, crashed) is started again with the same
  * command line (without --fresh): the others roll back to the last snapshot and wait for it

@@ -47,7 +47,7 @@ bool mstr_wire_get_hello(const unsigned char *p, size_t n, mstr_wire_hello *h)
     return finished(&r);
 }
 
-void mstr_wire_put_batch(mstr_wbuf *b, const mstr_xbatch *x)
+void mstr_wire_put_batch_head(mstr_wbuf *b, const mstr_xbatch *x)
 {
     mstr_put_le(b, MSTR_WIRE_BATCH, 1);
     mstr_put_le(b, (uint32_t)x->from, 4);
@@ -56,7 +56,6 @@ void mstr_wire_put_batch(mstr_wbuf *b, const mstr_xbatch *x)
     mstr_put_le(b, x->records, 8);
     mstr_put_le(b, (uint64_t)x->ctl.kind, 1);
     mstr_put_le(b, (uint64_t)x->ctl.value, 8);
-    mstr_put_bytes(b, x->data.data, x->data.len);
 }
 
 bool mstr_wire_get_batch(const unsigned char *p, size_t n, mstr_xbatch *x)
@@ -110,8 +109,14 @@ void mstr_wire_put_coord(mstr_wbuf *b, const mstr_wire_coord *c)
     switch (c->kind) {
     case MSTR_WIRE_RESTORE:
     case MSTR_WIRE_COMMITTED:
+    case MSTR_WIRE_CONTROL:
         mstr_put_le(b, c->snapshot, 8);
         mstr_put_le(b, c->value, 8);
+        return;
+    case MSTR_WIRE_ANSWER:
+        mstr_put_le(b, c->snapshot, 8);
+        mstr_put_le(b, c->value, 8);
+        mstr_put_bytes(b, c->message, c->message_len);
         return;
     case MSTR_WIRE_GO:
         mstr_put_le(b, c->snapshot, 8);
@@ -132,6 +137,7 @@ void mstr_wire_put_coord(mstr_wbuf *b, const mstr_wire_coord *c)
         mstr_put_le(b, c->bytes, 8);
         return;
     case MSTR_WIRE_FAILED:
+    case MSTR_WIRE_STATS:
         mstr_put_bytes(b, c->message, c->message_len);
         return;
     default:
@@ -147,6 +153,7 @@ bool mstr_wire_get_coord(const unsigned char *p, size_t n, mstr_wire_coord *c)
     switch (kind) {
     case MSTR_WIRE_RESTORE:
     case MSTR_WIRE_COMMITTED:
+    case MSTR_WIRE_CONTROL:
         c->snapshot = mstr_get_le(&r, 8);
         c->value = mstr_get_le(&r, 8);
         break;
@@ -159,9 +166,14 @@ bool mstr_wire_get_coord(const unsigned char *p, size_t n, mstr_wire_coord *c)
         break;
     case MSTR_WIRE_RESTORED:
     case MSTR_WIRE_FAILED:
+    case MSTR_WIRE_STATS:
+    case MSTR_WIRE_ANSWER:
         if (kind == MSTR_WIRE_RESTORED) {
             c->snapshot = mstr_get_le(&r, 8);
             c->flag = mstr_get_le(&r, 1) != 0;
+        } else if (kind == MSTR_WIRE_ANSWER) {
+            c->snapshot = mstr_get_le(&r, 8);
+            c->value = mstr_get_le(&r, 8);
         }
         c->message = (const char *)r.p; /* the rest of the message */
         c->message_len = r.error ? 0 : (size_t)(r.end - r.p);

@@ -18,6 +18,9 @@
  *   STOP       -                           leader: stop (after the last snapshot);
  *                                          follower: a signal asks the job to stop
  *   STOPPED    -                           follower: stopping; what ends now is no loss
+ *   STATS      figures                     follower: its figures (mstr_stats.h), every second
+ *   CONTROL    call, id                    follower: a control call to answer (mstr_control.h)
+ *   ANSWER     code, id, reply or why      leader: the answer to the follower's call id
  *   FAILED     message                     either: the job fails
  *
  * Decoding checks bounds and kinds: a message that does not decode is refused, never trusted.
@@ -35,7 +38,8 @@
 typedef enum mstr_wire_kind {
     MSTR_WIRE_HELLO = 1, MSTR_WIRE_BATCH, MSTR_WIRE_CREDIT, MSTR_WIRE_RESTORE,
     MSTR_WIRE_RESTORED, MSTR_WIRE_GO, MSTR_WIRE_REQUEST, MSTR_WIRE_DONE, MSTR_WIRE_COMMITTED,
-    MSTR_WIRE_FINISHED, MSTR_WIRE_STOP, MSTR_WIRE_STOPPED, MSTR_WIRE_FAILED,
+    MSTR_WIRE_FINISHED, MSTR_WIRE_STOP, MSTR_WIRE_STOPPED, MSTR_WIRE_STATS, MSTR_WIRE_CONTROL,
+    MSTR_WIRE_ANSWER, MSTR_WIRE_FAILED,
 } mstr_wire_kind;
 
 typedef struct mstr_wire_hello {
@@ -47,11 +51,13 @@ typedef struct mstr_wire_hello {
 /* A coordination message: the fields its kind uses. */
 typedef struct mstr_wire_coord {
     mstr_wire_kind kind;
-    uint64_t snapshot;
+    uint64_t snapshot;          /* CONTROL: the call; ANSWER: the gRPC status code */
     bool flag;                  /* REQUEST: final; RESTORED: ok */
-    uint64_t value;             /* RESTORE: the round; COMMITTED: the oldest snapshot kept */
+    uint64_t value;             /* RESTORE: the round; COMMITTED: the oldest snapshot kept;
+                                   CONTROL, ANSWER: the call's id */
     uint64_t entries, hash, bytes;
-    const char *message;        /* RESTORED, FAILED (decoding: points into the message) */
+    const char *message;        /* RESTORED, FAILED: text; STATS: the encoded figures; ANSWER:
+                                   the reply, or why not (decoding: points into the message) */
     size_t message_len;
 } mstr_wire_coord;
 
@@ -61,8 +67,8 @@ mstr_wire_kind mstr_wire_kind_of(const unsigned char *p, size_t n);
 void mstr_wire_put_hello(mstr_wbuf *b, const mstr_wire_hello *h);
 bool mstr_wire_get_hello(const unsigned char *p, size_t n, mstr_wire_hello *h);
 
-/* A batch's frame: its header then its data. */
-void mstr_wire_put_batch(mstr_wbuf *b, const mstr_xbatch *x);
+/* A batch's frame is its head then its data: this puts the head. */
+void mstr_wire_put_batch_head(mstr_wbuf *b, const mstr_xbatch *x);
 /* Decodes a batch frame into x (its data copied into x->data). */
 bool mstr_wire_get_batch(const unsigned char *p, size_t n, mstr_xbatch *x);
 

@@ -4,6 +4,7 @@
 #include "mstr_worker.h"
 
 #include <stdio.h>
+#include <time.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -29,12 +30,34 @@ void mstr_worker_init(mstr_worker *w, const mstr_worker_setup *s)
     w->sinks = w->views.sinks;
     mstr_exchange_init(&w->exchange, w, &w->arena, d, s->channel, mstr_snapshot_begin);
     w->counters = mstr_alloc_array(d->ncounters, sizeof *w->counters);
+    w->source_read = mstr_alloc_array(d->nsources, sizeof *w->source_read);
+    w->op_in = mstr_alloc_array(d->noperators, sizeof *w->op_in);
+    atomic_init(&w->frontier, MSTR_EPOCH_MIN);
+    atomic_init(&w->blocked_ns, 0);
+    w->blocked_since = -1;
     w->live = mstr_alloc_array(d->nsources, sizeof *w->live);
     w->parts = mstr_alloc_array(s->nparts, sizeof *w->parts);
     for (size_t k = 0; k < s->nparts; k++)
         if (s->parts[k].worker == s->index)
             w->parts[w->nparts++] = &s->parts[k];
     w->state = d->state_new(w);
+}
+
+/* Opens the worker's custom sinks (committing the snapshot it resumed from) and its custom
+ * partitions, in its own thread, before any record flows. */
+static void start_custom(mstr_worker *w)
+{
+    mstr_sink_custom_open(&w->views, w, w->restored ? w->snapshot_last : 0);
+    for (size_t k = 0; k < w->nparts && !mstr_failed(w->failure); k++)
+        mstr_source_start(w, w->parts[k]);
+}
+
+/* Closes what start_custom opened, at the worker's end. */
+static void stop_custom(mstr_worker *w)
+{
+    for (size_t k = 0; k < w->nparts; k++)
+        mstr_source_stop(w, w->parts[k]);
+    mstr_sink_custom_close(&w->views, w);
 }
 
 /* Counts this worker's partitions of each source that are not done, and finishes the sources
@@ -62,7 +85,10 @@ static bool poll_sources(mstr_worker *w)
         polled = true;
         if (w->poll_sleep_ms > 0)
             usleep((useconds_t)w->poll_sleep_ms * 1000);
-        if (p->done && --w->live[p->source - w->desc->sources] == 0)
+        if (!p->done)
+            continue;
+        mstr_source_stop(w, p);
+        if (--w->live[p->source - w->desc->sources] == 0)
             p->source->finish(w);
     }
     return polled;
@@ -85,23 +111,63 @@ static void note_finished(mstr_worker *w)
     mstr_coord_finished(w->coord);
 }
 
+static int64_t now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* Publishes the worker's frontier, and how long it has been held back by a full link: the
+ * clock is read only when that changes. */
+static void publish(mstr_worker *w, bool blocked)
+{
+    const mstr_exchange *x = &w->exchange;
+    int64_t frontier = MSTR_EPOCH_MAX;
+    for (size_t i = 0; i < w->desc->nexchanges; i++)
+        if (x->frontiers[i].out < frontier)
+            frontier = x->frontiers[i].out;
+    if (w->desc->nexchanges == 0)
+        frontier = MSTR_EPOCH_MIN;
+    atomic_store_explicit(&w->frontier, frontier, memory_order_relaxed);
+    if (blocked == (w->blocked_since >= 0))
+        return;
+    int64_t now = now_ns();
+    if (blocked) {
+        w->blocked_since = now;
+        return;
+    }
+    atomic_fetch_add_explicit(&w->blocked_ns, (uint64_t)(now - w->blocked_since),
+                              memory_order_relaxed);
+    w->blocked_since = -1;
+}
+
+/* The loop (see mstr_worker.h). A snapshot the coordinator committed is committed to the custom
+ * sinks at the start of a turn; the stop comes after the last commit, so a worker that stops
+ * looks once more. */
 static void worker_loop(mstr_worker *w)
 {
     mstr_exchange *x = &w->exchange;
+    start_custom(w);
     start_sources(w);
     while (!mstr_failed(w->failure)) {
         uint32_t seq = mstr_doorbell_seq(w->bell);
+        mstr_sink_custom_commit(&w->views, w, mstr_coord_committed(w->coord));
         uint64_t asked = mstr_coord_requested(w->coord);
         mstr_snapshot_begin(w, asked);
-        if (mstr_coord_stopping(w->coord) && w->snapshot_last >= asked)
+        if (mstr_coord_stopping(w->coord) && w->snapshot_last >= asked) {
+            mstr_sink_custom_finish(&w->views, w, mstr_coord_committed(w->coord));
             return;
+        }
         bool progress = mstr_exchange_send_waiting(x);
         progress |= mstr_exchange_receive(x);
-        if (!mstr_exchange_blocked(x) && !mstr_snapshot_aligning(w))
+        bool blocked = mstr_exchange_blocked(x);
+        if (!blocked && !mstr_snapshot_aligning(w))
             progress |= poll_sources(w);
         progress |= mstr_snapshot_advance(w);
         mstr_exchange_flush(x);
         note_finished(w);
+        publish(w, blocked && !sources_done(w));
         if (!progress)
             mstr_doorbell_wait(w->bell, seq);
     }
@@ -112,6 +178,7 @@ static void *worker_main(void *arg)
     mstr_worker *w = arg;
     mstr_crash_handler_worker(w->ctx.worker);
     worker_loop(w);
+    stop_custom(w);
     return NULL;
 }
 
@@ -135,6 +202,8 @@ bool mstr_worker_close(mstr_worker *w, uint64_t *records, uint64_t *checksum)
     mstr_exchange_free(&w->exchange);
     mstr_owners_free(&w->owners);
     free(w->counters);
+    free(w->source_read);
+    free(w->op_in);
     free(w->parts);
     free(w->live);
     mstr_arena_free(&w->arena);

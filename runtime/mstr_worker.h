@@ -5,7 +5,7 @@
  * Generated functions receive the worker: its context (what operator bodies see as ctx), the
  * arena of the current batch, its views of the sinks, its state (keyed tables and frontiers,
  * made by the generated state_new), its copy of the owner table, its side of the exchanges and
- * its counters. The rest is the runtime's.
+ * its tallies (counters, records per source and operator). The rest is the runtime's.
  *
  * A worker has a job-wide index (ctx.worker, 0 .. workers-1) and is also named by the process
  * it runs in and its index there.
@@ -18,6 +18,11 @@
  * finished when its partitions are done, nothing waits to be sent and every exchange reached
  * the end of its streams here: it tells the coordinator and waits for the job's last snapshot
  * (mstr_coord.h). It stops when the coordinator says so, or at once when the job fails.
+ *
+ * Custom sources and sinks: before its first turn the worker runs its custom sinks' open blocks
+ * and its custom partitions' open blocks; each turn starts by running its custom sinks' commit
+ * for a snapshot the coordinator committed since; a partition's close block runs when it is
+ * done, and whatever is still open is closed when the worker ends (mstr_source.h, mstr_sink.h).
  *
  * Thread use: a worker and everything it points to belong to its thread, except the channel's
  * links, the doorbells and the failure flag, which are made for sharing.
@@ -39,6 +44,7 @@
 #include "mstr_sink.h"
 #include "mstr_source.h"
 #include "mstr_str.h"
+#include "mstr_tally.h"
 
 struct mstr_worker {
     mstr_ctx ctx;                 /* first: mstr_fail finds the worker from ctx */
@@ -47,7 +53,9 @@ struct mstr_worker {
     void *state;                  /* from mstr_job_desc.state_new */
     mstr_owners owners;           /* this worker's copy of the owner table */
     mstr_exchange exchange;
-    uint64_t *counters;           /* indexed like mstr_job_desc.counters */
+    mstr_tally_t *counters;       /* indexed like mstr_job_desc.counters */
+    mstr_tally_t *source_read;    /* records read, indexed like mstr_job_desc.sources */
+    mstr_tally_t *op_in;          /* records in, indexed like mstr_job_desc.operators */
     int process;                  /* the process it runs in ... */
     int local;                    /* ... and its index there */
     size_t poll_records;          /* records a source poll reads at most (MSTR_BATCH) */
@@ -63,6 +71,10 @@ struct mstr_worker {
     uint64_t snapshot_last;       /* the last snapshot it took (or was restored from) */
     bool restored;                /* its state came from a snapshot */
     bool finished;                /* its input is exhausted (it told the coordinator) */
+    /* What it publishes for the status and the metrics (mstr_stats.h), once per turn: */
+    _Atomic int64_t frontier;     /* the least frontier of its exchanges (MSTR_EPOCH_MIN) */
+    _Atomic uint64_t blocked_ns;  /* time it could not read its sources for want of room */
+    int64_t blocked_since;        /* when it last found itself blocked, or -1 */
     int64_t poll_sleep_ms;        /* test hook: a pause after each source poll */
     pthread_t thread;
 };

@@ -23,7 +23,14 @@ check /usr/lib/x86_64-linux-gnu/libcares.a libc-ares-dev
 check /usr/lib/x86_64-linux-gnu/libre2.a libre2-dev
 check /usr/lib/x86_64-linux-gnu/libssl.a libssl-dev
 check /usr/lib/x86_64-linux-gnu/libz.a zlib1g-dev
+check /usr/bin/protoc-c protobuf-c-compiler         # the control API's messages (proto/)
+check /usr/lib/x86_64-linux-gnu/libprotobuf-c.a libprotobuf-c-dev
 check /usr/bin/openssl openssl                     # certificates for the TLS tests
+# the control API from Python, as any gRPC client would call it (tests/e2e/control_api.sh)
+check /usr/lib/python3/dist-packages/grpc/__init__.py python3-grpcio
+check /usr/lib/python3/dist-packages/grpc_tools/protoc.py python3-grpc-tools
+check /usr/bin/promtool prometheus                 # promtool checks the metrics endpoint
+check /usr/bin/curl curl
 check /usr/bin/time time
 check /usr/bin/pgrep procps                         # the tests of jobs over several processes find
 check /usr/bin/ss iproute2                          # their processes and free ports

@@ -276,18 +276,23 @@ static inline void reown_DeadLetter(DeadLetter *now, const DeadLetter *before)
 }
 
 /* What the fused chains tally while one batch runs through them. It is a local of each poll
- * function, so the compiler keeps it in registers instead of updating the sinks in memory
- * for every record; job_batch_flush hands the tallies to the sinks when the batch is done. */
+ * function, so the compiler keeps it in registers instead of updating the worker in memory
+ * for every record; job_batch_flush hands the tallies to the worker (its sources, operators
+ * and sinks) when the batch is done. */
 typedef struct job_batch {
     mstr_worker *w;
+    uint64_t src_trades;
+    uint64_t op_raw;
     uint64_t good_records;
     uint64_t bad_out_records;
 } job_batch;
 
 static void job_batch_flush(job_batch *b)
 {
-    b->w->sinks[0].records += b->good_records;
-    b->w->sinks[1].records += b->bad_out_records;
+    mstr_tally(&b->w->source_read[0], b->src_trades);
+    mstr_tally(&b->w->op_in[0], b->op_raw);
+    mstr_tally(&b->w->sinks[0].records, b->good_records);
+    mstr_tally(&b->w->sinks[1].records, b->bad_out_records);
 }
 
 /* The job's counters (--stats prints them), by name. */
@@ -361,12 +366,13 @@ static inline str op_raw_body(mstr_ctx *ctx, mstr_nokey key, DeadLetter value, i
 #define fail(...) mstr_fail(ctx, "raw", __VA_ARGS__)
 #line 10 "tests/codegen/dead_letters.mstr"
                     { return value.raw; }
-#line 365 "dead_letters.c"
+#line 370 "dead_letters.c"
 #undef fail
 }
 
 static inline void op_raw(job_batch *mstr_b, mstr_nokey key, DeadLetter value, int64_t ts)
 {
+    mstr_b->op_raw++;
     op_bad_out(mstr_b, key, op_raw_body(&mstr_b->w->ctx, key, value, ts), ts);
 }
 
@@ -452,6 +458,7 @@ static void source_trades_poll(mstr_worker *mstr_w, mstr_partition *p)
         };
         stream_bad(&batch, 0, dead, rec.ts);
     }
+    batch.src_trades = n;
     for (size_t i = 0; i < n; i++)
         stream_trades(&batch, 0, values[i], stamps[i]);
     job_batch_flush(&batch);
@@ -530,6 +537,10 @@ static const char *const job_counters[] = {
     NULL, /* C wants an element; the job has none */
 };
 
+static const char *const job_operators[] = {
+    "raw",
+};
+
 static const mstr_job_desc job = {
     .name = "dead_letters",
     .program = "tests/codegen/dead_letters.mstr",
@@ -550,6 +561,8 @@ static const mstr_job_desc job = {
     .nstates = 0,
     .counters = job_counters,
     .ncounters = job_ncounters,
+    .operators = job_operators,
+    .noperators = 1,
 };
 
 int main(int argc, char **argv)

@@ -17,17 +17,24 @@
 #include "mstr.h"
 
 /* What the fused chains tally while one batch runs through them. It is a local of each poll
- * function, so the compiler keeps it in registers instead of updating the sinks in memory
- * for every record; job_batch_flush hands the tallies to the sinks when the batch is done. */
+ * function, so the compiler keeps it in registers instead of updating the worker in memory
+ * for every record; job_batch_flush hands the tallies to the worker (its sources, operators
+ * and sinks) when the batch is done. */
 typedef struct job_batch {
     mstr_worker *w;
+    uint64_t src_numbers;
+    uint64_t op_bucket;
+    uint64_t op_sum;
     uint64_t sums_records;
     uint64_t sums_checksum;
 } job_batch;
 
 static void job_batch_flush(job_batch *b)
 {
-    b->w->sinks[0].records += b->sums_records;
+    mstr_tally(&b->w->source_read[0], b->src_numbers);
+    mstr_tally(&b->w->op_in[0], b->op_bucket);
+    mstr_tally(&b->w->op_in[1], b->op_sum);
+    mstr_tally(&b->w->sinks[0].records, b->sums_records);
     b->w->sinks[0].checksum += b->sums_checksum;
 }
 
@@ -70,12 +77,13 @@ static inline u64 op_bucket_body(mstr_ctx *ctx, mstr_nokey key, u64 value, int64
 #define fail(...) mstr_fail(ctx, "bucket", __VA_ARGS__)
 #line 8 "tests/codegen/keyed_sum.mstr"
                         { return value % 10; }
-#line 74 "keyed_sum.c"
+#line 81 "keyed_sum.c"
 #undef fail
 }
 
 static inline void op_bucket(job_batch *mstr_b, mstr_nokey key, u64 value, int64_t ts)
 {
+    mstr_b->op_bucket++;
     mstr_worker *w = mstr_b->w;
     u64 k = op_bucket_body(&w->ctx, key, value, ts);
     int dest = w->owners.owner[mstr_key_group(keyhash_u64(&k), w->ctx.key_groups)];
@@ -210,13 +218,14 @@ static inline u64 op_sum_body(mstr_ctx *ctx, u64 key, u64 value, int64_t ts,
 #define drop_state() (*mstr_keep = false)
 #line 9 "tests/codegen/keyed_sum.mstr"
                                        { *state += value; return *state; }
-#line 214 "keyed_sum.c"
+#line 222 "keyed_sum.c"
 #undef drop_state
 #undef fail
 }
 
 static inline void op_sum(job_batch *mstr_b, u64 key, u64 value, int64_t ts)
 {
+    mstr_b->op_sum++;
     mstr_table *table;
     op_sum_slot *slot = op_sum_slot_of(mstr_b, &key, &table);
     u64 before = slot->state;
@@ -258,6 +267,7 @@ static void source_numbers_poll(mstr_worker *mstr_w, mstr_partition *p)
     uint64_t end = p->end - p->next > mstr_w->poll_records ? p->next + mstr_w->poll_records : p->end;
     for (uint64_t i = p->next; i < end; i++)
         stream_numbers(&batch, 0, (u64)(UINT64_C(0) + i * UINT64_C(1)), (int64_t)i);
+    batch.src_numbers = end - p->next;
     p->next = end;
     p->done = end == p->end;
     job_batch_flush(&batch);
@@ -376,6 +386,11 @@ static const char *const job_counters[] = {
     NULL, /* C wants an element; the job has none */
 };
 
+static const char *const job_operators[] = {
+    "bucket",
+    "sum",
+};
+
 static const mstr_job_desc job = {
     .name = "keyed_sum",
     .program = "tests/codegen/keyed_sum.mstr",
@@ -396,6 +411,8 @@ static const mstr_job_desc job = {
     .nstates = 1,
     .counters = job_counters,
     .ncounters = job_ncounters,
+    .operators = job_operators,
+    .noperators = 2,
 };
 
 int main(int argc, char **argv)

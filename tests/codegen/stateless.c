@@ -17,16 +17,23 @@
 #include "mstr.h"
 
 /* What the fused chains tally while one batch runs through them. It is a local of each poll
- * function, so the compiler keeps it in registers instead of updating the sinks in memory
- * for every record; job_batch_flush hands the tallies to the sinks when the batch is done. */
+ * function, so the compiler keeps it in registers instead of updating the worker in memory
+ * for every record; job_batch_flush hands the tallies to the worker (its sources, operators
+ * and sinks) when the batch is done. */
 typedef struct job_batch {
     mstr_worker *w;
+    uint64_t src_words;
+    uint64_t op_upper;
+    uint64_t op_short;
     uint64_t out_records;
 } job_batch;
 
 static void job_batch_flush(job_batch *b)
 {
-    b->w->sinks[0].records += b->out_records;
+    mstr_tally(&b->w->source_read[0], b->src_words);
+    mstr_tally(&b->w->op_in[0], b->op_upper);
+    mstr_tally(&b->w->op_in[1], b->op_short);
+    mstr_tally(&b->w->sinks[0].records, b->out_records);
 }
 
 /* The job's counters (--stats prints them), by name. */
@@ -66,12 +73,13 @@ static inline str op_upper_body(mstr_ctx *ctx, mstr_nokey key, str value, int64_
 #define fail(...) mstr_fail(ctx, "upper", __VA_ARGS__)
 #line 7 "tests/codegen/stateless.mstr"
                     { return mstr_str_upper(ctx, value); }
-#line 70 "stateless.c"
+#line 77 "stateless.c"
 #undef fail
 }
 
 static inline void op_upper(job_batch *mstr_b, mstr_nokey key, str value, int64_t ts)
 {
+    mstr_b->op_upper++;
     op_short(mstr_b, key, op_upper_body(&mstr_b->w->ctx, key, value, ts), ts);
 }
 
@@ -87,12 +95,13 @@ static inline bool op_short_body(mstr_ctx *ctx, mstr_nokey key, str value, int64
 #define fail(...) mstr_fail(ctx, "short", __VA_ARGS__)
 #line 8 "tests/codegen/stateless.mstr"
                   { return value.len < 8; }
-#line 91 "stateless.c"
+#line 99 "stateless.c"
 #undef fail
 }
 
 static inline void op_short(job_batch *mstr_b, mstr_nokey key, str value, int64_t ts)
 {
+    mstr_b->op_short++;
     if (op_short_body(&mstr_b->w->ctx, key, value, ts))
         op_out(mstr_b, key, value, ts);
 }
@@ -143,6 +152,7 @@ static void source_words_poll(mstr_worker *mstr_w, mstr_partition *p)
     uint64_t end = p->end - p->next > mstr_w->poll_records ? p->next + mstr_w->poll_records : p->end;
     for (uint64_t i = p->next; i < end; i++)
         stream_words(&batch, 0, source_words_items[i], (int64_t)i);
+    batch.src_words = end - p->next;
     p->next = end;
     p->done = end == p->end;
     job_batch_flush(&batch);
@@ -202,6 +212,11 @@ static const char *const job_counters[] = {
     NULL, /* C wants an element; the job has none */
 };
 
+static const char *const job_operators[] = {
+    "upper",
+    "short",
+};
+
 static const mstr_job_desc job = {
     .name = "stateless",
     .program = "tests/codegen/stateless.mstr",
@@ -222,6 +237,8 @@ static const mstr_job_desc job = {
     .nstates = 0,
     .counters = job_counters,
     .ncounters = job_ncounters,
+    .operators = job_operators,
+    .noperators = 2,
 };
 
 int main(int argc, char **argv)

@@ -261,10 +261,18 @@ static inline void reown_Window_u64(Window_u64 *now, const Window_u64 *before)
 }
 
 /* What the fused chains tally while one batch runs through them. It is a local of each poll
- * function, so the compiler keeps it in registers instead of updating the sinks in memory
- * for every record; job_batch_flush hands the tallies to the sinks when the batch is done. */
+ * function, so the compiler keeps it in registers instead of updating the worker in memory
+ * for every record; job_batch_flush hands the tallies to the worker (its sources, operators
+ * and sinks) when the batch is done. */
 typedef struct job_batch {
     mstr_worker *w;
+    uint64_t src_a;
+    uint64_t src_b;
+    uint64_t op_both;
+    uint64_t op_at;
+    uint64_t op_wm;
+    uint64_t op_user;
+    uint64_t op_per_user;
     uint64_t counts_records;
     uint64_t late_out_records;
     uint64_t late_out_checksum;
@@ -272,8 +280,15 @@ typedef struct job_batch {
 
 static void job_batch_flush(job_batch *b)
 {
-    b->w->sinks[0].records += b->counts_records;
-    b->w->sinks[1].records += b->late_out_records;
+    mstr_tally(&b->w->source_read[0], b->src_a);
+    mstr_tally(&b->w->source_read[1], b->src_b);
+    mstr_tally(&b->w->op_in[0], b->op_both);
+    mstr_tally(&b->w->op_in[1], b->op_at);
+    mstr_tally(&b->w->op_in[2], b->op_wm);
+    mstr_tally(&b->w->op_in[3], b->op_user);
+    mstr_tally(&b->w->op_in[4], b->op_per_user);
+    mstr_tally(&b->w->sinks[0].records, b->counts_records);
+    mstr_tally(&b->w->sinks[1].records, b->late_out_records);
     b->w->sinks[1].checksum += b->late_out_checksum;
 }
 
@@ -368,6 +383,7 @@ static inline void stream_too_late_epoch(job_batch *mstr_b, int64_t epoch)
 /* union 'both' (tests/codegen/windows.mstr:10): 2 inputs; its frontier is the least of theirs. */
 static inline void op_both(job_batch *mstr_b, mstr_nokey key, Click value, int64_t ts)
 {
+    mstr_b->op_both++;
     stream_clicks(mstr_b, key, value, ts);
 }
 
@@ -389,16 +405,17 @@ static inline int64_t op_at_body(mstr_ctx *ctx, mstr_nokey key, Click value, int
 #define fail(...) mstr_fail(ctx, "at", __VA_ARGS__)
 #line 13 "tests/codegen/windows.mstr"
                    { return value.at; }
-#line 393 "windows.c"
+#line 409 "windows.c"
 #undef fail
 }
 
 static inline void op_at(job_batch *mstr_b, mstr_nokey key, Click value, int64_t ts)
 {
+    mstr_b->op_at++;
     job_state *st = mstr_b->w->state;
     int64_t stamped = op_at_body(&mstr_b->w->ctx, key, value, ts);
     if (stamped <= st->op_at_frontier)
-        mstr_b->w->counters[counter_at_behind]++;
+        mstr_tally(&mstr_b->w->counters[counter_at_behind], 1);
     op_wm(mstr_b, key, value, stamped);
 }
 
@@ -447,6 +464,7 @@ static inline void op_wm_epoch(job_batch *mstr_b, size_t input, int64_t epoch)
 
 static inline void op_wm(job_batch *mstr_b, mstr_nokey key, Click value, int64_t ts)
 {
+    mstr_b->op_wm++;
     job_state *st = mstr_b->w->state;
     if (ts <= st->op_wm_prev) {
         stream_too_late(mstr_b, key, value, ts);
@@ -469,12 +487,13 @@ static inline u32 op_user_body(mstr_ctx *ctx, mstr_nokey key, Click value, int64
 #define fail(...) mstr_fail(ctx, "user", __VA_ARGS__)
 #line 15 "tests/codegen/windows.mstr"
                       { return value.user; }
-#line 473 "windows.c"
+#line 491 "windows.c"
 #undef fail
 }
 
 static inline void op_user(job_batch *mstr_b, mstr_nokey key, Click value, int64_t ts)
 {
+    mstr_b->op_user++;
     mstr_worker *w = mstr_b->w;
     u32 k = op_user_body(&w->ctx, key, value, ts);
     int dest = w->owners.owner[mstr_key_group(keyhash_u32(&k), w->ctx.key_groups)];
@@ -615,10 +634,11 @@ static inline void op_per_user_add(job_batch *mstr_b, uint64_t key_hash, u32 key
 
 static inline void op_per_user(job_batch *mstr_b, u32 key, Click value, int64_t ts)
 {
+    mstr_b->op_per_user++;
     job_state *st = mstr_b->w->state;
     int64_t last_start = mstr_floor_multiple(ts, INT64_C(10));
     if (last_start + INT64_C(10) - 1 <= st->op_per_user_frontier) {
-        mstr_b->w->counters[counter_per_user_late]++;
+        mstr_tally(&mstr_b->w->counters[counter_per_user_late], 1);
         return;
     }
     uint64_t key_hash = keyhash_u32(&key);
@@ -719,6 +739,7 @@ static void source_a_poll(mstr_worker *mstr_w, mstr_partition *p)
     uint64_t end = p->end - p->next > mstr_w->poll_records ? p->next + mstr_w->poll_records : p->end;
     for (uint64_t i = p->next; i < end; i++)
         stream_a(&batch, 0, source_a_items[i], (int64_t)i);
+    batch.src_a = end - p->next;
     p->next = end;
     p->done = end == p->end;
     job_batch_flush(&batch);
@@ -743,6 +764,7 @@ static void source_b_poll(mstr_worker *mstr_w, mstr_partition *p)
     uint64_t end = p->end - p->next > mstr_w->poll_records ? p->next + mstr_w->poll_records : p->end;
     for (uint64_t i = p->next; i < end; i++)
         stream_b(&batch, 0, source_b_items[i], (int64_t)i);
+    batch.src_b = end - p->next;
     p->next = end;
     p->done = end == p->end;
     job_batch_flush(&batch);
@@ -968,6 +990,14 @@ static const char *const job_counters[] = {
     [counter_per_user_late] = "window 'per_user': late records dropped",
 };
 
+static const char *const job_operators[] = {
+    "both",
+    "at",
+    "wm",
+    "user",
+    "per_user",
+};
+
 static const mstr_job_desc job = {
     .name = "windows",
     .program = "tests/codegen/windows.mstr",
@@ -988,6 +1018,8 @@ static const mstr_job_desc job = {
     .nstates = 4,
     .counters = job_counters,
     .ncounters = job_ncounters,
+    .operators = job_operators,
+    .noperators = 5,
 };
 
 int main(int argc, char **argv)

@@ -17,3 +17,21 @@ grep -q "^bad_c.mstr:5:23: error: .undeclared_name. undeclared" err
 [ ! -e bad_c ]
 if "$MSTRC" build --no-line bad_c.mstr -o bad_c 2> err2; then exit 1; fi
 grep -q "^[^ ]*bad_c.c:[0-9]*:[0-9]*: error: .undeclared_name. undeclared" err2
+
+# The same inside the blocks of a custom source and a custom sink.
+cat > bad_custom.mstr <<'MSTR'
+source n: u64 = custom(2) position u64 {
+    poll {
+        emit(*position, not_a_time);
+        return false;
+    }
+};
+n |> sink out = custom(u64) {
+    write { *state += value; }
+    commit { undeclared_in_commit(snapshot); }
+};
+MSTR
+if "$MSTRC" build bad_custom.mstr -o bad_custom 2> err3; then echo "build should fail"; exit 1; fi
+cat err3
+grep -q "^bad_custom.mstr:3:25: error: .not_a_time. undeclared" err3
+grep -q "^bad_custom.mstr:9:14: .*undeclared_in_commit" err3

@@ -20,18 +20,20 @@ const OPERATORS = new Set(['map', 'filter', 'filter_map', 'flat_map', 'inspect',
 const DECLARATIONS = new Set(['job', 'type', 'source', 'stream']);
 const SCALARS = new Set(['i8', 'i16', 'i32', 'i64', 'u8', 'u16', 'u32', 'u64', 'f32', 'f64',
     'bool', 'str']);
-const SOURCE_KINDS = new Set(['list', 'range', 'lines', 'stdin', 'csv', 'nexmark']);
-const SINK_KINDS = new Set(['stdout', 'null', 'text', 'csv', 'jsonl']);
+const SOURCE_KINDS = new Set(['list', 'range', 'lines', 'stdin', 'csv', 'nexmark', 'custom']);
+const SINK_KINDS = new Set(['stdout', 'null', 'text', 'csv', 'jsonl', 'custom']);
 const CONTEXTUAL = new Set([...SOURCE_KINDS, ...SINK_KINDS, 'tumbling', 'sliding', 'session',
     'count', 'sum', 'min', 'max', 'avg', 'reduce', 'state', 'into', 'distribute', 'partitions',
-    'on_epoch', 'bounded', 'periodic', 'late', 'with', 'between']);
+    'position', 'on_epoch', 'bounded', 'periodic', 'late', 'with', 'between']);
 
 // The kinds of token `scan` makes: a word is 'op', 'decl', 'dead_letter', 'bool', 'scalar',
 // 'ctx' (a contextual keyword), 'c' (the prelude keyword) or 'ident'.
 // 'c' is lexer.l's KW_C, which is a name too unless a C block follows.
 const isName = (t) => t && (t.kind === 'ident' || t.kind === 'ctx' || t.kind === 'c');
 
-/* Reads src as lexer.l does. Returns { tokens, cblocks, comments }: tokens outside C blocks
+/* Reads src as lexer.l does (a '{' opens a C block in an operator header, after distribute,
+ * on_epoch or c, and anywhere inside a custom body, which the first '{' after `custom(` opens).
+ * Returns { tokens, cblocks, comments }: tokens outside C blocks
  * ({ kind, text, off }; a C block is one token of kind 'cblock'), the C blocks ({ open, close }:
  * offsets of their braces, close = src.length when unterminated, and `words`: offsets of the
  * identifiers in the C code outside C strings and comments) and the comments outside C blocks
@@ -40,8 +42,10 @@ function scan(src) {
     const tokens = [];
     const cblocks = [];
     const comments = [];
-    let inOpHeader = false; // lexer.l's in_op_header, block_next and last_tok
-    let blockNext = false;
+    let inOpHeader = false; // lexer.l's in_op_header, block_next, custom_header,
+    let blockNext = false;  // in_custom_body and last_tok
+    let customHeader = 0;
+    let inCustomBody = false;
     let lastTok = null;
 
     const opensOpHeader = (t) => t.kind === 'op' && t.text !== 'sink';
@@ -54,6 +58,10 @@ function scan(src) {
         inOpHeader = opensOpHeader(t) || (inOpHeader && continuesOpHeader(t));
         blockNext = (t.kind === 'ctx' && (t.text === 'distribute' || t.text === 'on_epoch'))
             || t.kind === 'c';
+        if (customHeader === 2 && continuesOpHeader(t)) customHeader = 2;
+        else if (customHeader === 1 && t.text === '(') customHeader = 2;
+        else customHeader = t.kind === 'ctx' && t.text === 'custom' ? 1 : 0;
+        if (t.kind === 'punct' && (t.text === '}' || t.text === ';')) inCustomBody = false;
         lastTok = t;
     };
     const at = (re, i) => {
@@ -88,7 +96,11 @@ function scan(src) {
         } else if ((m = at(/[A-Za-z_][A-Za-z0-9_]*/y, i))) {
             push({ kind: wordKind(m, atItemStart()), text: m, off: i });
             i += m.length;
-        } else if (ch === '{' && (inOpHeader || blockNext)) {
+        } else if (ch === '{' && customHeader === 2 && !inOpHeader && !blockNext && !inCustomBody) {
+            push({ kind: 'punct', text: ch, off: i });
+            inCustomBody = true;
+            i++;
+        } else if (ch === '{' && (inOpHeader || blockNext || inCustomBody)) {
             const block = scanCBlock(src, i);
             cblocks.push(block);
             push({ kind: 'cblock', text: src.slice(i, block.close + 1), off: i, block });
@@ -273,8 +285,14 @@ function expectations(tokens) {
                 want(t, 'keyword.'); // into, with, late, window kinds, aggregates, distribute, ...
             }
         } else if (mode === 'source') {
-            if (t.text === 'partitions') want(t, 'keyword.');
-            else if (t.kind === 'ctx') notKeyword(t); // a field or a record type's name
+            if (t.text === 'partitions') {
+                want(t, 'keyword.');
+            } else if (t.text === 'position' && prev && prev.text === ')') {
+                want(t, 'keyword.'); // custom(N) position TYPE
+                typeAt(next);
+            } else if (t.kind === 'ctx') {
+                notKeyword(t); // a field or a record type's name
+            }
         } else if (t.kind === 'ctx') {
             notKeyword(t); // a chain's stream, a field, a setting
         }

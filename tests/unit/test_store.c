@@ -232,21 +232,49 @@ static void test_shape_and_publication(void **state)
 {
     fixture *f = *state;
     char *error = NULL;
-    assert_null(mstr_store_get_shape(f->store));
+    assert_null(mstr_store_get_shape(f->store, &error));
+    assert_null(error);
     assert_true(mstr_store_put_shape(f->store, "op sum: key u64; state u64\n", &error));
-    char *shape = mstr_store_get_shape(f->store);
+    char *shape = mstr_store_get_shape(f->store, &error);
     assert_string_equal(shape, "op sum: key u64; state u64\n");
     free(shape);
 
     uint64_t snapshot_no = 0, lengths[2] = { 0, 0 };
-    assert_false(mstr_store_get_published(f->store, &snapshot_no, lengths, 2));
+    assert_false(mstr_store_get_published(f->store, UINT64_MAX, &snapshot_no, lengths, 2));
     const uint64_t written[2] = { 123, 4567890123ULL };
     assert_true(mstr_store_put_published(f->store, 7, written, 2, &error));
-    assert_true(mstr_store_get_published(f->store, &snapshot_no, lengths, 2));
+    assert_true(mstr_store_get_published(f->store, UINT64_MAX, &snapshot_no, lengths, 2));
     assert_int_equal(snapshot_no, 7);
     assert_int_equal(lengths[0], 123);
     assert_int_equal(lengths[1], 4567890123ULL);
-    assert_false(mstr_store_get_published(f->store, &snapshot_no, lengths, 3)); /* shape differs */
+    assert_false(mstr_store_get_published(f->store, 7, &snapshot_no, lengths, 3)); /* shape differs */
+    assert_false(mstr_store_get_published(f->store, 6, &snapshot_no, lengths, 2)); /* none <= 6 */
+}
+
+/* A record per published snapshot: a resume from an older snapshot than the last published
+ * finds that one's lengths; discarding after it drops the later records, collecting the older. */
+static void test_publication_per_snapshot(void **state)
+{
+    fixture *f = *state;
+    char *error = NULL;
+    const uint64_t at5[1] = { 50 }, at7[1] = { 70 }, at9[1] = { 90 };
+    assert_true(mstr_store_put_published(f->store, 5, at5, 1, &error));
+    assert_true(mstr_store_put_published(f->store, 7, at7, 1, &error));
+    assert_true(mstr_store_put_published(f->store, 9, at9, 1, &error));
+    uint64_t snapshot_no = 0, lengths[1] = { 0 };
+    assert_true(mstr_store_get_published(f->store, 8, &snapshot_no, lengths, 1));
+    assert_int_equal(snapshot_no, 7);
+    assert_int_equal(lengths[0], 70);
+    assert_true(mstr_store_get_published(f->store, 9, &snapshot_no, lengths, 1));
+    assert_int_equal(snapshot_no, 9);
+    assert_true(mstr_store_discard_after(f->store, 8, &error));
+    assert_true(mstr_store_get_published(f->store, UINT64_MAX, &snapshot_no, lengths, 1));
+    assert_int_equal(snapshot_no, 7);
+    uint64_t kept;
+    assert_true(mstr_store_collect(f->store, 6, &kept, &error));
+    assert_false(mstr_store_get_published(f->store, 5, &snapshot_no, lengths, 1));
+    assert_true(mstr_store_get_published(f->store, 7, &snapshot_no, lengths, 1));
+    assert_int_equal(lengths[0], 70);
 }
 
 int main(void)
@@ -260,6 +288,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_collect_keeps_what_kept_snapshots_need, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_shape_and_publication, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_publication_per_snapshot, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

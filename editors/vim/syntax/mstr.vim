@@ -4,8 +4,9 @@
 "
 " The C bodies are highlighted with Vim's own C syntax. A '{' is a C block only inside an
 " operator (from its keyword to the next '|>' or ';', as the scanner's in_op_header and
-" block_next have it) and after a 'c' that starts an item; every other '{' (job settings, type
-" bodies, record literals) is plain punctuation. A C block ends at its matching '}': nested
+" block_next have it), inside the body of a custom source or sink, and after a 'c' that starts
+" an item; every other '{' (job settings, type bodies, record literals, a custom body's own
+" braces) is plain punctuation. A C block ends at its matching '}': nested
 " braces, and braces inside C strings, character literals and comments, are items of their own
 " inside the block, so they never end it.
 "
@@ -74,10 +75,11 @@ syn match   mstrPreludeKeyword "\<c\ze\s*{" nextgroup=mstrCBlock skipwhite
 " source NAME: TYPE = KIND(...) [partitions N] [dead_letter NAME]; -------------------------------
 
 syn region  mstrSource         matchgroup=mstrDeclaration start="\<source\>" end="\ze;"
-                               \ contains=mstrSourceName,mstrSourceKind,mstrPartitions,mstrDeadLetter,mstrRecordType,mstrField,mstrTypeRef,mstrComment,mstrLineComment,mstrString,mstrNumber,mstrFloat,mstrBoolean,mstrScalar
+                               \ contains=mstrSourceName,mstrSourceKind,mstrPartitions,mstrPosition,mstrDeadLetter,mstrRecordType,mstrField,mstrTypeRef,mstrComment,mstrLineComment,mstrString,mstrNumber,mstrFloat,mstrBoolean,mstrScalar,mstrCustomBody
 syn match   mstrSourceName     contained "\%(\<source\s\+\)\@40<=\h\w*"
-syn match   mstrSourceKind     contained "\%(=\s*\)\@40<=\<\%(list\|range\|lines\|stdin\|csv\|nexmark\)\>"
+syn match   mstrSourceKind     contained "\%(=\s*\)\@40<=\<\%(list\|range\|lines\|stdin\|csv\|nexmark\|custom\)\>"
 syn match   mstrPartitions     contained "\<partitions\>"
+syn match   mstrPosition       contained "\%()\_s*\)\@40<=\<position\>" nextgroup=mstrScalar,mstrTypeName skipwhite skipempty
 syn keyword mstrDeadLetter     contained dead_letter nextgroup=mstrStreamName skipwhite skipempty
 syn match   mstrRecordType     contained "\<\h\w*\ze\s*{"
 
@@ -86,16 +88,16 @@ syn match   mstrRecordType     contained "\<\h\w*\ze\s*{"
 syn region  mstrOperator       matchgroup=mstrOperatorKeyword
                                \ start="\<\%(map\|filter\|filter_map\|flat_map\|inspect\|key_by\|key_local\|stateful_map\|stateful_op\|ttl_map\|timestamps\|epochs\|inspect_frontier\|window\|window_join\|interval_join\|union\|clone\|split\|sink\)\>"
                                \ end="\ze\%(|>\|;\)"
-                               \ contains=mstrCBlock,mstrComment,mstrLineComment,mstrString,mstrNumber,mstrFloat,mstrBoolean,mstrScalar,mstrTypeRef,mstrParens,mstrInto,mstrContextual,mstrWith,mstrLate,mstrSinkKind,mstrOperatorName
+                               \ contains=mstrCBlock,mstrComment,mstrLineComment,mstrString,mstrNumber,mstrFloat,mstrBoolean,mstrScalar,mstrTypeRef,mstrParens,mstrInto,mstrContextual,mstrWith,mstrLate,mstrSinkKind,mstrOperatorName,mstrCustomBody
 
 syn match   mstrContextual     contained "\<\%(tumbling\|sliding\|session\|count\|sum\|min\|max\|avg\|reduce\|between\|bounded\|periodic\|distribute\|on_epoch\)\>"
 syn match   mstrWith           contained "\<with\>" nextgroup=mstrStreamRef skipwhite skipempty
 syn match   mstrLate           contained "\<late\>" nextgroup=mstrStreamName skipwhite skipempty
 syn match   mstrStreamRef      contained "\h\w*"
-syn match   mstrSinkKind       contained "\%(=\s*\)\@40<=\<\%(stdout\|null\|text\|csv\|jsonl\)\>"
+syn match   mstrSinkKind       contained "\%(=\s*\)\@40<=\<\%(stdout\|null\|text\|csv\|jsonl\|custom\)\>"
 
 " (state T), union's (a, b), tumbling(S), between(LO, HI), ...; clone's and split's into (a, b).
-syn region  mstrParens         contained transparent start="(" end=")" contains=mstrState,mstrNumber,mstrFloat,mstrString,mstrComment,mstrLineComment,mstrStreamRef
+syn region  mstrParens         contained transparent start="(" end=")" contains=mstrState,mstrNumber,mstrFloat,mstrString,mstrComment,mstrLineComment,mstrStreamRef,mstrScalar
 syn match   mstrState          contained "\%((\s*\)\@40<=\<state\>" nextgroup=mstrScalar,mstrTypeName skipwhite
 syn match   mstrInto           contained "\<into\>" nextgroup=mstrIntoNames skipwhite skipempty
 syn region  mstrIntoNames      contained transparent start="(" end=")" contains=mstrStreamName,mstrComment,mstrLineComment
@@ -113,6 +115,14 @@ syn region  mstrCBlock         contained matchgroup=mstrCBrace start="{" end="}"
 " the first '}' it meets, and the C block with it.
 syn region  mstrCNested        contained transparent matchgroup=mstrCInnerBrace start="{" end="}"
                                \ contains=@mstrC,mstrCNested containedin=cParen,cBracket
+
+" The body of a custom source or sink: the '{' after `custom(...)` (and a source's `position
+" TYPE`) is ours, and holds `NAME { C }` blocks. Defined after mstrCBlock: at the same '{' in an
+" operator, the later region wins.
+syn region  mstrCustomBody     contained matchgroup=mstrCustomBrace
+                               \ start="\%(\<custom\_s*(\_[^)]*)\%(\_s*position\_s\+\h\w*\)\=\_s*\)\@80<={"
+                               \ end="}" contains=mstrBlockName,mstrCBlock,mstrComment,mstrLineComment
+syn match   mstrBlockName      contained "\<\h\w*\ze\_s*{"
 
 " The C blocks can be long; the files are short.
 syn sync fromstart
@@ -138,6 +148,8 @@ hi def link mstrPipe           Operator
 hi def link mstrPreludeKeyword Keyword
 hi def link mstrSourceKind     Keyword
 hi def link mstrPartitions     Keyword
+hi def link mstrPosition       Keyword
+hi def link mstrBlockName      Keyword
 hi def link mstrDeadLetter     Keyword
 hi def link mstrOperatorKeyword Statement
 hi def link mstrOperatorName   Function
