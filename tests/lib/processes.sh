@@ -5,11 +5,6 @@
 #
 # The sourcing script has set MSTRC and ROOT (as tests/run-e2e.sh does).
 
-# ThreadSanitizer cannot see the synchronisation inside gRPC, which the sanitized builds link
-# uninstrumented: without these suppressions every job over several processes reports races
-# in gRPC's own code (see tests/lib/tsan-grpc.supp for what is suppressed and why).
-export TSAN_OPTIONS="suppressions=$ROOT/tests/lib/tsan-grpc.supp${TSAN_OPTIONS:+ $TSAN_OPTIONS}"
-
 failures=0
 bad() { echo "FAIL: $*"; failures=$((failures + 1)); }
 
