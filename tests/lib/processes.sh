@@ -51,13 +51,15 @@ stacks() {
 }
 
 # kill_tree PID: SIGKILL to PID and the processes it started (a supervisor's job processes),
-# for a run that hung: nothing of it may outlive the test.
+# for a run that hung: nothing of it may outlive the test. The parent goes first, so that a
+# supervisor cannot see its processes die and start them again (and print that it did).
 kill_tree() {
-    local child
-    for child in $(pgrep -P "$1"); do
+    local children child
+    children=$(pgrep -P "$1")
+    kill -KILL "$1" 2> /dev/null || true
+    for child in $children; do
         kill_tree "$child"
     done
-    kill -KILL "$1" 2> /dev/null || true
 }
 
 # stopped PID: whether PID is stopped by a signal (SIGSTOP).
