@@ -2,31 +2,62 @@
 # Benchmarks: each pipeline compiled from .mstr next to a hand-written C baseline of the same
 # work, measured in the same run. Prints records per second for both and their ratio, and
 # fails if the two disagree on the records' count or checksum (then they did not do the same
-# work). Each program runs three times; the best time counts.
+# work). Each program runs three times; the best time counts. The exchange between processes
+# is measured against gRPC alone moving the same bytes (grpc_raw, built from bench/grpc_raw.c
+# by the Makefile).
 #
-#   bench/run.sh path/to/mstrc
+#   bench/run.sh path/to/mstrc path/to/grpc_raw
 set -euo pipefail
 mstrc=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
+grpc_raw=$(cd "$(dirname "$2")" && pwd)/$(basename "$2")
 root=$(cd "$(dirname "$0")/.." && pwd)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cc=${CC:-cc}
 
 best_time() { # best_time CMD...: best wall time of three runs, in seconds; output in $work/last
+    # (a run that fails stops the benchmark: its time would be that of work not done)
     local best=
     for _ in 1 2 3; do
         local t0 t1
         t0=$(date +%s.%N)
-        "$@" > /dev/null 2> "$work/last"
+        "$@" > /dev/null 2> "$work/last" || { echo "bench: $* failed:"; cat "$work/last"; exit 1; } >&2
         t1=$(date +%s.%N)
         best=$(echo "$t0 $t1 ${best:-999999}" | awk '{ d = $2 - $1; print (d < $3) ? d : $3 }')
     done
     echo "$best"
 }
 
-# bench NAME RECORDS-IN [WORKERS...]: the generated program on each worker count (default 1)
-# against the baseline. With more than one worker, records of one key arrive in another order,
-# so running results (and the checksum) differ; only the record count must then agree.
+# layout_args LAYOUT: the job's options for a layout, W (one process of W workers) or PxW (P
+# processes of W workers each, started by the job itself on loopback).
+layout_args() {
+    case $1 in
+        *x*) echo "--processes ${1%x*} --workers ${1#*x}" ;;
+        *) echo "--workers $1" ;;
+    esac
+}
+
+# layout_name LAYOUT: "1 worker", "2 workers", "2 processes x 1 worker".
+layout_name() {
+    local w=${1#*x} name
+    name="$w worker$([ "$w" = 1 ] || echo s)"
+    case $1 in
+        *x*) echo "${1%x*} processes x $name" ;;
+        *) echo "$name" ;;
+    esac
+}
+
+# sink_records FILE: the records of every "sink 'out'" line of FILE (a job over several
+# processes prints one per process), summed, as the sink's line starts.
+sink_records() {
+    awk '/sink .out.: / { for (i = 1; i < NF; i++) if ($(i + 1) ~ /^records/) n += $i }
+         END { printf "mstr: sink '"'"'out'"'"': %d records\n", n }' "$1"
+}
+
+# bench NAME RECORDS-IN [LAYOUT...]: the generated program on each layout (default 1; see
+# layout_args) against the baseline. With more than one worker, records of one key arrive in
+# another order, so running results (and the checksum) differ; only the record count must then
+# agree.
 bench() {
     local name=$1 n=$2
     shift 2
@@ -37,22 +68,135 @@ bench() {
     tb=$(best_time "$work/baseline_$name")
     want=$(cat "$work/last")
     awk -v name="$name" -v n="$n" -v tb="$tb" 'BEGIN {
-        printf "%-10s hand-written C       %8.1f M rec/s\n", name, n / tb / 1e6 }'
+        printf "%-10s %-34s %8.1f M rec/s\n", name, "hand-written C", n / tb / 1e6 }'
     local t1=
-    for workers in "$@"; do
-        local tg got
-        tg=$(best_time "$work/$name" --stats --workers "$workers")
+    for layout in "$@"; do
+        local tg got expect=$want
+        # shellcheck disable=SC2046 # the options are words
+        tg=$(best_time "$work/$name" --stats $(layout_args "$layout"))
         got=$(cat "$work/last")
-        [ "$workers" = 1 ] || { got=${got%, checksum*}; want=${want%, checksum*}; }
-        if [ "$got" != "$want" ]; then
-            echo "bench $name: generated and baseline disagree:"; echo "  $got"; echo "  $want"
+        if [ "$layout" != 1 ]; then
+            got=$(sink_records "$work/last")
+            expect=$(sink_records <(echo "$want"))
+        fi
+        if [ "$got" != "$expect" ]; then
+            echo "bench $name: generated and baseline disagree:"; echo "  $got"; echo "  $expect"
             exit 1
         fi
         [ -n "$t1" ] || t1=$tg
-        awk -v name="$name" -v n="$n" -v tg="$tg" -v tb="$tb" -v t1="$t1" -v w="$workers" 'BEGIN {
-            printf "%-10s generated, %d worker%s %8.1f M rec/s   %.2fx hand-written   %.2fx 1 worker\n",
-                   name, w, w == 1 ? " " : "s", n / tg / 1e6, tb / tg, t1 / tg }'
+        awk -v name="$name" -v n="$n" -v tg="$tg" -v tb="$tb" -v t1="$t1" \
+            -v what="generated, $(layout_name "$layout")" 'BEGIN {
+            printf "%-10s %-34s %8.1f M rec/s   %.2fx hand-written   %.2fx 1 worker\n",
+                   name, what, n / tg / 1e6, tb / tg, t1 / tg }'
     done
+}
+
+# link_batch_bytes JOB OPTIONS...: runs JOB, asks its `ctl status` for the link from process 0
+# to process 1 until a thousand batches went over it, and prints their average size in bytes
+# (the job's real batch size, measured where it is counted). The job then runs to its end.
+link_batch_bytes() {
+    local job=$1
+    shift
+    "$job" "$@" > /dev/null 2> "$work/sampled" &
+    local pid=$! addr='' line='' avg=
+    for _ in $(seq 1 200); do
+        addr=$(grep -o 'ctl --coordinator [0-9.:]*' "$work/sampled" | cut -d' ' -f3 || true)
+        [ -z "$addr" ] || line=$("$job" ctl status --coordinator "$addr" 2>/dev/null |
+                                 grep 'link 0 -> 1:' || true)
+        avg=$(echo "$line" | awk '$8 >= 1000 { printf "%.1f", $5 / $8 }')
+        [ -z "$avg" ] || break
+        sleep 0.1
+    done
+    wait "$pid" || { echo "bench: $job failed:"; cat "$work/sampled"; exit 1; } >&2
+    [ -n "$avg" ] || { echo "bench: no link figures from $job's ctl status" >&2; exit 1; }
+    echo "$avg"
+}
+
+# run_timed TIMES CMD...: runs CMD once and appends its wall and CPU (user + system, its
+# children included) seconds to the file TIMES; output in $work/last.
+run_timed() {
+    local times=$1
+    shift
+    /usr/bin/time -f "%e %U %S" -o "$work/time" "$@" > /dev/null 2> "$work/last" ||
+        { echo "bench: $* failed:"; cat "$work/last"; exit 1; } >&2
+    awk '{ print $1, $2 + $3 }' "$work/time" >> "$times"
+}
+
+# least FILE: the least wall time and the least CPU time over the runs in FILE.
+least() {
+    awk 'NR == 1 || $1 < w { w = $1 } NR == 1 || $2 < c { c = $2 } END { print w, c }' "$1"
+}
+
+# exchange_arrived CROSSING: the checksum of the CROSSING records that the job's run in
+# $work/last delivered, all in one process (the other's sink got none); fails otherwise.
+exchange_arrived() {
+    local arrived
+    arrived=$(grep -o "sink 'out': $1 records, checksum [0-9a-f]*" "$work/last" || true)
+    if [ "$(grep -c "sink 'out': " "$work/last")" != 2 ] || [ -z "$arrived" ] ||
+       ! grep -q "sink 'out': 0 records" "$work/last"; then
+        echo "bench exchange: not every record crossed to process 1:" >&2; cat "$work/last" >&2
+        exit 1
+    fi
+    echo "${arrived##*checksum }"
+}
+
+# exchange RANGE: bench/exchange.mstr (range(0, RANGE)) on two processes of one worker, where
+# the RANGE/2 records worker 0 reads all cross to worker 1 in the other process, against
+# grpc_raw moving the same bytes in messages of the job's batch size, one at a time, with the
+# runtime's 64 credits. Bytes are those of the gRPC messages: records of 24 bytes (u64 key,
+# value and timestamp) in batches of 1024 behind a 30-byte head. The same job on one process
+# of two workers (rings, no gRPC) must deliver the same records with the same checksum.
+# gRPC alone and the job take turns, three runs each, so that both meet the machine's load
+# alike; the least wall time and the least CPU time of each count.
+exchange() {
+    local crossing=$(($1 / 2)) per_record=24 per_batch_records=1024 head=30
+    sed "s/range(0, 100000000)/range(0, $1)/" "$root/bench/exchange.mstr" > "$work/exchange.mstr"
+    grep -q "range(0, $1)" "$work/exchange.mstr" || { echo "bench exchange: no range(0, 100000000)"; exit 1; }
+    "$mstrc" build "$work/exchange.mstr" -o "$work/exchange"
+    local batches=$(( (crossing + per_batch_records - 1) / per_batch_records ))
+    local bytes=$((crossing * per_record + batches * head))
+    local full=$((per_batch_records * per_record + head)) sampled
+    sampled=$(link_batch_bytes "$work/exchange" --processes 2 --workers 1)
+    if ! awk -v a="$sampled" -v f="$full" 'BEGIN { exit !(a > f * 0.999 && a < f * 1.001) }'; then
+        echo "bench exchange: the job's batches average $sampled bytes, not $full: update run.sh"
+        exit 1
+    fi
+    local size raw_bytes checksum
+    size=$(printf %.0f "$sampled")
+    raw_bytes=$((size * batches))
+    rm -f "$work/raw.times" "$work/job.times" "$work/rings.times"
+    for _ in 1 2 3; do
+        run_timed "$work/raw.times" "$grpc_raw" "$size" "$batches"
+        run_timed "$work/job.times" "$work/exchange" --stats --processes 2 --workers 1
+        checksum=$(exchange_arrived "$crossing")
+    done
+    for _ in 1 2 3; do
+        run_timed "$work/rings.times" "$work/exchange" --stats --workers 2
+        if ! grep -q "sink 'out': $crossing records, checksum $checksum" "$work/last"; then
+            echo "bench exchange: 2 processes and 2 workers of one process disagree:"
+            echo "  $crossing records, checksum $checksum"; cat "$work/last"
+            exit 1
+        fi
+    done
+    local raw job rings
+    raw=$(least "$work/raw.times")
+    job=$(least "$work/job.times")
+    rings=$(least "$work/rings.times")
+    awk -v bytes="$raw_bytes" -v m="$batches" -v size="$size" -v r="$raw" 'BEGIN {
+        split(r, t, " ")
+        printf "%-10s %-34s %8.1f MB/s    %6.0f messages/s of %d bytes, CPU %.2f s/GB\n",
+               "exchange", "gRPC C core alone", bytes / t[1] / 1e6, m / t[1], size,
+               t[2] / bytes * 1e9 }'
+    awk -v bytes="$bytes" -v n="$crossing" -v j="$job" -v raw_bytes="$raw_bytes" -v r="$raw" '
+        BEGIN { split(j, t, " "); split(r, u, " ")
+        printf "%-10s %-34s %8.1f MB/s    %6.1f M rec/s, CPU %.2f s/GB   %.2fx gRPC alone\n",
+               "exchange", "generated, 2 processes x 1 worker", bytes / t[1] / 1e6,
+               n / t[1] / 1e6, t[2] / bytes * 1e9, (bytes / t[1]) / (raw_bytes / u[1]) }'
+    awk -v bytes="$bytes" -v n="$crossing" -v g="$rings" 'BEGIN {
+        split(g, t, " ")
+        printf "%-10s %-34s %8.1f MB/s    %6.1f M rec/s, CPU %.2f s/GB   (rings, no gRPC)\n",
+               "exchange", "generated, 2 workers", bytes / t[1] / 1e6, n / t[1] / 1e6,
+               t[2] / bytes * 1e9 }'
 }
 
 # memory_per_key NAME KEYS: peak memory of NAME.mstr (KEYS distinct keys) less that of the same
@@ -71,7 +215,8 @@ memory_per_key() {
                name, keys, big / 1024, (big - small) * 1024 / keys }'
 }
 
-echo "records in per second, best of 3 runs, $(nproc) cores ($(uname -m))"
+echo "records in per second (exchange: bytes), best of 3 runs, $(nproc) cores ($(uname -m))"
 bench stateless 300000000
-bench keyed 100000000 1 2
+bench keyed 100000000 1 2 2x1
 memory_per_key keys 10000000
+exchange 100000000

@@ -64,18 +64,18 @@ static void emit_prototypes(emitter *e)
     mc_buf_puts(e->out, "/* Every stream and operator, so that definitions can follow file order. */\n");
     for (size_t i = 0; i < p->nstreams; i++) {
         const mc_stream *s = p->streams[i];
-        mc_buf_printf(e->out, "static inline void stream_%s(job_batch *mstr_b, %s key, %s value, int64_t ts);\n"
+        mc_buf_printf(e->out, "MSTR_FUSED void stream_%s(job_batch *mstr_b, %s key, %s value, int64_t ts);\n"
                               "static inline void stream_%s_epoch(job_batch *mstr_b, int64_t epoch);\n",
                       s->name, s->keyed ? em_type(&s->key_type) : "mstr_nokey", em_type(&s->type),
                       s->name);
     }
     for (size_t i = 0; i < e->plan->nops; i++) {
         const mc_op *op = e->plan->ops[i].op;
-        mc_buf_printf(e->out, "static inline void op_%s(job_batch *mstr_b, %s key, %s value, int64_t ts);\n"
+        mc_buf_printf(e->out, "MSTR_FUSED void op_%s(job_batch *mstr_b, %s key, %s value, int64_t ts);\n"
                               "static inline void op_%s_epoch(job_batch *mstr_b, size_t input, int64_t epoch);\n",
                       op->name, em_in_key(op), em_type(&op->in_type), op->name);
         if (op->other_in != NULL) /* a join's second input */
-            mc_buf_printf(e->out, "static inline void op_%s_right(job_batch *mstr_b, %s key, %s value, int64_t ts);\n",
+            mc_buf_printf(e->out, "MSTR_FUSED void op_%s_right(job_batch *mstr_b, %s key, %s value, int64_t ts);\n",
                           op->name, em_in_key(op), em_type(&op->other_in->type));
     }
     mc_buf_puts(e->out, "\n");

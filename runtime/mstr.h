@@ -25,4 +25,11 @@
 #include "mstr_time.h"
 #include "mstr_worker.h"
 
+/* How generated code declares the functions of a chain (each stream's and operator's record
+ * function): always inlined, so that every chain is fused into its source's loop and the
+ * exchange's receiving loop. Left to its own judgement the C compiler stops inlining once a
+ * chain holds keyed state, and then hashes each key twice (routing, then the table): 55% more
+ * instructions per record on a keyed stateful_map (callgrind, 1M keys). */
+#define MSTR_FUSED static inline __attribute__((always_inline))
+
 #endif

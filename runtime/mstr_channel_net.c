@@ -19,6 +19,8 @@
 
 #include "mstr_mem.h"
 
+enum { CREDIT_RETURN = MSTR_RING_BATCHES / 2 }; /* credits a pair returns at once */
+
 typedef struct pair_in {
     mstr_ring data;                 /* network thread -> worker: s's batches */
     mstr_ring spare;                /* worker -> network thread: batches to fill again */
@@ -270,7 +272,10 @@ static void net_release(mstr_channel *c, mstr_xbatch *b)
         mstr_xbatch_free(b);
 }
 
-/* Sends back the credits of the batches this worker processed, a message per process. */
+/* Sends back the credits of the batches this worker processed, a message per process, once a
+ * pair has half its window to return: a credit message costs as much as a batch, and a sender
+ * with half its window left is not held up. Never more: a sender that has used its whole window
+ * has made the receiver hold at least that half to return, so no pair waits for ever. */
 static void return_credits(net_end *e)
 {
     mstr_net_hub *h = e->hub;
@@ -280,9 +285,10 @@ static void return_credits(net_end *e)
         mstr_wire_put_credit_start(&e->frame);
         bool any = false;
         for (int s = p * h->per_process; s < (p + 1) * h->per_process; s++) {
-            uint32_t n = atomic_exchange(&pair(h, s, e->local)->returned, 0);
-            if (n == 0)
+            _Atomic uint32_t *returned = &pair(h, s, e->local)->returned;
+            if (atomic_load(returned) < CREDIT_RETURN)
                 continue;
+            uint32_t n = atomic_exchange(returned, 0);
             mstr_wire_put_credit(&e->frame, (uint32_t)s, (uint32_t)e->base.me, n);
             any = true;
         }

@@ -356,14 +356,35 @@ static void accepted(mstr_net *n, method_slot *m, size_t i, bool ok)
     request_call(n, i);
 }
 
+/* A received message as one slice (to unref): itself when it came in one piece, as it mostly
+ * does, a copy of its pieces otherwise. */
+static grpc_slice message_slice(grpc_byte_buffer *bb)
+{
+    grpc_byte_buffer_reader reader;
+    grpc_byte_buffer_reader_init(&reader, bb);
+    grpc_slice first, second;
+    bool one = grpc_byte_buffer_reader_next(&reader, &first) != 0;
+    bool two = one && grpc_byte_buffer_reader_next(&reader, &second) != 0;
+    grpc_byte_buffer_reader_destroy(&reader);
+    if (one && !two)
+        return first;
+    if (one)
+        grpc_slice_unref(first);
+    if (two)
+        grpc_slice_unref(second);
+    if (!one)
+        return grpc_empty_slice();
+    grpc_byte_buffer_reader_init(&reader, bb);
+    grpc_slice all = grpc_byte_buffer_reader_readall(&reader);
+    grpc_byte_buffer_reader_destroy(&reader);
+    return all;
+}
+
 static void received(mstr_stream *s, bool ok)
 {
     if (!ok || s->recv_buf == NULL)
         return; /* the incoming side ended: OP_END tells how */
-    grpc_byte_buffer_reader reader;
-    grpc_byte_buffer_reader_init(&reader, s->recv_buf);
-    grpc_slice all = grpc_byte_buffer_reader_readall(&reader);
-    grpc_byte_buffer_reader_destroy(&reader);
+    grpc_slice all = message_slice(s->recv_buf);
     grpc_byte_buffer_destroy(s->recv_buf);
     s->recv_buf = NULL;
     pthread_mutex_lock(&s->handler_lock);

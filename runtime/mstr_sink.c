@@ -234,14 +234,18 @@ bool mstr_sink_set_resume(mstr_sink_set *set, mstr_store *store, uint64_t c, cha
     return c <= set->published || mstr_sink_set_publish(set, store, c, error);
 }
 
-/* Closes o, reporting a failed write against sink. */
-static bool close_out(mstr_out *o, const char *sink)
+/* Reports o's failed write against sink; returns false. */
+static bool write_failed(const mstr_out *o, const char *sink)
 {
-    if (mstr_out_close(o))
-        return true;
     fprintf(stderr, "mstr: sink '%s': error writing '%s': %s\n", sink, o->path,
             strerror(o->errno_saved));
     return false;
+}
+
+/* Closes o, reporting a failed write against sink. */
+static bool close_out(mstr_out *o, const char *sink)
+{
+    return mstr_out_close(o) || write_failed(o, sink);
 }
 
 bool mstr_sink_set_close(mstr_sink_set *set, bool stats, const uint64_t *records,
@@ -326,9 +330,9 @@ static bool close_view(mstr_out *o, const char *sink, const char *path)
 
 bool mstr_sink_views_cut(mstr_sink_views *v, uint64_t n)
 {
-    bool ok = true;
+    bool ok = mstr_out_flush(&v->stdout_out) || write_failed(&v->stdout_out, "stdout");
     if (v->set->staging == NULL)
-        return true;
+        return ok;
     for (size_t i = 0; i < v->n; i++) {
         if (!mstr_sink_is_file(v->sinks[i].desc))
             continue;

@@ -139,8 +139,9 @@ void mstr_sink_views_init(mstr_sink_views *v, mstr_sink_set *set, int worker);
  * (after a message) if a staging file cannot be created. */
 bool mstr_sink_views_begin(mstr_sink_views *v, uint64_t interval);
 
-/* The worker's cut of snapshot n: its staging files of interval n are made durable and closed,
- * and interval n + 1 begins. Returns false (after a message) if a write failed. */
+/* The worker's cut of snapshot n: its stdout lines so far are written (a rollback to snapshot n
+ * prints only what came after them again), its staging files of interval n are made durable and
+ * closed, and interval n + 1 begins. Returns false (after a message) if a write failed. */
 bool mstr_sink_views_cut(mstr_sink_views *v, uint64_t n);
 
 /* The blocks of the worker's custom sinks (see the top), w being the worker whose views v are.

@@ -112,3 +112,21 @@ void mstr_table_reserve(mstr_table *t, mstr_table_hash_fn *hash)
     }
     table_rebuild(t, new_cap, hash);
 }
+
+void *mstr_table_insert_new(mstr_table *t, uint64_t h, mstr_table_hash_fn *hash)
+{
+    mstr_table_reserve(t, hash);
+    size_t mask = t->capacity - 1;
+    size_t i = h & mask;
+    while (t->ctrl[i] != MSTR_TABLE_EMPTY && t->ctrl[i] != MSTR_TABLE_DELETED)
+        i = (i + 1) & mask;
+    if (t->ctrl[i] == MSTR_TABLE_DELETED)
+        t->deleted--;
+    t->ctrl[i] = MSTR_TABLE_TAG(h);
+    t->live++;
+    t->marks[i] = 0;
+    void *slot = mstr_table_slot(t, i);
+    memset(slot, 0, t->slot_size);
+    mstr_table_mark(t, i);
+    return slot;
+}

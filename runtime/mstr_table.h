@@ -152,30 +152,20 @@ static inline void *mstr_table_find(const mstr_table *t, const void *key, uint64
  * sets *created and leaves copying the key into the slot to the caller. Either way the slot is
  * marked dirty: it is about to change. May grow the table, which moves slots: pointers to
  * slots are valid until the next insert. */
+/* The part of mstr_table_insert for a key that is not there yet (out of line: the rarer case,
+ * and the larger one). */
+void *mstr_table_insert_new(mstr_table *t, uint64_t h, mstr_table_hash_fn *hash);
+
 static inline void *mstr_table_insert(mstr_table *t, const void *key, uint64_t h,
                                       mstr_table_eq_fn *eq, mstr_table_hash_fn *hash,
                                       bool *created)
 {
     size_t i = mstr_table_find_index(t, key, h, eq);
     *created = i == SIZE_MAX;
-    if (i != SIZE_MAX) {
-        mstr_table_mark(t, i);
-        return mstr_table_slot(t, i);
-    }
-    mstr_table_reserve(t, hash);
-    size_t mask = t->capacity - 1;
-    i = h & mask;
-    while (t->ctrl[i] != MSTR_TABLE_EMPTY && t->ctrl[i] != MSTR_TABLE_DELETED)
-        i = (i + 1) & mask;
-    if (t->ctrl[i] == MSTR_TABLE_DELETED)
-        t->deleted--;
-    t->ctrl[i] = MSTR_TABLE_TAG(h);
-    t->live++;
-    t->marks[i] = 0;
-    void *slot = mstr_table_slot(t, i);
-    memset(slot, 0, t->slot_size);
+    if (i == SIZE_MAX)
+        return mstr_table_insert_new(t, h, hash);
     mstr_table_mark(t, i);
-    return slot;
+    return mstr_table_slot(t, i);
 }
 
 /* Removes the entry in slot (a pointer returned by find, insert or iteration). Iterating on

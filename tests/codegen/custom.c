@@ -262,15 +262,15 @@ typedef struct job_state {
 } job_state;
 
 /* Every stream and operator, so that definitions can follow file order. */
-static inline void stream_counts(job_batch *mstr_b, mstr_nokey key, u64 value, int64_t ts);
+MSTR_FUSED void stream_counts(job_batch *mstr_b, mstr_nokey key, u64 value, int64_t ts);
 static inline void stream_counts_epoch(job_batch *mstr_b, int64_t epoch);
-static inline void op_parity(job_batch *mstr_b, mstr_nokey key, u64 value, int64_t ts);
+MSTR_FUSED void op_parity(job_batch *mstr_b, mstr_nokey key, u64 value, int64_t ts);
 static inline void op_parity_epoch(job_batch *mstr_b, size_t input, int64_t epoch);
-static inline void op_totals(job_batch *mstr_b, bool key, u64 value, int64_t ts);
+MSTR_FUSED void op_totals(job_batch *mstr_b, bool key, u64 value, int64_t ts);
 static inline void op_totals_epoch(job_batch *mstr_b, size_t input, int64_t epoch);
 
 /* stream 'counts' (tests/codegen/custom.mstr:9): every record and epoch goes to each reader in turn. */
-static inline void stream_counts(job_batch *mstr_b, mstr_nokey key, u64 value, int64_t ts)
+MSTR_FUSED void stream_counts(job_batch *mstr_b, mstr_nokey key, u64 value, int64_t ts)
 {
     op_parity(mstr_b, key, value, ts);
 }
@@ -291,7 +291,7 @@ static inline bool op_parity_body(mstr_ctx *ctx, mstr_nokey key, u64 value, int6
 #undef fail
 }
 
-static inline void op_parity(job_batch *mstr_b, mstr_nokey key, u64 value, int64_t ts)
+MSTR_FUSED void op_parity(job_batch *mstr_b, mstr_nokey key, u64 value, int64_t ts)
 {
     mstr_b->op_parity++;
     mstr_worker *w = mstr_b->w;
@@ -363,7 +363,7 @@ static inline void op_totals_write(mstr_ctx *ctx, bool key, u64 value, int64_t t
 #undef fail
 }
 
-static inline void op_totals(job_batch *mstr_b, bool key, u64 value, int64_t ts)
+MSTR_FUSED void op_totals(job_batch *mstr_b, bool key, u64 value, int64_t ts)
 {
     job_state *st = mstr_b->w->state;
     Totals was = st->op_totals_state;

@@ -306,19 +306,19 @@ typedef struct job_state {
 } job_state;
 
 /* Every stream and operator, so that definitions can follow file order. */
-static inline void stream_trades(job_batch *mstr_b, mstr_nokey key, Trade value, int64_t ts);
+MSTR_FUSED void stream_trades(job_batch *mstr_b, mstr_nokey key, Trade value, int64_t ts);
 static inline void stream_trades_epoch(job_batch *mstr_b, int64_t epoch);
-static inline void stream_bad(job_batch *mstr_b, mstr_nokey key, DeadLetter value, int64_t ts);
+MSTR_FUSED void stream_bad(job_batch *mstr_b, mstr_nokey key, DeadLetter value, int64_t ts);
 static inline void stream_bad_epoch(job_batch *mstr_b, int64_t epoch);
-static inline void op_good(job_batch *mstr_b, mstr_nokey key, Trade value, int64_t ts);
+MSTR_FUSED void op_good(job_batch *mstr_b, mstr_nokey key, Trade value, int64_t ts);
 static inline void op_good_epoch(job_batch *mstr_b, size_t input, int64_t epoch);
-static inline void op_raw(job_batch *mstr_b, mstr_nokey key, DeadLetter value, int64_t ts);
+MSTR_FUSED void op_raw(job_batch *mstr_b, mstr_nokey key, DeadLetter value, int64_t ts);
 static inline void op_raw_epoch(job_batch *mstr_b, size_t input, int64_t epoch);
-static inline void op_bad_out(job_batch *mstr_b, mstr_nokey key, str value, int64_t ts);
+MSTR_FUSED void op_bad_out(job_batch *mstr_b, mstr_nokey key, str value, int64_t ts);
 static inline void op_bad_out_epoch(job_batch *mstr_b, size_t input, int64_t epoch);
 
 /* stream 'trades' (tests/codegen/dead_letters.mstr:7): every record and epoch goes to each reader in turn. */
-static inline void stream_trades(job_batch *mstr_b, mstr_nokey key, Trade value, int64_t ts)
+MSTR_FUSED void stream_trades(job_batch *mstr_b, mstr_nokey key, Trade value, int64_t ts)
 {
     op_good(mstr_b, key, value, ts);
 }
@@ -329,7 +329,7 @@ static inline void stream_trades_epoch(job_batch *mstr_b, int64_t epoch)
 }
 
 /* stream 'bad' (tests/codegen/dead_letters.mstr:7): every record and epoch goes to each reader in turn. */
-static inline void stream_bad(job_batch *mstr_b, mstr_nokey key, DeadLetter value, int64_t ts)
+MSTR_FUSED void stream_bad(job_batch *mstr_b, mstr_nokey key, DeadLetter value, int64_t ts)
 {
     op_raw(mstr_b, key, value, ts);
 }
@@ -340,7 +340,7 @@ static inline void stream_bad_epoch(job_batch *mstr_b, int64_t epoch)
 }
 
 /* sink 'good' (tests/codegen/dead_letters.mstr:9): CSV rows to 'good.csv' */
-static inline void op_good(job_batch *mstr_b, mstr_nokey key, Trade value, int64_t ts)
+MSTR_FUSED void op_good(job_batch *mstr_b, mstr_nokey key, Trade value, int64_t ts)
 {
     mstr_out *o = mstr_b->w->sinks[0].out;
     (void)o;
@@ -370,7 +370,7 @@ static inline str op_raw_body(mstr_ctx *ctx, mstr_nokey key, DeadLetter value, i
 #undef fail
 }
 
-static inline void op_raw(job_batch *mstr_b, mstr_nokey key, DeadLetter value, int64_t ts)
+MSTR_FUSED void op_raw(job_batch *mstr_b, mstr_nokey key, DeadLetter value, int64_t ts)
 {
     mstr_b->op_raw++;
     op_bad_out(mstr_b, key, op_raw_body(&mstr_b->w->ctx, key, value, ts), ts);
@@ -383,7 +383,7 @@ static inline void op_raw_epoch(job_batch *mstr_b, size_t input, int64_t epoch)
 }
 
 /* sink 'bad_out' (tests/codegen/dead_letters.mstr:10): lines of text to 'bad.txt' */
-static inline void op_bad_out(job_batch *mstr_b, mstr_nokey key, str value, int64_t ts)
+MSTR_FUSED void op_bad_out(job_batch *mstr_b, mstr_nokey key, str value, int64_t ts)
 {
     mstr_out *o = mstr_b->w->sinks[1].out;
     (void)o;

@@ -50,17 +50,17 @@ typedef struct job_state {
 } job_state;
 
 /* Every stream and operator, so that definitions can follow file order. */
-static inline void stream_numbers(job_batch *mstr_b, mstr_nokey key, u64 value, int64_t ts);
+MSTR_FUSED void stream_numbers(job_batch *mstr_b, mstr_nokey key, u64 value, int64_t ts);
 static inline void stream_numbers_epoch(job_batch *mstr_b, int64_t epoch);
-static inline void op_bucket(job_batch *mstr_b, mstr_nokey key, u64 value, int64_t ts);
+MSTR_FUSED void op_bucket(job_batch *mstr_b, mstr_nokey key, u64 value, int64_t ts);
 static inline void op_bucket_epoch(job_batch *mstr_b, size_t input, int64_t epoch);
-static inline void op_sum(job_batch *mstr_b, u64 key, u64 value, int64_t ts);
+MSTR_FUSED void op_sum(job_batch *mstr_b, u64 key, u64 value, int64_t ts);
 static inline void op_sum_epoch(job_batch *mstr_b, size_t input, int64_t epoch);
-static inline void op_sums(job_batch *mstr_b, u64 key, u64 value, int64_t ts);
+MSTR_FUSED void op_sums(job_batch *mstr_b, u64 key, u64 value, int64_t ts);
 static inline void op_sums_epoch(job_batch *mstr_b, size_t input, int64_t epoch);
 
 /* stream 'numbers' (tests/codegen/keyed_sum.mstr:5): every record and epoch goes to each reader in turn. */
-static inline void stream_numbers(job_batch *mstr_b, mstr_nokey key, u64 value, int64_t ts)
+MSTR_FUSED void stream_numbers(job_batch *mstr_b, mstr_nokey key, u64 value, int64_t ts)
 {
     op_bucket(mstr_b, key, value, ts);
 }
@@ -81,7 +81,7 @@ static inline u64 op_bucket_body(mstr_ctx *ctx, mstr_nokey key, u64 value, int64
 #undef fail
 }
 
-static inline void op_bucket(job_batch *mstr_b, mstr_nokey key, u64 value, int64_t ts)
+MSTR_FUSED void op_bucket(job_batch *mstr_b, mstr_nokey key, u64 value, int64_t ts)
 {
     mstr_b->op_bucket++;
     mstr_worker *w = mstr_b->w;
@@ -223,7 +223,7 @@ static inline u64 op_sum_body(mstr_ctx *ctx, u64 key, u64 value, int64_t ts,
 #undef fail
 }
 
-static inline void op_sum(job_batch *mstr_b, u64 key, u64 value, int64_t ts)
+MSTR_FUSED void op_sum(job_batch *mstr_b, u64 key, u64 value, int64_t ts)
 {
     mstr_b->op_sum++;
     mstr_table *table;
@@ -242,7 +242,7 @@ static inline void op_sum_epoch(job_batch *mstr_b, size_t input, int64_t epoch)
 }
 
 /* sink 'sums' (tests/codegen/keyed_sum.mstr:10): discards records, counting them and summing their hashes */
-static inline void op_sums(job_batch *mstr_b, u64 key, u64 value, int64_t ts)
+MSTR_FUSED void op_sums(job_batch *mstr_b, u64 key, u64 value, int64_t ts)
 {
     mstr_out *o = mstr_b->w->sinks[0].out;
     (void)o;

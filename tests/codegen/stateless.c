@@ -47,17 +47,17 @@ typedef struct job_state {
 } job_state;
 
 /* Every stream and operator, so that definitions can follow file order. */
-static inline void stream_words(job_batch *mstr_b, mstr_nokey key, str value, int64_t ts);
+MSTR_FUSED void stream_words(job_batch *mstr_b, mstr_nokey key, str value, int64_t ts);
 static inline void stream_words_epoch(job_batch *mstr_b, int64_t epoch);
-static inline void op_upper(job_batch *mstr_b, mstr_nokey key, str value, int64_t ts);
+MSTR_FUSED void op_upper(job_batch *mstr_b, mstr_nokey key, str value, int64_t ts);
 static inline void op_upper_epoch(job_batch *mstr_b, size_t input, int64_t epoch);
-static inline void op_short(job_batch *mstr_b, mstr_nokey key, str value, int64_t ts);
+MSTR_FUSED void op_short(job_batch *mstr_b, mstr_nokey key, str value, int64_t ts);
 static inline void op_short_epoch(job_batch *mstr_b, size_t input, int64_t epoch);
-static inline void op_out(job_batch *mstr_b, mstr_nokey key, str value, int64_t ts);
+MSTR_FUSED void op_out(job_batch *mstr_b, mstr_nokey key, str value, int64_t ts);
 static inline void op_out_epoch(job_batch *mstr_b, size_t input, int64_t epoch);
 
 /* stream 'words' (tests/codegen/stateless.mstr:4): every record and epoch goes to each reader in turn. */
-static inline void stream_words(job_batch *mstr_b, mstr_nokey key, str value, int64_t ts)
+MSTR_FUSED void stream_words(job_batch *mstr_b, mstr_nokey key, str value, int64_t ts)
 {
     op_upper(mstr_b, key, value, ts);
 }
@@ -77,7 +77,7 @@ static inline str op_upper_body(mstr_ctx *ctx, mstr_nokey key, str value, int64_
 #undef fail
 }
 
-static inline void op_upper(job_batch *mstr_b, mstr_nokey key, str value, int64_t ts)
+MSTR_FUSED void op_upper(job_batch *mstr_b, mstr_nokey key, str value, int64_t ts)
 {
     mstr_b->op_upper++;
     op_short(mstr_b, key, op_upper_body(&mstr_b->w->ctx, key, value, ts), ts);
@@ -99,7 +99,7 @@ static inline bool op_short_body(mstr_ctx *ctx, mstr_nokey key, str value, int64
 #undef fail
 }
 
-static inline void op_short(job_batch *mstr_b, mstr_nokey key, str value, int64_t ts)
+MSTR_FUSED void op_short(job_batch *mstr_b, mstr_nokey key, str value, int64_t ts)
 {
     mstr_b->op_short++;
     if (op_short_body(&mstr_b->w->ctx, key, value, ts))
@@ -113,7 +113,7 @@ static inline void op_short_epoch(job_batch *mstr_b, size_t input, int64_t epoch
 }
 
 /* sink 'out' (tests/codegen/stateless.mstr:9): standard output, as Malstrom prints records */
-static inline void op_out(job_batch *mstr_b, mstr_nokey key, str value, int64_t ts)
+MSTR_FUSED void op_out(job_batch *mstr_b, mstr_nokey key, str value, int64_t ts)
 {
     mstr_out *o = mstr_b->w->sinks[0].out;
     (void)o;

@@ -313,31 +313,31 @@ typedef struct job_state {
 } job_state;
 
 /* Every stream and operator, so that definitions can follow file order. */
-static inline void stream_a(job_batch *mstr_b, mstr_nokey key, Click value, int64_t ts);
+MSTR_FUSED void stream_a(job_batch *mstr_b, mstr_nokey key, Click value, int64_t ts);
 static inline void stream_a_epoch(job_batch *mstr_b, int64_t epoch);
-static inline void stream_b(job_batch *mstr_b, mstr_nokey key, Click value, int64_t ts);
+MSTR_FUSED void stream_b(job_batch *mstr_b, mstr_nokey key, Click value, int64_t ts);
 static inline void stream_b_epoch(job_batch *mstr_b, int64_t epoch);
-static inline void stream_clicks(job_batch *mstr_b, mstr_nokey key, Click value, int64_t ts);
+MSTR_FUSED void stream_clicks(job_batch *mstr_b, mstr_nokey key, Click value, int64_t ts);
 static inline void stream_clicks_epoch(job_batch *mstr_b, int64_t epoch);
-static inline void stream_too_late(job_batch *mstr_b, mstr_nokey key, Click value, int64_t ts);
+MSTR_FUSED void stream_too_late(job_batch *mstr_b, mstr_nokey key, Click value, int64_t ts);
 static inline void stream_too_late_epoch(job_batch *mstr_b, int64_t epoch);
-static inline void op_both(job_batch *mstr_b, mstr_nokey key, Click value, int64_t ts);
+MSTR_FUSED void op_both(job_batch *mstr_b, mstr_nokey key, Click value, int64_t ts);
 static inline void op_both_epoch(job_batch *mstr_b, size_t input, int64_t epoch);
-static inline void op_at(job_batch *mstr_b, mstr_nokey key, Click value, int64_t ts);
+MSTR_FUSED void op_at(job_batch *mstr_b, mstr_nokey key, Click value, int64_t ts);
 static inline void op_at_epoch(job_batch *mstr_b, size_t input, int64_t epoch);
-static inline void op_wm(job_batch *mstr_b, mstr_nokey key, Click value, int64_t ts);
+MSTR_FUSED void op_wm(job_batch *mstr_b, mstr_nokey key, Click value, int64_t ts);
 static inline void op_wm_epoch(job_batch *mstr_b, size_t input, int64_t epoch);
-static inline void op_user(job_batch *mstr_b, mstr_nokey key, Click value, int64_t ts);
+MSTR_FUSED void op_user(job_batch *mstr_b, mstr_nokey key, Click value, int64_t ts);
 static inline void op_user_epoch(job_batch *mstr_b, size_t input, int64_t epoch);
-static inline void op_per_user(job_batch *mstr_b, u32 key, Click value, int64_t ts);
+MSTR_FUSED void op_per_user(job_batch *mstr_b, u32 key, Click value, int64_t ts);
 static inline void op_per_user_epoch(job_batch *mstr_b, size_t input, int64_t epoch);
-static inline void op_counts(job_batch *mstr_b, u32 key, Window_u64 value, int64_t ts);
+MSTR_FUSED void op_counts(job_batch *mstr_b, u32 key, Window_u64 value, int64_t ts);
 static inline void op_counts_epoch(job_batch *mstr_b, size_t input, int64_t epoch);
-static inline void op_late_out(job_batch *mstr_b, mstr_nokey key, Click value, int64_t ts);
+MSTR_FUSED void op_late_out(job_batch *mstr_b, mstr_nokey key, Click value, int64_t ts);
 static inline void op_late_out_epoch(job_batch *mstr_b, size_t input, int64_t epoch);
 
 /* stream 'a' (tests/codegen/windows.mstr:7): every record and epoch goes to each reader in turn. */
-static inline void stream_a(job_batch *mstr_b, mstr_nokey key, Click value, int64_t ts)
+MSTR_FUSED void stream_a(job_batch *mstr_b, mstr_nokey key, Click value, int64_t ts)
 {
     op_both(mstr_b, key, value, ts);
 }
@@ -348,7 +348,7 @@ static inline void stream_a_epoch(job_batch *mstr_b, int64_t epoch)
 }
 
 /* stream 'b' (tests/codegen/windows.mstr:8): every record and epoch goes to each reader in turn. */
-static inline void stream_b(job_batch *mstr_b, mstr_nokey key, Click value, int64_t ts)
+MSTR_FUSED void stream_b(job_batch *mstr_b, mstr_nokey key, Click value, int64_t ts)
 {
     op_both(mstr_b, key, value, ts);
 }
@@ -359,7 +359,7 @@ static inline void stream_b_epoch(job_batch *mstr_b, int64_t epoch)
 }
 
 /* stream 'clicks' (tests/codegen/windows.mstr:10): every record and epoch goes to each reader in turn. */
-static inline void stream_clicks(job_batch *mstr_b, mstr_nokey key, Click value, int64_t ts)
+MSTR_FUSED void stream_clicks(job_batch *mstr_b, mstr_nokey key, Click value, int64_t ts)
 {
     op_at(mstr_b, key, value, ts);
 }
@@ -370,7 +370,7 @@ static inline void stream_clicks_epoch(job_batch *mstr_b, int64_t epoch)
 }
 
 /* stream 'too_late' (tests/codegen/windows.mstr:14): every record and epoch goes to each reader in turn. */
-static inline void stream_too_late(job_batch *mstr_b, mstr_nokey key, Click value, int64_t ts)
+MSTR_FUSED void stream_too_late(job_batch *mstr_b, mstr_nokey key, Click value, int64_t ts)
 {
     op_late_out(mstr_b, key, value, ts);
 }
@@ -381,7 +381,7 @@ static inline void stream_too_late_epoch(job_batch *mstr_b, int64_t epoch)
 }
 
 /* union 'both' (tests/codegen/windows.mstr:10): 2 inputs; its frontier is the least of theirs. */
-static inline void op_both(job_batch *mstr_b, mstr_nokey key, Click value, int64_t ts)
+MSTR_FUSED void op_both(job_batch *mstr_b, mstr_nokey key, Click value, int64_t ts)
 {
     mstr_b->op_both++;
     stream_clicks(mstr_b, key, value, ts);
@@ -409,7 +409,7 @@ static inline int64_t op_at_body(mstr_ctx *ctx, mstr_nokey key, Click value, int
 #undef fail
 }
 
-static inline void op_at(job_batch *mstr_b, mstr_nokey key, Click value, int64_t ts)
+MSTR_FUSED void op_at(job_batch *mstr_b, mstr_nokey key, Click value, int64_t ts)
 {
     mstr_b->op_at++;
     job_state *st = mstr_b->w->state;
@@ -462,7 +462,7 @@ static inline void op_wm_epoch(job_batch *mstr_b, size_t input, int64_t epoch)
     op_wm_issue(mstr_b, epoch);
 }
 
-static inline void op_wm(job_batch *mstr_b, mstr_nokey key, Click value, int64_t ts)
+MSTR_FUSED void op_wm(job_batch *mstr_b, mstr_nokey key, Click value, int64_t ts)
 {
     mstr_b->op_wm++;
     job_state *st = mstr_b->w->state;
@@ -491,7 +491,7 @@ static inline u32 op_user_body(mstr_ctx *ctx, mstr_nokey key, Click value, int64
 #undef fail
 }
 
-static inline void op_user(job_batch *mstr_b, mstr_nokey key, Click value, int64_t ts)
+MSTR_FUSED void op_user(job_batch *mstr_b, mstr_nokey key, Click value, int64_t ts)
 {
     mstr_b->op_user++;
     mstr_worker *w = mstr_b->w;
@@ -632,7 +632,7 @@ static inline void op_per_user_add(job_batch *mstr_b, uint64_t key_hash, u32 key
     slot->count++;
 }
 
-static inline void op_per_user(job_batch *mstr_b, u32 key, Click value, int64_t ts)
+MSTR_FUSED void op_per_user(job_batch *mstr_b, u32 key, Click value, int64_t ts)
 {
     mstr_b->op_per_user++;
     job_state *st = mstr_b->w->state;
@@ -684,7 +684,7 @@ static inline void op_per_user_epoch(job_batch *mstr_b, size_t input, int64_t ep
 }
 
 /* sink 'counts' (tests/codegen/windows.mstr:17): standard output, as Malstrom prints records */
-static inline void op_counts(job_batch *mstr_b, u32 key, Window_u64 value, int64_t ts)
+MSTR_FUSED void op_counts(job_batch *mstr_b, u32 key, Window_u64 value, int64_t ts)
 {
     mstr_out *o = mstr_b->w->sinks[0].out;
     (void)o;
@@ -710,7 +710,7 @@ static inline void op_counts_epoch(job_batch *mstr_b, size_t input, int64_t epoc
 }
 
 /* sink 'late_out' (tests/codegen/windows.mstr:19): discards records, counting them and summing their hashes */
-static inline void op_late_out(job_batch *mstr_b, mstr_nokey key, Click value, int64_t ts)
+MSTR_FUSED void op_late_out(job_batch *mstr_b, mstr_nokey key, Click value, int64_t ts)
 {
     mstr_out *o = mstr_b->w->sinks[1].out;
     (void)o;
