@@ -3,10 +3,17 @@
 # instead of sleeping a fixed time, finding the processes a supervisor started, free ports for
 # processes started by hand, and comparing outputs.
 #
-# The sourcing script has set MSTRC and ROOT (as tests/run-e2e.sh does).
+# The sourcing script has set MSTRC and ROOT (as tests/run-e2e.sh does), and E2E_SAN when
+# MSTRC is a sanitizer build (tests/run-e2e.sh says what it holds).
 
 failures=0
 bad() { echo "FAIL: $*"; failures=$((failures + 1)); }
+
+# sample_only: whether to run a sample instead of everything, the time limit of the suite's
+# sanitizer builds: true when E2E_SAN is set, unless MSTR_TEST_FULL=1.
+sample_only() {
+    [ -n "${E2E_SAN:-}" ] && [ "${MSTR_TEST_FULL:-0}" != 1 ]
+}
 
 # wait_until SECONDS COMMAND...: runs COMMAND every tenth of a second until it succeeds.
 # Returns false if it did not within SECONDS.
