@@ -148,7 +148,7 @@ chaos: all
 	done; exit $$status
 
 # Kill trials of a job over two processes (tests/chaos/process_kills.sh), 100 unless
-# PROCESS_KILL_TRIALS says; PROCESS_KILLS_SEED repeats a run. The suite runs 10
+# PROCESS_KILL_TRIALS says; PROCESS_KILLS_SEED repeats a run. The suite runs 10 (5 sanitized)
 # (tests/e2e/process_kills.sh).
 chaos-processes: all
 	@tests/chaos/process_kills.sh $(B)/mstrc
