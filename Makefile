@@ -8,6 +8,7 @@
 #   make editors    the editor grammars in editors/ against every example (tests/editors/)
 #   make chaos      100 kill trials of each snapshot pipeline (tests/chaos/kill_trials.sh)
 #   make chaos-processes  100 kill trials of a job over two processes (not in `make test`)
+#   make fuzz       the fuzz harnesses of tests/fuzz/, FUZZ_SECONDS (120) each (see TESTING.md)
 #
 # SAN=asan builds everything into build-asan/ with -fsanitize=address,undefined; the programs
 # that build-asan/mstrc compiles get the same flags, so end-to-end tests are sanitized too.
@@ -21,6 +22,15 @@ ifeq ($(SAN),asan)
 else ifeq ($(SAN),tsan)
   B := build-tsan
   SANFLAGS := -fsanitize=thread -fno-omit-frame-pointer
+  OPT := -O1 -g
+  LINK_STATIC := 0
+else ifeq ($(SAN),fuzz)
+  # make fuzz: clang, with libFuzzer's coverage hooks in the compiler and the runtime too, under
+  # ASan and UBSan. Its mstrc only emits C (tests/fuzz/fuzz.mk); gcc would not take its flags.
+  B := build-fuzz
+  CC := clang
+  SANFLAGS := -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all \
+              -fno-omit-frame-pointer
   OPT := -O1 -g
   LINK_STATIC := 0
 else
@@ -139,11 +149,11 @@ editors: deps $(EDITORS_STAMP)
 	@node $(EDITORS_TEST)/grammar_test.js
 
 # Kill trials (tests/chaos/kill_trials.sh): a job with a state directory is killed at random
-# moments and restarted until it ends, 100 times per pipeline; each prints "N of 100 trials
-# ended equal". The suite runs 10 of each (tests/e2e/kill_trials.sh).
+# moments (rescaled ones too) and restarted until it ends, 100 times per pipeline; each prints
+# "N of 100 trials ended equal". The suite runs a few of each (tests/e2e/kill_trials.sh).
 CHAOS_TRIALS ?= 100
 chaos: all
-	@status=0; for p in keyed windowed; do \
+	@status=0; for p in keyed windowed rescaled; do \
 	  MSTRC=$(B)/mstrc tests/chaos/kill_trials.sh $(CHAOS_TRIALS) $$p || status=1; \
 	done; exit $$status
 
@@ -174,4 +184,6 @@ bench-nexmark: deps all
 	@bench/nexmark.sh $(B)/mstrc
 
 clean:
-	rm -rf build build-asan build-tsan
+	rm -rf build build-asan build-tsan build-fuzz
+
+include tests/fuzz/fuzz.mk

@@ -4,7 +4,9 @@
 # fails if the two disagree on the records' count or checksum (then they did not do the same
 # work). Each program runs three times; the best time counts. The exchange between processes
 # is measured against gRPC alone moving the same bytes (grpc_raw, built from bench/grpc_raw.c
-# by the Makefile).
+# by the Makefile). Snapshots are measured as what they cost a keyed job against the same job
+# without a state directory, and as the time and disk space of a snapshot of ten million keys
+# and the rate of restoring it (those two once: the snapshot alone takes 10-20 s).
 #
 #   bench/run.sh path/to/mstrc path/to/grpc_raw
 set -euo pipefail
@@ -199,6 +201,126 @@ exchange() {
                t[2] / bytes * 1e9 }'
 }
 
+# snapshot_cost RECORDS: bench/snapshots.mstr (range(0, RECORDS), a million keys, then every
+# record on ten thousand of them) with a snapshot every second, against the same job without a
+# state directory. The two take turns, three runs each, each snapshotting run into an empty
+# state directory; the least wall time and the least CPU time of each count. Both must print
+# the same count and checksum. Prints the records per second of each and their ratio, then
+# what the last run's snapshots wrote and how long the last of them took (from its summary
+# line): the first snapshot holds every key, the later ones only those that changed.
+snapshot_cost() {
+    local n=$1 state=$work/snapshots.state
+    grep -q "range(0, $n)" "$root/bench/snapshots.mstr" || { echo "bench snapshots: no range(0, $n)"; exit 1; }
+    "$mstrc" build "$root/bench/snapshots.mstr" -o "$work/snapshots"
+    rm -f "$work/plain.times" "$work/snap.times"
+    local want got
+    for _ in 1 2 3; do
+        run_timed "$work/plain.times" "$work/snapshots" --stats
+        want=$(grep "sink 'out': " "$work/last")
+        rm -rf "$state"
+        run_timed "$work/snap.times" "$work/snapshots" --stats --state-dir "$state" \
+            --snapshot-every 1s
+        got=$(grep "sink 'out': " "$work/last")
+        if [ "$got" != "$want" ]; then
+            echo "bench snapshots: with and without snapshots disagree:"; echo "  $got"; echo "  $want"
+            exit 1
+        fi
+    done
+    local summary plain snap
+    summary=$(sed -nE 's/^mstr: snapshots: ([0-9]+) taken, the last [0-9]+ in ([0-9]+) ms; ([0-9]+) entries, ([0-9]+) bytes written$/\1 \2 \3 \4/p' \
+              "$work/last")
+    [ -n "$summary" ] || { echo "bench snapshots: no summary of snapshots:"; cat "$work/last"; exit 1; } >&2
+    rm -rf "$state"
+    plain=$(least "$work/plain.times")
+    snap=$(least "$work/snap.times")
+    awk -v n="$n" -v p="$plain" -v s="$snap" -v summary="$summary" 'BEGIN {
+        split(p, t, " "); split(s, u, " "); split(summary, k, " ")
+        printf "%-10s %-34s %8.1f M rec/s   CPU %.2f s\n", "snapshots", "no state dir",
+               n / t[1] / 1e6, t[2]
+        printf "%-10s %-34s %8.1f M rec/s   CPU %.2f s   %.2fx no state dir\n",
+               "snapshots", "a snapshot every 1 s", n / u[1] / 1e6, u[2], t[1] / u[1]
+        printf "%-10s %d snapshots: %d entries, %.1f MB written; the last in %d ms\n",
+               "snapshots", k[1], k[3], k[4] / 1e6, k[2] }'
+}
+
+# snapshot_restore KEYS: bench/keys.mstr (KEYS distinct keys) with a state directory and no
+# snapshot but the last, when its input ends: that snapshot holds every key. Prints its
+# duration (the job's summary line), the state directory's size on disk (du) and the job's
+# time against the same job without a state directory; then runs the job again on that
+# directory, which resumes from the snapshot and has nothing more to read, and prints the
+# restore's rate (its "resumed from snapshot" line). Every entry written must be restored.
+snapshot_restore() {
+    local keys=$1 state=$work/keys.state
+    grep -q "range(0, $keys)" "$root/bench/keys.mstr" || { echo "bench restore: no range(0, $keys)"; exit 1; }
+    "$mstrc" build "$root/bench/keys.mstr" -o "$work/keys"
+    rm -f "$work/keys.times" "$work/keys_snap.times" "$work/keys_resume.times"
+    rm -rf "$state"
+    run_timed "$work/keys.times" "$work/keys" --stats
+    run_timed "$work/keys_snap.times" "$work/keys" --stats --state-dir "$state" --snapshot-every 0
+    local taken disk
+    taken=$(sed -nE 's/^mstr: snapshots: 1 taken, the last [0-9]+ in ([0-9]+) ms; ([0-9]+) entries, ([0-9]+) bytes written$/\1 \2 \3/p' \
+            "$work/last")
+    [ -n "$taken" ] || { echo "bench restore: not one snapshot:"; cat "$work/last"; exit 1; } >&2
+    disk=$(du -sk "$state" | cut -f1)
+    awk -v keys="$keys" -v taken="$taken" -v disk="$disk" -v p="$(cat "$work/keys.times")" \
+        -v s="$(cat "$work/keys_snap.times")" 'BEGIN {
+        split(taken, k, " "); split(p, t, " "); split(s, u, " ")
+        printf "%-10s %d keys: %.1f s, %d entries, %.0f MB written, %.0f MB on disk (%.1f bytes per key)\n",
+               "snapshot", keys, k[1] / 1e3, k[2], k[3] / 1e6, disk / 1024, disk * 1024 / keys
+        printf "%-10s the job %.1f s with that snapshot, %.1f s without a state dir\n",
+               "snapshot", u[1], t[1] }'
+    run_timed "$work/keys_resume.times" "$work/keys" --stats --state-dir "$state" --snapshot-every 0
+    local resumed
+    resumed=$(sed -nE "s/^mstr: resumed from snapshot [0-9]+ in .*: ([0-9]+) entries in ([0-9.]+) s.*/\1 \2/p" \
+              "$work/last")
+    if [ -z "$resumed" ] || [ "${resumed% *}" != "$(echo "$taken" | cut -d' ' -f2)" ]; then
+        echo "bench restore: not every entry of the snapshot was restored:" >&2
+        echo "  $taken" >&2; cat "$work/last" >&2
+        exit 1
+    fi
+    rm -rf "$state"
+    awk -v r="$resumed" -v j="$(cat "$work/keys_resume.times")" 'BEGIN {
+        split(r, k, " "); split(j, t, " ")
+        printf "%-10s %d entries in %.2f s: %.2f M entries/s; the job %.1f s\n",
+               "restore", k[1], k[2], k[1] / k[2] / 1e6, t[1] }'
+}
+
+# rescale_pause: bench/snapshots.mstr (a million keys) on 2 workers, told to go on with 3 once
+# every key has state (`ctl rescale 3`, after 1.5 s). Prints how long the call took, from
+# request to the job running again on 3 workers, during which the job does nothing else (the
+# snapshot its workers stop at, and the restore of the whole state at the new count), and what
+# the restore read. The job must then end with as many records as a run that was not rescaled
+# (not the same checksum: its running sums depend on how two partitions interleave).
+rescale_pause() {
+    local state=$work/rescale.state port t0 t1 want got resumed
+    "$mstrc" build "$root/bench/snapshots.mstr" -o "$work/snapshots"
+    "$work/snapshots" --stats 2> "$work/last" > /dev/null
+    want=$(grep -o "sink 'out': [0-9]* records" "$work/last")
+    port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0))
+print(s.getsockname()[1])')
+    rm -rf "$state"
+    "$work/snapshots" --workers 2 --stats --state-dir "$state" --snapshot-every 1s \
+        --listen "127.0.0.1:$port" 2> "$work/rescale.err" > /dev/null &
+    local job=$!
+    sleep 1.5
+    t0=$(date +%s.%N)
+    "$work/snapshots" ctl rescale 3 --coordinator "127.0.0.1:$port" > "$work/rescale.out" ||
+        { echo "bench rescale: ctl rescale failed"; exit 1; }
+    t1=$(date +%s.%N)
+    wait $job || { echo "bench rescale: the job failed:"; cat "$work/rescale.err"; exit 1; }
+    got=$(grep -o "sink 'out': [0-9]* records" "$work/rescale.err")
+    [ "$got" = "$want" ] ||
+        { echo "bench rescale: the rescaled job disagrees:"; echo "  $got"; echo "  $want"; exit 1; }
+    resumed=$(sed -nE "s/^mstr: resumed from snapshot [0-9]+ in .*: ([0-9]+) entries in ([0-9.]+) s.*/\1 \2/p" \
+              "$work/rescale.err")
+    [ -n "$resumed" ] || { echo "bench rescale: it did not resume:"; cat "$work/rescale.err"; exit 1; }
+    rm -rf "$state"
+    awk -v t0="$t0" -v t1="$t1" -v r="$resumed" 'BEGIN {
+        split(r, k, " ")
+        printf "%-10s 2 -> 3 workers, 1M keys: %.2f s from request to running (the whole job " \
+               "pauses), restoring %d entries in %.2f s\n", "rescale", t1 - t0, k[1], k[2] }'
+}
+
 # memory_per_key NAME KEYS: peak memory of NAME.mstr (KEYS distinct keys) less that of the same
 # program with 10 keys, per key.
 memory_per_key() {
@@ -215,8 +337,14 @@ memory_per_key() {
                name, keys, big / 1024, (big - small) * 1024 / keys }'
 }
 
-echo "records in per second (exchange: bytes), best of 3 runs, $(nproc) cores ($(uname -m))"
+echo "records in per second (exchange: bytes), best of 3 runs (snapshot, restore: one),"\
+     "$(nproc) cores ($(uname -m)), load $(cut -d' ' -f1-3 /proc/loadavg)"
 bench stateless 300000000
 bench keyed 100000000 1 2 2x1
 memory_per_key keys 10000000
 exchange 100000000
+snapshot_cost 100000000
+snapshot_restore 10000000
+rescale_pause
+"$cc" -O2 -I"$root/runtime" -o "$work/balance" "$root/bench/balance.c" "${mstrc%/mstrc}/libmstr.a"
+"$work/balance" 4096 65536

@@ -27,11 +27,16 @@ typedef struct mc_diag {
     int errors;        /* count of errors reported so far */
 } mc_diag;
 
-/* Reports an error at loc (printf-style message, no trailing newline) and counts it. */
+/* Errors printed at most; the ones after are counted, and a note says there were more. */
+enum { MC_DIAG_MAX_ERRORS = 20 };
+
+/* Reports an error at loc (printf-style message, no trailing newline) and counts it. Only the
+ * first MC_DIAG_MAX_ERRORS are printed. */
 void mc_error(mc_diag *d, mc_loc loc, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
-/* Reports a note attached to the previous error (not counted). */
+/* Reports a note attached to the previous error (not counted; not printed if that error was
+ * not). */
 void mc_note(mc_diag *d, mc_loc loc, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 

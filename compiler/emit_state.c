@@ -379,6 +379,15 @@ static void emit_fields_snapshot(emitter *e, const mc_plan_state *st)
     mc_buf_free(&decode);
 }
 
+/* Whether st's worker fields hold a custom sink's state. */
+static bool keeps_sink_state(const emitter *e, const mc_plan_state *st)
+{
+    for (size_t i = st->first; i < st->first + st->count; i++)
+        if (e->plan->fields[i].kind == MC_FIELD_SINK)
+            return true;
+    return false;
+}
+
 void em_state_snapshots(emitter *e)
 {
     mc_buf table = { 0 };
@@ -400,6 +409,8 @@ void em_state_snapshots(emitter *e)
         if (st->timed)
             mc_buf_printf(&table, "        .fields = op_%s_fields,\n"
                                   "        .restore_fields = op_%s_restore_fields,\n", n, n);
+        if (keeps_sink_state(e, st))
+            mc_buf_puts(&table, "        .sink_state = true,\n");
         mc_buf_puts(&table, "    },\n");
     }
     if (e->plan->nstates == 0)

@@ -25,6 +25,13 @@ bool mc_check(mc_program *prog, mc_diag *diag);
  * which must be set) if it cannot be read. Fills diag's path/src fields too. */
 bool mc_program_load(mc_program *prog, mc_diag *diag, const char *path);
 
+/* Like mc_program_load, for text already in memory: copies the len bytes at text (which may
+ * hold any bytes, NULs included) into a fresh program named path, and fills diag's path/src
+ * fields. The caller keeps text. Returns false (with a message on diag->out) only for text of
+ * 4 GiB or more. */
+bool mc_program_from_text(mc_program *prog, mc_diag *diag, const char *path, const char *text,
+                          size_t len);
+
 /* The base name of a .mstr path, without directory and extension: "examples/a.mstr" -> "a".
  * It names the job when the file has no job line, the binary and the generated C file. */
 void mc_program_base_name(const char *path, char *dst, size_t n);

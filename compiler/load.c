@@ -2,8 +2,9 @@
  * load.c - reading a .mstr file into a fresh program (see frontend.h).
  *
  * The file is read in chunks (so pipes such as /dev/stdin work too), then copied once into the
- * program's pool, NUL-terminated, where the scanner and every diagnostic read it. Locations are
- * 32-bit byte offsets, so a file of 4 GiB or more is refused.
+ * program's pool, NUL-terminated, where the scanner and every diagnostic read it (text that is
+ * already in memory, as in the fuzz harness, takes the same copy). Locations are 32-bit byte
+ * offsets, so a file of 4 GiB or more is refused.
  */
 #include "frontend.h"
 
@@ -52,15 +53,22 @@ bool mc_program_load(mc_program *prog, mc_diag *diag, const char *path)
         fprintf(diag->out, "mstrc: cannot read '%s': %s\n", path, strerror(saved));
         return false;
     }
+    bool ok = mc_program_from_text(prog, diag, path, text, len);
+    free(text);
+    return ok;
+}
+
+bool mc_program_from_text(mc_program *prog, mc_diag *diag, const char *path, const char *text,
+                          size_t len)
+{
+    memset(prog, 0, sizeof *prog);
     if (len >= UINT32_MAX) {
         fprintf(diag->out, "mstrc: cannot read '%s': file too large\n", path);
-        free(text);
         return false;
     }
     prog->path = mc_pool_strndup(&prog->pool, path, strlen(path));
     prog->src = mc_pool_strndup(&prog->pool, text, len);
     prog->src_len = len;
-    free(text);
     diag->path = prog->path;
     diag->src = prog->src;
     diag->src_len = prog->src_len;

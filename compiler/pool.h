@@ -27,15 +27,21 @@ char *mc_pool_strndup(mc_pool *pool, const char *s, size_t len);
 /* A printf-formatted string, owned by the pool. */
 char *mc_pool_printf(mc_pool *pool, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-/* Appends item to the pool-owned array arr of n elements (any element type), growing it by
- * copying; n is incremented. Quadratic, which is fine at the sizes of a source file. */
-#define MC_POOL_PUSH(pool, arr, n, item)                                          \
-    do {                                                                          \
-        void *mc_grown_ = mc_pool_alloc((pool), ((n) + 1) * sizeof *(arr));       \
-        if ((n) > 0)                                                              \
-            memcpy(mc_grown_, (arr), (n) * sizeof *(arr));                        \
-        (arr) = mc_grown_;                                                        \
-        (arr)[(n)++] = (item);                                                    \
+/* Appends item to the pool-owned array arr of n elements (any element type); n is incremented.
+ * The capacity is implied by n, as the smallest power of two >= n: when n is 0 or a power of
+ * two the array moves to one twice the size, so n pushes cost O(n) time and memory. (Growing by
+ * one element at each push made a 64 KB type of 9000 fields take 2 GB.) Hence arr must have been
+ * built by MC_POOL_PUSH alone, from NULL and 0; an array of exactly n elements made any other
+ * way would be written past its end. */
+#define MC_POOL_PUSH(pool, arr, n, item)                                                \
+    do {                                                                                \
+        if (((n) & ((n) - 1)) == 0) {                                                   \
+            void *mc_grown_ = mc_pool_alloc((pool), ((n) ? 2 * (n) : 1) * sizeof *(arr)); \
+            if ((n) > 0)                                                                \
+                memcpy(mc_grown_, (arr), (n) * sizeof *(arr));                          \
+            (arr) = mc_grown_;                                                          \
+        }                                                                               \
+        (arr)[(n)++] = (item);                                                          \
     } while (0)
 
 /* Releases everything the pool handed out; the pool is empty and reusable afterwards. */

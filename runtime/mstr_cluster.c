@@ -156,13 +156,11 @@ static bool accept_link(void *arg, mstr_stream *st, mstr_stream_handler *h)
     return taken;
 }
 
-/* A control call's request (its only message; the calls take no arguments). */
+/* A control call's request (its only message). */
 static void control_message(void *arg, mstr_stream *st, const unsigned char *p, size_t n)
 {
     control_method *m = arg;
-    (void)p;
-    (void)n;
-    mstr_coord_post_control(m->cl->coord, m->call, st);
+    mstr_coord_post_control(m->cl->coord, m->call, mstr_control_argument(m->call, p, n), st);
 }
 
 static bool accept_control(void *arg, mstr_stream *st, mstr_stream_handler *h)

@@ -16,21 +16,25 @@
 #include "mstr_cluster.h"
 #include "mstr_control.pb-c.h"
 #include "mstr_mem.h"
+#include "mstr_route.h"
 #include "mstr_scalar.h"
 
 /* gRPC status codes the control answers with (grpc/status.h, which the runtime does not need
  * here otherwise). */
-enum { CODE_OK = 0, CODE_FAILED_PRECONDITION = 9, CODE_UNAVAILABLE = 14 };
+enum { CODE_OK = 0, CODE_INVALID_ARGUMENT = 3, CODE_FAILED_PRECONDITION = 9,
+       CODE_UNAVAILABLE = 14 };
 
 enum { STATS_EVERY_MS = 1000, PROGRESS_EVERY_MS = 1000 };
 
 const char *const mstr_control_methods[MSTR_CONTROL_CALLS] = {
     "/mstr.Control/Status", "/mstr.Control/Snapshot", "/mstr.Control/Stop",
+    "/mstr.Control/Rescale",
 };
 
 /* A call that waits: on the leader for a snapshot or the stop, on a follower for the leader. */
 typedef struct waiting {
     mstr_control_call call;
+    uint32_t arg;               /* Rescale: the workers asked for */
     mstr_stream *stream;        /* this process's, or NULL for a follower's */
     int process;                /* the follower that passed it on ... */
     uint64_t id;                /* ... and its number there (a follower: its own number) */
@@ -215,7 +219,9 @@ static uint8_t *status_reply(mstr_control *c, size_t *len)
                                                : d->counters[i]);
         }
     }
-    size_t nworkers = (size_t)(c->processes * c->workers);
+    size_t nworkers = 0;
+    for (int p = 0; p < c->processes; p++)
+        nworkers += (size_t)c->figures[p].workers;
     Mstr__Worker *workers = mstr_alloc_array(nworkers, sizeof *workers);
     Mstr__Worker **wrefs = mstr_alloc_array(nworkers, sizeof *wrefs);
     size_t nlinks = (size_t)(c->processes * c->processes);
@@ -228,11 +234,11 @@ static uint8_t *status_reply(mstr_control *c, size_t *len)
             missing[r.n_missing++] = (uint32_t)p;
             continue;
         }
-        for (int i = 0; i < c->workers; i++) {
+        for (int i = 0; i < s->workers; i++) {
             Mstr__Worker init = MSTR__WORKER__INIT;
             Mstr__Worker *w = &workers[r.n_worker_status];
             *w = init;
-            w->worker = (uint32_t)(p * c->workers + i);
+            w->worker = (uint32_t)(p * s->workers + i);
             w->process = (uint32_t)p;
             w->has_frontier = s->frontier[i] != MSTR_EPOCH_MIN;
             w->frontier = s->frontier[i];
@@ -270,6 +276,32 @@ static uint8_t *status_reply(mstr_control *c, size_t *len)
 
 /* ---- calls -------------------------------------------------------------------------------- */
 
+uint32_t mstr_control_argument(mstr_control_call call, const unsigned char *p, size_t n)
+{
+    if (call != MSTR_CONTROL_RESCALE)
+        return 0;
+    Mstr__RescaleRequest *r = mstr__rescale_request__unpack(NULL, n, p);
+    uint32_t workers = r != NULL ? r->workers : 0;
+    mstr__rescale_request__free_unpacked(r, NULL);
+    return workers;
+}
+
+/* Leader: why a Rescale to `workers` workers cannot be done (and the code to say it with), or
+ * NULL. */
+static const char *rescale_refusal(const mstr_control *c, uint32_t workers, int *code)
+{
+    *code = CODE_FAILED_PRECONDITION;
+    if (c->processes > 1)
+        return "a job over several processes does not rescale while it runs yet: stop it and "
+               "start it again with another --workers";
+    if (!c->snapshots)
+        return "rescaling goes through a snapshot: run the job with --state-dir";
+    *code = CODE_INVALID_ARGUMENT;
+    if (workers < 1 || workers > MSTR_MAX_WORKERS)
+        return "the workers must be 1 to 1024";
+    return NULL;
+}
+
 /* Leader: takes a call (its own, or a follower's). */
 static void lead_call(mstr_control *c, waiting w)
 {
@@ -285,12 +317,19 @@ static void lead_call(mstr_control *c, waiting w)
                      "the job takes no snapshots: it runs without --state-dir");
         return;
     }
-    keep(c, w); /* answered when the snapshot is committed */
+    int code;
+    const char *refusal = w.call == MSTR_CONTROL_RESCALE ? rescale_refusal(c, w.arg, &code) : NULL;
+    if (refusal != NULL) {
+        answer_error(c, &w, code, refusal);
+        return;
+    }
+    keep(c, w); /* answered when the snapshot is committed, or the job rescaled */
 }
 
-void mstr_control_call_in(mstr_control *c, mstr_control_call call, mstr_stream *s)
+void mstr_control_call_in(mstr_control *c, mstr_control_call call, uint32_t arg,
+                          mstr_stream *s)
 {
-    waiting w = { .call = call, .stream = s };
+    waiting w = { .call = call, .arg = arg, .stream = s };
     if (leads(c)) {
         lead_call(c, w);
         return;
@@ -367,6 +406,34 @@ bool mstr_control_wants_stop(const mstr_control *c)
     return false;
 }
 
+bool mstr_control_wants_rescale(const mstr_control *c, int *workers)
+{
+    for (const waiting *w = c->calls; w != NULL; w = w->next)
+        if (w->call == MSTR_CONTROL_RESCALE) {
+            *workers = (int)w->arg;
+            return true;
+        }
+    return false;
+}
+
+void mstr_control_rescaled(mstr_control *c, uint64_t n, int workers)
+{
+    c->workers = workers / c->processes;
+    for (waiting **at = &c->calls; *at != NULL; at = &(*at)->next) {
+        waiting *w = *at;
+        if (w->call != MSTR_CONTROL_RESCALE)
+            continue;
+        *at = w->next;
+        Mstr__RescaleReply reply = MSTR__RESCALE_REPLY__INIT;
+        reply.snapshot = n;
+        reply.workers = (uint32_t)workers;
+        uint8_t buf[32];
+        answer(c, w, CODE_OK, buf, mstr__rescale_reply__pack(&reply, buf));
+        free(w);
+        return;
+    }
+}
+
 void mstr_control_committed(mstr_control *c, uint64_t n, bool final)
 {
     Mstr__SnapshotReply reply = MSTR__SNAPSHOT_REPLY__INIT;
@@ -410,7 +477,7 @@ static void draw_progress(mstr_control *c, int64_t now)
             continue;
         for (size_t i = 0; i < c->desc->nsources; i++)
             read += c->figures[p].source_read[i];
-        for (int i = 0; i < c->workers; i++)
+        for (int i = 0; i < c->figures[p].workers; i++)
             if (c->figures[p].frontier[i] != MSTR_EPOCH_MIN) {
                 frontiers = true;
                 if (c->figures[p].frontier[i] < frontier)

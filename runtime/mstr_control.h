@@ -1,11 +1,13 @@
 /*
- * mstr_control.h - the control API a job serves (proto/mstr_control.proto): Status, Snapshot
- * and Stop, and the progress line.
+ * mstr_control.h - the control API a job serves (proto/mstr_control.proto): Status, Snapshot,
+ * Stop and Rescale, and the progress line.
  *
- * Every process serves the three calls on its exchange address. The leader answers them: Status
- * at once, from its own figures (mstr_stats.h) and the latest each follower sent (every second);
+ * Every process serves the calls on its exchange address. The leader answers them: Status at
+ * once, from its own figures (mstr_stats.h) and the latest each follower sent (every second);
  * Snapshot once the next snapshot is committed (the coordinator takes one as soon as one is
- * asked for); Stop once the last snapshot is committed (the job then stops as on SIGTERM). A
+ * asked for); Stop once the last snapshot is committed (the job then stops as on SIGTERM);
+ * Rescale once the job goes on with the workers asked for (the round ends with a snapshot, and
+ * the next one restores it at the new count: mstr_job.c), one request at a time. A
  * follower passes a call on to the leader over its session, numbered, and answers with what the
  * leader answers; while it has no session (the job rolls back) it answers UNAVAILABLE.
  *
@@ -30,7 +32,8 @@
 struct mstr_cluster;
 
 typedef enum mstr_control_call {
-    MSTR_CONTROL_STATUS, MSTR_CONTROL_SNAPSHOT, MSTR_CONTROL_STOP, MSTR_CONTROL_CALLS
+    MSTR_CONTROL_STATUS, MSTR_CONTROL_SNAPSHOT, MSTR_CONTROL_STOP, MSTR_CONTROL_RESCALE,
+    MSTR_CONTROL_CALLS
 } mstr_control_call;
 
 /* The gRPC method of each call: "/mstr.Control/Status" ... */
@@ -47,8 +50,13 @@ mstr_control *mstr_control_new(const mstr_job_desc *d, mstr_meter *meter, int pr
 /* Answers what is still waiting (UNAVAILABLE: the job ended) and frees c. */
 void mstr_control_free(mstr_control *c);
 
-/* A call arrived on stream s. */
-void mstr_control_call_in(mstr_control *c, mstr_control_call call, mstr_stream *s);
+/* The argument in a call's request (p, n bytes): Rescale's workers (0 if it does not decode),
+ * 0 for the others. Any thread. */
+uint32_t mstr_control_argument(mstr_control_call call, const unsigned char *p, size_t n);
+
+/* A call arrived on stream s, with its argument. */
+void mstr_control_call_in(mstr_control *c, mstr_control_call call, uint32_t arg,
+                          mstr_stream *s);
 
 /* A coordination message for the control (CONTROL, ANSWER, STATS) from process `from`. */
 void mstr_control_message(mstr_control *c, int from, const mstr_wire_coord *m);
@@ -60,6 +68,13 @@ void mstr_control_round(mstr_control *c, bool starts);
 /* Leader: whether a call waits for a snapshot, or for the job to stop. */
 bool mstr_control_wants_snapshot(const mstr_control *c);
 bool mstr_control_wants_stop(const mstr_control *c);
+
+/* Leader: whether a Rescale call waits, and for how many workers (the oldest call's). */
+bool mstr_control_wants_rescale(const mstr_control *c, int *workers);
+
+/* Leader: the job goes on from snapshot n with `workers` workers in all; answers the oldest
+ * Rescale call. */
+void mstr_control_rescaled(mstr_control *c, uint64_t n, int workers);
 
 /* Leader: snapshot n is committed (final: the job stops after it); answers the calls that
  * waited for it. */
@@ -76,7 +91,7 @@ void mstr_control_tick(mstr_control *c);
 /* Ends the progress line (before the summary). */
 void mstr_control_end_progress(mstr_control *c);
 
-/* `./job ctl status|snapshot|stop --coordinator HOST:PORT`: the client (argv is the job's
+/* `./job ctl status|snapshot|stop|rescale N --coordinator HOST:PORT`: the client (argv is the job's
  * command line, argv[1] "ctl"). Returns the exit status. */
 int mstr_control_client(int argc, char **argv, const mstr_job_desc *d);
 

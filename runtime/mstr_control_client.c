@@ -1,7 +1,8 @@
 /*
- * mstr_control_client.c - `./job ctl status|snapshot|stop --coordinator HOST:PORT`: the control
- * API's client in the job's own binary (see mstr_control.h). It makes one call and prints the
- * answer: the status as a few lines of text, the snapshot committed, or the job's reason not to.
+ * mstr_control_client.c - `./job ctl status|snapshot|stop|rescale N --coordinator HOST:PORT`:
+ * the control API's client in the job's own binary (see mstr_control.h). It makes one call and
+ * prints the answer: the status as a few lines of text, the snapshot committed, the workers the
+ * job goes on with, or the job's reason not to.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -70,6 +71,15 @@ static bool print_answer(mstr_control_call call, const unsigned char *p, size_t 
         mstr__status_reply__free_unpacked(r, NULL);
         return true;
     }
+    if (call == MSTR_CONTROL_RESCALE) {
+        Mstr__RescaleReply *r = mstr__rescale_reply__unpack(NULL, n, p);
+        if (r == NULL)
+            return false;
+        printf("%u worker%s, from snapshot %llu\n", r->workers, r->workers == 1 ? "" : "s",
+               (unsigned long long)r->snapshot);
+        mstr__rescale_reply__free_unpacked(r, NULL);
+        return true;
+    }
     Mstr__SnapshotReply *r = mstr__snapshot_reply__unpack(NULL, n, p);
     if (r == NULL)
         return false;
@@ -81,20 +91,45 @@ static bool print_answer(mstr_control_call call, const unsigned char *p, size_t 
     return true;
 }
 
+/* The request of call: Rescale's workers from argv[3] (*used says that it took it), none for
+ * the others. Returns false if there is no such number. */
+static bool encode_request(mstr_control_call call, int argc, char **argv, uint8_t *buf,
+                           size_t *n, bool *used)
+{
+    *n = 0;
+    *used = call == MSTR_CONTROL_RESCALE;
+    if (!*used)
+        return true;
+    char *end;
+    unsigned long workers = argc > 3 ? strtoul(argv[3], &end, 10) : 0;
+    if (argc <= 3 || *argv[3] == '\0' || *end != '\0' || workers > UINT32_MAX)
+        return false;
+    Mstr__RescaleRequest r = MSTR__RESCALE_REQUEST__INIT;
+    r.workers = (uint32_t)workers;
+    *n = mstr__rescale_request__pack(&r, buf);
+    return true;
+}
+
 int mstr_control_client(int argc, char **argv, const mstr_job_desc *d)
 {
-    static const char *const names[MSTR_CONTROL_CALLS] = { "status", "snapshot", "stop" };
+    static const char *const names[MSTR_CONTROL_CALLS] = { "status", "snapshot", "stop",
+                                                           "rescale" };
     int call = -1;
     for (int i = 0; argc > 2 && i < MSTR_CONTROL_CALLS; i++)
         if (strcmp(argv[2], names[i]) == 0)
             call = i;
-    if (call < 0) {
-        fprintf(stderr, "usage: %s ctl status|snapshot|stop --coordinator HOST:PORT "
-                        "[--tls-ca FILE --tls-cert FILE --tls-key FILE]\n", argv[0]);
+    uint8_t request[16];
+    size_t nrequest;
+    bool used;
+    if (call < 0 || !encode_request((mstr_control_call)call, argc, argv, request, &nrequest,
+                                    &used)) {
+        fprintf(stderr, "usage: %s ctl status|snapshot|stop|rescale WORKERS --coordinator "
+                        "HOST:PORT [--tls-ca FILE --tls-cert FILE --tls-key FILE]\n", argv[0]);
         return 2;
     }
+    int first = used ? 3 : 2; /* the settings follow the call (and its number) */
     mstr_settings s;
-    int rc = mstr_settings_parse(&s, argc - 2, argv + 2, d);
+    int rc = mstr_settings_parse(&s, argc - first, argv + first, d);
     if (rc != 0)
         return rc < 0 ? 0 : rc;
     if (s.coordinator == NULL) {
@@ -106,8 +141,8 @@ int mstr_control_client(int argc, char **argv, const mstr_job_desc *d)
     char *error = NULL;
     size_t n = 0;
     int64_t timeout = call == MSTR_CONTROL_STATUS ? STATUS_TIMEOUT_MS : SNAPSHOT_TIMEOUT_MS;
-    unsigned char *reply = mstr_net_call(s.coordinator, &tls, mstr_control_methods[call], "", 0,
-                                         &n, timeout, &error);
+    unsigned char *reply = mstr_net_call(s.coordinator, &tls, mstr_control_methods[call],
+                                         request, nrequest, &n, timeout, &error);
     if (reply == NULL) {
         fprintf(stderr, "mstr ctl: %s: %s\n", s.coordinator, error);
         free(error);

@@ -81,7 +81,7 @@ void mstr_coord_begin_round(mstr_coord *c, int workers, mstr_doorbell *bells,
     c->failure = failure;
     c->last = last;
     c->peers_done = c->peers_finished = 0;
-    c->stop_asked = c->told_to_stop = c->ending = false;
+    c->stop_asked = c->told_to_stop = c->ending = c->stop_at_cut = false;
     c->peers_stopped = 0;
     c->request = 0;
     atomic_store(&c->requested, last);
@@ -185,10 +185,11 @@ void mstr_coord_post(mstr_coord *c, mstr_event_kind kind, int process, const mst
     pthread_mutex_unlock(&c->lock);
 }
 
-void mstr_coord_post_control(mstr_coord *c, mstr_control_call call, struct mstr_stream *s)
+void mstr_coord_post_control(mstr_coord *c, mstr_control_call call, uint32_t arg,
+                             struct mstr_stream *s)
 {
     mstr_coord_event *e = mstr_alloc(sizeof *e);
-    *e = (mstr_coord_event){ .kind = MSTR_EVENT_CONTROL, .call = call, .stream = s };
+    *e = (mstr_coord_event){ .kind = MSTR_EVENT_CONTROL, .call = call, .arg = arg, .stream = s };
     pthread_mutex_lock(&c->lock);
     *c->events_end = e;
     c->events_end = &e->next;
@@ -199,7 +200,7 @@ void mstr_coord_post_control(mstr_coord *c, mstr_control_call call, struct mstr_
 bool mstr_coord_control_event(mstr_coord *c, const mstr_coord_event *e)
 {
     if (e->kind == MSTR_EVENT_CONTROL) {
-        mstr_control_call_in(c->setup.control, e->call, e->stream);
+        mstr_control_call_in(c->setup.control, e->call, e->arg, e->stream);
         return true;
     }
     if (e->kind != MSTR_EVENT_MESSAGE || (e->m.kind != MSTR_WIRE_STATS &&
@@ -453,6 +454,8 @@ static bool take_part(mstr_coord *c, uint64_t n, bool final, mstr_commit *commit
     pthread_mutex_unlock(&c->lock);
     c->peers_done = 0;
     atomic_store(&c->requested, n);
+    if (final && c->stop_at_cut)
+        atomic_store(&c->stop, true); /* after requested: see worker_loop */
     ring_all(c);
     *commit = (mstr_commit){ .snapshot = n, .workers = c->workers, .final = final };
     if (c->setup.role == MSTR_COORD_LEADER)
@@ -528,12 +531,15 @@ static void take_asked(mstr_coord *c)
 
 /* ---- the coordinator -------------------------------------------------------------------- */
 
-/* Whether the job should end (after a last snapshot): every worker of every process finished,
- * or a signal asked for it (lock held). */
+/* Whether the round should end (after a last snapshot): every worker of every process
+ * finished, a signal or Stop asked for it, or Rescale (the job goes on with other workers in
+ * the next round) (lock held). */
 static bool should_end(mstr_coord *c)
 {
+    int workers;
     return (c->finished == c->workers && c->peers_finished == c->setup.followers) ||
-           c->signal != 0 || c->stop_asked || mstr_control_wants_stop(c->setup.control);
+           c->signal != 0 || c->stop_asked || mstr_control_wants_stop(c->setup.control) ||
+           mstr_control_wants_rescale(c->setup.control, &workers);
 }
 
 /* Leader or alone: waits until a snapshot is due (deadline_ms on the monotonic clock; < 0:
@@ -591,6 +597,8 @@ static void lead(mstr_coord *c)
         int64_t deadline = snapshots && c->setup.every_ms > 0
                                ? now_ms(CLOCK_MONOTONIC) + c->setup.every_ms : -1;
         bool end = wait_for_reason(c, deadline);
+        int workers;
+        c->stop_at_cut = end && mstr_control_wants_rescale(c->setup.control, &workers);
         if (mstr_failed(c->failure) || (snapshots && !take(c, c->last + 1, end)) || end)
             break;
     }

@@ -70,7 +70,8 @@ typedef struct mstr_coord_event {
     int process;
     mstr_wire_coord m;          /* MESSAGE; its message points into text */
     char *text;                 /* MESSAGE: a copy of m's message; LOST: why */
-    mstr_control_call call;     /* CONTROL */
+    mstr_control_call call;     /* CONTROL, and its argument */
+    uint32_t arg;
     struct mstr_stream *stream;
     struct mstr_coord_event *next;
 } mstr_coord_event;
@@ -117,6 +118,9 @@ typedef struct mstr_coord {
     uint64_t request;           /* follower: the snapshot the leader asks for (0: none) */
     bool request_final;
     bool told_to_stop;          /* follower: the leader said stop */
+    bool stop_at_cut;           /* the last snapshot is for a rescale: the workers stop once
+                                   they have written their part, doing nothing after the cut
+                                   (the next round does it, with other workers) */
     uint64_t last;              /* the last snapshot committed (or restored) */
     uint64_t taken;             /* snapshots committed by this run */
     uint64_t entries, bytes;    /* written by this run (every process's) */
@@ -162,8 +166,9 @@ void mstr_coord_report(const mstr_coord *c);
 void mstr_coord_post(mstr_coord *c, mstr_event_kind kind, int process, const mstr_wire_coord *m,
                      const char *why);
 
-/* Posts a control call that came in on s (network thread). */
-void mstr_coord_post_control(mstr_coord *c, mstr_control_call call, struct mstr_stream *s);
+/* Posts a control call that came in on s, with its argument (network thread). */
+void mstr_coord_post_control(mstr_coord *c, mstr_control_call call, uint32_t arg,
+                             struct mstr_stream *s);
 
 /* Hands e to the control if it is one of its: a call, or a control message. Returns whether it
  * was (then it is dealt with). For those who wait for events outside mstr_coord_run. */

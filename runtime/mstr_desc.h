@@ -118,6 +118,10 @@ typedef struct mstr_state_desc {
     /* The worker's fields of the operator; fields is NULL for an operator without. */
     void (*fields)(mstr_worker *w, mstr_wbuf *b);
     bool (*restore_fields)(mstr_worker *w, mstr_rbuf *r);
+    /* Its fields hold a custom sink's state, which is the worker's own; without it they are a
+     * row of int64 times (epochs, frontiers: little-endian, 8 bytes each), which a restore at
+     * another worker count merges (mstr_snapshot.h). */
+    bool sink_state;
 } mstr_state_desc;
 
 typedef struct mstr_job_desc {

@@ -69,15 +69,17 @@ static mstr_xbatch *fresh_batch(mstr_exchange *e, int x, int dest)
 
 /* Whether sender i is done with exchange x from the start: it reads none of the sources that
  * feed x, and no exchange feeds x. */
-static bool finished_from_start(const mstr_exchange *e, size_t x, int i)
+static bool finished_from_start(const mstr_exchange *e, const size_t *partitions, size_t x,
+                                int i)
 {
     const mstr_exchange_desc *xd = &e->desc->exchanges[x];
     return xd->nupstream == 0 && xd->nsources > 0 &&
-           !mstr_place_reads_any(e->desc, i, workers(e), xd->sources, xd->nsources);
+           !mstr_place_reads_any(partitions, i, xd->sources, xd->nsources);
 }
 
 void mstr_exchange_init(mstr_exchange *e, mstr_worker *w, mstr_arena *arena,
-                        const mstr_job_desc *d, mstr_channel *c, mstr_exchange_begin_fn *begin)
+                        const mstr_job_desc *d, const size_t *partitions, mstr_channel *c,
+                        mstr_exchange_begin_fn *begin)
 {
     size_t n = (size_t)c->workers, nx = d->nexchanges;
     *e = (mstr_exchange){ .desc = d, .worker = w, .arena = arena, .channel = c, .stride = n,
@@ -91,7 +93,7 @@ void mstr_exchange_init(mstr_exchange *e, mstr_worker *w, mstr_arena *arena,
         mstr_frontier *f = &e->frontiers[x];
         mstr_frontier_init(f, &e->frontier_in[x * n], n);
         for (int i = 0; i < c->workers; i++) {
-            if (finished_from_start(e, x, i)) {
+            if (finished_from_start(e, partitions, x, i)) {
                 f->in[i] = MSTR_EPOCH_MAX;
                 mstr_align_end(&e->align, x, i);
             }
@@ -197,6 +199,32 @@ bool mstr_exchange_restore(mstr_exchange *e, mstr_rbuf *r)
         f->out = (int64_t)mstr_get_le(r, 8);
     }
     return !r->error && r->p == r->end;
+}
+
+bool mstr_exchange_saved_frontiers(const mstr_job_desc *d, int workers, mstr_rbuf *r,
+                                   int64_t *out)
+{
+    for (size_t x = 0; x < d->nexchanges; x++) {
+        for (int i = 0; i < workers; i++)
+            (void)mstr_get_le(r, 8); /* what each sender had reached */
+        out[x] = (int64_t)mstr_get_le(r, 8);
+    }
+    return !r->error && r->p == r->end;
+}
+
+void mstr_exchange_restore_least(mstr_exchange *e, const int64_t *least)
+{
+    for (size_t x = 0; x < e->desc->nexchanges; x++) {
+        mstr_frontier *f = &e->frontiers[x];
+        for (size_t i = 0; i < f->n; i++) {
+            if (f->in[i] == MSTR_EPOCH_MAX)
+                continue; /* finished from the start */
+            f->in[i] = least[x];
+            if (least[x] == MSTR_EPOCH_MAX)
+                mstr_align_end(&e->align, x, (int)i);
+        }
+        f->out = least[x];
+    }
 }
 
 bool mstr_exchange_send_waiting(mstr_exchange *e)

@@ -57,10 +57,12 @@ typedef struct mstr_exchange {
 
 /* Sets up worker w's side of d's exchanges over channel c (whose me and workers say which
  * worker this is and how many there are). Workers that read no source feeding an exchange
- * that no other exchange feeds are counted as finished on it from the start (mstr_place.h).
- * begin is called when a barrier arrives for a snapshot the worker has not begun. */
+ * that no other exchange feeds are counted as finished on it from the start (mstr_place.h;
+ * partitions holds each source's partition count). begin is called when a barrier arrives for
+ * a snapshot the worker has not begun. */
 void mstr_exchange_init(mstr_exchange *e, mstr_worker *w, mstr_arena *arena,
-                        const mstr_job_desc *d, mstr_channel *c, mstr_exchange_begin_fn *begin);
+                        const mstr_job_desc *d, const size_t *partitions, mstr_channel *c,
+                        mstr_exchange_begin_fn *begin);
 
 /* Frees the open and waiting batches (a failure may have left some). */
 void mstr_exchange_free(mstr_exchange *e);
@@ -89,6 +91,16 @@ void mstr_exchange_barriers(mstr_exchange *e);
  * false if the bytes do not decode; an input at MSTR_EPOCH_MAX is ended (mstr_align.h). */
 void mstr_exchange_save(const mstr_exchange *e, mstr_wbuf *b);
 bool mstr_exchange_restore(mstr_exchange *e, mstr_rbuf *r);
+
+/* For a restore at another worker count (mstr_snapshot.h). saved_frontiers reads, from what
+ * mstr_exchange_save wrote at a worker of a job of `workers` workers, the frontier of each of
+ * d's exchanges into out[x]; it returns false if the bytes do not decode. restore_least takes
+ * every sender of exchange x to have reached least[x] (the least frontier of x over the workers
+ * that took the snapshot: all that they had sent before the cut), but a sender finished from
+ * the start, which stays finished. */
+bool mstr_exchange_saved_frontiers(const mstr_job_desc *d, int workers, mstr_rbuf *r,
+                                   int64_t *out);
+void mstr_exchange_restore_least(mstr_exchange *e, const int64_t *least);
 
 /* One turn of the worker loop, in this order: */
 

@@ -69,6 +69,7 @@ typedef struct job {
     int process, processes;     /* this process, of how many */
     int per_process, total;     /* workers here, and in the job */
     char *shape;                /* the job's shape (mstr_snapshot.h) */
+    size_t *partitions;         /* per source: how many partitions it has (mstr_place.h) */
     mstr_partition *parts;      /* those this process reads */
     size_t nparts;
     mstr_sink_set sinks;
@@ -88,6 +89,8 @@ typedef struct job {
     mstr_net_hub *hub;          /* over several processes */
     mstr_worker *workers;
     uint64_t restored;          /* the snapshot it restored; 0 for a fresh start */
+    int restored_workers;       /* how many workers took it (in the job) */
+    bool rescaling;             /* a Rescale call waits for this round to run */
     uint64_t restored_entries;  /* how many entries that took (this process's) */
     int64_t restore_ms;         /* and how long */
     size_t map[MAX_STATES], nmap; /* the snapshot's operators (mstr_snapshot_fits) */
@@ -132,7 +135,7 @@ static bool open_inputs(job *j)
     int first = j->process * j->per_process;
     j->nparts = 0;
     for (size_t i = 0; i < d->nsources; i++)
-        j->nparts += mstr_place_count(&d->sources[i], j->total);
+        j->nparts += j->partitions[i];
     j->parts = mstr_alloc_array(j->nparts, sizeof *j->parts);
     mstr_arena scratch;
     mstr_arena_init(&scratch);
@@ -140,7 +143,7 @@ static bool open_inputs(job *j)
     size_t k = 0;
     for (size_t i = 0; i < d->nsources; i++) {
         const mstr_source_desc *src = &d->sources[i];
-        size_t n = mstr_place_count(src, j->total);
+        size_t n = j->partitions[i];
         for (size_t part = 0; part < n; part++) {
             int worker = mstr_place_worker(part, j->total);
             if (worker < first || worker >= first + j->per_process)
@@ -221,7 +224,7 @@ static void make_workers(job *j)
         mstr_worker_setup s = {
             .desc = j->desc, .index = index, .workers = j->total, .process = j->process,
             .local = i, .key_groups = (uint32_t)j->settings.key_groups, .parts = j->parts,
-            .nparts = j->nparts,
+            .nparts = j->nparts, .partitions = j->partitions,
             .channel = j->hub ? mstr_net_hub_end(j->hub, i) : mstr_ring_hub_end(j->rings, i),
             .bell = &j->bells[i], .failure = &j->failure, .coord = &j->coord,
             .sinks = &j->sinks, .poll_records = (size_t)j->settings.poll_records,
@@ -302,6 +305,39 @@ static bool open_store(job *j)
     return true;
 }
 
+/* Takes the key groups and partition counts of the stored state, if there is any (they are
+ * fixed when a job's state is created: mstr_snapshot.h), opening the inputs again if their
+ * partitions change. Returns false (after a message) if an input cannot be opened again. */
+static bool adopt_layout(job *j)
+{
+    mstr_commit commit;
+    if (mstr_store_commits(j->store, &commit, 1) == 0)
+        return true; /* the job starts from nothing, with its own layout */
+    char *error = NULL, *stored = mstr_store_get_shape(j->store, &error);
+    if (stored == NULL) {
+        free(error);
+        return true; /* check_shape says what is wrong */
+    }
+    const mstr_job_desc *d = j->desc;
+    uint32_t groups = (uint32_t)j->settings.key_groups;
+    size_t *partitions = mstr_alloc_array(d->nsources, sizeof *partitions);
+    memcpy(partitions, j->partitions, d->nsources * sizeof *partitions);
+    mstr_snapshot_layout(stored, d, &groups, partitions);
+    free(stored);
+    if (groups != (uint32_t)j->settings.key_groups)
+        fprintf(stderr, "mstr: the state in '%s' has %u key groups, fixed when it was created "
+                        "(not the %d of the job's settings)\n", j->settings.state_dir, groups,
+                j->settings.key_groups);
+    j->settings.key_groups = (int)groups;
+    bool same = memcmp(partitions, j->partitions, d->nsources * sizeof *partitions) == 0;
+    free(j->partitions);
+    j->partitions = partitions;
+    if (same)
+        return true;
+    close_inputs(j);
+    return open_inputs(j);
+}
+
 /* Clears what an earlier run left in this process's store: the job starts from nothing.
  * Returns NULL, or why it cannot (to free). */
 static char *clear_state(job *j)
@@ -360,6 +396,7 @@ static char *restore_part(job *j, uint64_t n)
         return why;
     }
     j->restored = n;
+    j->restored_workers = c->workers * j->processes;
     j->restore_ms = now_ms() - start;
     return NULL;
 }
@@ -373,6 +410,9 @@ static void say_resumed(const job *j)
             (unsigned long long)j->restored_entries, s);
     if (j->restore_ms > 0)
         fprintf(stderr, " (%.2f M/s)", (double)j->restored_entries / s / 1e6);
+    if (j->restored_workers != j->total)
+        fprintf(stderr, "; it was taken by %d worker%s and goes on with %d",
+                j->restored_workers, j->restored_workers == 1 ? "" : "s", j->total);
     fputc('\n', stderr);
 }
 
@@ -386,7 +426,8 @@ static bool open_outputs(job *j)
     if (j->restored == 0)
         return mstr_sink_set_open(&j->sinks, j->store);
     bool ok = mstr_store_discard_after(j->store, j->restored, &error) &&
-              mstr_sink_set_resume(&j->sinks, j->store, j->restored, &error);
+              mstr_sink_set_resume(&j->sinks, j->store, j->restored, j->restored_workers,
+                                   &error);
     if (!ok) {
         fprintf(stderr, "mstr: resuming from snapshot %llu: %s\n",
                 (unsigned long long)j->restored, error);
@@ -672,17 +713,23 @@ static round_end finish_round(job *j, bool ran)
 static round_end run_round(job *j)
 {
     const mstr_job_desc *d = j->desc;
-    memset(j->records, 0, d->nsinks * sizeof *j->records);   /* what a round rolled back */
-    memset(j->checksum, 0, d->nsinks * sizeof *j->checksum); /* does not count */
-    memset(j->counters, 0, d->ncounters * sizeof *j->counters);
+    if (!j->rescaling) { /* what a round rolled back does not count; a rescale lost nothing */
+        memset(j->records, 0, d->nsinks * sizeof *j->records);
+        memset(j->checksum, 0, d->nsinks * sizeof *j->checksum);
+        memset(j->counters, 0, d->ncounters * sizeof *j->counters);
+    }
     bool ok = true;
     for (int i = 0; ok && i < j->per_process; i++)
         ok = mstr_sink_views_begin(&j->workers[i].views, j->restored + 1);
     j->ok = ok;
+    if (ok && j->rescaling)
+        mstr_control_rescaled(j->control, j->restored, j->total);
+    j->rescaling = false;
     if (ok) {
         if (j->hub != NULL)
             mstr_net_hub_connect(j->hub, mstr_cluster_net(j->cluster), j->peers);
-        mstr_meter_attach(j->meter, j->round, j->workers, j->parts, j->nparts, j->hub);
+        mstr_meter_attach(j->meter, j->round, j->workers, j->per_process, j->parts, j->nparts,
+                          j->hub);
         mstr_control_round(j->control, true);
         run_workers(j);
     }
@@ -893,13 +940,29 @@ static void init_coord(job *j)
     mstr_coord_init(&j->coord, &s);
 }
 
+/* After a round that ended well: whether a Rescale call asks the job to go on with other
+ * workers. If so the next round has them, and restores the snapshot this one ended with. */
+static bool rescale(job *j)
+{
+    int workers;
+    if (!j->ok || j->signal != 0 || j->control == NULL ||
+        !mstr_control_wants_rescale(j->control, &workers))
+        return false;
+    fprintf(stderr, "mstr: rescaling from %d to %d workers at snapshot %llu\n", j->total,
+            workers, (unsigned long long)j->coord.last);
+    j->per_process = j->total = workers;
+    mstr_sink_set_rescale(&j->sinks, workers);
+    j->rescaling = true;
+    return true;
+}
+
 /* Runs rounds until the job is over. */
 static void run_rounds(job *j)
 {
     if (!alone(j) && !leads(j))
         mstr_sink_set_open_stdout(&j->sinks);
     for (;;) {
-        if (round_of(j) == ROUND_DONE)
+        if (round_of(j) == ROUND_DONE && !rescale(j))
             return;
         close_inputs(j);
         if (!open_inputs(j)) {
@@ -935,14 +998,16 @@ int mstr_main(int argc, char **argv, const mstr_job_desc *desc)
     j.processes = j.settings.processes;
     j.per_process = j.settings.workers;
     j.total = j.processes * j.per_process;
-    j.shape = mstr_snapshot_shape(desc, j.processes, j.total, (uint32_t)j.settings.key_groups);
+    j.partitions = mstr_place_counts(desc, j.total);
     paths(&j);
     j.records = mstr_alloc_array(desc->nsinks, sizeof *j.records);
     j.checksum = mstr_alloc_array(desc->nsinks, sizeof *j.checksum);
     j.counters = mstr_alloc_array(desc->ncounters, sizeof *j.counters);
     bool inputs = check_cluster(&j) && open_inputs(&j) &&
                   (j.settings.state_dir == NULL ||
-                   (make_dir(j.settings.state_dir) && open_store(&j)));
+                   (make_dir(j.settings.state_dir) && open_store(&j) && adopt_layout(&j)));
+    j.shape = mstr_snapshot_shape(desc, j.processes, (uint32_t)j.settings.key_groups,
+                                  j.partitions);
     if (inputs) {
         mstr_sink_set_init(&j.sinks, desc, j.total, j.staging_dir);
         j.meter = mstr_meter_new(desc, j.process, j.processes, j.per_process);
@@ -972,6 +1037,7 @@ int mstr_main(int argc, char **argv, const mstr_job_desc *desc)
     if (j.peers != NULL)
         mstr_settings_free_peers(j.peers);
     free(j.shape);
+    free(j.partitions);
     free(j.records);
     free(j.checksum);
     free(j.counters);

@@ -3,6 +3,8 @@
  */
 #include "mstr_place.h"
 
+#include "mstr_mem.h"
+
 size_t mstr_place_count(const mstr_source_desc *src, int workers)
 {
     switch (src->kind) {
@@ -20,6 +22,14 @@ size_t mstr_place_count(const mstr_source_desc *src, int workers)
     return 0;
 }
 
+size_t *mstr_place_counts(const mstr_job_desc *d, int workers)
+{
+    size_t *counts = mstr_alloc_array(d->nsources, sizeof *counts);
+    for (size_t i = 0; i < d->nsources; i++)
+        counts[i] = mstr_place_count(&d->sources[i], workers);
+    return counts;
+}
+
 int mstr_place_worker(size_t k, int workers)
 {
     return (int)(k % (size_t)workers);
@@ -35,11 +45,10 @@ void mstr_place_span(const mstr_source_desc *src, size_t k, size_t parts, uint64
 
 /* Partition k goes to worker k % workers, so a worker reads one of a source's partitions
  * exactly when its index is below their count. */
-bool mstr_place_reads_any(const mstr_job_desc *d, int worker, int workers,
-                          const size_t *sources, size_t n)
+bool mstr_place_reads_any(const size_t *counts, int worker, const size_t *sources, size_t n)
 {
     for (size_t i = 0; i < n; i++)
-        if ((size_t)worker < mstr_place_count(&d->sources[sources[i]], workers))
+        if ((size_t)worker < counts[sources[i]])
             return true;
     return false;
 }

@@ -6,7 +6,9 @@
  * it which workers read nothing that feeds an exchange. The rule: a lines or CSV source has
  * one partition per file, a list or stdin one, a range or nexmark source one per worker (or
  * `partitions N`), cut into contiguous parts of as equal a size as the count allows, a custom
- * source the N of its `custom(N)`; partition k is read by worker k mod workers.
+ * source the N of its `custom(N)`; partition k is read by worker k mod workers. A job restored
+ * from a snapshot keeps the partition counts its state was created with, whatever its workers
+ * now (mstr_snapshot_layout), so that every position in the snapshot has its partition.
  */
 #ifndef MSTR_PLACE_H
 #define MSTR_PLACE_H
@@ -20,6 +22,9 @@
 /* How many partitions src has on a job of `workers` workers. */
 size_t mstr_place_count(const mstr_source_desc *src, int workers);
 
+/* mstr_place_count of each of d's sources, in an array to free. */
+size_t *mstr_place_counts(const mstr_job_desc *d, int workers);
+
 /* The worker that reads partition k. */
 int mstr_place_worker(size_t k, int workers);
 
@@ -27,9 +32,8 @@ int mstr_place_worker(size_t k, int workers);
 void mstr_place_span(const mstr_source_desc *src, size_t k, size_t parts, uint64_t *first,
                      uint64_t *end);
 
-/* True if worker `worker` reads a partition of any of the n sources listed (indexes into
- * d->sources). */
-bool mstr_place_reads_any(const mstr_job_desc *d, int worker, int workers,
-                          const size_t *sources, size_t n);
+/* True if worker `worker` reads a partition of any of the n sources listed (indexes into the
+ * job's sources), given each source's partition count. */
+bool mstr_place_reads_any(const size_t *counts, int worker, const size_t *sources, size_t n);
 
 #endif

@@ -85,6 +85,11 @@ static void close_earlier(mstr_sink_set *set)
             mstr_out_close(&set->outs[i].out);
 }
 
+void mstr_sink_set_rescale(mstr_sink_set *set, int workers)
+{
+    set->workers = workers;
+}
+
 void mstr_sink_set_open_stdout(mstr_sink_set *set)
 {
     close_earlier(set);
@@ -152,15 +157,16 @@ static bool publish_file(mstr_sink_set *set, size_t i, const char *path, char **
     return ok;
 }
 
-/* Deletes the staging files of the intervals after `from` up to n, once the record of their
- * publication is in the store (before that a resume publishes them again). */
-static void unlink_published(const mstr_sink_set *set, uint64_t from, uint64_t n)
+/* Deletes the staging files of the intervals after `from` up to n, written by `workers`
+ * workers, once the record of their publication is in the store (before that a resume
+ * publishes them again). */
+static void unlink_published(const mstr_sink_set *set, uint64_t from, uint64_t n, int workers)
 {
     for (size_t i = 0; i < set->desc->nsinks; i++) {
         if (!mstr_sink_is_file(&set->desc->sinks[i]))
             continue;
         for (uint64_t interval = from + 1; interval <= n; interval++)
-            for (int w = 0; w < set->workers; w++) {
+            for (int w = 0; w < workers; w++) {
                 char *path = staging_path(set, i, w, interval);
                 unlink(path);
                 free(path);
@@ -168,7 +174,9 @@ static void unlink_published(const mstr_sink_set *set, uint64_t from, uint64_t n
     }
 }
 
-bool mstr_sink_set_publish(mstr_sink_set *set, mstr_store *store, uint64_t n, char **error)
+/* Publishes the intervals up to n, which `workers` workers wrote. */
+static bool publish(mstr_sink_set *set, mstr_store *store, uint64_t n, int workers,
+                    char **error)
 {
     const mstr_job_desc *d = set->desc;
     bool ok = true;
@@ -176,7 +184,7 @@ bool mstr_sink_set_publish(mstr_sink_set *set, mstr_store *store, uint64_t n, ch
         if (!mstr_sink_is_file(&d->sinks[i]))
             continue;
         for (uint64_t interval = set->published + 1; ok && interval <= n; interval++)
-            for (int w = 0; ok && w < set->workers; w++) {
+            for (int w = 0; ok && w < workers; w++) {
                 char *path = staging_path(set, i, w, interval);
                 ok = publish_file(set, i, path, error);
                 free(path);
@@ -188,9 +196,14 @@ bool mstr_sink_set_publish(mstr_sink_set *set, mstr_store *store, uint64_t n, ch
     }
     if (!ok || !mstr_store_put_published(store, n, set->lengths, d->nsinks, error))
         return false;
-    unlink_published(set, set->published, n);
+    unlink_published(set, set->published, n, workers);
     set->published = n;
     return true;
+}
+
+bool mstr_sink_set_publish(mstr_sink_set *set, mstr_store *store, uint64_t n, char **error)
+{
+    return publish(set, store, n, set->workers, error);
 }
 
 /* Deletes the staging files of intervals already published or after c. */
@@ -215,7 +228,8 @@ static void drop_stale(const mstr_sink_set *set, uint64_t c)
     closedir(dir);
 }
 
-bool mstr_sink_set_resume(mstr_sink_set *set, mstr_store *store, uint64_t c, char **error)
+bool mstr_sink_set_resume(mstr_sink_set *set, mstr_store *store, uint64_t c, int then,
+                          char **error)
 {
     const mstr_job_desc *d = set->desc;
     if (!mstr_store_get_published(store, c, &set->published, set->lengths, d->nsinks)) {
@@ -231,7 +245,7 @@ bool mstr_sink_set_resume(mstr_sink_set *set, mstr_store *store, uint64_t c, cha
             return fail_msg(error, "cannot resume writing", s->path);
     }
     drop_stale(set, c);
-    return c <= set->published || mstr_sink_set_publish(set, store, c, error);
+    return c <= set->published || publish(set, store, c, then, error);
 }
 
 /* Reports o's failed write against sink; returns false. */

@@ -94,6 +94,10 @@ bool mstr_sink_is_file(const mstr_sink_desc *d);
 void mstr_sink_set_init(mstr_sink_set *set, const mstr_job_desc *d, int workers,
                         const char *staging);
 
+/* The job goes on with `workers` workers (it rescaled): their staging files are published from
+ * now on. */
+void mstr_sink_set_rescale(mstr_sink_set *set, int workers);
+
 /* Opens every sink's output: files are created or truncated. With staging, the lengths of the
  * fresh files are recorded in store as published by snapshot 0. Returns false (after a message
  * on stderr) if an output cannot be written. */
@@ -103,10 +107,11 @@ bool mstr_sink_set_open(mstr_sink_set *set, mstr_store *store);
  * processes other than the leader, whose file sinks write staging files only. */
 void mstr_sink_set_open_stdout(mstr_sink_set *set);
 
-/* Opens the outputs of a job resumed from committed snapshot c (see above): files are cut back
- * to their published length, what c covers is published, later staging files are dropped.
- * Returns false and sets *error if that cannot be done. */
-bool mstr_sink_set_resume(mstr_sink_set *set, mstr_store *store, uint64_t c, char **error);
+/* Opens the outputs of a job resumed from committed snapshot c, which `then` workers took (see
+ * above): files are cut back to their published length, what c covers is published, later
+ * staging files are dropped. Returns false and sets *error if that cannot be done. */
+bool mstr_sink_set_resume(mstr_sink_set *set, mstr_store *store, uint64_t c, int then,
+                          char **error);
 
 /* Publishes the output of every interval up to committed snapshot n (see above). Returns false
  * and sets *error if it cannot (the output is then published when the job resumes). */

@@ -15,7 +15,6 @@
 
 #include "mstr_coord.h"
 #include "mstr_mem.h"
-#include "mstr_place.h"
 #include "mstr_worker.h"
 
 enum { BATCH_BYTES = 4 << 20, SHAPE_VERSION = 1 };
@@ -263,13 +262,13 @@ static void appendf(char **s, size_t *len, const char *fmt, ...)
     *len += (size_t)n;
 }
 
-char *mstr_snapshot_shape(const mstr_job_desc *d, int processes, int workers,
-                          uint32_t key_groups)
+char *mstr_snapshot_shape(const mstr_job_desc *d, int processes, uint32_t key_groups,
+                          const size_t *partitions)
 {
     char *s = NULL;
     size_t len = 0;
-    appendf(&s, &len, "malstrom-c state %d\nkey_groups %u\nprocesses %d\nworkers %d\n",
-            SHAPE_VERSION, key_groups, processes, workers);
+    appendf(&s, &len, "malstrom-c state %d\nkey_groups %u\nprocesses %d\n", SHAPE_VERSION,
+            key_groups, processes);
     for (size_t i = 0; i < d->nstates; i++)
         appendf(&s, &len, "state %s %s%s\n", d->states[i].op, d->states[i].shape,
                 d->states[i].local ? " (local)" : "");
@@ -277,7 +276,7 @@ char *mstr_snapshot_shape(const mstr_job_desc *d, int processes, int workers,
         appendf(&s, &len, "exchange %s\n", d->exchanges[i].name);
     for (size_t i = 0; i < d->nsources; i++) {
         const mstr_source_desc *src = &d->sources[i];
-        appendf(&s, &len, "source %s partitions %zu", src->name, mstr_place_count(src, workers));
+        appendf(&s, &len, "source %s partitions %zu", src->name, partitions[i]);
         if (src->kind == MSTR_SOURCE_CUSTOM)
             appendf(&s, &len, " position %s", src->position_shape);
         appendf(&s, &len, "\n");
@@ -361,8 +360,7 @@ static bool fits_line(const char *line, const char *ours, const mstr_job_desc *d
     }
     if (same)
         return true;
-    if (strncmp(line, "workers ", 8) == 0 || strncmp(line, "key_groups ", 11) == 0 ||
-        strncmp(line, "processes ", 10) == 0) {
+    if (strncmp(line, "key_groups ", 11) == 0 || strncmp(line, "processes ", 10) == 0) {
         /* a count's second word is its value: the program's line has the same first word */
         size_t kind = strcspn(line, " ") + 1;
         for (match = ours; match != NULL && strncmp(match, line, kind) != 0; ) {
@@ -375,10 +373,6 @@ static bool fits_line(const char *line, const char *ours, const mstr_job_desc *d
         return refuse(error, "the snapshot was taken on %s processes and the job runs on %.*s; "
                       "restoring on another number of processes is not supported yet (rescaling)",
                       line + 10, match ? (int)(mlen - 10) : 1, match ? match + 10 : "?");
-    if (strncmp(line, "workers ", 8) == 0)
-        return refuse(error, "the snapshot was taken with %s worker(s) and the job runs %.*s; "
-                      "restoring at another worker count is not supported yet (rescaling)",
-                      line + 8, match ? (int)(mlen - 8) : 1, match ? match + 8 : "?");
     if (strncmp(line, "key_groups ", 11) == 0)
         return refuse(error, "the snapshot has %s key groups and the job has %.*s: the key "
                       "groups are fixed for the life of a job's state", line + 11,
@@ -413,19 +407,47 @@ bool mstr_snapshot_fits(const char *stored, const char *ours, const mstr_job_des
     return ok;
 }
 
+void mstr_snapshot_layout(const char *stored, const mstr_job_desc *d, uint32_t *key_groups,
+                          size_t *partitions)
+{
+    for (const char *p = stored; *p; ) {
+        unsigned groups;
+        size_t count;
+        int name_end = 0;
+        if (sscanf(p, "key_groups %u", &groups) == 1)
+            *key_groups = groups;
+        if (sscanf(p, "source %*s%n partitions %zu", &name_end, &count) == 1)
+            for (size_t i = 0; i < d->nsources; i++)
+                if (strlen(d->sources[i].name) == (size_t)name_end - 7 &&
+                    strncmp(d->sources[i].name, p + 7, (size_t)name_end - 7) == 0)
+                    partitions[i] = count;
+        p += strcspn(p, "\n");
+        p += *p == '\n';
+    }
+}
+
 /* ---- restoring ------------------------------------------------------------------------------- */
 
 typedef struct restoring {
     mstr_worker *workers;       /* this process's */
     int n;
     int first;                  /* the job-wide index of workers[0] */
+    int then;                   /* how many workers took the snapshot */
     mstr_partition *parts;
     size_t nparts;
     const size_t *map;
     size_t nmap;
+    mstr_wbuf *least;       /* at another worker count: per state of the program, the least
+                               of each of its worker fields so far (len 0: none yet), */
+    int64_t *least_frontier; /* and per exchange, its least frontier */
     char *problem;          /* why an entry did not decode */
     uint64_t entries;       /* restored so far */
 } restoring;
+
+static bool rescaled(const restoring *r)
+{
+    return r->then != r->n;
+}
 
 static bool problem(restoring *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
@@ -444,6 +466,13 @@ static mstr_worker *here(restoring *r, int worker)
 {
     int i = worker - r->first;
     return i >= 0 && i < r->n ? &r->workers[i] : NULL;
+}
+
+/* Whether an entry of worker fields or frontiers is of a worker that took the snapshot (the
+ * others are left from before the job went to fewer workers). */
+static bool took_it(const restoring *r, int worker)
+{
+    return worker - r->first < r->then;
 }
 
 /* The state descriptor the snapshot's operator index op stands for, or NULL. */
@@ -465,6 +494,9 @@ static bool restore_slot(restoring *r, mstr_rbuf *k, bool local, mstr_rbuf *valu
     if (k->error || sd == NULL || sd->tables == NULL || sd->local != local ||
         group >= r->workers[0].ctx.key_groups || (size_t)(k->end - k->p) != len)
         return problem(r, "a slot's key does not fit the program");
+    if (local && rescaled(r))
+        return problem(r, "operator '%s' keeps its state where records are read (key_local), "
+                       "which cannot go to another number of workers", sd->op);
     if (!local)
         worker = r->workers[0].owners.owner[group];
     mstr_worker *w = here(r, worker);
@@ -476,15 +508,92 @@ static bool restore_slot(restoring *r, mstr_rbuf *k, bool local, mstr_rbuf *valu
     return true;
 }
 
+/* Keeps, in least, the least of each time in value and least (both a row of int64s). Returns
+ * false if value is not such a row as long as least. */
+static bool merge_least(mstr_wbuf *least, const mstr_rbuf *value)
+{
+    size_t len = (size_t)(value->end - value->p);
+    if (len % 8 != 0 || (least->len != 0 && least->len != len))
+        return false;
+    if (least->len == 0) {
+        mstr_put_bytes(least, value->p, len);
+        return true;
+    }
+    for (size_t at = 0; at < len; at += 8) {
+        mstr_rbuf was = { least->data + at, least->data + at + 8, false };
+        mstr_rbuf now = { value->p + at, value->p + at + 8, false };
+        if ((int64_t)mstr_get_le(&now, 8) < (int64_t)mstr_get_le(&was, 8))
+            memcpy(least->data + at, value->p + at, 8);
+    }
+    return true;
+}
+
 static bool restore_fields(restoring *r, mstr_rbuf *k, mstr_rbuf *value)
 {
-    mstr_worker *w = here(r, (int)get_be(k, 4));
-    size_t index;
+    int worker = (int)get_be(k, 4);
+    size_t index = 0;
     const mstr_state_desc *sd = state_of(r, get_be(k, 2), &index);
-    if (k->error || k->p != k->end || sd == NULL || sd->fields == NULL || w == NULL)
+    mstr_worker *w = here(r, worker);
+    if (k->error || k->p != k->end || sd == NULL || sd->fields == NULL)
+        return problem(r, "an operator's fields do not fit the program");
+    if (!took_it(r, worker))
+        return true;
+    if (rescaled(r)) {
+        if (sd->sink_state)
+            return problem(r, "custom sink '%s' keeps state per worker, which cannot go to "
+                           "another number of workers", sd->op);
+        if (!merge_least(&r->least[index], value))
+            return problem(r, "the fields of operator '%s' do not decode", sd->op);
+        return true;
+    }
+    if (w == NULL)
         return problem(r, "an operator's fields do not fit the program");
     if (!sd->restore_fields(w, value))
         return problem(r, "the fields of operator '%s' do not decode", sd->op);
+    return true;
+}
+
+/* At another worker count: gives every worker the least worker fields of each operator and
+ * the least frontier of each exchange. */
+static bool restore_least(restoring *r)
+{
+    const mstr_job_desc *d = r->workers[0].desc;
+    for (int k = 0; k < r->n; k++)
+        mstr_exchange_restore_least(&r->workers[k].exchange, r->least_frontier);
+    for (size_t i = 0; i < d->nstates; i++) {
+        if (r->least[i].len == 0)
+            continue;
+        for (int k = 0; k < r->n; k++) {
+            mstr_rbuf value = { r->least[i].data, r->least[i].data + r->least[i].len, false };
+            if (!d->states[i].restore_fields(&r->workers[k], &value))
+                return problem(r, "the fields of operator '%s' do not decode", d->states[i].op);
+        }
+    }
+    return true;
+}
+
+/* A worker's exchange frontiers (at another worker count, their least over the workers). */
+static bool restore_frontiers(restoring *r, mstr_rbuf *k, mstr_rbuf *value)
+{
+    int worker = (int)get_be(k, 4);
+    mstr_worker *w = here(r, worker);
+    if (k->error || k->p != k->end)
+        return problem(r, "the exchanges' frontiers do not fit the program");
+    if (!took_it(r, worker))
+        return true;
+    if (rescaled(r)) {
+        const mstr_job_desc *d = r->workers[0].desc;
+        int64_t *frontier = mstr_alloc_array(d->nexchanges + 1, sizeof *frontier);
+        bool ok = mstr_exchange_saved_frontiers(d, r->then, value, frontier);
+        for (size_t x = 0; ok && x < d->nexchanges; x++)
+            if (frontier[x] < r->least_frontier[x])
+                r->least_frontier[x] = frontier[x];
+        free(frontier);
+        return ok || problem(r, "the exchanges' frontiers do not fit the program");
+    }
+    if (w == NULL || !mstr_exchange_restore(&w->exchange, value))
+        return problem(r, "the exchanges' frontiers do not fit the program");
+    w->frontiers_restored = true;
     return true;
 }
 
@@ -530,12 +639,8 @@ static bool visit(void *arg, const unsigned char *lkey, size_t klen, const unsig
         return restore_slot(r, &k, lkey[0] == 'L', &value);
     case 'W':
         return restore_fields(r, &k, &value);
-    case 'X': {
-        mstr_worker *w = here(r, (int)get_be(&k, 4));
-        if (k.error || w == NULL || !mstr_exchange_restore(&w->exchange, &value))
-            return problem(r, "the exchanges' frontiers do not fit the program");
-        return true;
-    }
+    case 'X':
+        return restore_frontiers(r, &k, &value);
     case 'P':
         return restore_partition(r, &k, &value);
     }
@@ -546,9 +651,26 @@ bool mstr_snapshot_restore(mstr_store *s, const mstr_commit *c, mstr_worker *wor
                            mstr_partition *parts, size_t nparts, const size_t *map, size_t nmap,
                            uint64_t *entries, char **error)
 {
-    restoring r = { .workers = workers, .n = n, .first = workers[0].ctx.worker, .parts = parts,
-                    .nparts = nparts, .map = map, .nmap = nmap };
+    const mstr_job_desc *d = workers[0].desc;
+    restoring r = { .workers = workers, .n = n, .first = workers[0].ctx.worker,
+                    .then = c->workers, .parts = parts, .nparts = nparts, .map = map,
+                    .nmap = nmap };
+    if (rescaled(&r) && workers[0].ctx.workers != n) {
+        *error = mstr_strf("it was taken by %d workers in this process and the job has %d here: "
+                           "a job over several processes restores at the same number of "
+                           "workers only (for now)", c->workers, n);
+        return false;
+    }
+    r.least = mstr_alloc_array(d->nstates, sizeof *r.least);
+    r.least_frontier = mstr_alloc_array(d->nexchanges + 1, sizeof *r.least_frontier);
+    for (size_t x = 0; x < d->nexchanges; x++)
+        r.least_frontier[x] = MSTR_EPOCH_MAX;
     bool ok = mstr_store_restore(s, c, visit, &r, error);
+    if (ok && rescaled(&r) && !restore_least(&r)) {
+        *error = r.problem;
+        r.problem = NULL;
+        ok = false;
+    }
     *entries = r.entries;
     if (!ok && r.problem != NULL) {
         char *both = mstr_strf("%s (%s)", *error, r.problem);
@@ -556,6 +678,10 @@ bool mstr_snapshot_restore(mstr_store *s, const mstr_commit *c, mstr_worker *wor
         *error = both;
     }
     free(r.problem);
+    for (size_t i = 0; i < d->nstates; i++)
+        mstr_wbuf_free(&r.least[i]);
+    free(r.least);
+    free(r.least_frontier);
     for (int i = 0; ok && i < n; i++) {
         workers[i].snapshot_last = c->snapshot;
         workers[i].restored = true;

@@ -23,12 +23,29 @@
  * state it writes is the one their prepare left (mstr_sink.h).
  *
  * The shape. The store keeps a description of what the job's state is made of: its key groups,
- * processes and workers, each operator with state by name with what it keeps, the exchanges,
- * the sources with their partition counts (and a custom source's position type) and the sinks.
- * A snapshot restores only into a program whose shape fits: the same key groups, processes and
- * workers, the same exchanges, sources and sinks, and each operator of the snapshot present
- * under its name and keeping the same thing (an operator that the snapshot does not know starts
- * empty). A refusal names the operator and what differs.
+ * processes, each operator with state by name with what it keeps, the exchanges, the sources
+ * with their partition counts (and a custom source's position type) and the sinks. A snapshot
+ * restores only into a program whose shape fits: the same processes, exchanges, sources and
+ * sinks, and each operator of the snapshot present under its name and keeping the same thing
+ * (an operator that the snapshot does not know starts empty). A refusal names the operator and
+ * what differs. The key groups and partition counts are the layout the state was created with:
+ * a job that restores takes them from the shape (mstr_snapshot_layout), whatever its settings.
+ *
+ * Another worker count. The workers are not part of the shape: each commit record says how
+ * many workers took its snapshot, and a job of one process restores a snapshot taken by N
+ * workers into M. Keyed slots go to their key group's owner among the M (mstr_route.h); source
+ * partitions, whose count is kept, to their places among the M (mstr_place.h) with their
+ * positions. Each operator's worker fields (epochs, frontiers: all workers downstream of an
+ * exchange hold the same ones at a cut) become, on every worker, their least value over the
+ * N, and so does each exchange's frontier, every new sender taken to have reached it: the
+ * least is what every old worker had passed, so no window fires and no record is late that
+ * was not at the cut, and what an operator already sent on is what its exchange already had
+ * (a record that one old worker's epochs had made late may be taken after the change: the
+ * epochs are the worker's, not its partitions'). Workers whose partitions of a source are all
+ * done send its end again, since the new senders' ends are news to their receivers. What
+ * belongs to a worker and cannot be split or merged is refused: keyed state that stays where
+ * records are read (key_local) and a custom sink's state. Entries of worker fields and
+ * frontiers of workers that a later snapshot no longer had are skipped.
  *
  * Thread use: begin and advance run in the worker's thread; the rest in the main thread before
  * the workers start.
@@ -54,10 +71,15 @@ bool mstr_snapshot_advance(mstr_worker *w);
 /* Whether w is between its cut and writing its state (its sources must not be read). */
 bool mstr_snapshot_aligning(const mstr_worker *w);
 
-/* The shape of job d run on `processes` processes with `workers` workers in all and
- * `key_groups` key groups, as text (to free). */
-char *mstr_snapshot_shape(const mstr_job_desc *d, int processes, int workers,
-                          uint32_t key_groups);
+/* The shape of job d run on `processes` processes with `key_groups` key groups and
+ * partitions[i] partitions of source i, as text (to free). */
+char *mstr_snapshot_shape(const mstr_job_desc *d, int processes, uint32_t key_groups,
+                          const size_t *partitions);
+
+/* The layout of a stored shape: sets *key_groups, and partitions[i] for each source of d that it
+ * lists, to what the state was created with. */
+void mstr_snapshot_layout(const char *stored, const mstr_job_desc *d, uint32_t *key_groups,
+                          size_t *partitions);
 
 /* Checks a snapshot's shape (stored) against the program's (ours). Returns false and sets *error
  * (a message to free, naming what differs) if the snapshot does not fit. On success map[i] is
@@ -66,11 +88,12 @@ char *mstr_snapshot_shape(const mstr_job_desc *d, int processes, int workers,
 bool mstr_snapshot_fits(const char *stored, const char *ours, const mstr_job_desc *d,
                         size_t *map, size_t max, size_t *nmap, char **error);
 
-/* Restores committed snapshot c into the workers (made, not started) and the partitions (open)
- * of a job's process (its part of the snapshot, in its own store); map is from
- * mstr_snapshot_fits; *entries gets how many entries it read. Returns false and sets *error if
- * the snapshot fails its checks or does not decode (the workers' state is then partly restored:
- * start them over). */
+/* Restores committed snapshot c into the n workers (made, not started) and the partitions (open)
+ * of a job's process (its part of the snapshot, in its own store), c->workers of them or, for a
+ * job of one process, any number (see Another worker count); map is from mstr_snapshot_fits;
+ * *entries gets how many entries it read. Returns false and sets *error if the snapshot fails
+ * its checks, does not decode or cannot go to n workers (the workers' state is then partly
+ * restored: start them over). */
 bool mstr_snapshot_restore(mstr_store *s, const mstr_commit *c, mstr_worker *workers, int n,
                            mstr_partition *parts, size_t nparts, const size_t *map, size_t nmap,
                            uint64_t *entries, char **error);

@@ -46,6 +46,18 @@ void mstr_stats_init(mstr_stats *s, const mstr_job_desc *d, int processes, int w
         s->frontier[i] = MSTR_EPOCH_MIN;
 }
 
+/* Makes s hold the figures of `workers` workers (a job that rescaled). */
+static void resize(mstr_stats *s, int workers)
+{
+    s->frontier = mstr_realloc(s->frontier, (size_t)workers * sizeof *s->frontier);
+    s->blocked_ns = mstr_realloc(s->blocked_ns, (size_t)workers * sizeof *s->blocked_ns);
+    for (int i = 0; i < workers; i++) {
+        s->frontier[i] = MSTR_EPOCH_MIN;
+        s->blocked_ns[i] = 0;
+    }
+    s->workers = workers;
+}
+
 void mstr_stats_free(mstr_stats *s)
 {
     free(s->source_read);
@@ -315,10 +327,12 @@ static void read_live(mstr_meter *m, mstr_stats *s)
                                &s->in_batches[p]);
 }
 
-void mstr_meter_attach(mstr_meter *m, uint64_t round, mstr_worker *workers, mstr_partition *parts,
-                       size_t nparts, mstr_net_hub *hub)
+void mstr_meter_attach(mstr_meter *m, uint64_t round, mstr_worker *workers, int n,
+                       mstr_partition *parts, size_t nparts, mstr_net_hub *hub)
 {
     pthread_mutex_lock(&m->lock);
+    if (n != m->held.workers)
+        resize(&m->held, n);
     m->held.round = round;
     m->workers = workers;
     m->parts = parts;
@@ -352,6 +366,8 @@ void mstr_meter_snapshot(mstr_meter *m, uint64_t n, uint64_t ms, uint64_t bytes)
 void mstr_meter_read(mstr_meter *m, mstr_stats *s)
 {
     pthread_mutex_lock(&m->lock);
+    if (s->workers != m->held.workers)
+        resize(s, m->held.workers);
     copy(s, &m->held, m->desc);
     if (m->workers != NULL)
         read_live(m, s);

@@ -66,9 +66,10 @@ typedef struct mstr_meter mstr_meter;
 mstr_meter *mstr_meter_new(const mstr_job_desc *d, int process, int processes, int workers);
 void mstr_meter_free(mstr_meter *m);
 
-/* The round's workers (this process's `workers`, made), partitions and hub (NULL alone). */
-void mstr_meter_attach(mstr_meter *m, uint64_t round, mstr_worker *workers, mstr_partition *parts,
-                       size_t nparts, mstr_net_hub *hub);
+/* The round's n workers (this process's, made; n changes when the job rescales), partitions
+ * and hub (NULL alone). */
+void mstr_meter_attach(mstr_meter *m, uint64_t round, mstr_worker *workers, int n,
+                       mstr_partition *parts, size_t nparts, mstr_net_hub *hub);
 
 /* Keeps the round's last figures and lets go of its workers (before they are freed). */
 void mstr_meter_detach(mstr_meter *m);
@@ -76,7 +77,8 @@ void mstr_meter_detach(mstr_meter *m);
 /* Snapshot n was committed (or a follower's part of it written): it took ms and wrote bytes. */
 void mstr_meter_snapshot(mstr_meter *m, uint64_t n, uint64_t ms, uint64_t bytes);
 
-/* Reads the figures into s (set up by mstr_stats_init for the meter's job). */
+/* Reads the figures into s (set up by mstr_stats_init for the meter's job; made to hold the
+ * round's workers). */
 void mstr_meter_read(mstr_meter *m, mstr_stats *s);
 
 #endif

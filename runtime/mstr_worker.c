@@ -28,7 +28,8 @@ void mstr_worker_init(mstr_worker *w, const mstr_worker_setup *s)
     mstr_owners_init(&w->owners, s->key_groups, s->workers, 0);
     mstr_sink_views_init(&w->views, s->sinks, s->index);
     w->sinks = w->views.sinks;
-    mstr_exchange_init(&w->exchange, w, &w->arena, d, s->channel, mstr_snapshot_begin);
+    mstr_exchange_init(&w->exchange, w, &w->arena, d, s->partitions, s->channel,
+                       mstr_snapshot_begin);
     w->counters = mstr_alloc_array(d->ncounters, sizeof *w->counters);
     w->source_read = mstr_alloc_array(d->nsources, sizeof *w->source_read);
     w->op_in = mstr_alloc_array(d->noperators, sizeof *w->op_in);
@@ -61,13 +62,13 @@ static void stop_custom(mstr_worker *w)
 }
 
 /* Counts this worker's partitions of each source that are not done, and finishes the sources
- * it has none left of, unless it was restored: then their end went through before the cut. */
+ * it has none left of, unless their end went through before the cut it was restored from. */
 static void start_sources(mstr_worker *w)
 {
     for (size_t k = 0; k < w->nparts; k++)
         if (!w->parts[k]->done)
             w->live[w->parts[k]->source - w->desc->sources]++;
-    for (size_t s = 0; s < w->desc->nsources && !w->restored; s++)
+    for (size_t s = 0; s < w->desc->nsources && !w->frontiers_restored; s++)
         if (w->live[s] == 0)
             w->desc->sources[s].finish(w);
 }
@@ -153,9 +154,12 @@ static void worker_loop(mstr_worker *w)
     while (!mstr_failed(w->failure)) {
         uint32_t seq = mstr_doorbell_seq(w->bell);
         mstr_sink_custom_commit(&w->views, w, mstr_coord_committed(w->coord));
+        /* stop before requested: the coordinator sets them in the other order, so a stop seen
+         * here comes with the snapshot it is for */
+        bool stopping = mstr_coord_stopping(w->coord);
         uint64_t asked = mstr_coord_requested(w->coord);
         mstr_snapshot_begin(w, asked);
-        if (mstr_coord_stopping(w->coord) && w->snapshot_last >= asked) {
+        if (stopping && w->snapshot_last >= asked) {
             mstr_sink_custom_finish(&w->views, w, mstr_coord_committed(w->coord));
             return;
         }

@@ -70,6 +70,8 @@ struct mstr_worker {
     size_t *live;                 /* per source: this worker's partitions not yet done */
     uint64_t snapshot_last;       /* the last snapshot it took (or was restored from) */
     bool restored;                /* its state came from a snapshot */
+    bool frontiers_restored;      /* its exchanges' frontiers too (not at another worker
+                                     count): the ends of its sources went through before */
     bool finished;                /* its input is exhausted (it told the coordinator) */
     /* What it publishes for the status and the metrics (mstr_stats.h), once per turn: */
     _Atomic int64_t frontier;     /* the least frontier of its exchanges (MSTR_EPOCH_MIN) */
@@ -89,6 +91,7 @@ typedef struct mstr_worker_setup {
     uint32_t key_groups;
     mstr_partition *parts;        /* all of the job's partitions: it reads those placed on it */
     size_t nparts;
+    const size_t *partitions;     /* per source: how many partitions it has (mstr_place.h) */
     mstr_channel *channel;        /* its end */
     mstr_doorbell *bell;          /* its doorbell */
     mstr_failure *failure;

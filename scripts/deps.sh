@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs the Debian packages the build and the tests need, if any is missing.
+# Installs the Debian packages the build and the tests need, if any is missing; with the
+# argument `fuzz` (make fuzz), also clang and its libFuzzer runtime, which nothing else needs.
 # Checked by file, not by dpkg, so a machine that has them some other way is left alone.
 set -euo pipefail
 
@@ -39,6 +40,11 @@ check /usr/bin/sqlite3 sqlite3                     # reference answers for the N
 check /usr/bin/node nodejs                         # the editor grammar test (tests/editors),
 check /usr/bin/npm npm                             # whose npm packages `make editors` installs
 check /usr/bin/vim vim                             # and its check of editors/vim
+if [ "${1:-}" = fuzz ]; then
+    check /usr/bin/clang clang
+    compgen -G '/usr/lib/llvm-14/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a' >/dev/null ||
+        need+=(libclang-rt-14-dev)
+fi
 
 [ ${#need[@]} -eq 0 ] && exit 0
 echo "deps: installing ${need[*]}" >&2

@@ -11,6 +11,10 @@
 #             of different keys interleave differently).
 #   windowed  timestamps + epochs + a tumbling window count per key into a jsonl sink, on 2
 #             workers, compared sorted.
+#   rescaled  the windowed job (its source in one partition, in time order), each run on 1 to
+#             4 workers (restoring at another count) and told to rescale to 1 to 4 workers
+#             (`ctl rescale`) at a random moment before its kill, so that kills land before,
+#             inside and after rescales.
 #
 # Each trial runs the job with the test hooks that slow its source down, snapshots every 20 ms,
 # and in one run of three MSTR_TEST_COMMIT_SLEEP_MS=30, which pauses the coordinator between
@@ -31,11 +35,15 @@ MSTRC=${MSTRC:-$ROOT/build/mstrc}
 MSTRC=$(cd "$(dirname "$MSTRC")" && pwd)/$(basename "$MSTRC")
 . "$ROOT/tests/lib/snapshots.sh"
 
-usage() { echo "usage: $0 TRIALS keyed|windowed" >&2; exit 2; }
+usage() { echo "usage: $0 TRIALS keyed|windowed|rescaled" >&2; exit 2; }
 [ $# = 2 ] || usage
 trials=$1 pipeline=$2
 case $trials in ''|*[!0-9]*) usage ;; esac
-case $pipeline in keyed) workers=1 sorted=0 ;; windowed) workers=2 sorted=1 ;; *) usage ;; esac
+case $pipeline in
+    keyed) workers=1 sorted=0 ;;
+    windowed|rescaled) workers=2 sorted=1 ;;
+    *) usage ;;
+esac
 
 if [ -z "${WORK:-}" ]; then
     WORK=$(mktemp -d)
@@ -66,10 +74,12 @@ n
   |> sink out = csv("running.csv");
 MSTR
     hooks="MSTR_TEST_POLL_RECORDS=100 MSTR_TEST_POLL_SLEEP_MS=2" ;;
-windowed) cat > job.mstr <<'MSTR'
+windowed|rescaled) partitions=
+    [ $pipeline = windowed ] || partitions=" partitions 1"
+    cat > job.mstr <<MSTR
 job windowed;
 type Counted { bucket: i64; start: i64; end: i64; count: u64; }
-source n: i64 = range(0, 40000);
+source n: i64 = range(0, 40000)$partitions;
 n
   |> timestamps at { return value; }
   |> epochs watermark bounded(10)
@@ -102,10 +112,16 @@ span=$(($(snap_now_ms) - start))
 [ "$snap_status" = 0 ] && snap_same_outputs want timed $sorted "a run with a state dir, not killed" ||
     { echo "a run with a state directory (not killed) failed or differs"; exit 1; }
 
+# free_port: a TCP port on loopback that nothing listens on now.
+free_port() {
+    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0))
+print(s.getsockname()[1])'
+}
+
 # trial DIR: one trial in DIR (made fresh). Sets kills and pauses (runs with commit pauses);
 # returns 1 after a message if a run failed, 2 if the first run ended before its kill.
 trial() {
-    local t=$1 run=0 todo=$((RANDOM % 4 + 1)) pause delay err
+    local t=$1 run=0 todo=$((RANDOM % 4 + 1)) pause delay err port args
     kills=0 pauses=0
     fresh_dir "$t"
     while :; do
@@ -113,16 +129,27 @@ trial() {
         err=$t/stderr.$run
         pause=0
         [ $((RANDOM % 3)) != 0 ] || pause=30
+        args="--workers $workers"
+        if [ $pipeline = rescaled ]; then
+            port=$(free_port)
+            args="--workers $((RANDOM % 4 + 1)) --listen 127.0.0.1:$port"
+        fi
         snap_start "$t" $run env $hooks MSTR_TEST_COMMIT_SLEEP_MS=$pause "$PWD/job" \
-            --workers $workers --state-dir state --snapshot-every 20ms
+            $args --state-dir state --snapshot-every 20ms
         delay=none
         if [ $run -le $todo ]; then
             snap_wait_store "$t"
             delay=$((RANDOM * span / 32768))
+            if [ $pipeline = rescaled ]; then
+                (snap_sleep_ms $((RANDOM * delay / 32768))
+                 "$PWD/job" ctl rescale $((RANDOM % 4 + 1)) --coordinator 127.0.0.1:$port \
+                     > /dev/null 2>&1 || true) &
+            fi
             snap_sleep_ms $delay
             snap_signal KILL
         fi
         snap_wait
+        rescales=$((rescales + $(grep -c '^mstr: rescaling from' "$err" || true)))
         if grep -q 'cannot be restored\|no usable snapshot' "$err"; then
             echo "$t: run $run: $(cat "$err")"
             return 1
@@ -140,7 +167,7 @@ trial() {
     done
 }
 
-equal=0 total_kills=0 total_pauses=0 restarts=0
+equal=0 total_kills=0 total_pauses=0 restarts=0 rescales=0
 for i in $(seq 1 "$trials"); do
     t=trial-$i
     for attempt in 1 2 3; do
@@ -160,6 +187,7 @@ for i in $(seq 1 "$trials"); do
 done
 
 echo "$pipeline ($workers worker$([ $workers = 1 ] || echo s)): $total_kills kills," \
-     "$total_pauses of them in runs with commit pauses; $restarts trials started over (seed $seed)"
+     "$total_pauses of them in runs with commit pauses; $rescales rescales begun;" \
+     "$restarts trials started over (seed $seed)"
 echo "$equal of $trials trials ended equal"
 [ "$equal" = "$trials" ]

@@ -606,6 +606,7 @@ static const mstr_state_desc job_states[] = {
         .shape = "sink(custom) state Totals{records:u64,last:str}",
         .fields = op_totals_fields,
         .restore_fields = op_totals_restore_fields,
+        .sink_state = true,
     },
 };
 

@@ -16,8 +16,10 @@
 #   `mstr: snapshot N could not be written|committed: ... File too large` and exit 1 (not die
 #   of SIGXFSZ), and a run without the limit must resume and end equal.
 # - Refusals of a restore that does not fit: the stateful operator renamed, its state type
-#   changed, --key-groups changed, --workers changed: each exit 1 with a message naming what
-#   differs and the output file untouched, and the job then resumes from the same snapshot.
+#   changed: each exit 1 with a message naming what differs and the output file untouched, and
+#   the job then resumes from the same snapshot.
+# - Another --key-groups: the state keeps its own (the job says so) and ends equal
+#   (another --workers is tests/e2e/restore_rescaled.sh's).
 # - A stdin source: a resumed job says its input cannot be replayed.
 # - --fresh: a stopped job run with --fresh starts over and ends equal.
 set -eu
@@ -195,13 +197,19 @@ expect_refusal() { # expect_refusal LABEL PATTERN PROGRAM ARGS...: the program r
 expect_refusal "renamed operator" "has state in the snapshot but the program has no such operator" renamed
 says refusals $n "renamed operator" "operator 'sums'"
 expect_refusal "state type changed" "^mstr: the state in 'state' does not fit this program: operator 'sums' keeps .* in the snapshot, but .* in the program" retyped
-expect_refusal "key groups changed" "the snapshot has 4096 key groups and the job has 128" running --key-groups 128
-expect_refusal "workers changed" "the snapshot was taken with 1 worker\\(s\\) and the job runs 2" running --workers 2
 rm refusals/before.csv
 run refusals $((n + 1))
 [ "$snap_status" = 0 ] || bad "refusals: the resume after them: exit status $snap_status"
 says refusals $((n + 1)) refusals "^mstr: resumed from snapshot 1 in 'state': "
 equal refusals "refused restores, then the right one"
+
+# -- the key groups are the state's, whatever the settings say
+fresh_dir groups
+stop groups 1
+run groups 2 --key-groups 128
+[ "$snap_status" = 0 ] || bad "groups: the resume with --key-groups 128: exit status $snap_status"
+says groups 2 groups "^mstr: the state in 'state' has 4096 key groups, fixed when it was created \\(not the 128 "
+equal groups "another --key-groups on resume"
 
 # -- a stdin source cannot be replayed: the resumed job says so
 fresh_dir stdin

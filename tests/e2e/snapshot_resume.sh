@@ -23,9 +23,7 @@
 set -eu
 . "$ROOT/tests/lib/snapshots.sh"
 cd "$WORK" && mkdir -p snapshot_resume && cd snapshot_resume
-
-failures=0
-bad() { echo "$*"; failures=$((failures + 1)); }
+. "$ROOT/tests/lib/stop_resume.sh"
 
 seed=${MSTR_TEST_SEED:-$(($(date +%s%N) % 1000000))}
 RANDOM=$seed
@@ -55,122 +53,7 @@ q7 200 3
 q8 20 3
 "
 
-# Sources: the examples as they are, the Nexmark queries with 20,000 events instead of 100,000.
-names=$(echo "$programs" | awk 'NF { print $1 }')
-for name in $names; do
-    case $name in
-        q[0-9]) sed 's/nexmark(100000,/nexmark(20000,/' "$ROOT/examples/nexmark/$name.mstr" > "$name.mstr"
-                grep -q 'nexmark(20000,' "$name.mstr" || bad "$name: its source was not shrunk" ;;
-        *) cp "$ROOT/examples/$name.mstr" "$name.mstr" ;;
-    esac
-done
-# Two builds at a time.
-for name in $names; do
-    "$MSTRC" build "$name.mstr" -o "$name" 2> "$name.build" &
-    [ "$(jobs -r | wc -l)" -lt 2 ] || wait -n || true
-done
-wait
-for name in $names; do
-    [ -x "$name" ] || { bad "$name: build failed: $(cat "$name.build")"; }
-done
-
-# fresh_dir DIR: an empty run directory with a copy of examples/data.
-fresh_dir() {
-    rm -rf "$1" && mkdir -p "$1" && cp -r "$ROOT/examples/data" "$1/data"
-}
-
-# stderr_set DIR: the lines the runs in DIR printed on standard error, without the ones about
-# snapshots, de-duplicated.
-stderr_set() {
-    cat "$1"/stderr.* | grep -Ev '^mstr: (resumed from snapshot|stopped by SIG|snapshots: )' |
-        LC_ALL=C sort -u || true
-}
-
-# uninterrupted NAME WORKERS: runs NAME in ref-NAME-wWORKERS without a state directory.
-uninterrupted() {
-    local dir=ref-$1-w$2 status
-    fresh_dir "$dir"
-    snap_start "$dir" 1 "$PWD/$1" --workers "$2"
-    snap_wait
-    status=$snap_status
-    [ "$status" = 0 ] || bad "$1 (workers $2, uninterrupted): exit status $status: $(cat "$dir/stderr.1")"
-}
-
-# hooked NAME WORKERS POLL SLEEP ENV...: the command line of a run with a state directory and
-# the hooks.
-hooked() {
-    echo env MSTR_TEST_POLL_RECORDS="$3" MSTR_TEST_POLL_SLEEP_MS="$4" "$PWD/$1" --workers "$2" \
-        --state-dir state --snapshot-every 20ms
-}
-
-# compare NAME WORKERS DIR LABEL: DIR's outputs against the uninterrupted run's.
-compare() {
-    local ref=ref-$1-w$2 sorted=0
-    [ "$2" = 1 ] || sorted=1
-    snap_same_outputs "$ref" "$3" $sorted "$4" || bad "$4: the file sinks differ"
-    snap_same_stdout "$ref/stdout" "$3/stdout" "$4" || bad "$4: standard output differs"
-    [ "$(stderr_set "$ref")" = "$(stderr_set "$3")" ] ||
-        bad "$4: standard error differs: $(stderr_set "$3" | head -5)"
-}
-
-# stop_and_resume NAME WORKERS POLL SLEEP DIR: runs NAME in DIR (made fresh) with a state
-# directory, stops it with SIGTERM at 1 to 3 random moments within $span ms after it has opened
-# its store, resuming it after each, and lets the last run finish. Sets landed to the number of
-# stops that landed (one that comes after the run has ended does not), and ran to how long the
-# first run took from its store on. Returns 1 after reporting a failure.
-stop_and_resume() {
-    local name=$1 workers=$2 dir=$5 stops=$((RANDOM % 3 + 1)) run=0 status delay err
-    local label="$1 (workers $2)" snapshot=none opened
-    landed=0 ran=0
-    fresh_dir "$dir"
-    while :; do
-        run=$((run + 1))
-        err=$dir/stderr.$run
-        snap_start "$dir" $run $(hooked "$name" "$workers" "$3" "$4")
-        snap_wait_store "$dir"
-        opened=$(snap_now_ms)
-        delay=none
-        if [ $run -le $stops ]; then
-            delay=$((RANDOM * span / 32768))
-            snap_sleep_ms $delay
-            snap_signal TERM
-        fi
-        snap_wait
-        status=$snap_status
-        [ $run != 1 ] || ran=$(($(snap_now_ms) - opened))
-        if [ "$status" != 0 ]; then
-            bad "$label: run $run (stopped after $delay ms) exit status $status: $(head -5 "$err")"
-            return 1
-        fi
-        if [ $run -gt 1 ] && ! grep -q "^mstr: resumed from snapshot $snapshot in 'state': " "$err"; then
-            bad "$label: run $run does not say it resumed from snapshot $snapshot: $(head -5 "$err")"
-            return 1
-        fi
-        snapshot=$(sed -n 's/^mstr: stopped by SIGTERM after snapshot \([0-9]*\); run again .*/\1/p' "$err")
-        [ -n "$snapshot" ] || return 0
-        landed=$((landed + 1))
-        [ $run -lt 10 ] || { bad "$label: still not finished after $run runs"; return 1; }
-    done
-}
-
-# stopped NAME WORKERS POLL SLEEP: stop_and_resume, then compare with the uninterrupted run. A
-# first run that ended before it was stopped is compared as it is (a run with a state directory
-# that was not stopped), and the case is tried again with span shortened to half of that run
-# (whose end includes the last snapshot and, in sanitizer builds, the leak check).
-stopped() {
-    local dir=stop-$1-w$2 attempt label="$1 (workers $2)"
-    for attempt in 1 2 3 4; do
-        stop_and_resume "$@" "$dir" || return 0
-        if [ $landed -gt 0 ]; then
-            stop_count=$((stop_count + landed))
-            compare "$1" "$2" "$dir" "$label, stopped $landed times"
-            return 0
-        fi
-        compare "$1" "$2" "$dir" "$label, with a state dir, not stopped"
-        span=$((ran / 2 + 1))
-    done
-    bad "$label: it ended before every stop in $attempt tries (the hooks do not slow it enough)"
-}
+build_programs "$programs"
 
 if snap_sanitized && [ "${MSTR_TEST_FULL:-0}" != 1 ]; then sample=1; else sample=0; fi
 cases=0 stop_count=0

@@ -55,6 +55,7 @@ static const size_t source_0[] = { 0 };
 static const mstr_source_desc sources[] = {
     { .name = "numbers", .kind = MSTR_SOURCE_RANGE, .count = 100 },
 };
+static const size_t partitions[] = { 2 }; /* one per worker */
 static const mstr_exchange_desc exchanges[] = {
     { .name = "k", .receive = on_receive, .epoch = on_epoch, .sources = source_0, .nsources = 1 },
 };
@@ -78,7 +79,7 @@ static int setup(void **state)
     for (int i = 0; i < 2; i++) {
         mstr_arena_init(&f->arenas[i]);
         mstr_exchange_init(&sides[i], (mstr_worker *)&worker_name[i], &f->arenas[i], &job,
-                           mstr_ring_hub_end(f->hub, i), on_barrier);
+                           partitions, mstr_ring_hub_end(f->hub, i), on_barrier);
     }
     *state = f;
     return 0;

@@ -1,0 +1,128 @@
+# Rescaling a running job (ctl rescale, the control API's Rescale): a keyed job (running sums
+# to a file and to stdout, three source partitions) and a windowed job (counts per key in
+# tumbling windows, one partition in time order, so that no record is late) run on one
+# process with a state directory, slowed by the test hooks, and are rescaled 2 -> 4 -> 1 -> 3
+# while they run, then finish; examples/rescaling.mstr (the Rust framework's example) goes
+# 2 -> 1 -> 2 as its Rust version does. For each: every ctl call exits 0 and says the workers it
+# went to; the job says each step (`mstr: rescaling from A to B workers at snapshot N`); the
+# file equals an uninterrupted run's (sorted), and so does stdout, line for line as a multiset
+# (the workers stop at the rescale's cut, so nothing is printed twice; the worker a line names
+# aside); --stats counts each record once. Then the refusals: no state directory, 0 workers,
+# several processes.
+set -eu
+cd "$WORK" && mkdir -p live_rescale && cd live_rescale
+fails=0
+bad() { echo "FAIL: $*"; fails=$((fails + 1)); }
+PY=/usr/bin/python3
+
+cat > keyed.mstr <<'MSTR'
+job keyed;
+type Run { key: i64; n: i64; sum: i64; }
+source nums: i64 = range(0, 6000) partitions 3;
+stream runs = nums
+  |> key_by k: i64 { return value / 50; }  // a key's numbers lie in one partition: one order
+  |> stateful_map run: Run (state Run) {
+       state->key = key; state->n++; state->sum += value; return *state;
+     };
+runs |> sink out = csv("out.csv");
+runs |> sink print = stdout;
+MSTR
+cat > windowed.mstr <<'MSTR'
+job windowed;
+type Count { key: i64; end: i64; n: u64; }
+source nums: i64 = range(0, 6000) partitions 1;  // in time order wherever it is read
+nums
+  |> timestamps t { return value; }
+  |> epochs e bounded(0)
+  |> key_by k: i64 { return value % 13; }
+  |> window w: tumbling(100) count
+  |> map c: Count { return (Count){ key, value.end, value.value }; }
+  |> sink out = csv("out.csv");
+MSTR
+cp "$ROOT/examples/rescaling.mstr" .
+for prog in keyed windowed rescaling; do
+    "$MSTRC" build $prog.mstr -o $prog
+done
+
+free_port() {
+    "$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0))
+print(s.getsockname()[1])'
+}
+
+# lines FILE: FILE's lines sorted, without the worker a line may name (" @ Worker N").
+lines() {
+    sed 's/ @ Worker [0-9]*$//' "$1" | sort
+}
+
+# live PROG COUNTS POLL: the uninterrupted run in PROG-ref, the one rescaled to each of COUNTS
+# in turn in PROG-live, reading POLL records every 4 ms.
+live() {
+    local prog=$1 port from to
+    mkdir -p "$prog-ref" "$prog-live"
+    (cd "$prog-ref" && "../$prog" --workers 2 --stats > stdout 2> stderr) ||
+        bad "$prog: the uninterrupted run failed"
+    port=$(free_port)
+    (cd "$prog-live" && MSTR_TEST_POLL_RECORDS=$3 MSTR_TEST_POLL_SLEEP_MS=4 exec timeout 120 \
+        "../$prog" --workers 2 --state-dir state --snapshot-every 50ms \
+        --listen "127.0.0.1:$port" --stats > stdout 2> stderr) &
+    local job=$!
+    from=2
+    for to in $2; do
+        sleep 0.3
+        if ! "./$prog" ctl rescale $to --coordinator "127.0.0.1:$port" > ctl.out 2>&1; then
+            bad "$prog: ctl rescale $to failed: $(cat ctl.out)"
+            continue
+        fi
+        grep -Eq "^$to workers?, from snapshot [0-9]+$" ctl.out ||
+            bad "$prog: ctl rescale $to says: $(cat ctl.out)"
+        grep -q "^mstr: rescaling from $from to $to workers at snapshot " "$prog-live/stderr" ||
+            bad "$prog: the job does not say it went from $from to $to: $(cat "$prog-live/stderr")"
+        from=$to
+    done
+    wait $job || bad "$prog: the rescaled run exited with $?: $(cat "$prog-live/stderr")"
+    for f in out.csv stdout; do
+        [ -e "$prog-ref/$f" ] || continue
+        [ -s "$prog-ref/$f" ] || [ $f = stdout ] || bad "$prog: the uninterrupted run wrote no $f"
+        cmp -s <(lines "$prog-ref/$f") <(lines "$prog-live/$f") ||
+            bad "$prog: $f differs from the uninterrupted run's (sorted)"
+    done
+    cmp -s <(grep "^mstr: sink " "$prog-ref/stderr") <(grep "^mstr: sink " "$prog-live/stderr") ||
+        bad "$prog: the sinks' counts differ: $(grep "^mstr: sink " "$prog-live/stderr")"
+}
+live keyed "4 1 3" 5
+live windowed "4 1 3" 5
+live rescaling "1 2" 1
+
+# refusals
+port=$(free_port)
+MSTR_TEST_POLL_RECORDS=5 MSTR_TEST_POLL_SLEEP_MS=4 ./keyed --listen "127.0.0.1:$port" \
+    > /dev/null 2>&1 &
+lone=$!
+sleep 0.2
+./keyed ctl rescale 3 --coordinator "127.0.0.1:$port" > refused.out 2>&1 &&
+    bad "a rescale without a state directory was not refused"
+grep -q 'run the job with --state-dir' refused.out || bad "no state dir: $(cat refused.out)"
+kill $lone; wait $lone || true
+port=$(free_port)
+MSTR_TEST_POLL_RECORDS=5 MSTR_TEST_POLL_SLEEP_MS=4 ./keyed --state-dir st0 \
+    --listen "127.0.0.1:$port" > /dev/null 2>&1 &
+lone=$!
+sleep 0.2
+./keyed ctl rescale 0 --coordinator "127.0.0.1:$port" > refused.out 2>&1 &&
+    bad "a rescale to 0 workers was not refused"
+grep -q 'the workers must be 1 to 1024' refused.out || bad "0 workers: $(cat refused.out)"
+kill $lone; wait $lone || true
+port=$(free_port)
+MSTR_TEST_POLL_RECORDS=5 MSTR_TEST_POLL_SLEEP_MS=4 ./keyed --processes 2 --state-dir st2 \
+    --listen "127.0.0.1:$port" > /dev/null 2>&1 &
+lone=$!
+for i in $(seq 1 50); do
+    ./keyed ctl status --coordinator "127.0.0.1:$port" > /dev/null 2>&1 && break
+    sleep 0.1
+done
+./keyed ctl rescale 3 --coordinator "127.0.0.1:$port" > refused.out 2>&1 &&
+    bad "a rescale over several processes was not refused"
+grep -q 'several processes' refused.out || bad "several processes: $(cat refused.out)"
+kill $lone; wait $lone || true
+
+[ "$fails" = 0 ]
