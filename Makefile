@@ -6,6 +6,8 @@
 #   make bench      benchmarks next to hand-written C baselines
 #   make bench-nexmark   the Nexmark queries of examples/nexmark/ over 10 million events
 #   make editors    the editor grammars in editors/ against every example (tests/editors/)
+#   make install    mstrc, the runtime (library and headers) and the man pages under PREFIX
+#                   (/usr/local), staged under DESTDIR if set; make uninstall removes them
 #   make chaos      100 kill trials of each snapshot pipeline (tests/chaos/kill_trials.sh)
 #   make chaos-processes  100 kill trials of a job over two processes (not in `make test`)
 #   make fuzz       the fuzz harnesses of tests/fuzz/, FUZZ_SECONDS (120) each (see TESTING.md)
@@ -64,7 +66,7 @@ UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
 
 .PHONY: all demo test check unit golden e2e editors chaos chaos-processes bench bench-nexmark \
-        deps clean
+        deps clean install uninstall
 all: $(B)/mstrc $(B)/libmstr.a
 
 deps:
@@ -92,7 +94,7 @@ $(B)/compiler/%.o: compiler/%.c $(wildcard compiler/*.h) $(B)/gen/parser.h
 	  -DMSTR_RUNTIME_LIBS='"$(RUNTIME_LIBS)"' -c $< -o $@
 
 # mstrc is told the runtime's link line and sanitizer flags, which this file sets.
-$(B)/compiler/main.o: Makefile
+$(B)/compiler/main.o $(B)/compiler/drive.o: Makefile
 
 $(B)/gen/parser.c $(B)/gen/parser.h: grammar/parser.y
 	@mkdir -p $(@D)
@@ -185,5 +187,29 @@ bench-nexmark: deps all
 
 clean:
 	rm -rf build build-asan build-tsan build-fuzz
+
+# The installed layout is the one an installed mstrc looks for next to itself
+# (compiler/drive.h): BIN/mstrc, BIN/../lib/libmstr.a, BIN/../include/malstrom/*.h. The
+# templates are inside mstrc, so they need no place of their own.
+PREFIX ?= /usr/local
+DESTDIR ?=
+INSTALL_BIN := $(DESTDIR)$(PREFIX)/bin
+INSTALL_LIB := $(DESTDIR)$(PREFIX)/lib
+INSTALL_INCLUDE := $(DESTDIR)$(PREFIX)/include/malstrom
+INSTALL_MAN := $(DESTDIR)$(PREFIX)/share/man/man1
+MAN_PAGES := $(wildcard docs/man/*.1)
+
+install: all
+	install -d $(INSTALL_BIN) $(INSTALL_LIB) $(INSTALL_INCLUDE) $(INSTALL_MAN)
+	install -m 755 $(B)/mstrc $(INSTALL_BIN)/mstrc
+	install -m 644 $(B)/libmstr.a $(INSTALL_LIB)/libmstr.a
+	install -m 644 $(wildcard runtime/*.h) $(INSTALL_INCLUDE)
+	install -m 644 $(MAN_PAGES) $(INSTALL_MAN)
+
+uninstall:
+	rm -f $(INSTALL_BIN)/mstrc $(INSTALL_LIB)/libmstr.a
+	rm -f $(addprefix $(INSTALL_INCLUDE)/,$(notdir $(wildcard runtime/*.h)))
+	rm -f $(addprefix $(INSTALL_MAN)/,$(notdir $(MAN_PAGES)))
+	rmdir $(INSTALL_INCLUDE) 2>/dev/null || true
 
 include tests/fuzz/fuzz.mk

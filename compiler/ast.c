@@ -45,6 +45,42 @@ const char *mc_op_kind_name(mc_op_kind kind)
     return names[kind];
 }
 
+const char *mc_source_kind_name(mc_source_kind kind)
+{
+    static const char *const names[] = {
+        [MC_SRC_LIST] = "list", [MC_SRC_RANGE] = "range", [MC_SRC_LINES] = "lines",
+        [MC_SRC_STDIN] = "stdin", [MC_SRC_CSV] = "csv", [MC_SRC_NEXMARK] = "nexmark",
+        [MC_SRC_CUSTOM] = "custom",
+    };
+    return names[kind];
+}
+
+const char *mc_sink_kind_name(mc_sink_kind kind)
+{
+    static const char *const names[] = {
+        [MC_SINK_STDOUT] = "stdout", [MC_SINK_NULL] = "null", [MC_SINK_TEXT] = "text",
+        [MC_SINK_CSV] = "csv", [MC_SINK_JSONL] = "jsonl", [MC_SINK_CUSTOM] = "custom",
+    };
+    return names[kind];
+}
+
+const char *mc_window_kind_name(mc_window_kind kind)
+{
+    static const char *const names[] = {
+        [MC_WIN_TUMBLING] = "tumbling", [MC_WIN_SLIDING] = "sliding", [MC_WIN_SESSION] = "session",
+    };
+    return names[kind];
+}
+
+const char *mc_agg_kind_name(mc_agg_kind agg)
+{
+    static const char *const names[] = {
+        [MC_AGG_COUNT] = "count", [MC_AGG_SUM] = "sum", [MC_AGG_MIN] = "min",
+        [MC_AGG_MAX] = "max", [MC_AGG_AVG] = "avg", [MC_AGG_REDUCE] = "reduce",
+    };
+    return names[agg];
+}
+
 bool mc_keyer_is_local(const mc_op *keyer)
 {
     return keyer != NULL && keyer->kind == MC_OP_KEY_LOCAL;

@@ -141,6 +141,9 @@ typedef struct mc_source {
     mc_loc dead_letter_loc;
     mc_typeref position;     /* custom: the type of a partition's position */
     mc_custom *custom;       /* custom: its blocks (NULL for the other kinds) */
+    int64_t *stamps;         /* list: each item's timestamp, NULL for its index; and ... */
+    int64_t *epochs;         /* ... the epoch issued after it (INT64_MIN: none). Only mstrc
+                                test (pipetest.c) sets them: the language has no syntax */
     mc_stream *out;          /* checker */
     mc_stream *dead_out;     /* checker, NULL when no dead_letter */
 } mc_source;
@@ -191,7 +194,8 @@ struct mc_op {
     mc_cblock body;        /* all but sinks, unions, clones, bounded epochs and count windows
                               (text NULL there) */
     mc_sink_kind sink;     /* sinks */
-    const char *path;      /* text, csv, jsonl sinks */
+    const char *path;      /* text, csv, jsonl sinks; a stdout sink's is NULL, or the file that
+                              mstrc test captures it in, written as stdout would be */
     mc_loc path_loc;
     mc_typeref sink_state; /* custom sinks: the type of each worker's state */
     mc_custom *custom;     /* custom sinks: their blocks (NULL for the other kinds) */
@@ -315,6 +319,13 @@ bool mc_type_is_integer(mc_type_kind kind);
 
 /* An operator's keyword as written in a .mstr file ("map", "key_by", ...). */
 const char *mc_op_kind_name(mc_op_kind kind);
+
+/* The keyword of a source, sink, window or aggregate kind as written ("lines", "jsonl",
+ * "tumbling", "count", ...). */
+const char *mc_source_kind_name(mc_source_kind kind);
+const char *mc_sink_kind_name(mc_sink_kind kind);
+const char *mc_window_kind_name(mc_window_kind kind);
+const char *mc_agg_kind_name(mc_agg_kind agg);
 
 /* Where the state of a keyed stream's keys lives follows from the operator that keyed it (its
  * keyer): a key_by without a distribute block places a key by its hash's key group, a key_by

@@ -512,16 +512,6 @@ static void check_literal(checker *c, const mc_literal *lit, const mc_typeref *t
 
 /* ---- sources ----------------------------------------------------------------------------- */
 
-static const char *source_kind_name(mc_source_kind kind)
-{
-    static const char *const names[] = {
-        [MC_SRC_LIST] = "list", [MC_SRC_RANGE] = "range", [MC_SRC_LINES] = "lines",
-        [MC_SRC_STDIN] = "stdin", [MC_SRC_CSV] = "csv", [MC_SRC_NEXMARK] = "nexmark",
-        [MC_SRC_CUSTOM] = "custom",
-    };
-    return names[kind];
-}
-
 /* ---- custom sources and sinks -------------------------------------------------------------- */
 
 /* The blocks a custom source or sink may have, the one it must have, and how messages name
@@ -672,7 +662,7 @@ static void check_source_type(checker *c, const mc_source *src)
     case MC_SRC_STDIN:
         if (src->type.kind == MC_T_RECORD)
             mc_error(c->diag, src->type.loc, "'%s' needs 'str' or a scalar type, not record "
-                     "type '%s'", source_kind_name(src->kind), src->type.name);
+                     "type '%s'", mc_source_kind_name(src->kind), src->type.name);
         break;
     case MC_SRC_CSV:
         break; /* every type is a scalar or a record of scalars and records: all flatten */
@@ -726,7 +716,7 @@ static void check_sources(checker *c)
             && src->kind != MC_SRC_NEXMARK && src->kind != MC_SRC_CUSTOM;
         if (src->dead_letter != NULL && !decodes)
             mc_error(c->diag, src->dead_letter_loc, "a '%s' source decodes nothing, so it has "
-                     "no dead letters", source_kind_name(src->kind));
+                     "no dead letters", mc_source_kind_name(src->kind));
         check_partitions(c, src);
     }
 }
@@ -1128,15 +1118,6 @@ static void check_epochs(checker *c, mc_op *op, const flow *f)
     set_late_flow(op, f);
 }
 
-static const char *agg_name(mc_agg_kind agg)
-{
-    static const char *const names[] = {
-        [MC_AGG_COUNT] = "count", [MC_AGG_SUM] = "sum", [MC_AGG_MIN] = "min",
-        [MC_AGG_MAX] = "max", [MC_AGG_AVG] = "avg", [MC_AGG_REDUCE] = "reduce",
-    };
-    return names[agg];
-}
-
 /* tumbling(S), sliding(S, P) with P <= S, session(G): all >= 1. */
 static void check_window_clause(checker *c, const mc_op *op)
 {
@@ -1168,7 +1149,7 @@ static bool window_value_type(checker *c, mc_op *op, mc_typeref *t)
     bool numeric = mc_type_is_integer(k) || k == MC_T_F32 || k == MC_T_F64;
     if (op->agg != MC_AGG_REDUCE && !numeric)
         mc_error(c->diag, op->agg_type.loc, "'%s' needs an integer or float type, not '%s'",
-                 agg_name(op->agg), type_name(t));
+                 mc_agg_kind_name(op->agg), type_name(t));
     return true;
 }
 

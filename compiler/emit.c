@@ -187,8 +187,10 @@ static void sink_entry(emitter *e, const mc_op *op, mc_buf *tables, mc_buf *entr
         [MC_SINK_JSONL] = "MSTR_SINK_JSONL", [MC_SINK_CUSTOM] = "MSTR_SINK_CUSTOM",
     };
     static const char *const hooks[] = { "open", "prepare", "commit", "close" };
+    /* a captured stdout sink (mstrc test) is a file to the runtime */
+    bool captured = op->sink == MC_SINK_STDOUT && op->path != NULL;
     mc_buf_printf(entries, "    {\n        .name = \"%s\",\n        .kind = %s,\n", op->name,
-                  kind[op->sink]);
+                  captured ? "MSTR_SINK_TEXT" : kind[op->sink]);
     if (op->path != NULL)
         mc_buf_printf(entries, "        .path = %s,\n", em_c_literal(e, op->path));
     if (op->sink == MC_SINK_CSV) {

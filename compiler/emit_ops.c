@@ -368,12 +368,8 @@ static void emit_session(emitter *e, const mc_op *op, const char *at, const char
 static void emit_window(emitter *e, const mc_op *op, const char *body, const char *at,
                         const char *next, const char *epoch)
 {
-    static const char *const agg_name[] = {
-        [MC_AGG_COUNT] = "count", [MC_AGG_SUM] = "sum", [MC_AGG_MIN] = "min",
-        [MC_AGG_MAX] = "max", [MC_AGG_AVG] = "avg", [MC_AGG_REDUCE] = "reduce",
-    };
     const char *acc = em_window_acc_type(op);
-    const char *agg_what = em_strf(e, "aggregate %s", agg_name[op->agg]);
+    const char *agg_what = em_strf(e, "aggregate %s", mc_agg_kind_name(op->agg));
     if (op->agg != MC_AGG_COUNT)
         em_render(e, op->agg == MC_AGG_REDUCE ? "window_reduce.c.in" : "window_agg.c.in",
                   VARS({ "name", op->name }, { "where", at }, { "key_type", em_in_key(op) },

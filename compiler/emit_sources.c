@@ -63,9 +63,21 @@ static void emit_range(emitter *e, const mc_source *s, const char *at)
     mc_buf_free(&args);
 }
 
+/* "A, B, C" of the n values, for a C initializer (INT64_MIN, MSTR_EPOCH_MIN, by name: its
+ * digits are no C literal). */
+static void put_int64s(mc_buf *b, const int64_t *v, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (v[i] == INT64_MIN)
+            mc_buf_printf(b, "%sINT64_MIN", i ? ", " : "");
+        else
+            mc_buf_printf(b, "%s%" PRId64, i ? ", " : "", v[i]);
+    }
+}
+
 static void emit_list(emitter *e, const mc_source *s, const char *at)
 {
-    mc_buf items = { 0 };
+    mc_buf items = { 0 }, times = { 0 }, after = { 0 };
     for (size_t i = 0; i < s->nitems; i++) {
         mc_buf_puts(&items, "    ");
         em_literal(&items, s->items[i], &s->type);
@@ -74,10 +86,28 @@ static void emit_list(emitter *e, const mc_source *s, const char *at)
     if (s->nitems == 0)
         mc_buf_printf(&items, "    %s, /* C wants an element; the source has none */\n",
                       s->type.kind == MC_T_RECORD || s->type.kind == MC_T_STR ? "{ 0 }" : "0");
+    const char *stamp = "(int64_t)i", *stamped = "the timestamp is the index";
+    if (s->stamps != NULL) {
+        mc_buf stamps = { 0 }, epochs = { 0 };
+        put_int64s(&stamps, s->stamps, s->nitems);
+        put_int64s(&epochs, s->epochs, s->nitems);
+        mc_template_render(&times, "source_list_times.c.in",
+                           VARS({ "name", s->name }, { "stamps", em_text(&stamps) },
+                                { "epochs", em_text(&epochs) }), NULL);
+        mc_template_render(&after, "source_list_epoch.c.in", VARS({ "name", s->name }), NULL);
+        stamp = em_strf(e, "source_%s_stamps[i]", s->name);
+        stamped = "timestamps and epochs from a pipeline test";
+        mc_buf_free(&stamps);
+        mc_buf_free(&epochs);
+    }
     em_render(e, "source_list.c.in",
               VARS({ "name", s->name }, { "where", at }, { "type", em_type(&s->type) },
-                   { "count", em_strf(e, "%zu", s->nitems) }, { "items", em_text(&items) }));
+                   { "count", em_strf(e, "%zu", s->nitems) }, { "items", em_text(&items) },
+                   { "stamped", stamped }, { "times", em_text(&times) }, { "stamp", stamp },
+                   { "after", em_text(&after) }));
     mc_buf_free(&items);
+    mc_buf_free(&times);
+    mc_buf_free(&after);
 }
 
 static void emit_text_source(emitter *e, const mc_source *s, const char *at)

@@ -167,13 +167,6 @@ static const char *int_text(emitter *e, const mc_literal *lit)
  * key's type, and the types of what its slots hold. */
 static const char *op_shape(emitter *e, const mc_op *op)
 {
-    static const char *const window[] = {
-        [MC_WIN_TUMBLING] = "tumbling", [MC_WIN_SLIDING] = "sliding", [MC_WIN_SESSION] = "session",
-    };
-    static const char *const agg[] = {
-        [MC_AGG_COUNT] = "count", [MC_AGG_SUM] = "sum", [MC_AGG_MIN] = "min",
-        [MC_AGG_MAX] = "max", [MC_AGG_AVG] = "avg", [MC_AGG_REDUCE] = "reduce",
-    };
     mc_buf b = { 0 };
     mc_buf_puts(&b, mc_op_kind_name(op->kind));
     if (op->kind == MC_OP_SINK) { /* a custom sink: its state, whatever the records' key */
@@ -184,9 +177,9 @@ static const char *op_shape(emitter *e, const mc_op *op)
         return shape;
     }
     if (op->kind == MC_OP_WINDOW)
-        mc_buf_printf(&b, "(%s %s%s%s) %s", window[op->window], int_text(e, op->wargs[0]),
-                      op->nwargs > 1 ? " " : "", op->nwargs > 1 ? int_text(e, op->wargs[1]) : "",
-                      agg[op->agg]);
+        mc_buf_printf(&b, "(%s %s%s%s) %s", mc_window_kind_name(op->window),
+                      int_text(e, op->wargs[0]), op->nwargs > 1 ? " " : "", op->nwargs > 1 ? int_text(e, op->wargs[1]) : "",
+                      mc_agg_kind_name(op->agg));
     else if (op->kind == MC_OP_WINDOW_JOIN)
         mc_buf_printf(&b, "(tumbling %s)", int_text(e, op->wargs[0]));
     else if (op->kind == MC_OP_INTERVAL_JOIN)

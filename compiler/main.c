@@ -1,14 +1,16 @@
 /*
- * main.c - the mstrc command: check, emit, build and run .mstr programs.
+ * main.c - the mstrc command: check, emit, build, run and draw .mstr programs.
  *
  *   mstrc check FILE                 diagnostics only
  *   mstrc emit FILE [-o OUT.c]       print (or write) the generated C
  *   mstrc build FILE [-o BINARY]     compile to one static binary
  *   mstrc run FILE [-- ARGS...]      build into a cache, then run with ARGS
+ *   mstrc graph FILE [-o OUT]        the dataflow as Graphviz DOT (OUT.svg, .png, .pdf: by dot)
+ *   mstrc test FILE                  the pipeline tests of FILE.test (pipetest.h)
  *
  * Exit status: 0 on success, 1 for errors in the user's program (or the job's own status for
- * run), 2 for bad usage. The runtime library and its headers are found next to the mstrc
- * executable (build/libmstr.a and runtime/ beside build/), so a build tree works in place.
+ * run, or a failed test), 2 for bad usage. The runtime library and its headers are found next to the mstrc
+ * executable, in a build tree or where make install put them (drive.h).
  */
 #include <errno.h>
 #include <limits.h>
@@ -16,12 +18,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
-#include "emit.h"
+#include "drive.h"
 #include "frontend.h"
+#include "graph.h"
 #include "mstr_hash.h"
+#include "pipetest.h"
 
 typedef struct options {
     const char *command;
@@ -42,6 +45,10 @@ static void usage(FILE *f)
           "  build FILE [-o BINARY]  compile FILE into one statically linked binary\n"
           "                          (default name: FILE without .mstr, in the current directory)\n"
           "  run FILE [-- ARGS...]   build FILE (cached) and run it with ARGS\n"
+          "  graph FILE [-o OUT]     print the dataflow as Graphviz DOT, or draw it into OUT\n"
+          "                          (OUT.dot as DOT; OUT.svg, .png, .pdf by Graphviz's dot)\n"
+          "  test FILE               run the pipeline tests of FILE.test (FILE without .mstr)\n"
+          "                          on 1 and 4 workers; a diff for each failure\n"
           "\n"
           "options:\n"
           "  -o PATH     output path\n"
@@ -49,7 +56,7 @@ static void usage(FILE *f)
           "  --help      show this help\n"
           "\n"
           "environment: CC (default cc), MSTRC_CACHE (default ~/.cache/mstrc)\n"
-          "exit status: 0 success, 1 errors in the program, 2 bad usage\n",
+          "exit status: 0 success, 1 errors in the program or a failed test, 2 bad usage\n",
           f);
 }
 
@@ -94,7 +101,7 @@ static int parse_args(int argc, char **argv, options *opt)
         usage(stderr);
         return 2;
     }
-    static const char *const commands[] = { "check", "emit", "build", "run" };
+    static const char *const commands[] = { "check", "emit", "build", "run", "graph", "test" };
     bool known = false;
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         known |= strcmp(opt->command, commands[i]) == 0;
@@ -107,213 +114,27 @@ static int parse_args(int argc, char **argv, options *opt)
     return 0;
 }
 
-/* Loads, parses and checks the input; with c, also emits it into c (c_name naming the
- * generated file in #line directives). Returns false after diagnostics. */
-static bool compile_to_c(const options *opt, const char *c_name, mc_buf *c)
+/* What a command makes of a valid program, besides knowing that it is valid. */
+typedef enum product { PRODUCT_NONE, PRODUCT_C, PRODUCT_DOT } product;
+
+/* Loads, parses and checks the input; then appends the product to out: the generated C
+ * (c_name naming the generated file in #line directives) or the DOT graph. Returns false after
+ * diagnostics. */
+static bool compile(const options *opt, product what, const char *c_name, mc_buf *out)
 {
     mc_diag diag = { .out = stderr };
     mc_program prog = { 0 };
     bool ok = mc_program_load(&prog, &diag, opt->input) && mc_parse(&prog, &diag) &&
               mc_check(&prog, &diag);
-    /* check answers whether the program is valid; the rest also need it generated */
-    if (ok && c != NULL && (ok = mc_emit_supported(&prog, &diag))) {
-        mc_emit_options eo = { .line_directives = opt->line_directives, .c_name = c_name };
+    if (ok && what == PRODUCT_C)
+        ok = mc_drive_generate(&prog, &diag, opt->line_directives, c_name, out);
+    if (ok && what == PRODUCT_DOT) {
         mc_plan plan;
         mc_plan_build(&prog, &plan);
-        mc_emit(&prog, &plan, &eo, c);
+        mc_graph_dot(&prog, &plan, out);
         mc_plan_free(&plan);
     }
     mc_program_free(&prog);
-    return ok;
-}
-
-static bool write_file(const char *path, const char *data, size_t len)
-{
-    FILE *f = fopen(path, "wb");
-    if (f == NULL) {
-        fprintf(stderr, "mstrc: cannot write '%s': %s\n", path, strerror(errno));
-        return false;
-    }
-    bool ok = fwrite(data, 1, len, f) == len;
-    ok = fclose(f) == 0 && ok;
-    if (!ok)
-        fprintf(stderr, "mstrc: error writing '%s': %s\n", path, strerror(errno));
-    return ok;
-}
-
-/* The runtime next to this executable: DIR/libmstr.a and DIR/../runtime. */
-typedef struct runtime_paths {
-    char lib[PATH_MAX + 16];
-    char include[PATH_MAX + 16];
-} runtime_paths;
-
-static bool find_runtime(runtime_paths *rt)
-{
-    char exe[PATH_MAX];
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    if (n <= 0) {
-        fprintf(stderr, "mstrc: cannot find my own executable: %s\n", strerror(errno));
-        return false;
-    }
-    exe[n] = '\0';
-    char *slash = strrchr(exe, '/');
-    *slash = '\0';
-    snprintf(rt->lib, sizeof rt->lib, "%s/libmstr.a", exe);
-    snprintf(rt->include, sizeof rt->include, "%s/../runtime", exe);
-    char header[PATH_MAX + 32];
-    snprintf(header, sizeof header, "%s/mstr.h", rt->include);
-    if (access(rt->lib, R_OK) != 0 || access(header, R_OK) != 0) {
-        fprintf(stderr, "mstrc: cannot find the runtime (%s and %s)\n", rt->lib, header);
-        return false;
-    }
-    return true;
-}
-
-/* Runs argv, waits for it; returns its exit status (127 if it could not start). */
-static int run_command(char *const argv[])
-{
-    pid_t pid = fork();
-    if (pid < 0) {
-        fprintf(stderr, "mstrc: cannot start %s: %s\n", argv[0], strerror(errno));
-        return 127;
-    }
-    if (pid == 0) {
-        execvp(argv[0], argv);
-        fprintf(stderr, "mstrc: cannot run %s: %s\n", argv[0], strerror(errno));
-        _exit(127);
-    }
-    int status;
-    while (waitpid(pid, &status, 0) < 0)
-        if (errno != EINTR)
-            return 127;
-    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-}
-
-/* Whether line is glibc's warning that a static binary calling getaddrinfo (gRPC's resolver,
- * OpenSSL) needs the same glibc at run time: true of every binary mstrc builds, so not news. */
-static bool static_glibc_warning(const char *line)
-{
-    return strstr(line, "in statically linked applications requires at runtime") != NULL;
-}
-
-/* Copies the C compiler's messages from fd to stderr, without the static-glibc warnings and
- * the `in function` line before each. */
-static void filter_messages(int fd)
-{
-    FILE *in = fdopen(fd, "r");
-    char *line = NULL, *held = NULL;
-    size_t cap = 0;
-    while (getline(&line, &cap, in) >= 0) {
-        if (static_glibc_warning(line)) {
-            if (held != NULL && strstr(held, ": in function ") == NULL)
-                fputs(held, stderr);
-        } else if (held != NULL) {
-            fputs(held, stderr);
-        }
-        free(held);
-        held = static_glibc_warning(line) ? NULL : strdup(line);
-    }
-    if (held != NULL)
-        fputs(held, stderr);
-    free(held);
-    free(line);
-    fclose(in);
-}
-
-/* Runs the C compiler's argv, its messages filtered (filter_messages); returns its status. */
-static int run_compiler(char *const argv[])
-{
-    int fds[2];
-    if (pipe(fds) != 0)
-        return run_command(argv);
-    pid_t pid = fork();
-    if (pid < 0) {
-        fprintf(stderr, "mstrc: cannot start %s: %s\n", argv[0], strerror(errno));
-        close(fds[0]);
-        close(fds[1]);
-        return 127;
-    }
-    if (pid == 0) {
-        dup2(fds[1], STDERR_FILENO);
-        close(fds[0]);
-        close(fds[1]);
-        execvp(argv[0], argv);
-        fprintf(stderr, "mstrc: cannot run %s: %s\n", argv[0], strerror(errno));
-        _exit(127);
-    }
-    close(fds[1]);
-    filter_messages(fds[0]);
-    int status;
-    while (waitpid(pid, &status, 0) < 0)
-        if (errno != EINTR)
-            return 127;
-    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-}
-
-/* Copies text to room and appends its space-separated words to argv[*n ...]. */
-static void add_words(char *argv[], int *n, char *room, const char *text)
-{
-    memcpy(room, text, strlen(text) + 1);
-    for (char *tok = strtok(room, " "); tok != NULL; tok = strtok(NULL, " "))
-        argv[(*n)++] = tok;
-}
-
-/* The C compiler's command line for c_path -> binary, without the terminating NULL; the
- * words of the flags below are copied into words, which must have room for both.
- * Checklist: the generated code's needs (gnu11 for __attribute__), the libraries the runtime
- * needs (MSTR_RUNTIME_LIBS) and the sanitizer flags this mstrc was built with (MSTR_SANFLAGS)
- * must match the runtime's build in the Makefile. */
-static int cc_argv(const runtime_paths *rt, const char *c_path, const char *binary,
-                   char *argv[], char *words)
-{
-    const char *cc = getenv("CC");
-    int n = 0;
-    argv[n++] = (char *)(cc && *cc ? cc : "cc");
-    static char *const fixed[] = { "-std=gnu11", "-O2", "-g", "-D_GNU_SOURCE", "-pthread",
-                                   "-Wall", "-Wextra", "-Wno-unused-parameter",
-                                   "-Wno-unused-function", NULL };
-    for (int i = 0; fixed[i] != NULL; i++)
-        argv[n++] = fixed[i];
-    add_words(argv, &n, words, MSTR_SANFLAGS);
-    argv[n++] = "-I";
-    argv[n++] = (char *)rt->include;
-    argv[n++] = "-o";
-    argv[n++] = (char *)binary;
-    argv[n++] = (char *)c_path;
-    argv[n++] = (char *)rt->lib;
-    add_words(argv, &n, words + sizeof MSTR_SANFLAGS, MSTR_RUNTIME_LIBS);
-    if (MSTR_LINK_STATIC)
-        argv[n++] = "-static";
-    return n;
-}
-
-/* Writes c into a private temporary directory and compiles it into binary. */
-static bool compile_binary(const char *job, const mc_buf *c, const char *binary)
-{
-    runtime_paths rt;
-    if (!find_runtime(&rt))
-        return false;
-    const char *tmp = getenv("TMPDIR");
-    char dir[PATH_MAX], c_path[PATH_MAX + 300];
-    snprintf(dir, sizeof dir, "%s/mstrc-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-    if (mkdtemp(dir) == NULL) {
-        fprintf(stderr, "mstrc: cannot make a temporary directory: %s\n", strerror(errno));
-        return false;
-    }
-    snprintf(c_path, sizeof c_path, "%s/%s.c", dir, job);
-    bool ok = write_file(c_path, c->data, c->len);
-    if (ok) {
-        /* every word of the flags takes at least two characters of them, with its space */
-        char *argv[32 + (sizeof MSTR_SANFLAGS + sizeof MSTR_RUNTIME_LIBS) / 2];
-        char words[sizeof MSTR_SANFLAGS + sizeof MSTR_RUNTIME_LIBS];
-        int n = cc_argv(&rt, c_path, binary, argv, words);
-        argv[n] = NULL;
-        ok = run_compiler(argv) == 0;
-        if (!ok)
-            fprintf(stderr, "mstrc: the C compiler failed on %s\n", job);
-    }
-    unlink(c_path);
-    rmdir(dir);
     return ok;
 }
 
@@ -326,7 +147,46 @@ static void job_names(const options *opt, char *job, size_t job_len, char *c_nam
 
 static int cmd_check(const options *opt)
 {
-    return compile_to_c(opt, NULL, NULL) ? 0 : 1;
+    return compile(opt, PRODUCT_NONE, NULL, NULL) ? 0 : 1;
+}
+
+/* Writes the DOT text to path: as it is for .dot and .gv, else drawn by Graphviz's dot in the
+ * format the extension names. */
+static bool write_graph(const mc_buf *dot, const char *path)
+{
+    const char *ext = strrchr(path, '.');
+    if (ext == NULL || strchr(ext, '/') != NULL || strcmp(ext, ".dot") == 0 ||
+        strcmp(ext, ".gv") == 0)
+        return mc_drive_write_file(path, dot->data, dot->len);
+    char dir[PATH_MAX], dot_path[PATH_MAX + 16], format[64];
+    if (!mc_drive_temp_dir(dir, sizeof dir))
+        return false;
+    snprintf(dot_path, sizeof dot_path, "%s/job.dot", dir);
+    snprintf(format, sizeof format, "-T%s", ext + 1);
+    char *argv[] = { "dot", format, "-o", (char *)path, dot_path, NULL };
+    int status = -1;
+    if (mc_drive_write_file(dot_path, dot->data, dot->len))
+        status = mc_drive_run(argv);
+    unlink(dot_path);
+    rmdir(dir);
+    if (status == 127)
+        fprintf(stderr, "mstrc: drawing %s needs Graphviz's dot (Debian: apt-get install "
+                "graphviz); without -o, or with -o FILE.dot, mstrc graph writes DOT\n", path);
+    else if (status > 0)
+        fprintf(stderr, "mstrc: dot failed to draw %s\n", path);
+    return status == 0;
+}
+
+static int cmd_graph(const options *opt)
+{
+    mc_buf dot = { 0 };
+    bool ok = compile(opt, PRODUCT_DOT, NULL, &dot);
+    if (ok && opt->output)
+        ok = write_graph(&dot, opt->output);
+    else if (ok)
+        ok = fwrite(dot.data, 1, dot.len, stdout) == dot.len;
+    mc_buf_free(&dot);
+    return ok ? 0 : 1;
 }
 
 static int cmd_emit(const options *opt)
@@ -334,9 +194,9 @@ static int cmd_emit(const options *opt)
     char job[256], c_name[300];
     job_names(opt, job, sizeof job, c_name, sizeof c_name);
     mc_buf c = { 0 };
-    bool ok = compile_to_c(opt, opt->output ? opt->output : c_name, &c);
+    bool ok = compile(opt, PRODUCT_C, opt->output ? opt->output : c_name, &c);
     if (ok && opt->output)
-        ok = write_file(opt->output, c.data, c.len);
+        ok = mc_drive_write_file(opt->output, c.data, c.len);
     else if (ok)
         ok = fwrite(c.data, 1, c.len, stdout) == c.len;
     mc_buf_free(&c);
@@ -348,8 +208,8 @@ static int cmd_build(const options *opt)
     char job[256], c_name[300];
     job_names(opt, job, sizeof job, c_name, sizeof c_name);
     mc_buf c = { 0 };
-    bool ok = compile_to_c(opt, c_name, &c) &&
-              compile_binary(job, &c, opt->output ? opt->output : job);
+    bool ok = compile(opt, PRODUCT_C, c_name, &c) &&
+              mc_drive_build(job, &c, opt->output ? opt->output : job);
     mc_buf_free(&c);
     return ok ? 0 : 1;
 }
@@ -390,9 +250,9 @@ static bool cache_dir(char *dst, size_t n)
 /* The cache key: the generated C, the runtime library's identity and the build flags. */
 static uint64_t cache_key(const mc_buf *c)
 {
-    runtime_paths rt;
+    mc_runtime_paths rt;
     struct stat st = { 0 };
-    if (find_runtime(&rt))
+    if (mc_drive_find_runtime(&rt))
         stat(rt.lib, &st);
     char ident[512];
     int n = snprintf(ident, sizeof ident, "%lld:%lld:%s:%d", (long long)st.st_size,
@@ -405,14 +265,14 @@ static int cmd_run(const options *opt)
     char job[256], c_name[300], dir[PATH_MAX], binary[PATH_MAX + 300];
     job_names(opt, job, sizeof job, c_name, sizeof c_name);
     mc_buf c = { 0 };
-    bool ok = compile_to_c(opt, c_name, &c) && cache_dir(dir, sizeof dir);
+    bool ok = compile(opt, PRODUCT_C, c_name, &c) && cache_dir(dir, sizeof dir);
     if (ok) {
         snprintf(binary, sizeof binary, "%s/%s-%016llx", dir, job,
                  (unsigned long long)cache_key(&c));
         if (access(binary, X_OK) != 0) {
             char tmp[PATH_MAX + 340];
             snprintf(tmp, sizeof tmp, "%s.%ld.tmp", binary, (long)getpid());
-            ok = compile_binary(job, &c, tmp) && rename(tmp, binary) == 0;
+            ok = mc_drive_build(job, &c, tmp) && rename(tmp, binary) == 0;
             if (!ok)
                 unlink(tmp);
         }
@@ -443,5 +303,9 @@ int main(int argc, char **argv)
         return cmd_emit(&opt);
     if (strcmp(opt.command, "build") == 0)
         return cmd_build(&opt);
+    if (strcmp(opt.command, "graph") == 0)
+        return cmd_graph(&opt);
+    if (strcmp(opt.command, "test") == 0)
+        return mc_pipetest_run(opt.input);
     return cmd_run(&opt);
 }

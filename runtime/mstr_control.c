@@ -46,7 +46,7 @@ struct mstr_control {
     mstr_meter *meter;
     struct mstr_cluster *cluster;
     int process, processes, workers;
-    bool snapshots;
+    bool snapshots, supervised;
     waiting *calls;             /* oldest first */
     uint64_t next_id;
     mstr_stats *figures;        /* leader: [processes], each process's latest */
@@ -69,13 +69,13 @@ static bool leads(const mstr_control *c)
 }
 
 mstr_control *mstr_control_new(const mstr_job_desc *d, mstr_meter *meter, int process,
-                               int processes, int workers, bool snapshots,
+                               int processes, int workers, bool snapshots, bool supervised,
                                struct mstr_cluster *cluster)
 {
     mstr_control *c = mstr_alloc(sizeof *c);
     *c = (mstr_control){ .desc = d, .meter = meter, .cluster = cluster, .process = process,
                          .processes = processes, .workers = workers, .snapshots = snapshots,
-                         .next_id = 1, .last_tick = now_ms() };
+                         .supervised = supervised, .next_id = 1, .last_tick = now_ms() };
     c->figures = mstr_alloc_array((size_t)processes, sizeof *c->figures);
     c->have = mstr_alloc_array((size_t)processes, sizeof *c->have);
     for (int p = 0; p < processes; p++)
@@ -281,24 +281,39 @@ uint32_t mstr_control_argument(mstr_control_call call, const unsigned char *p, s
     if (call != MSTR_CONTROL_RESCALE)
         return 0;
     Mstr__RescaleRequest *r = mstr__rescale_request__unpack(NULL, n, p);
-    uint32_t workers = r != NULL ? r->workers : 0;
+    uint32_t arg = 0;
+    if (r != NULL && r->workers <= 0xffff && r->processes <= 0xffff)
+        arg = r->processes << 16 | r->workers;
     mstr__rescale_request__free_unpacked(r, NULL);
-    return workers;
+    return arg;
 }
 
-/* Leader: why a Rescale to `workers` workers cannot be done (and the code to say it with), or
- * NULL. */
-static const char *rescale_refusal(const mstr_control *c, uint32_t workers, int *code)
+/* A Rescale's workers and processes (as many as now when it does not say). */
+static void rescale_to(const mstr_control *c, uint32_t arg, int *processes, int *workers)
 {
+    *workers = (int)(arg & 0xffff);
+    *processes = arg >> 16 ? (int)(arg >> 16) : c->processes;
+}
+
+/* Leader: why a Rescale (arg) cannot be done (and the code to say it with), or NULL. */
+static const char *rescale_refusal(const mstr_control *c, uint32_t arg, int *code)
+{
+    int processes, workers;
+    rescale_to(c, arg, &processes, &workers);
     *code = CODE_FAILED_PRECONDITION;
-    if (c->processes > 1)
-        return "a job over several processes does not rescale while it runs yet: stop it and "
-               "start it again with another --workers";
     if (!c->snapshots)
         return "rescaling goes through a snapshot: run the job with --state-dir";
+    if (c->processes > 1 && !c->supervised)
+        return "its processes were started by hand: stop the job, rewrite its state (`JOB "
+               "reshard`) and start the processes of the new layout";
+    if (c->processes == 1 && processes > 1)
+        return "a job of one process cannot start processes: run it under the supervisor "
+               "(--processes N) to rescale across processes";
     *code = CODE_INVALID_ARGUMENT;
-    if (workers < 1 || workers > MSTR_MAX_WORKERS)
+    if (workers < 1 || workers > MSTR_MAX_WORKERS || processes > MSTR_MAX_WORKERS)
         return "the workers must be 1 to 1024";
+    if (workers % processes != 0)
+        return "the workers must be a multiple of the processes";
     return NULL;
 }
 
@@ -406,19 +421,20 @@ bool mstr_control_wants_stop(const mstr_control *c)
     return false;
 }
 
-bool mstr_control_wants_rescale(const mstr_control *c, int *workers)
+bool mstr_control_wants_rescale(const mstr_control *c, int *processes, int *workers)
 {
     for (const waiting *w = c->calls; w != NULL; w = w->next)
         if (w->call == MSTR_CONTROL_RESCALE) {
-            *workers = (int)w->arg;
+            rescale_to(c, w->arg, processes, workers);
             return true;
         }
     return false;
 }
 
-void mstr_control_rescaled(mstr_control *c, uint64_t n, int workers)
+void mstr_control_rescaled(mstr_control *c, uint64_t n, int processes, int workers)
 {
-    c->workers = workers / c->processes;
+    if (processes == c->processes)
+        c->workers = workers / c->processes;
     for (waiting **at = &c->calls; *at != NULL; at = &(*at)->next) {
         waiting *w = *at;
         if (w->call != MSTR_CONTROL_RESCALE)
@@ -427,6 +443,7 @@ void mstr_control_rescaled(mstr_control *c, uint64_t n, int workers)
         Mstr__RescaleReply reply = MSTR__RESCALE_REPLY__INIT;
         reply.snapshot = n;
         reply.workers = (uint32_t)workers;
+        reply.processes = (uint32_t)processes;
         uint8_t buf[32];
         answer(c, w, CODE_OK, buf, mstr__rescale_reply__pack(&reply, buf));
         free(w);

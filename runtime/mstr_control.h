@@ -42,16 +42,18 @@ extern const char *const mstr_control_methods[MSTR_CONTROL_CALLS];
 typedef struct mstr_control mstr_control;
 
 /* The control of process `process` of `processes` (workers each) of job d; cluster is NULL for
- * a job of one process that serves nothing; snapshots says whether it has a state directory. */
+ * a job of one process that serves nothing; snapshots says whether it has a state directory,
+ * supervised whether the supervisor started its processes (and so can start them again on
+ * another layout). */
 mstr_control *mstr_control_new(const mstr_job_desc *d, mstr_meter *meter, int process,
-                               int processes, int workers, bool snapshots,
+                               int processes, int workers, bool snapshots, bool supervised,
                                struct mstr_cluster *cluster);
 
 /* Answers what is still waiting (UNAVAILABLE: the job ended) and frees c. */
 void mstr_control_free(mstr_control *c);
 
-/* The argument in a call's request (p, n bytes): Rescale's workers (0 if it does not decode),
- * 0 for the others. Any thread. */
+/* The argument in a call's request (p, n bytes): Rescale's workers and processes (packed; 0 if
+ * it does not decode), 0 for the others. Any thread. */
 uint32_t mstr_control_argument(mstr_control_call call, const unsigned char *p, size_t n);
 
 /* A call arrived on stream s, with its argument. */
@@ -69,12 +71,13 @@ void mstr_control_round(mstr_control *c, bool starts);
 bool mstr_control_wants_snapshot(const mstr_control *c);
 bool mstr_control_wants_stop(const mstr_control *c);
 
-/* Leader: whether a Rescale call waits, and for how many workers (the oldest call's). */
-bool mstr_control_wants_rescale(const mstr_control *c, int *workers);
+/* Leader: whether a Rescale call waits, and for how many processes and workers in all (the
+ * oldest call's). */
+bool mstr_control_wants_rescale(const mstr_control *c, int *processes, int *workers);
 
-/* Leader: the job goes on from snapshot n with `workers` workers in all; answers the oldest
- * Rescale call. */
-void mstr_control_rescaled(mstr_control *c, uint64_t n, int workers);
+/* Leader: the job goes on from snapshot n on `processes` processes of `workers` workers in all
+ * (or will, once the supervisor started them); answers the oldest Rescale call. */
+void mstr_control_rescaled(mstr_control *c, uint64_t n, int processes, int workers);
 
 /* Leader: snapshot n is committed (final: the job stops after it); answers the calls that
  * waited for it. */

@@ -1,9 +1,10 @@
 /*
- * mstr_control_client.c - `./job ctl status|snapshot|stop|rescale N --coordinator HOST:PORT`:
+ * mstr_control_client.c - `./job ctl status|snapshot|stop|rescale N [P] --coordinator HOST:PORT`:
  * the control API's client in the job's own binary (see mstr_control.h). It makes one call and
  * prints the answer: the status as a few lines of text, the snapshot committed, the workers the
  * job goes on with, or the job's reason not to.
  */
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -75,7 +76,8 @@ static bool print_answer(mstr_control_call call, const unsigned char *p, size_t 
         Mstr__RescaleReply *r = mstr__rescale_reply__unpack(NULL, n, p);
         if (r == NULL)
             return false;
-        printf("%u worker%s, from snapshot %llu\n", r->workers, r->workers == 1 ? "" : "s",
+        printf("%u worker%s on %u process%s, from snapshot %llu\n", r->workers,
+               r->workers == 1 ? "" : "s", r->processes, r->processes == 1 ? "" : "es",
                (unsigned long long)r->snapshot);
         mstr__rescale_reply__free_unpacked(r, NULL);
         return true;
@@ -91,21 +93,30 @@ static bool print_answer(mstr_control_call call, const unsigned char *p, size_t 
     return true;
 }
 
-/* The request of call: Rescale's workers from argv[3] (*used says that it took it), none for
- * the others. Returns false if there is no such number. */
+/* argv[i] as a count, if it is one. */
+static bool count_arg(int argc, char **argv, int i, uint32_t *v)
+{
+    char *end;
+    if (i >= argc || !isdigit((unsigned char)argv[i][0]))
+        return false;
+    unsigned long n = strtoul(argv[i], &end, 10);
+    *v = (uint32_t)n;
+    return *end == '\0' && n <= UINT32_MAX;
+}
+
+/* The request of call: Rescale's workers and processes from argv[3] and argv[4] (*used says
+ * how many it took), none for the others. Returns false if the workers are missing. */
 static bool encode_request(mstr_control_call call, int argc, char **argv, uint8_t *buf,
-                           size_t *n, bool *used)
+                           size_t *n, int *used)
 {
     *n = 0;
-    *used = call == MSTR_CONTROL_RESCALE;
-    if (!*used)
+    *used = 0;
+    if (call != MSTR_CONTROL_RESCALE)
         return true;
-    char *end;
-    unsigned long workers = argc > 3 ? strtoul(argv[3], &end, 10) : 0;
-    if (argc <= 3 || *argv[3] == '\0' || *end != '\0' || workers > UINT32_MAX)
-        return false;
     Mstr__RescaleRequest r = MSTR__RESCALE_REQUEST__INIT;
-    r.workers = (uint32_t)workers;
+    if (!count_arg(argc, argv, 3, &r.workers))
+        return false;
+    *used = 1 + count_arg(argc, argv, 4, &r.processes);
     *n = mstr__rescale_request__pack(&r, buf);
     return true;
 }
@@ -118,16 +129,17 @@ int mstr_control_client(int argc, char **argv, const mstr_job_desc *d)
     for (int i = 0; argc > 2 && i < MSTR_CONTROL_CALLS; i++)
         if (strcmp(argv[2], names[i]) == 0)
             call = i;
-    uint8_t request[16];
+    uint8_t request[32];
     size_t nrequest;
-    bool used;
+    int used;
     if (call < 0 || !encode_request((mstr_control_call)call, argc, argv, request, &nrequest,
                                     &used)) {
-        fprintf(stderr, "usage: %s ctl status|snapshot|stop|rescale WORKERS --coordinator "
-                        "HOST:PORT [--tls-ca FILE --tls-cert FILE --tls-key FILE]\n", argv[0]);
+        fprintf(stderr, "usage: %s ctl status|snapshot|stop|rescale WORKERS [PROCESSES] "
+                        "--coordinator HOST:PORT [--tls-ca FILE --tls-cert FILE --tls-key "
+                        "FILE]\n", argv[0]);
         return 2;
     }
-    int first = used ? 3 : 2; /* the settings follow the call (and its number) */
+    int first = 2 + used; /* the settings follow the call (and its numbers) */
     mstr_settings s;
     int rc = mstr_settings_parse(&s, argc - first, argv + first, d);
     if (rc != 0)

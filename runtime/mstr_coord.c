@@ -75,6 +75,7 @@ void mstr_coord_begin_round(mstr_coord *c, int workers, mstr_doorbell *bells,
 {
     pthread_mutex_lock(&c->lock);
     c->done = c->finished = 0;
+    c->done_of = last;
     pthread_mutex_unlock(&c->lock);
     c->workers = workers;
     c->bells = bells;
@@ -386,9 +387,21 @@ void mstr_coord_submit(mstr_coord *c, mstr_store_batch *b)
     pthread_mutex_unlock(&c->lock);
 }
 
-void mstr_coord_done(mstr_coord *c)
+/* Counts the workers done with snapshot n from now on (lock held). A worker may take n before
+ * this process's coordinator is asked for it (a follower's workers begin n when its first
+ * barrier arrives from another process): its done must count for n, not be reset by it. */
+static void count_done_of(mstr_coord *c, uint64_t n)
+{
+    if (c->done_of == n)
+        return;
+    c->done_of = n;
+    c->done = 0;
+}
+
+void mstr_coord_done(mstr_coord *c, uint64_t n)
 {
     pthread_mutex_lock(&c->lock);
+    count_done_of(c, n);
     c->done++;
     pthread_cond_signal(&c->changed);
     pthread_mutex_unlock(&c->lock);
@@ -450,7 +463,7 @@ static bool gather(mstr_coord *c, uint64_t n, mstr_commit *commit)
 static bool take_part(mstr_coord *c, uint64_t n, bool final, mstr_commit *commit)
 {
     pthread_mutex_lock(&c->lock);
-    c->done = 0;
+    count_done_of(c, n);
     pthread_mutex_unlock(&c->lock);
     c->peers_done = 0;
     atomic_store(&c->requested, n);
@@ -536,10 +549,10 @@ static void take_asked(mstr_coord *c)
  * the next round) (lock held). */
 static bool should_end(mstr_coord *c)
 {
-    int workers;
+    int processes, workers;
     return (c->finished == c->workers && c->peers_finished == c->setup.followers) ||
            c->signal != 0 || c->stop_asked || mstr_control_wants_stop(c->setup.control) ||
-           mstr_control_wants_rescale(c->setup.control, &workers);
+           mstr_control_wants_rescale(c->setup.control, &processes, &workers);
 }
 
 /* Leader or alone: waits until a snapshot is due (deadline_ms on the monotonic clock; < 0:
@@ -597,8 +610,9 @@ static void lead(mstr_coord *c)
         int64_t deadline = snapshots && c->setup.every_ms > 0
                                ? now_ms(CLOCK_MONOTONIC) + c->setup.every_ms : -1;
         bool end = wait_for_reason(c, deadline);
-        int workers;
-        c->stop_at_cut = end && mstr_control_wants_rescale(c->setup.control, &workers);
+        int processes, workers;
+        c->stop_at_cut = end && mstr_control_wants_rescale(c->setup.control, &processes,
+                                                           &workers);
         if (mstr_failed(c->failure) || (snapshots && !take(c, c->last + 1, end)) || end)
             break;
     }

@@ -99,7 +99,8 @@ typedef struct mstr_coord {
     pthread_cond_t changed;     /* a batch, a worker done or finished, a signal, an event */
     mstr_store_batch **queue;   /* batches handed over, not yet written */
     size_t nqueue, cap;
-    int done;                   /* workers that took `requested` */
+    int done;                   /* workers that took snapshot done_of */
+    uint64_t done_of;
     int finished;               /* workers whose input is exhausted */
     int signal;                 /* SIGINT or SIGTERM received, or 0 */
     mstr_coord_event *events;   /* posted, not yet handled, oldest first */
@@ -205,8 +206,8 @@ static inline uint64_t mstr_coord_committed(mstr_coord *c)
 /* Hands over a batch of the snapshot being taken (the coordinator frees it). */
 void mstr_coord_submit(mstr_coord *c, mstr_store_batch *b);
 
-/* The calling worker has taken (and handed over all of) the requested snapshot. */
-void mstr_coord_done(mstr_coord *c);
+/* The calling worker has taken (and handed over all of) snapshot n. */
+void mstr_coord_done(mstr_coord *c, uint64_t n);
 
 /* The calling worker's input is exhausted: it has nothing more to do but snapshots. */
 void mstr_coord_finished(mstr_coord *c);

@@ -41,6 +41,7 @@
 #include "mstr_mem.h"
 #include "mstr_metrics.h"
 #include "mstr_place.h"
+#include "mstr_reshard.h"
 #include "mstr_settings.h"
 #include "mstr_sink.h"
 #include "mstr_snapshot.h"
@@ -285,6 +286,27 @@ static bool make_dir(const char *path)
     return false;
 }
 
+/* A job of one process: rewrites the state of a job over several processes (whose process 1
+ * left DIR/store.1) for it, before it opens its store. */
+static bool rewrite_state(job *j)
+{
+    if (j->processes > 1 || j->settings.fresh)
+        return true;
+    char *second = mstr_strf("%s/store.1", j->settings.state_dir);
+    struct stat st;
+    bool several = stat(second, &st) == 0;
+    free(second);
+    bool rewrote;
+    char *error = NULL;
+    if (!several ||
+        mstr_reshard(j->desc, j->settings.state_dir, 1, j->per_process, &rewrote, &error))
+        return true;
+    fprintf(stderr, "mstr: cannot rewrite the state in '%s' for one process: %s; run with "
+                    "--fresh to discard it and start over\n", j->settings.state_dir, error);
+    free(error);
+    return false;
+}
+
 /* Opens the store (destroying it first with --fresh, on the leader or alone). */
 static bool open_store(job *j)
 {
@@ -320,9 +342,10 @@ static bool adopt_layout(job *j)
     }
     const mstr_job_desc *d = j->desc;
     uint32_t groups = (uint32_t)j->settings.key_groups;
+    int processes = j->processes; /* a shape that differs is refused by check_shape */
     size_t *partitions = mstr_alloc_array(d->nsources, sizeof *partitions);
     memcpy(partitions, j->partitions, d->nsources * sizeof *partitions);
-    mstr_snapshot_layout(stored, d, &groups, partitions);
+    mstr_snapshot_layout(stored, d, &processes, &groups, partitions);
     free(stored);
     if (groups != (uint32_t)j->settings.key_groups)
         fprintf(stderr, "mstr: the state in '%s' has %u key groups, fixed when it was created "
@@ -723,7 +746,7 @@ static round_end run_round(job *j)
         ok = mstr_sink_views_begin(&j->workers[i].views, j->restored + 1);
     j->ok = ok;
     if (ok && j->rescaling)
-        mstr_control_rescaled(j->control, j->restored, j->total);
+        mstr_control_rescaled(j->control, j->restored, 1, j->total);
     j->rescaling = false;
     if (ok) {
         if (j->hub != NULL)
@@ -901,7 +924,7 @@ static bool start_serving(job *j)
         }
     }
     j->control = mstr_control_new(j->desc, j->meter, j->process, j->processes, j->per_process,
-                                  j->store != NULL, j->cluster);
+                                  j->store != NULL, mstr_super_started(), j->cluster);
     j->coord.setup.cluster = j->cluster;
     j->coord.setup.control = j->control;
     if (st->metrics_port == 0)
@@ -940,14 +963,25 @@ static void init_coord(job *j)
     mstr_coord_init(&j->coord, &s);
 }
 
-/* After a round that ended well: whether a Rescale call asks the job to go on with other
- * workers. If so the next round has them, and restores the snapshot this one ended with. */
+/* After a round that ended well, on process 0: whether a Rescale call asks the job to go on
+ * with other workers in this process. If so the next round has them, and restores the snapshot
+ * this one ended with. A job over several processes ends instead, asking the supervisor to
+ * start its processes again on the new layout (mstr_super.h). */
 static bool rescale(job *j)
 {
-    int workers;
-    if (!j->ok || j->signal != 0 || j->control == NULL ||
-        !mstr_control_wants_rescale(j->control, &workers))
+    int processes, workers;
+    if (!j->ok || j->signal != 0 || j->control == NULL || j->process != 0 ||
+        !mstr_control_wants_rescale(j->control, &processes, &workers))
         return false;
+    if (j->processes > 1) {
+        fprintf(stderr, "mstr: rescaling from %d processes of %d workers to %d of %d at snapshot "
+                        "%llu: the supervisor starts them again\n", j->processes,
+                j->per_process, processes, workers / processes,
+                (unsigned long long)j->coord.last);
+        if (mstr_super_ask_layout(j->settings.state_dir, processes, workers / processes))
+            mstr_control_rescaled(j->control, j->coord.last, processes, workers);
+        return false;
+    }
     fprintf(stderr, "mstr: rescaling from %d to %d workers at snapshot %llu\n", j->total,
             workers, (unsigned long long)j->coord.last);
     j->per_process = j->total = workers;
@@ -976,12 +1010,14 @@ int mstr_main(int argc, char **argv, const mstr_job_desc *desc)
 {
     if (argc > 1 && strcmp(argv[1], "ctl") == 0)
         return mstr_control_client(argc, argv, desc);
+    if (argc > 1 && strcmp(argv[1], "reshard") == 0)
+        return mstr_reshard_command(argc, argv, desc);
     job j = { .desc = desc, .ok = true };
     int rc = mstr_settings_parse(&j.settings, argc, argv, desc);
     if (rc != 0)
         return rc < 0 ? 0 : rc;
     if (j.settings.processes > 1 && j.settings.peers == NULL)
-        return mstr_supervise(argc, argv, &j.settings);
+        return mstr_supervise(argc, argv, &j.settings, desc);
     mstr_crash_handler_install();
     /* A file size limit (ulimit -f) makes a write that passes it fail with EFBIG, reported
      * like any failed write (a snapshot that cannot be written fails the job, exit status 1),
@@ -1005,7 +1041,8 @@ int mstr_main(int argc, char **argv, const mstr_job_desc *desc)
     j.counters = mstr_alloc_array(desc->ncounters, sizeof *j.counters);
     bool inputs = check_cluster(&j) && open_inputs(&j) &&
                   (j.settings.state_dir == NULL ||
-                   (make_dir(j.settings.state_dir) && open_store(&j) && adopt_layout(&j)));
+                   (make_dir(j.settings.state_dir) && rewrite_state(&j) && open_store(&j) &&
+                    adopt_layout(&j)));
     j.shape = mstr_snapshot_shape(desc, j.processes, (uint32_t)j.settings.key_groups,
                                   j.partitions);
     if (inputs) {

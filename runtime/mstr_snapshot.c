@@ -216,7 +216,7 @@ static void write_worker(mstr_worker *w, uint64_t n)
     if (!mstr_sink_views_cut(&w->views, n))
         mstr_failure_set(w->failure, "snapshot %llu: worker %d could not make its output durable",
                          (unsigned long long)n, w->ctx.worker);
-    mstr_coord_done(w->coord);
+    mstr_coord_done(w->coord, n);
 }
 
 void mstr_snapshot_begin(mstr_worker *w, uint64_t n)
@@ -371,7 +371,8 @@ static bool fits_line(const char *line, const char *ours, const mstr_job_desc *d
     }
     if (strncmp(line, "processes ", 10) == 0)
         return refuse(error, "the snapshot was taken on %s processes and the job runs on %.*s; "
-                      "restoring on another number of processes is not supported yet (rescaling)",
+                      "rewrite the state for them first, with the job stopped (`JOB reshard "
+                      "--state-dir DIR --processes P --workers W`; the supervisor does it itself)",
                       line + 10, match ? (int)(mlen - 10) : 1, match ? match + 10 : "?");
     if (strncmp(line, "key_groups ", 11) == 0)
         return refuse(error, "the snapshot has %s key groups and the job has %.*s: the key "
@@ -407,15 +408,17 @@ bool mstr_snapshot_fits(const char *stored, const char *ours, const mstr_job_des
     return ok;
 }
 
-void mstr_snapshot_layout(const char *stored, const mstr_job_desc *d, uint32_t *key_groups,
-                          size_t *partitions)
+void mstr_snapshot_layout(const char *stored, const mstr_job_desc *d, int *processes,
+                          uint32_t *key_groups, size_t *partitions)
 {
     for (const char *p = stored; *p; ) {
         unsigned groups;
         size_t count;
-        int name_end = 0;
+        int name_end = 0, n;
         if (sscanf(p, "key_groups %u", &groups) == 1)
             *key_groups = groups;
+        if (sscanf(p, "processes %d", &n) == 1)
+            *processes = n;
         if (sscanf(p, "source %*s%n partitions %zu", &name_end, &count) == 1)
             for (size_t i = 0; i < d->nsources; i++)
                 if (strlen(d->sources[i].name) == (size_t)name_end - 7 &&
@@ -508,9 +511,7 @@ static bool restore_slot(restoring *r, mstr_rbuf *k, bool local, mstr_rbuf *valu
     return true;
 }
 
-/* Keeps, in least, the least of each time in value and least (both a row of int64s). Returns
- * false if value is not such a row as long as least. */
-static bool merge_least(mstr_wbuf *least, const mstr_rbuf *value)
+bool mstr_snapshot_merge_least(mstr_wbuf *least, const mstr_rbuf *value)
 {
     size_t len = (size_t)(value->end - value->p);
     if (len % 8 != 0 || (least->len != 0 && least->len != len))
@@ -542,7 +543,7 @@ static bool restore_fields(restoring *r, mstr_rbuf *k, mstr_rbuf *value)
         if (sd->sink_state)
             return problem(r, "custom sink '%s' keeps state per worker, which cannot go to "
                            "another number of workers", sd->op);
-        if (!merge_least(&r->least[index], value))
+        if (!mstr_snapshot_merge_least(&r->least[index], value))
             return problem(r, "the fields of operator '%s' do not decode", sd->op);
         return true;
     }
@@ -657,8 +658,10 @@ bool mstr_snapshot_restore(mstr_store *s, const mstr_commit *c, mstr_worker *wor
                     .nmap = nmap };
     if (rescaled(&r) && workers[0].ctx.workers != n) {
         *error = mstr_strf("it was taken by %d workers in this process and the job has %d here: "
-                           "a job over several processes restores at the same number of "
-                           "workers only (for now)", c->workers, n);
+                           "rewrite the state for the new layout first, with the job stopped "
+                           "(`JOB reshard --state-dir DIR --processes P --workers W`; the "
+                           "supervisor, --processes without --peers, does it itself)",
+                           c->workers, n);
         return false;
     }
     r.least = mstr_alloc_array(d->nstates, sizeof *r.least);

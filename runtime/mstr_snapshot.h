@@ -76,10 +76,15 @@ bool mstr_snapshot_aligning(const mstr_worker *w);
 char *mstr_snapshot_shape(const mstr_job_desc *d, int processes, uint32_t key_groups,
                           const size_t *partitions);
 
-/* The layout of a stored shape: sets *key_groups, and partitions[i] for each source of d that it
- * lists, to what the state was created with. */
-void mstr_snapshot_layout(const char *stored, const mstr_job_desc *d, uint32_t *key_groups,
-                          size_t *partitions);
+/* The layout of a stored shape: sets *processes (those that took its snapshots), *key_groups,
+ * and partitions[i] for each source of d that it lists, to what the state was created with. */
+void mstr_snapshot_layout(const char *stored, const mstr_job_desc *d, int *processes,
+                          uint32_t *key_groups, size_t *partitions);
+
+/* Keeps, in least, the least of each time in value and least (both a row of int64s, as the
+ * worker fields of an operator without a custom sink's state are). Returns false if value is
+ * not such a row as long as least (or least is empty: then it takes value). */
+bool mstr_snapshot_merge_least(mstr_wbuf *least, const mstr_rbuf *value);
 
 /* Checks a snapshot's shape (stored) against the program's (ours). Returns false and sets *error
  * (a message to free, naming what differs) if the snapshot does not fit. On success map[i] is

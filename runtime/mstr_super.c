@@ -24,8 +24,11 @@
 #include <unistd.h>
 
 #include "mstr_mem.h"
+#include "mstr_reshard.h"
 
 enum { MAX_RESTARTS = 10, RESTART_WINDOW_S = 60, LINE_MAX_BUF = 1 << 16 };
+
+#define SUPERVISED_ENV "MSTR_SUPERVISED" /* set in the processes it starts */
 
 typedef struct child {
     pid_t pid;                  /* 0 once it exited for good */
@@ -40,7 +43,10 @@ typedef struct child {
 typedef struct supervisor {
     int argc;
     char **argv;
-    int n;
+    const mstr_job_desc *desc;
+    const char *listen;         /* --listen, or NULL */
+    int n, workers;             /* the layout */
+    char processes_arg[16], workers_arg[16]; /* and the options that say it */
     child *children;
     char *peers;
     int metrics_port;           /* process I serves metrics on this + I; 0: none */
@@ -116,7 +122,7 @@ static bool start(supervisor *sv, int i, bool again)
     int fds[2];
     if (pipe2(fds, O_CLOEXEC) != 0)
         return false;
-    char **args = mstr_alloc_array((size_t)sv->argc + 11, sizeof *args);
+    char **args = mstr_alloc_array((size_t)sv->argc + 15, sizeof *args);
     int k = 0;
     for (int a = 0; a < sv->argc; a++) {
         if (strcmp(sv->argv[a], "--listen") == 0 && a + 1 < sv->argc) {
@@ -137,6 +143,10 @@ static bool start(supervisor *sv, int i, bool again)
     }
     args[k++] = "--peers";
     args[k++] = sv->peers;
+    args[k++] = "--processes"; /* after a rescale, the layout of the supervisor's line no more */
+    args[k++] = sv->processes_arg;
+    args[k++] = "--workers";
+    args[k++] = sv->workers_arg;
     if (sv->temp_dir != NULL) {
         args[k++] = "--state-dir";
         args[k++] = sv->temp_dir;
@@ -152,6 +162,7 @@ static bool start(supervisor *sv, int i, bool again)
             setenv("MSTR_FRESH", "0", 1);
         setenv("MSTR_PROCESSES", "", 1); /* the command line says */
         setenv("MSTR_LISTEN", "", 1);
+        setenv(SUPERVISED_ENV, "1", 1);
         execv("/proc/self/exe", args);
         fprintf(stderr, "mstr: cannot start process %d: %s\n", i, strerror(errno));
         _exit(127);
@@ -308,20 +319,112 @@ static void watch(supervisor *sv, int sigfd)
     free(fds);
 }
 
-int mstr_supervise(int argc, char **argv, const mstr_settings *s)
+/* ---- layouts --------------------------------------------------------------------------------- */
+
+bool mstr_super_started(void)
 {
-    supervisor sv = { .argc = argc, .argv = argv, .n = s->processes,
-                      .metrics_port = s->metrics_port };
-    sv.children = mstr_alloc_array((size_t)sv.n, sizeof *sv.children);
-    sv.peers = make_peers(sv.n, s->listen);
-    if (sv.peers == NULL) {
-        fprintf(stderr, "mstr: no ports for %d processes %s%s\n", sv.n,
-                s->listen ? "from " : "on loopback", s->listen ? s->listen : "");
-        free(sv.children);
-        return 1;
+    const char *v = getenv(SUPERVISED_ENV);
+    return v != NULL && strcmp(v, "1") == 0;
+}
+
+static char *layout_path(const char *state_dir)
+{
+    return mstr_strf("%s/layout", state_dir);
+}
+
+bool mstr_super_ask_layout(const char *state_dir, int processes, int workers)
+{
+    char *path = layout_path(state_dir);
+    FILE *f = fopen(path, "w");
+    bool ok = f != NULL && fprintf(f, "%d %d\n", processes, workers) > 0;
+    ok = f != NULL && fclose(f) == 0 && ok;
+    if (!ok)
+        fprintf(stderr, "mstr: cannot write '%s': %s\n", path, strerror(errno));
+    free(path);
+    return ok;
+}
+
+/* The layout process 0 asked for before the job ended (the file goes), if it did. */
+static bool asked_layout(const char *state_dir, int *processes, int *workers)
+{
+    char *path = layout_path(state_dir);
+    FILE *f = fopen(path, "r");
+    bool asked = f != NULL && fscanf(f, "%d %d", processes, workers) == 2 && *processes > 0 &&
+                 *workers > 0;
+    if (f != NULL)
+        fclose(f);
+    unlink(path);
+    free(path);
+    return asked;
+}
+
+/* The state directory the processes use. */
+static const char *state_dir(const supervisor *sv, const mstr_settings *s)
+{
+    return sv->temp_dir != NULL ? sv->temp_dir : s->state_dir;
+}
+
+/* Rewrites the state for the layout (with --fresh it goes anyway). */
+static bool rewrite_state(const supervisor *sv, const char *dir, bool fresh)
+{
+    if (dir == NULL || fresh)
+        return true;
+    bool rewrote;
+    char *error = NULL;
+    if (mstr_reshard(sv->desc, dir, sv->n, sv->workers, &rewrote, &error))
+        return true;
+    fprintf(stderr, "mstr: cannot rewrite the state in '%s' for %d processes: %s; run with "
+                    "--fresh to discard it and start over\n", dir, sv->n, error);
+    free(error);
+    return false;
+}
+
+/* Takes the layout of processes x workers: the children, their ports and options. Returns
+ * false (after a message) if there are no ports for them. */
+static bool lay_out(supervisor *sv, int processes, int workers)
+{
+    for (int i = 0; i < sv->n; i++)
+        free(sv->children[i].line);
+    free(sv->children);
+    free(sv->peers);
+    sv->n = processes;
+    sv->workers = workers;
+    snprintf(sv->processes_arg, sizeof sv->processes_arg, "%d", processes);
+    snprintf(sv->workers_arg, sizeof sv->workers_arg, "%d", workers);
+    sv->children = mstr_alloc_array((size_t)processes, sizeof *sv->children);
+    for (int i = 0; i < processes; i++)
+        sv->children[i].out = -1;
+    sv->peers = make_peers(processes, sv->listen);
+    if (sv->peers == NULL) {
+        fprintf(stderr, "mstr: no ports for %d processes %s%s\n", processes,
+                sv->listen ? "from " : "on loopback", sv->listen ? sv->listen : "");
+        return false;
     }
     fprintf(stderr, "mstr: %d processes at %s; process 0 answers `ctl --coordinator %.*s`\n",
-            sv.n, sv.peers, (int)strcspn(sv.peers, ","), sv.peers);
+            processes, sv->peers, (int)strcspn(sv->peers, ","), sv->peers);
+    return true;
+}
+
+/* Starts every process (again: without --fresh) and watches them until they have all ended. */
+static void run_all(supervisor *sv, int sigfd, bool again)
+{
+    bool started = true;
+    sv->over = false;
+    for (int i = 0; i < sv->n && started; i++)
+        started = start(sv, i, again);
+    if (!started) {
+        fprintf(stderr, "mstr: cannot start the job's processes: %s\n", strerror(errno));
+        sv->stopping = true;
+        signal_all(sv, SIGTERM);
+        sv->status = 1;
+    }
+    watch(sv, sigfd);
+}
+
+int mstr_supervise(int argc, char **argv, const mstr_settings *s, const mstr_job_desc *d)
+{
+    supervisor sv = { .argc = argc, .argv = argv, .desc = d, .listen = s->listen,
+                      .metrics_port = s->metrics_port };
     if (s->state_dir == NULL) {
         const char *tmp = getenv("TMPDIR");
         sv.temp_dir = mstr_strf("%s/mstr-state-XXXXXX", tmp && *tmp ? tmp : "/tmp");
@@ -329,11 +432,10 @@ int mstr_supervise(int argc, char **argv, const mstr_settings *s)
             fprintf(stderr, "mstr: cannot make a temporary state directory '%s': %s\n",
                     sv.temp_dir, strerror(errno));
             free(sv.temp_dir);
-            free(sv.peers);
-            free(sv.children);
             return 1;
         }
     }
+    const char *dir = state_dir(&sv, s);
     sigset_t set;
     sigemptyset(&set);
     sigaddset(&set, SIGCHLD);
@@ -341,18 +443,17 @@ int mstr_supervise(int argc, char **argv, const mstr_settings *s)
     sigaddset(&set, SIGTERM);
     sigprocmask(SIG_BLOCK, &set, NULL);
     int sigfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
-    for (int i = 0; i < sv.n; i++)
-        sv.children[i].out = -1;
-    bool started = true;
-    for (int i = 0; i < sv.n && started; i++)
-        started = start(&sv, i, false);
-    if (!started) {
-        fprintf(stderr, "mstr: cannot start the job's processes: %s\n", strerror(errno));
-        sv.stopping = true;
-        signal_all(&sv, SIGTERM);
+    int processes = s->processes, workers = s->workers;
+    bool again = false;
+    sv.status = 1;
+    while (lay_out(&sv, processes, workers) && rewrite_state(&sv, dir, s->fresh && !again)) {
+        sv.status = 0;
+        run_all(&sv, sigfd, again);
+        if (sv.status != 0 || sv.stopping || !asked_layout(dir, &processes, &workers))
+            break;
+        again = true;
         sv.status = 1;
     }
-    watch(&sv, sigfd);
     close(sigfd);
     for (int i = 0; i < sv.n; i++)
         free(sv.children[i].line);

@@ -16,14 +16,31 @@
  * Rolling back needs a state directory; without --state-dir the supervisor makes a temporary
  * one (and removes it at the end), which is also where a job over several processes stages the
  * output of its file sinks.
+ *
+ * Rescaling (the control API's Rescale): process 0 takes the last snapshot, leaves the new
+ * layout in the state directory (DIR/layout: "PROCESSES WORKERS") and the job ends; when every
+ * process has ended well the supervisor takes the file, rewrites the state for the new layout
+ * (mstr_reshard.h) and starts the processes of the new layout, which resume from the snapshot.
  */
 #ifndef MSTR_SUPER_H
 #define MSTR_SUPER_H
 
+#include "mstr_desc.h"
 #include "mstr_settings.h"
 
-/* Runs the job as s->processes supervised processes (argv: this process's command line).
- * Returns the exit status. */
-int mstr_supervise(int argc, char **argv, const mstr_settings *s);
+/* Whether this process was started by the supervisor (which can start the job's processes
+ * again on another layout). */
+bool mstr_super_started(void);
+
+/* Process 0 of a supervised job, ending after the last snapshot of a rescale: asks the
+ * supervisor to start the job again as `processes` processes of `workers` workers, once every
+ * process has ended well (it rewrites the state for them first). Returns false (after a
+ * message) if it cannot. */
+bool mstr_super_ask_layout(const char *state_dir, int processes, int workers);
+
+/* Runs job d as s->processes supervised processes (argv: this process's command line), first
+ * rewriting its state for their layout if it was taken by another (mstr_reshard.h). Returns the
+ * exit status. */
+int mstr_supervise(int argc, char **argv, const mstr_settings *s, const mstr_job_desc *d);
 
 #endif

@@ -40,6 +40,7 @@ check /usr/bin/sqlite3 sqlite3                     # reference answers for the N
 check /usr/bin/node nodejs                         # the editor grammar test (tests/editors),
 check /usr/bin/npm npm                             # whose npm packages `make editors` installs
 check /usr/bin/vim vim                             # and its check of editors/vim
+check /usr/bin/dot graphviz                        # mstrc graph -o FILE.svg, and its test
 if [ "${1:-}" = fuzz ]; then
     check /usr/bin/clang clang
     compgen -G '/usr/lib/llvm-14/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a' >/dev/null ||

@@ -11,11 +11,14 @@
 # For every tests/codegen/NAME.mstr, `mstrc emit tests/codegen/NAME.mstr` must print exactly
 # tests/codegen/NAME.c, so that any change in the generated code shows in review.
 #
+# For every tests/graph/NAME.dot, `mstrc graph examples/NAME.mstr` must print exactly that DOT.
+#
 # The last line is `golden: N passed, N failed`; the script fails if any test did.
 #
 # To accept new output after reviewing it by eye:
 #   mstrc check tests/diagnostics/NAME.mstr 2> tests/diagnostics/NAME.err
 #   mstrc emit tests/codegen/NAME.mstr > tests/codegen/NAME.c
+#   mstrc graph examples/NAME.mstr > tests/graph/NAME.dot
 
 set -u
 
@@ -74,6 +77,21 @@ for src in tests/codegen/*.mstr; do
         failed=$((failed + 1))
     elif ! diff -u "$expected" "$tmp/emitted.c" > "$tmp/diff"; then
         echo "FAIL $src: generated code differs from $expected"
+        head -60 "$tmp/diff"
+        failed=$((failed + 1))
+    else
+        passed=$((passed + 1))
+    fi
+done
+
+for expected in tests/graph/*.dot; do
+    src=examples/$(basename "$expected" .dot).mstr
+    if ! "$mstrc" graph "$src" > "$tmp/graph.dot" 2> "$tmp/stderr"; then
+        echo "FAIL $expected: mstrc graph $src failed"
+        cat "$tmp/stderr"
+        failed=$((failed + 1))
+    elif ! diff -u "$expected" "$tmp/graph.dot" > "$tmp/diff"; then
+        echo "FAIL $expected: the graph of $src differs"
         head -60 "$tmp/diff"
         failed=$((failed + 1))
     else

@@ -150,8 +150,9 @@ static void source_words_poll(mstr_worker *mstr_w, mstr_partition *p)
 {
     job_batch batch = { .w = mstr_w };
     uint64_t end = p->end - p->next > mstr_w->poll_records ? p->next + mstr_w->poll_records : p->end;
-    for (uint64_t i = p->next; i < end; i++)
+    for (uint64_t i = p->next; i < end; i++) {
         stream_words(&batch, 0, source_words_items[i], (int64_t)i);
+    }
     batch.src_words = end - p->next;
     p->next = end;
     p->done = end == p->end;

@@ -737,8 +737,9 @@ static void source_a_poll(mstr_worker *mstr_w, mstr_partition *p)
 {
     job_batch batch = { .w = mstr_w };
     uint64_t end = p->end - p->next > mstr_w->poll_records ? p->next + mstr_w->poll_records : p->end;
-    for (uint64_t i = p->next; i < end; i++)
+    for (uint64_t i = p->next; i < end; i++) {
         stream_a(&batch, 0, source_a_items[i], (int64_t)i);
+    }
     batch.src_a = end - p->next;
     p->next = end;
     p->done = end == p->end;
@@ -762,8 +763,9 @@ static void source_b_poll(mstr_worker *mstr_w, mstr_partition *p)
 {
     job_batch batch = { .w = mstr_w };
     uint64_t end = p->end - p->next > mstr_w->poll_records ? p->next + mstr_w->poll_records : p->end;
-    for (uint64_t i = p->next; i < end; i++)
+    for (uint64_t i = p->next; i < end; i++) {
         stream_b(&batch, 0, source_b_items[i], (int64_t)i);
+    }
     batch.src_b = end - p->next;
     p->next = end;
     p->done = end == p->end;

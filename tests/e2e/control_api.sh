@@ -90,11 +90,11 @@ assert third.last_snapshot >= snap.snapshot, (third.last_snapshot, snap.snapshot
 snap2 = follower.Snapshot(pb.SnapshotRequest(), timeout=60)
 assert snap2.snapshot > snap.snapshot, (snap.snapshot, snap2.snapshot)
 try:
-    leader.Rescale(pb.RescaleRequest(workers=3), timeout=10)
-    sys.exit("a rescale over several processes was not refused")
+    leader.Rescale(pb.RescaleRequest(workers=3), timeout=10)  # over 2 processes
+    sys.exit("a rescale to 3 workers over 2 processes was not refused")
 except grpc.RpcError as e:
-    assert e.code() == grpc.StatusCode.FAILED_PRECONDITION, e
-    assert "several processes" in e.details(), e.details()
+    assert e.code() == grpc.StatusCode.INVALID_ARGUMENT, e
+    assert "multiple of the processes" in e.details(), e.details()
 print("python client: ok, snapshots %d and %d" % (snap.snapshot, snap2.snapshot))
 PY
 "$PY" client.py "$base" || bad "the Python client"

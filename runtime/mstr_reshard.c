@@ -1,0 +1,525 @@
+/*
+ * mstr_reshard.c - rewriting a stopped job's state for another layout (see mstr_reshard.h).
+ *
+ * The old stores are read one after the other at the chosen snapshot (every entry checked, as a
+ * restore checks it) into one write batch per new store; then the worker fields and frontiers of
+ * the new workers are added, the new stores written and committed under DIR/reshard/, the mark
+ * COMPLETE (holding the new number of processes) written, and the new stores moved in place of
+ * the old ones.
+ *
+ * Checklist: the logical keys read and written here are those of mstr_snapshot.c (K op group
+ * key, L ..., W worker op, X worker, P source partition); the commit and publication records
+ * those of mstr_store.c.
+ */
+#include "mstr_reshard.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "mstr_exchange.h"
+#include "mstr_mem.h"
+#include "mstr_place.h"
+#include "mstr_route.h"
+#include "mstr_settings.h"
+#include "mstr_sink.h"
+#include "mstr_snapshot.h"
+#include "mstr_store.h"
+
+enum { MAX_COMMITS = 64, MAX_STATES = 1024, DONE_AT = 32 /* a position's done flag */ };
+
+/* What a rewrite reads and makes. */
+typedef struct reshard {
+    const mstr_job_desc *d;
+    const char *dir;
+    int processes, workers;     /* the new layout */
+    int old_processes, old_workers;
+    uint32_t key_groups;
+    size_t *partitions;         /* per source */
+    size_t *part_base;          /* per source: where its partitions start in done[] */
+    bool *done;                 /* per partition of every source: its position says done */
+    size_t map[MAX_STATES], nmap; /* the snapshot's operators (mstr_snapshot_fits) */
+    char *shape;                /* the stored shape */
+    mstr_commit *commits;       /* [old_processes]: each old store's record of the snapshot */
+    mstr_store **old;           /* [old_processes] */
+    mstr_store_batch **batches; /* [processes] */
+    mstr_wbuf *least;           /* per snapshot operator: its least worker fields */
+    int64_t *least_frontier;    /* per exchange */
+    uint64_t entries;
+    char *problem;
+} reshard;
+
+static bool fail(char **error, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static bool fail(char **error, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    *error = mstr_vstrf(fmt, ap);
+    va_end(ap);
+    return false;
+}
+
+static char *store_path(const char *dir, int p)
+{
+    return p == 0 ? mstr_strf("%s/store", dir) : mstr_strf("%s/store.%d", dir, p);
+}
+
+static bool exists(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0;
+}
+
+static uint64_t get_be(const unsigned char *p, size_t n)
+{
+    uint64_t v = 0;
+    for (size_t i = 0; i < n; i++)
+        v = v << 8 | p[i];
+    return v;
+}
+
+static void put_be(mstr_wbuf *b, uint64_t v, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        mstr_put_le(b, (v >> (8 * (n - 1 - i))) & 0xff, 1);
+}
+
+/* ---- finishing an interrupted rewrite ------------------------------------------------------ */
+
+/* Finishes or throws away what an earlier rewrite left in DIR/reshard. */
+static bool finish_earlier(const char *dir, char **error)
+{
+    char *work = mstr_strf("%s/reshard", dir), *mark = mstr_strf("%s/COMPLETE", work);
+    bool ok = true;
+    FILE *f = fopen(mark, "r");
+    int processes = 0;
+    if (f != NULL && fscanf(f, "%d", &processes) == 1 && processes > 0) {
+        for (int p = 0; ok && p < processes; p++) {
+            char *fresh = store_path(work, p), *old = store_path(dir, p);
+            if (exists(fresh))
+                ok = (!exists(old) || mstr_store_destroy(old, error)) && rename(fresh, old) == 0;
+            if (!ok && *error == NULL)
+                fail(error, "cannot move '%s' to '%s': %s", fresh, old, strerror(errno));
+            free(fresh);
+            free(old);
+        }
+        for (int p = processes; ok; p++) { /* stores of old processes beyond the new ones */
+            char *old = store_path(dir, p);
+            bool there = exists(old);
+            ok = !there || mstr_store_destroy(old, error);
+            free(old);
+            if (!there)
+                break;
+        }
+    }
+    if (f != NULL)
+        fclose(f);
+    if (ok && exists(work)) {
+        unlink(mark);
+        for (int p = 0; ok; p++) { /* an incomplete rewrite's stores */
+            char *fresh = store_path(work, p);
+            bool there = exists(fresh);
+            ok = !there || mstr_store_destroy(fresh, error);
+            free(fresh);
+            if (!there)
+                break;
+        }
+        if (ok && rmdir(work) != 0)
+            ok = fail(error, "cannot remove '%s': %s", work, strerror(errno));
+    }
+    free(work);
+    free(mark);
+    return ok;
+}
+
+/* ---- reading the old stores ---------------------------------------------------------------- */
+
+/* Opens the old stores and finds the newest snapshot each of them holds. Returns false (and
+ * *error) if it cannot; true with r->old NULL if there is no state. */
+static bool open_old(reshard *r, char **error)
+{
+    char *path = store_path(r->dir, 0);
+    bool there = exists(path);
+    free(path);
+    if (!there)
+        return true;
+    path = store_path(r->dir, 0);
+    mstr_store *first = mstr_store_open(path, error);
+    free(path);
+    if (first == NULL)
+        return false;
+    mstr_commit commits[MAX_COMMITS];
+    size_t n = mstr_store_commits(first, commits, MAX_COMMITS);
+    r->shape = n > 0 ? mstr_store_get_shape(first, error) : NULL;
+    if (r->shape == NULL) {
+        mstr_store_close(first);
+        return *error == NULL;
+    }
+    r->old_processes = 1;
+    mstr_snapshot_layout(r->shape, r->d, &r->old_processes, &r->key_groups, r->partitions);
+    r->old = mstr_alloc_array((size_t)r->old_processes, sizeof *r->old);
+    r->commits = mstr_alloc_array((size_t)r->old_processes, sizeof *r->commits);
+    r->old[0] = first;
+    for (int p = 1; p < r->old_processes; p++) {
+        path = store_path(r->dir, p);
+        r->old[p] = exists(path) ? mstr_store_open(path, error) : NULL;
+        if (r->old[p] == NULL && *error == NULL)
+            fail(error, "the state of process %d ('%s') is missing", p, path);
+        free(path);
+        if (r->old[p] == NULL)
+            return false;
+    }
+    for (size_t i = 0; i < n; i++) { /* the newest snapshot in every store */
+        int p = 1;
+        for (; p < r->old_processes; p++) {
+            mstr_commit theirs[MAX_COMMITS];
+            size_t m = mstr_store_commits(r->old[p], theirs, MAX_COMMITS), k = 0;
+            while (k < m && theirs[k].snapshot != commits[i].snapshot)
+                k++;
+            if (k == m)
+                break;
+            r->commits[p] = theirs[k];
+        }
+        if (p == r->old_processes) {
+            r->commits[0] = commits[i];
+            r->old_workers = commits[i].workers;
+            return true;
+        }
+    }
+    return fail(error, "no snapshot is held by the stores of all %d processes",
+                r->old_processes);
+}
+
+static bool problem(reshard *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static bool problem(reshard *r, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    free(r->problem);
+    r->problem = mstr_vstrf(fmt, ap);
+    va_end(ap);
+    return false;
+}
+
+/* The new process of the worker that owns key group g, reads partition k. */
+static int process_of_group(const reshard *r, uint32_t g)
+{
+    return mstr_rendezvous_owner(g, r->processes * r->workers) / r->workers;
+}
+
+static int process_of_partition(const reshard *r, size_t k)
+{
+    return mstr_place_worker(k, r->processes * r->workers) / r->workers;
+}
+
+/* The program's state of the snapshot's operator op, or NULL. */
+static const mstr_state_desc *state_of(const reshard *r, uint64_t op)
+{
+    return op < r->nmap ? &r->d->states[r->map[op]] : NULL;
+}
+
+/* One piece of an old store's state: to the new store that needs it, or into the least. */
+static bool take(void *arg, const unsigned char *k, size_t klen, const unsigned char *v,
+                 size_t vlen)
+{
+    reshard *r = arg;
+    mstr_rbuf value = { v, v + vlen, false };
+    r->entries++;
+    switch (k[0]) {
+    case 'K':
+        if (klen < 7 || get_be(k + 3, 4) >= r->key_groups)
+            return problem(r, "a slot's key does not fit the program");
+        mstr_store_batch_put(r->batches[process_of_group(r, (uint32_t)get_be(k + 3, 4))], k,
+                             klen, v, vlen);
+        return true;
+    case 'L': {
+        const mstr_state_desc *sd = klen >= 3 ? state_of(r, get_be(k + 1, 2)) : NULL;
+        return problem(r, "operator '%s' keeps its state where records are read (key_local), "
+                       "which cannot go to other workers", sd ? sd->op : "?");
+    }
+    case 'W': {
+        const mstr_state_desc *sd = klen == 7 ? state_of(r, get_be(k + 5, 2)) : NULL;
+        if (sd == NULL)
+            return problem(r, "an operator's fields do not fit the program");
+        if (sd->sink_state)
+            return problem(r, "custom sink '%s' keeps state per worker, which cannot go to "
+                           "other workers", sd->op);
+        return mstr_snapshot_merge_least(&r->least[get_be(k + 5, 2)], &value) ||
+               problem(r, "the fields of operator '%s' do not decode", sd->op);
+    }
+    case 'X': {
+        int64_t *frontier = mstr_alloc_array(r->d->nexchanges + 1, sizeof *frontier);
+        bool ok = mstr_exchange_saved_frontiers(r->d, r->old_processes * r->old_workers,
+                                                &value, frontier);
+        for (size_t x = 0; ok && x < r->d->nexchanges; x++)
+            if (frontier[x] < r->least_frontier[x])
+                r->least_frontier[x] = frontier[x];
+        free(frontier);
+        return ok || problem(r, "the exchanges' frontiers do not fit the program");
+    }
+    case 'P': {
+        size_t source = klen == 7 ? (size_t)get_be(k + 1, 2) : r->d->nsources;
+        size_t index = (size_t)get_be(k + 3, 4);
+        if (source >= r->d->nsources || index >= r->partitions[source] || vlen <= DONE_AT)
+            return problem(r, "a partition does not fit the program");
+        r->done[r->part_base[source] + index] = v[DONE_AT] != 0;
+        mstr_store_batch_put(r->batches[process_of_partition(r, index)], k, klen, v, vlen);
+        return true;
+    }
+    }
+    return problem(r, "an entry of unknown kind '%c'", k[0]);
+}
+
+/* ---- the new workers' fields and frontiers ------------------------------------------------ */
+
+/* Whether new worker i counts as ended on exchange x from the start: x is fed by sources only,
+ * and every partition of them that i reads is done (or it reads none). */
+static bool ended_on(const reshard *r, const mstr_exchange_desc *x, int i)
+{
+    if (x->nupstream > 0 || x->nsources == 0)
+        return false;
+    int total = r->processes * r->workers;
+    for (size_t s = 0; s < x->nsources; s++)
+        for (size_t k = (size_t)i; k < r->partitions[x->sources[s]]; k += (size_t)total)
+            if (!r->done[r->part_base[x->sources[s]] + k])
+                return false;
+    return true;
+}
+
+/* Adds every new worker's fields and frontiers to its store's batch. */
+static void add_workers(reshard *r)
+{
+    int total = r->processes * r->workers;
+    mstr_wbuf key = { 0 }, value = { 0 };
+    for (int w = 0; w < total; w++) {
+        mstr_store_batch *b = r->batches[w / r->workers];
+        for (size_t op = 0; op < r->nmap; op++) {
+            if (r->least[op].len == 0)
+                continue;
+            key.len = 0;
+            mstr_put_le(&key, 'W', 1);
+            put_be(&key, (uint64_t)w, 4);
+            put_be(&key, op, 2);
+            mstr_store_batch_put(b, key.data, key.len, r->least[op].data, r->least[op].len);
+        }
+        key.len = value.len = 0;
+        mstr_put_le(&key, 'X', 1);
+        put_be(&key, (uint64_t)w, 4);
+        for (size_t x = 0; x < r->d->nexchanges; x++) {
+            int64_t out = MSTR_EPOCH_MAX;
+            for (int i = 0; i < total; i++) {
+                int64_t in = ended_on(r, &r->d->exchanges[x], i) ? MSTR_EPOCH_MAX
+                                                                 : r->least_frontier[x];
+                out = in < out ? in : out;
+                mstr_put_le(&value, (uint64_t)in, 8);
+            }
+            mstr_put_le(&value, (uint64_t)out, 8);
+        }
+        mstr_store_batch_put(b, key.data, key.len, value.data, value.len);
+    }
+    mstr_wbuf_free(&key);
+    mstr_wbuf_free(&value);
+}
+
+/* ---- writing the new stores ---------------------------------------------------------------- */
+
+/* The stored shape with the new number of processes (to free). */
+static char *new_shape(const reshard *r)
+{
+    const char *at = strstr(r->shape, "\nprocesses ");
+    if (at == NULL)
+        return mstr_strdup(r->shape);
+    at++;
+    size_t head = (size_t)(at - r->shape);
+    const char *rest = at + strcspn(at, "\n");
+    return mstr_strf("%.*sprocesses %d%s", (int)head, r->shape, r->processes, rest);
+}
+
+/* Publishes the file sinks' output up to the snapshot, as the old layout wrote it, and returns
+ * each sink's file length then (to free), or NULL after setting *error. */
+static uint64_t *publish(reshard *r, char **error)
+{
+    const mstr_job_desc *d = r->d;
+    char *staging = mstr_strf("%s/staging", r->dir);
+    mstr_sink_set set;
+    mstr_sink_set_init(&set, d, r->old_processes * r->old_workers, staging);
+    uint64_t *lengths = mstr_alloc_array(d->nsinks + 1, sizeof *lengths);
+    uint64_t *zero = mstr_alloc_array(d->nsinks + 1, sizeof *zero), published;
+    bool ok = mstr_sink_set_resume(&set, r->old[0], r->commits[0].snapshot,
+                                   r->old_processes * r->old_workers, error) &&
+              mstr_store_get_published(r->old[0], r->commits[0].snapshot, &published, lengths,
+                                       d->nsinks);
+    if (!mstr_sink_set_close(&set, false, zero, zero) && ok)
+        ok = fail(error, "the file sinks' output could not be written");
+    if (!ok && *error == NULL)
+        fail(error, "the record of the sinks' output is missing or damaged");
+    free(zero);
+    free(staging);
+    if (ok)
+        return lengths;
+    free(lengths);
+    return NULL;
+}
+
+/* Writes new store p under DIR/reshard. */
+static bool write_store(reshard *r, int p, const char *shape, const uint64_t *lengths,
+                        char **error)
+{
+    char *work = mstr_strf("%s/reshard", r->dir), *path = store_path(work, p);
+    mstr_store *s = mstr_store_open(path, error);
+    free(work);
+    free(path);
+    if (s == NULL)
+        return false;
+    const mstr_commit *old = &r->commits[0];
+    mstr_store_batch *b = r->batches[p];
+    mstr_commit c = { .snapshot = old->snapshot, .entries = mstr_store_batch_entries(b),
+                      .hash = mstr_store_batch_hash(b), .bytes = mstr_store_batch_bytes(b),
+                      .time_ms = old->time_ms, .workers = r->workers, .final = old->final };
+    bool ok = mstr_store_put_shape(s, shape, error) && mstr_store_write(s, b, error) &&
+              (p != 0 || mstr_store_put_published(s, old->snapshot, lengths, r->d->nsinks,
+                                                  error)) &&
+              mstr_store_commit(s, &c, error);
+    mstr_store_close(s);
+    return ok;
+}
+
+/* Reads every old store into the new batches and writes the new stores, marked complete. */
+static bool rewrite(reshard *r, char **error)
+{
+    const mstr_job_desc *d = r->d;
+    char *ours = mstr_snapshot_shape(d, r->old_processes, r->key_groups, r->partitions);
+    bool ok = mstr_snapshot_fits(r->shape, ours, d, r->map, MAX_STATES, &r->nmap, error);
+    free(ours);
+    if (!ok)
+        return false;
+    r->batches = mstr_alloc_array((size_t)r->processes, sizeof *r->batches);
+    for (int p = 0; p < r->processes; p++)
+        r->batches[p] = mstr_store_batch_new(r->commits[0].snapshot);
+    r->least = mstr_alloc_array(r->nmap + 1, sizeof *r->least);
+    r->least_frontier = mstr_alloc_array(d->nexchanges + 1, sizeof *r->least_frontier);
+    for (size_t x = 0; x < d->nexchanges; x++)
+        r->least_frontier[x] = MSTR_EPOCH_MAX;
+    for (int p = 0; ok && p < r->old_processes; p++)
+        ok = mstr_store_restore(r->old[p], &r->commits[p], take, r, error);
+    if (!ok) {
+        if (r->problem != NULL) {
+            char *both = mstr_strf("%s (%s)", *error, r->problem);
+            free(*error);
+            *error = both;
+        }
+        return false;
+    }
+    add_workers(r);
+    uint64_t *lengths = publish(r, error);
+    if (lengths == NULL)
+        return false;
+    char *work = mstr_strf("%s/reshard", r->dir), *shape = new_shape(r);
+    ok = mkdir(work, 0777) == 0 || fail(error, "cannot make '%s': %s", work, strerror(errno));
+    for (int p = 0; ok && p < r->processes; p++)
+        ok = write_store(r, p, shape, lengths, error);
+    char *mark = mstr_strf("%s/COMPLETE", work);
+    FILE *f = ok ? fopen(mark, "w") : NULL;
+    if (ok && (f == NULL || fprintf(f, "%d\n", r->processes) < 0 || fflush(f) != 0 ||
+               fsync(fileno(f)) != 0))
+        ok = fail(error, "cannot write '%s': %s", mark, strerror(errno));
+    if (f != NULL)
+        fclose(f);
+    free(mark);
+    free(shape);
+    free(work);
+    free(lengths);
+    return ok;
+}
+
+static void reshard_free(reshard *r)
+{
+    for (int p = 0; r->old != NULL && p < r->old_processes; p++)
+        if (r->old[p] != NULL)
+            mstr_store_close(r->old[p]);
+    for (int p = 0; r->batches != NULL && p < r->processes; p++)
+        mstr_store_batch_free(r->batches[p]);
+    for (size_t i = 0; r->least != NULL && i < r->nmap; i++)
+        mstr_wbuf_free(&r->least[i]);
+    free(r->least);
+    free(r->least_frontier);
+    free(r->batches);
+    free(r->old);
+    free(r->commits);
+    free(r->shape);
+    free(r->partitions);
+    free(r->part_base);
+    free(r->done);
+    free(r->problem);
+}
+
+bool mstr_reshard(const mstr_job_desc *d, const char *dir, int processes, int workers,
+                  bool *rewrote, char **error)
+{
+    *rewrote = false;
+    *error = NULL;
+    if (!finish_earlier(dir, error))
+        return false;
+    reshard r = { .d = d, .dir = dir, .processes = processes, .workers = workers,
+                  .key_groups = d->key_groups };
+    r.partitions = mstr_place_counts(d, processes * workers);
+    bool ok = open_old(&r, error);
+    bool same = r.old == NULL || (r.old_processes == processes &&
+                                  (processes == 1 || r.old_workers == workers));
+    if (ok && !same) {
+        r.part_base = mstr_alloc_array(d->nsources + 1, sizeof *r.part_base);
+        size_t all = 0;
+        for (size_t i = 0; i < d->nsources; i++) {
+            r.part_base[i] = all;
+            all += r.partitions[i];
+        }
+        r.done = mstr_alloc_array(all + 1, sizeof *r.done);
+        ok = rewrite(&r, error);
+    }
+    uint64_t snapshot = r.commits ? r.commits[0].snapshot : 0, entries = r.entries;
+    int old_processes = r.old_processes, old_workers = r.old_workers;
+    reshard_free(&r); /* closes the old stores before they go */
+    if (!ok || same)
+        return ok;
+    if (!finish_earlier(dir, error))
+        return false;
+    *rewrote = true;
+    fprintf(stderr, "mstr: the state in '%s' (snapshot %llu, taken by %d process%s of %d "
+                    "worker%s) was rewritten for %d process%s of %d worker%s: %llu entries\n",
+            dir, (unsigned long long)snapshot, old_processes, old_processes == 1 ? "" : "es",
+            old_workers, old_workers == 1 ? "" : "s", processes, processes == 1 ? "" : "es",
+            workers, workers == 1 ? "" : "s", (unsigned long long)entries);
+    return true;
+}
+
+int mstr_reshard_command(int argc, char **argv, const mstr_job_desc *d)
+{
+    mstr_settings s;
+    int rc = mstr_settings_parse(&s, argc - 1, argv + 1, d);
+    if (rc != 0)
+        return rc < 0 ? 0 : rc;
+    if (s.state_dir == NULL) {
+        fprintf(stderr, "usage: %s reshard --state-dir DIR --processes P --workers W\n",
+                argv[0]);
+        return 2;
+    }
+    bool rewrote;
+    char *error = NULL;
+    if (!mstr_reshard(d, s.state_dir, s.processes, s.workers, &rewrote, &error)) {
+        fprintf(stderr, "mstr: cannot rewrite the state in '%s': %s\n", s.state_dir, error);
+        free(error);
+        return 1;
+    }
+    if (!rewrote)
+        fprintf(stderr, "mstr: nothing to rewrite: the state in '%s' holds no snapshot, or is "
+                        "already for %d process%s of %d worker%s\n", s.state_dir, s.processes,
+                s.processes == 1 ? "" : "es", s.workers, s.workers == 1 ? "" : "s");
+    return 0;
+}

@@ -1,0 +1,119 @@
+# Another layout for a job over several processes (runtime/mstr_reshard.h): a job with a keyed
+# part (running sums, four source partitions) and a windowed part (counts per key in tumbling
+# windows, one partition) runs with a state directory under the supervisor as 2 processes of
+# 2 workers, is stopped (SIGTERM, once a snapshot has published some output), and goes on as
+# 3 x 1, 1 x 2 (one process, no supervisor), 2 x 1, each stopped the same way, then 3 x 2 to
+# the end. Each run after a change must say that the state was rewritten from the layout
+# before, and the files must equal an uninterrupted run's (sorted). Then: `JOB reshard` by
+# hand (and again: nothing to do), an interrupted rewrite thrown away, and a refusal (key_local
+# state) that leaves the state as it was. The sanitizer builds, whose programs run several
+# times slower, stop after 1 x 2 and run it to the end (MSTR_TEST_FULL=1: all of it).
+set -eu
+. "$ROOT/tests/lib/snapshots.sh"
+cd "$WORK" && mkdir -p reshard && cd reshard
+fails=0
+bad() { echo "FAIL: $*"; fails=$((fails + 1)); }
+
+cat > rs.mstr <<'MSTR'
+job rs;
+type Run { key: i64; n: i64; sum: i64; }
+source nums: i64 = range(0, 6000) partitions 4;
+nums
+  |> key_by k: i64 { return value / 50; }   // a key's numbers lie in one partition: one order
+  |> stateful_map run: Run (state Run) {
+       state->key = key; state->n++; state->sum += value; return *state;
+     }
+  |> sink out = csv("out.csv");
+type Count { key: i64; end: i64; n: u64; }
+source ticks: i64 = range(0, 6000) partitions 1;   // in time order wherever it is read
+ticks
+  |> timestamps t { return value; }
+  |> epochs e bounded(0)
+  |> key_by k2: i64 { return value % 13; }
+  |> window w: tumbling(100) count
+  |> map c: Count { return (Count){ key, value.end, value.value }; }
+  |> sink wins = csv("wins.csv");
+MSTR
+"$MSTRC" build rs.mstr -o rs
+mkdir ref && (cd ref && ../rs --workers 2) || bad "the uninterrupted run failed"
+
+# run LAYOUT STOP [PROG DIR]: runs PROG (rs) as LAYOUT (PxW) in DIR (live); with STOP, stops
+# it with SIGTERM once its out.csv holds 100 more lines than before. Sets status.
+run() {
+    local p=${1%x*} w=${1#*x} prog=${3:-rs} dir=${4:-live} before i
+    before=$(cat $dir/out.csv 2> /dev/null | wc -l)
+    (cd $dir && MSTR_TEST_POLL_RECORDS=5 MSTR_TEST_POLL_SLEEP_MS=3 exec timeout 120 ../$prog \
+        --processes $p --workers $w --state-dir state --snapshot-every 30ms 2>> stderr) &
+    local job=$!
+    if [ "$2" = stop ]; then
+        for i in $(seq 1 2000); do
+            [ "$(cat $dir/out.csv 2> /dev/null | wc -l)" -gt $((before + 100)) ] && break
+            kill -0 $job 2> /dev/null || break
+            sleep 0.01
+        done
+        kill -TERM $job 2> /dev/null || true
+    fi
+    status=0
+    wait $job || status=$?
+}
+
+mkdir live
+from=2x2
+run 2x2 stop
+[ $status = 0 ] || bad "2x2: exit status $status"
+layouts="3x1 1x2 2x1 3x2"
+snap_sanitized && [ "${MSTR_TEST_FULL:-0}" != 1 ] && layouts="3x1 1x2"
+last=${layouts##* }
+for layout in $layouts; do
+    n=$(grep -c '^mstr: the state in .* was rewritten' live/stderr || true)
+    run $layout "$([ $layout = $last ] || echo stop)"
+    [ $status = 0 ] || bad "$layout: exit status $status: $(tail -3 live/stderr)"
+    p=${from%x*} w=${from#*x} np=${layout%x*} nw=${layout#*x}
+    grep "^mstr: the state in 'state' (snapshot [0-9]*, taken by $p process\(es\)\? of $w workers\?) was rewritten for $np process\(es\)\? of $nw workers\?: " \
+        live/stderr > /dev/null || bad "$from -> $layout: no rewrite said: $(tail -5 live/stderr)"
+    [ "$(grep -c '^mstr: the state in .* was rewritten' live/stderr)" = $((n + 1)) ] ||
+        bad "$from -> $layout: not one rewrite"
+    from=$layout
+done
+for f in out.csv wins.csv; do
+    cmp -s <(sort ref/$f) <(sort live/$f) || bad "$f differs from the uninterrupted run's (sorted)"
+done
+
+# by hand: a stopped 2 x 2 job rewritten for 3 x 1 (then nothing to do), then run to the end
+rm -rf live && mkdir live
+run 2x2 stop
+./rs reshard --state-dir live/state --processes 3 --workers 1 2> hand.err ||
+    bad "reshard by hand failed: $(cat hand.err)"
+grep -q "was rewritten for 3 processes of 1 worker" hand.err || bad "reshard said: $(cat hand.err)"
+./rs reshard --state-dir live/state --processes 3 --workers 1 2> again.err ||
+    bad "reshard again failed: $(cat again.err)"
+grep -q "already for 3 processes of 1 worker" again.err || bad "again said: $(cat again.err)"
+# an interrupted rewrite (no COMPLETE mark) is thrown away by the next run
+mkdir -p live/state/reshard/store
+run 3x1 run
+[ $status = 0 ] || bad "after reshard by hand: exit status $status: $(tail -3 live/stderr)"
+[ ! -e live/state/reshard ] || bad "the interrupted rewrite was left behind"
+for f in out.csv wins.csv; do
+    cmp -s <(sort ref/$f) <(sort live/$f) || bad "by hand: $f differs from the uninterrupted run's"
+done
+
+# a refusal leaves the state as it was: key_local state cannot move
+cat > local.mstr <<'MSTR'
+job local;
+source nums: i64 = range(0, 3000);
+nums
+  |> key_local k: i64 { return value % 7; }
+  |> stateful_map sum: i64 (state i64) { *state += value; return *state; }
+  |> sink out = csv("out.csv");
+MSTR
+"$MSTRC" build local.mstr -o local
+mkdir loc
+run 2x1 stop local loc
+if ./local reshard --state-dir loc/state --processes 1 --workers 2 2> local.err; then
+    bad "key_local state was rewritten"
+fi
+grep -q "operator 'sum' keeps its state where records are read (key_local)" local.err ||
+    bad "the key_local refusal says: $(cat local.err)"
+[ -e loc/state/store.1 ] && [ ! -e loc/state/reshard ] || bad "the refused rewrite changed the state"
+
+[ "$fails" = 0 ]
