@@ -9,6 +9,7 @@
 #   make install    mstrc, the runtime (library and headers) and the man pages under PREFIX
 #                   (/usr/local), staged under DESTDIR if set; make uninstall removes them
 #   make chaos      100 kill trials of each snapshot pipeline (tests/chaos/kill_trials.sh)
+#   make chaos-processes  100 kill trials of a job over two processes (not in `make test`)
 #   make fuzz       the fuzz harnesses of tests/fuzz/, FUZZ_SECONDS (120) each (see TESTING.md)
 #
 # SAN=asan builds everything into build-asan/ with -fsanitize=address,undefined; the programs
@@ -64,8 +65,8 @@ GEN_OBJ := $(B)/gen/lexer.o $(B)/gen/parser.o $(B)/gen/templates.o
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
 
-.PHONY: all demo test check unit golden e2e editors chaos bench bench-nexmark deps clean \
-        install uninstall
+.PHONY: all demo test check unit golden e2e editors chaos chaos-processes bench bench-nexmark \
+        deps clean install uninstall
 all: $(B)/mstrc $(B)/libmstr.a
 
 deps:
@@ -157,6 +158,12 @@ chaos: all
 	@status=0; for p in keyed windowed rescaled; do \
 	  MSTRC=$(B)/mstrc tests/chaos/kill_trials.sh $(CHAOS_TRIALS) $$p || status=1; \
 	done; exit $$status
+
+# Kill trials of a job over two processes (tests/chaos/process_kills.sh), 100 unless
+# PROCESS_KILL_TRIALS says; PROCESS_KILLS_SEED repeats a run. The suite runs 10 (5 sanitized)
+# (tests/e2e/process_kills.sh).
+chaos-processes: all
+	@tests/chaos/process_kills.sh $(B)/mstrc
 
 # The whole suite: plain, then sanitized (scripts/test.sh); ends with "total: N passed, N failed".
 test check:

@@ -33,6 +33,8 @@ check /usr/lib/python3/dist-packages/grpc_tools/protoc.py python3-grpc-tools
 check /usr/bin/promtool prometheus                 # promtool checks the metrics endpoint
 check /usr/bin/curl curl
 check /usr/bin/time time
+check /usr/bin/pgrep procps                         # the tests of jobs over several processes find
+check /usr/bin/ss iproute2                          # their processes and free ports
 command -v python3 >/dev/null || need+=(python3)   # test input generators
 check /usr/bin/sqlite3 sqlite3                     # reference answers for the Nexmark queries
 check /usr/bin/node nodejs                         # the editor grammar test (tests/editors),

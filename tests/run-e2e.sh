@@ -21,8 +21,19 @@
 # Every run has a time limit, so that a hang fails the test that hung instead of the suite:
 # E2E_RUN_SECONDS per example run (default 120) and E2E_SCRIPT_SECONDS per tests/e2e script
 # (default 600), generous for the sanitizer builds on a slow machine.
+#
+# The scripts see E2E_SAN: asan or tsan when mstrc is a sanitizer build (build-asan/ or
+# build-tsan/, see the Makefile), empty otherwise. Their programs run several times slower
+# there, so a script may run a smaller sample under E2E_SAN, saying which in its header;
+# MSTR_TEST_FULL=1 asks for everything anyway.
 set -u
 mstrc=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
+case $mstrc in
+    */build-asan/*) E2E_SAN=asan ;;
+    */build-tsan/*) E2E_SAN=tsan ;;
+    *) E2E_SAN= ;;
+esac
+export E2E_SAN
 root=$(cd "$(dirname "$0")/.." && pwd)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
