@@ -98,12 +98,58 @@ void mstr_sink_set_open_stdout(mstr_sink_set *set)
             mstr_out_init_fd(&set->outs[i].out, STDOUT_FILENO, "<stdout>");
 }
 
+/* Whether path names an existing regular file, the one *st describes. Devices (/dev/null) may
+ * be shared: only files lose records when two writers truncate and fill them. */
+static bool stat_file(const char *path, struct stat *st)
+{
+    return stat(path, st) == 0 && S_ISREG(st->st_mode);
+}
+
+static bool same_file(const struct stat *a, const struct stat *b)
+{
+    return a->st_dev == b->st_dev && a->st_ino == b->st_ino;
+}
+
+/* Sink i's file if it is one a source reads, or an earlier sink writes, under another name
+ * than the checker could see (a link, an absolute path): returns false after a message, before
+ * anything is truncated. */
+static bool check_aliases(const mstr_job_desc *d, size_t i)
+{
+    const mstr_sink_desc *s = &d->sinks[i];
+    struct stat st, other;
+    if (!mstr_sink_is_file(s) || !stat_file(s->path, &st))
+        return true;
+    for (size_t k = 0; k < d->nsources; k++) {
+        const mstr_source_desc *src = &d->sources[k];
+        for (size_t p = 0; p < src->npaths; p++) {
+            if (stat_file(src->paths[p], &other) && same_file(&st, &other)) {
+                fprintf(stderr, "mstr: sink '%s' would overwrite '%s', which source '%s' reads "
+                        "as '%s'\n", s->name, s->path, src->name, src->paths[p]);
+                return false;
+            }
+        }
+    }
+    for (size_t k = 0; k < i; k++) {
+        const mstr_sink_desc *e = &d->sinks[k];
+        if (mstr_sink_is_file(e) && stat_file(e->path, &other) && same_file(&st, &other)) {
+            fprintf(stderr, "mstr: sinks '%s' and '%s' write the same file ('%s' and '%s')\n",
+                    e->name, s->name, e->path, s->path);
+            return false;
+        }
+    }
+    return true;
+}
+
 bool mstr_sink_set_open(mstr_sink_set *set, mstr_store *store)
 {
     const mstr_job_desc *d = set->desc;
     const char *staging = set->staging;
     bool ok = true;
     close_earlier(set);
+    for (size_t i = 0; i < d->nsinks; i++)
+        ok = check_aliases(d, i) && ok;
+    if (!ok)
+        return false;
     for (size_t i = 0; i < d->nsinks; i++)
         ok = open_fresh(&set->outs[i], &d->sinks[i]) && ok;
     if (!ok || staging == NULL)
