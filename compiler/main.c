@@ -324,6 +324,19 @@ static void job_names(const options *opt, char *job, size_t job_len, char *c_nam
     snprintf(c_name, c_len, "%s.c", job);
 }
 
+/* Whether writing output would overwrite the program itself (the same file by device and
+ * inode, so `-o ./x.mstr` and links count): says so and returns true. */
+static bool overwrites_input(const options *opt, const char *output)
+{
+    struct stat in, out;
+    if (stat(opt->input, &in) != 0 || stat(output, &out) != 0 || in.st_dev != out.st_dev ||
+        in.st_ino != out.st_ino)
+        return false;
+    fprintf(stderr, "mstrc: writing '%s' would overwrite the program '%s'\n", output,
+            opt->input);
+    return true;
+}
+
 static int cmd_check(const options *opt)
 {
     return compile_to_c(opt, NULL, NULL) ? 0 : 1;
@@ -333,6 +346,8 @@ static int cmd_emit(const options *opt)
 {
     char job[256], c_name[300];
     job_names(opt, job, sizeof job, c_name, sizeof c_name);
+    if (opt->output && overwrites_input(opt, opt->output))
+        return 2;
     mc_buf c = { 0 };
     bool ok = compile_to_c(opt, opt->output ? opt->output : c_name, &c);
     if (ok && opt->output)
@@ -347,9 +362,11 @@ static int cmd_build(const options *opt)
 {
     char job[256], c_name[300];
     job_names(opt, job, sizeof job, c_name, sizeof c_name);
+    const char *binary = opt->output ? opt->output : job;
+    if (overwrites_input(opt, binary))
+        return 2;
     mc_buf c = { 0 };
-    bool ok = compile_to_c(opt, c_name, &c) &&
-              compile_binary(job, &c, opt->output ? opt->output : job);
+    bool ok = compile_to_c(opt, c_name, &c) && compile_binary(job, &c, binary);
     mc_buf_free(&c);
     return ok ? 0 : 1;
 }
