@@ -269,9 +269,16 @@ static int cc_argv(const runtime_paths *rt, const char *c_path, const char *bina
     const char *cc = getenv("CC");
     int n = 0;
     argv[n++] = (char *)(cc && *cc ? cc : "cc");
+    /* Mistakes in a body that C only warns about but that make a job compute garbage (a map
+     * that returns nothing prints zeros) are errors; a body's functions end at its closing
+     * brace in the .mstr file (the templates put it there), so they are reported there. */
     static char *const fixed[] = { "-std=gnu11", "-O2", "-g", "-D_GNU_SOURCE", "-pthread",
                                    "-Wall", "-Wextra", "-Wno-unused-parameter",
-                                   "-Wno-unused-function", NULL };
+                                   "-Wno-unused-function", "-Werror=return-type",
+                                   "-Werror=implicit-function-declaration",
+                                   "-Werror=implicit-int", "-Werror=int-conversion",
+                                   "-Werror=incompatible-pointer-types", "-Werror=uninitialized",
+                                   NULL };
     for (int i = 0; fixed[i] != NULL; i++)
         argv[n++] = fixed[i];
     add_words(argv, &n, words, MSTR_SANFLAGS);

@@ -365,10 +365,9 @@ static inline str op_raw_body(mstr_ctx *ctx, mstr_nokey key, DeadLetter value, i
 {
 #define fail(...) mstr_fail(ctx, "raw", __VA_ARGS__)
 #line 10 "tests/codegen/dead_letters.mstr"
-                    { return value.raw; }
+                    { return value.raw; }}
 #line 370 "dead_letters.c"
 #undef fail
-}
 
 MSTR_FUSED void op_raw(job_batch *mstr_b, mstr_nokey key, DeadLetter value, int64_t ts)
 {

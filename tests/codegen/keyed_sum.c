@@ -76,10 +76,9 @@ static inline u64 op_bucket_body(mstr_ctx *ctx, mstr_nokey key, u64 value, int64
 {
 #define fail(...) mstr_fail(ctx, "bucket", __VA_ARGS__)
 #line 8 "tests/codegen/keyed_sum.mstr"
-                        { return value % 10; }
+                        { return value % 10; }}
 #line 81 "keyed_sum.c"
 #undef fail
-}
 
 MSTR_FUSED void op_bucket(job_batch *mstr_b, mstr_nokey key, u64 value, int64_t ts)
 {
@@ -217,11 +216,10 @@ static inline u64 op_sum_body(mstr_ctx *ctx, u64 key, u64 value, int64_t ts,
 #define fail(...) mstr_fail(ctx, "sum", __VA_ARGS__)
 #define drop_state() (*mstr_keep = false)
 #line 9 "tests/codegen/keyed_sum.mstr"
-                                       { *state += value; return *state; }
-#line 222 "keyed_sum.c"
+                                       { *state += value; return *state; }}
+#line 221 "keyed_sum.c"
 #undef drop_state
 #undef fail
-}
 
 MSTR_FUSED void op_sum(job_batch *mstr_b, u64 key, u64 value, int64_t ts)
 {

@@ -72,10 +72,9 @@ static inline str op_upper_body(mstr_ctx *ctx, mstr_nokey key, str value, int64_
 {
 #define fail(...) mstr_fail(ctx, "upper", __VA_ARGS__)
 #line 7 "tests/codegen/stateless.mstr"
-                    { return mstr_str_upper(ctx, value); }
+                    { return mstr_str_upper(ctx, value); }}
 #line 77 "stateless.c"
 #undef fail
-}
 
 MSTR_FUSED void op_upper(job_batch *mstr_b, mstr_nokey key, str value, int64_t ts)
 {
@@ -94,10 +93,9 @@ static inline bool op_short_body(mstr_ctx *ctx, mstr_nokey key, str value, int64
 {
 #define fail(...) mstr_fail(ctx, "short", __VA_ARGS__)
 #line 8 "tests/codegen/stateless.mstr"
-                  { return value.len < 8; }
-#line 99 "stateless.c"
+                  { return value.len < 8; }}
+#line 98 "stateless.c"
 #undef fail
-}
 
 MSTR_FUSED void op_short(job_batch *mstr_b, mstr_nokey key, str value, int64_t ts)
 {

@@ -404,10 +404,9 @@ static inline int64_t op_at_body(mstr_ctx *ctx, mstr_nokey key, Click value, int
 {
 #define fail(...) mstr_fail(ctx, "at", __VA_ARGS__)
 #line 13 "tests/codegen/windows.mstr"
-                   { return value.at; }
+                   { return value.at; }}
 #line 409 "windows.c"
 #undef fail
-}
 
 MSTR_FUSED void op_at(job_batch *mstr_b, mstr_nokey key, Click value, int64_t ts)
 {
@@ -486,10 +485,9 @@ static inline u32 op_user_body(mstr_ctx *ctx, mstr_nokey key, Click value, int64
 {
 #define fail(...) mstr_fail(ctx, "user", __VA_ARGS__)
 #line 15 "tests/codegen/windows.mstr"
-                      { return value.user; }
-#line 491 "windows.c"
+                      { return value.user; }}
+#line 490 "windows.c"
 #undef fail
-}
 
 MSTR_FUSED void op_user(job_batch *mstr_b, mstr_nokey key, Click value, int64_t ts)
 {
