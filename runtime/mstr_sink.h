@@ -66,8 +66,11 @@
 typedef struct mstr_sink {
     const mstr_sink_desc *desc;
     mstr_out *out;
-    mstr_tally_t records;
+    mstr_tally_t records;               /* records given to the sink */
     uint64_t checksum;                  /* null sink: wrapping sum of the records' hashes */
+    uint64_t held;                      /* of them, those in out's buffer, not yet written */
+    uint64_t lost;                      /* those whose write failed: not counted as written */
+    bool reported;                      /* out's write error has been reported */
 } mstr_sink;
 
 typedef struct mstr_shared_out {
@@ -146,6 +149,12 @@ void mstr_sink_views_init(mstr_sink_views *v, mstr_sink_set *set, int worker);
  * (after a message) if a staging file cannot be created. */
 bool mstr_sink_views_begin(mstr_sink_views *v, uint64_t interval);
 
+/* Writes out the buffer of worker w's sink i (generated code calls it at a record boundary,
+ * once the buffer holds MSTR_OUT_RECORD_FLUSH bytes). A write error fails the job (mstr_fail.h:
+ * `sink 'NAME': error writing 'PATH': REASON`), and the records the buffer held, with those
+ * given to the sink afterwards, are not counted as written. Worker w's thread. */
+void mstr_sink_flush(mstr_worker *w, size_t i);
+
 /* The worker's cut of snapshot n: its stdout lines so far are written (a rollback to snapshot n
  * prints only what came after them again), its staging files of interval n are made durable and
  * closed, and interval n + 1 begins. Returns false (after a message) if a write failed. */
@@ -162,8 +171,9 @@ void mstr_sink_custom_commit(mstr_sink_views *v, mstr_worker *w, uint64_t n);
 void mstr_sink_custom_finish(mstr_sink_views *v, mstr_worker *w, uint64_t n);
 void mstr_sink_custom_close(mstr_sink_views *v, mstr_worker *w);
 
-/* Flushes the views' buffers, adds their tallies to records and checksum (indexed like the
- * sinks) and frees them. Returns false (after a message) if a write failed. */
+/* Flushes the views' buffers, adds their tallies of records written (not those a write error
+ * lost) to records, and checksums to checksum (indexed like the sinks), and frees them. Returns
+ * false if a write failed (after a message, unless mstr_sink_flush reported it). */
 bool mstr_sink_views_close(mstr_sink_views *v, uint64_t *records, uint64_t *checksum);
 
 #endif

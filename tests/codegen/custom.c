@@ -363,6 +363,8 @@ static inline void op_totals_write(mstr_ctx *ctx, bool key, u64 value, int64_t t
 
 MSTR_FUSED void op_totals(job_batch *mstr_b, bool key, u64 value, int64_t ts)
 {
+    if (mstr_failed(mstr_b->w->failure))
+        return; /* as sink.c.in */
     job_state *st = mstr_b->w->state;
     Totals was = st->op_totals_state;
     mstr_b->totals_records++;
@@ -382,7 +384,7 @@ static inline void op_totals_open(mstr_ctx *ctx, u64 resumed, Totals *state, voi
 {
 #define fail(...) mstr_fail(ctx, "totals", __VA_ARGS__)
     { }}
-#line 386 "custom.c"
+#line 388 "custom.c"
 #undef fail
 
 /* Its prepare block (tests/codegen/custom.mstr:30): at the worker's cut of a snapshot, before the state
@@ -392,7 +394,7 @@ static inline void op_totals_prepare(mstr_ctx *ctx, u64 snapshot, Totals *state,
 #define fail(...) mstr_fail(ctx, "totals", __VA_ARGS__)
 #line 30 "tests/codegen/custom.mstr"
                { fflush(stdout); }}
-#line 396 "custom.c"
+#line 398 "custom.c"
 #undef fail
 
 /* Its commit block (tests/codegen/custom.mstr:31): once the snapshot is committed, on the state as it was at
@@ -405,7 +407,7 @@ static inline void op_totals_commit(mstr_ctx *ctx, u64 snapshot, const Totals *s
          printf("worker %d: snapshot %" PRIu64 ": %" PRIu64 " records, the last %.*s\n", ctx->worker,
                 snapshot, state->records, (int)state->last.len, state->last.ptr);
        }}
-#line 409 "custom.c"
+#line 411 "custom.c"
 #undef fail
 
 /* Its close block (tests/codegen/custom.mstr:35): once per worker, at its end. */
@@ -414,7 +416,7 @@ static inline void op_totals_close(mstr_ctx *ctx, Totals *state, void **handle)
 #define fail(...) mstr_fail(ctx, "totals", __VA_ARGS__)
 #line 35 "tests/codegen/custom.mstr"
              { (void)handle; }}
-#line 418 "custom.c"
+#line 420 "custom.c"
 #undef fail
 
 /* The runtime's hooks. Strings a block leaves in the state are copied into memory the state
@@ -470,7 +472,7 @@ static inline bool source_counts_poll_body(job_batch *mstr_b, size_t *mstr_emitt
         position->next++;
         return true;
     }}
-#line 474 "custom.c"
+#line 476 "custom.c"
 #undef fail
 #undef emit
 
@@ -532,7 +534,7 @@ static inline void source_counts_open_body(mstr_ctx *ctx, u64 partition, u64 par
         if (position->limit == 0)
             position->limit = 5 + partition;
     }}
-#line 536 "custom.c"
+#line 538 "custom.c"
 #undef fail
 
 static void source_counts_open(mstr_worker *mstr_w, mstr_partition *p)

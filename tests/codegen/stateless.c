@@ -113,11 +113,17 @@ static inline void op_short_epoch(job_batch *mstr_b, size_t input, int64_t epoch
 /* sink 'out' (tests/codegen/stateless.mstr:9): standard output, as Malstrom prints records */
 MSTR_FUSED void op_out(job_batch *mstr_b, mstr_nokey key, str value, int64_t ts)
 {
-    mstr_out *o = mstr_b->w->sinks[0].out;
+    /* once the job failed (fail() in a body, a write error), no record reaches a sink: not even
+     * the one whose operator failed */
+    if (mstr_failed(mstr_b->w->failure))
+        return;
+    mstr_sink *mstr_s = &mstr_b->w->sinks[0];
+    mstr_out *o = mstr_s->out;
     (void)o;
     (void)key;
     (void)ts;
     mstr_b->out_records++;
+    mstr_s->held++;
     mstr_out_cstr(o, "{ key: ");
     mstr_out_cstr(o, "NoKey");
     mstr_out_cstr(o, ", value: ");
@@ -126,7 +132,7 @@ MSTR_FUSED void op_out(job_batch *mstr_b, mstr_nokey key, str value, int64_t ts)
     mstr_out_i64(o, ts);
     mstr_out_cstr(o, " }\n");
     if (o->len >= MSTR_OUT_RECORD_FLUSH)
-        mstr_out_flush(o);
+        mstr_sink_flush(mstr_b->w, 0);
 }
 
 static inline void op_out_epoch(job_batch *mstr_b, size_t input, int64_t epoch)

@@ -684,11 +684,17 @@ static inline void op_per_user_epoch(job_batch *mstr_b, size_t input, int64_t ep
 /* sink 'counts' (tests/codegen/windows.mstr:17): standard output, as Malstrom prints records */
 MSTR_FUSED void op_counts(job_batch *mstr_b, u32 key, Window_u64 value, int64_t ts)
 {
-    mstr_out *o = mstr_b->w->sinks[0].out;
+    /* once the job failed (fail() in a body, a write error), no record reaches a sink: not even
+     * the one whose operator failed */
+    if (mstr_failed(mstr_b->w->failure))
+        return;
+    mstr_sink *mstr_s = &mstr_b->w->sinks[0];
+    mstr_out *o = mstr_s->out;
     (void)o;
     (void)key;
     (void)ts;
     mstr_b->counts_records++;
+    mstr_s->held++;
     mstr_out_cstr(o, "{ key: ");
     mstr_out_u64(o, key);
     mstr_out_cstr(o, ", value: ");
@@ -697,7 +703,7 @@ MSTR_FUSED void op_counts(job_batch *mstr_b, u32 key, Window_u64 value, int64_t 
     mstr_out_i64(o, ts);
     mstr_out_cstr(o, " }\n");
     if (o->len >= MSTR_OUT_RECORD_FLUSH)
-        mstr_out_flush(o);
+        mstr_sink_flush(mstr_b->w, 0);
 }
 
 static inline void op_counts_epoch(job_batch *mstr_b, size_t input, int64_t epoch)
@@ -710,11 +716,17 @@ static inline void op_counts_epoch(job_batch *mstr_b, size_t input, int64_t epoc
 /* sink 'late_out' (tests/codegen/windows.mstr:19): discards records, counting them and summing their hashes */
 MSTR_FUSED void op_late_out(job_batch *mstr_b, mstr_nokey key, Click value, int64_t ts)
 {
-    mstr_out *o = mstr_b->w->sinks[1].out;
+    /* once the job failed (fail() in a body, a write error), no record reaches a sink: not even
+     * the one whose operator failed */
+    if (mstr_failed(mstr_b->w->failure))
+        return;
+    mstr_sink *mstr_s = &mstr_b->w->sinks[1];
+    mstr_out *o = mstr_s->out;
     (void)o;
     (void)key;
     (void)ts;
     mstr_b->late_out_records++;
+    mstr_s->held++;
     mstr_b->late_out_checksum += hash_Click(&(value));
 }
 

@@ -45,4 +45,48 @@ grep -qx "mstr: sinks 'a' and 'b' write the same file ('out.csv' and 'link.csv')
     bad "two_sinks: message"
 [ "$(cat out.csv)" = keep ] || bad "two_sinks: out.csv was truncated"
 
+# ---- a write error stops the job (item 4) ---------------------------------------------------
+# An endless input into a full disk: the job must stop by itself, say which sink failed and
+# why, exit 1, and count none of the records it could not write.
+cat > full.mstr <<'MSTR'
+source s: str = stdin;
+s |> sink out = text("/dev/full");
+MSTR
+"$MSTRC" build full.mstr -o full
+run_status 1 "full disk" ./full --stats < <(yes)
+grep -qx "mstr: sink 'out': error writing '/dev/full': No space left on device" err ||
+    bad "full disk: message"
+grep -qx "mstr: sink 'out': 0 records, .*" err || bad "full disk: records counted as written"
+
+cat > full_stdout.mstr <<'MSTR'
+source n: i64 = range(0, 3000000);
+n |> key_by k: i64 { return value; } |> sink out = stdout;
+MSTR
+"$MSTRC" build full_stdout.mstr -o full_stdout
+status=0
+timeout 20 ./full_stdout --workers 2 --stats > /dev/full 2> err || status=$?
+[ "$status" = 1 ] || bad "stdout on a full disk: exit status $status, expected 1"
+grep -qx "mstr: sink 'out': error writing '<stdout>': No space left on device" err ||
+    bad "stdout on a full disk: message"
+grep -qx "mstr: sink 'out': 0 records, .*" err || bad "stdout on a full disk: records counted"
+
+# ---- fail() stops the record that raised it (item 6) ----------------------------------------
+# On one worker the records before the failing one are written, and neither it nor any after
+# it, whatever the sink.
+cat > fail_stops.mstr <<'MSTR'
+source n: i64 = range(0, 100000);
+stream checked = n |> map check: i64 {
+       if (value == 10)
+         fail("bad %" PRId64, value);
+       return value;
+     };
+checked |> sink out = stdout;
+checked |> sink file = csv("checked.csv");
+MSTR
+"$MSTRC" build fail_stops.mstr -o fail_stops
+run_status 1 "fail()" ./fail_stops --workers 1
+seq 0 9 | sed 's/.*/{ key: NoKey, value: &, timestamp: & }/' > want
+cmp -s want out || { bad "fail(): stdout is not the 10 records before the failure"; tail -3 out; }
+{ echo value; seq 0 9; } | cmp -s - checked.csv || bad "fail(): checked.csv is not the 10 records before it"
+
 [ "$failures" = 0 ]
