@@ -53,6 +53,11 @@ bool mstr_reader_seek(mstr_reader *r, uint64_t offset, uint64_t line);
  * (r->read_errno tells which). */
 bool mstr_reader_line(mstr_reader *r, mstr_arena *a, mstr_str *line, uint64_t *line_no);
 
+/* Whether mstr_reader_line would wait for input now: no whole line is buffered, the input has
+ * not ended, and its descriptor has nothing to read at this moment (a pipe or terminal whose
+ * writer is quiet; a regular file never waits). */
+bool mstr_reader_line_would_wait(const mstr_reader *r);
+
 /* One CSV record. */
 typedef struct mstr_csv_row {
     mstr_str *fields;   /* in the arena */

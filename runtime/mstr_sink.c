@@ -413,6 +413,13 @@ void mstr_sink_flush(mstr_worker *w, size_t i)
                      s->out->path, strerror(s->out->errno_saved));
 }
 
+void mstr_sink_flush_all(mstr_worker *w)
+{
+    for (size_t i = 0; i < w->views.n; i++)
+        if (w->views.sinks[i].out->len > 0)
+            mstr_sink_flush(w, i);
+}
+
 bool mstr_sink_views_cut(mstr_sink_views *v, uint64_t n)
 {
     bool ok = settle(v, &v->stdout_out, mstr_out_flush(&v->stdout_out)) ||

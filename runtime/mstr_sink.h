@@ -155,6 +155,10 @@ bool mstr_sink_views_begin(mstr_sink_views *v, uint64_t interval);
  * given to the sink afterwards, are not counted as written. Worker w's thread. */
 void mstr_sink_flush(mstr_worker *w, size_t i);
 
+/* mstr_sink_flush for every sink of worker w with something in its buffer: w is about to sleep
+ * (for input, or for work). Worker w's thread. */
+void mstr_sink_flush_all(mstr_worker *w);
+
 /* The worker's cut of snapshot n: its stdout lines so far are written (a rollback to snapshot n
  * prints only what came after them again), its staging files of interval n are made durable and
  * closed, and interval n + 1 begins. Returns false (after a message) if a write failed. */

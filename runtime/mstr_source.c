@@ -188,6 +188,9 @@ mstr_next_status mstr_source_next(mstr_worker *w, mstr_partition *p, mstr_str *l
                                   size_t nleaves, mstr_text_record *rec)
 {
     *rec = (mstr_text_record){ .ts = (int64_t)p->next };
+    p->waiting = p->source->kind != MSTR_SOURCE_CSV && mstr_reader_line_would_wait(&p->reader);
+    if (p->waiting)
+        return MSTR_NEXT_WAIT;
     mstr_next_status st = p->source->kind == MSTR_SOURCE_CSV
                               ? next_csv(w, p, leaves, nleaves, rec)
                               : next_line(w, p, leaves, rec);

@@ -449,7 +449,7 @@ static void source_trades_poll(mstr_worker *mstr_w, mstr_partition *p)
         mstr_str leaves[2];
         mstr_text_record rec;
         mstr_next_status st = mstr_source_next(mstr_w, p, leaves, 2, &rec);
-        if (st == MSTR_NEXT_END)
+        if (st == MSTR_NEXT_END || st == MSTR_NEXT_WAIT)
             break;
         if (st == MSTR_NEXT_RECORD) {
             size_t bad = 0;

@@ -2,7 +2,7 @@
 # another name, a file a source reads or another sink writes; a write error (a full disk) stops
 # the job at once with exit 1 and counts only what was written; fail() stops the record that
 # raised it, so nothing after it reaches a sink; sinks are flushed while the source waits for
-# input, and SIGINT or SIGTERM stops a job cleanly with its output written.
+# input, and SIGTERM stops a job cleanly with its output written.
 set -eu
 cd "$WORK" && mkdir -p output_faults && cd output_faults
 
@@ -88,5 +88,36 @@ run_status 1 "fail()" ./fail_stops --workers 1
 seq 0 9 | sed 's/.*/{ key: NoKey, value: &, timestamp: & }/' > want
 cmp -s want out || { bad "fail(): stdout is not the 10 records before the failure"; tail -3 out; }
 { echo value; seq 0 9; } | cmp -s - checked.csv || bad "fail(): checked.csv is not the 10 records before it"
+
+# ---- output while the input pauses, and SIGINT/SIGTERM (item 3) -----------------------------
+# A stdin job that has read 1000 lines and waits for more has written their results (on every
+# worker, after an exchange); SIGTERM then stops it with everything written, its summary, and
+# status 128 + 15.
+cat > paused.mstr <<'MSTR'
+source s: str = stdin;
+s |> key_by k: str { return value; }
+  |> map up: str { return mstr_str_upper(ctx, value); }
+  |> sink out = text("paused.txt");
+MSTR
+"$MSTRC" build paused.mstr -o paused
+mkfifo input
+./paused --workers 3 --stats < input > out 2> err &
+pid=$!
+exec 3> input
+seq 1000 >&3
+for _ in $(seq 100); do
+    [ -f paused.txt ] && [ "$(wc -l < paused.txt)" = 1000 ] && break
+    sleep 0.1
+done
+[ "$(wc -l < paused.txt)" = 1000 ] || bad "paused input: $(wc -l < paused.txt) of 1000 lines written"
+kill -TERM "$pid"
+status=0
+wait "$pid" || status=$?
+exec 3>&-
+[ "$status" = 143 ] || bad "SIGTERM: exit status $status, expected 143"
+grep -qx "mstr: stopped by SIGTERM" err || bad "SIGTERM: no message"
+grep -qx "mstr: sink 'out': 1000 records, .*" err || bad "SIGTERM: no summary"
+[ "$(sort -n paused.txt | head -1)" = 1 ] && [ "$(wc -l < paused.txt)" = 1000 ] ||
+    bad "SIGTERM: paused.txt lost lines"
 
 [ "$failures" = 0 ]
