@@ -612,7 +612,7 @@ static inline void op_per_user_forget(mstr_table *t, const op_per_user_slot *slo
 
 /* Adds the record to the window starting at start. */
 static inline void op_per_user_add(job_batch *mstr_b, uint64_t key_hash, u32 key,
-                                   Click value, int64_t ts, int64_t start)
+                                   Click value, int64_t ts, int64_t start, int64_t end)
 {
     job_state *st = mstr_b->w->state;
     op_per_user_wkey wkey = { key, start };
@@ -623,7 +623,7 @@ static inline void op_per_user_add(job_batch *mstr_b, uint64_t key_hash, u32 key
     if (created) {
         own_u32(&slot->key, &key);
         slot->start = start;
-        slot->end = start + INT64_C(10);
+        slot->end = end;
         if (slot->end < st->op_per_user_min_end)
             st->op_per_user_min_end = slot->end;
     }
@@ -634,15 +634,19 @@ MSTR_FUSED void op_per_user(job_batch *mstr_b, u32 key, Click value, int64_t ts)
 {
     mstr_b->op_per_user++;
     job_state *st = mstr_b->w->state;
-    int64_t last_start = mstr_floor_multiple(ts, INT64_C(10));
-    if (last_start + INT64_C(10) - 1 <= st->op_per_user_frontier) {
+    int64_t last = mstr_floor_div(ts, INT64_C(10));
+    if (mstr_window_end(last, INT64_C(10), INT64_C(10)) - 1 <= st->op_per_user_frontier) {
         mstr_tally(&mstr_b->w->counters[counter_per_user_late], 1);
         return;
     }
     uint64_t key_hash = keyhash_u32(&key);
-    for (int64_t start = last_start; start > ts - INT64_C(10); start -= INT64_C(10))
-        if (start + INT64_C(10) - 1 > st->op_per_user_frontier)
-            op_per_user_add(mstr_b, key_hash, key, value, ts, start);
+    int64_t first = mstr_window_first(ts, INT64_C(10), INT64_C(10));
+    for (__int128 m = last; m >= first; m--) { /* 128 bits: first may be INT64_MIN */
+        int64_t end = mstr_window_end((int64_t)m, INT64_C(10), INT64_C(10));
+        if (end - 1 > st->op_per_user_frontier)
+            op_per_user_add(mstr_b, key_hash, key, value, ts, mstr_window_start((int64_t)m, INT64_C(10)),
+                            end);
+    }
 }
 
 /* Emits and drops every window that the epoch completes. */
