@@ -420,6 +420,26 @@ void mstr_sink_flush_all(mstr_worker *w)
             mstr_sink_flush(w, i);
 }
 
+/* Writes o's buffer to its descriptor as mstr_sink_views_crash_flush does. */
+static void crash_write(const mstr_out *o)
+{
+    size_t done = 0;
+    while (o->fd >= 0 && !o->failed && done < o->len) {
+        ssize_t n = write(o->fd, o->buf + done, o->len - done);
+        if (n <= 0)
+            return;
+        done += (size_t)n;
+    }
+}
+
+void mstr_sink_views_crash_flush(mstr_sink_views *v)
+{
+    crash_write(&v->stdout_out);
+    for (size_t i = 0; i < v->n; i++)
+        if (v->set->staging == NULL && mstr_sink_is_file(v->sinks[i].desc))
+            crash_write(&v->outs[i]);
+}
+
 bool mstr_sink_views_cut(mstr_sink_views *v, uint64_t n)
 {
     bool ok = settle(v, &v->stdout_out, mstr_out_flush(&v->stdout_out)) ||

@@ -175,6 +175,12 @@ void mstr_sink_custom_commit(mstr_sink_views *v, mstr_worker *w, uint64_t n);
 void mstr_sink_custom_finish(mstr_sink_views *v, mstr_worker *w, uint64_t n);
 void mstr_sink_custom_close(mstr_sink_views *v, mstr_worker *w);
 
+/* For a crash in the views' worker: writes what the buffers of standard output and of file
+ * sinks without staging hold straight to their descriptors, without locks or allocation
+ * (async-signal-safe). Staged output is left: the snapshot it belongs to was never taken. The
+ * buffers end at a record boundary unless the crash came while a sink wrote a record. */
+void mstr_sink_views_crash_flush(mstr_sink_views *v);
+
 /* Flushes the views' buffers, adds their tallies of records written (not those a write error
  * lost) to records, and checksums to checksum (indexed like the sinks), and frees them. Returns
  * false if a write failed (after a message, unless mstr_sink_flush reported it). */

@@ -196,7 +196,7 @@ static void worker_loop(mstr_worker *w)
 static void *worker_main(void *arg)
 {
     mstr_worker *w = arg;
-    mstr_crash_handler_worker(w->ctx.worker);
+    mstr_crash_handler_worker(w);
     worker_loop(w);
     stop_custom(w);
     return NULL;

@@ -370,9 +370,10 @@ static inline void op_good_epoch(job_batch *mstr_b, size_t input, int64_t epoch)
 static inline str op_raw_body(mstr_ctx *ctx, mstr_nokey key, DeadLetter value, int64_t ts)
 {
 #define fail(...) mstr_fail(ctx, "raw", __VA_ARGS__)
+    ctx->running = "operator \'raw\'";
 #line 10 "tests/codegen/dead_letters.mstr"
                     { return value.raw; }}
-#line 376 "dead_letters.c"
+#line 377 "dead_letters.c"
 #undef fail
 
 MSTR_FUSED void op_raw(job_batch *mstr_b, mstr_nokey key, DeadLetter value, int64_t ts)

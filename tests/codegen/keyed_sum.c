@@ -75,9 +75,10 @@ static inline void stream_numbers_epoch(job_batch *mstr_b, int64_t epoch)
 static inline u64 op_bucket_body(mstr_ctx *ctx, mstr_nokey key, u64 value, int64_t ts)
 {
 #define fail(...) mstr_fail(ctx, "bucket", __VA_ARGS__)
+    ctx->running = "operator \'bucket\'";
 #line 8 "tests/codegen/keyed_sum.mstr"
                         { return value % 10; }}
-#line 81 "keyed_sum.c"
+#line 82 "keyed_sum.c"
 #undef fail
 
 MSTR_FUSED void op_bucket(job_batch *mstr_b, mstr_nokey key, u64 value, int64_t ts)
@@ -214,10 +215,11 @@ static inline u64 op_sum_body(mstr_ctx *ctx, u64 key, u64 value, int64_t ts,
                                             u64 *state, bool *mstr_keep)
 {
 #define fail(...) mstr_fail(ctx, "sum", __VA_ARGS__)
+    ctx->running = "operator \'sum\'";
 #define drop_state() (*mstr_keep = false)
 #line 9 "tests/codegen/keyed_sum.mstr"
                                        { *state += value; return *state; }}
-#line 221 "keyed_sum.c"
+#line 223 "keyed_sum.c"
 #undef drop_state
 #undef fail
 

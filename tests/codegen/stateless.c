@@ -71,9 +71,10 @@ static inline void stream_words_epoch(job_batch *mstr_b, int64_t epoch)
 static inline str op_upper_body(mstr_ctx *ctx, mstr_nokey key, str value, int64_t ts)
 {
 #define fail(...) mstr_fail(ctx, "upper", __VA_ARGS__)
+    ctx->running = "operator \'upper\'";
 #line 7 "tests/codegen/stateless.mstr"
                     { return mstr_str_upper(ctx, value); }}
-#line 77 "stateless.c"
+#line 78 "stateless.c"
 #undef fail
 
 MSTR_FUSED void op_upper(job_batch *mstr_b, mstr_nokey key, str value, int64_t ts)
@@ -92,9 +93,10 @@ static inline void op_upper_epoch(job_batch *mstr_b, size_t input, int64_t epoch
 static inline bool op_short_body(mstr_ctx *ctx, mstr_nokey key, str value, int64_t ts)
 {
 #define fail(...) mstr_fail(ctx, "short", __VA_ARGS__)
+    ctx->running = "operator \'short\'";
 #line 8 "tests/codegen/stateless.mstr"
                   { return value.len < 8; }}
-#line 98 "stateless.c"
+#line 100 "stateless.c"
 #undef fail
 
 MSTR_FUSED void op_short(job_batch *mstr_b, mstr_nokey key, str value, int64_t ts)

@@ -403,9 +403,10 @@ static inline void op_both_epoch(job_batch *mstr_b, size_t input, int64_t epoch)
 static inline int64_t op_at_body(mstr_ctx *ctx, mstr_nokey key, Click value, int64_t ts)
 {
 #define fail(...) mstr_fail(ctx, "at", __VA_ARGS__)
+    ctx->running = "operator \'at\'";
 #line 13 "tests/codegen/windows.mstr"
                    { return value.at; }}
-#line 409 "windows.c"
+#line 410 "windows.c"
 #undef fail
 
 MSTR_FUSED void op_at(job_batch *mstr_b, mstr_nokey key, Click value, int64_t ts)
@@ -484,9 +485,10 @@ MSTR_FUSED void op_wm(job_batch *mstr_b, mstr_nokey key, Click value, int64_t ts
 static inline u32 op_user_body(mstr_ctx *ctx, mstr_nokey key, Click value, int64_t ts)
 {
 #define fail(...) mstr_fail(ctx, "user", __VA_ARGS__)
+    ctx->running = "operator \'user\'";
 #line 15 "tests/codegen/windows.mstr"
                       { return value.user; }}
-#line 490 "windows.c"
+#line 492 "windows.c"
 #undef fail
 
 MSTR_FUSED void op_user(job_batch *mstr_b, mstr_nokey key, Click value, int64_t ts)
