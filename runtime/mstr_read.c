@@ -373,7 +373,7 @@ mstr_csv_status mstr_csv_next(mstr_reader *r, mstr_arena *a, mstr_csv_row *row, 
         size_t len = csv_text_len(r, sc.pos, terminated);
         size_t consumed = sc.pos + (terminated ? 1 : 0);
         uint64_t lines = sc.lfs + 1;
-        if (len == 0) {                 /* an empty line */
+        if (len == 0 && !r->csv_keep_empty) { /* an empty line */
             r->start += consumed;
             r->line += lines;
             continue;

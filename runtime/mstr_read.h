@@ -29,6 +29,8 @@ typedef struct mstr_reader {
     uint64_t filled;    /* bytes read from fd so far (buf holds the last of them) */
     const char *path;   /* for messages ("<stdin>" for standard input) */
     int read_errno;     /* non-zero after a read error */
+    bool csv_keep_empty;/* CSV: an empty line is a record of one empty field (in a file of one
+                           column it is one), not skipped */
 } mstr_reader;
 
 /* Opens path. Returns false and sets errno if it cannot be opened. */
@@ -75,7 +77,7 @@ typedef enum mstr_csv_status {
 
 /* Reads the next CSV record (RFC 4180: comma separated, fields optionally in double quotes
  * with "" for a quote, quoted fields may contain commas and line breaks, lines end in LF or
- * CRLF). An empty line is skipped. */
+ * CRLF). An empty line is skipped, unless r->csv_keep_empty. */
 mstr_csv_status mstr_csv_next(mstr_reader *r, mstr_arena *a, mstr_csv_row *row, const char **error);
 
 #endif
