@@ -16,17 +16,20 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
+#include "cc.h"
 #include "emit.h"
 #include "frontend.h"
 #include "mstr_hash.h"
+#include "mstr_mem.h"
 
 typedef struct options {
     const char *command;
     const char *input;
     const char *output;      /* -o */
+    const char **include_dirs; /* -I, in order (pointing into argv) */
+    size_t ninclude_dirs;
     bool line_directives;    /* off with --no-line */
     char **run_args;         /* after -- */
     int nrun_args;
@@ -45,10 +48,13 @@ static void usage(FILE *f)
           "\n"
           "options:\n"
           "  -o PATH     output path\n"
+          "  -I DIR      also look for the headers the program's C includes in DIR (its own\n"
+          "              directory comes first)\n"
           "  --no-line   no #line directives: C errors then point at the generated C\n"
           "  --help      show this help\n"
           "\n"
-          "environment: CC (default cc), MSTRC_CACHE (default ~/.cache/mstrc)\n"
+          "environment: CC (default cc), CFLAGS and LDFLAGS (passed to it), MSTRC_CACHE\n"
+          "             (default ~/.cache/mstrc)\n"
           "exit status: 0 success, 1 errors in the program, 2 bad usage\n",
           f);
 }
@@ -65,6 +71,7 @@ static int usage_error(const char *fmt, const char *arg)
 static int parse_args(int argc, char **argv, options *opt)
 {
     *opt = (options){ .line_directives = true };
+    opt->include_dirs = mstr_alloc_array((size_t)argc, sizeof *opt->include_dirs);
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
@@ -78,6 +85,10 @@ static int parse_args(int argc, char **argv, options *opt)
             if (i + 1 == argc)
                 return usage_error("%s needs a path", a);
             opt->output = argv[++i];
+        } else if (strncmp(a, "-I", 2) == 0) {
+            if (a[2] == '\0' && i + 1 == argc)
+                return usage_error("%s needs a directory", a);
+            opt->include_dirs[opt->ninclude_dirs++] = a[2] != '\0' ? a + 2 : argv[++i];
         } else if (strcmp(a, "--no-line") == 0) {
             opt->line_directives = false;
         } else if (a[0] == '-') {
@@ -127,201 +138,11 @@ static bool compile_to_c(const options *opt, const char *c_name, mc_buf *c)
     return ok;
 }
 
-static bool write_file(const char *path, const char *data, size_t len)
+/* How the C compiler is to find the program's own headers. */
+static mc_cc_options cc_options(const options *opt)
 {
-    FILE *f = fopen(path, "wb");
-    if (f == NULL) {
-        fprintf(stderr, "mstrc: cannot write '%s': %s\n", path, strerror(errno));
-        return false;
-    }
-    bool ok = fwrite(data, 1, len, f) == len;
-    ok = fclose(f) == 0 && ok;
-    if (!ok)
-        fprintf(stderr, "mstrc: error writing '%s': %s\n", path, strerror(errno));
-    return ok;
-}
-
-/* The runtime next to this executable: DIR/libmstr.a and DIR/../runtime. */
-typedef struct runtime_paths {
-    char lib[PATH_MAX + 16];
-    char include[PATH_MAX + 16];
-} runtime_paths;
-
-static bool find_runtime(runtime_paths *rt)
-{
-    char exe[PATH_MAX];
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    if (n <= 0) {
-        fprintf(stderr, "mstrc: cannot find my own executable: %s\n", strerror(errno));
-        return false;
-    }
-    exe[n] = '\0';
-    char *slash = strrchr(exe, '/');
-    *slash = '\0';
-    snprintf(rt->lib, sizeof rt->lib, "%s/libmstr.a", exe);
-    snprintf(rt->include, sizeof rt->include, "%s/../runtime", exe);
-    char header[PATH_MAX + 32];
-    snprintf(header, sizeof header, "%s/mstr.h", rt->include);
-    if (access(rt->lib, R_OK) != 0 || access(header, R_OK) != 0) {
-        fprintf(stderr, "mstrc: cannot find the runtime (%s and %s)\n", rt->lib, header);
-        return false;
-    }
-    return true;
-}
-
-/* Runs argv, waits for it; returns its exit status (127 if it could not start). */
-static int run_command(char *const argv[])
-{
-    pid_t pid = fork();
-    if (pid < 0) {
-        fprintf(stderr, "mstrc: cannot start %s: %s\n", argv[0], strerror(errno));
-        return 127;
-    }
-    if (pid == 0) {
-        execvp(argv[0], argv);
-        fprintf(stderr, "mstrc: cannot run %s: %s\n", argv[0], strerror(errno));
-        _exit(127);
-    }
-    int status;
-    while (waitpid(pid, &status, 0) < 0)
-        if (errno != EINTR)
-            return 127;
-    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-}
-
-/* Whether line is glibc's warning that a static binary calling getaddrinfo (gRPC's resolver,
- * OpenSSL) needs the same glibc at run time: true of every binary mstrc builds, so not news. */
-static bool static_glibc_warning(const char *line)
-{
-    return strstr(line, "in statically linked applications requires at runtime") != NULL;
-}
-
-/* Copies the C compiler's messages from fd to stderr, without the static-glibc warnings and
- * the `in function` line before each. */
-static void filter_messages(int fd)
-{
-    FILE *in = fdopen(fd, "r");
-    char *line = NULL, *held = NULL;
-    size_t cap = 0;
-    while (getline(&line, &cap, in) >= 0) {
-        if (static_glibc_warning(line)) {
-            if (held != NULL && strstr(held, ": in function ") == NULL)
-                fputs(held, stderr);
-        } else if (held != NULL) {
-            fputs(held, stderr);
-        }
-        free(held);
-        held = static_glibc_warning(line) ? NULL : strdup(line);
-    }
-    if (held != NULL)
-        fputs(held, stderr);
-    free(held);
-    free(line);
-    fclose(in);
-}
-
-/* Runs the C compiler's argv, its messages filtered (filter_messages); returns its status. */
-static int run_compiler(char *const argv[])
-{
-    int fds[2];
-    if (pipe(fds) != 0)
-        return run_command(argv);
-    pid_t pid = fork();
-    if (pid < 0) {
-        fprintf(stderr, "mstrc: cannot start %s: %s\n", argv[0], strerror(errno));
-        close(fds[0]);
-        close(fds[1]);
-        return 127;
-    }
-    if (pid == 0) {
-        dup2(fds[1], STDERR_FILENO);
-        close(fds[0]);
-        close(fds[1]);
-        execvp(argv[0], argv);
-        fprintf(stderr, "mstrc: cannot run %s: %s\n", argv[0], strerror(errno));
-        _exit(127);
-    }
-    close(fds[1]);
-    filter_messages(fds[0]);
-    int status;
-    while (waitpid(pid, &status, 0) < 0)
-        if (errno != EINTR)
-            return 127;
-    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-}
-
-/* Copies text to room and appends its space-separated words to argv[*n ...]. */
-static void add_words(char *argv[], int *n, char *room, const char *text)
-{
-    memcpy(room, text, strlen(text) + 1);
-    for (char *tok = strtok(room, " "); tok != NULL; tok = strtok(NULL, " "))
-        argv[(*n)++] = tok;
-}
-
-/* The C compiler's command line for c_path -> binary, without the terminating NULL; the
- * words of the flags below are copied into words, which must have room for both.
- * Checklist: the generated code's needs (gnu11 for __attribute__), the libraries the runtime
- * needs (MSTR_RUNTIME_LIBS) and the sanitizer flags this mstrc was built with (MSTR_SANFLAGS)
- * must match the runtime's build in the Makefile. */
-static int cc_argv(const runtime_paths *rt, const char *c_path, const char *binary,
-                   char *argv[], char *words)
-{
-    const char *cc = getenv("CC");
-    int n = 0;
-    argv[n++] = (char *)(cc && *cc ? cc : "cc");
-    /* Mistakes in a body that C only warns about but that make a job compute garbage (a map
-     * that returns nothing prints zeros) are errors; a body's functions end at its closing
-     * brace in the .mstr file (the templates put it there), so they are reported there. */
-    static char *const fixed[] = { "-std=gnu11", "-O2", "-g", "-D_GNU_SOURCE", "-pthread",
-                                   "-Wall", "-Wextra", "-Wno-unused-parameter",
-                                   "-Wno-unused-function", "-Werror=return-type",
-                                   "-Werror=implicit-function-declaration",
-                                   "-Werror=implicit-int", "-Werror=int-conversion",
-                                   "-Werror=incompatible-pointer-types", "-Werror=uninitialized",
-                                   NULL };
-    for (int i = 0; fixed[i] != NULL; i++)
-        argv[n++] = fixed[i];
-    add_words(argv, &n, words, MSTR_SANFLAGS);
-    argv[n++] = "-I";
-    argv[n++] = (char *)rt->include;
-    argv[n++] = "-o";
-    argv[n++] = (char *)binary;
-    argv[n++] = (char *)c_path;
-    argv[n++] = (char *)rt->lib;
-    add_words(argv, &n, words + sizeof MSTR_SANFLAGS, MSTR_RUNTIME_LIBS);
-    if (MSTR_LINK_STATIC)
-        argv[n++] = "-static";
-    return n;
-}
-
-/* Writes c into a private temporary directory and compiles it into binary. */
-static bool compile_binary(const char *job, const mc_buf *c, const char *binary)
-{
-    runtime_paths rt;
-    if (!find_runtime(&rt))
-        return false;
-    const char *tmp = getenv("TMPDIR");
-    char dir[PATH_MAX], c_path[PATH_MAX + 300];
-    snprintf(dir, sizeof dir, "%s/mstrc-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-    if (mkdtemp(dir) == NULL) {
-        fprintf(stderr, "mstrc: cannot make a temporary directory: %s\n", strerror(errno));
-        return false;
-    }
-    snprintf(c_path, sizeof c_path, "%s/%s.c", dir, job);
-    bool ok = write_file(c_path, c->data, c->len);
-    if (ok) {
-        /* every word of the flags takes at least two characters of them, with its space */
-        char *argv[32 + (sizeof MSTR_SANFLAGS + sizeof MSTR_RUNTIME_LIBS) / 2];
-        char words[sizeof MSTR_SANFLAGS + sizeof MSTR_RUNTIME_LIBS];
-        int n = cc_argv(&rt, c_path, binary, argv, words);
-        argv[n] = NULL;
-        ok = run_compiler(argv) == 0;
-        if (!ok)
-            fprintf(stderr, "mstrc: the C compiler failed on %s\n", job);
-    }
-    unlink(c_path);
-    rmdir(dir);
-    return ok;
+    return (mc_cc_options){ .program = opt->input, .include_dirs = opt->include_dirs,
+                            .ninclude_dirs = opt->ninclude_dirs };
 }
 
 /* The input's base name (the binary's default name) and the generated file's name. */
@@ -358,7 +179,7 @@ static int cmd_emit(const options *opt)
     mc_buf c = { 0 };
     bool ok = compile_to_c(opt, opt->output ? opt->output : c_name, &c);
     if (ok && opt->output)
-        ok = write_file(opt->output, c.data, c.len);
+        ok = mc_buf_write_file(&c, opt->output);
     else if (ok)
         ok = fwrite(c.data, 1, c.len, stdout) == c.len;
     mc_buf_free(&c);
@@ -373,7 +194,8 @@ static int cmd_build(const options *opt)
     if (overwrites_input(opt, binary))
         return 2;
     mc_buf c = { 0 };
-    bool ok = compile_to_c(opt, c_name, &c) && compile_binary(job, &c, binary);
+    mc_cc_options cc = cc_options(opt);
+    bool ok = compile_to_c(opt, c_name, &c) && mc_cc_build(&cc, job, &c, binary);
     mc_buf_free(&c);
     return ok ? 0 : 1;
 }
@@ -411,17 +233,14 @@ static bool cache_dir(char *dst, size_t n)
     return make_dirs(dst);
 }
 
-/* The cache key: the generated C, the runtime library's identity and the build flags. */
-static uint64_t cache_key(const mc_buf *c)
+/* The cache key: the generated C and what its build depends on (mc_cc_dependencies). */
+static bool cache_key(const options *opt, const char *job, const mc_buf *c, uint64_t *key)
 {
-    runtime_paths rt;
-    struct stat st = { 0 };
-    if (find_runtime(&rt))
-        stat(rt.lib, &st);
-    char ident[512];
-    int n = snprintf(ident, sizeof ident, "%lld:%lld:%s:%d", (long long)st.st_size,
-                     (long long)st.st_mtime, MSTR_SANFLAGS, MSTR_LINK_STATIC);
-    return mstr_hash_bytes(c->data, c->len) ^ mstr_hash_bytes(ident, (size_t)n);
+    mc_cc_options cc = cc_options(opt);
+    if (!mc_cc_dependencies(&cc, job, c, key))
+        return false;
+    *key ^= mstr_hash_bytes(c->data, c->len);
+    return true;
 }
 
 static int cmd_run(const options *opt)
@@ -429,14 +248,16 @@ static int cmd_run(const options *opt)
     char job[256], c_name[300], dir[PATH_MAX], binary[PATH_MAX + 300];
     job_names(opt, job, sizeof job, c_name, sizeof c_name);
     mc_buf c = { 0 };
-    bool ok = compile_to_c(opt, c_name, &c) && cache_dir(dir, sizeof dir);
+    uint64_t key = 0;
+    bool ok = compile_to_c(opt, c_name, &c) && cache_dir(dir, sizeof dir) &&
+              cache_key(opt, job, &c, &key);
     if (ok) {
-        snprintf(binary, sizeof binary, "%s/%s-%016llx", dir, job,
-                 (unsigned long long)cache_key(&c));
+        snprintf(binary, sizeof binary, "%s/%s-%016llx", dir, job, (unsigned long long)key);
         if (access(binary, X_OK) != 0) {
             char tmp[PATH_MAX + 340];
             snprintf(tmp, sizeof tmp, "%s.%ld.tmp", binary, (long)getpid());
-            ok = compile_binary(job, &c, tmp) && rename(tmp, binary) == 0;
+            mc_cc_options cc = cc_options(opt);
+            ok = mc_cc_build(&cc, job, &c, tmp) && rename(tmp, binary) == 0;
             if (!ok)
                 unlink(tmp);
         }
@@ -459,13 +280,14 @@ int main(int argc, char **argv)
 {
     options opt;
     int rc = parse_args(argc, argv, &opt);
-    if (rc != 0)
-        return rc < 0 ? 0 : rc;
-    if (strcmp(opt.command, "check") == 0)
-        return cmd_check(&opt);
-    if (strcmp(opt.command, "emit") == 0)
-        return cmd_emit(&opt);
-    if (strcmp(opt.command, "build") == 0)
-        return cmd_build(&opt);
-    return cmd_run(&opt);
+    if (rc == 0 && strcmp(opt.command, "check") == 0)
+        rc = cmd_check(&opt);
+    else if (rc == 0 && strcmp(opt.command, "emit") == 0)
+        rc = cmd_emit(&opt);
+    else if (rc == 0 && strcmp(opt.command, "build") == 0)
+        rc = cmd_build(&opt);
+    else if (rc == 0)
+        rc = cmd_run(&opt);
+    free(opt.include_dirs);
+    return rc < 0 ? 0 : rc;
 }
