@@ -24,6 +24,20 @@ enum { SHOWN_BYTES = 64 };
 /* Room for a field as show_text writes it: each byte may take four, plus the tail. */
 enum { SHOWN_ROOM = 4 * SHOWN_BYTES + 32 };
 
+/* The two-character escape show_text writes for c, or NULL. */
+static const char *shown_escape(unsigned char c)
+{
+    switch (c) {
+    case '"': return "\\\"";
+    case '\\': return "\\\\";
+    case '\t': return "\\t";
+    case '\r': return "\\r";
+    case '\n': return "\\n";
+    case '\0': return "\\0";
+    default: return NULL;
+    }
+}
+
 /* Writes s into out (SHOWN_ROOM bytes) as a message shows it: in double quotes, with quotes,
  * backslashes and every byte that is not printable ASCII escaped (\t, \r, \n, \0, \xNN: no
  * terminal escape or NUL reaches stderr raw), cut after SHOWN_BYTES bytes with its length. */
@@ -34,8 +48,7 @@ static const char *show_text(char *out, mstr_str s)
     out[n++] = '"';
     for (size_t i = 0; i < shown; i++) {
         unsigned char c = (unsigned char)s.ptr[i];
-        const char *esc = c == '"' ? "\\\"" : c == '\\' ? "\\\\" : c == '\t' ? "\\t" : c == '\r' ? "\\r"
-                        : c == '\n' ? "\\n" : c == 0 ? "\\0" : NULL;
+        const char *esc = shown_escape(c);
         if (esc != NULL) {
             out[n++] = esc[0];
             out[n++] = esc[1];
