@@ -152,20 +152,28 @@ void mstr_doorbell_wait(mstr_doorbell *d, uint32_t seq)
     pthread_mutex_unlock(&d->lock);
 }
 
+/* A wait on the inputs alone returns after this long, when no eventfd could be made: the
+ * doorbell cannot wake it then, so it looks again now and then. */
+enum { FALLBACK_WAIT_MS = 50 };
+
 /* The same handshake as above with fd_waiters for waiters: either the waiter sees the new seq
  * and does not poll, or the ringer sees it and writes the eventfd it polls. A count left in the
  * eventfd by a ring after the wait only makes the next wait return early. */
 void mstr_doorbell_wait_fds(mstr_doorbell *d, uint32_t seq, const int *fds, size_t nfds)
 {
-    if (d->wake_fd < 0)
-        d->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-    if (nfds == 0 || d->wake_fd < 0) {
+    if (nfds == 0) {
         mstr_doorbell_wait(d, seq);
         return;
     }
+    if (d->wake_fd < 0)
+        d->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
     struct pollfd pfds[nfds + 1];
     for (size_t i = 0; i < nfds; i++)
         pfds[i] = (struct pollfd){ .fd = fds[i], .events = POLLIN };
+    if (d->wake_fd < 0) {
+        poll(pfds, (nfds_t)nfds, FALLBACK_WAIT_MS);
+        return;
+    }
     pfds[nfds] = (struct pollfd){ .fd = d->wake_fd, .events = POLLIN };
     atomic_fetch_add(&d->fd_waiters, 1);
     if (atomic_load(&d->seq) == seq)
