@@ -248,6 +248,8 @@ mc_source *mc_ast_source_add_path(mc_program *prog, mc_source *src, mc_literal *
 {
     size_t n = src->npaths;
     MC_POOL_PUSH(&prog->pool, src->paths, src->npaths, path->u.s.bytes);
+    size_t m = n;
+    MC_POOL_PUSH(&prog->pool, src->path_lens, m, path->u.s.len);
     MC_POOL_PUSH(&prog->pool, src->path_locs, n, path->loc);
     return src;
 }
@@ -455,6 +457,7 @@ mc_op *mc_ast_sink_new(mc_program *prog, mc_sink_kind sink, mc_literal *path)
     op->sink = sink;
     if (path != NULL) {
         op->path = path->u.s.bytes;
+        op->path_len = path->u.s.len;
         op->path_loc = path->loc;
     }
     return op;

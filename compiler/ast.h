@@ -133,6 +133,7 @@ typedef struct mc_source {
                             nexmark: its arguments; custom: its partition count */
     size_t nitems;
     const char **paths;  /* lines, csv: one partition per path */
+    size_t *path_lens;   /* their lengths as written (a NUL byte makes one longer than strlen) */
     mc_loc *path_locs;
     size_t npaths;
     mc_literal *partitions;  /* range: `partitions N`, NULL when absent (one per worker) */
@@ -196,6 +197,7 @@ struct mc_op {
     mc_sink_kind sink;     /* sinks */
     const char *path;      /* text, csv, jsonl sinks; a stdout sink's is NULL, or the file that
                               mstrc test captures it in, written as stdout would be */
+    size_t path_len;       /* its length as written (a NUL byte makes it longer than strlen) */
     mc_loc path_loc;
     mc_typeref sink_state; /* custom sinks: the type of each worker's state */
     mc_custom *custom;     /* custom sinks: their blocks (NULL for the other kinds) */

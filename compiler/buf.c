@@ -3,6 +3,7 @@
  */
 #include "buf.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -56,4 +57,18 @@ void mc_buf_free(mc_buf *b)
 {
     free(b->data);
     *b = (mc_buf){ 0 };
+}
+
+bool mc_buf_write_file(const mc_buf *b, const char *path)
+{
+    FILE *f = fopen(path, "wb");
+    if (f == NULL) {
+        fprintf(stderr, "mstrc: cannot write '%s': %s\n", path, strerror(errno));
+        return false;
+    }
+    bool ok = fwrite(b->data, 1, b->len, f) == b->len;
+    ok = fclose(f) == 0 && ok;
+    if (!ok)
+        fprintf(stderr, "mstrc: error writing '%s': %s\n", path, strerror(errno));
+    return ok;
 }

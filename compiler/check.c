@@ -1329,6 +1329,96 @@ static void check_chain(checker *c, size_t index)
         set_stream_flow(check_stream_of(chain->out), &f);
 }
 
+/* ---- files ---------------------------------------------------------------------------------- */
+
+/* path with "." components and repeated slashes dropped ("./out.csv" and "out.csv" are one
+ * file; "a/../b" is left alone, as "a" may be a symbolic link). Other spellings of one file
+ * (links, absolute paths) are the generated program's to find, by device and inode. */
+static const char *plain_path(checker *c, const char *path)
+{
+    size_t n = strlen(path);
+    char *out = mc_pool_alloc(&c->prog->pool, n + 1);
+    size_t len = 0;
+    if (path[0] == '/')
+        out[len++] = '/';
+    for (const char *p = path; *p != '\0';) {
+        size_t part = strcspn(p, "/");
+        bool dot = part == 1 && p[0] == '.';
+        if (part > 0 && !dot) {
+            if (len > 0 && out[len - 1] != '/')
+                out[len++] = '/';
+            memcpy(out + len, p, part);
+            len += part;
+        }
+        p += part + (p[part] == '/');
+    }
+    out[len] = '\0';
+    return len > 0 ? out : ".";
+}
+
+/* A path written in a source or sink must name a file: a NUL byte would cut it short. */
+static bool check_path_bytes(checker *c, const char *path, size_t len, mc_loc loc)
+{
+    if (strlen(path) == len)
+        return true;
+    mc_error(c->diag, loc, "a file name cannot hold a NUL byte");
+    return false;
+}
+
+/* The first source whose paths name the same file as plain (a plain_path), or NULL; *loc is
+ * where that path is written. */
+static const mc_source *find_read(checker *c, const char *plain, mc_loc *loc)
+{
+    for (size_t i = 0; i < c->prog->nsources; i++) {
+        const mc_source *src = c->prog->sources[i];
+        for (size_t k = 0; k < src->npaths; k++) {
+            if (strcmp(plain_path(c, src->paths[k]), plain) == 0) {
+                *loc = src->path_locs[k];
+                return src;
+            }
+        }
+    }
+    return NULL;
+}
+
+/* Every file is read or written by one side only, and written by one sink at most: two sinks
+ * on one file interleave their records, and a sink on its own input truncates it before it is
+ * read. Run after the chains, when c->ops holds every operator in file order. */
+static void check_files(checker *c)
+{
+    for (size_t i = 0; i < c->prog->nsources; i++) {
+        const mc_source *src = c->prog->sources[i];
+        for (size_t k = 0; k < src->npaths; k++)
+            check_path_bytes(c, src->paths[k], src->path_lens[k], src->path_locs[k]);
+    }
+    const mc_op **writers = NULL;
+    size_t nwriters = 0;
+    for (size_t i = 0; i < c->nops; i++) {
+        const mc_op *op = c->ops[i];
+        if (op->kind != MC_OP_SINK || op->path == NULL ||
+            !check_path_bytes(c, op->path, op->path_len, op->path_loc))
+            continue;
+        const char *plain = plain_path(c, op->path);
+        mc_loc at;
+        const mc_source *src = find_read(c, plain, &at);
+        if (src != NULL) {
+            mc_error(c->diag, op->path_loc, "sink '%s' would overwrite '%s' while source '%s' "
+                     "reads it", op->name, op->path, src->name);
+            mc_note(c->diag, at, "read here");
+            continue;
+        }
+        for (size_t k = 0; k < nwriters; k++) {
+            if (strcmp(plain_path(c, writers[k]->path), plain) == 0) {
+                mc_error(c->diag, op->path_loc, "sinks '%s' and '%s' both write '%s'",
+                         writers[k]->name, op->name, op->path);
+                mc_note(c->diag, writers[k]->path_loc, "first written here");
+                break;
+            }
+        }
+        MC_POOL_PUSH(&c->prog->pool, writers, nwriters, op);
+    }
+}
+
 static void check_unused_streams(checker *c)
 {
     for (size_t i = 0; i < c->prog->nstreams; i++) {
@@ -1350,6 +1440,7 @@ bool mc_check(mc_program *prog, mc_diag *diag)
     define_streams(&c);
     for (size_t i = 0; i < prog->nchains; i++)
         check_chain(&c, i);
+    check_files(&c);
     check_unused_streams(&c);
     return diag->errors == errors_before;
 }

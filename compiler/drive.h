@@ -1,7 +1,7 @@
 /*
  * drive.h - the steps that more than one mstrc command takes: generating C from a checked
- * program, compiling it with the runtime into a binary, running a program, writing a file and
- * making a private temporary directory.
+ * program, finding the runtime, running a program, writing a file and making a private
+ * temporary directory (compiling the C is cc.h's).
  *
  * Messages go to stderr prefixed `mstrc: `; every function says what it returns. None keeps
  * state between calls.
@@ -33,10 +33,6 @@ bool mc_drive_find_runtime(mc_runtime_paths *rt);
  * diagnostics on diag for what code generation cannot do yet. */
 bool mc_drive_generate(const mc_program *prog, mc_diag *diag, bool line_directives,
                        const char *c_name, mc_buf *c);
-
-/* Compiles the generated C in c (job names its file) with the runtime into binary. Returns
- * false after the C compiler's messages or a message of its own. */
-bool mc_drive_build(const char *job, const mc_buf *c, const char *binary);
 
 /* Runs argv (argv[0] looked up in PATH) and waits for it; returns its exit status, 128 + the
  * signal that killed it, or 127 if it could not start (with a message). */

@@ -127,7 +127,8 @@ static const char *sink_write(emitter *e, const mc_op *op, mc_buf *b)
         mc_buf_puts(b, ";\n");
         return "discards records, counting them and summing their hashes";
     }
-    mc_buf_puts(b, "    if (o->len >= MSTR_OUT_RECORD_FLUSH)\n        mstr_out_flush(o);\n");
+    mc_buf_printf(b, "    if (o->len >= MSTR_OUT_RECORD_FLUSH)\n"
+                     "        mstr_sink_flush(mstr_b->w, %zu);\n", mc_plan_sink_index(e->plan, op));
     return what;
 }
 

@@ -20,16 +20,20 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cc.h"
 #include "drive.h"
 #include "frontend.h"
 #include "graph.h"
 #include "mstr_hash.h"
+#include "mstr_mem.h"
 #include "pipetest.h"
 
 typedef struct options {
     const char *command;
     const char *input;
     const char *output;      /* -o */
+    const char **include_dirs; /* -I, in order (pointing into argv) */
+    size_t ninclude_dirs;
     bool line_directives;    /* off with --no-line */
     char **run_args;         /* after -- */
     int nrun_args;
@@ -52,10 +56,13 @@ static void usage(FILE *f)
           "\n"
           "options:\n"
           "  -o PATH     output path\n"
+          "  -I DIR      also look for the headers the program's C includes in DIR (its own\n"
+          "              directory comes first)\n"
           "  --no-line   no #line directives: C errors then point at the generated C\n"
           "  --help      show this help\n"
           "\n"
-          "environment: CC (default cc), MSTRC_CACHE (default ~/.cache/mstrc)\n"
+          "environment: CC (default cc), CFLAGS and LDFLAGS (passed to it), MSTRC_CACHE\n"
+          "             (default ~/.cache/mstrc)\n"
           "exit status: 0 success, 1 errors in the program or a failed test, 2 bad usage\n",
           f);
 }
@@ -72,6 +79,7 @@ static int usage_error(const char *fmt, const char *arg)
 static int parse_args(int argc, char **argv, options *opt)
 {
     *opt = (options){ .line_directives = true };
+    opt->include_dirs = mstr_alloc_array((size_t)argc, sizeof *opt->include_dirs);
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
@@ -85,6 +93,10 @@ static int parse_args(int argc, char **argv, options *opt)
             if (i + 1 == argc)
                 return usage_error("%s needs a path", a);
             opt->output = argv[++i];
+        } else if (strncmp(a, "-I", 2) == 0) {
+            if (a[2] == '\0' && i + 1 == argc)
+                return usage_error("%s needs a directory", a);
+            opt->include_dirs[opt->ninclude_dirs++] = a[2] != '\0' ? a + 2 : argv[++i];
         } else if (strcmp(a, "--no-line") == 0) {
             opt->line_directives = false;
         } else if (a[0] == '-') {
@@ -138,11 +150,31 @@ static bool compile(const options *opt, product what, const char *c_name, mc_buf
     return ok;
 }
 
+/* How the C compiler is to find the program's own headers. */
+static mc_cc_options cc_options(const options *opt)
+{
+    return (mc_cc_options){ .program = opt->input, .include_dirs = opt->include_dirs,
+                            .ninclude_dirs = opt->ninclude_dirs };
+}
+
 /* The input's base name (the binary's default name) and the generated file's name. */
 static void job_names(const options *opt, char *job, size_t job_len, char *c_name, size_t c_len)
 {
     mc_program_base_name(opt->input, job, job_len);
     snprintf(c_name, c_len, "%s.c", job);
+}
+
+/* Whether writing output would overwrite the program itself (the same file by device and
+ * inode, so `-o ./x.mstr` and links count): says so and returns true. */
+static bool overwrites_input(const options *opt, const char *output)
+{
+    struct stat in, out;
+    if (stat(opt->input, &in) != 0 || stat(output, &out) != 0 || in.st_dev != out.st_dev ||
+        in.st_ino != out.st_ino)
+        return false;
+    fprintf(stderr, "mstrc: writing '%s' would overwrite the program '%s'\n", output,
+            opt->input);
+    return true;
 }
 
 static int cmd_check(const options *opt)
@@ -179,6 +211,8 @@ static bool write_graph(const mc_buf *dot, const char *path)
 
 static int cmd_graph(const options *opt)
 {
+    if (opt->output && overwrites_input(opt, opt->output))
+        return 2;
     mc_buf dot = { 0 };
     bool ok = compile(opt, PRODUCT_DOT, NULL, &dot);
     if (ok && opt->output)
@@ -193,6 +227,8 @@ static int cmd_emit(const options *opt)
 {
     char job[256], c_name[300];
     job_names(opt, job, sizeof job, c_name, sizeof c_name);
+    if (opt->output && overwrites_input(opt, opt->output))
+        return 2;
     mc_buf c = { 0 };
     bool ok = compile(opt, PRODUCT_C, opt->output ? opt->output : c_name, &c);
     if (ok && opt->output)
@@ -207,9 +243,12 @@ static int cmd_build(const options *opt)
 {
     char job[256], c_name[300];
     job_names(opt, job, sizeof job, c_name, sizeof c_name);
+    const char *binary = opt->output ? opt->output : job;
+    if (overwrites_input(opt, binary))
+        return 2;
     mc_buf c = { 0 };
-    bool ok = compile(opt, PRODUCT_C, c_name, &c) &&
-              mc_drive_build(job, &c, opt->output ? opt->output : job);
+    mc_cc_options cc = cc_options(opt);
+    bool ok = compile(opt, PRODUCT_C, c_name, &c) && mc_cc_build(&cc, job, &c, binary);
     mc_buf_free(&c);
     return ok ? 0 : 1;
 }
@@ -247,17 +286,14 @@ static bool cache_dir(char *dst, size_t n)
     return make_dirs(dst);
 }
 
-/* The cache key: the generated C, the runtime library's identity and the build flags. */
-static uint64_t cache_key(const mc_buf *c)
+/* The cache key: the generated C and what its build depends on (mc_cc_dependencies). */
+static bool cache_key(const options *opt, const char *job, const mc_buf *c, uint64_t *key)
 {
-    mc_runtime_paths rt;
-    struct stat st = { 0 };
-    if (mc_drive_find_runtime(&rt))
-        stat(rt.lib, &st);
-    char ident[512];
-    int n = snprintf(ident, sizeof ident, "%lld:%lld:%s:%d", (long long)st.st_size,
-                     (long long)st.st_mtime, MSTR_SANFLAGS, MSTR_LINK_STATIC);
-    return mstr_hash_bytes(c->data, c->len) ^ mstr_hash_bytes(ident, (size_t)n);
+    mc_cc_options cc = cc_options(opt);
+    if (!mc_cc_dependencies(&cc, job, c, key))
+        return false;
+    *key ^= mstr_hash_bytes(c->data, c->len);
+    return true;
 }
 
 static int cmd_run(const options *opt)
@@ -265,14 +301,16 @@ static int cmd_run(const options *opt)
     char job[256], c_name[300], dir[PATH_MAX], binary[PATH_MAX + 300];
     job_names(opt, job, sizeof job, c_name, sizeof c_name);
     mc_buf c = { 0 };
-    bool ok = compile(opt, PRODUCT_C, c_name, &c) && cache_dir(dir, sizeof dir);
+    uint64_t key = 0;
+    bool ok = compile(opt, PRODUCT_C, c_name, &c) && cache_dir(dir, sizeof dir) &&
+              cache_key(opt, job, &c, &key);
     if (ok) {
-        snprintf(binary, sizeof binary, "%s/%s-%016llx", dir, job,
-                 (unsigned long long)cache_key(&c));
+        snprintf(binary, sizeof binary, "%s/%s-%016llx", dir, job, (unsigned long long)key);
         if (access(binary, X_OK) != 0) {
             char tmp[PATH_MAX + 340];
             snprintf(tmp, sizeof tmp, "%s.%ld.tmp", binary, (long)getpid());
-            ok = mc_drive_build(job, &c, tmp) && rename(tmp, binary) == 0;
+            mc_cc_options cc = cc_options(opt);
+            ok = mc_cc_build(&cc, job, &c, tmp) && rename(tmp, binary) == 0;
             if (!ok)
                 unlink(tmp);
         }
@@ -295,17 +333,18 @@ int main(int argc, char **argv)
 {
     options opt;
     int rc = parse_args(argc, argv, &opt);
-    if (rc != 0)
-        return rc < 0 ? 0 : rc;
-    if (strcmp(opt.command, "check") == 0)
-        return cmd_check(&opt);
-    if (strcmp(opt.command, "emit") == 0)
-        return cmd_emit(&opt);
-    if (strcmp(opt.command, "build") == 0)
-        return cmd_build(&opt);
-    if (strcmp(opt.command, "graph") == 0)
-        return cmd_graph(&opt);
-    if (strcmp(opt.command, "test") == 0)
-        return mc_pipetest_run(opt.input);
-    return cmd_run(&opt);
+    if (rc == 0 && strcmp(opt.command, "check") == 0)
+        rc = cmd_check(&opt);
+    else if (rc == 0 && strcmp(opt.command, "emit") == 0)
+        rc = cmd_emit(&opt);
+    else if (rc == 0 && strcmp(opt.command, "build") == 0)
+        rc = cmd_build(&opt);
+    else if (rc == 0 && strcmp(opt.command, "graph") == 0)
+        rc = cmd_graph(&opt);
+    else if (rc == 0 && strcmp(opt.command, "test") == 0)
+        rc = mc_pipetest_run(opt.input);
+    else if (rc == 0)
+        rc = cmd_run(&opt);
+    free(opt.include_dirs);
+    return rc < 0 ? 0 : rc;
 }

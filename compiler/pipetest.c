@@ -21,6 +21,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cc.h"
 #include "drive.h"
 #include "frontend.h"
 #include "pool.h"
@@ -374,8 +375,9 @@ static bool build_test(const tester *ts, const tt_test *t, const char *binary)
         prog.job.snapshot_every_ms = 0;
         char c_name[300];
         snprintf(c_name, sizeof c_name, "%s.c", ts->job);
+        mc_cc_options cc = { .program = ts->mstr_path };
         ok = mc_drive_generate(&prog, &diag, true, c_name, &c) &&
-             mc_drive_build(ts->job, &c, binary);
+             mc_cc_build(&cc, ts->job, &c, binary);
     }
     if (!ok) {
         unsigned lines = 0;

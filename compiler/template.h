@@ -8,6 +8,10 @@
  *   {{#resync}}  replaced by a `#line` directive that points the C compiler back at the
  *                generated file after user code; by nothing when #line output is off
  *
+ * A function made of a user's block closes on the block's own line (`{{body}}}`, the #undefs of
+ * its macros after it), so that what the C compiler says about its end ("control reaches end of
+ * non-void function") points at the block's closing brace in the .mstr file.
+ *
  * A marker without a value is a bug in mstrc: it is reported with the template's name and line
  * and mstrc stops.
  */

@@ -38,6 +38,7 @@ typedef struct mc_parse_ctx {
     uint32_t lex_error;    /* scanner: 1 + offset of the last lexical error, 0 if none */
     uint32_t cblock_open;  /* scanner: offset of the '{' of the C block being scanned */
     int cblock_depth;      /* scanner: brace depth inside that block */
+    int skip_depth;        /* scanner: #if nesting inside an `#if 0` being skipped */
     int last_tok;          /* scanner: the last token handed to the parser, 0 before the first */
     bool in_op_header;     /* scanner: inside an operator header, a '{' opens a C block ... */
     bool block_next;       /* scanner: ... or right after distribute, on_epoch or c (lexer.l) */

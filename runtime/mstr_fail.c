@@ -112,13 +112,13 @@ void mstr_fail_source(mstr_ctx *ctx, const char *source, const char *fmt, ...)
 
 /* ---- crashes ---------------------------------------------------------------------------- */
 
-/* The worker the calling thread runs, for the crash message only: a signal handler has no other
+/* The worker the calling thread runs, for the crash handler only: a signal handler has no other
  * way to learn it. The one piece of per-thread global state in the runtime, and why. */
-static _Thread_local int crash_worker = -1;
+static _Thread_local mstr_worker *crash_worker;
 
-void mstr_crash_handler_worker(int worker)
+void mstr_crash_handler_worker(mstr_worker *w)
 {
-    crash_worker = worker;
+    crash_worker = w;
 }
 
 /* Appends s to buf (async-signal-safe). */
@@ -145,20 +145,29 @@ static size_t crash_append_int(char *buf, size_t len, size_t cap, int v)
     return len;
 }
 
-/* Says which worker crashed and on which signal, then dies of that signal as it would have. */
+/* Says which worker crashed, in which operator and on which signal, writes out what the worker's
+ * sinks hold (mstr_sink_views_crash_flush), then dies of that signal as it would have. */
 static void crash_handler(int sig)
 {
-    char msg[160];
+    mstr_worker *w = crash_worker;
+    char msg[400];
     size_t n = crash_append(msg, 0, sizeof msg, "mstr: worker ");
-    n = crash_worker >= 0 ? crash_append_int(msg, n, sizeof msg, crash_worker)
-                          : crash_append(msg, n, sizeof msg, "(main thread)");
-    n = crash_append(msg, n, sizeof msg, " crashed: signal ");
+    n = w != NULL ? crash_append_int(msg, n, sizeof msg, w->ctx.worker)
+                  : crash_append(msg, n, sizeof msg, "(main thread)");
+    n = crash_append(msg, n, sizeof msg, " crashed");
+    if (w != NULL && w->ctx.running != NULL) {
+        n = crash_append(msg, n, sizeof msg, " in ");
+        n = crash_append(msg, n, sizeof msg, w->ctx.running);
+    }
+    n = crash_append(msg, n, sizeof msg, ": signal ");
     n = crash_append_int(msg, n, sizeof msg, sig);
     n = crash_append(msg, n, sizeof msg, " (");
     n = crash_append(msg, n, sizeof msg, sigabbrev_np(sig) ? sigabbrev_np(sig) : "?");
     n = crash_append(msg, n, sizeof msg, ")\n");
     ssize_t unused = write(STDERR_FILENO, msg, n);
     (void)unused;
+    if (w != NULL)
+        mstr_sink_views_crash_flush(&w->views);
     signal(sig, SIG_DFL);
     raise(sig);
 }

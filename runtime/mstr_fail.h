@@ -23,6 +23,8 @@
 #include "mstr_ring.h"
 #include "mstr_str.h"
 
+typedef struct mstr_worker mstr_worker;
+
 typedef struct mstr_failure {
     _Atomic bool failed;
     pthread_mutex_t lock;       /* around message */
@@ -66,11 +68,13 @@ void mstr_fail(mstr_ctx *ctx, const char *op, const char *fmt, ...)
 void mstr_fail_source(mstr_ctx *ctx, const char *source, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
-/* Makes crashes (SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT) print which worker crashed, on
- * which signal, before the process dies of it. Call once, before starting workers. */
+/* Makes crashes (SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT) print which worker crashed, in
+ * which operator (ctx.running) and on which signal, and write out the output that worker's
+ * sinks hold (mstr_sink_views_crash_flush), before the process dies of the signal. Call once,
+ * before starting workers. */
 void mstr_crash_handler_install(void);
 
 /* Tells the crash handler which worker the calling thread runs. */
-void mstr_crash_handler_worker(int worker);
+void mstr_crash_handler_worker(mstr_worker *w);
 
 #endif

@@ -549,7 +549,8 @@ static const char *json_escape(unsigned char c)
     }
 }
 
-/* JSON string; bytes >= 0x80 are passed through untouched (UTF-8 stays UTF-8). */
+/* JSON string: valid UTF-8 is passed through untouched, and each byte that is not part of a
+ * valid sequence becomes U+FFFD (\ufffd), so that the output is always valid JSON. */
 void mstr_out_json_str(mstr_out *o, mstr_str s)
 {
     const unsigned char *p = (const unsigned char *)s.ptr;
@@ -557,10 +558,16 @@ void mstr_out_json_str(mstr_out *o, mstr_str s)
     mstr_out_char(o, '"');
     for (size_t i = 0; i < s.len; i++) {
         unsigned char c = p[i];
-        if (c >= 0x20 && c != '"' && c != '\\')
+        uint32_t cp;
+        size_t seq = c >= 0x80 ? utf8_seq(p + i, s.len - i, &cp) : 0;
+        if (seq > 0) {
+            i += seq - 1;
+            continue;
+        }
+        if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\')
             continue;
         out_span(o, s, from, i);
-        const char *esc = json_escape(c);
+        const char *esc = c >= 0x80 ? "\\ufffd" : json_escape(c);
         if (esc) {
             mstr_out_cstr(o, esc);
         } else {

@@ -81,7 +81,8 @@ void mstr_out_csv_f64(mstr_out *o, double v);    /* shortest round-trip, no forc
 void mstr_out_csv_f32(mstr_out *o, float v);
 
 /* JSON shape. Non-finite floats are written as null. */
-void mstr_out_json_str(mstr_out *o, mstr_str s); /* "..." with JSON escapes, UTF-8 passed through */
+void mstr_out_json_str(mstr_out *o, mstr_str s); /* "..." with JSON escapes, UTF-8 passed through,
+                                                    invalid bytes as \ufffd */
 void mstr_out_json_f64(mstr_out *o, double v);
 void mstr_out_json_f32(mstr_out *o, float v);
 

@@ -21,6 +21,7 @@
 #include "mstr_read.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -170,6 +171,14 @@ bool mstr_reader_line(mstr_reader *r, mstr_arena *a, mstr_str *line, uint64_t *l
         line_emit(r, a, scanned, false, line, line_no);
         return true;
     }
+}
+
+bool mstr_reader_line_would_wait(const mstr_reader *r)
+{
+    if (r->eof || memchr(r->buf + r->start, '\n', r->end - r->start) != NULL)
+        return false;
+    struct pollfd pfd = { .fd = r->fd, .events = POLLIN };
+    return poll(&pfd, 1, 0) == 0;
 }
 
 /* ---- CSV: finding the record --------------------------------------------------------- */
@@ -364,7 +373,7 @@ mstr_csv_status mstr_csv_next(mstr_reader *r, mstr_arena *a, mstr_csv_row *row, 
         size_t len = csv_text_len(r, sc.pos, terminated);
         size_t consumed = sc.pos + (terminated ? 1 : 0);
         uint64_t lines = sc.lfs + 1;
-        if (len == 0) {                 /* an empty line */
+        if (len == 0 && !r->csv_keep_empty) { /* an empty line */
             r->start += consumed;
             r->line += lines;
             continue;

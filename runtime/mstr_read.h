@@ -29,6 +29,8 @@ typedef struct mstr_reader {
     uint64_t filled;    /* bytes read from fd so far (buf holds the last of them) */
     const char *path;   /* for messages ("<stdin>" for standard input) */
     int read_errno;     /* non-zero after a read error */
+    bool csv_keep_empty;/* CSV: an empty line is a record of one empty field (in a file of one
+                           column it is one), not skipped */
 } mstr_reader;
 
 /* Opens path. Returns false and sets errno if it cannot be opened. */
@@ -53,6 +55,11 @@ bool mstr_reader_seek(mstr_reader *r, uint64_t offset, uint64_t line);
  * (r->read_errno tells which). */
 bool mstr_reader_line(mstr_reader *r, mstr_arena *a, mstr_str *line, uint64_t *line_no);
 
+/* Whether mstr_reader_line would wait for input now: no whole line is buffered, the input has
+ * not ended, and its descriptor has nothing to read at this moment (a pipe or terminal whose
+ * writer is quiet; a regular file never waits). */
+bool mstr_reader_line_would_wait(const mstr_reader *r);
+
 /* One CSV record. */
 typedef struct mstr_csv_row {
     mstr_str *fields;   /* in the arena */
@@ -70,7 +77,7 @@ typedef enum mstr_csv_status {
 
 /* Reads the next CSV record (RFC 4180: comma separated, fields optionally in double quotes
  * with "" for a quote, quoted fields may contain commas and line breaks, lines end in LF or
- * CRLF). An empty line is skipped. */
+ * CRLF). An empty line is skipped, unless r->csv_keep_empty. */
 mstr_csv_status mstr_csv_next(mstr_reader *r, mstr_arena *a, mstr_csv_row *row, const char **error);
 
 #endif

@@ -15,8 +15,11 @@
  */
 #include "mstr_ring.h"
 
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
 
 #include "mstr_mem.h"
 
@@ -79,6 +82,8 @@ void mstr_doorbell_init(mstr_doorbell *d)
 {
     atomic_init(&d->seq, 0);
     atomic_init(&d->waiters, 0);
+    atomic_init(&d->fd_waiters, 0);
+    d->wake_fd = -1;
     if (pthread_mutex_init(&d->lock, NULL) != 0 || pthread_cond_init(&d->cond, NULL) != 0) {
         fprintf(stderr, "mstr: cannot initialise a doorbell\n");
         abort();
@@ -88,6 +93,8 @@ void mstr_doorbell_init(mstr_doorbell *d)
 /* Destroys the doorbell; no thread may be waiting on it or ring it any more. */
 void mstr_doorbell_free(mstr_doorbell *d)
 {
+    if (d->wake_fd >= 0)
+        close(d->wake_fd);
     pthread_cond_destroy(&d->cond);
     pthread_mutex_destroy(&d->lock);
 }
@@ -104,6 +111,12 @@ uint32_t mstr_doorbell_seq(mstr_doorbell *d)
 void mstr_doorbell_ring(mstr_doorbell *d)
 {
     atomic_fetch_add(&d->seq, 1);
+    if (atomic_load(&d->fd_waiters) > 0) {
+        uint64_t one = 1;
+        if (write(d->wake_fd, &one, sizeof one) < 0) {
+            /* the count is full: the waiter is woken already */
+        }
+    }
     if (atomic_load(&d->waiters) == 0)
         return;
     pthread_mutex_lock(&d->lock);
@@ -137,4 +150,37 @@ void mstr_doorbell_wait(mstr_doorbell *d, uint32_t seq)
         pthread_cond_wait(&d->cond, &d->lock);
     atomic_fetch_sub(&d->waiters, 1);
     pthread_mutex_unlock(&d->lock);
+}
+
+/* A wait on the inputs alone returns after this long, when no eventfd could be made: the
+ * doorbell cannot wake it then, so it looks again now and then. */
+enum { FALLBACK_WAIT_MS = 50 };
+
+/* The same handshake as above with fd_waiters for waiters: either the waiter sees the new seq
+ * and does not poll, or the ringer sees it and writes the eventfd it polls. A count left in the
+ * eventfd by a ring after the wait only makes the next wait return early. */
+void mstr_doorbell_wait_fds(mstr_doorbell *d, uint32_t seq, const int *fds, size_t nfds)
+{
+    if (nfds == 0) {
+        mstr_doorbell_wait(d, seq);
+        return;
+    }
+    if (d->wake_fd < 0)
+        d->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    struct pollfd pfds[nfds + 1];
+    for (size_t i = 0; i < nfds; i++)
+        pfds[i] = (struct pollfd){ .fd = fds[i], .events = POLLIN };
+    if (d->wake_fd < 0) {
+        poll(pfds, (nfds_t)nfds, FALLBACK_WAIT_MS);
+        return;
+    }
+    pfds[nfds] = (struct pollfd){ .fd = d->wake_fd, .events = POLLIN };
+    atomic_fetch_add(&d->fd_waiters, 1);
+    if (atomic_load(&d->seq) == seq)
+        poll(pfds, (nfds_t)nfds + 1, -1);
+    atomic_fetch_sub(&d->fd_waiters, 1);
+    uint64_t count;
+    if (read(d->wake_fd, &count, sizeof count) < 0) {
+        /* nothing was written: woken by the input */
+    }
 }

@@ -53,6 +53,8 @@ typedef struct mstr_doorbell {
                                    while there are none */
     pthread_mutex_t lock;
     pthread_cond_t cond;
+    _Atomic uint32_t fd_waiters; /* threads inside mstr_doorbell_wait_fds */
+    int wake_fd;                 /* an eventfd a ring writes while there are, or -1 */
 } mstr_doorbell;
 
 void mstr_doorbell_init(mstr_doorbell *d);
@@ -66,5 +68,10 @@ void mstr_doorbell_ring(mstr_doorbell *d);
 
 /* Sleeps until the counter differs from seq (returns at once if it already does). */
 void mstr_doorbell_wait(mstr_doorbell *d, uint32_t seq);
+
+/* The same, and also returns when one of fds[0 .. nfds) is readable (or at end, or in error):
+ * a worker whose input is a quiet pipe sleeps until the input or its doorbell wakes it. May
+ * return early for no reason. Only the doorbell's own thread may wait on it. */
+void mstr_doorbell_wait_fds(mstr_doorbell *d, uint32_t seq, const int *fds, size_t nfds);
 
 #endif

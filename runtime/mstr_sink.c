@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "mstr_mem.h"
+#include "mstr_worker.h"
 
 enum { COPY_BUF = 64 * 1024 };
 
@@ -98,12 +99,58 @@ void mstr_sink_set_open_stdout(mstr_sink_set *set)
             mstr_out_init_fd(&set->outs[i].out, STDOUT_FILENO, "<stdout>");
 }
 
+/* Whether path names an existing regular file, the one *st describes. Devices (/dev/null) may
+ * be shared: only files lose records when two writers truncate and fill them. */
+static bool stat_file(const char *path, struct stat *st)
+{
+    return stat(path, st) == 0 && S_ISREG(st->st_mode);
+}
+
+static bool same_file(const struct stat *a, const struct stat *b)
+{
+    return a->st_dev == b->st_dev && a->st_ino == b->st_ino;
+}
+
+/* Sink i's file if it is one a source reads, or an earlier sink writes, under another name
+ * than the checker could see (a link, an absolute path): returns false after a message, before
+ * anything is truncated. */
+static bool check_aliases(const mstr_job_desc *d, size_t i)
+{
+    const mstr_sink_desc *s = &d->sinks[i];
+    struct stat st, other;
+    if (!mstr_sink_is_file(s) || !stat_file(s->path, &st))
+        return true;
+    for (size_t k = 0; k < d->nsources; k++) {
+        const mstr_source_desc *src = &d->sources[k];
+        for (size_t p = 0; p < src->npaths; p++) {
+            if (stat_file(src->paths[p], &other) && same_file(&st, &other)) {
+                fprintf(stderr, "mstr: sink '%s' would overwrite '%s', which source '%s' reads "
+                        "as '%s'\n", s->name, s->path, src->name, src->paths[p]);
+                return false;
+            }
+        }
+    }
+    for (size_t k = 0; k < i; k++) {
+        const mstr_sink_desc *e = &d->sinks[k];
+        if (mstr_sink_is_file(e) && stat_file(e->path, &other) && same_file(&st, &other)) {
+            fprintf(stderr, "mstr: sinks '%s' and '%s' write the same file ('%s' and '%s')\n",
+                    e->name, s->name, e->path, s->path);
+            return false;
+        }
+    }
+    return true;
+}
+
 bool mstr_sink_set_open(mstr_sink_set *set, mstr_store *store)
 {
     const mstr_job_desc *d = set->desc;
     const char *staging = set->staging;
     bool ok = true;
     close_earlier(set);
+    for (size_t i = 0; i < d->nsinks; i++)
+        ok = check_aliases(d, i) && ok;
+    if (!ok)
+        return false;
     for (size_t i = 0; i < d->nsinks; i++)
         ok = open_fresh(&set->outs[i], &d->sinks[i]) && ok;
     if (!ok || staging == NULL)
@@ -331,26 +378,78 @@ bool mstr_sink_views_begin(mstr_sink_views *v, uint64_t interval)
     return ok;
 }
 
-/* Closes o, reporting a failed write against sink; deletes the staging file at path if it
- * holds nothing (path NULL: not a staging file). */
-static bool close_view(mstr_out *o, const char *sink, const char *path)
+/* Accounts for a write of o that succeeded (ok) or failed: the records the sinks on o held are
+ * written, or lost. Returns ok. */
+static bool settle(mstr_sink_views *v, const mstr_out *o, bool ok)
 {
-    bool empty = o->fd >= 0 && lseek(o->fd, 0, SEEK_CUR) == 0 && o->len == 0;
-    bool ok = close_out(o, sink);
-    if (ok && empty && path != NULL)
-        unlink(path);
+    for (size_t i = 0; i < v->n; i++) {
+        mstr_sink *s = &v->sinks[i];
+        if (s->out != o)
+            continue;
+        if (!ok)
+            s->lost += s->held;
+        s->held = 0;
+    }
     return ok;
+}
+
+/* Whether o's write error was reported (through the job's failure) already. */
+static bool reported(const mstr_sink_views *v, const mstr_out *o)
+{
+    for (size_t i = 0; i < v->n; i++)
+        if (v->sinks[i].out == o && v->sinks[i].reported)
+            return true;
+    return false;
+}
+
+void mstr_sink_flush(mstr_worker *w, size_t i)
+{
+    mstr_sink_views *v = &w->views;
+    mstr_sink *s = &v->sinks[i];
+    if (settle(v, s->out, mstr_out_flush(s->out)) || reported(v, s->out))
+        return;
+    s->reported = true;
+    mstr_failure_set(w->failure, "sink '%s': error writing '%s': %s", s->desc->name,
+                     s->out->path, strerror(s->out->errno_saved));
+}
+
+void mstr_sink_flush_all(mstr_worker *w)
+{
+    for (size_t i = 0; i < w->views.n; i++)
+        if (w->views.sinks[i].out->len > 0)
+            mstr_sink_flush(w, i);
+}
+
+/* Writes o's buffer to its descriptor as mstr_sink_views_crash_flush does. */
+static void crash_write(const mstr_out *o)
+{
+    size_t done = 0;
+    while (o->fd >= 0 && !o->failed && done < o->len) {
+        ssize_t n = write(o->fd, o->buf + done, o->len - done);
+        if (n <= 0)
+            return;
+        done += (size_t)n;
+    }
+}
+
+void mstr_sink_views_crash_flush(mstr_sink_views *v)
+{
+    crash_write(&v->stdout_out);
+    for (size_t i = 0; i < v->n; i++)
+        if (v->set->staging == NULL && mstr_sink_is_file(v->sinks[i].desc))
+            crash_write(&v->outs[i]);
 }
 
 bool mstr_sink_views_cut(mstr_sink_views *v, uint64_t n)
 {
-    bool ok = mstr_out_flush(&v->stdout_out) || write_failed(&v->stdout_out, "stdout");
+    bool ok = settle(v, &v->stdout_out, mstr_out_flush(&v->stdout_out)) ||
+              write_failed(&v->stdout_out, "stdout");
     if (v->set->staging == NULL)
         return ok;
     for (size_t i = 0; i < v->n; i++) {
         if (!mstr_sink_is_file(v->sinks[i].desc))
             continue;
-        if (!mstr_out_sync(&v->outs[i]))
+        if (!settle(v, &v->outs[i], mstr_out_sync(&v->outs[i])))
             ok = false;
         ok = close_out(&v->outs[i], v->sinks[i].desc->name) && ok;
     }
@@ -424,23 +523,40 @@ void mstr_sink_custom_close(mstr_sink_views *v, mstr_worker *w)
     }
 }
 
+/* Closes view output o and settles its records, reporting a failed write against sink unless
+ * mstr_sink_flush did; deletes the staging file at path if it holds nothing (path NULL: not a
+ * staging file). Returns false if a write failed. */
+static bool close_view(mstr_sink_views *v, mstr_out *o, const char *sink, const char *path)
+{
+    bool empty = path != NULL && o->fd >= 0 && lseek(o->fd, 0, SEEK_CUR) == 0 && o->len == 0;
+    bool known = reported(v, o);
+    bool ok = settle(v, o, mstr_out_close(o));
+    if (!ok && !known)
+        write_failed(o, sink);
+    if (ok && empty)
+        unlink(path);
+    return ok;
+}
+
 bool mstr_sink_views_close(mstr_sink_views *v, uint64_t *records, uint64_t *checksum)
 {
     bool ok = true;
     for (size_t i = 0; i < v->n; i++) {
         mstr_sink *s = &v->sinks[i];
-        records[i] += mstr_tally_read(&s->records);
-        checksum[i] += s->checksum;
         if (s->desc->kind == MSTR_SINK_STDOUT) {
             mstr_out_close(&v->outs[i]);
             continue;
         }
         bool staged = v->set->staging != NULL && mstr_sink_is_file(s->desc);
         char *path = staged ? staging_path(v->set, i, v->worker, v->interval) : NULL;
-        ok = close_view(s->out, s->desc->name, path) && ok;
+        ok = close_view(v, s->out, s->desc->name, path) && ok;
         free(path);
     }
-    ok = close_out(&v->stdout_out, "stdout") && ok;
+    ok = close_view(v, &v->stdout_out, "stdout", NULL) && ok;
+    for (size_t i = 0; i < v->n; i++) {
+        records[i] += mstr_tally_read(&v->sinks[i].records) - v->sinks[i].lost;
+        checksum[i] += v->sinks[i].checksum;
+    }
     free(v->outs);
     free(v->sinks);
     return ok;

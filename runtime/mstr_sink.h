@@ -66,8 +66,11 @@
 typedef struct mstr_sink {
     const mstr_sink_desc *desc;
     mstr_out *out;
-    mstr_tally_t records;
+    mstr_tally_t records;               /* records given to the sink */
     uint64_t checksum;                  /* null sink: wrapping sum of the records' hashes */
+    uint64_t held;                      /* of them, those in out's buffer, not yet written */
+    uint64_t lost;                      /* those whose write failed: not counted as written */
+    bool reported;                      /* out's write error has been reported */
 } mstr_sink;
 
 typedef struct mstr_shared_out {
@@ -100,7 +103,9 @@ void mstr_sink_set_rescale(mstr_sink_set *set, int workers);
 
 /* Opens every sink's output: files are created or truncated. With staging, the lengths of the
  * fresh files are recorded in store as published by snapshot 0. Returns false (after a message
- * on stderr) if an output cannot be written. */
+ * on stderr) if an output cannot be written, or, before any file is touched, if an existing
+ * file would be written by two sinks or overwritten while a source reads it (compared by
+ * device and inode, so links and other spellings of a path count). */
 bool mstr_sink_set_open(mstr_sink_set *set, mstr_store *store);
 
 /* Opens only the standard output of the sinks that write there: a process of a job over several
@@ -144,6 +149,16 @@ void mstr_sink_views_init(mstr_sink_views *v, mstr_sink_set *set, int worker);
  * (after a message) if a staging file cannot be created. */
 bool mstr_sink_views_begin(mstr_sink_views *v, uint64_t interval);
 
+/* Writes out the buffer of worker w's sink i (generated code calls it at a record boundary,
+ * once the buffer holds MSTR_OUT_RECORD_FLUSH bytes). A write error fails the job (mstr_fail.h:
+ * `sink 'NAME': error writing 'PATH': REASON`), and the records the buffer held, with those
+ * given to the sink afterwards, are not counted as written. Worker w's thread. */
+void mstr_sink_flush(mstr_worker *w, size_t i);
+
+/* mstr_sink_flush for every sink of worker w with something in its buffer: w is about to sleep
+ * (for input, or for work). Worker w's thread. */
+void mstr_sink_flush_all(mstr_worker *w);
+
 /* The worker's cut of snapshot n: its stdout lines so far are written (a rollback to snapshot n
  * prints only what came after them again), its staging files of interval n are made durable and
  * closed, and interval n + 1 begins. Returns false (after a message) if a write failed. */
@@ -160,8 +175,15 @@ void mstr_sink_custom_commit(mstr_sink_views *v, mstr_worker *w, uint64_t n);
 void mstr_sink_custom_finish(mstr_sink_views *v, mstr_worker *w, uint64_t n);
 void mstr_sink_custom_close(mstr_sink_views *v, mstr_worker *w);
 
-/* Flushes the views' buffers, adds their tallies to records and checksum (indexed like the
- * sinks) and frees them. Returns false (after a message) if a write failed. */
+/* For a crash in the views' worker: writes what the buffers of standard output and of file
+ * sinks without staging hold straight to their descriptors, without locks or allocation
+ * (async-signal-safe). Staged output is left: the snapshot it belongs to was never taken. The
+ * buffers end at a record boundary unless the crash came while a sink wrote a record. */
+void mstr_sink_views_crash_flush(mstr_sink_views *v);
+
+/* Flushes the views' buffers, adds their tallies of records written (not those a write error
+ * lost) to records, and checksums to checksum (indexed like the sinks), and frees them. Returns
+ * false if a write failed (after a message, unless mstr_sink_flush reported it). */
 bool mstr_sink_views_close(mstr_sink_views *v, uint64_t *records, uint64_t *checksum);
 
 #endif

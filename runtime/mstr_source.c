@@ -18,6 +18,56 @@
 #include "mstr_mem.h"
 #include "mstr_worker.h"
 
+/* Messages show at most this many bytes of a field of the input. */
+enum { SHOWN_BYTES = 64 };
+
+/* Room for a field as show_text writes it: each byte may take four, plus the tail. */
+enum { SHOWN_ROOM = 4 * SHOWN_BYTES + 32 };
+
+/* The two-character escape show_text writes for c, or NULL. */
+static const char *shown_escape(unsigned char c)
+{
+    switch (c) {
+    case '"': return "\\\"";
+    case '\\': return "\\\\";
+    case '\t': return "\\t";
+    case '\r': return "\\r";
+    case '\n': return "\\n";
+    case '\0': return "\\0";
+    default: return NULL;
+    }
+}
+
+/* Writes s into out (SHOWN_ROOM bytes) as a message shows it: in double quotes, with quotes,
+ * backslashes and every byte that is not printable ASCII escaped (\t, \r, \n, \0, \xNN: no
+ * terminal escape or NUL reaches stderr raw), cut after SHOWN_BYTES bytes with its length. */
+static const char *show_text(char *out, mstr_str s)
+{
+    static const char hex[] = "0123456789abcdef";
+    size_t n = 0, shown = s.len < SHOWN_BYTES ? s.len : SHOWN_BYTES;
+    out[n++] = '"';
+    for (size_t i = 0; i < shown; i++) {
+        unsigned char c = (unsigned char)s.ptr[i];
+        const char *esc = shown_escape(c);
+        if (esc != NULL) {
+            out[n++] = esc[0];
+            out[n++] = esc[1];
+        } else if (c < 0x20 || c >= 0x7f) {
+            out[n++] = '\\';
+            out[n++] = 'x';
+            out[n++] = hex[c >> 4];
+            out[n++] = hex[c & 15];
+        } else {
+            out[n++] = (char)c;
+        }
+    }
+    out[n++] = '"';
+    if (shown < s.len)
+        n += (size_t)snprintf(out + n, SHOWN_ROOM - n, "... (%zu bytes)", s.len);
+    out[n] = '\0';
+    return out;
+}
+
 /* Finds column `name` in the header; a NULL name (a scalar CSV source) means the first one.
  * Returns header->nfields when it is missing. */
 static size_t header_column(const mstr_csv_row *header, const char *name)
@@ -28,6 +78,20 @@ static size_t header_column(const mstr_csv_row *header, const char *name)
         if (mstr_str_eq_cstr(header->fields[f], name))
             return f;
     return header->nfields;
+}
+
+/* Ends the message about a missing column with the columns the header has (a byte order mark,
+ * a space or a CR-only line end shows there), at most a few. */
+static void say_header(const mstr_csv_row *header)
+{
+    enum { LISTED = 8 };
+    char shown[SHOWN_ROOM];
+    fputs("; it has ", stderr);
+    for (size_t f = 0; f < header->nfields && f < LISTED; f++)
+        fprintf(stderr, "%s%s", f > 0 ? ", " : "", show_text(shown, header->fields[f]));
+    if (header->nfields > LISTED)
+        fprintf(stderr, " and %zu more", header->nfields - LISTED);
+    fputc('\n', stderr);
 }
 
 /* Reads the CSV header of p and maps the source's columns to positions in the file. */
@@ -43,14 +107,16 @@ static bool map_csv_columns(mstr_partition *p, mstr_arena *scratch)
         return false;
     }
     p->ncolumns_in_file = header.nfields;
+    p->reader.csv_keep_empty = header.nfields == 1; /* an empty line is an empty field then */
     p->columns = mstr_alloc_array(src->ncolumns, sizeof *p->columns);
     bool ok = true;
     for (size_t c = 0; c < src->ncolumns; c++) {
         p->columns[c] = header_column(&header, src->columns[c]);
         if (p->columns[c] == header.nfields) {
-            fprintf(stderr, "mstr: source '%s': %s:%llu: the header has no column '%s'\n",
+            fprintf(stderr, "mstr: source '%s': %s:%llu: the header has no column '%s'",
                     src->name, p->path, (unsigned long long)header.line,
                     src->columns[c] ? src->columns[c] : "(any)");
+            say_header(&header);
             ok = false;
         }
     }
@@ -142,7 +208,7 @@ static mstr_str malformed(mstr_worker *w, mstr_partition *p, uint64_t line, cons
     if (seen <= MSTR_REPORT_LIMIT)
         fprintf(stderr, "%s:%llu: error: source '%s': %.*s\n", p->path,
                 (unsigned long long)line, p->source->name, (int)msg.len, msg.ptr);
-    if (seen == MSTR_REPORT_LIMIT)
+    if (seen == MSTR_REPORT_LIMIT + 1)
         fprintf(stderr, "%s: further malformed records are counted, not shown\n", p->path);
     return msg;
 }
@@ -188,6 +254,9 @@ mstr_next_status mstr_source_next(mstr_worker *w, mstr_partition *p, mstr_str *l
                                   size_t nleaves, mstr_text_record *rec)
 {
     *rec = (mstr_text_record){ .ts = (int64_t)p->next };
+    p->waiting = p->source->kind != MSTR_SOURCE_CSV && mstr_reader_line_would_wait(&p->reader);
+    if (p->waiting)
+        return MSTR_NEXT_WAIT;
     mstr_next_status st = p->source->kind == MSTR_SOURCE_CSV
                               ? next_csv(w, p, leaves, nleaves, rec)
                               : next_line(w, p, leaves, rec);
@@ -202,9 +271,10 @@ void mstr_source_reject(mstr_worker *w, mstr_partition *p, mstr_text_record *rec
     const char *column = p->source->kind == MSTR_SOURCE_CSV && leaf < p->source->ncolumns
                              ? p->source->columns[leaf]
                              : NULL;
+    char shown[SHOWN_ROOM];
+    show_text(shown, text);
     if (column != NULL)
-        rec->error = malformed(w, p, rec->line, "field '%s': %s: \"%.*s\"", column, why,
-                               (int)text.len, text.ptr);
+        rec->error = malformed(w, p, rec->line, "field '%s': %s: %s", column, why, shown);
     else
-        rec->error = malformed(w, p, rec->line, "%s: \"%.*s\"", why, (int)text.len, text.ptr);
+        rec->error = malformed(w, p, rec->line, "%s: %s", why, shown);
 }

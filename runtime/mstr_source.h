@@ -44,6 +44,8 @@ struct mstr_partition {
     uint64_t end;                       /* list, range: one past the last index of this part */
     mstr_tally_t malformed;             /* records that could not be decoded (its worker's) */
     bool done;
+    bool waiting;                       /* lines, stdin: its last read found nothing to read
+                                           yet (its reader's fd is what to wait on) */
     void *position;                     /* custom: the position (see the top) */
     void *handle;                       /* custom: what its blocks keep open, not in snapshots */
     bool started;                       /* custom: its open block ran, its close block has not */
@@ -63,6 +65,7 @@ typedef struct mstr_text_record {
 typedef enum mstr_next_status {
     MSTR_NEXT_RECORD,     /* leaves and *rec hold a record */
     MSTR_NEXT_MALFORMED,  /* *rec holds a malformed record, already reported and counted */
+    MSTR_NEXT_WAIT,       /* nothing until more input comes (see mstr_source_next) */
     MSTR_NEXT_END         /* the partition is done (p->done is set) */
 } mstr_next_status;
 
@@ -81,7 +84,10 @@ void mstr_source_start(mstr_worker *w, mstr_partition *p);
 /* Runs custom partition p's close block if its open block ran (once). */
 void mstr_source_stop(mstr_worker *w, mstr_partition *p);
 
-/* Reads the next record of a text partition into leaves[0 .. nleaves) (in w's arena). */
+/* Reads the next record of a text partition into leaves[0 .. nleaves) (in w's arena). A
+ * line-based partition (stdin, lines) whose input has nothing to read yet (a quiet pipe or
+ * terminal) gives MSTR_NEXT_WAIT and sets p->waiting instead of blocking the worker: it passes
+ * on what it read, and sleeps until either its doorbell rings or the input is readable. */
 mstr_next_status mstr_source_next(mstr_worker *w, mstr_partition *p, mstr_str *leaves,
                                   size_t nleaves, mstr_text_record *rec);
 

@@ -60,6 +60,8 @@ typedef struct mstr_ctx {
     int workers;         /* how many workers the job runs */
     uint32_t key_groups; /* how many key groups keys fall into (a distribute block's range) */
     mstr_arena *arena;   /* the current batch's arena */
+    const char *running; /* the body that runs or ran last ("operator 'NAME'", "source 'NAME'"),
+                            for the message of a crash (mstr_fail.h) */
 } mstr_ctx;
 
 /* String helpers for operator bodies; results live until the batch is done. */

@@ -73,7 +73,8 @@ static void start_sources(mstr_worker *w)
             w->desc->sources[s].finish(w);
 }
 
-/* Reads one batch from each unfinished partition. Returns true if any was read. */
+/* Reads one batch from each unfinished partition. Returns true if any was read, or may have
+ * been (a partition that only found its input quiet was not). */
 static bool poll_sources(mstr_worker *w)
 {
     bool polled = false;
@@ -81,9 +82,10 @@ static bool poll_sources(mstr_worker *w)
         mstr_partition *p = w->parts[i];
         if (p->done)
             continue;
+        uint64_t before = p->next;
         p->source->poll(w, p);
         mstr_arena_reset(&w->arena);
-        polled = true;
+        polled |= !p->waiting || p->next != before;
         if (w->poll_sleep_ms > 0)
             usleep((useconds_t)w->poll_sleep_ms * 1000);
         if (!p->done)
@@ -143,6 +145,18 @@ static void publish(mstr_worker *w, bool blocked)
     w->blocked_since = -1;
 }
 
+/* Sleeps until the doorbell rings after seq, or the input of a partition that found it quiet
+ * is readable. */
+static void sleep_until_work(mstr_worker *w, uint32_t seq)
+{
+    int fds[w->nparts + 1];
+    size_t n = 0;
+    for (size_t i = 0; i < w->nparts; i++)
+        if (!w->parts[i]->done && w->parts[i]->waiting)
+            fds[n++] = w->parts[i]->reader.fd;
+    mstr_doorbell_wait_fds(w->bell, seq, fds, n);
+}
+
 /* The loop (see mstr_worker.h). A snapshot the coordinator committed is committed to the custom
  * sinks at the start of a turn; the stop comes after the last commit, so a worker that stops
  * looks once more. */
@@ -172,15 +186,17 @@ static void worker_loop(mstr_worker *w)
         mstr_exchange_flush(x);
         note_finished(w);
         publish(w, blocked && !sources_done(w));
-        if (!progress)
-            mstr_doorbell_wait(w->bell, seq);
+        if (progress)
+            continue;
+        mstr_sink_flush_all(w); /* what it wrote must not wait in a buffer while it sleeps */
+        sleep_until_work(w, seq);
     }
 }
 
 static void *worker_main(void *arg)
 {
     mstr_worker *w = arg;
-    mstr_crash_handler_worker(w->ctx.worker);
+    mstr_crash_handler_worker(w);
     worker_loop(w);
     stop_custom(w);
     return NULL;

@@ -285,11 +285,11 @@ static inline void stream_counts_epoch(job_batch *mstr_b, int64_t epoch)
 static inline bool op_parity_body(mstr_ctx *ctx, mstr_nokey key, u64 value, int64_t ts)
 {
 #define fail(...) mstr_fail(ctx, "parity", __VA_ARGS__)
+    ctx->running = "operator \'parity\'";
 #line 24 "tests/codegen/custom.mstr"
-                         { return (value & 1) != 0; }
-#line 291 "custom.c"
+                         { return (value & 1) != 0; }}
+#line 292 "custom.c"
 #undef fail
-}
 
 MSTR_FUSED void op_parity(job_batch *mstr_b, mstr_nokey key, u64 value, int64_t ts)
 {
@@ -354,17 +354,19 @@ static inline void op_totals_write(mstr_ctx *ctx, bool key, u64 value, int64_t t
                                      Totals *state, void **handle)
 {
 #define fail(...) mstr_fail(ctx, "totals", __VA_ARGS__)
+    ctx->running = "operator \'totals\'";
 #line 26 "tests/codegen/custom.mstr"
              {
          state->records++;
          state->last = mstr_str_printf(ctx, "%" PRIu64, value);
-       }
-#line 363 "custom.c"
+       }}
+#line 364 "custom.c"
 #undef fail
-}
 
 MSTR_FUSED void op_totals(job_batch *mstr_b, bool key, u64 value, int64_t ts)
 {
+    if (mstr_failed(mstr_b->w->failure))
+        return; /* as sink.c.in */
     job_state *st = mstr_b->w->state;
     Totals was = st->op_totals_state;
     mstr_b->totals_records++;
@@ -383,45 +385,45 @@ static inline void op_totals_epoch(job_batch *mstr_b, size_t input, int64_t epoc
 static inline void op_totals_open(mstr_ctx *ctx, u64 resumed, Totals *state, void **handle)
 {
 #define fail(...) mstr_fail(ctx, "totals", __VA_ARGS__)
-    { }
-#line 388 "custom.c"
+    ctx->running = "operator \'totals\'";
+    { }}
+#line 391 "custom.c"
 #undef fail
-}
 
 /* Its prepare block (tests/codegen/custom.mstr:30): at the worker's cut of a snapshot, before the state
  * goes into the snapshot. */
 static inline void op_totals_prepare(mstr_ctx *ctx, u64 snapshot, Totals *state, void **handle)
 {
 #define fail(...) mstr_fail(ctx, "totals", __VA_ARGS__)
+    ctx->running = "operator \'totals\'";
 #line 30 "tests/codegen/custom.mstr"
-               { fflush(stdout); }
-#line 399 "custom.c"
+               { fflush(stdout); }}
+#line 402 "custom.c"
 #undef fail
-}
 
 /* Its commit block (tests/codegen/custom.mstr:31): once the snapshot is committed, on the state as it was at
  * the worker's cut of it. */
 static inline void op_totals_commit(mstr_ctx *ctx, u64 snapshot, const Totals *state, void **handle)
 {
 #define fail(...) mstr_fail(ctx, "totals", __VA_ARGS__)
+    ctx->running = "operator \'totals\'";
 #line 31 "tests/codegen/custom.mstr"
               {
          printf("worker %d: snapshot %" PRIu64 ": %" PRIu64 " records, the last %.*s\n", ctx->worker,
                 snapshot, state->records, (int)state->last.len, state->last.ptr);
-       }
-#line 413 "custom.c"
+       }}
+#line 416 "custom.c"
 #undef fail
-}
 
 /* Its close block (tests/codegen/custom.mstr:35): once per worker, at its end. */
 static inline void op_totals_close(mstr_ctx *ctx, Totals *state, void **handle)
 {
 #define fail(...) mstr_fail(ctx, "totals", __VA_ARGS__)
+    ctx->running = "operator \'totals\'";
 #line 35 "tests/codegen/custom.mstr"
-             { (void)handle; }
-#line 423 "custom.c"
+             { (void)handle; }}
+#line 426 "custom.c"
 #undef fail
-}
 
 /* The runtime's hooks. Strings a block leaves in the state are copied into memory the state
  * owns; after prepare, the state is copied as it is at the cut: that copy is what the
@@ -468,6 +470,7 @@ static inline bool source_counts_poll_body(job_batch *mstr_b, size_t *mstr_emitt
     (void)ctx;
 #define emit(x, t) ((*mstr_emitted)++, stream_counts(mstr_b, 0, (x), (int64_t)(t)))
 #define fail(...) mstr_fail_source(ctx, "counts", __VA_ARGS__)
+    ctx->running = "source \'counts\'";
 #line 14 "tests/codegen/custom.mstr"
          {
         if (position->next >= position->limit)
@@ -475,11 +478,10 @@ static inline bool source_counts_poll_body(job_batch *mstr_b, size_t *mstr_emitt
         emit(position->next * partitions + partition, position->next);
         position->next++;
         return true;
-    }
-#line 480 "custom.c"
+    }}
+#line 483 "custom.c"
 #undef fail
 #undef emit
-}
 
 /* Runs the poll block until it has emitted a batch, emits nothing, or says that the partition
  * is done; strings it leaves in the position are copied into memory the position owns. */
@@ -534,14 +536,14 @@ static inline void source_counts_open_body(mstr_ctx *ctx, u64 partition, u64 par
                                           Count *position, void **handle)
 {
 #define fail(...) mstr_fail_source(ctx, "counts", __VA_ARGS__)
+    ctx->running = "source \'counts\'";
 #line 10 "tests/codegen/custom.mstr"
          {
         if (position->limit == 0)
             position->limit = 5 + partition;
-    }
-#line 543 "custom.c"
+    }}
+#line 546 "custom.c"
 #undef fail
-}
 
 static void source_counts_open(mstr_worker *mstr_w, mstr_partition *p)
 {

@@ -342,15 +342,21 @@ static inline void stream_bad_epoch(job_batch *mstr_b, int64_t epoch)
 /* sink 'good' (tests/codegen/dead_letters.mstr:9): CSV rows to 'good.csv' */
 MSTR_FUSED void op_good(job_batch *mstr_b, mstr_nokey key, Trade value, int64_t ts)
 {
-    mstr_out *o = mstr_b->w->sinks[0].out;
+    /* once the job failed (fail() in a body, a write error), no record reaches a sink: not even
+     * the one whose operator failed */
+    if (mstr_failed(mstr_b->w->failure))
+        return;
+    mstr_sink *mstr_s = &mstr_b->w->sinks[0];
+    mstr_out *o = mstr_s->out;
     (void)o;
     (void)key;
     (void)ts;
     mstr_b->good_records++;
+    mstr_s->held++;
     fmt_csv_Trade(o, &(value));
     mstr_out_char(o, '\n');
     if (o->len >= MSTR_OUT_RECORD_FLUSH)
-        mstr_out_flush(o);
+        mstr_sink_flush(mstr_b->w, 0);
 }
 
 static inline void op_good_epoch(job_batch *mstr_b, size_t input, int64_t epoch)
@@ -364,11 +370,11 @@ static inline void op_good_epoch(job_batch *mstr_b, size_t input, int64_t epoch)
 static inline str op_raw_body(mstr_ctx *ctx, mstr_nokey key, DeadLetter value, int64_t ts)
 {
 #define fail(...) mstr_fail(ctx, "raw", __VA_ARGS__)
+    ctx->running = "operator \'raw\'";
 #line 10 "tests/codegen/dead_letters.mstr"
-                    { return value.raw; }
-#line 370 "dead_letters.c"
+                    { return value.raw; }}
+#line 377 "dead_letters.c"
 #undef fail
-}
 
 MSTR_FUSED void op_raw(job_batch *mstr_b, mstr_nokey key, DeadLetter value, int64_t ts)
 {
@@ -385,15 +391,21 @@ static inline void op_raw_epoch(job_batch *mstr_b, size_t input, int64_t epoch)
 /* sink 'bad_out' (tests/codegen/dead_letters.mstr:10): lines of text to 'bad.txt' */
 MSTR_FUSED void op_bad_out(job_batch *mstr_b, mstr_nokey key, str value, int64_t ts)
 {
-    mstr_out *o = mstr_b->w->sinks[1].out;
+    /* once the job failed (fail() in a body, a write error), no record reaches a sink: not even
+     * the one whose operator failed */
+    if (mstr_failed(mstr_b->w->failure))
+        return;
+    mstr_sink *mstr_s = &mstr_b->w->sinks[1];
+    mstr_out *o = mstr_s->out;
     (void)o;
     (void)key;
     (void)ts;
     mstr_b->bad_out_records++;
+    mstr_s->held++;
     mstr_out_bytes(o, value.ptr, value.len);
     mstr_out_char(o, '\n');
     if (o->len >= MSTR_OUT_RECORD_FLUSH)
-        mstr_out_flush(o);
+        mstr_sink_flush(mstr_b->w, 1);
 }
 
 static inline void op_bad_out_epoch(job_batch *mstr_b, size_t input, int64_t epoch)
@@ -438,7 +450,7 @@ static void source_trades_poll(mstr_worker *mstr_w, mstr_partition *p)
         mstr_str leaves[2];
         mstr_text_record rec;
         mstr_next_status st = mstr_source_next(mstr_w, p, leaves, 2, &rec);
-        if (st == MSTR_NEXT_END)
+        if (st == MSTR_NEXT_END || st == MSTR_NEXT_WAIT)
             break;
         if (st == MSTR_NEXT_RECORD) {
             size_t bad = 0;

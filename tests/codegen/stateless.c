@@ -71,11 +71,11 @@ static inline void stream_words_epoch(job_batch *mstr_b, int64_t epoch)
 static inline str op_upper_body(mstr_ctx *ctx, mstr_nokey key, str value, int64_t ts)
 {
 #define fail(...) mstr_fail(ctx, "upper", __VA_ARGS__)
+    ctx->running = "operator \'upper\'";
 #line 7 "tests/codegen/stateless.mstr"
-                    { return mstr_str_upper(ctx, value); }
-#line 77 "stateless.c"
+                    { return mstr_str_upper(ctx, value); }}
+#line 78 "stateless.c"
 #undef fail
-}
 
 MSTR_FUSED void op_upper(job_batch *mstr_b, mstr_nokey key, str value, int64_t ts)
 {
@@ -93,11 +93,11 @@ static inline void op_upper_epoch(job_batch *mstr_b, size_t input, int64_t epoch
 static inline bool op_short_body(mstr_ctx *ctx, mstr_nokey key, str value, int64_t ts)
 {
 #define fail(...) mstr_fail(ctx, "short", __VA_ARGS__)
+    ctx->running = "operator \'short\'";
 #line 8 "tests/codegen/stateless.mstr"
-                  { return value.len < 8; }
-#line 99 "stateless.c"
+                  { return value.len < 8; }}
+#line 100 "stateless.c"
 #undef fail
-}
 
 MSTR_FUSED void op_short(job_batch *mstr_b, mstr_nokey key, str value, int64_t ts)
 {
@@ -115,11 +115,17 @@ static inline void op_short_epoch(job_batch *mstr_b, size_t input, int64_t epoch
 /* sink 'out' (tests/codegen/stateless.mstr:9): standard output, as Malstrom prints records */
 MSTR_FUSED void op_out(job_batch *mstr_b, mstr_nokey key, str value, int64_t ts)
 {
-    mstr_out *o = mstr_b->w->sinks[0].out;
+    /* once the job failed (fail() in a body, a write error), no record reaches a sink: not even
+     * the one whose operator failed */
+    if (mstr_failed(mstr_b->w->failure))
+        return;
+    mstr_sink *mstr_s = &mstr_b->w->sinks[0];
+    mstr_out *o = mstr_s->out;
     (void)o;
     (void)key;
     (void)ts;
     mstr_b->out_records++;
+    mstr_s->held++;
     mstr_out_cstr(o, "{ key: ");
     mstr_out_cstr(o, "NoKey");
     mstr_out_cstr(o, ", value: ");
@@ -128,7 +134,7 @@ MSTR_FUSED void op_out(job_batch *mstr_b, mstr_nokey key, str value, int64_t ts)
     mstr_out_i64(o, ts);
     mstr_out_cstr(o, " }\n");
     if (o->len >= MSTR_OUT_RECORD_FLUSH)
-        mstr_out_flush(o);
+        mstr_sink_flush(mstr_b->w, 0);
 }
 
 static inline void op_out_epoch(job_batch *mstr_b, size_t input, int64_t epoch)

@@ -403,11 +403,11 @@ static inline void op_both_epoch(job_batch *mstr_b, size_t input, int64_t epoch)
 static inline int64_t op_at_body(mstr_ctx *ctx, mstr_nokey key, Click value, int64_t ts)
 {
 #define fail(...) mstr_fail(ctx, "at", __VA_ARGS__)
+    ctx->running = "operator \'at\'";
 #line 13 "tests/codegen/windows.mstr"
-                   { return value.at; }
-#line 409 "windows.c"
+                   { return value.at; }}
+#line 410 "windows.c"
 #undef fail
-}
 
 MSTR_FUSED void op_at(job_batch *mstr_b, mstr_nokey key, Click value, int64_t ts)
 {
@@ -485,11 +485,11 @@ MSTR_FUSED void op_wm(job_batch *mstr_b, mstr_nokey key, Click value, int64_t ts
 static inline u32 op_user_body(mstr_ctx *ctx, mstr_nokey key, Click value, int64_t ts)
 {
 #define fail(...) mstr_fail(ctx, "user", __VA_ARGS__)
+    ctx->running = "operator \'user\'";
 #line 15 "tests/codegen/windows.mstr"
-                      { return value.user; }
-#line 491 "windows.c"
+                      { return value.user; }}
+#line 492 "windows.c"
 #undef fail
-}
 
 MSTR_FUSED void op_user(job_batch *mstr_b, mstr_nokey key, Click value, int64_t ts)
 {
@@ -614,7 +614,7 @@ static inline void op_per_user_forget(mstr_table *t, const op_per_user_slot *slo
 
 /* Adds the record to the window starting at start. */
 static inline void op_per_user_add(job_batch *mstr_b, uint64_t key_hash, u32 key,
-                                   Click value, int64_t ts, int64_t start)
+                                   Click value, int64_t ts, int64_t start, int64_t end)
 {
     job_state *st = mstr_b->w->state;
     op_per_user_wkey wkey = { key, start };
@@ -625,7 +625,7 @@ static inline void op_per_user_add(job_batch *mstr_b, uint64_t key_hash, u32 key
     if (created) {
         own_u32(&slot->key, &key);
         slot->start = start;
-        slot->end = start + INT64_C(10);
+        slot->end = end;
         if (slot->end < st->op_per_user_min_end)
             st->op_per_user_min_end = slot->end;
     }
@@ -636,15 +636,19 @@ MSTR_FUSED void op_per_user(job_batch *mstr_b, u32 key, Click value, int64_t ts)
 {
     mstr_b->op_per_user++;
     job_state *st = mstr_b->w->state;
-    int64_t last_start = mstr_floor_multiple(ts, INT64_C(10));
-    if (last_start + INT64_C(10) - 1 <= st->op_per_user_frontier) {
+    int64_t last = mstr_floor_div(ts, INT64_C(10));
+    if (mstr_window_end(last, INT64_C(10), INT64_C(10)) - 1 <= st->op_per_user_frontier) {
         mstr_tally(&mstr_b->w->counters[counter_per_user_late], 1);
         return;
     }
     uint64_t key_hash = keyhash_u32(&key);
-    for (int64_t start = last_start; start > ts - INT64_C(10); start -= INT64_C(10))
-        if (start + INT64_C(10) - 1 > st->op_per_user_frontier)
-            op_per_user_add(mstr_b, key_hash, key, value, ts, start);
+    int64_t first = mstr_window_first(ts, INT64_C(10), INT64_C(10));
+    for (__int128 m = last; m >= first; m--) { /* 128 bits: first may be INT64_MIN */
+        int64_t end = mstr_window_end((int64_t)m, INT64_C(10), INT64_C(10));
+        if (end - 1 > st->op_per_user_frontier)
+            op_per_user_add(mstr_b, key_hash, key, value, ts, mstr_window_start((int64_t)m, INT64_C(10)),
+                            end);
+    }
 }
 
 /* Emits and drops every window that the epoch completes. */
@@ -686,11 +690,17 @@ static inline void op_per_user_epoch(job_batch *mstr_b, size_t input, int64_t ep
 /* sink 'counts' (tests/codegen/windows.mstr:17): standard output, as Malstrom prints records */
 MSTR_FUSED void op_counts(job_batch *mstr_b, u32 key, Window_u64 value, int64_t ts)
 {
-    mstr_out *o = mstr_b->w->sinks[0].out;
+    /* once the job failed (fail() in a body, a write error), no record reaches a sink: not even
+     * the one whose operator failed */
+    if (mstr_failed(mstr_b->w->failure))
+        return;
+    mstr_sink *mstr_s = &mstr_b->w->sinks[0];
+    mstr_out *o = mstr_s->out;
     (void)o;
     (void)key;
     (void)ts;
     mstr_b->counts_records++;
+    mstr_s->held++;
     mstr_out_cstr(o, "{ key: ");
     mstr_out_u64(o, key);
     mstr_out_cstr(o, ", value: ");
@@ -699,7 +709,7 @@ MSTR_FUSED void op_counts(job_batch *mstr_b, u32 key, Window_u64 value, int64_t 
     mstr_out_i64(o, ts);
     mstr_out_cstr(o, " }\n");
     if (o->len >= MSTR_OUT_RECORD_FLUSH)
-        mstr_out_flush(o);
+        mstr_sink_flush(mstr_b->w, 0);
 }
 
 static inline void op_counts_epoch(job_batch *mstr_b, size_t input, int64_t epoch)
@@ -712,11 +722,17 @@ static inline void op_counts_epoch(job_batch *mstr_b, size_t input, int64_t epoc
 /* sink 'late_out' (tests/codegen/windows.mstr:19): discards records, counting them and summing their hashes */
 MSTR_FUSED void op_late_out(job_batch *mstr_b, mstr_nokey key, Click value, int64_t ts)
 {
-    mstr_out *o = mstr_b->w->sinks[1].out;
+    /* once the job failed (fail() in a body, a write error), no record reaches a sink: not even
+     * the one whose operator failed */
+    if (mstr_failed(mstr_b->w->failure))
+        return;
+    mstr_sink *mstr_s = &mstr_b->w->sinks[1];
+    mstr_out *o = mstr_s->out;
     (void)o;
     (void)key;
     (void)ts;
     mstr_b->late_out_records++;
+    mstr_s->held++;
     mstr_b->late_out_checksum += hash_Click(&(value));
 }
 

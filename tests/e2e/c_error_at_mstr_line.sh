@@ -35,3 +35,20 @@ if "$MSTRC" build bad_custom.mstr -o bad_custom 2> err3; then echo "build should
 cat err3
 grep -q "^bad_custom.mstr:3:25: error: .not_a_time. undeclared" err3
 grep -q "^bad_custom.mstr:9:14: .*undeclared_in_commit" err3
+
+# A body that can end without returning a value is an error (it printed zeros), reported at
+# the body's closing brace in the .mstr file; no message names the generated C.
+cat > no_return.mstr <<'MSTR'
+source n: i64 = list(1, 2, 3);
+n
+  |> map twice: i64 {
+       if (value > 1)
+         return value * 2;
+     }
+  |> sink out = stdout;
+MSTR
+if "$MSTRC" build no_return.mstr -o no_return 2> err4; then echo "build should fail"; exit 1; fi
+cat err4
+grep -q "^no_return.mstr:6:7: error: control reaches end of non-void function" err4
+if grep -q "no_return\.c" err4; then echo "a message names the generated C"; exit 1; fi
+[ ! -e no_return ]

@@ -25,3 +25,12 @@ expect 0 ./ok --help
 expect 2 ./ok --bogus
 "$MSTRC" --help | grep -q "usage: mstrc"
 ./ok --help | grep -q "usage: ./ok"
+# An output that is the program itself is refused (usage: 2) and the program is left intact,
+# whatever the spelling: -o x.mstr, -o ./x.mstr, or a program without .mstr built to its name.
+cp ok.mstr keep.mstr
+expect 2 "$MSTRC" build keep.mstr -o keep.mstr
+expect 2 "$MSTRC" build keep.mstr -o ./keep.mstr
+expect 2 "$MSTRC" emit keep.mstr -o keep.mstr
+cp ok.mstr plain
+expect 2 "$MSTRC" build plain
+cmp -s ok.mstr keep.mstr && cmp -s ok.mstr plain || { echo "the program was overwritten"; exit 1; }

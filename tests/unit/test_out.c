@@ -241,6 +241,12 @@ static void test_json_str(void **state)
     assert_string_equal(str_text(f, j, MSTR_STR("\x01\x1f")), "\"\\u0001\\u001f\"");
     assert_string_equal(str_text(f, j, MSTR_STR("\x1b")), "\"\\u001b\"");
     assert_string_equal(str_text(f, j, MSTR_STR("\xc3\xa9/\x7f")), "\"\xc3\xa9/\x7f\"");
+    /* bytes outside a valid UTF-8 sequence: a stray byte, a cut sequence, a surrogate, an
+     * overlong form; each byte becomes U+FFFD, the valid ones around stay */
+    assert_string_equal(str_text(f, j, MSTR_STR("a\xff" "b")), "\"a\\ufffd" "b\"");
+    assert_string_equal(str_text(f, j, MSTR_STR("\xe2\x82\xac\xc3")), "\"\xe2\x82\xac\\ufffd\"");
+    assert_string_equal(str_text(f, j, MSTR_STR("\xed\xa0\x80")), "\"\\ufffd\\ufffd\\ufffd\"");
+    assert_string_equal(str_text(f, j, MSTR_STR("\xc0\xaf")), "\"\\ufffd\\ufffd\"");
     str_text(f, j, MSTR_STR("a\0b"));
     assert_memory_equal(f->text, "\"a\\u0000b\"", 10);
 }

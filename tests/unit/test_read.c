@@ -4,7 +4,8 @@
  * Lines: LF and CRLF endings, a last line without LF, an empty file, empty lines, and a line
  * longer than the reader's initial 64 KiB buffer. CSV: quoted fields with "" and commas, line
  * breaks inside quotes (and the line numbers of the rows after them), empty fields, CRLF,
- * skipped empty lines, malformed rows followed by good ones, and the raw text of each row.
+ * skipped empty lines (kept, as empty fields, in a file of one column), malformed rows
+ * followed by good ones, and the raw text of each row.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -353,6 +354,23 @@ static void test_csv_empty_lines_skipped(void **state)
     expect_csv_end(f);
 }
 
+/* With csv_keep_empty (a file of one column), an empty line is a record of one empty field. */
+static void test_csv_empty_lines_kept(void **state)
+{
+    fixture *f = *state;
+    OPEN_LIT(f, "a\n\r\n\nb\n");
+    f->r.csv_keep_empty = true;
+    static const char *const want[] = { "a", "", "", "b" };
+    for (size_t i = 0; i < 4; i++) {
+        mstr_csv_row row = next_row(f, MSTR_CSV_ROW);
+        assert_int_equal(row.line, i + 1);
+        assert_int_equal(row.nfields, 1);
+        assert_int_equal(row.fields[0].len, strlen(want[i]));
+        assert_memory_equal(row.fields[0].ptr, want[i], row.fields[0].len);
+    }
+    expect_csv_end(f);
+}
+
 static void test_csv_no_final_newline(void **state)
 {
     fixture *f = *state;
@@ -485,6 +503,7 @@ int main(void)
         T(test_csv_empty_fields),
         T(test_csv_crlf),
         T(test_csv_empty_lines_skipped),
+        T(test_csv_empty_lines_kept),
         T(test_csv_no_final_newline),
         T(test_csv_junk_after_quote),
         T(test_csv_unterminated_quote),

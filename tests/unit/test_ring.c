@@ -4,7 +4,8 @@
  * Single-threaded: capacity rounding, full and empty, FIFO order across many wraparounds.
  * Two threads: a million items through an 8-slot ring in order, each side sleeping on a
  * doorbell (read the counter, look, wait) when it cannot make progress, so a lost wakeup hangs
- * rather than spins; and doorbell tests aimed at the lost-wakeup window itself. An alarm turns
+ * rather than spins; and doorbell tests aimed at the lost-wakeup window itself, also for a wait
+ * that watches an input besides the doorbell. An alarm turns
  * a hang into a failure (the binary dies and scripts/run-unit.sh counts it). Built into
  * build-tsan/ by `make SAN=tsan unit`, where ThreadSanitizer checks the memory ordering.
  *
@@ -280,6 +281,59 @@ static void test_wait_sleeps_until_rung(void **state)
     mstr_doorbell_free(&d);
 }
 
+typedef struct fd_sleeper {
+    mstr_doorbell *d;
+    uint32_t seq;
+    int fd;
+    atomic_int woke;
+} fd_sleeper;
+
+static void *fd_sleeper_main(void *arg)
+{
+    fd_sleeper *s = arg;
+    mstr_doorbell_wait_fds(s->d, s->seq, &s->fd, 1);
+    atomic_store(&s->woke, 1);
+    return NULL;
+}
+
+/* A wait on the doorbell and a quiet pipe sleeps until either wakes it: a ring, or a byte on
+ * the pipe; and it returns at once when the counter moved before it (a ring in the window). */
+static void test_wait_fds(void **state)
+{
+    (void)state;
+    mstr_doorbell d;
+    mstr_doorbell_init(&d);
+    int p[2];
+    assert_int_equal(pipe(p), 0);
+    alarm(HANG_SECONDS);
+    for (int by_input = 0; by_input < 2; by_input++) {
+        fd_sleeper s = { &d, mstr_doorbell_seq(&d), p[0], 0 };
+        pthread_t t;
+        assert_int_equal(pthread_create(&t, NULL, fd_sleeper_main, &s), 0);
+        sleep_ms(50);
+        assert_int_equal(atomic_load(&s.woke), 0);
+        if (by_input)
+            assert_int_equal(write(p[1], "x", 1), 1);
+        else
+            mstr_doorbell_ring(&d);
+        assert_int_equal(pthread_join(t, NULL), 0);
+        assert_int_equal(atomic_load(&s.woke), 1);
+    }
+    char c;
+    assert_int_equal(read(p[0], &c, 1), 1);
+    for (int i = 0; i < 100; i++) {
+        uint32_t seq = mstr_doorbell_seq(&d);
+        pthread_t t;
+        assert_int_equal(pthread_create(&t, NULL, ring_once, &d), 0);
+        assert_int_equal(pthread_join(t, NULL), 0);
+        mstr_doorbell_wait_fds(&d, seq, &p[0], 1);
+    }
+    alarm(0);
+    close(p[0]);
+    close(p[1]);
+    mstr_doorbell_free(&d);
+}
+
 /* Ping-pong: each side publishes a token and rings the other's doorbell, then sleeps until the
  * reply arrives. Every round needs a wakeup, in every interleaving; one lost wakeup hangs. */
 typedef struct ping_pong {
@@ -345,6 +399,7 @@ int main(void)
         cmocka_unit_test(test_wait_returns_when_seq_already_moved),
         cmocka_unit_test(test_ring_between_seq_and_wait),
         cmocka_unit_test(test_wait_sleeps_until_rung),
+        cmocka_unit_test(test_wait_fds),
         cmocka_unit_test(test_no_lost_wakeup_ping_pong),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
