@@ -350,6 +350,7 @@ static bool capture_sinks(const tester *ts, mc_program *prog, const tt_test *t)
                 expected |= strcmp(t->expects[e].sink, op->name) == 0;
             op->sink = expected ? MC_SINK_STDOUT : MC_SINK_NULL;
             op->path = expected ? capture_path(ts, &prog->pool, op->name) : NULL;
+            op->path_len = op->path ? strlen(op->path) : 0;
             op->custom = NULL;
         }
     return ok;

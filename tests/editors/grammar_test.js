@@ -3,7 +3,8 @@
 //   make editors        (runs `npm ci` in tests/editors when needed, then this file)
 //
 // Every examples/**/*.mstr file, the valid programs of the golden tests
-// (tests/diagnostics/ok_*.mstr) and the focused cases below are highlighted twice:
+// (tests/diagnostics/ok_*.mstr, but one: see mstrFiles) and the focused cases below are
+// highlighted twice:
 //   - textmate: editors/textmate/mstr.tmLanguage.json through vscode-textmate and
 //     vscode-oniguruma, as VS Code does it;
 //   - vim: editors/vim in `vim -es` (vim_syntax.js), when a vim with +syntax is installed.
@@ -231,7 +232,11 @@ function mstrFiles() {
     walk(path.join(ROOT, 'examples'));
     const diag = path.join(ROOT, 'tests', 'diagnostics');
     for (const name of fs.readdirSync(diag)) {
-        if (/^ok_.*\.mstr$/.test(name)) found.push(path.join(diag, name));
+        // ok_body_scanner.mstr holds the compiler's hardest C bodies (a brace after a line
+        // continuation, inside #if 0): the editors' C grammars, which are not ours, end a
+        // comment or string at the line's end, so their scopes there differ from the compiler's.
+        if (/^ok_.*\.mstr$/.test(name) && name !== 'ok_body_scanner.mstr')
+            found.push(path.join(diag, name));
     }
     return found.sort();
 }
