@@ -76,6 +76,16 @@ char *mstr_vstrf(const char *fmt, va_list ap)
     return s;
 }
 
+bool mstr_errorf(char **error, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    free(*error);
+    *error = mstr_vstrf(fmt, ap);
+    va_end(ap);
+    return false;
+}
+
 char *mstr_strf(const char *fmt, ...)
 {
     va_list ap;

@@ -12,6 +12,7 @@
 #define MSTR_MEM_H
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 /* Reports that n bytes (0: an amount not known) could not be allocated, and aborts. */
@@ -37,5 +38,9 @@ char *mstr_strdup(const char *s);
 /* A printf-formatted string, freed with free(). */
 char *mstr_strf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 char *mstr_vstrf(const char *fmt, va_list ap);
+
+/* Sets *error to a printf-formatted message (freeing the one it held) and returns false: the
+ * runtime's `return fail(...)` for functions that report through a char **error. */
+bool mstr_errorf(char **error, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 #endif

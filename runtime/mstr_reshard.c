@@ -15,7 +15,6 @@
 
 #include <dirent.h>
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,17 +52,6 @@ typedef struct reshard {
     uint64_t entries;
     char *problem;
 } reshard;
-
-static bool fail(char **error, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static bool fail(char **error, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    *error = mstr_vstrf(fmt, ap);
-    va_end(ap);
-    return false;
-}
 
 static char *store_path(const char *dir, int p)
 {
@@ -105,7 +93,7 @@ static bool finish_earlier(const char *dir, char **error)
             if (exists(fresh))
                 ok = (!exists(old) || mstr_store_destroy(old, error)) && rename(fresh, old) == 0;
             if (!ok && *error == NULL)
-                fail(error, "cannot move '%s' to '%s': %s", fresh, old, strerror(errno));
+                mstr_errorf(error, "cannot move '%s' to '%s': %s", fresh, old, strerror(errno));
             free(fresh);
             free(old);
         }
@@ -131,7 +119,7 @@ static bool finish_earlier(const char *dir, char **error)
                 break;
         }
         if (ok && rmdir(work) != 0)
-            ok = fail(error, "cannot remove '%s': %s", work, strerror(errno));
+            ok = mstr_errorf(error, "cannot remove '%s': %s", work, strerror(errno));
     }
     free(work);
     free(mark);
@@ -170,7 +158,7 @@ static bool open_old(reshard *r, char **error)
         path = store_path(r->dir, p);
         r->old[p] = exists(path) ? mstr_store_open(path, error) : NULL;
         if (r->old[p] == NULL && *error == NULL)
-            fail(error, "the state of process %d ('%s') is missing", p, path);
+            mstr_errorf(error, "the state of process %d ('%s') is missing", p, path);
         free(path);
         if (r->old[p] == NULL)
             return false;
@@ -192,20 +180,8 @@ static bool open_old(reshard *r, char **error)
             return true;
         }
     }
-    return fail(error, "no snapshot is held by the stores of all %d processes",
+    return mstr_errorf(error, "no snapshot is held by the stores of all %d processes",
                 r->old_processes);
-}
-
-static bool problem(reshard *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static bool problem(reshard *r, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    free(r->problem);
-    r->problem = mstr_vstrf(fmt, ap);
-    va_end(ap);
-    return false;
 }
 
 /* The new process of the worker that owns key group g, reads partition k. */
@@ -235,24 +211,24 @@ static bool take(void *arg, const unsigned char *k, size_t klen, const unsigned 
     switch (k[0]) {
     case 'K':
         if (klen < 7 || get_be(k + 3, 4) >= r->key_groups)
-            return problem(r, "a slot's key does not fit the program");
+            return mstr_errorf(&r->problem, "a slot's key does not fit the program");
         mstr_store_batch_put(r->batches[process_of_group(r, (uint32_t)get_be(k + 3, 4))], k,
                              klen, v, vlen);
         return true;
     case 'L': {
         const mstr_state_desc *sd = klen >= 3 ? state_of(r, get_be(k + 1, 2)) : NULL;
-        return problem(r, "operator '%s' keeps its state where records are read (key_local), "
+        return mstr_errorf(&r->problem, "operator '%s' keeps its state where records are read (key_local), "
                        "which cannot go to other workers", sd ? sd->op : "?");
     }
     case 'W': {
         const mstr_state_desc *sd = klen == 7 ? state_of(r, get_be(k + 5, 2)) : NULL;
         if (sd == NULL)
-            return problem(r, "an operator's fields do not fit the program");
+            return mstr_errorf(&r->problem, "an operator's fields do not fit the program");
         if (sd->sink_state)
-            return problem(r, "custom sink '%s' keeps state per worker, which cannot go to "
+            return mstr_errorf(&r->problem, "custom sink '%s' keeps state per worker, which cannot go to "
                            "other workers", sd->op);
         return mstr_snapshot_merge_least(&r->least[get_be(k + 5, 2)], &value) ||
-               problem(r, "the fields of operator '%s' do not decode", sd->op);
+               mstr_errorf(&r->problem, "the fields of operator '%s' do not decode", sd->op);
     }
     case 'X': {
         int64_t *frontier = mstr_alloc_array(r->d->nexchanges + 1, sizeof *frontier);
@@ -262,19 +238,19 @@ static bool take(void *arg, const unsigned char *k, size_t klen, const unsigned 
             if (frontier[x] < r->least_frontier[x])
                 r->least_frontier[x] = frontier[x];
         free(frontier);
-        return ok || problem(r, "the exchanges' frontiers do not fit the program");
+        return ok || mstr_errorf(&r->problem, "the exchanges' frontiers do not fit the program");
     }
     case 'P': {
         size_t source = klen == 7 ? (size_t)get_be(k + 1, 2) : r->d->nsources;
         size_t index = (size_t)get_be(k + 3, 4);
         if (source >= r->d->nsources || index >= r->partitions[source] || vlen <= DONE_AT)
-            return problem(r, "a partition does not fit the program");
+            return mstr_errorf(&r->problem, "a partition does not fit the program");
         r->done[r->part_base[source] + index] = v[DONE_AT] != 0;
         mstr_store_batch_put(r->batches[process_of_partition(r, index)], k, klen, v, vlen);
         return true;
     }
     }
-    return problem(r, "an entry of unknown kind '%c'", k[0]);
+    return mstr_errorf(&r->problem, "an entry of unknown kind '%c'", k[0]);
 }
 
 /* ---- the new workers' fields and frontiers ------------------------------------------------ */
@@ -357,9 +333,9 @@ static uint64_t *publish(reshard *r, char **error)
               mstr_store_get_published(r->old[0], r->commits[0].snapshot, &published, lengths,
                                        d->nsinks);
     if (!mstr_sink_set_close(&set, false, zero, zero) && ok)
-        ok = fail(error, "the file sinks' output could not be written");
+        ok = mstr_errorf(error, "the file sinks' output could not be written");
     if (!ok && *error == NULL)
-        fail(error, "the record of the sinks' output is missing or damaged");
+        mstr_errorf(error, "the record of the sinks' output is missing or damaged");
     free(zero);
     free(staging);
     if (ok)
@@ -422,14 +398,14 @@ static bool rewrite(reshard *r, char **error)
     if (lengths == NULL)
         return false;
     char *work = mstr_strf("%s/reshard", r->dir), *shape = new_shape(r);
-    ok = mkdir(work, 0777) == 0 || fail(error, "cannot make '%s': %s", work, strerror(errno));
+    ok = mkdir(work, 0777) == 0 || mstr_errorf(error, "cannot make '%s': %s", work, strerror(errno));
     for (int p = 0; ok && p < r->processes; p++)
         ok = write_store(r, p, shape, lengths, error);
     char *mark = mstr_strf("%s/COMPLETE", work);
     FILE *f = ok ? fopen(mark, "w") : NULL;
     if (ok && (f == NULL || fprintf(f, "%d\n", r->processes) < 0 || fflush(f) != 0 ||
                fsync(fileno(f)) != 0))
-        ok = fail(error, "cannot write '%s': %s", mark, strerror(errno));
+        ok = mstr_errorf(error, "cannot write '%s': %s", mark, strerror(errno));
     if (f != NULL)
         fclose(f);
     free(mark);

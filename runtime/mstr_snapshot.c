@@ -324,17 +324,6 @@ static const char *find_line(const char *text, const char *line)
     return NULL;
 }
 
-static bool refuse(char **error, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static bool refuse(char **error, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    *error = mstr_vstrf(fmt, ap);
-    va_end(ap);
-    return false;
-}
-
 /* Compares one line of the stored shape with the program's line of the same kind and name. */
 static bool fits_line(const char *line, const char *ours, const mstr_job_desc *d, size_t *map,
                       size_t max, size_t *nmap, char **error)
@@ -346,10 +335,10 @@ static bool fits_line(const char *line, const char *ours, const mstr_job_desc *d
         const char *name = line + 6;
         size_t nlen = strcspn(name, " ");
         if (match == NULL)
-            return refuse(error, "operator '%.*s' has state in the snapshot but the program has "
+            return mstr_errorf(error, "operator '%.*s' has state in the snapshot but the program has "
                           "no such operator (renamed or removed?)", (int)nlen, name);
         if (!same)
-            return refuse(error, "operator '%.*s' keeps %s in the snapshot, but %.*s in the "
+            return mstr_errorf(error, "operator '%.*s' keeps %s in the snapshot, but %.*s in the "
                           "program", (int)nlen, name, name + nlen + 1,
                           (int)(mlen - 7 - nlen), match + 7 + nlen);
         for (size_t i = 0; i < d->nstates; i++)
@@ -370,15 +359,15 @@ static bool fits_line(const char *line, const char *ours, const mstr_job_desc *d
         mlen = match ? strcspn(match, "\n") : 0;
     }
     if (strncmp(line, "processes ", 10) == 0)
-        return refuse(error, "the snapshot was taken on %s processes and the job runs on %.*s; "
+        return mstr_errorf(error, "the snapshot was taken on %s processes and the job runs on %.*s; "
                       "rewrite the state for them first, with the job stopped (`JOB reshard "
                       "--state-dir DIR --processes P --workers W`; the supervisor does it itself)",
                       line + 10, match ? (int)(mlen - 10) : 1, match ? match + 10 : "?");
     if (strncmp(line, "key_groups ", 11) == 0)
-        return refuse(error, "the snapshot has %s key groups and the job has %.*s: the key "
+        return mstr_errorf(error, "the snapshot has %s key groups and the job has %.*s: the key "
                       "groups are fixed for the life of a job's state", line + 11,
                       match ? (int)(mlen - 11) : 1, match ? match + 11 : "?");
-    return refuse(error, "the snapshot's '%s' is %s in the program", line,
+    return mstr_errorf(error, "the snapshot's '%s' is %s in the program", line,
                   match ? "different" : "missing");
 }
 
@@ -391,7 +380,7 @@ bool mstr_snapshot_fits(const char *stored, const char *ours, const mstr_job_des
     char *line = next_line(&p);
     bool ok = line != NULL && strcmp(line, "malstrom-c state 1") == 0;
     if (!ok)
-        refuse(error, "the state directory was written by another version of the runtime");
+        mstr_errorf(error, "the state directory was written by another version of the runtime");
     while (ok && (line = next_line(&p)) != NULL)
         ok = fits_line(line, ours, d, map, max, nmap, error);
     free(copy);
@@ -401,7 +390,7 @@ bool mstr_snapshot_fits(const char *stored, const char *ours, const mstr_job_des
         char *mine = mstr_alloc(n + 1);
         memcpy(mine, q, n);
         if (strncmp(mine, "state ", 6) != 0 && find_line(stored, mine) == NULL)
-            ok = refuse(error, "the program's '%s' is not in the snapshot", mine);
+            ok = mstr_errorf(error, "the program's '%s' is not in the snapshot", mine);
         free(mine);
         q += n + (q[n] == '\n');
     }
@@ -452,18 +441,6 @@ static bool rescaled(const restoring *r)
     return r->then != r->n;
 }
 
-static bool problem(restoring *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static bool problem(restoring *r, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    free(r->problem);
-    r->problem = mstr_vstrf(fmt, ap);
-    va_end(ap);
-    return false;
-}
-
 /* The worker of this process whose job-wide index is worker, or NULL. */
 static mstr_worker *here(restoring *r, int worker)
 {
@@ -496,18 +473,18 @@ static bool restore_slot(restoring *r, mstr_rbuf *k, bool local, mstr_rbuf *valu
     size_t len = (size_t)get_be(k, 4);
     if (k->error || sd == NULL || sd->tables == NULL || sd->local != local ||
         group >= r->workers[0].ctx.key_groups || (size_t)(k->end - k->p) != len)
-        return problem(r, "a slot's key does not fit the program");
+        return mstr_errorf(&r->problem, "a slot's key does not fit the program");
     if (local && rescaled(r))
-        return problem(r, "operator '%s' keeps its state where records are read (key_local), "
+        return mstr_errorf(&r->problem, "operator '%s' keeps its state where records are read (key_local), "
                        "which cannot go to another number of workers", sd->op);
     if (!local)
         worker = r->workers[0].owners.owner[group];
     mstr_worker *w = here(r, worker);
     if (w == NULL)
-        return problem(r, "a slot belongs to worker %d, which is not in this process", worker);
+        return mstr_errorf(&r->problem, "a slot belongs to worker %d, which is not in this process", worker);
     mstr_table *t = &sd->tables(w)[group];
     if (!sd->restore_slot(t, k, value))
-        return problem(r, "a slot of operator '%s' does not decode", sd->op);
+        return mstr_errorf(&r->problem, "a slot of operator '%s' does not decode", sd->op);
     return true;
 }
 
@@ -536,21 +513,21 @@ static bool restore_fields(restoring *r, mstr_rbuf *k, mstr_rbuf *value)
     const mstr_state_desc *sd = state_of(r, get_be(k, 2), &index);
     mstr_worker *w = here(r, worker);
     if (k->error || k->p != k->end || sd == NULL || sd->fields == NULL)
-        return problem(r, "an operator's fields do not fit the program");
+        return mstr_errorf(&r->problem, "an operator's fields do not fit the program");
     if (!took_it(r, worker))
         return true;
     if (rescaled(r)) {
         if (sd->sink_state)
-            return problem(r, "custom sink '%s' keeps state per worker, which cannot go to "
+            return mstr_errorf(&r->problem, "custom sink '%s' keeps state per worker, which cannot go to "
                            "another number of workers", sd->op);
         if (!mstr_snapshot_merge_least(&r->least[index], value))
-            return problem(r, "the fields of operator '%s' do not decode", sd->op);
+            return mstr_errorf(&r->problem, "the fields of operator '%s' do not decode", sd->op);
         return true;
     }
     if (w == NULL)
-        return problem(r, "an operator's fields do not fit the program");
+        return mstr_errorf(&r->problem, "an operator's fields do not fit the program");
     if (!sd->restore_fields(w, value))
-        return problem(r, "the fields of operator '%s' do not decode", sd->op);
+        return mstr_errorf(&r->problem, "the fields of operator '%s' do not decode", sd->op);
     return true;
 }
 
@@ -567,7 +544,7 @@ static bool restore_least(restoring *r)
         for (int k = 0; k < r->n; k++) {
             mstr_rbuf value = { r->least[i].data, r->least[i].data + r->least[i].len, false };
             if (!d->states[i].restore_fields(&r->workers[k], &value))
-                return problem(r, "the fields of operator '%s' do not decode", d->states[i].op);
+                return mstr_errorf(&r->problem, "the fields of operator '%s' do not decode", d->states[i].op);
         }
     }
     return true;
@@ -579,7 +556,7 @@ static bool restore_frontiers(restoring *r, mstr_rbuf *k, mstr_rbuf *value)
     int worker = (int)get_be(k, 4);
     mstr_worker *w = here(r, worker);
     if (k->error || k->p != k->end)
-        return problem(r, "the exchanges' frontiers do not fit the program");
+        return mstr_errorf(&r->problem, "the exchanges' frontiers do not fit the program");
     if (!took_it(r, worker))
         return true;
     if (rescaled(r)) {
@@ -590,10 +567,10 @@ static bool restore_frontiers(restoring *r, mstr_rbuf *k, mstr_rbuf *value)
             if (frontier[x] < r->least_frontier[x])
                 r->least_frontier[x] = frontier[x];
         free(frontier);
-        return ok || problem(r, "the exchanges' frontiers do not fit the program");
+        return ok || mstr_errorf(&r->problem, "the exchanges' frontiers do not fit the program");
     }
     if (w == NULL || !mstr_exchange_restore(&w->exchange, value))
-        return problem(r, "the exchanges' frontiers do not fit the program");
+        return mstr_errorf(&r->problem, "the exchanges' frontiers do not fit the program");
     w->frontiers_restored = true;
     return true;
 }
@@ -607,7 +584,7 @@ static bool restore_partition(restoring *r, mstr_rbuf *k, mstr_rbuf *value)
             r->parts[i].index == index)
             p = &r->parts[i];
     if (k->error || p == NULL)
-        return problem(r, "a partition does not fit the program");
+        return mstr_errorf(&r->problem, "a partition does not fit the program");
     p->next = mstr_get_le(value, 8);
     uint64_t offset = mstr_get_le(value, 8), line = mstr_get_le(value, 8);
     atomic_store(&p->malformed, mstr_get_le(value, 8));
@@ -616,14 +593,14 @@ static bool restore_partition(restoring *r, mstr_rbuf *k, mstr_rbuf *value)
         !p->source->restore_position(p, value))
         value->error = true;
     if (value->error || value->p != value->end)
-        return problem(r, "a position of source '%s' does not decode", p->source->name);
+        return mstr_errorf(&r->problem, "a position of source '%s' does not decode", p->source->name);
     if (p->source->kind == MSTR_SOURCE_STDIN) {
         fprintf(stderr, "mstr: source '%s' reads standard input, which cannot be replayed: "
                         "lines it read after the snapshot are not read again\n", p->source->name);
         return true;
     }
     if (p->reader_open && !p->done && !mstr_reader_seek(&p->reader, offset, line))
-        return problem(r, "source '%s': cannot resume '%s' at byte %llu: %s", p->source->name,
+        return mstr_errorf(&r->problem, "source '%s': cannot resume '%s' at byte %llu: %s", p->source->name,
                        p->path, (unsigned long long)offset, strerror(errno));
     return true;
 }
@@ -645,7 +622,7 @@ static bool visit(void *arg, const unsigned char *lkey, size_t klen, const unsig
     case 'P':
         return restore_partition(r, &k, &value);
     }
-    return problem(r, "an entry of unknown kind '%c'", lkey[0]);
+    return mstr_errorf(&r->problem, "an entry of unknown kind '%c'", lkey[0]);
 }
 
 bool mstr_snapshot_restore(mstr_store *s, const mstr_commit *c, mstr_worker *workers, int n,
