@@ -27,9 +27,17 @@ static bool static_glibc_warning(const char *line)
     return strstr(line, "in statically linked applications requires at runtime") != NULL;
 }
 
-/* Copies the C compiler's messages from fd to stderr, without the static-glibc warnings and
- * the `in function` line before each. */
-static void filter_messages(int fd)
+/* Prints a line of the C compiler's messages, and keeps it unless kept is NULL. */
+static void pass_on(const char *line, mc_buf *kept)
+{
+    fputs(line, stderr);
+    if (kept != NULL)
+        mc_buf_puts(kept, line);
+}
+
+/* Copies the C compiler's messages from fd to stderr (and to kept, unless NULL), without the
+ * static-glibc warnings and the `in function` line before each. */
+static void filter_messages(int fd, mc_buf *kept)
 {
     FILE *in = fdopen(fd, "r");
     char *line = NULL, *held = NULL;
@@ -37,22 +45,23 @@ static void filter_messages(int fd)
     while (getline(&line, &cap, in) >= 0) {
         if (static_glibc_warning(line)) {
             if (held != NULL && strstr(held, ": in function ") == NULL)
-                fputs(held, stderr);
+                pass_on(held, kept);
         } else if (held != NULL) {
-            fputs(held, stderr);
+            pass_on(held, kept);
         }
         free(held);
         held = static_glibc_warning(line) ? NULL : strdup(line);
     }
     if (held != NULL)
-        fputs(held, stderr);
+        pass_on(held, kept);
     free(held);
     free(line);
     fclose(in);
 }
 
-/* Runs the C compiler's argv, its messages filtered (filter_messages); returns its status. */
-static int run_compiler(char *const argv[])
+/* Runs the C compiler's argv, its messages filtered (filter_messages, into kept unless NULL);
+ * returns its status. */
+static int run_compiler(char *const argv[], mc_buf *kept)
 {
     int fds[2];
     if (pipe(fds) != 0)
@@ -73,7 +82,7 @@ static int run_compiler(char *const argv[])
         _exit(127);
     }
     close(fds[1]);
-    filter_messages(fds[0]);
+    filter_messages(fds[0], kept);
     int status;
     while (waitpid(pid, &status, 0) < 0)
         if (errno != EINTR)
@@ -194,7 +203,8 @@ static void temp_c_remove(temp_c *t, const char *const *names)
     rmdir(t->dir);
 }
 
-bool mc_cc_build(const mc_cc_options *o, const char *job, const mc_buf *c, const char *binary)
+bool mc_cc_build(const mc_cc_options *o, const char *job, const mc_buf *c, const char *binary,
+                 mc_buf *messages)
 {
     mc_runtime_paths rt;
     temp_c t;
@@ -211,7 +221,7 @@ bool mc_cc_build(const mc_cc_options *o, const char *job, const mc_buf *c, const
     push_words(&cl, MSTR_RUNTIME_LIBS);
     if (MSTR_LINK_STATIC)
         push(&cl, "-static");
-    bool ok = run_compiler(cl.argv) == 0;
+    bool ok = run_compiler(cl.argv, messages) == 0;
     if (!ok)
         fprintf(stderr, "mstrc: the C compiler failed on %s\n", job);
     cmdline_free(&cl);
@@ -248,22 +258,6 @@ static void hash_dependencies(const char *deps, const char *self, uint64_t *hash
     free(copy);
 }
 
-/* Reads the whole file at path into a string to free, or NULL. */
-static char *read_all(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (f == NULL)
-        return NULL;
-    mc_buf b = { 0 };
-    char chunk[8192];
-    size_t n;
-    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
-        mc_buf_put(&b, chunk, n);
-    fclose(f);
-    mc_buf_put(&b, "", 1);
-    return b.data;
-}
-
 bool mc_cc_dependencies(const mc_cc_options *o, const char *job, const mc_buf *c,
                         uint64_t *hash)
 {
@@ -283,8 +277,8 @@ bool mc_cc_dependencies(const mc_cc_options *o, const char *job, const mc_buf *c
     push(&cl, "-MF");
     push(&cl, deps_path);
     push(&cl, t.path);
-    bool ok = run_compiler(cl.argv) == 0;
-    char *deps = ok ? read_all(deps_path) : NULL;
+    mc_buf deps = { 0 };
+    bool ok = run_compiler(cl.argv, NULL) == 0 && mc_drive_read_file(deps_path, &deps);
     struct stat st = { 0 };
     stat(rt.lib, &st);
     char ident[512];
@@ -292,13 +286,13 @@ bool mc_cc_dependencies(const mc_cc_options *o, const char *job, const mc_buf *c
                      (long long)st.st_mtime, MSTR_LINK_STATIC,
                      getenv("LDFLAGS") ? getenv("LDFLAGS") : "");
     *hash ^= mstr_hash_bytes(ident, (size_t)n);
-    if (deps != NULL)
-        hash_dependencies(deps, t.path, hash);
+    if (ok)
+        hash_dependencies(deps.data, t.path, hash);
     else
         fprintf(stderr, "mstrc: the C compiler failed on %s\n", job);
-    free(deps);
+    mc_buf_free(&deps);
     cmdline_free(&cl);
     const char *const made[] = { deps_path, NULL };
     temp_c_remove(&t, made);
-    return deps != NULL;
+    return ok;
 }

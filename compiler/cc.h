@@ -1,6 +1,6 @@
 /*
  * cc.h - driving the C compiler: how mstrc turns generated C into a binary, and what a build
- * depends on besides the C (for mstrc run's cache).
+ * depends on besides the C (for the cache of built binaries, cache.h).
  *
  * The generated C is written into a private temporary directory and compiled there with the
  * runtime's headers and library found next to the mstrc executable. A program's own C (its
@@ -24,9 +24,11 @@ typedef struct mc_cc_options {
     size_t ninclude_dirs;
 } mc_cc_options;
 
-/* Compiles c, the generated C of job `job` (the base name its file gets), into binary. Returns
- * false after the compiler's messages (or mstrc's own, if it cannot run the compiler). */
-bool mc_cc_build(const mc_cc_options *o, const char *job, const mc_buf *c, const char *binary);
+/* Compiles c, the generated C of job `job` (the base name its file gets), into binary, and
+ * appends the messages the compiler printed to messages (unless NULL). Returns false after the
+ * compiler's messages (or mstrc's own, if it cannot run the compiler). */
+bool mc_cc_build(const mc_cc_options *o, const char *job, const mc_buf *c, const char *binary,
+                 mc_buf *messages);
 
 /* Sets *hash to a hash of what a build of c depends on besides c: the runtime library, the
  * flags, and the content of every header c includes that is not a system header (as the C

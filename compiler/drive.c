@@ -38,6 +38,21 @@ bool mc_drive_generate(const mc_program *prog, mc_diag *diag, bool line_directiv
     return true;
 }
 
+bool mc_drive_read_file(const char *path, mc_buf *out)
+{
+    FILE *f = fopen(path, "rb");
+    if (f == NULL)
+        return false;
+    mc_buf_put(out, "", 0); /* text even when the file is empty */
+    char chunk[65536];
+    size_t n;
+    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
+        mc_buf_put(out, chunk, n);
+    bool ok = !ferror(f);
+    fclose(f);
+    return ok;
+}
+
 bool mc_drive_write_file(const char *path, const char *data, size_t len)
 {
     FILE *f = fopen(path, "wb");

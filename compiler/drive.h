@@ -42,6 +42,10 @@ int mc_drive_run(char *const argv[]);
  * /dev/null and writes its standard output and error to out_path. */
 int mc_drive_run_in(char *const argv[], const char *dir, const char *out_path);
 
+/* Appends the content of the file at path to out. Returns false, without a message, when it
+ * cannot be read. */
+bool mc_drive_read_file(const char *path, mc_buf *out);
+
 /* Writes len bytes at data to path, replacing it. Returns false with a message. */
 bool mc_drive_write_file(const char *path, const char *data, size_t len);
 

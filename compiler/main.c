@@ -3,8 +3,8 @@
  *
  *   mstrc check FILE                 diagnostics only
  *   mstrc emit FILE [-o OUT.c]       print (or write) the generated C
- *   mstrc build FILE [-o BINARY]     compile to one static binary
- *   mstrc run FILE [-- ARGS...]      build into a cache, then run with ARGS
+ *   mstrc build FILE [-o BINARY]     compile to one static binary (through the cache, cache.h)
+ *   mstrc run FILE [-- ARGS...]      build through the cache, then run with ARGS
  *   mstrc graph FILE [-o OUT]        the dataflow as Graphviz DOT (OUT.svg, .png, .pdf: by dot)
  *   mstrc test FILE                  the pipeline tests of FILE.test (pipetest.h)
  *
@@ -20,11 +20,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cache.h"
 #include "cc.h"
 #include "drive.h"
 #include "frontend.h"
 #include "graph.h"
-#include "mstr_hash.h"
 #include "mstr_mem.h"
 #include "pipetest.h"
 
@@ -46,7 +46,7 @@ static void usage(FILE *f)
           "commands:\n"
           "  check FILE              report errors in FILE, produce nothing\n"
           "  emit FILE [-o OUT.c]    print the generated C (or write it to OUT.c)\n"
-          "  build FILE [-o BINARY]  compile FILE into one statically linked binary\n"
+          "  build FILE [-o BINARY]  compile FILE into one statically linked binary (cached)\n"
           "                          (default name: FILE without .mstr, in the current directory)\n"
           "  run FILE [-- ARGS...]   build FILE (cached) and run it with ARGS\n"
           "  graph FILE [-o OUT]     print the dataflow as Graphviz DOT, or draw it into OUT\n"
@@ -62,7 +62,7 @@ static void usage(FILE *f)
           "  --help      show this help\n"
           "\n"
           "environment: CC (default cc), CFLAGS and LDFLAGS (passed to it), MSTRC_CACHE\n"
-          "             (default ~/.cache/mstrc)\n"
+          "             (where build and run keep binaries; default ~/.cache/mstrc)\n"
           "exit status: 0 success, 1 errors in the program or a failed test, 2 bad usage\n",
           f);
 }
@@ -239,61 +239,46 @@ static int cmd_emit(const options *opt)
     return ok ? 0 : 1;
 }
 
+/* Copies the executable at from to path, replacing it (a file of its own renamed into place:
+ * the old one may be running). Returns false with a message. */
+static bool copy_executable(const char *from, const char *path)
+{
+    char tmp[PATH_MAX + 32];
+    snprintf(tmp, sizeof tmp, "%s.%ld.tmp", path, (long)getpid());
+    mc_buf bytes = { 0 };
+    bool ok = mc_drive_read_file(from, &bytes);
+    if (!ok)
+        fprintf(stderr, "mstrc: cannot read '%s': %s\n", from, strerror(errno));
+    ok = ok && mc_drive_write_file(tmp, bytes.data, bytes.len);
+    if (ok && (chmod(tmp, 0755) != 0 || rename(tmp, path) != 0)) {
+        fprintf(stderr, "mstrc: cannot write '%s': %s\n", path, strerror(errno));
+        ok = false;
+    }
+    if (!ok)
+        unlink(tmp);
+    mc_buf_free(&bytes);
+    return ok;
+}
+
+/* Builds through the cache (cache.h) and copies the binary out; builds in place when there
+ * is no cache to be had. */
 static int cmd_build(const options *opt)
 {
-    char job[256], c_name[300];
+    char job[256], c_name[300], dir[PATH_MAX], cached[PATH_MAX + 300];
     job_names(opt, job, sizeof job, c_name, sizeof c_name);
     const char *binary = opt->output ? opt->output : job;
     if (overwrites_input(opt, binary))
         return 2;
     mc_buf c = { 0 };
     mc_cc_options cc = cc_options(opt);
-    bool ok = compile(opt, PRODUCT_C, c_name, &c) && mc_cc_build(&cc, job, &c, binary);
+    bool ok = compile(opt, PRODUCT_C, c_name, &c);
+    if (ok && mc_cache_dir(dir, sizeof dir))
+        ok = mc_cache_binary(&cc, dir, job, &c, cached, sizeof cached) &&
+             copy_executable(cached, binary);
+    else if (ok)
+        ok = mc_cc_build(&cc, job, &c, binary, NULL);
     mc_buf_free(&c);
     return ok ? 0 : 1;
-}
-
-/* Makes dir and its parents. */
-static bool make_dirs(const char *dir)
-{
-    char path[PATH_MAX];
-    snprintf(path, sizeof path, "%s", dir);
-    for (char *p = path + 1; *p; p++) {
-        if (*p != '/')
-            continue;
-        *p = '\0';
-        mkdir(path, 0755);
-        *p = '/';
-    }
-    if (mkdir(path, 0755) != 0 && errno != EEXIST) {
-        fprintf(stderr, "mstrc: cannot make '%s': %s\n", path, strerror(errno));
-        return false;
-    }
-    return true;
-}
-
-static bool cache_dir(char *dst, size_t n)
-{
-    const char *env = getenv("MSTRC_CACHE");
-    const char *xdg = getenv("XDG_CACHE_HOME");
-    const char *home = getenv("HOME");
-    if (env && *env)
-        snprintf(dst, n, "%s", env);
-    else if (xdg && *xdg)
-        snprintf(dst, n, "%s/mstrc", xdg);
-    else
-        snprintf(dst, n, "%s/.cache/mstrc", home && *home ? home : "/tmp");
-    return make_dirs(dst);
-}
-
-/* The cache key: the generated C and what its build depends on (mc_cc_dependencies). */
-static bool cache_key(const options *opt, const char *job, const mc_buf *c, uint64_t *key)
-{
-    mc_cc_options cc = cc_options(opt);
-    if (!mc_cc_dependencies(&cc, job, c, key))
-        return false;
-    *key ^= mstr_hash_bytes(c->data, c->len);
-    return true;
 }
 
 static int cmd_run(const options *opt)
@@ -301,20 +286,9 @@ static int cmd_run(const options *opt)
     char job[256], c_name[300], dir[PATH_MAX], binary[PATH_MAX + 300];
     job_names(opt, job, sizeof job, c_name, sizeof c_name);
     mc_buf c = { 0 };
-    uint64_t key = 0;
-    bool ok = compile(opt, PRODUCT_C, c_name, &c) && cache_dir(dir, sizeof dir) &&
-              cache_key(opt, job, &c, &key);
-    if (ok) {
-        snprintf(binary, sizeof binary, "%s/%s-%016llx", dir, job, (unsigned long long)key);
-        if (access(binary, X_OK) != 0) {
-            char tmp[PATH_MAX + 340];
-            snprintf(tmp, sizeof tmp, "%s.%ld.tmp", binary, (long)getpid());
-            mc_cc_options cc = cc_options(opt);
-            ok = mc_cc_build(&cc, job, &c, tmp) && rename(tmp, binary) == 0;
-            if (!ok)
-                unlink(tmp);
-        }
-    }
+    mc_cc_options cc = cc_options(opt);
+    bool ok = compile(opt, PRODUCT_C, c_name, &c) && mc_cache_dir(dir, sizeof dir) &&
+              mc_cache_binary(&cc, dir, job, &c, binary, sizeof binary);
     mc_buf_free(&c);
     if (!ok)
         return 1;

@@ -378,7 +378,7 @@ static bool build_test(const tester *ts, const tt_test *t, const char *binary)
         snprintf(c_name, sizeof c_name, "%s.c", ts->job);
         mc_cc_options cc = { .program = ts->mstr_path };
         ok = mc_drive_generate(&prog, &diag, true, c_name, &c) &&
-             mc_cc_build(&cc, ts->job, &c, binary);
+             mc_cc_build(&cc, ts->job, &c, binary, NULL);
     }
     if (!ok) {
         unsigned lines = 0;
