@@ -25,7 +25,9 @@ for san in "" asan tsan; do
     make -s -j2 SAN="$san" all || { status=1; continue; }
     for part in $(parts "$san"); do
         echo "== $part (${san:-plain})"
+        started=$SECONDS
         make -s SAN="$san" "$part" 2>&1 | tee -a "$log" || status=1
+        echo "== $part (${san:-plain}) took $((SECONDS - started)) s"
         ran=$((ran + 1))
     done
 done

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# End-to-end tests: every example is built with mstrc and run with 1, 2 and 4 workers, and what
+# End-to-end tests: every example is built with mstrc and run with 1, 2 and 4 workers (a
+# sample of those under the sanitizers, see example_workers below), and what
 # it prints and writes is compared with the files checked in under examples/expected/; then each
 # tests/e2e/*.sh script runs as one test (exit 0 = pass).
 #
@@ -18,6 +19,8 @@
 # so lines are compared sorted. Each run is in a fresh directory holding a copy of
 # examples/data/.
 #
+# It prints the seconds the examples took and each script took, so that a slow test shows.
+#
 # Every run has a time limit, so that a hang fails the test that hung instead of the suite:
 # E2E_RUN_SECONDS per example run (default 120) and E2E_SCRIPT_SECONDS per tests/e2e script
 # (default 600), generous for the sanitizer builds on a slow machine.
@@ -25,7 +28,8 @@
 # The scripts see E2E_SAN: asan or tsan when mstrc is a sanitizer build (build-asan/ or
 # build-tsan/, see the Makefile), empty otherwise. Their programs run several times slower
 # there, so a script may run a smaller sample under E2E_SAN, saying which in its header;
-# MSTR_TEST_FULL=1 asks for everything anyway.
+# MSTR_TEST_FULL=1 asks for everything anyway. E2E_WORKERS holds the worker counts the examples
+# run on, for a script whose programs would run on 1, 2 and 4 workers.
 set -u
 mstrc=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 case $mstrc in
@@ -34,6 +38,15 @@ case $mstrc in
     *) E2E_SAN= ;;
 esac
 export E2E_SAN
+# The worker counts each example runs on: the sanitizer builds' programs run several times
+# slower, so there a sample (ASan: 1 and 4, the code without and with exchanges; TSan: 4, where
+# threads meet); MSTR_TEST_FULL=1 runs 1, 2 and 4 everywhere.
+case ${MSTR_TEST_FULL:-0}:$E2E_SAN in
+    0:asan) example_workers="1 4" ;;
+    0:tsan) example_workers=4 ;;
+    *) example_workers="1 2 4" ;;
+esac
+export E2E_WORKERS=$example_workers
 root=$(cd "$(dirname "$0")/.." && pwd)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -102,18 +115,24 @@ run_example() { # run_example SRC BINARY WORKERS
     if [ $ok = 1 ]; then passed=$((passed + 1)); else fail "$name (workers $workers)" "output differs"; fi
 }
 
-build_and_run() { # build_and_run SRC: one test per worker count
-    local src=$1 name
-    name=$(basename "$src" .mstr)
+# build_example NAME: builds examples/NAME.mstr into $work/NAME, its messages in NAME.build
+# and its exit status in NAME.build.status
+build_example() {
+    "$mstrc" build "$root/examples/$1.mstr" -o "$work/$1" > "$work/$1.build" 2>&1
+    echo $? > "$work/$1.build.status"
+}
+
+run_built() { # run_built NAME: one test per worker count, once the build is checked
+    local name=$1 workers
     if [ ! -f "$root/examples/expected/$name.stdout" ]; then
         fail "$name" "no expected output examples/expected/$name.stdout"; return
     fi
-    if ! "$mstrc" build "$src" -o "$work/$name" 2> "$work/build.err"; then
-        fail "$name" "build failed"; cat "$work/build.err"; return
+    if [ "$(cat "$work/$name.build.status")" != 0 ]; then
+        fail "$name" "build failed"; cat "$work/$name.build"; return
     fi
-    if [ -s "$work/build.err" ]; then fail "$name" "build printed warnings"; cat "$work/build.err"; return; fi
-    for workers in 1 2 4; do
-        run_example "$src" "$work/$name" $workers
+    if [ -s "$work/$name.build" ]; then fail "$name" "build printed warnings"; cat "$work/$name.build"; return; fi
+    for workers in $example_workers; do
+        run_example "$root/examples/$name.mstr" "$work/$name" $workers
     done
 }
 
@@ -124,14 +143,23 @@ build_and_run() { # build_and_run SRC: one test per worker count
 if ! diff -u "$root/tests/examples.list" "$work/examples.found" > "$work/examples.diff"; then
     fail "tests/examples.list" "does not match examples/*.mstr:"; cat "$work/examples.diff"
 fi
+# The builds are most of the examples' time: two run at a time, then the examples run.
 while read -r name; do
-    build_and_run "$root/examples/$name.mstr"
+    build_example "$name" &
+    [ "$(jobs -rp | wc -l)" -lt 2 ] || wait -n
+done < "$root/tests/examples.list"
+wait
+while read -r name; do
+    run_built "$name"
 done < "$root/tests/examples.list"
 
+echo "examples: $SECONDS s"
 for t in "$root"/tests/e2e/*.sh; do
     [ -f "$t" ] || continue
+    started=$SECONDS
     MSTRC="$mstrc" ROOT="$root" WORK="$work" timeout "$script_seconds" bash "$t" > "$work/out" 2>&1
     status=$?
+    echo "$(basename "$t" .sh): $((SECONDS - started)) s"
     if [ "$status" = 0 ]; then
         passed=$((passed + 1))
     elif [ "$status" = 124 ]; then

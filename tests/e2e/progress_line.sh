@@ -9,14 +9,14 @@ bad() { echo "FAIL: $*"; fails=$((fails + 1)); }
 
 cat > slow.mstr <<'MSTR'
 job slow;
-source n: i64 = range(0, 6000);
+source n: i64 = range(0, 3000);
 n |> key_by k: i64 { return value % 10; }
   |> stateful_map s: i64 (state i64) { *state += value; return *state; }
   |> sink out = null;
 MSTR
 "$MSTRC" build slow.mstr -o slow
 line='mstr: [0-9.]+[KMG]? records read, [0-9.]+[KMG]?/s; [0-9.]+[KMG]? written; frontier [^;]+; snapshot [0-9]+'
-export MSTR_TEST_POLL_RECORDS=5 MSTR_TEST_POLL_SLEEP_MS=5 # about 3 s
+export MSTR_TEST_POLL_RECORDS=5 MSTR_TEST_POLL_SLEEP_MS=5 # about 1.5 s: a line a second
 for args in "--workers 2" "--processes 2 --workers 1 --state-dir st"; do
     timeout 60 script -qec "./slow $args" /dev/null > tty.out 2>&1 ||
         bad "$args: the job on a terminal failed: $(cat tty.out)"
@@ -37,7 +37,7 @@ tail -1 json.err | python3 -c '
 import json, sys
 s = json.loads(sys.stdin.read())
 assert s["job"] == "slow" and s["ok"] is True and s["signal"] is None, s
-assert s["sinks"] == [{"name": "out", "records": 6000, "checksum": s["sinks"][0]["checksum"]}], s
+assert s["sinks"] == [{"name": "out", "records": 3000, "checksum": s["sinks"][0]["checksum"]}], s
 assert s["malformed"] == [{"source": "n", "records": 0, "dead_letter": None}], s
 assert s["snapshots"] is None, s' || bad "--stats=json: $(cat json.err)"
 ! grep -q "^mstr: sink " json.err || bad "--stats=json also printed the text lines"
