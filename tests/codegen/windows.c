@@ -440,11 +440,11 @@ static inline int64_t op_wm_candidate(job_batch *mstr_b, mstr_nokey key, Click v
                                                             : st->op_wm_max - INT64_C(5);
 }
 
-/* epochs 'wm' (tests/codegen/windows.mstr:14): bounded out-of-orderness of INT64_C(5). An epoch is issued when it is greater than the last
- * one (epochs never go back; a smaller candidate is ignored and counted); epochs from upstream
- * pass the same way. An epoch below the record's timestamp goes out before the record, any
- * other after it: an epoch T promises that no record with a timestamp <= T follows. A record
- * at or below the last epoch is late: it goes to the late stream. */
+/* epochs 'wm' (tests/codegen/windows.mstr:14): bounded out-of-orderness of INT64_C(5). Every record, a late one too, gives a candidate, which
+ * is issued after the record when it is greater than the last epoch (epochs never go back; a
+ * smaller candidate is ignored and counted), as the Rust framework's generate_epochs does; epochs
+ * from upstream pass the same way. An epoch T promises that no record with a timestamp <= T
+ * follows: a record at or below the last epoch is late: it goes to the late stream. */
 static inline void op_wm_issue(job_batch *mstr_b, int64_t epoch)
 {
     job_state *st = mstr_b->w->state;
@@ -466,17 +466,14 @@ MSTR_FUSED void op_wm(job_batch *mstr_b, mstr_nokey key, Click value, int64_t ts
 {
     mstr_b->op_wm++;
     job_state *st = mstr_b->w->state;
-    if (ts <= st->op_wm_prev) {
-        stream_too_late(mstr_b, key, value, ts);
-        return;
-    }
     int64_t candidate = op_wm_candidate(mstr_b, key, value, ts);
+    if (ts <= st->op_wm_prev)
+        stream_too_late(mstr_b, key, value, ts);
+    else
+        op_user(mstr_b, key, value, ts);
     if (candidate <= st->op_wm_prev)
         (void)0;
-    else if (candidate < ts)
-        op_wm_issue(mstr_b, candidate);
-    op_user(mstr_b, key, value, ts);
-    if (candidate >= ts)
+    else
         op_wm_issue(mstr_b, candidate);
 }
 
@@ -488,7 +485,7 @@ static inline u32 op_user_body(mstr_ctx *ctx, mstr_nokey key, Click value, int64
     ctx->running = "operator \'user\'";
 #line 15 "tests/codegen/windows.mstr"
                       { return value.user; }}
-#line 492 "windows.c"
+#line 489 "windows.c"
 #undef fail
 
 MSTR_FUSED void op_user(job_batch *mstr_b, mstr_nokey key, Click value, int64_t ts)
