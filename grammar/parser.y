@@ -589,6 +589,14 @@ static int yyreport_syntax_error(const yypcontext_t *yyctx, yyscan_t scanner, mc
 bool mc_parse(mc_program *prog, mc_diag *diag)
 {
     int errors_before = diag->errors;
+    /* flex rescans the token so far at every NUL byte (its end-of-buffer mark): text full of
+     * them took quadratic time. A program is text; one NUL is the only error then. */
+    const char *nul = memchr(prog->src, '\0', prog->src_len);
+    if (nul != NULL) {
+        mc_error(diag, (mc_loc){ (uint32_t)(nul - prog->src), 1 },
+                 "a NUL byte in the program (a .mstr file is text)");
+        return false;
+    }
     mc_parse_ctx pc = { .prog = prog, .diag = diag };
     yyscan_t scanner;
     if (mc_yylex_init_extra(&pc, &scanner) != 0)

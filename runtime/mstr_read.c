@@ -37,17 +37,9 @@ enum { READ_BUF_SIZE = 64 * 1024 };
 
 static void reader_setup(mstr_reader *r, int fd, bool owns_fd, const char *path)
 {
-    r->fd = fd;
-    r->owns_fd = owns_fd;
-    r->eof = false;
-    r->start = 0;
-    r->end = 0;
-    r->cap = READ_BUF_SIZE;
-    r->line = 1;
-    r->filled = 0;
-    r->path = path;
-    r->read_errno = 0;
-    r->buf = mstr_realloc(NULL, READ_BUF_SIZE);
+    /* Every field, so that none added later is left to chance (csv_keep_empty once was). */
+    *r = (mstr_reader){ .fd = fd, .owns_fd = owns_fd, .cap = READ_BUF_SIZE, .line = 1,
+                        .path = path, .buf = mstr_realloc(NULL, READ_BUF_SIZE) };
 }
 
 bool mstr_reader_open(mstr_reader *r, const char *path)
