@@ -2,10 +2,12 @@
 """Which worker owns a key: an independent model of runtime/mstr_hash.h and mstr_route.h,
 written from their definitions (not from the C code), for expected outputs that name workers.
 
-    python3 tests/models/owners.py multithreading WORKERS [KEY_GROUPS]
+    python3 tests/models/owners.py multithreading|keyed_streams WORKERS [KEY_GROUPS]
 
-prints examples/expected/multithreading.wWORKERS.stdout: each value 0..100 of the example,
-doubled, with the worker that owns it as an i64 key (8 bytes little-endian).
+prints examples/expected/NAME.wWORKERS.stdout (NAME.stdout for 1 worker): each value 0..100
+of the example as the Rust original prints a message, with the worker that owns its key:
+multithreading keys each value by itself (an i64: 8 bytes little-endian) and doubles it,
+keyed_streams keys it by whether it is even (a bool: one byte, 0 or 1).
 """
 import sys
 
@@ -39,14 +41,23 @@ def owner(group, workers):
     return best
 
 
+# Per example: the key of value v, its encoding, how it prints, and the value printed.
+EXAMPLES = {
+    "multithreading": lambda v: (v.to_bytes(8, "little"), str(v), v * 2),
+    "keyed_streams": lambda v: (bytes([v % 2 == 0]), "true" if v % 2 == 0 else "false", v),
+}
+
+
 def main():
-    if len(sys.argv) < 3 or sys.argv[1] != "multithreading":
+    if len(sys.argv) < 3 or sys.argv[1] not in EXAMPLES:
         sys.exit(__doc__)
     workers = int(sys.argv[2])
     groups = int(sys.argv[3]) if len(sys.argv) > 3 else 4096
     for v in range(101):
-        g = key_group(hash_bytes(v.to_bytes(8, "little")), groups)
-        print("%d @ Worker %d" % (v * 2, owner(g, workers)))
+        encoded, key, value = EXAMPLES[sys.argv[1]](v)
+        g = key_group(hash_bytes(encoded), groups)
+        print("DataMessage { key: %s, value: %d, timestamp: %d } @ Worker %d"
+              % (key, value, v, owner(g, workers)))
 
 
 main()
