@@ -20,6 +20,7 @@
 # examples/data/.
 #
 # It prints the seconds the examples took and each script took, so that a slow test shows.
+# Scripts run E2E_JOBS at a time (default 2; see run_script below).
 #
 # Every run has a time limit, so that a hang fails the test that hung instead of the suite:
 # E2E_RUN_SECONDS per example run (default 120) and E2E_SCRIPT_SECONDS per tests/e2e script
@@ -154,18 +155,34 @@ while read -r name; do
 done < "$root/tests/examples.list"
 
 echo "examples: $SECONDS s"
-for t in "$root"/tests/e2e/*.sh; do
-    [ -f "$t" ] || continue
+
+# run_script T: runs the script T, its output in $work/NAME.out and "STATUS SECONDS" in
+# $work/NAME.result. Scripts work in directories of their own under $work, so E2E_JOBS of them
+# (2 unless set) run at a time: most of a script's time is its jobs' waiting (slowed sources,
+# snapshots, processes starting), which leaves the cores idle.
+run_script() {
+    local name started status
+    name=$(basename "$1" .sh)
     started=$SECONDS
-    MSTRC="$mstrc" ROOT="$root" WORK="$work" timeout "$script_seconds" bash "$t" > "$work/out" 2>&1
+    MSTRC="$mstrc" ROOT="$root" WORK="$work" timeout "$script_seconds" bash "$1" > "$work/$name.out" 2>&1
     status=$?
-    echo "$(basename "$t" .sh): $((SECONDS - started)) s"
+    echo "$status $((SECONDS - started))" > "$work/$name.result"
+}
+for t in "$root"/tests/e2e/*.sh; do
+    run_script "$t" &
+    [ "$(jobs -rp | wc -l)" -lt "${E2E_JOBS:-2}" ] || wait -n
+done
+wait
+for t in "$root"/tests/e2e/*.sh; do
+    name=$(basename "$t" .sh)
+    read -r status seconds < "$work/$name.result"
+    echo "$name: $seconds s"
     if [ "$status" = 0 ]; then
         passed=$((passed + 1))
     elif [ "$status" = 124 ]; then
-        fail "$(basename "$t")" "hung: no exit within $script_seconds s"; tail -30 "$work/out"
+        fail "$name.sh" "hung: no exit within $script_seconds s"; tail -30 "$work/$name.out"
     else
-        fail "$(basename "$t")" "script failed"; tail -30 "$work/out"
+        fail "$name.sh" "script failed"; tail -30 "$work/$name.out"
     fi
 done
 
