@@ -203,6 +203,11 @@ bool mc_cc_build(const mc_cc_options *o, const char *job, const mc_buf *c, const
     cmdline cl = { 0 };
     char room[PATH_MAX];
     push_compile_flags(&cl, o, &rt, room);
+    /* The same program makes the same binary (and `mstrc package` the same image): the
+     * temporary directory's random name must not reach the debug information. */
+    char prefix_map[PATH_MAX + 32];
+    snprintf(prefix_map, sizeof prefix_map, "-ffile-prefix-map=%s=.", t.dir);
+    push(&cl, prefix_map);
     push(&cl, "-o");
     push(&cl, binary);
     push(&cl, t.path);
