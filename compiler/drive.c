@@ -6,9 +6,11 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -35,6 +37,24 @@ bool mc_drive_generate(const mc_program *prog, mc_diag *diag, bool line_directiv
     mc_plan_build(prog, &plan);
     mc_emit(prog, &plan, &eo, c);
     mc_plan_free(&plan);
+    return true;
+}
+
+bool mc_drive_make_dirs(const char *dir)
+{
+    char path[PATH_MAX];
+    snprintf(path, sizeof path, "%s", dir);
+    for (char *p = path + 1; *p; p++) {
+        if (*p != '/')
+            continue;
+        *p = '\0';
+        mkdir(path, 0755);
+        *p = '/';
+    }
+    if (mkdir(path, 0755) != 0 && errno != EEXIST) {
+        fprintf(stderr, "mstrc: cannot make '%s': %s\n", path, strerror(errno));
+        return false;
+    }
     return true;
 }
 
