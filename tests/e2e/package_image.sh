@@ -19,9 +19,10 @@
 #      and /healthz answers while it runs;
 #   2. SIGTERM to both containers (what deleting the pods does) stops the job with a final
 #      snapshot and exit status 0;
-#   3. started again from the same image and state, the job resumes; one container killed
-#      with SIGKILL and started again makes the other roll back, and the job still ends with
-#      the same runs.csv.
+#   3. rescaled as rescale.sh does it: a container of the same image runs `counts reshard`
+#      on the state for 2 processes of 1 worker, and the containers, given MSTR_WORKERS=1,
+#      resume from the rewritten snapshot; one container killed with SIGKILL and started
+#      again makes the other roll back, and the job still ends with the same runs.csv.
 # runc needs root: without it, or without runc, umoci or skopeo (scripts/deps.sh installs
 # them), the test fails and says why.
 set -eu
@@ -105,20 +106,24 @@ grep -q '^MSTR_PROCESS_FROM_HOSTNAME=1$' settings.env || bad "the ConfigMap does
 read -r port0 port1 metrics0 metrics1 <<< "$(free_ports 4)"
 printf '127.0.0.1 localhost\n127.0.0.1 counts-0\n127.0.0.1 counts-1\n' > hosts
 mkdir -p run && chmod 777 run
-# bundle I PORT METRICS: bundle-I/config.json, the container of pod counts-I.
+# bundle I PORT METRICS [VAR=VALUE...]: bundle-I/config.json, the container of pod counts-I,
+# with those settings besides the ConfigMap's.
 bundle() {
     mkdir -p "bundle-$1"
     /usr/bin/python3 - "$@" <<'PY'
 import json, os, sys
-i, port, metrics = sys.argv[1:]
+i, port, metrics = sys.argv[1:4]
 c = json.load(open("bundle/config.json"))
 env = [l.strip() for l in open("settings.env")]
 env += ["MSTR_PEERS=counts-0:%s,counts-1:%s" % (os.environ["port0"], os.environ["port1"]),
         "MSTR_LISTEN=127.0.0.1:" + port, "MSTR_METRICS_PORT=" + metrics,
         "MSTR_SNAPSHOT_EVERY=200ms", "MSTR_TEST_POLL_RECORDS=20", "MSTR_TEST_POLL_SLEEP_MS=5"]
+env += sys.argv[4:]
+names = [e.split("=")[0] for e in env]
+env = [e for k, e in enumerate(env) if e.split("=")[0] not in names[k + 1:]] # the last wins
 p = c["process"]
 p["terminal"] = False
-p["env"] = [e for e in p["env"] if e.split("=")[0] not in {x.split("=")[0] for x in env}] + env
+p["env"] = [e for e in p["env"] if e.split("=")[0] not in names] + env
 c["hostname"] = "counts-" + i
 c["root"] = {"path": os.path.abspath("bundle/rootfs"), "readonly": True}
 c["linux"]["namespaces"] = [n for n in c["linux"]["namespaces"] if n["type"] != "network"]
@@ -176,7 +181,23 @@ snapshot=$(sed -n 's/^mstr: stopped by SIGTERM after snapshot \([0-9]*\);.*/\1/p
 [ -n "$snapshot" ] || bad "run 2: process 0 did not say it stopped after a snapshot: $(tail -3 run/stderr.0)"
 [ "$(wc -l < run/runs.csv)" -lt 4001 ] || bad "run 2 ended before SIGTERM: make the job slower"
 
-# 3. Resumed from the same state; container 1 killed and started again.
+# 3. Rescaled to 2 processes of 1 worker (the reshard pod of rescale.sh: the image's own
+# settings, not the ConfigMap's), resumed; container 1 killed and started again.
+mkdir -p bundle-reshard
+/usr/bin/python3 - <<'PY'
+import json, os
+c = json.load(open("bundle/config.json"))
+c["process"]["terminal"] = False
+c["process"]["args"] += ["reshard", "--state-dir", "/data/state", "--processes", "2", "--workers", "1"]
+c["root"] = {"path": os.path.abspath("bundle/rootfs"), "readonly": True}
+c["mounts"] += [{"destination": "/data", "type": "bind", "source": os.path.abspath("run"), "options": ["rbind", "rw"]}]
+json.dump(c, open("bundle-reshard/config.json", "w"))
+PY
+runc run --bundle bundle-reshard "$name-reshard" > reshard.out 2>&1 || bad "reshard failed: $(cat reshard.out)"
+grep -q "^mstr: the state in '/data/state' (snapshot $snapshot, taken by 2 processes of 2 workers) was rewritten for 2 processes of 1 worker: " reshard.out ||
+    bad "reshard did not rewrite snapshot $snapshot: $(cat reshard.out)"
+bundle 0 "$port0" "$metrics0" MSTR_WORKERS=1
+bundle 1 "$port1" "$metrics1" MSTR_WORKERS=1
 start 0; start 1
 wait_until 30 grep -q "^mstr: resumed from snapshot $snapshot " run/stderr.0 ||
     bad "run 3 did not resume from snapshot $snapshot: $(tail -3 run/stderr.0)"
