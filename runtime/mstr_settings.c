@@ -71,8 +71,8 @@ static const setting settings[] = {
       "this process's number, 0 .. N-1 (0 coordinates)" },
     { "--process-from-hostname", "MSTR_PROCESS_FROM_HOSTNAME", SETTING_SWITCH, 0, 1,
       FIELD(process_from_hostname), NULL,
-      "take the process's number from the host name's last -N (a Kubernetes StatefulSet "
-      "pod's ordinal: job-2 is process 2)" },
+      "with --peers: take the process's number from the host name's last -N (a Kubernetes "
+      "StatefulSet pod's ordinal: job-2 is process 2)" },
     { "--peers", "MSTR_PEERS", SETTING_TEXT, 0, 0, FIELD(peers), "LIST",
       "every process's address, in order: host:port,host:port,..." },
     { "--listen", "MSTR_LISTEN", SETTING_TEXT, 0, 0, FIELD(listen), "ADDR",
@@ -273,7 +273,7 @@ static int process_from_hostname(mstr_settings *s, const char *argv0)
 /* Checks that the settings of several processes agree; fills in processes from the peers. */
 static int check_processes(mstr_settings *s, const char *argv0, bool processes_given)
 {
-    if (s->process_from_hostname && process_from_hostname(s, argv0) != 0)
+    if (s->process_from_hostname && s->peers != NULL && process_from_hostname(s, argv0) != 0)
         return 2;
     if (s->peers != NULL) {
         char **peers = mstr_settings_peers(s);

@@ -23,6 +23,8 @@
 #      on the state for 2 processes of 1 worker, and the containers, given MSTR_WORKERS=1,
 #      resume from the rewritten snapshot; one container killed with SIGKILL and started
 #      again makes the other roll back, and the job still ends with the same runs.csv.
+# The plain build also checks --process-from-hostname's refusals (unshare gives a process a host
+# name) and the supervisor, which ignores it.
 # runc needs root: without it, or without runc, umoci or skopeo (scripts/deps.sh installs
 # them), the test fails and says why.
 set -eu
@@ -99,6 +101,20 @@ fi
 export MSTR_TEST_POLL_RECORDS=20 MSTR_TEST_POLL_SLEEP_MS=5
 mkdir want && (cd want && ../counts --workers 4 > stdout 2> stderr) || bad "the plain run failed"
 [ "$(wc -l < want/runs.csv)" = 4001 ] || bad "the plain run wrote $(wc -l < want/runs.csv) lines"
+
+# The process number from the host name: refused when the name has no -N, or names a process
+# that the peers do not list; ignored by the supervisor (--processes without --peers gives
+# its processes --process), whose run writes what the plain run writes.
+for host in counts:"does not end in -N" counts-7:"--process 7 is not one of the 2 processes"; do
+    status=0
+    unshare --uts sh -c "hostname ${host%%:*} && exec ./counts --process-from-hostname --peers a:1,b:2" \
+        > /dev/null 2> host.err || status=$?
+    [ $status = 2 ] && grep -q -- "${host#*:}" host.err ||
+        bad "host name ${host%%:*}: exit status $status, $(cat host.err)"
+done
+mkdir supervised && (cd supervised && MSTR_PROCESS_FROM_HOSTNAME=1 ../counts --processes 2 \
+    --workers 2 > stdout 2> stderr) || bad "under the supervisor: $(tail -3 supervised/stderr)"
+same_csv want/runs.csv supervised/runs.csv "under the supervisor: runs.csv" || true
 
 # The containers' settings: the ConfigMap's, then what a cluster would give differently here.
 sed -n 's/^  \(MSTR_[A-Z_]*\): "\(.*\)"$/\1=\2/p' out/k8s/settings.yaml > settings.env
