@@ -85,6 +85,18 @@ static int usage_error(const char *fmt, const char *arg)
     return 2;
 }
 
+/* Whether text is a number of workers or processes, 1 .. MSTR_MAX_WORKERS; sets *n if so. */
+static bool parse_count(const char *text, int *n)
+{
+    char *end;
+    errno = 0;
+    long v = strtol(text, &end, 10);
+    if (errno != 0 || end == text || *end != '\0' || v < 1 || v > MSTR_MAX_WORKERS)
+        return false;
+    *n = (int)v;
+    return true;
+}
+
 /* Returns 0 when opt is ready, -1 after --help, 2 after a usage error. */
 static int parse_args(int argc, char **argv, options *opt)
 {
@@ -110,13 +122,9 @@ static int parse_args(int argc, char **argv, options *opt)
         } else if (strcmp(a, "--no-line") == 0) {
             opt->line_directives = false;
         } else if (strcmp(a, "--workers") == 0 || strcmp(a, "--processes") == 0) {
-            int *n = a[2] == 'w' ? &opt->workers : &opt->processes;
-            char *end = NULL;
-            long v = i + 1 < argc ? strtol(argv[i + 1], &end, 10) : 0;
-            if (end == NULL || *end != '\0' || end == argv[i + 1] || v < 1 || v > MSTR_MAX_WORKERS)
+            int *n = strcmp(a, "--workers") == 0 ? &opt->workers : &opt->processes;
+            if (i + 1 == argc || !parse_count(argv[++i], n))
                 return usage_error("%s needs a number from 1 to 1024", a);
-            *n = (int)v;
-            i++;
         } else if (a[0] == '-') {
             return usage_error("unknown option '%s'", a);
         } else if (opt->command == NULL) {

@@ -9,6 +9,7 @@
  */
 #include "oci.h"
 
+#include <limits.h>
 #include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -77,13 +78,13 @@ void mc_oci_sha256(const char *data, size_t len, char digest[72])
         at += snprintf(digest + at, (size_t)(72 - at), "%02x", md[i]);
 }
 
-/* Writes a blob (under its digest) and appends its descriptor to desc. Returns false after a
- * message. */
+/* Writes a blob under its digest (into digest) and appends its descriptor to desc, open: without
+ * its closing brace, so that the caller may add members. Returns false after a message. */
 static bool put_blob(const char *dir, const char *media_type, const mc_buf *blob, mc_buf *desc,
                      char digest[72])
 {
     mc_oci_sha256(blob->data, blob->len, digest);
-    char path[4200];
+    char path[PATH_MAX + 100];
     snprintf(path, sizeof path, "%s/blobs/sha256/%s", dir, digest + 7);
     mc_buf_printf(desc, "{\"mediaType\":\"%s\",\"digest\":\"%s\",\"size\":%zu", media_type,
                   digest, blob->len);
@@ -106,14 +107,14 @@ void mc_oci_json_string(mc_buf *b, const char *s)
 
 bool mc_oci_write(const char *dir, const mc_oci_image *image, char digest[72])
 {
-    char blobs[4200];
+    char blobs[PATH_MAX + 100];
     snprintf(blobs, sizeof blobs, "%s/blobs/sha256", dir);
     if (!mc_drive_make_dirs(blobs))
         return false;
-    mc_buf layer = { 0 }, config = { 0 }, manifest = { 0 }, index = { 0 }, desc = { 0 };
+    mc_buf layer = { 0 }, config = { 0 }, manifest = { 0 }, index = { 0 }, layer_desc = { 0 };
     char layer_digest[72], config_digest[72];
     tar_layer(&layer, image);
-    bool ok = put_blob(dir, "application/vnd.oci.image.layer.v1.tar", &layer, &desc,
+    bool ok = put_blob(dir, "application/vnd.oci.image.layer.v1.tar", &layer, &layer_desc,
                        layer_digest);
     /* The layer is not compressed, so its diff_id is its digest. */
     mc_buf_printf(&config, "{\"created\":\"1970-01-01T00:00:00Z\",\"architecture\":\"amd64\","
@@ -125,7 +126,7 @@ bool mc_oci_write(const char *dir, const mc_oci_image *image, char digest[72])
                            "\"application/vnd.oci.image.manifest.v1+json\",\"config\":");
     ok = ok && put_blob(dir, "application/vnd.oci.image.config.v1+json", &config, &manifest,
                         config_digest);
-    mc_buf_printf(&manifest, "},\"layers\":[%s}]}\n", desc.data);
+    mc_buf_printf(&manifest, "},\"layers\":[%s}]}\n", layer_desc.data);
     mc_buf_puts(&index, "{\"schemaVersion\":2,\"mediaType\":"
                         "\"application/vnd.oci.image.index.v1+json\",\"manifests\":[");
     ok = ok && put_blob(dir, "application/vnd.oci.image.manifest.v1+json", &manifest, &index,
@@ -134,7 +135,7 @@ bool mc_oci_write(const char *dir, const mc_oci_image *image, char digest[72])
     mc_oci_json_string(&index, image->tag);
     mc_buf_puts(&index, "}}]}\n");
     static const char layout[] = "{\"imageLayoutVersion\":\"1.0.0\"}\n";
-    char path[4200];
+    char path[PATH_MAX + 100];
     snprintf(path, sizeof path, "%s/oci-layout", dir);
     ok = ok && mc_drive_write_file(path, layout, sizeof layout - 1);
     snprintf(path, sizeof path, "%s/index.json", dir);
@@ -143,6 +144,6 @@ bool mc_oci_write(const char *dir, const mc_oci_image *image, char digest[72])
     mc_buf_free(&config);
     mc_buf_free(&manifest);
     mc_buf_free(&index);
-    mc_buf_free(&desc);
+    mc_buf_free(&layer_desc);
     return ok;
 }
