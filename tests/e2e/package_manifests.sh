@@ -5,7 +5,8 @@
 # defaults (1 process, the job's own workers). A program name that is not a Kubernetes name
 # (word_count) becomes one (word-count). rescale.sh, run against a stand-in kubectl that
 # records its calls, stops the pods before it rewrites the state, rewrites it with the image
-# the StatefulSet runs, and only then sets the new settings and starts the new pods.
+# the StatefulSet runs, and only then sets the new settings and starts the new pods; asked
+# for 0 processes, it calls nothing.
 # The npm packages that validate are pinned in tests/k8s/package-lock.json and installed by
 # `npm ci` when missing or older than the lock (as `make editors` does for tests/editors).
 set -eu
@@ -44,6 +45,9 @@ case "$1 $2" in
 esac
 SH
 chmod +x bin/kubectl
+status=0
+KUBECTL_LOG=$PWD/calls PATH=$PWD/bin:$PATH three/rescale.sh 0 3 > rescale.out 2>&1 || status=$?
+[ $status = 2 ] && [ ! -e calls ] || bad "rescale.sh 0 3: exit status $status, kubectl called: $(cat calls 2> /dev/null)"
 KUBECTL_LOG=$PWD/calls PATH=$PWD/bin:$PATH three/rescale.sh 4 3 > rescale.out ||
     bad "rescale.sh failed: $(cat rescale.out)"
 awk '{ print $1, $2 }' calls > verbs
