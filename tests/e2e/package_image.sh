@@ -10,10 +10,11 @@
 # and, because a sanitizer build links the binary dynamically and an image of the binary alone
 # cannot run it, the job runs as two containers under runc, given what a StatefulSet of two
 # pods would give them (the ConfigMap's MSTR_* settings, host names counts-0 and counts-1, the
-# state volume at /data), except that snapshots come every 200 ms instead of 10 s, the peers'
-# names map to loopback ports (an /etc/hosts in each container, read by the binary itself: the
-# image has no libraries) and the containers share the host's network. The job is slowed down
-# by the test hooks to run for a few seconds.
+# state volume at /data, listening on 0.0.0.0), except that snapshots come every 200 ms
+# instead of 10 s, each listens on its own port, the peers' names map to loopback (an
+# /etc/hosts in each container, read by the binary itself: the image has no libraries) and the
+# containers share the host's network. The job is slowed down by the test hooks to run for a
+# few seconds.
 #   1. a run to the end writes what a plain run of the binary on 4 workers writes (runs.csv:
 #      running sums of keys fed by one partition, which any lost or doubled record changes;
 #      sorted, as the workers interleave their rows),
@@ -133,7 +134,7 @@ i, port, metrics = sys.argv[1:4]
 c = json.load(open("bundle/config.json"))
 env = [l.strip() for l in open("settings.env")]
 env += ["MSTR_PEERS=counts-0:%s,counts-1:%s" % (os.environ["port0"], os.environ["port1"]),
-        "MSTR_LISTEN=127.0.0.1:" + port, "MSTR_METRICS_PORT=" + metrics,
+        "MSTR_LISTEN=0.0.0.0:" + port, "MSTR_METRICS_PORT=" + metrics,
         "MSTR_SNAPSHOT_EVERY=200ms", "MSTR_TEST_POLL_RECORDS=20", "MSTR_TEST_POLL_SLEEP_MS=5"]
 env += sys.argv[4:]
 names = [e.split("=")[0] for e in env]
