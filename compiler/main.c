@@ -63,13 +63,13 @@ static void usage(FILE *f)
           "                          base name with -package\n"
           "\n"
           "options:\n"
-          "  -o PATH     output path\n"
-          "  -I DIR      also look for the headers the program's C includes in DIR (its own\n"
-          "              directory comes first)\n"
-          "  --no-line   no #line directives: C errors then point at the generated C\n"
-          "  --workers N    package: worker threads per process (default: the job's)\n"
-          "  --processes P  package: processes, one per pod (default 1)\n"
-          "  --help      show this help\n"
+          "  -o PATH         output path\n"
+          "  -I DIR          also look for the headers the program's C includes in DIR (its\n"
+          "                  own directory comes first)\n"
+          "  --no-line       no #line directives: C errors then point at the generated C\n"
+          "  --workers N     package: worker threads per process (default: the job's)\n"
+          "  --processes P   package: processes, one per pod (default 1)\n"
+          "  --help          show this help\n"
           "\n"
           "environment: CC (default cc), CFLAGS and LDFLAGS (passed to it), MSTRC_CACHE\n"
           "             (default ~/.cache/mstrc)\n"
@@ -153,6 +153,8 @@ static int parse_args(int argc, char **argv, options *opt)
     if ((opt->workers || opt->processes) && strcmp(opt->command, "package") != 0)
         return usage_error("--workers and --processes are only for package, not %s",
                            opt->command);
+    if ((long)opt->workers * opt->processes > MSTR_MAX_WORKERS)
+        return usage_error("%s", "--workers N times --processes P is more than 1024 workers");
     return 0;
 }
 
