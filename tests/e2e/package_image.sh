@@ -12,15 +12,16 @@
 # pods would give them (the ConfigMap's MSTR_* settings, host names counts-0 and counts-1, the
 # state volume at /data, listening on 0.0.0.0), except that snapshots come every 200 ms
 # instead of 10 s, each listens on its own port, the peers' names map to loopback (an
-# /etc/hosts in each container, read by the binary itself: the image has no libraries) and the
-# containers share the host's network. The job is slowed down by the test hooks to run for a
+# /etc/hosts in each container, read by the binary itself: the image has no libraries; and the
+# machine's resolv.conf) and the containers share the host's network. The job is slowed down by the test hooks to run for a
 # few seconds.
 #   1. a run to the end writes what a plain run of the binary on 4 workers writes (runs.csv:
 #      running sums of keys fed by one partition, which any lost or doubled record changes;
 #      sorted, as the workers interleave their rows),
 #      and /healthz answers while it runs;
-#   2. SIGTERM to both containers (what deleting the pods does) stops the job with a final
-#      snapshot and exit status 0;
+#   2. `ctl status`, run in container 1 with its environment, reaches process 0 by its pod
+#      name and names the job's layout; SIGTERM to both containers (what deleting the pods
+#      does) stops the job with a final snapshot and exit status 0;
 #   3. rescaled as rescale.sh does it: a container of the same image runs `counts reshard`
 #      on the state for 2 processes of 1 worker, and the containers, given MSTR_WORKERS=1,
 #      resume from the rewritten snapshot; one container killed with SIGKILL and started
@@ -148,11 +149,14 @@ c["linux"]["namespaces"] = [n for n in c["linux"]["namespaces"] if n["type"] != 
 c["mounts"] += [
     {"destination": "/data", "type": "bind", "source": os.path.abspath("run"), "options": ["rbind", "rw"]},
     {"destination": "/etc/hosts", "type": "bind", "source": os.path.abspath("hosts"), "options": ["rbind", "ro"]},
+    {"destination": "/etc/resolv.conf", "type": "bind", "source": "/etc/resolv.conf", "options": ["rbind", "ro"]},
 ]
 json.dump(c, open("bundle-%s/config.json" % i, "w"))
 PY
 }
-mkdir -p bundle/rootfs/etc && touch bundle/rootfs/etc/hosts # mount points in the read-only root
+# Mount points in the read-only root. The machine's resolv.conf, as a pod gets the cluster's:
+# without a name server that answers, each lookup of a peer's name waits seconds for one.
+mkdir -p bundle/rootfs/etc && touch bundle/rootfs/etc/hosts bundle/rootfs/etc/resolv.conf
 export port0 port1
 bundle 0 "$port0" "$metrics0"
 bundle 1 "$port1" "$metrics1"
@@ -190,6 +194,9 @@ grep -q "^mstr: resumed" run/stderr.0 && bad "run 1 resumed from something: $(ca
 rm -rf run/* && : > run/stdout.0
 start 0; start 1
 wait_until 30 published || bad "run 2: no snapshot was published within 30 s"
+# How a user watches it: ctl from inside the pod, with the pod's environment.
+runc exec "$name-1" /counts ctl status --coordinator "counts-0:$port0" > status.out 2>&1 || true
+grep -q '^job counts: 2 processes, 4 workers' status.out || bad "run 2: ctl status said: $(head -3 status.out)"
 # (Container 1 may have ended already: the job stops all its processes on process 0's signal.)
 runc kill "$name-0" TERM || bad "run 2: the job ended before SIGTERM"
 runc kill "$name-1" TERM 2> /dev/null || true
