@@ -6,7 +6,7 @@
 # (word_count) becomes one (word-count). rescale.sh, run against a stand-in kubectl that
 # records its calls, stops the pods before it rewrites the state, rewrites it with the image
 # the StatefulSet runs, and only then sets the new settings and starts the new pods; asked
-# for 0 processes, it calls nothing.
+# for 0 processes, it calls nothing. An output directory that cannot be made is an error.
 # The npm packages that validate are pinned in tests/k8s/package-lock.json and installed by
 # `npm ci` when missing or older than the lock (as `make editors` does for tests/editors).
 set -eu
@@ -34,6 +34,12 @@ for args in "package word_count.mstr --processes 0" "package word_count.mstr --w
     "$MSTRC" $args > /dev/null 2>&1 || status=$?
     [ $status = 2 ] || bad "mstrc $args: exit status $status, expected 2"
 done
+
+# An output directory that cannot be made is an error (1) that names it.
+status=0
+"$MSTRC" package word_count.mstr -o /proc/mstr-package > /dev/null 2> noplace.err || status=$?
+[ $status = 1 ] && grep -q "cannot make '/proc/mstr-package'" noplace.err ||
+    bad "package into /proc: exit status $status, $(cat noplace.err)"
 
 # rescale.sh against a stand-in kubectl: its calls, in order.
 mkdir bin
