@@ -51,9 +51,13 @@ GRPC_LIBS = $(shell pkg-config --libs --static grpc 2>/dev/null) -lupb -laddress
             -lz -lre2 -lssl -lcrypto
 RUNTIME_LIBS = -lleveldb -lsnappy -lprotobuf-c $(GRPC_LIBS) -lstdc++ -lpthread -lm
 WARN := -Wall -Wextra -Wstrict-prototypes -Wshadow -Werror
-CFLAGS := -std=c11 -D_GNU_SOURCE -pthread $(OPT) $(WARN) $(SANFLAGS)
+# Paths in the debug information are relative to the source tree, so that the runtime (and so
+# the images of mstrc package) is the same from any checkout.
+PREFIX_MAP := -ffile-prefix-map=$(CURDIR)=.
+CFLAGS := -std=c11 -D_GNU_SOURCE -pthread $(OPT) $(WARN) $(SANFLAGS) $(PREFIX_MAP)
 # The generated scanner and parser are not ours to keep warning-free in every respect.
-GEN_CFLAGS := -std=c11 -D_GNU_SOURCE $(OPT) -Wall -Werror -Wno-unused-function $(SANFLAGS)
+GEN_CFLAGS := -std=c11 -D_GNU_SOURCE $(OPT) -Wall -Werror -Wno-unused-function $(SANFLAGS) \
+              $(PREFIX_MAP)
 
 RUNTIME_SRC := $(wildcard runtime/*.c)
 # The control API's messages, from proto/mstr_control.proto by protoc-c.

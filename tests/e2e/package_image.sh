@@ -5,8 +5,9 @@
 # them); the layer holds the binary and nothing else but two directories.
 #
 # Plain build only: the layer's binary is byte for byte what `mstrc build` makes of the same
-# program, and a second package gives the same manifest digest (a sanitizer build's
-# instrumentation names the temporary C file, so its binaries differ from build to build);
+# program, and a second package, made in another directory, gives the same manifest digest
+# (a sanitizer build's instrumentation names the temporary C file, so its binaries differ from
+# build to build);
 # and, because a sanitizer build links the binary dynamically and an image of the binary alone
 # cannot run it, the job runs as two containers under runc, given what a StatefulSet of two
 # pods would give them (the ConfigMap's MSTR_* settings, host names counts-0 and counts-1, the
@@ -57,7 +58,8 @@ runs |> sink table = csv("runs.csv");
 MSTR
 
 "$MSTRC" package counts.mstr -o out --processes 2 --workers 2 > package.out
-"$MSTRC" package counts.mstr -o again --processes 2 --workers 2 > /dev/null
+mkdir elsewhere && cp counts.mstr elsewhere/ &&
+    (cd elsewhere && "$MSTRC" package counts.mstr -o ../again --processes 2 --workers 2 > /dev/null)
 "$MSTRC" build counts.mstr -o counts
 digest=$(sed -n 's/^mstrc: image counts:latest (\(sha256:[0-9a-f]*\)) in out\/image$/\1/p' package.out)
 [ -n "$digest" ] || bad "mstrc package did not name the image's digest: $(cat package.out)"
