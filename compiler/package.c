@@ -19,10 +19,14 @@
 #include "oci.h"
 #include "template.h"
 
-/* Checklist: these ports are the ones the image's Env says, and those of the manifests. */
+/* Where things are in a container, said once for the image and the manifests (which get them
+ * as template variables). The state volume is mounted at DATA_DIR, the working directory, so
+ * that the job's relative paths land on it too. */
 enum { EXCHANGE_PORT = 7000, METRICS_PORT = 9100, GRACE_SECONDS = 120 };
 
 #define IMAGE_TAG "latest"
+#define DATA_DIR "/data"
+#define STATE_DIR DATA_DIR "/state"
 
 /* The files written from templates: OUT/path from templates/template. Those under k8s/ are
  * the Kustomize base's resources, in this order. */
@@ -64,8 +68,9 @@ static void image_config(const mc_package_options *o, const char *name, mc_buf *
     snprintf(entry, sizeof entry, "/%s", o->job);
     mc_oci_json_string(b, entry);
     mc_buf_printf(b, "],\"Env\":[\"MSTR_LISTEN=0.0.0.0:%d\",\"MSTR_METRICS_PORT=%d\","
-                     "\"MSTR_STATE_DIR=/data/state\",\"MSTR_QUIET=1\"],"
-                     "\"ExposedPorts\":{\"%d/tcp\":{},\"%d/tcp\":{}},\"WorkingDir\":\"/data\","
+                     "\"MSTR_STATE_DIR=" STATE_DIR "\",\"MSTR_QUIET=1\"],"
+                     "\"ExposedPorts\":{\"%d/tcp\":{},\"%d/tcp\":{}},"
+                     "\"WorkingDir\":\"" DATA_DIR "\","
                      "\"StopSignal\":\"SIGTERM\",\"Labels\":{",
                   EXCHANGE_PORT, METRICS_PORT, EXCHANGE_PORT, METRICS_PORT);
     const char *labels[][2] = {
@@ -120,10 +125,10 @@ static bool write_image(const mc_package_options *o, const mc_buf *c, const char
     rmdir(dir);
     if (data == NULL)
         return false;
-    /* /data is the working directory (the state volume is mounted there) and /tmp is for
+    /* DATA_DIR is the working directory (the state volume is mounted there) and /tmp is for
      * whatever wants one; both writable by the unprivileged user, as /tmp usually is. */
     mc_oci_file files[] = {
-        { "data", 01777, NULL, 0 },
+        { DATA_DIR + 1, 01777, NULL, 0 },
         { "tmp", 01777, NULL, 0 },
         { o->job, 0755, data, len },
     };
@@ -188,6 +193,7 @@ static bool write_manifests(const mc_package_options *o, const char *name)
         { "program", o->program }, { "binary", o->job }, { "name", name }, { "image", image },
         { "processes", processes }, { "workers", workers }, { "peers", peer_list.data },
         { "exchange_port", exchange }, { "metrics_port", metrics }, { "grace_seconds", grace },
+        { "data_dir", DATA_DIR }, { "state_dir", STATE_DIR },
     };
     bool ok = true;
     for (size_t i = 0; ok && i < sizeof outputs / sizeof outputs[0]; i++) {
