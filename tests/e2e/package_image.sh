@@ -178,7 +178,9 @@ finish() {
     status=0
     wait "${pids[$1]}" || status=$?
 }
-trap 'runc kill "$name-0" KILL 2> /dev/null || true; runc kill "$name-1" KILL 2> /dev/null || true' EXIT
+# Nothing of the test may outlive it, even when its time limit ends it.
+trap 'for c in 0 1 reshard; do runc delete --force "$name-$c" 2> /dev/null || true; done' EXIT
+trap 'exit 1' INT TERM
 published() { [ -f run/runs.csv ] && [ "$(wc -l < run/runs.csv)" -gt 1 ]; }
 healthy() { [ "$(curl -fs "http://127.0.0.1:$metrics1/healthz")" = ok ]; }
 
