@@ -6,7 +6,8 @@
 # (word_count) becomes one (word-count). rescale.sh, run against a stand-in kubectl that
 # records its calls, stops the pods before it rewrites the state, rewrites it with the image
 # the StatefulSet runs, and only then sets the new settings and starts the new pods; asked
-# for 0 processes, it calls nothing. An output directory that cannot be made is an error.
+# for 0 processes, it calls nothing; when the rewrite fails, it stops there and says so. An
+# output directory that cannot be made is an error.
 # The npm packages that validate are pinned in tests/k8s/package-lock.json and installed by
 # `npm ci` when missing or older than the lock (as `make editors` does for tests/editors).
 set -eu
@@ -46,6 +47,7 @@ mkdir bin
 cat > bin/kubectl <<'SH'
 #!/bin/sh
 printf '%s\n' "$*" | tr '\n' ' ' >> "$KUBECTL_LOG"; echo >> "$KUBECTL_LOG"
+[ "$1" != "${KUBECTL_FAILS:-}" ] || exit 1
 case "$1 $2" in
     "get statefulset") echo registry.example/word-count:1 ;;
 esac
@@ -79,4 +81,11 @@ data = json.loads(patch.split(" -p ", 1)[1])["data"]
 peers = ",".join("word-count-%d.word-count:7000" % i for i in range(4))
 assert data == {"MSTR_PROCESSES": "4", "MSTR_WORKERS": "3", "MSTR_PEERS": peers}, data
 PY
+# A rewrite that fails leaves the job stopped: no new settings, no new pods.
+status=0
+KUBECTL_LOG=$PWD/failed KUBECTL_FAILS=run PATH=$PWD/bin:$PATH three/rescale.sh 4 3 > failed.out 2>&1 ||
+    status=$?
+[ $status != 0 ] && [ "$(awk '{ print $1 }' failed | tr '\n' ' ')" = "get scale get run " ] ||
+    bad "rescale.sh went on after the rewrite failed (status $status): $(cat failed)"
+grep -q 'run it again' failed.out || bad "rescale.sh did not say what to do after a failure: $(cat failed.out)"
 [ $failures = 0 ]
