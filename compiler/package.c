@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "drive.h"
+#include "mstr_mem.h"
 #include "oci.h"
 #include "template.h"
 
@@ -88,23 +89,24 @@ static void image_config(const mc_package_options *o, const char *name, mc_buf *
     mc_buf_puts(b, "}}");
 }
 
-/* Reads the whole file at path into a malloc'd buffer (*len bytes). NULL after a message. */
+/* Reads the whole file at path (*len bytes, to free). NULL after a message. */
 static char *read_binary(const char *path, size_t *len)
 {
     struct stat st;
+    errno = 0;
     FILE *f = fopen(path, "rb");
     char *data = NULL;
     if (f != NULL && fstat(fileno(f), &st) == 0) {
-        data = malloc((size_t)st.st_size + 1);
-        if (data != NULL && fread(data, 1, (size_t)st.st_size, f) == (size_t)st.st_size) {
-            *len = (size_t)st.st_size;
-        } else {
+        *len = (size_t)st.st_size;
+        data = mstr_alloc(*len + 1);
+        if (fread(data, 1, *len, f) != *len) {
             free(data);
             data = NULL;
         }
     }
     if (data == NULL)
-        fprintf(stderr, "mstrc: cannot read '%s': %s\n", path, strerror(errno));
+        fprintf(stderr, "mstrc: cannot read '%s': %s\n", path,
+                errno != 0 ? strerror(errno) : "it is shorter than it was");
     if (f != NULL)
         fclose(f);
     return data;
@@ -203,7 +205,7 @@ static bool write_manifests(const mc_package_options *o, const char *name)
         snprintf(path, sizeof path, "%s/%s", o->out_dir, outputs[i].path);
         ok = mc_buf_write_file(&b, path);
         if (ok && chmod(path, outputs[i].mode) != 0) {
-            fprintf(stderr, "mstrc: cannot make '%s' executable: %s\n", path, strerror(errno));
+            fprintf(stderr, "mstrc: cannot set the mode of '%s': %s\n", path, strerror(errno));
             ok = false;
         }
         mc_buf_free(&b);
