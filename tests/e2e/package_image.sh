@@ -89,7 +89,7 @@ for k, (got, expected) in wrong.items():
 sys.exit(1 if wrong else 0)
 PY
 
-# What umoci unpacks: the binary that mstrc build makes, and nothing else.
+# What umoci unpacks: the binary and two directories, nothing else.
 umoci unpack --image out/image:latest bundle > /dev/null
 [ "$(cd bundle/rootfs && find . | LC_ALL=C sort | tr '\n' ' ')" = ". ./counts ./data ./tmp " ] ||
     bad "the image holds $(cd bundle/rootfs && find . | tr '\n' ' ')"
@@ -97,6 +97,7 @@ if [ -n "${E2E_SAN:-}" ]; then
     echo "(reproducibility and the containers are checked in the plain build only)"
     [ $failures = 0 ]; exit
 fi
+# The same binary as mstrc build's, and the same image from another directory.
 cmp -s counts bundle/rootfs/counts || bad "the image's binary is not what mstrc build makes"
 cmp -s out/image/index.json again/image/index.json ||
     bad "two packages of the same program differ: $(cat out/image/index.json again/image/index.json)"
