@@ -40,6 +40,7 @@ typedef struct options {
     size_t ninclude_dirs;
     bool line_directives;    /* off with --no-line */
     int workers, processes;  /* package: --workers, --processes (0: not given) */
+    const char *image;       /* package: --image, or NULL */
     char **run_args;         /* after -- */
     int nrun_args;
 } options;
@@ -69,6 +70,8 @@ static void usage(FILE *f)
           "  --no-line       no #line directives: C errors then point at the generated C\n"
           "  --workers N     package: worker threads per process (default: the job's)\n"
           "  --processes P   package: processes, one per pod (default 1)\n"
+          "  --image REF     package: the image the pods run, where it will be pushed\n"
+          "                  (default: NAME:latest)\n"
           "  --help          show this help\n"
           "\n"
           "environment: CC (default cc), CFLAGS and LDFLAGS (passed to it), MSTRC_CACHE\n"
@@ -125,6 +128,10 @@ static int parse_args(int argc, char **argv, options *opt)
             int *n = strcmp(a, "--workers") == 0 ? &opt->workers : &opt->processes;
             if (i + 1 == argc || !parse_count(argv[++i], n))
                 return usage_error("%s needs a number from 1 to 1024", a);
+        } else if (strcmp(a, "--image") == 0) {
+            if (i + 1 == argc || argv[i + 1][0] == '\0')
+                return usage_error("%s needs an image reference (registry/name:tag)", a);
+            opt->image = argv[++i];
         } else if (a[0] == '-') {
             return usage_error("unknown option '%s'", a);
         } else if (opt->command == NULL) {
@@ -150,8 +157,8 @@ static int parse_args(int argc, char **argv, options *opt)
         return usage_error("%s needs a .mstr file", opt->command);
     if (opt->run_args != NULL && strcmp(opt->command, "run") != 0)
         return usage_error("arguments after -- are only for run, not %s", opt->command);
-    if ((opt->workers || opt->processes) && strcmp(opt->command, "package") != 0)
-        return usage_error("--workers and --processes are only for package, not %s",
+    if ((opt->workers || opt->processes || opt->image) && strcmp(opt->command, "package") != 0)
+        return usage_error("--workers, --processes and --image are only for package, not %s",
                            opt->command);
     if ((long)opt->workers * opt->processes > MSTR_MAX_WORKERS)
         return usage_error("%s", "--workers N times --processes P is more than 1024 workers");
@@ -339,6 +346,7 @@ static int cmd_package(const options *opt)
                                   .source_digest = facts.source_digest,
                                   .processes = opt->processes ? opt->processes : 1,
                                   .workers = opt->workers ? opt->workers : facts.workers,
+                                  .image = opt->image,
                                   .cc = &cc };
         ok = mc_package(&po, &c);
     }

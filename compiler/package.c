@@ -182,8 +182,8 @@ static bool write_manifests(const mc_package_options *o, const char *name)
     snprintf(k8s, sizeof k8s, "%s/k8s", o->out_dir);
     if (!mc_drive_make_dirs(k8s))
         return false;
-    char image[128], processes[16], workers[16], exchange[16], metrics[16], grace[16];
-    snprintf(image, sizeof image, "%s:%s", name, IMAGE_TAG);
+    char processes[16], workers[16], exchange[16], metrics[16], grace[16];
+    char *image = o->image ? mstr_strdup(o->image) : mstr_strf("%s:%s", name, IMAGE_TAG);
     snprintf(processes, sizeof processes, "%d", o->processes);
     snprintf(workers, sizeof workers, "%d", o->workers);
     snprintf(exchange, sizeof exchange, "%d", EXCHANGE_PORT);
@@ -211,6 +211,7 @@ static bool write_manifests(const mc_package_options *o, const char *name)
         mc_buf_free(&b);
     }
     mc_buf_free(&peer_list);
+    free(image);
     ok = ok && write_kustomization(o);
     if (ok)
         printf("mstrc: manifests for %d process%s of %d worker%s in %s\n", o->processes,

@@ -25,6 +25,7 @@ typedef struct mc_package_options {
     const char *source_digest; /* "sha256:..." of the .mstr file's text */
     int processes;             /* pods */
     int workers;               /* worker threads per process */
+    const char *image;         /* what the StatefulSet runs; NULL: NAME:latest */
     const mc_cc_options *cc;
 } mc_package_options;
 

@@ -1,9 +1,10 @@
 # mstrc package's Kubernetes manifests (templates/k8s_*): every document is valid by the
 # Kubernetes API schemas and the fields the job depends on agree (tests/k8s/validate.mjs:
 # the pod's ordinal as the process number, peers, probes, grace period, the shared state
-# volume, services, the Kustomize base), for a job of 3 processes of 2 workers and for the
-# defaults (1 process, the job's own workers). A program name that is not a Kubernetes name
-# (word_count) becomes one (word-count). rescale.sh, run against a stand-in kubectl that
+# volume, services, the Kustomize base, the image), for a job of 3 processes of 2 workers on
+# the image --image names and for the defaults (1 process, the job's own workers, the image
+# NAME:latest). A program name that is not a Kubernetes name (word_count) becomes one
+# (word-count). rescale.sh, run against a stand-in kubectl that
 # records its calls, stops the pods before it rewrites the state, rewrites it with the image
 # the StatefulSet runs, and only then sets the new settings and starts the new pods; asked
 # for 0 processes, it calls nothing; when the rewrite fails, it stops there and says so. An
@@ -21,15 +22,19 @@ if [ ! -f "$stamp" ] || [ "$k8s/package-lock.json" -nt "$stamp" ]; then
 fi
 
 cp "$ROOT/examples/word_count.mstr" .
-"$MSTRC" package word_count.mstr -o three --processes 3 --workers 2 > three.out
-node "$k8s/validate.mjs" three word-count 3 2 || bad "the manifests of 3 processes"
+"$MSTRC" package word_count.mstr -o three --processes 3 --workers 2 \
+    --image registry.example/word-count:1 > three.out
+node "$k8s/validate.mjs" three word-count 3 2 registry.example/word-count:1 ||
+    bad "the manifests of 3 processes"
 "$MSTRC" package word_count.mstr > default.out # into word_count-package, the job's 2 workers
-node "$k8s/validate.mjs" word_count-package word-count 1 2 || bad "the manifests by default"
+node "$k8s/validate.mjs" word_count-package word-count 1 2 word-count:latest ||
+    bad "the manifests by default"
 grep -q '^mstrc: manifests for 3 processes of 2 workers in three/k8s$' three.out ||
     bad "mstrc package did not say what it wrote: $(cat three.out)"
 
 # Usage errors are status 2.
 for args in "package word_count.mstr --processes 0" "package word_count.mstr --workers" \
+            "package word_count.mstr --image" "run word_count.mstr --image x" \
             "build word_count.mstr --processes 2"; do
     status=0
     "$MSTRC" $args > /dev/null 2>&1 || status=$?

@@ -1,7 +1,7 @@
 // Validates what `mstrc package` wrote into OUT against the Kubernetes API schemas (the npm
 // package kubernetes-models, offline) and checks the fields the job depends on.
 //
-//   node validate.mjs OUT NAME PROCESSES WORKERS
+//   node validate.mjs OUT NAME PROCESSES WORKERS IMAGE
 //
 // Each document of OUT/k8s/*.yaml is validated by the model of its apiVersion and kind; then
 // the fields that make the job work, across the documents: the pod's ordinal as the process
@@ -15,7 +15,7 @@ import { parseAllDocuments } from "yaml";
 import * as core from "kubernetes-models/v1";
 import * as apps from "kubernetes-models/apps/v1";
 
-const [out, name, processes, workers] = process.argv.slice(2);
+const [out, name, processes, workers, image] = process.argv.slice(2);
 const models = { v1: core, "apps/v1": apps };
 let problems = 0;
 const bad = (what) => { console.log(`FAIL: ${what}`); problems++; };
@@ -58,6 +58,7 @@ const exchange = port("exchange"), metrics = port("metrics");
 
 // One process per pod, numbered by the pod's ordinal; peers by the pods' DNS names.
 expect("StatefulSet name", set.metadata?.name, name);
+expect("image", container.image, image);
 expect("replicas", set.spec?.replicas, Number(processes));
 expect("podManagementPolicy", set.spec?.podManagementPolicy, "Parallel");
 expect("the pods' settings", container.envFrom?.[0]?.configMapRef?.name,
