@@ -43,6 +43,7 @@ else
 endif
 
 CC ?= cc
+MSTRC_VERSION := 0.1.0
 # What a program linked with the runtime needs besides it: LevelDB (C++) for snapshots, gRPC's C
 # core for the exchange between processes (its .pc files lack the static dependencies, which
 # follow it). mstrc is told, so that the programs it builds link the same.
@@ -50,9 +51,13 @@ GRPC_LIBS = $(shell pkg-config --libs --static grpc 2>/dev/null) -lupb -laddress
             -lz -lre2 -lssl -lcrypto
 RUNTIME_LIBS = -lleveldb -lsnappy -lprotobuf-c $(GRPC_LIBS) -lstdc++ -lpthread -lm
 WARN := -Wall -Wextra -Wstrict-prototypes -Wshadow -Werror
-CFLAGS := -std=c11 -D_GNU_SOURCE -pthread $(OPT) $(WARN) $(SANFLAGS)
+# Paths in the debug information are relative to the source tree, so that the runtime (and so
+# the images of mstrc package) is the same from any checkout.
+PREFIX_MAP := -ffile-prefix-map=$(CURDIR)=.
+CFLAGS := -std=c11 -D_GNU_SOURCE -pthread $(OPT) $(WARN) $(SANFLAGS) $(PREFIX_MAP)
 # The generated scanner and parser are not ours to keep warning-free in every respect.
-GEN_CFLAGS := -std=c11 -D_GNU_SOURCE $(OPT) -Wall -Werror -Wno-unused-function $(SANFLAGS)
+GEN_CFLAGS := -std=c11 -D_GNU_SOURCE $(OPT) -Wall -Werror -Wno-unused-function $(SANFLAGS) \
+              $(PREFIX_MAP)
 
 RUNTIME_SRC := $(wildcard runtime/*.c)
 # The control API's messages, from proto/mstr_control.proto by protoc-c.
@@ -60,7 +65,8 @@ PROTO_OBJ := $(B)/gen/mstr_control.pb-c.o
 RUNTIME_OBJ := $(RUNTIME_SRC:%.c=$(B)/%.o) $(PROTO_OBJ)
 COMPILER_SRC := $(wildcard compiler/*.c)
 COMPILER_OBJ := $(COMPILER_SRC:%.c=$(B)/%.o)
-TEMPLATES := $(sort $(wildcard templates/*.c.in templates/*.h.in))
+TEMPLATES := $(sort $(wildcard templates/*.c.in templates/*.h.in templates/*.yaml.in \
+                               templates/*.sh.in))
 GEN_OBJ := $(B)/gen/lexer.o $(B)/gen/parser.o $(B)/gen/templates.o
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
@@ -91,10 +97,11 @@ $(B)/compiler/%.o: compiler/%.c $(wildcard compiler/*.h) $(B)/gen/parser.h
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -Icompiler -Iruntime -I$(B)/gen \
 	  -DMSTR_SANFLAGS='"$(SANFLAGS)"' -DMSTR_LINK_STATIC=$(LINK_STATIC) \
-	  -DMSTR_RUNTIME_LIBS='"$(RUNTIME_LIBS)"' -c $< -o $@
+	  -DMSTR_RUNTIME_LIBS='"$(RUNTIME_LIBS)"' -DMSTRC_VERSION='"$(MSTRC_VERSION)"' -c $< -o $@
 
-# mstrc is told the runtime's link line and sanitizer flags, which this file sets.
-$(B)/compiler/main.o $(B)/compiler/drive.o: Makefile
+# mstrc is told the runtime's link line and sanitizer flags, which this file sets, and its
+# version (which mstrc package writes into an image's labels).
+$(B)/compiler/main.o $(B)/compiler/drive.o $(B)/compiler/package.o: Makefile
 
 $(B)/gen/parser.c $(B)/gen/parser.h: grammar/parser.y
 	@mkdir -p $(@D)
@@ -119,7 +126,7 @@ $(B)/gen/templates.o: $(B)/gen/templates.c
 	$(CC) $(CFLAGS) -Icompiler -c $< -o $@
 
 $(B)/mstrc: $(COMPILER_OBJ) $(GEN_OBJ) $(B)/libmstr.a
-	$(CC) $(CFLAGS) -o $@ $(COMPILER_OBJ) $(GEN_OBJ) $(B)/libmstr.a
+	$(CC) $(CFLAGS) -o $@ $(COMPILER_OBJ) $(GEN_OBJ) $(B)/libmstr.a -lcrypto
 
 $(B)/tests/test_%: tests/unit/test_%.c $(B)/libmstr.a
 	@mkdir -p $(@D)

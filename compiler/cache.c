@@ -3,35 +3,13 @@
  */
 #include "cache.h"
 
-#include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "drive.h"
 #include "mstr_hash.h"
-
-/* Makes dir and its parents. */
-static bool make_dirs(const char *dir)
-{
-    char path[PATH_MAX];
-    snprintf(path, sizeof path, "%s", dir);
-    for (char *p = path + 1; *p; p++) {
-        if (*p != '/')
-            continue;
-        *p = '\0';
-        mkdir(path, 0755);
-        *p = '/';
-    }
-    if (mkdir(path, 0755) != 0 && errno != EEXIST) {
-        fprintf(stderr, "mstrc: cannot make '%s': %s\n", path, strerror(errno));
-        return false;
-    }
-    return true;
-}
 
 bool mc_cache_dir(char *dir, size_t n)
 {
@@ -44,7 +22,7 @@ bool mc_cache_dir(char *dir, size_t n)
         snprintf(dir, n, "%s/mstrc", xdg);
     else
         snprintf(dir, n, "%s/.cache/mstrc", home && *home ? home : "/tmp");
-    return make_dirs(dir);
+    return mc_drive_make_dirs(dir);
 }
 
 /* Prints the messages kept with a cached binary, if there are any. */

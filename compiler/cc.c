@@ -213,6 +213,20 @@ bool mc_cc_build(const mc_cc_options *o, const char *job, const mc_buf *c, const
     cmdline cl = { 0 };
     char room[PATH_MAX];
     push_compile_flags(&cl, o, &rt, room);
+    /* The same program makes the same binary (and `mstrc package` the same image) from any
+     * directory and with any copy of mstrc: neither the current directory, nor where the
+     * runtime's headers are, nor the temporary directory's random name may reach the debug
+     * information. (The temporary directory's map comes last, as the last match wins and the
+     * current directory may hold it.) */
+    char cwd[PATH_MAX], cwd_map[PATH_MAX + 32], rt_map[PATH_MAX + 64], temp_map[PATH_MAX + 32];
+    if (getcwd(cwd, sizeof cwd) != NULL) {
+        snprintf(cwd_map, sizeof cwd_map, "-ffile-prefix-map=%s=.", cwd);
+        push(&cl, cwd_map);
+    }
+    snprintf(rt_map, sizeof rt_map, "-ffile-prefix-map=%s=malstrom", rt.include);
+    push(&cl, rt_map);
+    snprintf(temp_map, sizeof temp_map, "-ffile-prefix-map=%s=.", t.dir);
+    push(&cl, temp_map);
     push(&cl, "-o");
     push(&cl, binary);
     push(&cl, t.path);

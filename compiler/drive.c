@@ -6,9 +6,11 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -51,6 +53,24 @@ bool mc_drive_read_file(const char *path, mc_buf *out)
     bool ok = !ferror(f);
     fclose(f);
     return ok;
+}
+
+bool mc_drive_make_dirs(const char *dir)
+{
+    char path[PATH_MAX];
+    snprintf(path, sizeof path, "%s", dir);
+    for (char *p = path + 1; *p; p++) {
+        if (*p != '/')
+            continue;
+        *p = '\0';
+        mkdir(path, 0755);
+        *p = '/';
+    }
+    if (mkdir(path, 0755) != 0 && errno != EEXIST) {
+        fprintf(stderr, "mstrc: cannot make '%s': %s\n", path, strerror(errno));
+        return false;
+    }
+    return true;
 }
 
 bool mc_drive_write_file(const char *path, const char *data, size_t len)

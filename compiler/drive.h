@@ -49,6 +49,9 @@ bool mc_drive_read_file(const char *path, mc_buf *out);
 /* Writes len bytes at data to path, replacing it. Returns false with a message. */
 bool mc_drive_write_file(const char *path, const char *data, size_t len);
 
+/* Makes dir and the directories above it that are missing. Returns false with a message. */
+bool mc_drive_make_dirs(const char *dir);
+
 /* Makes a fresh directory only this user can read in $TMPDIR (or /tmp) and writes its path to
  * dir (n bytes). Returns false with a message. The caller removes it. */
 bool mc_drive_temp_dir(char *dir, size_t n);

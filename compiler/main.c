@@ -7,6 +7,7 @@
  *   mstrc run FILE [-- ARGS...]      build through the cache, then run with ARGS
  *   mstrc graph FILE [-o OUT]        the dataflow as Graphviz DOT (OUT.svg, .png, .pdf: by dot)
  *   mstrc test FILE                  the pipeline tests of FILE.test (pipetest.h)
+ *   mstrc package FILE [-o DIR]      an OCI image and Kubernetes manifests (package.h)
  *
  * Exit status: 0 on success, 1 for errors in the user's program (or the job's own status for
  * run, or a failed test), 2 for bad usage. The runtime library and its headers are found next to the mstrc
@@ -26,6 +27,9 @@
 #include "frontend.h"
 #include "graph.h"
 #include "mstr_mem.h"
+#include "mstr_route.h"
+#include "oci.h"
+#include "package.h"
 #include "pipetest.h"
 
 typedef struct options {
@@ -35,6 +39,8 @@ typedef struct options {
     const char **include_dirs; /* -I, in order (pointing into argv) */
     size_t ninclude_dirs;
     bool line_directives;    /* off with --no-line */
+    int workers, processes;  /* package: --workers, --processes (0: not given) */
+    const char *image;       /* package: --image, or NULL */
     char **run_args;         /* after -- */
     int nrun_args;
 } options;
@@ -53,13 +59,20 @@ static void usage(FILE *f)
           "                          (OUT.dot as DOT; OUT.svg, .png, .pdf by Graphviz's dot)\n"
           "  test FILE               run the pipeline tests of FILE.test (FILE without .mstr)\n"
           "                          on 1 and 4 workers; a diff for each failure\n"
+          "  package FILE [-o DIR]   an OCI image of the job (DIR/image) and Kubernetes\n"
+          "                          manifests that run it (DIR/k8s); default DIR: FILE's\n"
+          "                          base name with -package\n"
           "\n"
           "options:\n"
-          "  -o PATH     output path\n"
-          "  -I DIR      also look for the headers the program's C includes in DIR (its own\n"
-          "              directory comes first)\n"
-          "  --no-line   no #line directives: C errors then point at the generated C\n"
-          "  --help      show this help\n"
+          "  -o PATH         output path\n"
+          "  -I DIR          also look for the headers the program's C includes in DIR (its\n"
+          "                  own directory comes first)\n"
+          "  --no-line       no #line directives: C errors then point at the generated C\n"
+          "  --workers N     package: worker threads per process (default: the job's)\n"
+          "  --processes P   package: processes, one per pod (default 1)\n"
+          "  --image REF     package: the image the pods run, where it will be pushed\n"
+          "                  (default: NAME:latest)\n"
+          "  --help          show this help\n"
           "\n"
           "environment: CC (default cc), CFLAGS and LDFLAGS (passed to it), MSTRC_CACHE\n"
           "             (where build and run keep binaries; default ~/.cache/mstrc)\n"
@@ -73,6 +86,18 @@ static int usage_error(const char *fmt, const char *arg)
     fprintf(stderr, fmt, arg);
     fprintf(stderr, "\n(see mstrc --help)\n");
     return 2;
+}
+
+/* Whether text is a number of workers or processes, 1 .. MSTR_MAX_WORKERS; sets *n if so. */
+static bool parse_count(const char *text, int *n)
+{
+    char *end;
+    errno = 0;
+    long v = strtol(text, &end, 10);
+    if (errno != 0 || end == text || *end != '\0' || v < 1 || v > MSTR_MAX_WORKERS)
+        return false;
+    *n = (int)v;
+    return true;
 }
 
 /* Returns 0 when opt is ready, -1 after --help, 2 after a usage error. */
@@ -99,6 +124,14 @@ static int parse_args(int argc, char **argv, options *opt)
             opt->include_dirs[opt->ninclude_dirs++] = a[2] != '\0' ? a + 2 : argv[++i];
         } else if (strcmp(a, "--no-line") == 0) {
             opt->line_directives = false;
+        } else if (strcmp(a, "--workers") == 0 || strcmp(a, "--processes") == 0) {
+            int *n = strcmp(a, "--workers") == 0 ? &opt->workers : &opt->processes;
+            if (i + 1 == argc || !parse_count(argv[++i], n))
+                return usage_error("%s needs a number from 1 to 1024", a);
+        } else if (strcmp(a, "--image") == 0) {
+            if (i + 1 == argc || argv[i + 1][0] == '\0')
+                return usage_error("%s needs an image reference (registry/name:tag)", a);
+            opt->image = argv[++i];
         } else if (a[0] == '-') {
             return usage_error("unknown option '%s'", a);
         } else if (opt->command == NULL) {
@@ -113,7 +146,8 @@ static int parse_args(int argc, char **argv, options *opt)
         usage(stderr);
         return 2;
     }
-    static const char *const commands[] = { "check", "emit", "build", "run", "graph", "test" };
+    static const char *const commands[] = { "check", "emit", "build", "run", "graph", "test",
+                                             "package" };
     bool known = false;
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         known |= strcmp(opt->command, commands[i]) == 0;
@@ -123,16 +157,28 @@ static int parse_args(int argc, char **argv, options *opt)
         return usage_error("%s needs a .mstr file", opt->command);
     if (opt->run_args != NULL && strcmp(opt->command, "run") != 0)
         return usage_error("arguments after -- are only for run, not %s", opt->command);
+    if ((opt->workers || opt->processes || opt->image) && strcmp(opt->command, "package") != 0)
+        return usage_error("--workers, --processes and --image are only for package, not %s",
+                           opt->command);
+    if ((long)opt->workers * opt->processes > MSTR_MAX_WORKERS)
+        return usage_error("%s", "--workers N times --processes P is more than 1024 workers");
     return 0;
 }
 
 /* What a command makes of a valid program, besides knowing that it is valid. */
 typedef enum product { PRODUCT_NONE, PRODUCT_C, PRODUCT_DOT } product;
 
+/* What package labels and settles the defaults with, besides the generated C. */
+typedef struct program_facts {
+    char source_digest[72]; /* of the .mstr file's text */
+    int workers;            /* the job's own default */
+} program_facts;
+
 /* Loads, parses and checks the input; then appends the product to out: the generated C
- * (c_name naming the generated file in #line directives) or the DOT graph. Returns false after
- * diagnostics. */
-static bool compile(const options *opt, product what, const char *c_name, mc_buf *out)
+ * (c_name naming the generated file in #line directives) or the DOT graph; fills facts
+ * unless it is NULL. Returns false after diagnostics. */
+static bool compile(const options *opt, product what, const char *c_name, mc_buf *out,
+                    program_facts *facts)
 {
     mc_diag diag = { .out = stderr };
     mc_program prog = { 0 };
@@ -145,6 +191,10 @@ static bool compile(const options *opt, product what, const char *c_name, mc_buf
         mc_plan_build(&prog, &plan);
         mc_graph_dot(&prog, &plan, out);
         mc_plan_free(&plan);
+    }
+    if (ok && facts != NULL) {
+        mc_oci_sha256(prog.src, prog.src_len, facts->source_digest);
+        facts->workers = (int)prog.job.workers;
     }
     mc_program_free(&prog);
     return ok;
@@ -179,7 +229,7 @@ static bool overwrites_input(const options *opt, const char *output)
 
 static int cmd_check(const options *opt)
 {
-    return compile(opt, PRODUCT_NONE, NULL, NULL) ? 0 : 1;
+    return compile(opt, PRODUCT_NONE, NULL, NULL, NULL) ? 0 : 1;
 }
 
 /* Writes the DOT text to path: as it is for .dot and .gv, else drawn by Graphviz's dot in the
@@ -214,7 +264,7 @@ static int cmd_graph(const options *opt)
     if (opt->output && overwrites_input(opt, opt->output))
         return 2;
     mc_buf dot = { 0 };
-    bool ok = compile(opt, PRODUCT_DOT, NULL, &dot);
+    bool ok = compile(opt, PRODUCT_DOT, NULL, &dot, NULL);
     if (ok && opt->output)
         ok = write_graph(&dot, opt->output);
     else if (ok)
@@ -230,7 +280,7 @@ static int cmd_emit(const options *opt)
     if (opt->output && overwrites_input(opt, opt->output))
         return 2;
     mc_buf c = { 0 };
-    bool ok = compile(opt, PRODUCT_C, opt->output ? opt->output : c_name, &c);
+    bool ok = compile(opt, PRODUCT_C, opt->output ? opt->output : c_name, &c, NULL);
     if (ok && opt->output)
         ok = mc_drive_write_file(opt->output, c.data, c.len);
     else if (ok)
@@ -271,12 +321,39 @@ static int cmd_build(const options *opt)
         return 2;
     mc_buf c = { 0 };
     mc_cc_options cc = cc_options(opt);
-    bool ok = compile(opt, PRODUCT_C, c_name, &c);
+    bool ok = compile(opt, PRODUCT_C, c_name, &c, NULL);
     if (ok && mc_cache_dir(dir, sizeof dir))
         ok = mc_cache_binary(&cc, dir, job, &c, cached, sizeof cached) &&
              copy_executable(cached, binary);
     else if (ok)
         ok = mc_cc_build(&cc, job, &c, binary, NULL);
+    mc_buf_free(&c);
+    return ok ? 0 : 1;
+}
+
+static int cmd_package(const options *opt)
+{
+    char job[256], c_name[300], out_dir[PATH_MAX], program[256];
+    job_names(opt, job, sizeof job, c_name, sizeof c_name);
+    if (opt->output != NULL)
+        snprintf(out_dir, sizeof out_dir, "%s", opt->output);
+    else
+        snprintf(out_dir, sizeof out_dir, "%s-package", job);
+    const char *base = strrchr(opt->input, '/');
+    snprintf(program, sizeof program, "%s", base ? base + 1 : opt->input);
+    mc_buf c = { 0 };
+    program_facts facts;
+    mc_cc_options cc = cc_options(opt);
+    bool ok = compile(opt, PRODUCT_C, c_name, &c, &facts);
+    if (ok) {
+        mc_package_options po = { .out_dir = out_dir, .job = job, .program = program,
+                                  .source_digest = facts.source_digest,
+                                  .processes = opt->processes ? opt->processes : 1,
+                                  .workers = opt->workers ? opt->workers : facts.workers,
+                                  .image = opt->image,
+                                  .cc = &cc };
+        ok = mc_package(&po, &c);
+    }
     mc_buf_free(&c);
     return ok ? 0 : 1;
 }
@@ -287,7 +364,7 @@ static int cmd_run(const options *opt)
     job_names(opt, job, sizeof job, c_name, sizeof c_name);
     mc_buf c = { 0 };
     mc_cc_options cc = cc_options(opt);
-    bool ok = compile(opt, PRODUCT_C, c_name, &c) && mc_cache_dir(dir, sizeof dir) &&
+    bool ok = compile(opt, PRODUCT_C, c_name, &c, NULL) && mc_cache_dir(dir, sizeof dir) &&
               mc_cache_binary(&cc, dir, job, &c, binary, sizeof binary);
     mc_buf_free(&c);
     if (!ok)
@@ -315,6 +392,8 @@ int main(int argc, char **argv)
         rc = cmd_build(&opt);
     else if (rc == 0 && strcmp(opt.command, "graph") == 0)
         rc = cmd_graph(&opt);
+    else if (rc == 0 && strcmp(opt.command, "package") == 0)
+        rc = cmd_package(&opt);
     else if (rc == 0 && strcmp(opt.command, "test") == 0)
         rc = mc_pipetest_run(opt.input);
     else if (rc == 0)

@@ -7,11 +7,13 @@
  */
 #include "mstr_settings.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "mstr_mem.h"
 #include "mstr_route.h"
@@ -67,6 +69,10 @@ static const setting settings[] = {
       "processes that run the job (without --peers: start N here and supervise them)" },
     { "--process", "MSTR_PROCESS", SETTING_INT, 0, MSTR_MAX_WORKERS - 1, FIELD(process), "I",
       "this process's number, 0 .. N-1 (0 coordinates)" },
+    { "--process-from-hostname", "MSTR_PROCESS_FROM_HOSTNAME", SETTING_SWITCH, 0, 1,
+      FIELD(process_from_hostname), NULL,
+      "with --peers: take the process's number from the host name's last -N (a Kubernetes "
+      "StatefulSet pod's ordinal: job-2 is process 2)" },
     { "--peers", "MSTR_PEERS", SETTING_TEXT, 0, 0, FIELD(peers), "LIST",
       "every process's address, in order: host:port,host:port,..." },
     { "--listen", "MSTR_LISTEN", SETTING_TEXT, 0, 0, FIELD(listen), "ADDR",
@@ -154,9 +160,9 @@ static void usage(FILE *f, const char *argv0, const mstr_job_desc *d)
         const setting *st = &settings[i];
         char left[64];
         snprintf(left, sizeof left, "%s%s%s", st->flag, st->arg ? " " : "", st->arg ? st->arg : "");
-        fprintf(f, "  %-22s %-20s %s\n", left, st->env, st->help);
+        fprintf(f, "  %-24s %-26s %s\n", left, st->env, st->help);
     }
-    fprintf(f, "  %-22s %-20s %s\n", "--help", "", "show this help");
+    fprintf(f, "  %-24s %-26s %s\n", "--help", "", "show this help");
     fprintf(f, "\n%s ctl status|snapshot|stop|rescale N [P] --coordinator HOST:PORT asks a "
                "running job:\nits state, a snapshot now (answered once committed), a stop after "
                "a last snapshot,\nor to go on with N workers (on P processes).\n", argv0);
@@ -238,9 +244,37 @@ void mstr_settings_free_peers(char **peers)
     free(peers);
 }
 
+/* Sets s->process to the number after the last '-' of the host name, which is a StatefulSet
+ * pod's ordinal. Why here and not in a container's entrypoint: the image holds the static
+ * binary alone, with no shell to compute it. Returns 0, or 2 after a message. */
+static int process_from_hostname(mstr_settings *s, const char *argv0)
+{
+    char host[256] = "";
+    if (gethostname(host, sizeof host - 1) != 0)
+        host[0] = '\0';
+    const char *dash = strrchr(host, '-');
+    long n = -1;
+    if (dash != NULL && isdigit((unsigned char)dash[1])) {
+        char *end;
+        errno = 0;
+        n = strtol(dash + 1, &end, 10);
+        if (errno != 0 || *end != '\0' || n >= MSTR_MAX_WORKERS)
+            n = -1;
+    }
+    if (n < 0) {
+        fprintf(stderr, "%s: --process-from-hostname: the host name '%s' does not end in -N, "
+                        "the process's number\n", argv0, host);
+        return 2;
+    }
+    s->process = (int)n;
+    return 0;
+}
+
 /* Checks that the settings of several processes agree; fills in processes from the peers. */
 static int check_processes(mstr_settings *s, const char *argv0, bool processes_given)
 {
+    if (s->process_from_hostname && s->peers != NULL && process_from_hostname(s, argv0) != 0)
+        return 2;
     if (s->peers != NULL) {
         char **peers = mstr_settings_peers(s);
         int n = 0;

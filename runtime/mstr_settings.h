@@ -28,6 +28,7 @@ typedef struct mstr_settings {
     bool fresh;             /* start over, discarding the state in state_dir */
     /* Several processes (mstr_cluster.h): */
     int process;            /* this one's number */
+    bool process_from_hostname; /* process from the host name's last -N (a pod's ordinal) */
     int processes;          /* how many run the job; 1: this one alone */
     const char *peers;      /* "host:port,host:port,...": every process's address, in order */
     const char *listen;     /* the address to serve on; default: this process's peer address */

@@ -162,6 +162,7 @@ static bool start(supervisor *sv, int i, bool again)
             setenv("MSTR_FRESH", "0", 1);
         setenv("MSTR_PROCESSES", "", 1); /* the command line says */
         setenv("MSTR_LISTEN", "", 1);
+        setenv("MSTR_PROCESS_FROM_HOSTNAME", "", 1); /* --process says, not the host name */
         setenv(SUPERVISED_ENV, "1", 1);
         execv("/proc/self/exe", args);
         fprintf(stderr, "mstr: cannot start process %d: %s\n", i, strerror(errno));

@@ -41,6 +41,11 @@ check /usr/bin/node nodejs                         # the editor grammar test (te
 check /usr/bin/npm npm                             # whose npm packages `make editors` installs
 check /usr/bin/vim vim                             # and its check of editors/vim
 check /usr/bin/dot graphviz                        # mstrc graph -o FILE.svg, and its test
+# mstrc package's tests: its image read by skopeo and umoci and run by runc (crun cannot run
+# here: cgroups in hybrid mode); mstrc itself links OpenSSL's libcrypto for SHA-256
+check /usr/bin/skopeo skopeo
+check /usr/bin/umoci umoci
+check /usr/sbin/runc runc
 if [ "${1:-}" = fuzz ]; then
     check /usr/bin/clang clang
     compgen -G '/usr/lib/llvm-14/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a' >/dev/null ||
