@@ -415,6 +415,15 @@ mc_op *mc_ast_between_new(mc_program *prog, mc_loc loc, mc_literal *lo, mc_liter
     return clause_new(prog, loc, lo, hi);
 }
 
+mc_op *mc_ast_between_until(mc_program *prog, mc_loc loc, mc_literal *lo, const char *field,
+                            mc_loc field_loc)
+{
+    mc_op *op = clause_new(prog, loc, lo, NULL);
+    op->until_field = field;
+    op->until_loc = field_loc;
+    return op;
+}
+
 mc_op *mc_ast_window_op(mc_op *op, mc_loc kw_loc, const char *name, mc_loc loc)
 {
     op->kind = MC_OP_WINDOW;

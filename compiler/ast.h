@@ -215,8 +215,12 @@ struct mc_op {
     mc_loc late_loc;
     mc_window_kind window; /* window, window_join */
     mc_literal *wargs[2];  /* window: size (tumbling), size and slide (sliding), gap (session);
-                              window_join: size; interval_join: lower and upper bounds */
+                              window_join: size; interval_join: lower and upper bounds (the
+                              lower alone when until_field is set) */
     size_t nwargs;
+    const char *until_field; /* interval_join `between(LO, FIELD)`: the i64 field of the left
+                                record that is its upper bound, an absolute time; else NULL */
+    mc_loc until_loc;
     mc_loc window_loc;     /* the window or between(...) clause */
     mc_agg_kind agg;       /* window */
     bool has_agg_type;     /* window: sum, min, max, reduce */
@@ -422,6 +426,9 @@ mc_op *mc_ast_op_set_late(mc_op *op, const char *name, mc_loc loc);
 mc_op *mc_ast_window_new(mc_program *prog, mc_window_kind kind, mc_loc loc, mc_literal *a,
                          mc_literal *b);
 mc_op *mc_ast_between_new(mc_program *prog, mc_loc loc, mc_literal *lo, mc_literal *hi);
+/* `between(LO, FIELD)`: the upper bound is the left record's field FIELD (until_field). */
+mc_op *mc_ast_between_until(mc_program *prog, mc_loc loc, mc_literal *lo, const char *field,
+                            mc_loc field_loc);
 /* `window NAME: CLAUSE`: gives the clause's operator its kind, keyword and name; then
  * mc_ast_window_agg sets the aggregate (type NULL for count and avg, body zeroed for count).
  * Both return op. */

@@ -1194,6 +1194,24 @@ static void check_join_keying(checker *c, const mc_op *op, const check_stream *i
              describe_keying(c, &other), describe_keying(c, f));
 }
 
+/* interval_join ... between(LO, FIELD): FIELD is an i64 field of the chain's records (a time:
+ * each left record's own upper bound). */
+static void check_until_field(checker *c, const mc_op *op, const flow *f)
+{
+    if (!f->typed)
+        return;
+    const mc_field *field = f->type.kind == MC_T_RECORD && f->type.decl != NULL
+                                ? find_field(f->type.decl, op->until_field)
+                                : NULL;
+    if (field == NULL)
+        mc_error(c->diag, op->until_loc, "the upper bound '%s' must be a number or an i64 field "
+                 "of the joined records (%s has no such field)", op->until_field,
+                 f->type.kind == MC_T_RECORD ? type_name(&f->type) : "a scalar");
+    else if (field->type.kind != MC_T_I64)
+        mc_error(c->diag, op->until_loc, "the upper bound '%s' must be a time, an i64 field; it "
+                 "is %s", op->until_field, type_name(&field->type));
+}
+
 /* window_join NAME: OUT tumbling(S) with R { ... } and interval_join NAME: OUT with R
  * between(LO, HI) { ... }: both sides keyed by one key type (their values may differ); R is
  * found like a union's streams (defined earlier, not the chain's own input when the join
@@ -1204,6 +1222,10 @@ static void check_join(checker *c, size_t index, mc_op *op, bool first, const fl
     if (op->kind == MC_OP_WINDOW_JOIN) {
         int64_t size;
         int_arg(c, op->wargs[0], 1, "the window size", &size);
+    } else if (op->until_field != NULL) {
+        int64_t lo;
+        int_arg(c, op->wargs[0], INT64_MIN, "the lower bound", &lo);
+        check_until_field(c, op, f);
     } else {
         int64_t lo, hi;
         bool lo_ok = int_arg(c, op->wargs[0], INT64_MIN, "the lower bound", &lo);

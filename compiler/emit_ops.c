@@ -407,7 +407,17 @@ static void emit_join(emitter *e, const mc_op *op, const char *body, const char 
     bool window = op->kind == MC_OP_WINDOW_JOIN;
     const char *kind = window ? "window_join" : "interval_join";
     const char *first = int_literal(e, op->wargs[0]);
-    const char *second = op->nwargs > 1 ? int_literal(e, op->wargs[1]) : "0";
+    const char *until, *until_what;
+    if (op->until_field != NULL) {
+        until = em_strf(e, "    (void)t;\n    return value->%s;", op->until_field);
+        until_what = em_strf(e, "its %s", op->until_field);
+    } else if (!window) {
+        const char *upper = int_literal(e, op->wargs[1]);
+        until = em_strf(e, "    (void)value;\n    return mstr_ts_add(t, %s);", upper);
+        until_what = em_strf(e, "t + %s", upper);
+    } else {
+        until = until_what = "";
+    }
     const char *other_type = em_type(&op->other_in->type);
     em_render(e, "join_body.c.in",
               VARS({ "kind", kind }, { "name", op->name }, { "where", at },
@@ -426,7 +436,7 @@ static void emit_join(emitter *e, const mc_op *op, const char *body, const char 
                    { "where", at }, { "other", op->other_in->name },
                    { "key_type", em_in_key(op) }, { "in_type", em_type(&op->in_type) },
                    { "other_type", other_type }, { "size", first }, { "lower", first },
-                   { "upper", second },
+                   { "until", until }, { "until_what", until_what },
                    { "late_counter", em_counter(e, op, MC_COUNTER_LATE) }, { "next", next },
                    { "next_epoch", epoch }));
 }

@@ -182,6 +182,8 @@ static const char *op_shape(emitter *e, const mc_op *op)
                       mc_agg_kind_name(op->agg));
     else if (op->kind == MC_OP_WINDOW_JOIN)
         mc_buf_printf(&b, "(tumbling %s)", int_text(e, op->wargs[0]));
+    else if (op->kind == MC_OP_INTERVAL_JOIN && op->until_field != NULL)
+        mc_buf_printf(&b, "(between %s until %s)", int_text(e, op->wargs[0]), op->until_field);
     else if (op->kind == MC_OP_INTERVAL_JOIN)
         mc_buf_printf(&b, "(between %s %s)", int_text(e, op->wargs[0]), int_text(e, op->wargs[1]));
     else if (op->kind == MC_OP_EPOCHS && op->bound != NULL)

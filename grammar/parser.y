@@ -355,9 +355,12 @@ tumbling:
         { $$ = mc_ast_window_new(pc->prog, MC_WIN_TUMBLING, @$, $3, NULL); }
 ;
 
-/* 'between' '(' int ',' int ')' */
+/* 'between' '(' int ',' int ')', or 'between' '(' int ',' FIELD ')': the left record's field
+ * holds its upper bound, an absolute time */
 between:
     KW_BETWEEN '(' number ',' number ')'    { $$ = mc_ast_between_new(pc->prog, @$, $3, $5); }
+|   KW_BETWEEN '(' number ',' name ')'
+        { $$ = mc_ast_between_until(pc->prog, @$, $3, $5, @5); }
 ;
 
 /* '(' 'state' typeref ')' */
