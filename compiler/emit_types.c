@@ -6,7 +6,7 @@
  *                                             are printed by runtime calls directly)
  *   encp_T enc_T dec_T enclen_T               the binary encoding (runtime/mstr_codec.h)
  *   eq_T hashput_T keyhash_T                  keys: equality and the hash of the encoding
- *   own_T release_T reown_T                   keys and state: strings copied to the heap
+ *   own_T release_T reown_T adopt_T drop_T    keys and state: strings copied to the heap
  *   decode_T                                  text fields of a CSV row or a line -> T
  *
  * Scalars have theirs in runtime/mstr_scalar.h; records compose theirs from their fields'.
@@ -61,7 +61,7 @@ void em_value(mc_buf *b, em_shape shape, const mc_typeref *t, const char *expr)
 
 typedef struct record_parts {
     mc_buf members, debug, csv, json, hash;
-    mc_buf enc, encp, dec, eq, len, hashput, own, release, reown;
+    mc_buf enc, encp, dec, eq, len, hashput, own, release, adopt, drop;
 } record_parts;
 
 static void record_field(emitter *e, record_parts *r, const mc_field *f, size_t i)
@@ -94,13 +94,14 @@ static void record_field(emitter *e, record_parts *r, const mc_field *f, size_t 
     mc_buf_printf(&r->hashput, "    hashput_%s(s, &v->%s);\n", ft, f->name);
     mc_buf_printf(&r->own, "    own_%s(&dst->%s, &src->%s);\n", ft, f->name, f->name);
     mc_buf_printf(&r->release, "    release_%s(&v->%s);\n", ft, f->name);
-    mc_buf_printf(&r->reown, "    reown_%s(&now->%s, &before->%s);\n", ft, f->name, f->name);
+    mc_buf_printf(&r->adopt, "    adopt_%s(&now->%s, &before->%s);\n", ft, f->name, f->name);
+    mc_buf_printf(&r->drop, "    drop_%s(&now->%s, &before->%s, later);\n", ft, f->name, f->name);
 }
 
 static void record_parts_free(record_parts *r)
 {
     mc_buf *all[] = { &r->members, &r->debug, &r->csv, &r->json, &r->hash, &r->enc, &r->encp, &r->dec,
-                      &r->eq, &r->len, &r->hashput, &r->own, &r->release, &r->reown };
+                      &r->eq, &r->len, &r->hashput, &r->own, &r->release, &r->adopt, &r->drop };
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
         mc_buf_free(all[i]);
 }
@@ -124,7 +125,7 @@ static void emit_record(emitter *e, const mc_typedecl *d)
                    { "len_fields", d->nfields ? em_text(&r.len) : "0" },
                    { "hashput_fields", em_text(&r.hashput) }, { "own_fields", em_text(&r.own) },
                    { "release_fields", em_text(&r.release) },
-                   { "reown_fields", em_text(&r.reown) }));
+                   { "adopt_fields", em_text(&r.adopt) }, { "drop_fields", em_text(&r.drop) }));
     record_parts_free(&r);
 }
 

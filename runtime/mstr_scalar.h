@@ -5,7 +5,8 @@
  *
  *   encp_T enc_T dec_T enclen_T   the binary encoding (mstr_codec.h)
  *   eq_T hashput_T keyhash_T      keys: equality, and the hash of the encoding (mstr_hash.h)
- *   own_T release_T reown_T       keys and state: strings copied to the heap and freed
+ *   own_T release_T reown_T       keys and state: strings copied to the heap and freed;
+ *   adopt_T drop_T                reown_T's two halves (below)
  *
  * Only generated programs include this header (through mstr.h's users): the short type names
  * are the language's, not the runtime's.
@@ -111,6 +112,17 @@ static inline uint64_t mstr_keyhash_bits(uint64_t bits, size_t n)
     {                                                                                      \
         (void)v;                                                                           \
     }                                                                                      \
+    static inline void adopt_##T(T *now, const T *before)                                  \
+    {                                                                                      \
+        (void)now;                                                                         \
+        (void)before;                                                                      \
+    }                                                                                      \
+    static inline void drop_##T(const T *now, const T *before, mstr_arena *later)          \
+    {                                                                                      \
+        (void)now;                                                                         \
+        (void)before;                                                                      \
+        (void)later;                                                                       \
+    }                                                                                      \
     static inline void reown_##T(T *now, const T *before)                                  \
     {                                                                                      \
         (void)now;                                                                         \
@@ -182,14 +194,31 @@ static inline void release_str(str *v)
     *v = (str){ 0 };
 }
 
-/* After a body ran on a state: a string it replaced is copied in and the old one freed. */
+/* After a body ran on a state, in two passes over all its fields, because a body may move a
+ * string from one field to another (q19's ranking shifts them): adopt copies in every string
+ * the body replaced, and only then drop frees the ones replaced (freeing field by field freed
+ * a string that the next field had just been given). drop frees them when the arena later is
+ * reset if it is not NULL (a key's state: the body's output may hold them), else at once. */
+static inline void adopt_str(str *now, const str *before)
+{
+    if (now->ptr != before->ptr || now->len != before->len)
+        *now = mstr_str_heap_copy(*now);
+}
+
+static inline void drop_str(const str *now, const str *before, mstr_arena *later)
+{
+    if (now->ptr == before->ptr)
+        return;
+    if (later != NULL)
+        mstr_arena_free_later(later, (void *)before->ptr);
+    else
+        free((void *)before->ptr);
+}
+
 static inline void reown_str(str *now, const str *before)
 {
-    if (now->ptr == before->ptr && now->len == before->len)
-        return;
-    str copy = mstr_str_heap_copy(*now);
-    free((void *)before->ptr);
-    *now = copy;
+    adopt_str(now, before);
+    drop_str(now, before, NULL);
 }
 
 #endif

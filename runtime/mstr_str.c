@@ -99,9 +99,7 @@ static void arena_new_head(mstr_arena *a)
 
 void mstr_arena_init(mstr_arena *a)
 {
-    a->head = NULL;
-    a->spare = NULL;
-    a->bytes = 0;
+    *a = (mstr_arena){ 0 };
 }
 
 void *mstr_arena_alloc(mstr_arena *a, size_t n, size_t align)
@@ -120,8 +118,31 @@ void *mstr_arena_alloc(mstr_arena *a, size_t n, size_t align)
     return chunk_take(a->head, n, align);
 }
 
+struct mstr_arena_later {
+    mstr_arena_later *next;
+    void *block;
+};
+
+void mstr_arena_free_later(mstr_arena *a, void *p)
+{
+    if (p == NULL)
+        return;
+    mstr_arena_later *l = mstr_arena_alloc(a, sizeof *l, _Alignof(mstr_arena_later));
+    *l = (mstr_arena_later){ a->later, p };
+    a->later = l;
+}
+
+/* Frees the blocks handed to mstr_arena_free_later (their list is in the arena's chunks). */
+static void free_later(mstr_arena *a)
+{
+    for (mstr_arena_later *l = a->later; l != NULL; l = l->next)
+        free(l->block);
+    a->later = NULL;
+}
+
 void mstr_arena_reset(mstr_arena *a)
 {
+    free_later(a);
     mstr_arena_chunk *c = a->head;
     while (c) {
         mstr_arena_chunk *next = c->next;
@@ -140,6 +161,7 @@ void mstr_arena_reset(mstr_arena *a)
 
 void mstr_arena_free(mstr_arena *a)
 {
+    free_later(a);
     chunk_list_free(a->head);
     chunk_list_free(a->spare);
     mstr_arena_init(a);

@@ -24,12 +24,14 @@ typedef struct mstr_str {
 #define MSTR_STR(lit) ((mstr_str){ (lit), sizeof(lit) - 1 })
 
 typedef struct mstr_arena_chunk mstr_arena_chunk;
+typedef struct mstr_arena_later mstr_arena_later;
 
 /* A bump allocator made of chunks. Zero-initialise it (or mstr_arena_init) before use. */
 typedef struct mstr_arena {
     mstr_arena_chunk *head;   /* chunk being filled */
     mstr_arena_chunk *spare;  /* chunks kept by the last reset, reused before new ones */
     size_t bytes;             /* bytes handed out since the last reset */
+    mstr_arena_later *later;  /* heap blocks to free at the next reset (mstr_arena_free_later) */
 } mstr_arena;
 
 void mstr_arena_init(mstr_arena *a);
@@ -40,6 +42,10 @@ void *mstr_arena_alloc(mstr_arena *a, size_t n, size_t align);
 
 /* Forgets everything allocated; keeps the memory for reuse (at most one large chunk set). */
 void mstr_arena_reset(mstr_arena *a);
+
+/* Frees the heap block p (from malloc) at the next reset or free of a, not now: a string that
+ * a key's state gives up may still be held by records of the batch, which live until then. */
+void mstr_arena_free_later(mstr_arena *a, void *p);
 
 /* Releases all memory. */
 void mstr_arena_free(mstr_arena *a);

@@ -117,10 +117,25 @@ static inline void release_Count(Count *v)
     release_u64(&v->limit);
 }
 
+static inline void adopt_Count(Count *now, const Count *before)
+{
+    adopt_u64(&now->next, &before->next);
+    adopt_u64(&now->limit, &before->limit);
+}
+
+static inline void drop_Count(const Count *now, const Count *before, mstr_arena *later)
+{
+    (void)later;
+    drop_u64(&now->next, &before->next, later);
+    drop_u64(&now->limit, &before->limit, later);
+}
+
+/* After a body ran on a state: every string it replaced copied in, then the old ones freed
+ * (adopt_str in mstr_scalar.h says why in two passes). */
 static inline void reown_Count(Count *now, const Count *before)
 {
-    reown_u64(&now->next, &before->next);
-    reown_u64(&now->limit, &before->limit);
+    adopt_Count(now, before);
+    drop_Count(now, before, NULL);
 }
 
 /* type Totals (tests/codegen/custom.mstr:7) */
@@ -224,10 +239,25 @@ static inline void release_Totals(Totals *v)
     release_str(&v->last);
 }
 
+static inline void adopt_Totals(Totals *now, const Totals *before)
+{
+    adopt_u64(&now->records, &before->records);
+    adopt_str(&now->last, &before->last);
+}
+
+static inline void drop_Totals(const Totals *now, const Totals *before, mstr_arena *later)
+{
+    (void)later;
+    drop_u64(&now->records, &before->records, later);
+    drop_str(&now->last, &before->last, later);
+}
+
+/* After a body ran on a state: every string it replaced copied in, then the old ones freed
+ * (adopt_str in mstr_scalar.h says why in two passes). */
 static inline void reown_Totals(Totals *now, const Totals *before)
 {
-    reown_u64(&now->records, &before->records);
-    reown_str(&now->last, &before->last);
+    adopt_Totals(now, before);
+    drop_Totals(now, before, NULL);
 }
 
 /* What the fused chains tally while one batch runs through them. It is a local of each poll
@@ -288,7 +318,7 @@ static inline bool op_parity_body(mstr_ctx *ctx, mstr_nokey key, u64 value, int6
     ctx->running = "operator \'parity\'";
 #line 24 "tests/codegen/custom.mstr"
                          { return (value & 1) != 0; }}
-#line 292 "custom.c"
+#line 322 "custom.c"
 #undef fail
 
 MSTR_FUSED void op_parity(job_batch *mstr_b, mstr_nokey key, u64 value, int64_t ts)
@@ -360,7 +390,7 @@ static inline void op_totals_write(mstr_ctx *ctx, bool key, u64 value, int64_t t
          state->records++;
          state->last = mstr_str_printf(ctx, "%" PRIu64, value);
        }}
-#line 364 "custom.c"
+#line 394 "custom.c"
 #undef fail
 
 MSTR_FUSED void op_totals(job_batch *mstr_b, bool key, u64 value, int64_t ts)
@@ -387,7 +417,7 @@ static inline void op_totals_open(mstr_ctx *ctx, u64 resumed, Totals *state, voi
 #define fail(...) mstr_fail(ctx, "totals", __VA_ARGS__)
     ctx->running = "operator \'totals\'";
     { }}
-#line 391 "custom.c"
+#line 421 "custom.c"
 #undef fail
 
 /* Its prepare block (tests/codegen/custom.mstr:30): at the worker's cut of a snapshot, before the state
@@ -398,7 +428,7 @@ static inline void op_totals_prepare(mstr_ctx *ctx, u64 snapshot, Totals *state,
     ctx->running = "operator \'totals\'";
 #line 30 "tests/codegen/custom.mstr"
                { fflush(stdout); }}
-#line 402 "custom.c"
+#line 432 "custom.c"
 #undef fail
 
 /* Its commit block (tests/codegen/custom.mstr:31): once the snapshot is committed, on the state as it was at
@@ -412,7 +442,7 @@ static inline void op_totals_commit(mstr_ctx *ctx, u64 snapshot, const Totals *s
          printf("worker %d: snapshot %" PRIu64 ": %" PRIu64 " records, the last %.*s\n", ctx->worker,
                 snapshot, state->records, (int)state->last.len, state->last.ptr);
        }}
-#line 416 "custom.c"
+#line 446 "custom.c"
 #undef fail
 
 /* Its close block (tests/codegen/custom.mstr:35): once per worker, at its end. */
@@ -422,7 +452,7 @@ static inline void op_totals_close(mstr_ctx *ctx, Totals *state, void **handle)
     ctx->running = "operator \'totals\'";
 #line 35 "tests/codegen/custom.mstr"
              { (void)handle; }}
-#line 426 "custom.c"
+#line 456 "custom.c"
 #undef fail
 
 /* The runtime's hooks. Strings a block leaves in the state are copied into memory the state
@@ -479,7 +509,7 @@ static inline bool source_counts_poll_body(job_batch *mstr_b, size_t *mstr_emitt
         position->next++;
         return true;
     }}
-#line 483 "custom.c"
+#line 513 "custom.c"
 #undef fail
 #undef emit
 
@@ -542,7 +572,7 @@ static inline void source_counts_open_body(mstr_ctx *ctx, u64 partition, u64 par
         if (position->limit == 0)
             position->limit = 5 + partition;
     }}
-#line 546 "custom.c"
+#line 576 "custom.c"
 #undef fail
 
 static void source_counts_open(mstr_worker *mstr_w, mstr_partition *p)

@@ -117,10 +117,25 @@ static inline void release_Trade(Trade *v)
     release_f64(&v->price);
 }
 
+static inline void adopt_Trade(Trade *now, const Trade *before)
+{
+    adopt_u64(&now->id, &before->id);
+    adopt_f64(&now->price, &before->price);
+}
+
+static inline void drop_Trade(const Trade *now, const Trade *before, mstr_arena *later)
+{
+    (void)later;
+    drop_u64(&now->id, &before->id, later);
+    drop_f64(&now->price, &before->price, later);
+}
+
+/* After a body ran on a state: every string it replaced copied in, then the old ones freed
+ * (adopt_str in mstr_scalar.h says why in two passes). */
 static inline void reown_Trade(Trade *now, const Trade *before)
 {
-    reown_u64(&now->id, &before->id);
-    reown_f64(&now->price, &before->price);
+    adopt_Trade(now, before);
+    drop_Trade(now, before, NULL);
 }
 
 /* type DeadLetter (built in) */
@@ -266,13 +281,31 @@ static inline void release_DeadLetter(DeadLetter *v)
     release_str(&v->raw);
 }
 
+static inline void adopt_DeadLetter(DeadLetter *now, const DeadLetter *before)
+{
+    adopt_str(&now->source, &before->source);
+    adopt_str(&now->file, &before->file);
+    adopt_u64(&now->line, &before->line);
+    adopt_str(&now->error, &before->error);
+    adopt_str(&now->raw, &before->raw);
+}
+
+static inline void drop_DeadLetter(const DeadLetter *now, const DeadLetter *before, mstr_arena *later)
+{
+    (void)later;
+    drop_str(&now->source, &before->source, later);
+    drop_str(&now->file, &before->file, later);
+    drop_u64(&now->line, &before->line, later);
+    drop_str(&now->error, &before->error, later);
+    drop_str(&now->raw, &before->raw, later);
+}
+
+/* After a body ran on a state: every string it replaced copied in, then the old ones freed
+ * (adopt_str in mstr_scalar.h says why in two passes). */
 static inline void reown_DeadLetter(DeadLetter *now, const DeadLetter *before)
 {
-    reown_str(&now->source, &before->source);
-    reown_str(&now->file, &before->file);
-    reown_u64(&now->line, &before->line);
-    reown_str(&now->error, &before->error);
-    reown_str(&now->raw, &before->raw);
+    adopt_DeadLetter(now, before);
+    drop_DeadLetter(now, before, NULL);
 }
 
 /* What the fused chains tally while one batch runs through them. It is a local of each poll
@@ -373,7 +406,7 @@ static inline str op_raw_body(mstr_ctx *ctx, mstr_nokey key, DeadLetter value, i
     ctx->running = "operator \'raw\'";
 #line 10 "tests/codegen/dead_letters.mstr"
                     { return value.raw; }}
-#line 377 "dead_letters.c"
+#line 410 "dead_letters.c"
 #undef fail
 
 MSTR_FUSED void op_raw(job_batch *mstr_b, mstr_nokey key, DeadLetter value, int64_t ts)

@@ -196,16 +196,21 @@ static inline op_sum_slot *op_sum_slot_of(job_batch *mstr_b, const u64 *key,
 
 /* After a body ran: drop the slot, or take ownership of strings the body put in the state.
  * before is the state as it was before the body (what the slot owned): dropping frees that,
- * since strings the body just stored are not the slot's. */
-static inline void op_sum_settle(mstr_table *t, op_sum_slot *slot,
+ * since strings the body just stored are not the slot's. The strings the slot gives up are
+ * freed when the batch is done, not now: the body's output may hold them (a body that returns
+ * the state it changes), and records live until then. */
+static inline void op_sum_settle(job_batch *mstr_b, mstr_table *t, op_sum_slot *slot,
                                       u64 *before, bool keep)
 {
+    mstr_arena *later = mstr_b->w->ctx.arena;
     if (keep) {
-        reown_u64(&slot->state, before);
+        adopt_u64(&slot->state, before);
+        drop_u64(&slot->state, before, later);
         return;
     }
+    u64 none = { 0 };
+    drop_u64(&none, before, later);
     op_sum_forget(t, slot);
-    release_u64(before);
     release_u64(&slot->key);
     mstr_table_remove(t, slot);
 }
@@ -219,7 +224,7 @@ static inline u64 op_sum_body(mstr_ctx *ctx, u64 key, u64 value, int64_t ts,
 #define drop_state() (*mstr_keep = false)
 #line 9 "tests/codegen/keyed_sum.mstr"
                                        { *state += value; return *state; }}
-#line 223 "keyed_sum.c"
+#line 228 "keyed_sum.c"
 #undef drop_state
 #undef fail
 
@@ -231,7 +236,7 @@ MSTR_FUSED void op_sum(job_batch *mstr_b, u64 key, u64 value, int64_t ts)
     u64 before = slot->state;
     bool keep = true;
     u64 out = op_sum_body(&mstr_b->w->ctx, key, value, ts, &slot->state, &keep);
-    op_sum_settle(table, slot, &before, keep);
+    op_sum_settle(mstr_b, table, slot, &before, keep);
     op_sums(mstr_b, key, out, ts);
 }
 

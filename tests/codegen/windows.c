@@ -131,11 +131,27 @@ static inline void release_Click(Click *v)
     release_i64(&v->at);
 }
 
+static inline void adopt_Click(Click *now, const Click *before)
+{
+    adopt_u32(&now->user, &before->user);
+    adopt_str(&now->page, &before->page);
+    adopt_i64(&now->at, &before->at);
+}
+
+static inline void drop_Click(const Click *now, const Click *before, mstr_arena *later)
+{
+    (void)later;
+    drop_u32(&now->user, &before->user, later);
+    drop_str(&now->page, &before->page, later);
+    drop_i64(&now->at, &before->at, later);
+}
+
+/* After a body ran on a state: every string it replaced copied in, then the old ones freed
+ * (adopt_str in mstr_scalar.h says why in two passes). */
 static inline void reown_Click(Click *now, const Click *before)
 {
-    reown_u32(&now->user, &before->user);
-    reown_str(&now->page, &before->page);
-    reown_i64(&now->at, &before->at);
+    adopt_Click(now, before);
+    drop_Click(now, before, NULL);
 }
 
 /* type Window_u64 (built in) */
@@ -253,11 +269,27 @@ static inline void release_Window_u64(Window_u64 *v)
     release_u64(&v->value);
 }
 
+static inline void adopt_Window_u64(Window_u64 *now, const Window_u64 *before)
+{
+    adopt_i64(&now->start, &before->start);
+    adopt_i64(&now->end, &before->end);
+    adopt_u64(&now->value, &before->value);
+}
+
+static inline void drop_Window_u64(const Window_u64 *now, const Window_u64 *before, mstr_arena *later)
+{
+    (void)later;
+    drop_i64(&now->start, &before->start, later);
+    drop_i64(&now->end, &before->end, later);
+    drop_u64(&now->value, &before->value, later);
+}
+
+/* After a body ran on a state: every string it replaced copied in, then the old ones freed
+ * (adopt_str in mstr_scalar.h says why in two passes). */
 static inline void reown_Window_u64(Window_u64 *now, const Window_u64 *before)
 {
-    reown_i64(&now->start, &before->start);
-    reown_i64(&now->end, &before->end);
-    reown_u64(&now->value, &before->value);
+    adopt_Window_u64(now, before);
+    drop_Window_u64(now, before, NULL);
 }
 
 /* What the fused chains tally while one batch runs through them. It is a local of each poll
@@ -406,7 +438,7 @@ static inline int64_t op_at_body(mstr_ctx *ctx, mstr_nokey key, Click value, int
     ctx->running = "operator \'at\'";
 #line 13 "tests/codegen/windows.mstr"
                    { return value.at; }}
-#line 410 "windows.c"
+#line 442 "windows.c"
 #undef fail
 
 MSTR_FUSED void op_at(job_batch *mstr_b, mstr_nokey key, Click value, int64_t ts)
@@ -485,7 +517,7 @@ static inline u32 op_user_body(mstr_ctx *ctx, mstr_nokey key, Click value, int64
     ctx->running = "operator \'user\'";
 #line 15 "tests/codegen/windows.mstr"
                       { return value.user; }}
-#line 489 "windows.c"
+#line 521 "windows.c"
 #undef fail
 
 MSTR_FUSED void op_user(job_batch *mstr_b, mstr_nokey key, Click value, int64_t ts)
