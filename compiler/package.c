@@ -130,7 +130,7 @@ static bool write_image(const mc_package_options *o, const mc_buf *c, const char
     /* DATA_DIR is the working directory (the state volume is mounted there) and /tmp is for
      * whatever wants one; both writable by the unprivileged user, as /tmp usually is. */
     mc_oci_file files[] = {
-        { DATA_DIR + 1, 01777, NULL, 0 },
+        { &DATA_DIR[1], 01777, NULL, 0 }, /* the path in the layer, without its leading / */
         { "tmp", 01777, NULL, 0 },
         { o->job, 0755, data, len },
     };
