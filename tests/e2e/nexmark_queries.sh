@@ -23,7 +23,13 @@ build_all() {
 # q4 also runs at other rates of events: an auction stays open for up to about 3,333,000 / rate
 # ms, so at a low rate bids reach it long after it opened; the join's upper bound is each
 # auction's own expiry. The queries' 100,000 events come at 10, 25 and 10,000,000 per second.
+# The sanitizer builds (E2E_SAN), whose programs run several times slower, run each query on 2
+# workers only, and q4 at its own rate only (MSTR_TEST_FULL=1: all of it).
 rates="10 25 10000000"
+worker_counts="1 2"
+if [ -n "${E2E_SAN:-}" ] && [ "${MSTR_TEST_FULL:-0}" != 1 ]; then
+    rates= worker_counts=2
+fi
 sources=
 for q in dump $queries; do sources="$sources $ROOT/examples/nexmark/$q.mstr"; done
 for rate in $rates; do
@@ -37,10 +43,6 @@ for rate in $rates; do
 done
 # shellcheck disable=SC2086  # paths without spaces
 build_all $sources
-# The sanitizer builds (E2E_SAN), whose programs run several times slower, run each query on
-# 2 workers only (MSTR_TEST_FULL=1: 1 and 2).
-worker_counts="1 2"
-[ -z "${E2E_SAN:-}" ] || [ "${MSTR_TEST_FULL:-0}" = 1 ] || worker_counts=2
 # check_against_sql DIR Q...: in DIR, where ./dump and the queries are built, writes the events
 # and compares each query's rows on each worker count with its SQL's; counts the differences
 # in failures.
