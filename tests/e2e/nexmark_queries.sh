@@ -5,7 +5,7 @@
 set -eu
 command -v sqlite3 > /dev/null || { echo "sqlite3 is missing (scripts/deps.sh installs it)"; exit 1; }
 cd "$WORK" && mkdir -p nexmark && cd nexmark
-queries="q0 q1 q2 q3 q4 q5 q7 q8 q11 q13 q14 q15 q16 q17 q18 q19 q21 q22"
+queries="q0 q1 q2 q3 q4 q5 q7 q8 q9 q11 q13 q14 q15 q16 q17 q18 q19 q20 q21 q22"
 # build_all SRC...: builds each SRC (a .mstr file) next to it, or here for one of examples/,
 # two at a time; stops the script if one fails.
 build_all() {

@@ -20,8 +20,8 @@
 # session), orders_shipments (interval and window joins of two keyed streams),
 # file_sink_stateful (a file sink staged in the supervisor's state directory and committed by
 # both processes), uppercase_stdin (stdin read by process 0 alone), and Nexmark q5 (20000
-# events through a keyed sliding window). The plain build runs all of them; MSTR_TEST_FULL=1
-# does too.
+# events through a keyed sliding window). The plain build runs all of them but the stateless
+# Nexmark queries (see below); MSTR_TEST_FULL=1 does too.
 set -eu
 . "$ROOT/tests/lib/processes.sh"
 cd "$WORK" && mkdir -p processes_examples && cd processes_examples
@@ -30,7 +30,10 @@ if sample_only; then
     queries=q5
 else
     examples=$(cat "$ROOT/tests/examples.list")
-    queries=$(cd "$ROOT/examples/nexmark" && LC_ALL=C ls *.mstr | sed 's/\.mstr$//')
+    # The stateless queries (a map or filter of each bid: none crosses between workers) are
+    # left out; dump writes the same file sinks they do.
+    queries=$(cd "$ROOT/examples/nexmark" && LC_ALL=C ls *.mstr | sed 's/\.mstr$//' |
+              grep -vxE 'q0|q1|q2|q14|q21|q22')
 fi
 echo "examples: $(echo $examples); Nexmark: $(echo $queries)"
 
