@@ -49,6 +49,7 @@ case ${MSTR_TEST_FULL:-0}:$E2E_SAN in
 esac
 export E2E_WORKERS=$example_workers
 root=$(cd "$(dirname "$0")/.." && pwd)
+. "$root/tests/lib/jobs.sh"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 export MSTRC_CACHE="$work/cache"
@@ -147,7 +148,7 @@ fi
 # The builds are most of the examples' time: two run at a time, then the examples run.
 while read -r name; do
     build_example "$name" &
-    [ "$(jobs -rp | wc -l)" -lt 2 ] || wait -n
+    wait_for_room 2
 done < "$root/tests/examples.list"
 wait
 while read -r name; do
@@ -170,7 +171,7 @@ run_script() {
 }
 for t in "$root"/tests/e2e/*.sh; do
     run_script "$t" &
-    [ "$(jobs -rp | wc -l)" -lt "${E2E_JOBS:-2}" ] || wait -n
+    wait_for_room "${E2E_JOBS:-2}"
 done
 wait
 for t in "$root"/tests/e2e/*.sh; do

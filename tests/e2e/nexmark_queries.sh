@@ -6,18 +6,23 @@ set -eu
 command -v sqlite3 > /dev/null || { echo "sqlite3 is missing (scripts/deps.sh installs it)"; exit 1; }
 cd "$WORK" && mkdir -p nexmark && cd nexmark
 queries="q0 q1 q2 q3 q4 q5 q7 q8 q9 q11 q13 q14 q15 q16 q17 q18 q19 q20 q21 q22"
-# build_all SRC...: builds each SRC (a .mstr file) next to it, or here for one of examples/,
-# two at a time; stops the script if one fails.
+. "$ROOT/tests/lib/jobs.sh"
+# binary_of SRC: where build_all puts the binary of SRC (a .mstr file): next to it, or here
+# for one of examples/nexmark/.
+binary_of() {
+    local rel=${1#"$ROOT"/examples/nexmark/}
+    echo "$(dirname "$rel")/$(basename "$rel" .mstr)"
+}
+# build_all SRC...: builds each SRC, two at a time; stops the script if one fails.
 build_all() {
     local src
     for src in "$@"; do
-        "$MSTRC" build "$src" -o "$(dirname "${src#"$ROOT"/examples/nexmark/}")/$(basename "$src" .mstr)" &
-        [ "$(jobs -rp | wc -l)" -lt 2 ] || wait -n || true
+        "$MSTRC" build "$src" -o "$(binary_of "$src")" &
+        wait_for_room 2
     done
     wait
     for src in "$@"; do
-        [ -x "$(dirname "${src#"$ROOT"/examples/nexmark/}")/$(basename "$src" .mstr)" ] ||
-            { echo "$src: build failed"; exit 1; }
+        [ -x "$(binary_of "$src")" ] || { echo "$src: build failed"; exit 1; }
     done
 }
 # q4 also runs at other rates of events: an auction stays open for up to about 3,333,000 / rate

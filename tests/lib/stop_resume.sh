@@ -4,6 +4,8 @@
 # stopped runs, and comparing their outputs. Sourced after tests/lib/snapshots.sh, in the
 # directory the test works in; the caller sets RANDOM's seed and reads $failures at the end.
 
+. "$ROOT/tests/lib/jobs.sh"
+
 failures=0
 bad() { echo "$*"; failures=$((failures + 1)); }
 
@@ -25,7 +27,7 @@ build_programs() {
         src=$ROOT/examples/$name.mstr
         [ -f "$name.mstr" ] && src=$name.mstr
         "$MSTRC" build "$src" -o "$name" 2> "$name.build" &
-        [ "$(jobs -r | wc -l)" -lt 2 ] || wait -n || true
+        wait_for_room 2
     done
     wait
     for name in $names; do
