@@ -60,7 +60,7 @@ static int workers(const mstr_exchange *e)
     return e->channel->workers;
 }
 
-static mstr_xbatch *fresh_batch(mstr_exchange *e, int x, int dest)
+mstr_xbatch *mstr_exchange_open(mstr_exchange *e, int x, int dest)
 {
     mstr_xbatch *b = mstr_channel_fresh(e->channel, dest);
     b->exchange = x;
@@ -97,8 +97,6 @@ void mstr_exchange_init(mstr_exchange *e, mstr_worker *w, mstr_arena *arena,
                 f->in[i] = MSTR_EPOCH_MAX;
                 mstr_align_end(&e->align, x, i);
             }
-            if (i != c->me)
-                e->outbox[x * n + (size_t)i] = fresh_batch(e, (int)x, i);
         }
     }
 }
@@ -121,6 +119,13 @@ void mstr_exchange_free(mstr_exchange *e)
     mstr_align_free(&e->align);
 }
 
+/* Whether the open batch of exchange x for dest holds records (false for this worker). */
+static bool holds_records(const mstr_exchange *e, int x, int dest)
+{
+    const mstr_xbatch *open = e->outbox[(size_t)x * e->stride + (size_t)dest];
+    return open != NULL && open->records > 0;
+}
+
 /* Moves b onto its link, keeping order behind batches that already wait for room. */
 static void post(mstr_exchange *e, mstr_xbatch *b)
 {
@@ -135,7 +140,7 @@ void mstr_exchange_send(mstr_exchange *e, int x, int dest)
 {
     size_t slot = (size_t)x * e->stride + (size_t)dest;
     mstr_xbatch *full = e->outbox[slot];
-    e->outbox[slot] = fresh_batch(e, x, dest);
+    e->outbox[slot] = NULL;
     post(e, full);
 }
 
@@ -147,15 +152,20 @@ static void merge_epoch(mstr_exchange *e, int x, int from, int64_t epoch)
         e->desc->exchanges[x].epoch(e->worker, f->out);
 }
 
-/* Sends ctl on exchange x to every other worker, after the records already batched for it. */
+/* Sends ctl on exchange x to every other worker, after the records already batched for it:
+ * on a batch to each worker that this one sends batches to, and by the channel's broadcast to
+ * the others (most of them, in a job of many workers). */
 static void send_ctl(mstr_exchange *e, int x, mstr_ctl ctl)
 {
     for (int dest = 0; dest < workers(e); dest++) {
         if (dest == me(e))
             continue;
+        if (!holds_records(e, x, dest) && !mstr_channel_linked(e->channel, dest))
+            continue;
         mstr_exchange_batch(e, x, dest)->ctl = ctl;
         mstr_exchange_send(e, x, dest);
     }
+    mstr_channel_broadcast(e->channel, x, ctl);
 }
 
 void mstr_exchange_epoch(mstr_exchange *e, int x, int64_t epoch)
@@ -291,7 +301,7 @@ void mstr_exchange_flush(mstr_exchange *e)
 {
     for (size_t x = 0; x < e->desc->nexchanges; x++)
         for (int dest = 0; dest < workers(e); dest++)
-            if (dest != me(e) && mstr_exchange_batch(e, (int)x, dest)->records > 0)
+            if (holds_records(e, (int)x, dest))
                 mstr_exchange_send(e, (int)x, dest);
     mstr_channel_flush(e->channel);
 }

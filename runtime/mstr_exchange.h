@@ -40,7 +40,8 @@ typedef void mstr_exchange_begin_fn(mstr_worker *w, uint64_t n);
 
 typedef struct mstr_exchange {
     mstr_xbatch **outbox;       /* open batch per (exchange, destination worker), at
-                                   x * stride + dest; NULL for this worker itself */
+                                   x * stride + dest; NULL until a record goes there (most
+                                   pairs of a job of many workers never exchange one) */
     size_t stride;
     /* The runtime's alone from here on. */
     const mstr_job_desc *desc;
@@ -67,14 +68,20 @@ void mstr_exchange_init(mstr_exchange *e, mstr_worker *w, mstr_arena *arena,
 /* Frees the open and waiting batches (a failure may have left some). */
 void mstr_exchange_free(mstr_exchange *e);
 
+/* Opens a batch of exchange x towards dest (mstr_exchange_batch's slow path). */
+mstr_xbatch *mstr_exchange_open(mstr_exchange *e, int x, int dest);
+
 /* The open batch of exchange x towards worker dest (never this worker itself). */
 static inline mstr_xbatch *mstr_exchange_batch(mstr_exchange *e, int x, int dest)
 {
-    return e->outbox[(size_t)x * e->stride + (size_t)dest];
+    mstr_xbatch **open = &e->outbox[(size_t)x * e->stride + (size_t)dest];
+    if (__builtin_expect(*open == NULL, 0))
+        *open = mstr_exchange_open(e, x, dest);
+    return *open;
 }
 
 /* Hands the open batch of exchange x for dest to its link (or to the batches waiting for
- * room) and opens a new one. Call when the batch is full. */
+ * room); the next record there opens a new one. Call when the batch is full. */
 void mstr_exchange_send(mstr_exchange *e, int x, int dest);
 
 /* This worker reached epoch on exchange x: sends it to every other worker after the records

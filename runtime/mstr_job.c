@@ -220,12 +220,14 @@ static bool free_links(job *j, bool *failed)
 static void make_workers(job *j)
 {
     int n = j->per_process;
+    mstr_owners owners;
+    mstr_owners_init(&owners, (uint32_t)j->settings.key_groups, j->total, 0);
     j->workers = mstr_alloc_array((size_t)n, sizeof *j->workers);
     for (int i = 0; i < n; i++) {
         int index = j->process * n + i;
         mstr_worker_setup s = {
             .desc = j->desc, .index = index, .workers = j->total, .process = j->process,
-            .local = i, .key_groups = (uint32_t)j->settings.key_groups, .parts = j->parts,
+            .local = i, .owners = &owners, .parts = j->parts,
             .nparts = j->nparts, .partitions = j->partitions,
             .channel = j->hub ? mstr_net_hub_end(j->hub, i) : mstr_ring_hub_end(j->rings, i),
             .bell = &j->bells[i], .failure = &j->failure, .coord = &j->coord,
@@ -234,6 +236,7 @@ static void make_workers(job *j)
         };
         mstr_worker_init(&j->workers[i], &s);
     }
+    mstr_owners_free(&owners);
 }
 
 /* Closes what the workers used and adds up their tallies. Returns false if a write failed. */

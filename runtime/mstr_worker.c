@@ -16,7 +16,7 @@ void mstr_worker_init(mstr_worker *w, const mstr_worker_setup *s)
     const mstr_job_desc *d = s->desc;
     mstr_arena_init(&w->arena);
     w->ctx = (mstr_ctx){ .worker = s->index, .workers = s->workers,
-                         .key_groups = s->key_groups, .arena = &w->arena };
+                         .key_groups = s->owners->groups, .arena = &w->arena };
     w->process = s->process;
     w->local = s->local;
     w->desc = d;
@@ -25,7 +25,7 @@ void mstr_worker_init(mstr_worker *w, const mstr_worker_setup *s)
     w->coord = s->coord;
     w->poll_records = s->poll_records;
     w->poll_sleep_ms = s->poll_sleep_ms;
-    mstr_owners_init(&w->owners, s->key_groups, s->workers, 0);
+    mstr_owners_copy(&w->owners, s->owners);
     mstr_sink_views_init(&w->views, s->sinks, s->index);
     w->sinks = w->views.sinks;
     mstr_exchange_init(&w->exchange, w, &w->arena, d, s->partitions, s->channel,
