@@ -51,6 +51,9 @@ typedef struct mstr_channel_ops {
     bool (*linked)(mstr_channel *c, int to);
     /* Sends ctl on exchange x to every other worker not linked from this end. */
     void (*broadcast)(mstr_channel *c, int x, mstr_ctl ctl);
+    /* Whether broadcast messages pile up unread: the caller must not read its sources until
+     * they are read (it is woken then), as for a refused send. */
+    bool (*blocked)(mstr_channel *c);
     /* Wakes the workers that this end's sends, broadcasts and releases since the last flush
      * concern. */
     void (*flush)(mstr_channel *c);
@@ -90,6 +93,11 @@ static inline bool mstr_channel_linked(mstr_channel *c, int to)
 static inline void mstr_channel_broadcast(mstr_channel *c, int x, mstr_ctl ctl)
 {
     c->ops->broadcast(c, x, ctl);
+}
+
+static inline bool mstr_channel_blocked(mstr_channel *c)
+{
+    return c->ops->blocked(c);
 }
 
 static inline void mstr_channel_flush(mstr_channel *c)

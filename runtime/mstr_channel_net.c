@@ -318,9 +318,15 @@ static void net_broadcast(mstr_channel *c, int x, mstr_ctl ctl)
     mstr_channel_broadcast(((net_end *)c)->ring, x, ctl);
 }
 
+static bool net_blocked(mstr_channel *c)
+{
+    return mstr_channel_blocked(((net_end *)c)->ring);
+}
+
 static const mstr_channel_ops net_ops = {
     .fresh = net_fresh, .send = net_send, .receive = net_receive, .release = net_release,
-    .linked = net_linked, .broadcast = net_broadcast, .flush = net_flush,
+    .linked = net_linked, .broadcast = net_broadcast, .blocked = net_blocked,
+    .flush = net_flush,
 };
 
 /* ---- the hub --------------------------------------------------------------------------------- */

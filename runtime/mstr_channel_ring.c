@@ -23,6 +23,13 @@
  * frees a chunk once every receiver has read past it (a receiver that has its link counts as
  * past everything); a receiver moves to the next chunk before it reads from it, so reading
  * past a chunk's end means no longer using the chunk.
+ *
+ * A board holding BOARD_LIMIT entries that some receiver has not read makes its sender stop
+ * reading its sources (mstr_channel_blocked), as a full ring does: a receiver that is slow or
+ * holds the sender for a snapshot would otherwise let it grow without bound. The sender says so
+ * in `full` before it looks at the receivers' read counts once more, and a receiver that reads
+ * an entry looks at `full` after it counts the read (both sequentially consistent): either the
+ * sender sees the read, or the receiver sees `full` and wakes it.
  */
 #include "mstr_channel_ring.h"
 
@@ -33,8 +40,9 @@
 
 #include "mstr_mem.h"
 
-/* Board entries per chunk. */
-enum { BOARD_CHUNK = 128 };
+/* Board entries per chunk, and how many a sender's board may hold that a receiver has not read
+ * before the sender stops reading its sources (its backpressure, as for a full ring). */
+enum { BOARD_CHUNK = 128, BOARD_LIMIT = 8 * BOARD_CHUNK };
 
 /* A receiver's read count once it reads its link instead of the board. */
 #define BOARD_DONE UINT64_MAX
@@ -52,6 +60,8 @@ typedef struct board_chunk {
 /* A sender's control messages for the workers it has no link to. */
 typedef struct board {
     alignas(64) _Atomic uint64_t published;  /* entries written */
+    _Atomic bool full;                       /* its sender waits for receivers to read */
+    uint64_t least_read;                     /* the sender's: the least read count it saw */
     board_chunk *first;                      /* the sender's alone: the oldest chunk kept */
     uint64_t first_at;                       /* the position of first->entries[0] */
     board_chunk *last;                       /* the chunk being written */
@@ -169,19 +179,25 @@ static board_chunk *new_chunk(void)
     return c;
 }
 
+/* Notes in the sender's board the least count of its entries a receiver has read. */
+static void board_note_least(mstr_ring_hub *h, int sender)
+{
+    uint64_t least = BOARD_DONE;
+    for (int to = h->base; to < h->base + h->workers; to++) {
+        uint64_t read = atomic_load(&place_of(h, to, sender)->read);
+        if (read < least)
+            least = read;
+    }
+    board_of(h, sender)->least_read = least;
+}
+
 /* Frees the sender's chunks that every receiver has read past (strictly: a receiver at a
  * chunk's end may still be about to follow its next pointer). */
 static void board_trim(mstr_ring_hub *h, int sender)
 {
     board *b = board_of(h, sender);
-    uint64_t least = BOARD_DONE;
-    for (int to = h->base; to < h->base + h->workers; to++) {
-        uint64_t read = atomic_load_explicit(&place_of(h, to, sender)->read,
-                                             memory_order_acquire);
-        if (read < least)
-            least = read;
-    }
-    while (b->first != b->last && b->first_at + BOARD_CHUNK < least) {
+    board_note_least(h, sender);
+    while (b->first != b->last && b->first_at + BOARD_CHUNK < b->least_read) {
         board_chunk *old = b->first;
         b->first = atomic_load_explicit(&old->next, memory_order_relaxed);
         b->first_at += BOARD_CHUNK;
@@ -219,7 +235,9 @@ static mstr_xbatch *board_read(ring_end *e, board_place *p, int from, uint64_t r
         p->chunk_at += BOARD_CHUNK;
     }
     board_entry entry = p->chunk->entries[read - p->chunk_at];
-    atomic_store_explicit(&p->read, read + 1, memory_order_release);
+    atomic_store(&p->read, read + 1);
+    if (atomic_load(&board_of(e->hub, from)->full))
+        e->wake[from - e->hub->base] = true;
     mstr_xbatch *b = &e->from_board;
     mstr_xbatch_reset(b, entry.exchange, from, e->base.me);
     b->ctl = entry.ctl;
@@ -301,6 +319,24 @@ static void ring_broadcast(mstr_channel *c, int x, mstr_ctl ctl)
         board_post(e, x, ctl);
 }
 
+/* Whether this end's board holds more than BOARD_LIMIT entries some receiver has not read. The
+ * receivers' counts are looked at only when the last look says so. */
+static bool ring_blocked(mstr_channel *c)
+{
+    mstr_ring_hub *h = ((ring_end *)c)->hub;
+    board *b = board_of(h, c->me);
+    uint64_t published = atomic_load_explicit(&b->published, memory_order_relaxed);
+    bool full = b->least_read != BOARD_DONE && published - b->least_read > BOARD_LIMIT;
+    if (full) {
+        atomic_store(&b->full, true);
+        board_note_least(h, c->me);
+        full = b->least_read != BOARD_DONE && published - b->least_read > BOARD_LIMIT;
+    }
+    if (!full && atomic_load_explicit(&b->full, memory_order_relaxed))
+        atomic_store(&b->full, false);
+    return full;
+}
+
 static void ring_flush(mstr_channel *c)
 {
     ring_end *e = (ring_end *)c;
@@ -318,7 +354,8 @@ static void ring_flush(mstr_channel *c)
 
 static const mstr_channel_ops ring_ops = {
     .fresh = ring_fresh, .send = ring_send, .receive = ring_receive, .release = ring_release,
-    .linked = ring_linked, .broadcast = ring_broadcast, .flush = ring_flush,
+    .linked = ring_linked, .broadcast = ring_broadcast, .blocked = ring_blocked,
+    .flush = ring_flush,
 };
 
 /* ---- the hub ----------------------------------------------------------------------------- */

@@ -123,10 +123,11 @@ bool mstr_exchange_receive(mstr_exchange *e);
 /* Sends every open batch that holds records and wakes the workers this turn made work for. */
 void mstr_exchange_flush(mstr_exchange *e);
 
-/* True while batches wait for room: the worker must not read its sources (backpressure). */
+/* True while batches wait for room, or control messages for the workers not linked from this
+ * one pile up unread: the worker must not read its sources (backpressure). */
 static inline bool mstr_exchange_blocked(const mstr_exchange *e)
 {
-    return e->nwaiting > 0;
+    return e->nwaiting > 0 || mstr_channel_blocked(e->channel);
 }
 
 /* True once nothing waits for room and every exchange reached the end of its streams here. */

@@ -7,7 +7,7 @@
  * chunks, while another receiver lags behind and then catches up (the sender frees chunks
  * only once both are past them: ASan reports a read of a freed one); once the sender links to
  * a receiver, that receiver gets the board up to the link and then the link, and no later
- * broadcast. Two threads: a sender broadcasts, then sends batches carrying the next numbers in
+ * broadcast; a board with many entries unread holds its sender back until they are read. Two threads: a sender broadcasts, then sends batches carrying the next numbers in
  * band, while a receiver reads; the receiver must see every number once and in order, and a
  * receiver it never links to every broadcast one (ThreadSanitizer, in build-tsan/, checks the
  * ordering the board relies on).
@@ -127,6 +127,26 @@ static void test_link_takes_over_from_the_board(void **state)
     assert_int_equal(next_epoch(end(f, 2), 0), -1);
 }
 
+/* Broadcast messages a receiver has not read hold their sender back, until it reads them. */
+static void test_unread_broadcasts_block_their_sender(void **state)
+{
+    fixture *f = *state;
+    for (int64_t t = 0; t < 10; t++)
+        broadcast_epoch(end(f, 0), t);
+    assert_false(mstr_channel_blocked(end(f, 0)));
+    for (int64_t t = 10; t < 5000; t++)
+        broadcast_epoch(end(f, 0), t);
+    assert_true(mstr_channel_blocked(end(f, 0)));
+    for (int64_t t = 0; t < 5000; t++)
+        assert_int_equal(next_epoch(end(f, 1), 0), t);
+    assert_true(mstr_channel_blocked(end(f, 0))); /* worker 2 has read none */
+    send_epoch(end(f, 0), 2, 5000);                /* a link does not skip what it missed */
+    assert_true(mstr_channel_blocked(end(f, 0)));
+    for (int64_t t = 0; t <= 5000; t++)
+        assert_int_equal(next_epoch(end(f, 2), 0), t);
+    assert_false(mstr_channel_blocked(end(f, 0)));
+}
+
 /* ---- two threads ---------------------------------------------------------------------- */
 
 enum { BROADCAST = 50000, IN_BAND = 50000 };
@@ -138,24 +158,26 @@ typedef struct reader {
     int64_t wrong;              /* the first number out of order, or -1 */
 } reader;
 
-/* Worker 0: numbers 0 .. BROADCAST-1 broadcast, then the rest in band to worker 1 (waiting
- * for room on its doorbell), each broadcast too (for worker 2, which it never links to). */
+/* Worker 0: numbers 0 .. BROADCAST-1 broadcast, then the rest in band to worker 1, each
+ * broadcast too (for worker 2, which it never links to). It waits on its doorbell while its
+ * link has no room or its board is blocked, so a wake-up lost by either hangs the test. */
 static void *sender(void *arg)
 {
     fixture *f = arg;
     mstr_channel *c = end(f, 0);
     for (int64_t t = 0; t < BROADCAST + IN_BAND; t++) {
+        mstr_xbatch *b = NULL;
         if (t >= BROADCAST) {
-            mstr_xbatch *b = mstr_channel_fresh(c, 1);
+            b = mstr_channel_fresh(c, 1);
             b->exchange = 0;
             b->ctl = (mstr_ctl){ MSTR_CTL_EPOCH, t };
-            for (;;) {
-                uint32_t seq = mstr_doorbell_seq(&f->bells[0]);
-                if (mstr_channel_send(c, b))
-                    break;
-                mstr_channel_flush(c);
-                mstr_doorbell_wait(&f->bells[0], seq);
-            }
+        }
+        for (;;) {
+            uint32_t seq = mstr_doorbell_seq(&f->bells[0]);
+            if (!mstr_channel_blocked(c) && (b == NULL || mstr_channel_send(c, b)))
+                break;
+            mstr_channel_flush(c);
+            mstr_doorbell_wait(&f->bells[0], seq);
         }
         broadcast_epoch(c, t);
         if (t % 64 == 0)
@@ -213,6 +235,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_broadcast_reaches_every_unlinked_worker_in_order,
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(test_link_takes_over_from_the_board, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_unread_broadcasts_block_their_sender, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_threads_see_every_number_once_in_order, setup,
                                         teardown),
     };
