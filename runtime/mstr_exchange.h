@@ -40,8 +40,9 @@ typedef void mstr_exchange_begin_fn(mstr_worker *w, uint64_t n);
 
 typedef struct mstr_exchange {
     mstr_xbatch **outbox;       /* open batch per (exchange, destination worker), at
-                                   x * stride + dest; NULL until a record goes there (most
-                                   pairs of a job of many workers never exchange one) */
+                                   x * stride + dest; until a record goes there, one shared
+                                   batch of no buffer and no records, never written (most
+                                   pairs of a job of many workers never exchange a record) */
     size_t stride;
     /* The runtime's alone from here on. */
     const mstr_job_desc *desc;
@@ -68,17 +69,16 @@ void mstr_exchange_init(mstr_exchange *e, mstr_worker *w, mstr_arena *arena,
 /* Frees the open and waiting batches (a failure may have left some). */
 void mstr_exchange_free(mstr_exchange *e);
 
-/* Opens a batch of exchange x towards dest (mstr_exchange_batch's slow path). */
-mstr_xbatch *mstr_exchange_open(mstr_exchange *e, int x, int dest);
-
-/* The open batch of exchange x towards worker dest (never this worker itself). */
+/* The open batch of exchange x towards worker dest (never this worker itself). Its buffer has
+ * no room (data.cap == 0) before its first record: call mstr_exchange_start then. */
 static inline mstr_xbatch *mstr_exchange_batch(mstr_exchange *e, int x, int dest)
 {
-    mstr_xbatch **open = &e->outbox[(size_t)x * e->stride + (size_t)dest];
-    if (__builtin_expect(*open == NULL, 0))
-        *open = mstr_exchange_open(e, x, dest);
-    return *open;
+    return e->outbox[(size_t)x * e->stride + (size_t)dest];
 }
+
+/* Readies the open batch of exchange x towards dest for its first record, and returns it: a
+ * batch of its own (opened now if there was none) with a buffer of full size. */
+mstr_xbatch *mstr_exchange_start(mstr_exchange *e, int x, int dest);
 
 /* Hands the open batch of exchange x for dest to its link (or to the batches waiting for
  * room); the next record there opens a new one. Call when the batch is full. */
