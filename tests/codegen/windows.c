@@ -1067,6 +1067,7 @@ static const mstr_job_desc job = {
     .ncounters = job_ncounters,
     .operators = job_operators,
     .noperators = 5,
+    .tick = NULL,
 };
 
 int main(int argc, char **argv)
