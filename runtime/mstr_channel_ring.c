@@ -227,6 +227,14 @@ static void board_post(ring_end *e, int x, mstr_ctl ctl)
     e->posted = true;
 }
 
+/* Sets this end's read count on `from`'s board, and wakes `from` if it waits for reads. */
+static void board_count(ring_end *e, board_place *p, int from, uint64_t read)
+{
+    atomic_store(&p->read, read);
+    if (atomic_load(&board_of(e->hub, from)->full))
+        e->wake[from - e->hub->base] = true;
+}
+
 /* Entry `read` of `from`'s board, as a batch of no records; p is this end's place there. */
 static mstr_xbatch *board_read(ring_end *e, board_place *p, int from, uint64_t read)
 {
@@ -235,9 +243,7 @@ static mstr_xbatch *board_read(ring_end *e, board_place *p, int from, uint64_t r
         p->chunk_at += BOARD_CHUNK;
     }
     board_entry entry = p->chunk->entries[read - p->chunk_at];
-    atomic_store(&p->read, read + 1);
-    if (atomic_load(&board_of(e->hub, from)->full))
-        e->wake[from - e->hub->base] = true;
+    board_count(e, p, from, read + 1);
     mstr_xbatch *b = &e->from_board;
     mstr_xbatch_reset(b, entry.exchange, from, e->base.me);
     b->ctl = entry.ctl;
@@ -287,7 +293,7 @@ static mstr_xbatch *ring_receive(mstr_channel *c, int from)
             return board_read(e, p, from, read);
         if (l == NULL)
             return NULL;
-        atomic_store_explicit(&p->read, BOARD_DONE, memory_order_release);
+        board_count(e, p, from, BOARD_DONE); /* no longer one the sender may wait for */
     } else {
         l = atomic_load_explicit(link_of(h, from, c->me), memory_order_acquire);
     }

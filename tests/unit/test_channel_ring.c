@@ -142,8 +142,22 @@ static void test_unread_broadcasts_block_their_sender(void **state)
     assert_true(mstr_channel_blocked(end(f, 0))); /* worker 2 has read none */
     send_epoch(end(f, 0), 2, 5000);                /* a link does not skip what it missed */
     assert_true(mstr_channel_blocked(end(f, 0)));
-    for (int64_t t = 0; t <= 5000; t++)
+    for (int64_t t = 0; t < 5000; t++)
         assert_int_equal(next_epoch(end(f, 2), 0), t);
+    mstr_channel_flush(end(f, 2)); /* the wake-ups its reads owed */
+    assert_false(mstr_channel_blocked(end(f, 0)));
+
+    /* Worker 2 read the board up to its link, and the board goes on for worker 1 only: the
+     * sender waits for worker 2 until it turns to its link, and is woken then. */
+    for (int64_t t = 5001; t < 8000; t++)
+        broadcast_epoch(end(f, 0), t);
+    for (int64_t t = 5001; t < 8000; t++)
+        assert_int_equal(next_epoch(end(f, 1), 0), t);
+    assert_true(mstr_channel_blocked(end(f, 0)));
+    uint32_t seq = mstr_doorbell_seq(&f->bells[0]);
+    assert_int_equal(next_epoch(end(f, 2), 0), 5000); /* from the link */
+    mstr_channel_flush(end(f, 2));
+    assert_int_not_equal(mstr_doorbell_seq(&f->bells[0]), seq);
     assert_false(mstr_channel_blocked(end(f, 0)));
 }
 
