@@ -1092,12 +1092,80 @@ static void require_keyed(checker *c, const mc_op *op, const flow *f)
     }
 }
 
+/* Where the name word is used in the C block b, from byte `from` of its text on: the offset of
+ * the next use in the text, or b->len if there is none. Comments and string and character
+ * literals are skipped; anything else that reads as the identifier is a use (a macro's name
+ * is, which is what a use of timer_at inside another macro of the block amounts to). */
+static size_t find_word(const mc_cblock *b, const char *word, size_t from)
+{
+    size_t n = strlen(word);
+    const char *t = b->text;
+    for (size_t i = from; i < b->len;) {
+        char ch = t[i];
+        if (ch == '/' && i + 1 < b->len && t[i + 1] == '/') {
+            while (i < b->len && t[i] != '\n')
+                i++;
+        } else if (ch == '/' && i + 1 < b->len && t[i + 1] == '*') {
+            for (i += 2; i < b->len && !(t[i] == '*' && i + 1 < b->len && t[i + 1] == '/'); i++)
+                ;
+            i += 2;
+        } else if (ch == '"' || ch == '\'') {
+            for (i++; i < b->len && t[i] != ch; i++)
+                if (t[i] == '\\')
+                    i++;
+            i++;
+        } else if (ch == '_' || (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+                   (ch >= '0' && ch <= '9')) {
+            size_t start = i;
+            while (i < b->len && (t[i] == '_' || (t[i] >= 'a' && t[i] <= 'z') ||
+                                  (t[i] >= 'A' && t[i] <= 'Z') || (t[i] >= '0' && t[i] <= '9')))
+                i++;
+            if (i - start == n && memcmp(t + start, word, n) == 0)
+                return start;
+        } else {
+            i++;
+        }
+    }
+    return b->len;
+}
+
+/* Reports every use of timer_at and cancel_timer in block b of op: its on_epoch block, or its
+ * per-record block when op has no on_timer block. */
+static void refuse_timer_calls(checker *c, const mc_op *op, const mc_cblock *b, bool on_epoch)
+{
+    static const char *const words[] = { "timer_at", "cancel_timer" };
+    if (b->text == NULL)
+        return;
+    for (size_t w = 0; w < 2; w++)
+        for (size_t at = find_word(b, words[w], 0); at < b->len;
+             at = find_word(b, words[w], at + 1)) {
+            mc_loc loc = { b->loc.off + 1 + (uint32_t)at, (uint32_t)strlen(words[w]) };
+            if (on_epoch)
+                mc_error(c->diag, loc, "'%s' is not available in on_epoch (stateful_op '%s'): "
+                         "set timers in the per-record block or in on_timer", words[w], op->name);
+            else
+                mc_error(c->diag, loc, "'%s' needs an on_timer block, and stateful_op '%s' has "
+                         "none", words[w], op->name);
+        }
+}
+
+/* A stateful_op's timers: timer_at and cancel_timer need an on_timer block to fire, and are
+ * not in on_epoch's scope (on_epoch runs for every key and has no timer of its own). */
+static void check_timer_calls(checker *c, const mc_op *op)
+{
+    if (op->timer.text == NULL)
+        refuse_timer_calls(c, op, &op->body, false);
+    refuse_timer_calls(c, op, &op->extra, true);
+}
+
 /* stateful_map, stateful_op and ttl_map keep state per key: they need a keyed stream and a
  * known state type. */
 static void check_stateful(checker *c, mc_op *op, const flow *f)
 {
     require_keyed(c, op, f);
     resolve_type(c, &op->state_type);
+    if (op->kind == MC_OP_STATEFUL_OP)
+        check_timer_calls(c, op);
 }
 
 /* The `late NAME` stream of epochs and window gets the records entering the operator. */
