@@ -220,11 +220,12 @@ static inline void op_idle_settle(job_batch *mstr_b, mstr_table *t, op_idle_slot
 }
 
 /* The event-time timers of stateful_op 'idle' (tests/codegen/timers.mstr:9).
- * A key has at most one pending timer, in its slot (armed, timer), which snapshots keep. The worker's queue
- * (runtime/mstr_timerq.h) holds entries that say when to look at a key: queued and queued_at
- * say the slot has an entry due at queued_at, so that moving a timer later pushes nothing
- * (that entry, when it comes up, queues the key again at its new time). Entries of keys that
- * were dropped, or whose timer was cancelled or fired, are found stale and skipped. */
+ * A key has at most one pending timer, in its slot (armed, timer), which snapshots keep.
+ * The worker's queue (runtime/mstr_timerq.h) holds entries that say when to look at a key:
+ * queued and queued_at say the slot has an entry due at queued_at, so that moving a timer
+ * later pushes nothing (that entry, when it comes up, queues the key again at its new time).
+ * Entries of keys that were dropped, or whose timer was cancelled or fired, are found stale
+ * and skipped. */
 typedef struct op_idle_timer {
     mstr_timer_head head;
     i64 key;           /* owned: released when the entry is popped */
@@ -298,7 +299,7 @@ static inline void op_idle_on_timer(job_batch *mstr_b, i64 key, i64 *state,
        if (*state > 100)
            drop_state();
      }}
-#line 302 "timers.c"
+#line 303 "timers.c"
 #undef cancel_timer
 #undef timer_at
 #undef drop_state
@@ -366,7 +367,7 @@ static inline void op_idle_on_data(job_batch *mstr_b, i64 key, i64 value, int64_
        *state += value;
        timer_at(ts + 5);
      }}
-#line 370 "timers.c"
+#line 371 "timers.c"
 #undef cancel_timer
 #undef timer_at
 #undef drop_state
@@ -388,7 +389,7 @@ static inline void op_idle_on_epoch(job_batch *mstr_b, i64 key, i64 *state,
        if (epoch == MSTR_EPOCH_MAX)
            emit(-1);
      }}
-#line 392 "timers.c"
+#line 393 "timers.c"
 #undef drop_state
 #undef fail
 #undef emit_at
