@@ -25,7 +25,7 @@ best_time() { # best_time CMD...: best wall time of three runs, in seconds
 
 echo "Nexmark, $events events at 100000/s of event time, best of 3, $(nproc) cores"
 printf '%-6s %10s %22s %22s\n' query workers "events/s" "events/s/core"
-for q in q0 q1 q2 q3 q4 q5 q7 q8 q9 q11 q13 q14 q15 q16 q17 q18 q19 q20 q21 q22; do
+for q in q0 q1 q2 q3 q4 q5 q7 q8 q9 q11 q12 q13 q14 q15 q16 q17 q18 q19 q20 q21 q22; do
     sed -e "s/nexmark(100000, 1000)/nexmark($events, 100000)/" \
         -e 's/sink out = csv("q[0-9]*\.csv")/sink out = null/' \
         "$root/examples/nexmark/$q.mstr" > "$work/$q.mstr"

@@ -337,6 +337,20 @@ memory_per_key() {
                name, keys, big / 1024, (big - small) * 1024 / keys }'
 }
 
+# many_workers WORKERS...: peak memory and wall time of bench/few_records.mstr (five records
+# keyed over the workers) on each worker count.
+many_workers() {
+    "$mstrc" build "$root/bench/few_records.mstr" -o "$work/few_records"
+    local w line
+    for w in "$@"; do
+        line=$(/usr/bin/time -f "%M %e" "$work/few_records" --workers "$w" 2>&1 > "$work/out" | tail -1)
+        [ "$(wc -l < "$work/out")" = 5 ] || { echo "bench many_workers: wrong output on $w workers"; exit 1; }
+        awk -v w="$w" -v l="$line" 'BEGIN { split(l, f, " ")
+            printf "%-10s 5 records on %4d workers: peak %.0f MB (%.0f KB per worker), %.2f s\n",
+                   "workers", w, f[1] / 1024, f[1] / w, f[2] }'
+    done
+}
+
 echo "records in per second (exchange: bytes), best of 3 runs (snapshot, restore: one),"\
      "$(nproc) cores ($(uname -m)), load $(cut -d' ' -f1-3 /proc/loadavg)"
 bench stateless 300000000
@@ -346,5 +360,6 @@ exchange 100000000
 snapshot_cost 100000000
 snapshot_restore 10000000
 rescale_pause
+many_workers 64 256 1024
 "$cc" -O2 -I"$root/runtime" -o "$work/balance" "$root/bench/balance.c" "${mstrc%/mstrc}/libmstr.a"
 "$work/balance" 4096 65536

@@ -212,6 +212,7 @@ struct mc_op {
     size_t nnames;
     mc_literal *bound;     /* epochs: bounded(B) or periodic(P), NULL for a user block */
     bool periodic;         /* epochs: periodic(P) rather than bounded(B) */
+    bool processing_time;  /* timestamps: the wall clock's, and its epochs (no block) */
     const char *late;      /* epochs, window: `late NAME`, NULL when absent */
     mc_loc late_loc;
     mc_window_kind window; /* window, window_join */

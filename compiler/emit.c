@@ -234,12 +234,35 @@ static void not_empty(mc_buf *list)
         mc_buf_puts(list, "    { 0 }, /* C wants an element; the job has none */\n");
 }
 
+/* The function that lets the clock of every `timestamps NAME processing_time` move on while
+ * no record comes (mstr_job_desc.tick), in tick; its name, or NULL if the job has none. */
+static const char *clock_ticks(const mc_plan *plan, mc_buf *tick)
+{
+    mc_buf calls = { 0 };
+    for (size_t i = 0; i < plan->nops; i++)
+        if (plan->ops[i].op->kind == MC_OP_TIMESTAMPS && plan->ops[i].op->processing_time)
+            mc_buf_printf(&calls, "    op_%s_tick(&batch);\n", plan->ops[i].op->name);
+    if (calls.len == 0)
+        return "NULL";
+    mc_buf_printf(tick, "/* The epochs of the wall clock's operators, as it moves on. */\n"
+                        "static void job_tick(mstr_worker *w)\n"
+                        "{\n"
+                        "    job_batch batch = { .w = w };\n"
+                        "%s"
+                        "    job_batch_flush(&batch);\n"
+                        "}\n\n",
+                  calls.data);
+    mc_buf_free(&calls);
+    return "job_tick";
+}
+
 static void emit_main(emitter *e, const char *job_name)
 {
     const mc_program *p = e->prog;
     const mc_plan *plan = e->plan;
     mc_buf tables = { 0 }, sources = { 0 }, sinks = { 0 }, exchanges = { 0 }, counters = { 0 },
-           operators = { 0 };
+           operators = { 0 }, tick = { 0 };
+    const char *tick_fn = clock_ticks(plan, &tick);
     size_t noperators = 0;
     for (size_t i = 0; i < plan->nops; i++)
         if (plan->ops[i].op->kind != MC_OP_SINK) { /* in the order of emit_batch's tallies */
@@ -279,8 +302,9 @@ static void emit_main(emitter *e, const char *job_name)
                    { "nsinks", em_strf(e, "%zu", plan->nsinks) },
                    { "nexchanges", em_strf(e, "%zu", plan->nexchanges) },
                    { "counters", em_text(&counters) }, { "operators", em_text(&operators) },
-                   { "noperators", em_strf(e, "%zu", noperators) }));
-    mc_buf *all[] = { &tables, &sources, &sinks, &exchanges, &counters, &operators };
+                   { "noperators", em_strf(e, "%zu", noperators) },
+                   { "tick", em_text(&tick) }, { "tick_fn", tick_fn }));
+    mc_buf *all[] = { &tables, &sources, &sinks, &exchanges, &counters, &operators, &tick };
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
         mc_buf_free(all[i]);
 }

@@ -443,8 +443,10 @@ static void emit_join(emitter *e, const mc_op *op, const char *body, const char 
 
 /* ---- every other operator ---- */
 
-static const char *template_of(mc_op_kind kind)
+static const char *template_of(const mc_op *op)
 {
+    if (op->kind == MC_OP_TIMESTAMPS && op->processing_time)
+        return "op_timestamps_clock.c.in";
     static const char *const name[] = {
         [MC_OP_MAP] = "op_map.c.in", [MC_OP_FILTER] = "op_filter.c.in",
         [MC_OP_FILTER_MAP] = "op_filter_map.c.in", [MC_OP_FLAT_MAP] = "op_flat_map.c.in",
@@ -454,7 +456,7 @@ static const char *template_of(mc_op_kind kind)
         [MC_OP_TIMESTAMPS] = "op_timestamps.c.in", [MC_OP_UNION] = "op_union.c.in",
         [MC_OP_INSPECT_FRONTIER] = "op_inspect_frontier.c.in",
     };
-    return name[kind];
+    return name[op->kind];
 }
 
 /* How a key_by picks the worker for key k: the owner of the key group of k. */
@@ -521,7 +523,7 @@ static void emit_op(emitter *e, const mc_plan_op *po)
                           ? em_strf(e, "%zu", mc_plan_exchange_index(e->plan, op)) : "" },
         { "route", op->kind == MC_OP_KEY_BY ? route_of(e, op, out_key) : "" },
         { "ninputs", em_strf(e, "%zu", op->nnames + 1) },
-        { "behind_counter", op->kind == MC_OP_TIMESTAMPS
+        { "behind_counter", op->kind == MC_OP_TIMESTAMPS && !op->processing_time
                                 ? em_counter(e, op, MC_COUNTER_BEHIND) : "" },
         { "slot", op->has_state_type ? slot_code(e, op, false, state_slot_fields(e, op)) : "" },
     };
@@ -545,7 +547,7 @@ static void emit_op(emitter *e, const mc_plan_op *po)
             em_render(e, "state_table.c.in", vars, nvars);
         if (mc_op_has_timers(op))
             em_render(e, "op_stateful_op_timers.c.in", vars, nvars);
-        em_render(e, template_of(op->kind), vars, nvars);
+        em_render(e, template_of(op), vars, nvars);
     }
     mc_buf_free(&body);
     mc_buf_free(&extra);

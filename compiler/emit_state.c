@@ -201,6 +201,8 @@ static const char *op_shape(emitter *e, const mc_op *op)
                       op->bound->u.i.magnitude);
     else if (op->kind == MC_OP_UNION)
         mc_buf_printf(&b, "(%zu inputs)", op->nnames + 1);
+    else if (op->kind == MC_OP_TIMESTAMPS && op->processing_time)
+        mc_buf_puts(&b, "(processing_time)");
     if (op->in_keyed) {
         mc_buf_puts(&b, " key ");
         type_shape(&b, &op->in_key);

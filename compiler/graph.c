@@ -130,6 +130,10 @@ static void put_op_detail(const grapher *g, mc_buf *b, const mc_op *op)
     case MC_OP_KEY_LOCAL:
         mc_buf_printf(b, "\nkey %s", type_name(&op->key_type));
         break;
+    case MC_OP_TIMESTAMPS:
+        if (op->processing_time)
+            mc_buf_puts(b, "\nprocessing_time");
+        break;
     case MC_OP_EPOCHS:
         if (op->bound != NULL) {
             mc_buf_printf(b, "\n%s(", op->periodic ? "periodic" : "bounded");

@@ -198,7 +198,8 @@ static void list_counters(mc_plan *plan)
             add_counter(plan, op, MC_COUNTER_LATE);
             break;
         case MC_OP_TIMESTAMPS:
-            add_counter(plan, op, MC_COUNTER_BEHIND);
+            if (!op->processing_time) /* the wall clock's stamps never go back */
+                add_counter(plan, op, MC_COUNTER_BEHIND);
             break;
         default:
             break;
@@ -257,6 +258,8 @@ static void list_fields(mc_plan *plan)
             break;
         case MC_OP_TIMESTAMPS:
             add_time(plan, op, "frontier", false);
+            if (op->processing_time)
+                add_time(plan, op, "clock", false);
             break;
         case MC_OP_EPOCHS:
             add_time(plan, op, "prev", false);

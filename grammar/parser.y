@@ -122,9 +122,10 @@ static void yyerror(const mc_loc *loc, yyscan_t scanner, mc_parse_ctx *pc, const
 %token <name> KW_COUNT "'count'" KW_SUM "'sum'" KW_MIN "'min'" KW_MAX "'max'" KW_AVG "'avg'"
 %token <name> KW_REDUCE "'reduce'"
 %token <name> KW_STATE "'state'" KW_INTO "'into'" KW_DISTRIBUTE "'distribute'"
-%token <name> KW_ON_EPOCH "'on_epoch'" KW_ON_TIMER "'on_timer'" KW_PARTITIONS "'partitions'" KW_POSITION "'position'"
+%token <name> KW_ON_EPOCH "'on_epoch'" KW_ON_TIMER "'on_timer'"
+%token <name> KW_PARTITIONS "'partitions'" KW_POSITION "'position'"
 %token <name> KW_BOUNDED "'bounded'"
-%token <name> KW_PERIODIC "'periodic'"
+%token <name> KW_PERIODIC "'periodic'" KW_PROCESSING_TIME "'processing_time'"
 %token <name> KW_LATE "'late'" KW_WITH "'with'" KW_BETWEEN "'between'"
 %token <name> KW_C "'c'"
 
@@ -161,7 +162,8 @@ name:
     IDENT | KW_NEXMARK | KW_LIST | KW_RANGE | KW_LINES | KW_STDIN | KW_CUSTOM | KW_CSV
 |   KW_STDOUT | KW_NULL | KW_TEXT | KW_JSONL | KW_TUMBLING | KW_SLIDING | KW_SESSION | KW_COUNT
 |   KW_SUM | KW_MIN | KW_MAX | KW_AVG | KW_REDUCE | KW_STATE | KW_INTO | KW_DISTRIBUTE
-|   KW_ON_EPOCH | KW_ON_TIMER | KW_PARTITIONS | KW_POSITION | KW_BOUNDED | KW_PERIODIC | KW_LATE | KW_WITH
+|   KW_ON_EPOCH | KW_ON_TIMER | KW_PARTITIONS | KW_POSITION | KW_BOUNDED | KW_PERIODIC
+|   KW_PROCESSING_TIME | KW_LATE | KW_WITH
 |   KW_BETWEEN | KW_C
 ;
 
@@ -312,6 +314,11 @@ op:
         { $$ = mc_ast_state_op_new(pc->prog, MC_OP_TTL_MAP, @1, $2, @2, $4, $5, $6); }
 |   KW_TIMESTAMPS name CBLOCK
         { $$ = mc_ast_op_new(pc->prog, MC_OP_TIMESTAMPS, @1, $2, @2, NULL, $3); }
+|   KW_TIMESTAMPS name KW_PROCESSING_TIME
+        {
+            $$ = mc_ast_op_new(pc->prog, MC_OP_TIMESTAMPS, @1, $2, @2, NULL, (mc_cblock){ 0 });
+            $$->processing_time = true;
+        }
 |   KW_INSPECT_FRONTIER name CBLOCK
         { $$ = mc_ast_op_new(pc->prog, MC_OP_INSPECT_FRONTIER, @1, $2, @2, NULL, $3); }
 |   late_op

@@ -11,6 +11,14 @@
  * Implementations: rings between threads of one process (mstr_channel_ring.c); gRPC streams
  * between processes are the second. The caller never knows which it talks to.
  *
+ * Control messages (mstr_ctl.h) follow the records sent before them on every link. A link that
+ * carries records takes them in band, on the batch after those records. Most pairs of a job of
+ * many workers never exchange a record, though, and a link for each pair just to carry epochs
+ * and barriers took memory in the square of the worker count; so a channel may broadcast a
+ * control message to every worker its end has never sent a batch to (mstr_channel_linked says
+ * which have had one) without making their links. A broadcast message reaches each of them
+ * before anything sent to it later, and is received like a batch of no records.
+ *
  * Wake-ups: a worker sleeps on its doorbell (mstr_ring.h) when a turn of its loop found
  * nothing to do. A channel rings the doorbell of every worker it made work for (a batch to
  * receive, room to send) when its owner calls flush, once per turn rather than per batch.
@@ -38,7 +46,16 @@ typedef struct mstr_channel_ops {
     mstr_xbatch *(*receive)(mstr_channel *c, int from);
     /* Gives back a batch that receive returned, once it has been processed. */
     void (*release)(mstr_channel *c, mstr_xbatch *b);
-    /* Wakes the workers that this end's sends and releases since the last flush concern. */
+    /* Whether this end ever sent a batch to worker `to`: from then on control messages for
+     * `to` go in band, on batches; broadcast no longer reaches it. */
+    bool (*linked)(mstr_channel *c, int to);
+    /* Sends ctl on exchange x to every other worker not linked from this end. */
+    void (*broadcast)(mstr_channel *c, int x, mstr_ctl ctl);
+    /* Whether broadcast messages pile up unread: the caller must not read its sources until
+     * they are read (it is woken then), as for a refused send. */
+    bool (*blocked)(mstr_channel *c);
+    /* Wakes the workers that this end's sends, broadcasts and releases since the last flush
+     * concern. */
     void (*flush)(mstr_channel *c);
 } mstr_channel_ops;
 
@@ -66,6 +83,21 @@ static inline mstr_xbatch *mstr_channel_receive(mstr_channel *c, int from)
 static inline void mstr_channel_release(mstr_channel *c, mstr_xbatch *b)
 {
     c->ops->release(c, b);
+}
+
+static inline bool mstr_channel_linked(mstr_channel *c, int to)
+{
+    return c->ops->linked(c, to);
+}
+
+static inline void mstr_channel_broadcast(mstr_channel *c, int x, mstr_ctl ctl)
+{
+    c->ops->broadcast(c, x, ctl);
+}
+
+static inline bool mstr_channel_blocked(mstr_channel *c)
+{
+    return c->ops->blocked(c);
 }
 
 static inline void mstr_channel_flush(mstr_channel *c)

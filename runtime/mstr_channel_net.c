@@ -305,8 +305,27 @@ static void net_flush(mstr_channel *c)
     return_credits(e);
 }
 
+/* Other processes' workers take every control message in band: their links are streams
+ * there anyway, and a batch of no records costs little on one. */
+static bool net_linked(mstr_channel *c, int to)
+{
+    net_end *e = (net_end *)c;
+    return !is_local(e->hub, to) || mstr_channel_linked(e->ring, to);
+}
+
+static void net_broadcast(mstr_channel *c, int x, mstr_ctl ctl)
+{
+    mstr_channel_broadcast(((net_end *)c)->ring, x, ctl);
+}
+
+static bool net_blocked(mstr_channel *c)
+{
+    return mstr_channel_blocked(((net_end *)c)->ring);
+}
+
 static const mstr_channel_ops net_ops = {
     .fresh = net_fresh, .send = net_send, .receive = net_receive, .release = net_release,
+    .linked = net_linked, .broadcast = net_broadcast, .blocked = net_blocked,
     .flush = net_flush,
 };
 

@@ -1,8 +1,10 @@
 /*
  * mstr_channel_ring.h - the channel between worker threads of one process (mstr_channel.h):
  * one bounded single-producer single-consumer ring per ordered pair of workers (mstr_ring.h),
- * and a second ring per pair that carries used batches back to their sender, so that batch
- * memory is reused while it is still warm in a cache instead of being freed and allocated.
+ * made when the pair first exchanges a batch, and a second ring per pair that carries used
+ * batches back to their sender, so that batch memory is reused while it is still warm in a
+ * cache instead of being freed and allocated. Control messages for the workers a sender has no
+ * ring to go on its board (one per sender, read by each such worker at its own place).
  *
  * A ring holds MSTR_RING_BATCHES batches: those are a link's credits.
  *

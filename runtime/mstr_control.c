@@ -18,6 +18,7 @@
 #include "mstr_mem.h"
 #include "mstr_route.h"
 #include "mstr_scalar.h"
+#include "mstr_time.h"
 
 /* gRPC status codes the control answers with (grpc/status.h, which the runtime does not need
  * here otherwise). */
@@ -56,13 +57,6 @@ struct mstr_control {
     bool progress;              /* the progress line is drawn (and must be ended) */
 };
 
-static int64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static bool leads(const mstr_control *c)
 {
     return c->process == 0;
@@ -76,7 +70,7 @@ mstr_control *mstr_control_new(const mstr_job_desc *d, mstr_meter *meter, int pr
     *c = (mstr_control){ .desc = d, .meter = meter, .cluster = cluster, .process = process,
                          .processes = processes, .workers = workers, .snapshots = snapshots,
                          .supervised = supervised, .quiet = quiet, .next_id = 1,
-                         .last_tick = now_ms() };
+                         .last_tick = mstr_clock_ms(CLOCK_MONOTONIC) };
     c->figures = mstr_alloc_array((size_t)processes, sizeof *c->figures);
     c->have = mstr_alloc_array((size_t)processes, sizeof *c->have);
     for (int p = 0; p < processes; p++)
@@ -523,7 +517,7 @@ static void draw_progress(mstr_control *c, int64_t now)
 
 void mstr_control_tick(mstr_control *c)
 {
-    int64_t now = now_ms();
+    int64_t now = mstr_clock_ms(CLOCK_MONOTONIC);
     if (leads(c)) {
         if (now - c->last_tick >= PROGRESS_EVERY_MS && !c->quiet && isatty(STDERR_FILENO)) {
             draw_progress(c, now);

@@ -24,19 +24,13 @@
 
 #include "mstr_cluster.h"
 #include "mstr_mem.h"
+#include "mstr_time.h"
 
 enum {
     COLLECT_MIN_BYTES = 16 << 20,
     POLL_MS = 100,              /* failures ring the doorbells, not the condition: look again */
     FAREWELL_MS = 5000,         /* a follower waits this long for the leader's answer at the end */
 };
-
-static int64_t now_ms(clockid_t clock)
-{
-    struct timespec ts;
-    clock_gettime(clock, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 void mstr_coord_init(mstr_coord *c, const mstr_coord_setup *s)
 {
@@ -105,7 +99,7 @@ static void ring_all(mstr_coord *c)
 /* Waits on the condition (lock held) until deadline_ms on the monotonic clock, or POLL_MS. */
 static void wait_changed(mstr_coord *c, int64_t deadline_ms)
 {
-    int64_t soon = now_ms(CLOCK_MONOTONIC) + POLL_MS;
+    int64_t soon = mstr_clock_ms(CLOCK_MONOTONIC) + POLL_MS;
     int64_t until = deadline_ms >= 0 && deadline_ms < soon ? deadline_ms : soon;
     struct timespec ts = { until / 1000, (until % 1000) * 1000000 };
     pthread_cond_timedwait(&c->changed, &c->lock, &ts);
@@ -243,9 +237,9 @@ void mstr_coord_clear_events(mstr_coord *c)
 
 bool mstr_coord_next_event(mstr_coord *c, mstr_coord_event **e, int64_t timeout_ms)
 {
-    int64_t deadline = now_ms(CLOCK_MONOTONIC) + timeout_ms;
+    int64_t deadline = mstr_clock_ms(CLOCK_MONOTONIC) + timeout_ms;
     pthread_mutex_lock(&c->lock);
-    while (c->events == NULL && c->signal == 0 && now_ms(CLOCK_MONOTONIC) < deadline)
+    while (c->events == NULL && c->signal == 0 && mstr_clock_ms(CLOCK_MONOTONIC) < deadline)
         wait_changed(c, deadline);
     *e = c->events;
     if (*e != NULL && c->signal == 0) {
@@ -477,7 +471,7 @@ static bool take_part(mstr_coord *c, uint64_t n, bool final, mstr_commit *commit
                                               .flag = final });
     if (!gather(c, n, commit))
         return false;
-    commit->time_ms = now_ms(CLOCK_REALTIME);
+    commit->time_ms = mstr_clock_ms(CLOCK_REALTIME);
     char *error = NULL;
     pause_ms(c->setup.commit_sleep_ms); /* a test's kill lands between the write and the commit */
     if (!mstr_store_commit(c->setup.store, commit, &error)) {
@@ -497,7 +491,7 @@ static bool take_part(mstr_coord *c, uint64_t n, bool final, mstr_commit *commit
  * its output and collects. Returns false if the job failed. */
 static bool take(mstr_coord *c, uint64_t n, bool final)
 {
-    int64_t start = now_ms(CLOCK_MONOTONIC);
+    int64_t start = mstr_clock_ms(CLOCK_MONOTONIC);
     uint64_t before = c->bytes;
     mstr_commit commit;
     if (!take_part(c, n, final, &commit))
@@ -512,7 +506,7 @@ static bool take(mstr_coord *c, uint64_t n, bool final)
     committed(c, n);
     c->last = n;
     c->taken++;
-    c->last_ms = now_ms(CLOCK_MONOTONIC) - start;
+    c->last_ms = mstr_clock_ms(CLOCK_MONOTONIC) - start;
     mstr_meter_snapshot(c->setup.meter, n, (uint64_t)c->last_ms, c->bytes - before);
     mstr_control_committed(c->setup.control, n, final);
     uint64_t oldest = oldest_kept(c);
@@ -527,14 +521,14 @@ static bool take(mstr_coord *c, uint64_t n, bool final)
 /* Follower: takes its part of the snapshot the leader asked for and says so. */
 static void take_asked(mstr_coord *c)
 {
-    int64_t start = now_ms(CLOCK_MONOTONIC);
+    int64_t start = mstr_clock_ms(CLOCK_MONOTONIC);
     uint64_t n = c->request;
     c->request = 0;
     mstr_commit commit;
     if (!take_part(c, n, c->request_final, &commit))
         return;
     c->taken++;
-    c->last_ms = now_ms(CLOCK_MONOTONIC) - start;
+    c->last_ms = mstr_clock_ms(CLOCK_MONOTONIC) - start;
     mstr_meter_snapshot(c->setup.meter, n, (uint64_t)c->last_ms, commit.bytes);
     mstr_cluster_send(c->setup.cluster, 0,
                       &(mstr_wire_coord){ .kind = MSTR_WIRE_DONE, .snapshot = n,
@@ -565,7 +559,7 @@ static bool wait_for_reason(mstr_coord *c, int64_t deadline_ms)
         if (c->events == NULL) {
             bool end = should_end(c);
             if (end || mstr_failed(c->failure) || mstr_control_wants_snapshot(c->setup.control) ||
-                (deadline_ms >= 0 && now_ms(CLOCK_MONOTONIC) >= deadline_ms)) {
+                (deadline_ms >= 0 && mstr_clock_ms(CLOCK_MONOTONIC) >= deadline_ms)) {
                 pthread_mutex_unlock(&c->lock);
                 return end;
             }
@@ -585,8 +579,8 @@ static void stop_workers(mstr_coord *c)
 /* Handles events until count (counted by handle) reaches target, or FAREWELL_MS passed. */
 static void await_count(mstr_coord *c, const int *count, int target)
 {
-    int64_t deadline = now_ms(CLOCK_MONOTONIC) + FAREWELL_MS;
-    while (*count < target && now_ms(CLOCK_MONOTONIC) < deadline) {
+    int64_t deadline = mstr_clock_ms(CLOCK_MONOTONIC) + FAREWELL_MS;
+    while (*count < target && mstr_clock_ms(CLOCK_MONOTONIC) < deadline) {
         handle_events(c);
         pthread_mutex_lock(&c->lock);
         if (c->events == NULL && *count < target)
@@ -608,7 +602,7 @@ static void lead(mstr_coord *c)
     bool snapshots = c->setup.store != NULL;
     for (;;) {
         int64_t deadline = snapshots && c->setup.every_ms > 0
-                               ? now_ms(CLOCK_MONOTONIC) + c->setup.every_ms : -1;
+                               ? mstr_clock_ms(CLOCK_MONOTONIC) + c->setup.every_ms : -1;
         bool end = wait_for_reason(c, deadline);
         int processes, workers;
         c->stop_at_cut = end && mstr_control_wants_rescale(c->setup.control, &processes,
@@ -646,9 +640,9 @@ static void tell_failure(mstr_coord *c)
                       &(mstr_wire_coord){ .kind = MSTR_WIRE_FAILED, .message = why,
                                           .message_len = strlen(why) });
     free(why);
-    int64_t deadline = now_ms(CLOCK_MONOTONIC) + FAREWELL_MS;
+    int64_t deadline = mstr_clock_ms(CLOCK_MONOTONIC) + FAREWELL_MS;
     mstr_coord_event *e;
-    while (mstr_coord_next_event(c, &e, deadline - now_ms(CLOCK_MONOTONIC))) {
+    while (mstr_coord_next_event(c, &e, deadline - mstr_clock_ms(CLOCK_MONOTONIC))) {
         bool answered = e->kind == MSTR_EVENT_LOST || (e->kind == MSTR_EVENT_MESSAGE &&
                                                        e->m.kind == MSTR_WIRE_FAILED);
         mstr_coord_event_free(e);

@@ -153,6 +153,14 @@ typedef struct mstr_job_desc {
      * worker (mstr_worker.op_in) for the status and the metrics. */
     const char *const *operators;
     size_t noperators;
+    /* Issues the epochs of the wall clock for the job's `timestamps NAME processing_time`
+     * operators (NULL if it has none): the worker calls it every turn, and sleeps no longer
+     * than MSTR_CLOCK_TICK_MS while it has nothing else to do. */
+    void (*tick)(mstr_worker *w);
 } mstr_job_desc;
+
+/* How long a worker with a clock to follow sleeps at most: how late a processing-time
+ * window closes while no record comes. */
+enum { MSTR_CLOCK_TICK_MS = 100 };
 
 #endif

@@ -60,10 +60,25 @@ static int workers(const mstr_exchange *e)
     return e->channel->workers;
 }
 
-static mstr_xbatch *fresh_batch(mstr_exchange *e, int x, int dest)
+/* What every outbox slot holds until a batch is opened there (see mstr_exchange.h). */
+static mstr_xbatch unopened;
+
+/* The open batch of exchange x towards dest, opened if there was none. */
+static mstr_xbatch *open_batch(mstr_exchange *e, int x, int dest)
 {
-    mstr_xbatch *b = mstr_channel_fresh(e->channel, dest);
-    b->exchange = x;
+    mstr_xbatch **open = &e->outbox[(size_t)x * e->stride + (size_t)dest];
+    if (*open == &unopened) {
+        *open = mstr_channel_fresh(e->channel, dest);
+        (*open)->exchange = x;
+    }
+    return *open;
+}
+
+mstr_xbatch *mstr_exchange_start(mstr_exchange *e, int x, int dest)
+{
+    mstr_xbatch *b = open_batch(e, x, dest);
+    if (b->data.cap == 0)
+        mstr_wbuf_grow(&b->data, MSTR_XBATCH_BYTES);
     return b;
 }
 
@@ -86,6 +101,8 @@ void mstr_exchange_init(mstr_exchange *e, mstr_worker *w, mstr_arena *arena,
                           .begin_snapshot = begin };
     mstr_align_init(&e->align, d, c->me, c->workers);
     e->outbox = mstr_alloc_array(nx * n, sizeof *e->outbox);
+    for (size_t i = 0; i < nx * n; i++)
+        e->outbox[i] = &unopened;
     e->waiting = mstr_alloc_array(n, sizeof *e->waiting);
     e->frontiers = mstr_alloc_array(nx, sizeof *e->frontiers);
     e->frontier_in = mstr_alloc_array(nx * n, sizeof *e->frontier_in);
@@ -97,8 +114,6 @@ void mstr_exchange_init(mstr_exchange *e, mstr_worker *w, mstr_arena *arena,
                 f->in[i] = MSTR_EPOCH_MAX;
                 mstr_align_end(&e->align, x, i);
             }
-            if (i != c->me)
-                e->outbox[x * n + (size_t)i] = fresh_batch(e, (int)x, i);
         }
     }
 }
@@ -107,7 +122,8 @@ void mstr_exchange_free(mstr_exchange *e)
 {
     size_t n = e->stride;
     for (size_t i = 0; i < e->desc->nexchanges * n; i++)
-        mstr_xbatch_free(e->outbox[i]);
+        if (e->outbox[i] != &unopened)
+            mstr_xbatch_free(e->outbox[i]);
     for (size_t dest = 0; dest < n; dest++) {
         mstr_xqueue *q = &e->waiting[dest];
         for (size_t i = 0; i < q->len; i++)
@@ -119,6 +135,12 @@ void mstr_exchange_free(mstr_exchange *e)
     free(e->frontiers);
     free(e->frontier_in);
     mstr_align_free(&e->align);
+}
+
+/* Whether the open batch of exchange x for dest holds records (false for this worker). */
+static bool holds_records(const mstr_exchange *e, int x, int dest)
+{
+    return e->outbox[(size_t)x * e->stride + (size_t)dest]->records > 0;
 }
 
 /* Moves b onto its link, keeping order behind batches that already wait for room. */
@@ -135,7 +157,7 @@ void mstr_exchange_send(mstr_exchange *e, int x, int dest)
 {
     size_t slot = (size_t)x * e->stride + (size_t)dest;
     mstr_xbatch *full = e->outbox[slot];
-    e->outbox[slot] = fresh_batch(e, x, dest);
+    e->outbox[slot] = &unopened;
     post(e, full);
 }
 
@@ -147,15 +169,20 @@ static void merge_epoch(mstr_exchange *e, int x, int from, int64_t epoch)
         e->desc->exchanges[x].epoch(e->worker, f->out);
 }
 
-/* Sends ctl on exchange x to every other worker, after the records already batched for it. */
+/* Sends ctl on exchange x to every other worker, after the records already batched for it:
+ * on a batch to each worker that this one sends batches to, and by the channel's broadcast to
+ * the others (most of them, in a job of many workers). */
 static void send_ctl(mstr_exchange *e, int x, mstr_ctl ctl)
 {
     for (int dest = 0; dest < workers(e); dest++) {
         if (dest == me(e))
             continue;
-        mstr_exchange_batch(e, x, dest)->ctl = ctl;
+        if (!holds_records(e, x, dest) && !mstr_channel_linked(e->channel, dest))
+            continue;
+        open_batch(e, x, dest)->ctl = ctl;
         mstr_exchange_send(e, x, dest);
     }
+    mstr_channel_broadcast(e->channel, x, ctl);
 }
 
 void mstr_exchange_epoch(mstr_exchange *e, int x, int64_t epoch)
@@ -291,7 +318,7 @@ void mstr_exchange_flush(mstr_exchange *e)
 {
     for (size_t x = 0; x < e->desc->nexchanges; x++)
         for (int dest = 0; dest < workers(e); dest++)
-            if (dest != me(e) && mstr_exchange_batch(e, (int)x, dest)->records > 0)
+            if (holds_records(e, (int)x, dest))
                 mstr_exchange_send(e, (int)x, dest);
     mstr_channel_flush(e->channel);
 }

@@ -40,7 +40,9 @@ typedef void mstr_exchange_begin_fn(mstr_worker *w, uint64_t n);
 
 typedef struct mstr_exchange {
     mstr_xbatch **outbox;       /* open batch per (exchange, destination worker), at
-                                   x * stride + dest; NULL for this worker itself */
+                                   x * stride + dest; until a record goes there, one shared
+                                   batch of no buffer and no records, never written (most
+                                   pairs of a job of many workers never exchange a record) */
     size_t stride;
     /* The runtime's alone from here on. */
     const mstr_job_desc *desc;
@@ -67,14 +69,19 @@ void mstr_exchange_init(mstr_exchange *e, mstr_worker *w, mstr_arena *arena,
 /* Frees the open and waiting batches (a failure may have left some). */
 void mstr_exchange_free(mstr_exchange *e);
 
-/* The open batch of exchange x towards worker dest (never this worker itself). */
+/* The open batch of exchange x towards worker dest (never this worker itself). Its buffer has
+ * no room (data.cap == 0) before its first record: call mstr_exchange_start then. */
 static inline mstr_xbatch *mstr_exchange_batch(mstr_exchange *e, int x, int dest)
 {
     return e->outbox[(size_t)x * e->stride + (size_t)dest];
 }
 
+/* Readies the open batch of exchange x towards dest for its first record, and returns it: a
+ * batch of its own (opened now if there was none) with a buffer of full size. */
+mstr_xbatch *mstr_exchange_start(mstr_exchange *e, int x, int dest);
+
 /* Hands the open batch of exchange x for dest to its link (or to the batches waiting for
- * room) and opens a new one. Call when the batch is full. */
+ * room); the next record there opens a new one. Call when the batch is full. */
 void mstr_exchange_send(mstr_exchange *e, int x, int dest);
 
 /* This worker reached epoch on exchange x: sends it to every other worker after the records
@@ -116,10 +123,11 @@ bool mstr_exchange_receive(mstr_exchange *e);
 /* Sends every open batch that holds records and wakes the workers this turn made work for. */
 void mstr_exchange_flush(mstr_exchange *e);
 
-/* True while batches wait for room: the worker must not read its sources (backpressure). */
+/* True while batches wait for room, or control messages for the workers not linked from this
+ * one pile up unread: the worker must not read its sources (backpressure). */
 static inline bool mstr_exchange_blocked(const mstr_exchange *e)
 {
-    return e->nwaiting > 0;
+    return e->nwaiting > 0 || mstr_channel_blocked(e->channel);
 }
 
 /* True once nothing waits for room and every exchange reached the end of its streams here. */

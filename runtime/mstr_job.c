@@ -50,6 +50,7 @@
 #include "mstr_source.h"
 #include "mstr_store.h"
 #include "mstr_super.h"
+#include "mstr_time.h"
 #include "mstr_worker.h"
 
 enum {
@@ -102,13 +103,6 @@ typedef struct job {
     uint64_t *checksum;
     uint64_t *counters;         /* per counter, likewise */
 } job;
-
-static int64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static bool alone(const job *j)
 {
@@ -220,12 +214,14 @@ static bool free_links(job *j, bool *failed)
 static void make_workers(job *j)
 {
     int n = j->per_process;
+    mstr_owners owners;
+    mstr_owners_init(&owners, (uint32_t)j->settings.key_groups, j->total, 0);
     j->workers = mstr_alloc_array((size_t)n, sizeof *j->workers);
     for (int i = 0; i < n; i++) {
         int index = j->process * n + i;
         mstr_worker_setup s = {
             .desc = j->desc, .index = index, .workers = j->total, .process = j->process,
-            .local = i, .key_groups = (uint32_t)j->settings.key_groups, .parts = j->parts,
+            .local = i, .owners = &owners, .parts = j->parts,
             .nparts = j->nparts, .partitions = j->partitions,
             .channel = j->hub ? mstr_net_hub_end(j->hub, i) : mstr_ring_hub_end(j->rings, i),
             .bell = &j->bells[i], .failure = &j->failure, .coord = &j->coord,
@@ -234,6 +230,7 @@ static void make_workers(job *j)
         };
         mstr_worker_init(&j->workers[i], &s);
     }
+    mstr_owners_free(&owners);
 }
 
 /* Closes what the workers used and adds up their tallies. Returns false if a write failed. */
@@ -411,7 +408,7 @@ static char *restore_part(job *j, uint64_t n)
         return mstr_strf("process %d has no part of snapshot %llu in '%s'", j->process,
                          (unsigned long long)n, j->settings.state_dir);
     char *error = NULL;
-    int64_t start = now_ms();
+    int64_t start = mstr_clock_ms(CLOCK_MONOTONIC);
     if (!mstr_snapshot_restore(j->store, c, j->workers, j->per_process, j->parts, j->nparts,
                                j->map, j->nmap, &j->restored_entries, &error)) {
         char *why = mstr_strf("snapshot %llu in '%s' cannot be restored: %s",
@@ -421,7 +418,7 @@ static char *restore_part(job *j, uint64_t n)
     }
     j->restored = n;
     j->restored_workers = c->workers * j->processes;
-    j->restore_ms = now_ms() - start;
+    j->restore_ms = mstr_clock_ms(CLOCK_MONOTONIC) - start;
     return NULL;
 }
 
@@ -502,9 +499,9 @@ static bool prepare_alone(job *j)
  * go to the control meanwhile. NULL if none came (or a signal did: j->signal says). */
 static mstr_coord_event *next_event(job *j)
 {
-    int64_t deadline = now_ms() + WAIT_STEP_MS;
+    int64_t deadline = mstr_clock_ms(CLOCK_MONOTONIC) + WAIT_STEP_MS;
     mstr_coord_event *e;
-    while (mstr_coord_next_event(&j->coord, &e, deadline - now_ms())) {
+    while (mstr_coord_next_event(&j->coord, &e, deadline - mstr_clock_ms(CLOCK_MONOTONIC))) {
         if (!mstr_coord_control_event(&j->coord, e))
             return e;
         mstr_coord_event_free(e);
@@ -516,7 +513,7 @@ static mstr_coord_event *next_event(job *j)
 /* Leader: waits until every follower has joined the round. Returns false on a signal. */
 static bool await_followers(job *j)
 {
-    int64_t said = now_ms();
+    int64_t said = mstr_clock_ms(CLOCK_MONOTONIC);
     for (;;) {
         int missing = mstr_cluster_missing(j->cluster);
         if (missing < 0)
@@ -526,10 +523,10 @@ static bool await_followers(job *j)
             mstr_coord_event_free(e); /* joins and losses: the cluster keeps count */
         else if (j->signal != 0)
             return false;
-        if (now_ms() - said >= SAY_EVERY_MS) {
+        if (mstr_clock_ms(CLOCK_MONOTONIC) - said >= SAY_EVERY_MS) {
             fprintf(stderr, "mstr: process 0 waits for process %d (%s)\n", missing,
                     mstr_cluster_peer(j->cluster, missing));
-            said = now_ms();
+            said = mstr_clock_ms(CLOCK_MONOTONIC);
         }
     }
 }
@@ -619,14 +616,14 @@ static round_end lead_restore(job *j)
  * signal. */
 static bool join(job *j)
 {
-    int64_t said = now_ms();
+    int64_t said = mstr_clock_ms(CLOCK_MONOTONIC);
     while (!mstr_cluster_join(j->cluster, WAIT_STEP_MS)) {
         if ((j->signal = mstr_coord_signal(&j->coord)) != 0)
             return false;
-        if (now_ms() - said >= SAY_EVERY_MS) {
+        if (mstr_clock_ms(CLOCK_MONOTONIC) - said >= SAY_EVERY_MS) {
             fprintf(stderr, "mstr: process %d waits for process 0 (%s)\n", j->process,
                     mstr_cluster_peer(j->cluster, 0));
-            said = now_ms();
+            said = mstr_clock_ms(CLOCK_MONOTONIC);
         }
     }
     return true;

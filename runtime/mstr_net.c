@@ -38,6 +38,7 @@
 #include <time.h>
 
 #include "mstr_mem.h"
+#include "mstr_time.h"
 
 /*
  * ThreadSanitizer and gRPC. Debian's gRPC is not built with ThreadSanitizer: its own
@@ -539,21 +540,14 @@ static grpc_channel *channel_to(mstr_net *n, const char *target)
     return e->channel;
 }
 
-static int64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 bool mstr_net_wait_for(mstr_net *n, const char *target, int64_t timeout_ms)
 {
     grpc_channel *ch = channel_to(n, target);
-    int64_t start = now_ms();
+    int64_t start = mstr_clock_ms(CLOCK_MONOTONIC);
     for (;;) {
         if (grpc_channel_check_connectivity_state(ch, 1) == GRPC_CHANNEL_READY)
             return true;
-        if (now_ms() - start >= timeout_ms)
+        if (mstr_clock_ms(CLOCK_MONOTONIC) - start >= timeout_ms)
             return false;
         struct timespec pause = { 0, 20 * 1000000 };
         nanosleep(&pause, NULL);

@@ -159,9 +159,10 @@ enum { FALLBACK_WAIT_MS = 50 };
 /* The same handshake as above with fd_waiters for waiters: either the waiter sees the new seq
  * and does not poll, or the ringer sees it and writes the eventfd it polls. A count left in the
  * eventfd by a ring after the wait only makes the next wait return early. */
-void mstr_doorbell_wait_fds(mstr_doorbell *d, uint32_t seq, const int *fds, size_t nfds)
+void mstr_doorbell_wait_fds(mstr_doorbell *d, uint32_t seq, const int *fds, size_t nfds,
+                            int timeout_ms)
 {
-    if (nfds == 0) {
+    if (nfds == 0 && timeout_ms < 0) {
         mstr_doorbell_wait(d, seq);
         return;
     }
@@ -171,13 +172,14 @@ void mstr_doorbell_wait_fds(mstr_doorbell *d, uint32_t seq, const int *fds, size
     for (size_t i = 0; i < nfds; i++)
         pfds[i] = (struct pollfd){ .fd = fds[i], .events = POLLIN };
     if (d->wake_fd < 0) {
-        poll(pfds, (nfds_t)nfds, FALLBACK_WAIT_MS);
+        poll(pfds, (nfds_t)nfds,
+             timeout_ms >= 0 && timeout_ms < FALLBACK_WAIT_MS ? timeout_ms : FALLBACK_WAIT_MS);
         return;
     }
     pfds[nfds] = (struct pollfd){ .fd = d->wake_fd, .events = POLLIN };
     atomic_fetch_add(&d->fd_waiters, 1);
     if (atomic_load(&d->seq) == seq)
-        poll(pfds, (nfds_t)nfds + 1, -1);
+        poll(pfds, (nfds_t)nfds + 1, timeout_ms);
     atomic_fetch_sub(&d->fd_waiters, 1);
     uint64_t count;
     if (read(d->wake_fd, &count, sizeof count) < 0) {

@@ -69,9 +69,11 @@ void mstr_doorbell_ring(mstr_doorbell *d);
 /* Sleeps until the counter differs from seq (returns at once if it already does). */
 void mstr_doorbell_wait(mstr_doorbell *d, uint32_t seq);
 
-/* The same, and also returns when one of fds[0 .. nfds) is readable (or at end, or in error):
- * a worker whose input is a quiet pipe sleeps until the input or its doorbell wakes it. May
- * return early for no reason. Only the doorbell's own thread may wait on it. */
-void mstr_doorbell_wait_fds(mstr_doorbell *d, uint32_t seq, const int *fds, size_t nfds);
+/* The same, and also returns when one of fds[0 .. nfds) is readable (or at end, or in error),
+ * or after timeout_ms (-1: no time limit): a worker whose input is a quiet pipe sleeps until
+ * the input or its doorbell wakes it, one with a clock to follow until the clock has moved
+ * too. May return early for no reason. Only the doorbell's own thread may wait on it. */
+void mstr_doorbell_wait_fds(mstr_doorbell *d, uint32_t seq, const int *fds, size_t nfds,
+                            int timeout_ms);
 
 #endif

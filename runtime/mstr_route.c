@@ -2,12 +2,13 @@
  * mstr_route.c - rendezvous hashing from key groups to workers (definition in mstr_route.h).
  *
  * Every worker is scored for the group and the best score wins, which is O(workers) per group;
- * a worker computes its owner table once per worker count (mstr_owners_init) and indexes it,
- * so the loop never runs per record.
+ * a process computes the owner table once per worker count (mstr_owners_init), its workers
+ * copy and index it, so the loop never runs per record.
  */
 #include "mstr_route.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 #include "mstr_hash.h"
 #include "mstr_mem.h"
@@ -42,6 +43,13 @@ void mstr_owners_init(mstr_owners *o, uint32_t groups, int workers, uint64_t ver
     o->owner = mstr_alloc_array(groups, sizeof *o->owner);
     for (uint32_t g = 0; g < groups; g++)
         o->owner[g] = (uint16_t)mstr_rendezvous_owner(g, workers);
+}
+
+void mstr_owners_copy(mstr_owners *o, const mstr_owners *from)
+{
+    *o = *from;
+    o->owner = mstr_alloc_array(from->groups, sizeof *o->owner);
+    memcpy(o->owner, from->owner, from->groups * sizeof *o->owner);
 }
 
 void mstr_owners_free(mstr_owners *o)

@@ -4,15 +4,25 @@
  * A date is the number of days since 1970-01-01 (negative before), so that date arithmetic is
  * integer arithmetic and a bound of "62 days" is the number 62. The conversions are Howard
  * Hinnant's proleptic Gregorian algorithms, exact for every representable year. Also the
- * arithmetic of event-time windows.
+ * arithmetic of event-time windows, and the clocks in milliseconds.
  */
 #ifndef MSTR_TIME_H
 #define MSTR_TIME_H
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "mstr_str.h"
+
+/* Milliseconds on a clock: CLOCK_MONOTONIC for durations and deadlines, CLOCK_REALTIME for
+ * processing time (milliseconds since 1970, as event time usually is). */
+static inline int64_t mstr_clock_ms(clockid_t clock)
+{
+    struct timespec ts;
+    clock_gettime(clock, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
 
 /* Days since 1970-01-01 of year-month-day (month 1..12, day 1..31). */
 int64_t mstr_days_from_civil(int64_t year, int64_t month, int64_t day);

@@ -16,7 +16,7 @@ void mstr_worker_init(mstr_worker *w, const mstr_worker_setup *s)
     const mstr_job_desc *d = s->desc;
     mstr_arena_init(&w->arena);
     w->ctx = (mstr_ctx){ .worker = s->index, .workers = s->workers,
-                         .key_groups = s->key_groups, .arena = &w->arena };
+                         .key_groups = s->owners->groups, .arena = &w->arena };
     w->process = s->process;
     w->local = s->local;
     w->desc = d;
@@ -25,7 +25,7 @@ void mstr_worker_init(mstr_worker *w, const mstr_worker_setup *s)
     w->coord = s->coord;
     w->poll_records = s->poll_records;
     w->poll_sleep_ms = s->poll_sleep_ms;
-    mstr_owners_init(&w->owners, s->key_groups, s->workers, 0);
+    mstr_owners_copy(&w->owners, s->owners);
     mstr_sink_views_init(&w->views, s->sinks, s->index);
     w->sinks = w->views.sinks;
     mstr_exchange_init(&w->exchange, w, &w->arena, d, s->partitions, s->channel,
@@ -146,7 +146,7 @@ static void publish(mstr_worker *w, bool blocked)
 }
 
 /* Sleeps until the doorbell rings after seq, or the input of a partition that found it quiet
- * is readable. */
+ * is readable, or (in a job with a wall clock to follow) MSTR_CLOCK_TICK_MS have passed. */
 static void sleep_until_work(mstr_worker *w, uint32_t seq)
 {
     int fds[w->nparts + 1];
@@ -154,7 +154,8 @@ static void sleep_until_work(mstr_worker *w, uint32_t seq)
     for (size_t i = 0; i < w->nparts; i++)
         if (!w->parts[i]->done && w->parts[i]->waiting)
             fds[n++] = w->parts[i]->reader.fd;
-    mstr_doorbell_wait_fds(w->bell, seq, fds, n);
+    int timeout_ms = w->desc->tick != NULL ? MSTR_CLOCK_TICK_MS : -1; /* a clock to follow */
+    mstr_doorbell_wait_fds(w->bell, seq, fds, n, timeout_ms);
 }
 
 /* The loop (see mstr_worker.h). A snapshot the coordinator committed is committed to the custom
@@ -180,8 +181,11 @@ static void worker_loop(mstr_worker *w)
         bool progress = mstr_exchange_send_waiting(x);
         progress |= mstr_exchange_receive(x);
         bool blocked = mstr_exchange_blocked(x);
-        if (!blocked && !mstr_snapshot_aligning(w))
+        if (!blocked && !mstr_snapshot_aligning(w)) {
             progress |= poll_sources(w);
+            if (w->desc->tick != NULL) /* after the sources: their records are stamped first */
+                w->desc->tick(w);
+        }
         progress |= mstr_snapshot_advance(w);
         mstr_exchange_flush(x);
         note_finished(w);

@@ -88,7 +88,7 @@ typedef struct mstr_worker_setup {
     int workers;
     int process;
     int local;
-    uint32_t key_groups;
+    const mstr_owners *owners;    /* the owner table it starts with (it keeps a copy) */
     mstr_partition *parts;        /* all of the job's partitions: it reads those placed on it */
     size_t nparts;
     const size_t *partitions;     /* per source: how many partitions it has (mstr_place.h) */

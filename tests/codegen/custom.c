@@ -332,8 +332,8 @@ MSTR_FUSED void op_parity(job_batch *mstr_b, mstr_nokey key, u64 value, int64_t 
         return;
     }
     mstr_xbatch *xb = mstr_exchange_batch(&w->exchange, 0, dest);
-    if (xb->data.cap == 0) /* a batch's buffer comes with its first record, at full size */
-        mstr_wbuf_grow(&xb->data, MSTR_XBATCH_BYTES);
+    if (xb->data.cap == 0) /* a batch is opened, with its buffer, for its first record */
+        xb = mstr_exchange_start(&w->exchange, 0, dest);
     unsigned char *p = mstr_wbuf_claim(&xb->data, enclen_bool(&k) + enclen_u64(&value) + 8);
     p = encp_bool(p, &k);
     p = encp_u64(p, &value);
@@ -714,6 +714,7 @@ static const mstr_job_desc job = {
     .ncounters = job_ncounters,
     .operators = job_operators,
     .noperators = 1,
+    .tick = NULL,
 };
 
 int main(int argc, char **argv)

@@ -608,6 +608,7 @@ static const mstr_job_desc job = {
     .ncounters = job_ncounters,
     .operators = job_operators,
     .noperators = 1,
+    .tick = NULL,
 };
 
 int main(int argc, char **argv)

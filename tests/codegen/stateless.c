@@ -246,6 +246,7 @@ static const mstr_job_desc job = {
     .ncounters = job_ncounters,
     .operators = job_operators,
     .noperators = 2,
+    .tick = NULL,
 };
 
 int main(int argc, char **argv)

@@ -92,8 +92,8 @@ MSTR_FUSED void op_last_digit(job_batch *mstr_b, mstr_nokey key, i64 value, int6
         return;
     }
     mstr_xbatch *xb = mstr_exchange_batch(&w->exchange, 0, dest);
-    if (xb->data.cap == 0) /* a batch's buffer comes with its first record, at full size */
-        mstr_wbuf_grow(&xb->data, MSTR_XBATCH_BYTES);
+    if (xb->data.cap == 0) /* a batch is opened, with its buffer, for its first record */
+        xb = mstr_exchange_start(&w->exchange, 0, dest);
     unsigned char *p = mstr_wbuf_claim(&xb->data, enclen_i64(&k) + enclen_i64(&value) + 8);
     p = encp_i64(p, &k);
     p = encp_i64(p, &value);
@@ -628,6 +628,7 @@ static const mstr_job_desc job = {
     .ncounters = job_ncounters,
     .operators = job_operators,
     .noperators = 2,
+    .tick = NULL,
 };
 
 int main(int argc, char **argv)

@@ -531,8 +531,8 @@ MSTR_FUSED void op_user(job_batch *mstr_b, mstr_nokey key, Click value, int64_t 
         return;
     }
     mstr_xbatch *xb = mstr_exchange_batch(&w->exchange, 0, dest);
-    if (xb->data.cap == 0) /* a batch's buffer comes with its first record, at full size */
-        mstr_wbuf_grow(&xb->data, MSTR_XBATCH_BYTES);
+    if (xb->data.cap == 0) /* a batch is opened, with its buffer, for its first record */
+        xb = mstr_exchange_start(&w->exchange, 0, dest);
     unsigned char *p = mstr_wbuf_claim(&xb->data, enclen_u32(&k) + enclen_Click(&value) + 8);
     p = encp_u32(p, &k);
     p = encp_Click(p, &value);
@@ -1067,6 +1067,7 @@ static const mstr_job_desc job = {
     .ncounters = job_ncounters,
     .operators = job_operators,
     .noperators = 5,
+    .tick = NULL,
 };
 
 int main(int argc, char **argv)

@@ -1,7 +1,9 @@
 # The Nexmark queries of examples/nexmark/ against the same queries in SQL: the events the
 # queries read are written to CSV by examples/nexmark/dump.mstr, tests/nexmark/run-sql.sh runs
 # tests/nexmark/qN.sql on them in sqlite3, and each query's CSV output, on 1 and 2 workers,
-# must hold exactly the same rows; q4 also at three other rates of events.
+# must hold exactly the same rows; q4 also at three other rates of events. q12's windows are
+# of processing time: its rows are checked against the run's wall clock and, summed per
+# bidder, against tests/nexmark/q12.sql.
 set -eu
 command -v sqlite3 > /dev/null || { echo "sqlite3 is missing (scripts/deps.sh installs it)"; exit 1; }
 cd "$WORK" && mkdir -p nexmark && cd nexmark
@@ -36,7 +38,7 @@ if [ -n "${E2E_SAN:-}" ] && [ "${MSTR_TEST_FULL:-0}" != 1 ]; then
     rates= worker_counts=2
 fi
 sources=
-for q in dump $queries; do sources="$sources $ROOT/examples/nexmark/$q.mstr"; done
+for q in dump $queries q12; do sources="$sources $ROOT/examples/nexmark/$q.mstr"; done
 for rate in $rates; do
     mkdir -p "rate-$rate"
     for q in dump q4; do
@@ -75,6 +77,27 @@ check_against_sql() {
     done
 }
 check_against_sql . $queries
+
+# q12 on each worker count: every window 10 s wide, starting at a multiple of 10 s within the
+# run (from 10 s before it started to its end), one row per bidder and window, a count of at
+# least one; the counts summed per bidder are the SQL's bids per bidder.
+"$ROOT/tests/nexmark/run-sql.sh" . q12 | LC_ALL=C sort > q12.want
+for workers in $worker_counts; do
+    started=$(date +%s%3N)
+    ./q12 --workers "$workers"
+    ended=$(date +%s%3N)
+    tail -n +2 q12.csv > q12.rows
+    odd=$(awk -F, -v t0="$started" -v t1="$ended" \
+              '$4 - $3 != 10000 || $3 % 10000 != 0 || $3 < t0 - 10000 || $3 > t1 || $2 < 1' q12.rows)
+    twice=$(cut -d, -f1,3 q12.rows | sort | uniq -d)
+    awk -F, '{ n[$1] += $2 } END { for (b in n) print b "," n[b] }' q12.rows | LC_ALL=C sort > q12.got
+    if [ -n "$odd$twice" ] || ! cmp -s q12.want q12.got; then
+        echo "q12 on $workers workers (run from $started to $ended ms):"
+        echo "$odd$twice" | head -5
+        diff q12.want q12.got | head -10
+        failures=$((failures + 1))
+    fi
+done
 
 for rate in $rates; do
     check_against_sql "rate-$rate" q4

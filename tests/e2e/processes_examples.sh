@@ -31,9 +31,10 @@ if sample_only; then
 else
     examples=$(cat "$ROOT/tests/examples.list")
     # The stateless queries (a map or filter of each bid: none crosses between workers) are
-    # left out; dump writes the same file sinks they do.
+    # left out; dump writes the same file sinks they do. So is q12, whose windows of processing
+    # time differ from run to run (nexmark_queries.sh checks what holds on every run).
     queries=$(cd "$ROOT/examples/nexmark" && LC_ALL=C ls *.mstr | sed 's/\.mstr$//' |
-              grep -vxE 'q0|q1|q2|q14|q21|q22')
+              grep -vxE 'q0|q1|q2|q12|q14|q21|q22')
 fi
 echo "examples: $(echo $examples); Nexmark: $(echo $queries)"
 

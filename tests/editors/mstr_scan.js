@@ -24,7 +24,7 @@ const SOURCE_KINDS = new Set(['list', 'range', 'lines', 'stdin', 'csv', 'nexmark
 const SINK_KINDS = new Set(['stdout', 'null', 'text', 'csv', 'jsonl', 'custom']);
 const CONTEXTUAL = new Set([...SOURCE_KINDS, ...SINK_KINDS, 'tumbling', 'sliding', 'session',
     'count', 'sum', 'min', 'max', 'avg', 'reduce', 'state', 'into', 'distribute', 'partitions',
-    'position', 'on_epoch', 'on_timer', 'bounded', 'periodic', 'late', 'with', 'between']);
+    'position', 'on_epoch', 'on_timer', 'bounded', 'periodic', 'processing_time', 'late', 'with', 'between']);
 
 // The kinds of token `scan` makes: a word is 'op', 'decl', 'dead_letter', 'bool', 'scalar',
 // 'ctx' (a contextual keyword), 'c' (the prelude keyword) or 'ident'.

@@ -103,7 +103,7 @@ static int teardown(void **state)
  * matter to the exchange). */
 static void add_records(int from, size_t n)
 {
-    mstr_xbatch *b = mstr_exchange_batch(&sides[from], 0, 1 - from);
+    mstr_xbatch *b = mstr_exchange_start(&sides[from], 0, 1 - from);
     mstr_put_le(&b->data, 42, 8);
     b->records += n;
 }

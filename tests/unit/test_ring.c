@@ -23,6 +23,7 @@
 #include <cmocka.h>
 
 #include "mstr_ring.h"
+#include "mstr_time.h"
 
 enum { HANG_SECONDS = 120 };
 
@@ -291,7 +292,7 @@ typedef struct fd_sleeper {
 static void *fd_sleeper_main(void *arg)
 {
     fd_sleeper *s = arg;
-    mstr_doorbell_wait_fds(s->d, s->seq, &s->fd, 1);
+    mstr_doorbell_wait_fds(s->d, s->seq, &s->fd, 1, -1);
     atomic_store(&s->woke, 1);
     return NULL;
 }
@@ -326,7 +327,7 @@ static void test_wait_fds(void **state)
         pthread_t t;
         assert_int_equal(pthread_create(&t, NULL, ring_once, &d), 0);
         assert_int_equal(pthread_join(t, NULL), 0);
-        mstr_doorbell_wait_fds(&d, seq, &p[0], 1);
+        mstr_doorbell_wait_fds(&d, seq, &p[0], 1, -1);
     }
     alarm(0);
     close(p[0]);
@@ -365,6 +366,24 @@ static void *pong_main(void *arg)
     return NULL;
 }
 
+/* A wait with a time limit and nothing to watch returns once the time is up, not before (a
+ * worker with a wall clock to follow wakes so), and at once when rung. */
+static void test_wait_with_time_limit(void **state)
+{
+    (void)state;
+    mstr_doorbell d;
+    mstr_doorbell_init(&d);
+    alarm(HANG_SECONDS);
+    int64_t t0 = mstr_clock_ms(CLOCK_MONOTONIC);
+    mstr_doorbell_wait_fds(&d, mstr_doorbell_seq(&d), NULL, 0, 200);
+    assert_true(mstr_clock_ms(CLOCK_MONOTONIC) - t0 >= 190);
+    uint32_t seq = mstr_doorbell_seq(&d);
+    mstr_doorbell_ring(&d);
+    mstr_doorbell_wait_fds(&d, seq, NULL, 0, 60 * 1000); /* rung already: the alarm would tell */
+    alarm(0);
+    mstr_doorbell_free(&d);
+}
+
 static void test_no_lost_wakeup_ping_pong(void **state)
 {
     (void)state;
@@ -400,6 +419,7 @@ int main(void)
         cmocka_unit_test(test_ring_between_seq_and_wait),
         cmocka_unit_test(test_wait_sleeps_until_rung),
         cmocka_unit_test(test_wait_fds),
+        cmocka_unit_test(test_wait_with_time_limit),
         cmocka_unit_test(test_no_lost_wakeup_ping_pong),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
