@@ -68,14 +68,22 @@ static void keyed_tables(emitter *e, const mc_op *op, state_parts *s)
                   n, n, em_in_key(op), slot_release(e, op), n);
     if (!mc_op_has_timers(op))
         return;
-    mc_buf_printf(&s->fields, "    mstr_timerq op_%s_timers; /* built at the first use */\n"
-                              "    bool op_%s_timers_built;\n", n, n);
-    mc_buf_printf(&s->init, "    mstr_timerq_init(&st->op_%s_timers, sizeof(op_%s_timer));\n", n, n);
+    int kinds = op->clock_timers ? 2 : 1;
+    mc_buf_printf(&s->fields, "    mstr_timerq op_%s_timers[%d]; /* per kind, built at the first use */\n"
+                              "    bool op_%s_timers_built;\n"
+                              "    bool op_%s_ended;  /* the end of the stream was reached */\n",
+                  n, kinds, n, n);
+    mc_buf_printf(&s->init, "    for (int k = 0; k < %d; k++)\n"
+                            "        mstr_timerq_init(&st->op_%s_timers[k], sizeof(op_%s_timer));\n",
+                  kinds, n, n);
     mc_buf_printf(&s->free,
-                  "    for (size_t i = 0; i < st->op_%s_timers.count; i++)\n"
-                  "        release_%s(&((op_%s_timer *)mstr_timerq_at(&st->op_%s_timers, i))->key);\n"
-                  "    mstr_timerq_free(&st->op_%s_timers);\n",
-                  n, em_in_key(op), n, n, n);
+                  "    for (int k = 0; k < %d; k++) {\n"
+                  "        mstr_timerq *q = &st->op_%s_timers[k];\n"
+                  "        for (size_t i = 0; i < q->count; i++)\n"
+                  "            release_%s(&((op_%s_timer *)mstr_timerq_at(q, i))->key);\n"
+                  "        mstr_timerq_free(q);\n"
+                  "    }\n",
+                  kinds, n, em_in_key(op), n);
 }
 
 static void state_field(emitter *e, const mc_plan_field *f, state_parts *s)
@@ -211,7 +219,7 @@ static const char *op_shape(emitter *e, const mc_op *op)
         mc_buf_puts(&b, " state ");
         type_shape(&b, &op->state_type);
         if (mc_op_has_timers(op))
-            mc_buf_puts(&b, " timer i64");
+            mc_buf_puts(&b, op->clock_timers ? " timer i64 clock i64" : " timer i64");
     } else if (op->kind == MC_OP_WINDOW) {
         mc_buf_printf(&b, " acc %s", em_window_acc_type(op));
     } else if (op->other_in != NULL) {
@@ -317,10 +325,15 @@ static void slot_codec_of(const mc_op *op, slot_codec *c)
     mc_buf_printf(&c->decode, "    dec_%s(value, &tmp.state);\n", state);
     mc_buf_printf(&c->own, "    own_%s(&slot->state, &tmp.state);\n", state);
     if (mc_op_has_timers(op)) {
-        mc_buf_puts(&c->encode, "    mstr_put_le(b, slot->armed ? 1 : 0, 1);\n"
-                                "    mstr_put_le(b, (uint64_t)slot->timer, 8);\n");
-        mc_buf_puts(&c->decode, "    tmp.armed = mstr_get_le(value, 1) != 0;\n"
-                                "    tmp.timer = (int64_t)mstr_get_le(value, 8);\n");
+        int kinds = op->clock_timers ? 2 : 1;
+        mc_buf_printf(&c->encode, "    for (int k = 0; k < %d; k++) {\n"
+                                  "        mstr_put_le(b, slot->armed[k] ? 1 : 0, 1);\n"
+                                  "        mstr_put_le(b, (uint64_t)slot->timer[k], 8);\n"
+                                  "    }\n", kinds);
+        mc_buf_printf(&c->decode, "    for (int k = 0; k < %d; k++) {\n"
+                                  "        tmp.armed[k] = mstr_get_le(value, 1) != 0;\n"
+                                  "        tmp.timer[k] = (int64_t)mstr_get_le(value, 8);\n"
+                                  "    }\n", kinds);
     }
     if (op->kind != MC_OP_TTL_MAP)
         return;

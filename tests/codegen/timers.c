@@ -45,8 +45,10 @@ enum job_counter {
 typedef struct job_state {
     int mstr_unused;    /* so that a job without state still has a struct */
     mstr_table *op_idle; /* per key group */
-    mstr_timerq op_idle_timers; /* built at the first use */
+    mstr_timerq op_idle_timers[2]; /* per kind, built at the first use */
     bool op_idle_timers_built;
+    bool op_idle_ended;  /* the end of the stream was reached */
+    int64_t op_idle_reached;
 } job_state;
 
 /* Every stream and operator, so that definitions can follow file order. */
@@ -59,7 +61,7 @@ static inline void op_idle_epoch(job_batch *mstr_b, size_t input, int64_t epoch)
 MSTR_FUSED void op_out(job_batch *mstr_b, i64 key, i64 value, int64_t ts);
 static inline void op_out_epoch(job_batch *mstr_b, size_t input, int64_t epoch);
 
-/* stream 'nums' (tests/codegen/timers.mstr:5): every record and epoch goes to each reader in turn. */
+/* stream 'nums' (tests/codegen/timers.mstr:6): every record and epoch goes to each reader in turn. */
 MSTR_FUSED void stream_nums(job_batch *mstr_b, mstr_nokey key, i64 value, int64_t ts)
 {
     op_last_digit(mstr_b, key, value, ts);
@@ -70,15 +72,15 @@ static inline void stream_nums_epoch(job_batch *mstr_b, int64_t epoch)
     op_last_digit_epoch(mstr_b, 0, epoch);
 }
 
-/* key_by 'last_digit' (tests/codegen/timers.mstr:8): exchange 0. A record whose key this worker owns
+/* key_by 'last_digit' (tests/codegen/timers.mstr:9): exchange 0. A record whose key this worker owns
  * goes on at once; any other is encoded into the batch for its owner. */
 static inline i64 op_last_digit_body(mstr_ctx *ctx, mstr_nokey key, i64 value, int64_t ts)
 {
 #define fail(...) mstr_fail(ctx, "last_digit", __VA_ARGS__)
     ctx->running = "operator \'last_digit\'";
-#line 8 "tests/codegen/timers.mstr"
+#line 9 "tests/codegen/timers.mstr"
                             { return value % 10; }}
-#line 82 "timers.c"
+#line 84 "timers.c"
 #undef fail
 
 MSTR_FUSED void op_last_digit(job_batch *mstr_b, mstr_nokey key, i64 value, int64_t ts)
@@ -143,10 +145,10 @@ static void exchange_last_digit_epoch(mstr_worker *w, int64_t epoch)
 typedef struct op_idle_slot {
     i64 key;
     i64 state;
-    int64_t timer;      /* when the key's timer is due, */
-    bool armed;         /* if it has one (snapshots keep these two) */
-    bool queued;        /* the worker's timer queue has an entry for the key */
-    int64_t queued_at;  /* due then */
+    int64_t timer[2];   /* when the key's timer of each kind is due, */
+    bool armed[2];      /* if it has one (snapshots keep these two) */
+    bool queued[2];     /* the worker's timer queue has an entry for it */
+    int64_t queued_at[2]; /* due then */
 } op_idle_slot;
 
 static bool op_idle_eq(const void *slot, const void *key)
@@ -219,104 +221,134 @@ static inline void op_idle_settle(job_batch *mstr_b, mstr_table *t, op_idle_slot
     mstr_table_remove(t, slot);
 }
 
-/* The event-time timers of stateful_op 'idle' (tests/codegen/timers.mstr:9).
- * A key has at most one pending timer, in its slot (armed, timer), which snapshots keep.
- * The worker's queue (runtime/mstr_timerq.h) holds entries that say when to look at a key:
- * queued and queued_at say the slot has an entry due at queued_at, so that moving a timer
- * later pushes nothing (that entry, when it comes up, queues the key again at its new time).
- * Entries of keys that were dropped, or whose timer was cancelled or fired, are found stale
- * and skipped. */
+/* The timers of stateful_op 'idle' (tests/codegen/timers.mstr:10): of kind 0, event time (timer_at), fired
+ * as the frontier passes them; of kind 1 when the operator uses timer_after, the wall clock's
+ * (milliseconds since 1970), fired by the worker loop's tick as the clock passes them. A key
+ * has at most one pending timer of each kind, in its slot (armed[k], timer[k]), which
+ * snapshots keep. The worker's queue of each kind (runtime/mstr_timerq.h) holds entries that
+ * say when to look at a key: queued[k] and queued_at[k] say the slot has an entry due at
+ * queued_at[k], so that moving a timer later pushes nothing (that entry, when it comes up,
+ * queues the key again at its new time). Entries of keys that were dropped, or whose timer
+ * was cancelled or fired, are found stale and skipped. */
 typedef struct op_idle_timer {
     mstr_timer_head head;
     i64 key;           /* owned: released when the entry is popped */
 } op_idle_timer;
 
-/* Queues an entry for slot (in key group g) at its timer's time. */
-static void op_idle_timer_queue(mstr_timerq *q, uint32_t g, op_idle_slot *slot)
+/* Queues an entry of kind k for slot (in key group g) at its timer's time. */
+static void op_idle_timer_queue(mstr_timerq *q, int k, uint32_t g, op_idle_slot *slot)
 {
     op_idle_timer e;
     memset(&e, 0, sizeof e);
-    e.head.time = slot->timer;
+    e.head.time = slot->timer[k];
     e.head.group = g;
     e.head.hash = keyhash_i64(&slot->key);
     own_i64(&e.key, &slot->key);
     mstr_timerq_push(q, &e);
-    slot->queued = true;
-    slot->queued_at = slot->timer;
+    slot->queued[k] = true;
+    slot->queued_at[k] = slot->timer[k];
 }
 
-/* The worker's queue of 'idle''s timers. The first call builds it from the armed slots:
- * after a restore (at any worker count) the slots are what the snapshot kept, the queue is
- * not in it. */
-static mstr_timerq *op_idle_timerq(job_batch *mstr_b)
+/* The worker's queue of 'idle''s timers of kind k. The first call builds the queues from
+ * the armed slots: after a restore (at any worker count) the slots are what the snapshot
+ * kept, the queues are not in it. */
+static mstr_timerq *op_idle_timerq(job_batch *mstr_b, int k)
 {
     job_state *st = mstr_b->w->state;
-    mstr_timerq *q = &st->op_idle_timers;
     if (st->op_idle_timers_built)
-        return q;
+        return &st->op_idle_timers[k];
     st->op_idle_timers_built = true;
     for (uint32_t g = 0; g < mstr_b->w->ctx.key_groups; g++) {
         mstr_table *t = &st->op_idle[g];
         for (size_t i = 0; i < t->capacity; i++) {
             op_idle_slot *slot = mstr_table_slot(t, i);
-            if (mstr_table_full(t, i) && slot->armed)
-                op_idle_timer_queue(q, g, slot);
+            for (int kind = 0; kind < 2 && mstr_table_full(t, i); kind++)
+                if (slot->armed[kind])
+                    op_idle_timer_queue(&st->op_idle_timers[kind], kind, g, slot);
         }
     }
-    return q;
+    return &st->op_idle_timers[k];
 }
 
-/* timer_at(time): slot's key (in table t) has its timer at time, replacing the one it had. */
+/* timer_at(time) (k 0) and timer_after (k 1): slot's key (in table t) has its timer of kind k
+ * at time, replacing the one it had; once the end of the stream is reached, nothing. */
 static void op_idle_timer_set(job_batch *mstr_b, mstr_table *t, op_idle_slot *slot,
-                                  int64_t time)
+                                  int k, int64_t time)
 {
     job_state *st = mstr_b->w->state;
-    mstr_timerq *q = op_idle_timerq(mstr_b);
-    slot->timer = time;
-    slot->armed = true;
-    if (slot->queued && slot->queued_at <= time)
+    if (st->op_idle_ended)
+        return; /* nothing comes after the end of the stream */
+    mstr_timerq *q = op_idle_timerq(mstr_b, k);
+    slot->timer[k] = time;
+    slot->armed[k] = true;
+    if (slot->queued[k] && slot->queued_at[k] <= time)
         return; /* an entry comes up no later than the timer does */
-    op_idle_timer_queue(q, (uint32_t)(t - st->op_idle), slot);
+    op_idle_timer_queue(q, k, (uint32_t)(t - st->op_idle), slot);
+}
+
+/* cancel_timer(): the key has no pending timer, of either kind. */
+static inline void op_idle_timer_cancel(op_idle_slot *slot)
+{
+    for (int k = 0; k < 2; k++)
+        slot->armed[k] = false;
+}
+
+/* timer_after(ms): the wall clock's timer, ms from now (at least 1: one set by on_timer
+ * fires at a later tick, not in the round that runs it). */
+static inline void op_idle_timer_after(job_batch *mstr_b, mstr_table *t,
+                                           op_idle_slot *slot, int64_t ms)
+{
+    op_idle_timer_set(mstr_b, t, slot, 1, mstr_clock_ms(CLOCK_REALTIME) + (ms < 1 ? 1 : ms));
 }
 
 static inline void op_idle_on_timer(job_batch *mstr_b, i64 key, i64 *state,
-                                        int64_t timer, int64_t epoch, bool *mstr_keep,
-                                        mstr_table *mstr_t, op_idle_slot *mstr_slot)
+                                        int64_t timer, bool clock_timer, int64_t epoch,
+                                        int64_t mstr_stamp, bool *mstr_keep, mstr_table *mstr_t,
+                                        op_idle_slot *mstr_slot)
 {
     mstr_ctx *ctx = &mstr_b->w->ctx;
     (void)ctx;
+    (void)timer;
+    (void)clock_timer;
     (void)epoch;
-#define emit(x) (op_out(mstr_b, key, (x), timer), ctx->running = "operator 'idle'")
+#define emit(x) (op_out(mstr_b, key, (x), mstr_stamp), ctx->running = "operator 'idle'")
 #define emit_at(x, t) (op_out(mstr_b, key, (x), (t)), ctx->running = "operator 'idle'")
 #define fail(...) mstr_fail(ctx, "idle", __VA_ARGS__)
     ctx->running = "operator \'idle\'";
 #define drop_state() (*mstr_keep = false)
-#define timer_at(t) op_idle_timer_set(mstr_b, mstr_t, mstr_slot, (t))
-#define cancel_timer() (mstr_slot->armed = false)
-#line 15 "tests/codegen/timers.mstr"
+#define timer_at(t) op_idle_timer_set(mstr_b, mstr_t, mstr_slot, 0, (t))
+#define timer_after(ms) op_idle_timer_after(mstr_b, mstr_t, mstr_slot, (ms))
+#define cancel_timer() op_idle_timer_cancel(mstr_slot)
+#line 16 "tests/codegen/timers.mstr"
                 {
        emit(*state);
        if (*state > 100)
            drop_state();
+       else if (!clock_timer)
+           timer_after(1000);
      }}
-#line 303 "timers.c"
+#line 331 "timers.c"
 #undef cancel_timer
+#undef timer_after
 #undef timer_at
 #undef drop_state
 #undef fail
 #undef emit_at
 #undef emit
 
-/* Runs on_timer for every key whose timer is at or before epoch, earliest first (then by key
- * group and key hash), also for timers on_timer sets at or before epoch. At the end of the
- * stream every pending timer fires once, and a timer set then is dropped: nothing comes after
- * the end. */
-static void op_idle_timers_fire(job_batch *mstr_b, int64_t epoch)
+/* Runs on_timer for every key whose timer of kind k is at or before limit (the epoch reached,
+ * or the wall clock's now), earliest first (then by key group and key hash), also for timers
+ * on_timer sets at or before limit. epoch is the epoch reached (the last one, for the clock's
+ * timers), and emit stamps with stamp, or with the timer's time if stamp is MSTR_EPOCH_MIN.
+ * At the end of the stream (limit MSTR_EPOCH_MAX) every pending timer fires once; a timer set
+ * then is dropped (op_idle_timer_set). */
+static void op_idle_timers_fire(job_batch *mstr_b, int k, int64_t limit, int64_t epoch,
+                                    int64_t stamp)
 {
     job_state *st = mstr_b->w->state;
-    mstr_timerq *q = op_idle_timerq(mstr_b);
+    mstr_timerq *q = op_idle_timerq(mstr_b, k);
     const mstr_timer_head *top;
-    while ((top = mstr_timerq_peek(q)) != NULL && top->time <= epoch) {
+    while ((top = mstr_timerq_peek(q)) != NULL && top->time <= limit) {
         op_idle_timer e;
         mstr_timerq_pop(q, &e);
         mstr_table *t = &st->op_idle[e.head.group];
@@ -324,30 +356,69 @@ static void op_idle_timers_fire(job_batch *mstr_b, int64_t epoch)
         release_i64(&e.key);
         if (slot == NULL)
             continue; /* the key was dropped */
-        if (slot->queued && slot->queued_at == e.head.time)
-            slot->queued = false;
-        if (!slot->armed)
+        if (slot->queued[k] && slot->queued_at[k] == e.head.time)
+            slot->queued[k] = false;
+        if (!slot->armed[k])
             continue;
-        if (slot->timer > e.head.time) { /* moved later since it was queued: in order then */
-            if (!slot->queued)
-                op_idle_timer_queue(q, e.head.group, slot);
+        if (slot->timer[k] > e.head.time) { /* moved later since it was queued: in order then */
+            if (!slot->queued[k])
+                op_idle_timer_queue(q, k, e.head.group, slot);
             continue;
         }
         mstr_table_mark(t, mstr_table_index(t, slot));
-        slot->armed = false;
+        slot->armed[k] = false;
         i64 before = slot->state;
         bool keep = true;
-        op_idle_on_timer(mstr_b, slot->key, &slot->state, slot->timer, epoch, &keep, t, slot);
-        if (epoch == MSTR_EPOCH_MAX)
-            slot->armed = false;
+        op_idle_on_timer(mstr_b, slot->key, &slot->state, slot->timer[k], k == 1, epoch,
+                             stamp == MSTR_EPOCH_MIN ? slot->timer[k] : stamp, &keep, t, slot);
         op_idle_settle(mstr_b, t, slot, &before, keep);
     }
 }
 
-/* stateful_op 'idle' (tests/codegen/timers.mstr:9): on_data sees one key's state; on_epoch runs for every
+/* The event-time timers at epoch: those it reached fire. From the end of the stream on, no
+ * timer is set any more. */
+static void op_idle_timers_epoch(job_batch *mstr_b, int64_t epoch)
+{
+    job_state *st = mstr_b->w->state;
+    if (epoch == MSTR_EPOCH_MAX)
+        st->op_idle_ended = true;
+    op_idle_timers_fire(mstr_b, 0, epoch, epoch, MSTR_EPOCH_MIN);
+}
+
+/* The wall clock's timers of stateful_op 'idle' (tests/codegen/timers.mstr:10), set by timer_after: the
+ * worker loop's tick (job_tick, at least every MSTR_CLOCK_TICK_MS) fires those the clock has
+ * passed. Their records are stamped just after the last epoch the operator reached (kept in
+ * snapshots as op_idle_reached), so that they are never late downstream; at the end of
+ * the stream the pending ones fire too. */
+static inline int64_t op_idle_clock_stamp(const job_state *st)
+{
+    int64_t reached = st->op_idle_reached;
+    return reached == MSTR_EPOCH_MIN ? MSTR_EPOCH_MIN + 1 : reached + 1;
+}
+
+static void op_idle_clock_tick(job_batch *mstr_b)
+{
+    job_state *st = mstr_b->w->state;
+    if (st->op_idle_ended)
+        return;
+    op_idle_timers_fire(mstr_b, 1, mstr_clock_ms(CLOCK_REALTIME), st->op_idle_reached,
+                            op_idle_clock_stamp(st));
+}
+
+/* After the event-time timers of epoch: at the end every pending wall-clock timer fires. */
+static void op_idle_clock_epoch(job_batch *mstr_b, int64_t epoch)
+{
+    job_state *st = mstr_b->w->state;
+    if (epoch == MSTR_EPOCH_MAX)
+        op_idle_timers_fire(mstr_b, 1, epoch, epoch, op_idle_clock_stamp(st));
+    st->op_idle_reached = epoch;
+}
+
+/* stateful_op 'idle' (tests/codegen/timers.mstr:10): on_data sees one key's state; on_epoch runs for every
  * key this worker holds, each time the epoch advances; on_timer (when there is one) runs
  * before it for each key whose timer the epoch reached. The slot and its table are there for
- * timer_at and cancel_timer, which the checker allows only with an on_timer block. */
+ * timer_at, timer_after and cancel_timer, which the checker allows only with an on_timer
+ * block. */
 static inline void op_idle_on_data(job_batch *mstr_b, i64 key, i64 value, int64_t ts,
                                        i64 *state, bool *mstr_keep, mstr_table *mstr_t,
                                        op_idle_slot *mstr_slot)
@@ -360,15 +431,17 @@ static inline void op_idle_on_data(job_batch *mstr_b, i64 key, i64 value, int64_
 #define fail(...) mstr_fail(ctx, "idle", __VA_ARGS__)
     ctx->running = "operator \'idle\'";
 #define drop_state() (*mstr_keep = false)
-#define timer_at(t) op_idle_timer_set(mstr_b, mstr_t, mstr_slot, (t))
-#define cancel_timer() (mstr_slot->armed = false)
-#line 9 "tests/codegen/timers.mstr"
+#define timer_at(t) op_idle_timer_set(mstr_b, mstr_t, mstr_slot, 0, (t))
+#define timer_after(ms) op_idle_timer_after(mstr_b, mstr_t, mstr_slot, (ms))
+#define cancel_timer() op_idle_timer_cancel(mstr_slot)
+#line 10 "tests/codegen/timers.mstr"
                                        {
        *state += value;
        timer_at(ts + 5);
      }}
-#line 371 "timers.c"
+#line 443 "timers.c"
 #undef cancel_timer
+#undef timer_after
 #undef timer_at
 #undef drop_state
 #undef fail
@@ -384,12 +457,12 @@ static inline void op_idle_on_epoch(job_batch *mstr_b, i64 key, i64 *state,
 #define fail(...) mstr_fail(ctx, "idle", __VA_ARGS__)
     ctx->running = "operator \'idle\'";
 #define drop_state() (*mstr_keep = false)
-#line 12 "tests/codegen/timers.mstr"
+#line 13 "tests/codegen/timers.mstr"
                 {
        if (epoch == MSTR_EPOCH_MAX)
            emit(-1);
      }}
-#line 393 "timers.c"
+#line 466 "timers.c"
 #undef drop_state
 #undef fail
 #undef emit_at
@@ -429,12 +502,13 @@ static inline void op_idle_on_epoch_all(job_batch *mstr_b, int64_t epoch)
 static inline void op_idle_epoch(job_batch *mstr_b, size_t input, int64_t epoch)
 {
     (void)input;
-    op_idle_timers_fire(mstr_b, epoch);
+    op_idle_timers_epoch(mstr_b, epoch);
+    op_idle_clock_epoch(mstr_b, epoch);
     op_idle_on_epoch_all(mstr_b, epoch);
     op_out_epoch(mstr_b, 0, epoch);
 }
 
-/* sink 'out' (tests/codegen/timers.mstr:20): standard output, as Malstrom prints records */
+/* sink 'out' (tests/codegen/timers.mstr:23): standard output, as Malstrom prints records */
 MSTR_FUSED void op_out(job_batch *mstr_b, i64 key, i64 value, int64_t ts)
 {
     /* once the job failed (fail() in a body, a write error), no record reaches a sink: not even
@@ -466,7 +540,7 @@ static inline void op_out_epoch(job_batch *mstr_b, size_t input, int64_t epoch)
     (void)epoch;
 }
 
-/* source 'nums' (tests/codegen/timers.mstr:5): range(0, 100), 100 values, one contiguous part per
+/* source 'nums' (tests/codegen/timers.mstr:6): range(0, 100), 100 values, one contiguous part per
  * worker; the timestamp is the index. */
 static void source_nums_poll(mstr_worker *mstr_w, mstr_partition *p)
 {
@@ -493,7 +567,9 @@ static void *job_state_new(mstr_worker *w)
     job_state *st = mstr_alloc(sizeof *st);
     (void)w;
     st->op_idle = mstr_tables_new(w->ctx.key_groups, sizeof(op_idle_slot));
-    mstr_timerq_init(&st->op_idle_timers, sizeof(op_idle_timer));
+    for (int k = 0; k < 2; k++)
+        mstr_timerq_init(&st->op_idle_timers[k], sizeof(op_idle_timer));
+    st->op_idle_reached = MSTR_EPOCH_MIN;
     return st;
 }
 
@@ -511,9 +587,12 @@ static void job_state_free(mstr_worker *w, void *state)
             }
     }
     mstr_tables_free(st->op_idle, w->ctx.key_groups);
-    for (size_t i = 0; i < st->op_idle_timers.count; i++)
-        release_i64(&((op_idle_timer *)mstr_timerq_at(&st->op_idle_timers, i))->key);
-    mstr_timerq_free(&st->op_idle_timers);
+    for (int k = 0; k < 2; k++) {
+        mstr_timerq *q = &st->op_idle_timers[k];
+        for (size_t i = 0; i < q->count; i++)
+            release_i64(&((op_idle_timer *)mstr_timerq_at(q, i))->key);
+        mstr_timerq_free(q);
+    }
     free(st);
 }
 
@@ -527,8 +606,10 @@ static void op_idle_slot_value(mstr_wbuf *b, const void *p)
 {
     const op_idle_slot *slot = p;
     enc_i64(b, &slot->state);
-    mstr_put_le(b, slot->armed ? 1 : 0, 1);
-    mstr_put_le(b, (uint64_t)slot->timer, 8);
+    for (int k = 0; k < 2; k++) {
+        mstr_put_le(b, slot->armed[k] ? 1 : 0, 1);
+        mstr_put_le(b, (uint64_t)slot->timer[k], 8);
+    }
 }
 
 static bool op_idle_restore_slot(mstr_table *t, mstr_rbuf *key, mstr_rbuf *value)
@@ -536,8 +617,10 @@ static bool op_idle_restore_slot(mstr_table *t, mstr_rbuf *key, mstr_rbuf *value
     op_idle_slot tmp = { 0 };
     dec_i64(key, &tmp.key);
     dec_i64(value, &tmp.state);
-    tmp.armed = mstr_get_le(value, 1) != 0;
-    tmp.timer = (int64_t)mstr_get_le(value, 8);
+    for (int k = 0; k < 2; k++) {
+        tmp.armed[k] = mstr_get_le(value, 1) != 0;
+        tmp.timer[k] = (int64_t)mstr_get_le(value, 8);
+    }
     bool created = false;
     op_idle_slot *slot = NULL;
     if (!key->error && !value->error && key->p == key->end && value->p == value->end)
@@ -553,15 +636,31 @@ static bool op_idle_restore_slot(mstr_table *t, mstr_rbuf *key, mstr_rbuf *value
     return true;
 }
 
+/* Snapshots of 'idle''s fields on a worker (its epochs and frontiers), and back. */
+static void op_idle_fields(mstr_worker *w, mstr_wbuf *b)
+{
+    job_state *st = w->state;
+    mstr_put_le(b, (uint64_t)st->op_idle_reached, 8);
+}
+
+static bool op_idle_restore_fields(mstr_worker *w, mstr_rbuf *r)
+{
+    job_state *st = w->state;
+    st->op_idle_reached = (int64_t)mstr_get_le(r, 8);
+    return !r->error && r->p == r->end;
+}
+
 /* What the operators keep, for snapshots (runtime/mstr_snapshot.h). */
 static const mstr_state_desc job_states[] = {
     {
         .op = "idle",
-        .shape = "stateful_op key i64 state i64 timer i64",
+        .shape = "stateful_op key i64 state i64 timer i64 clock i64",
         .tables = op_idle_tables,
         .slot_key = op_idle_slot_key,
         .slot_value = op_idle_slot_value,
         .restore_slot = op_idle_restore_slot,
+        .fields = op_idle_fields,
+        .restore_fields = op_idle_restore_fields,
     },
 };
 
@@ -606,6 +705,14 @@ static const char *const job_operators[] = {
     "idle",
 };
 
+/* The epochs and timers of the wall clock's operators, as it moves on. */
+static void job_tick(mstr_worker *w)
+{
+    job_batch batch = { .w = w };
+    op_idle_clock_tick(&batch);
+    job_batch_flush(&batch);
+}
+
 static const mstr_job_desc job = {
     .name = "timers",
     .program = "tests/codegen/timers.mstr",
@@ -628,7 +735,7 @@ static const mstr_job_desc job = {
     .ncounters = job_ncounters,
     .operators = job_operators,
     .noperators = 2,
-    .tick = NULL,
+    .tick = job_tick,
 };
 
 int main(int argc, char **argv)
