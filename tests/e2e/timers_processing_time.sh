@@ -1,10 +1,13 @@
-# Timers on the wall clock: after `timestamps NAME processing_time` a stateful_op's event-time
-# timers follow the wall clock, since that operator issues the clock's epochs also while no
-# record comes (at least every MSTR_CLOCK_TICK_MS). A job reads user names from a pipe kept
-# open and closes a user's session 300 ms after the user's last click; each session must be
-# written while the pipe is still open and quiet, on 1 worker and on 2 (the second reads no
-# input: its clock must not hold the timers back), closed 300 ms after its last click, within
-# the run's wall clock.
+# Timers on the wall clock, two ways. After `timestamps NAME processing_time` a stateful_op's
+# event-time timers follow the wall clock, since that operator issues the clock's epochs also
+# while no record comes (at least every MSTR_CLOCK_TICK_MS); and timer_after sets a wall-clock
+# timer in a pipeline of event time, which the worker loop's tick fires. Each time a job reads
+# user names from a pipe kept open and closes a user's session 300 ms after the user's last
+# click; each session must be written while the pipe is still open and quiet, on 1 worker and
+# on 2 (the second reads no input: its clock must not hold the timers back), and with
+# processing-time stamps be closed 300 ms after its last click, within the run's wall clock.
+# Last, a wall-clock timer pending when a job is stopped by SIGTERM fires in the resumed job
+# while its input is quiet.
 set -eu
 cd "$WORK" && mkdir -p timers_processing_time && cd timers_processing_time
 
