@@ -111,10 +111,12 @@ $(B)/gen/lexer.c $(B)/gen/lexer.h: grammar/lexer.l
 	@mkdir -p $(@D)
 	flex --header-file=$(B)/gen/lexer.h -o $(B)/gen/lexer.c $<
 
-$(B)/gen/lexer.o: $(B)/gen/lexer.c $(B)/gen/parser.h
+# The scanner and the parser build the AST: a change to its layout (compiler/ast.h) must
+# rebuild them too.
+$(B)/gen/lexer.o: $(B)/gen/lexer.c $(B)/gen/parser.h $(wildcard compiler/*.h)
 	$(CC) $(GEN_CFLAGS) -Icompiler -Iruntime -I$(B)/gen -c $< -o $@
 
-$(B)/gen/parser.o: $(B)/gen/parser.c $(B)/gen/lexer.h
+$(B)/gen/parser.o: $(B)/gen/parser.c $(B)/gen/lexer.h $(wildcard compiler/*.h)
 	$(CC) $(GEN_CFLAGS) -Icompiler -Iruntime -I$(B)/gen -c $< -o $@
 
 # Templates are embedded into mstrc as one generated C file (see scripts/embed.sh).

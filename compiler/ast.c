@@ -350,6 +350,17 @@ mc_op *mc_ast_op_set_extra(mc_op *op, mc_cblock extra)
     return op;
 }
 
+mc_op *mc_ast_op_set_timer(mc_op *op, mc_cblock timer)
+{
+    op->timer = timer;
+    return op;
+}
+
+bool mc_op_has_timers(const mc_op *op)
+{
+    return op->kind == MC_OP_STATEFUL_OP && op->timer.text != NULL;
+}
+
 mc_op *mc_ast_names_new(mc_program *prog, const char *name, mc_loc loc)
 {
     mc_op *op = mc_pool_alloc(&prog->pool, sizeof *op);

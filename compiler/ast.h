@@ -206,6 +206,8 @@ struct mc_op {
     mc_typeref state_type; /* their `(state S)` */
     mc_cblock extra;       /* key_by: the distribute block; stateful_op: the on_epoch block;
                               text is NULL when absent */
+    mc_cblock timer;       /* stateful_op: the on_timer block; text is NULL when absent */
+    bool clock_timers;     /* checker: a stateful_op whose blocks use timer_after */
     const char **names;    /* union: the streams merged in; clone, split: the streams made */
     mc_loc *name_locs;
     size_t nnames;
@@ -409,6 +411,12 @@ mc_op *mc_ast_state_op_new(mc_program *prog, mc_op_kind kind, mc_loc kw_loc, con
                            mc_cblock body);
 /* Sets op->extra (key_by's distribute block, stateful_op's on_epoch block); returns op. */
 mc_op *mc_ast_op_set_extra(mc_op *op, mc_cblock extra);
+/* Sets op->timer (stateful_op's on_timer block); returns op. */
+mc_op *mc_ast_op_set_timer(mc_op *op, mc_cblock timer);
+
+/* Whether op is a stateful_op with an on_timer block: its slots then hold a timer, and two
+ * when it uses timer_after (op->clock_timers). */
+bool mc_op_has_timers(const mc_op *op);
 /* The `(a, b, ...)` of union, clone and split: mc_ast_names_new with the first stream name,
  * mc_ast_names_add for each further one, then mc_ast_names_op gives the operator its kind,
  * keyword, name and body (split's; a zeroed block for union and clone). */

@@ -1092,12 +1092,96 @@ static void require_keyed(checker *c, const mc_op *op, const flow *f)
     }
 }
 
+/* Where one of the names words[0 .. n-1] is next used in the C block b, from byte `from` of
+ * its text on: the offset of the use in the text (and in *which the word's index), or b->len
+ * if there is none. Comments and string and character literals are skipped; anything else
+ * that reads as the identifier is a use (a macro's name is, which is what a use of timer_at
+ * inside another macro of the block amounts to). */
+static size_t find_word(const mc_cblock *b, const char *const *words, size_t n, size_t from,
+                        size_t *which)
+{
+    const char *t = b->text;
+    for (size_t i = from; i < b->len;) {
+        char ch = t[i];
+        if (ch == '/' && i + 1 < b->len && t[i + 1] == '/') {
+            while (i < b->len && t[i] != '\n')
+                i++;
+        } else if (ch == '/' && i + 1 < b->len && t[i + 1] == '*') {
+            for (i += 2; i < b->len && !(t[i] == '*' && i + 1 < b->len && t[i + 1] == '/'); i++)
+                ;
+            i += 2;
+        } else if (ch == '"' || ch == '\'') {
+            for (i++; i < b->len && t[i] != ch; i++)
+                if (t[i] == '\\')
+                    i++;
+            i++;
+        } else if (ch == '_' || (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+                   (ch >= '0' && ch <= '9')) {
+            size_t start = i;
+            while (i < b->len && (t[i] == '_' || (t[i] >= 'a' && t[i] <= 'z') ||
+                                  (t[i] >= 'A' && t[i] <= 'Z') || (t[i] >= '0' && t[i] <= '9')))
+                i++;
+            for (size_t w = 0; w < n; w++)
+                if (strlen(words[w]) == i - start && memcmp(t + start, words[w], i - start) == 0) {
+                    *which = w;
+                    return start;
+                }
+        } else {
+            i++;
+        }
+    }
+    return b->len;
+}
+
+static const char *const timer_words[] = { "timer_at", "timer_after", "cancel_timer" };
+enum { NTIMER_WORDS = sizeof timer_words / sizeof timer_words[0] };
+
+/* Reports every use of timer_at, timer_after and cancel_timer in block b of op, in order: its
+ * on_epoch block, or its per-record block when op has no on_timer block. */
+static void refuse_timer_calls(checker *c, const mc_op *op, const mc_cblock *b, bool on_epoch)
+{
+    if (b->text == NULL)
+        return;
+    size_t w;
+    for (size_t at = find_word(b, timer_words, NTIMER_WORDS, 0, &w); at < b->len;
+         at = find_word(b, timer_words, NTIMER_WORDS, at + 1, &w)) {
+        mc_loc loc = { b->loc.off + 1 + (uint32_t)at, (uint32_t)strlen(timer_words[w]) };
+        if (on_epoch)
+            mc_error(c->diag, loc, "'%s' is not available in on_epoch (stateful_op '%s'): "
+                     "set timers in the per-record block or in on_timer", timer_words[w], op->name);
+        else
+            mc_error(c->diag, loc, "'%s' needs an on_timer block, and stateful_op '%s' has "
+                     "none", timer_words[w], op->name);
+    }
+}
+
+/* Whether block b uses word. */
+static bool uses_word(const mc_cblock *b, const char *word)
+{
+    size_t w;
+    return b->text != NULL && find_word(b, &word, 1, 0, &w) < b->len;
+}
+
+/* A stateful_op's timers: timer_at, timer_after and cancel_timer need an on_timer block to
+ * fire, and are not in on_epoch's scope (on_epoch runs for every key and has no timer of its
+ * own). An operator that uses timer_after keeps wall-clock timers too. */
+static void check_timer_calls(checker *c, mc_op *op)
+{
+    if (op->timer.text == NULL)
+        refuse_timer_calls(c, op, &op->body, false);
+    refuse_timer_calls(c, op, &op->extra, true);
+    op->clock_timers = op->timer.text != NULL &&
+                       (uses_word(&op->body, "timer_after") || uses_word(&op->timer, "timer_after"));
+}
+
 /* stateful_map, stateful_op and ttl_map keep state per key: they need a keyed stream and a
  * known state type. */
 static void check_stateful(checker *c, mc_op *op, const flow *f)
 {
     require_keyed(c, op, f);
     resolve_type(c, &op->state_type);
+    if (op->kind == MC_OP_STATEFUL_OP)
+        check_timer_calls(c, op);
 }
 
 /* The `late NAME` stream of epochs and window gets the records entering the operator. */

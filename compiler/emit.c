@@ -235,16 +235,21 @@ static void not_empty(mc_buf *list)
 }
 
 /* The function that lets the clock of every `timestamps NAME processing_time` move on while
- * no record comes (mstr_job_desc.tick), in tick; its name, or NULL if the job has none. */
+ * no record comes, and fires the wall-clock timers of every stateful_op that sets them
+ * (timer_after), (mstr_job_desc.tick), in tick; its name, or NULL if the job has none. */
 static const char *clock_ticks(const mc_plan *plan, mc_buf *tick)
 {
     mc_buf calls = { 0 };
-    for (size_t i = 0; i < plan->nops; i++)
-        if (plan->ops[i].op->kind == MC_OP_TIMESTAMPS && plan->ops[i].op->processing_time)
-            mc_buf_printf(&calls, "    op_%s_tick(&batch);\n", plan->ops[i].op->name);
+    for (size_t i = 0; i < plan->nops; i++) {
+        const mc_op *op = plan->ops[i].op;
+        if (op->kind == MC_OP_TIMESTAMPS && op->processing_time)
+            mc_buf_printf(&calls, "    op_%s_tick(&batch);\n", op->name);
+        if (op->clock_timers) /* a stateful_op's timer_after */
+            mc_buf_printf(&calls, "    op_%s_clock_tick(&batch);\n", op->name);
+    }
     if (calls.len == 0)
         return "NULL";
-    mc_buf_printf(tick, "/* The epochs of the wall clock's operators, as it moves on. */\n"
+    mc_buf_printf(tick, "/* The epochs and timers of the wall clock's operators, as it moves on. */\n"
                         "static void job_tick(mstr_worker *w)\n"
                         "{\n"
                         "    job_batch batch = { .w = w };\n"

@@ -468,14 +468,41 @@ static const char *route_of(emitter *e, const mc_op *op, const char *out_key)
                    out_key);
 }
 
-/* The fields of a stateful operator's slots: its state, and for ttl_map the expiry. */
+/* The kinds of timers a stateful_op keeps: event time, and the wall clock's with timer_after
+ * (op_stateful_op_timers.c.in). */
+static int timer_kinds(const mc_op *op)
+{
+    return op->clock_timers ? 2 : 1;
+}
+
+/* The fields of a stateful operator's slots: its state, for ttl_map the expiry, and for a
+ * stateful_op with on_timer its timer (op_stateful_op_timers.c.in says how they are used). */
 static const char *state_slot_fields(emitter *e, const mc_op *op)
 {
-    return em_strf(e, "    %s state;\n%s", em_type(&op->state_type),
-                   op->kind == MC_OP_TTL_MAP
-                       ? "    int64_t expiry;     /* the epoch at which the state goes */\n"
-                         "    bool expires;       /* whether expire_at was called */\n"
-                       : "");
+    const char *more = "";
+    if (op->kind == MC_OP_TTL_MAP)
+        more = "    int64_t expiry;     /* the epoch at which the state goes */\n"
+               "    bool expires;       /* whether expire_at was called */\n";
+    else if (mc_op_has_timers(op))
+        more = em_strf(e,
+                       "    int64_t timer[%d];   /* when the key's timer of each kind is due, */\n"
+                       "    bool armed[%d];      /* if it has one (snapshots keep these two) */\n"
+                       "    bool queued[%d];     /* the worker's timer queue has an entry for it */\n"
+                       "    int64_t queued_at[%d]; /* due then */\n",
+                       timer_kinds(op), timer_kinds(op), timer_kinds(op), timer_kinds(op));
+    return em_strf(e, "    %s state;\n%s", em_type(&op->state_type), more);
+}
+
+/* What a stateful_op's epoch function runs: on_timer for the timers due, then on_epoch. */
+static const char *stateful_op_epoch(emitter *e, const mc_op *op)
+{
+    return em_strf(e, "%s%s%s",
+                   mc_op_has_timers(op)
+                       ? em_strf(e, "    op_%s_timers_epoch(mstr_b, epoch);\n", op->name) : "",
+                   op->clock_timers
+                       ? em_strf(e, "    op_%s_clock_epoch(mstr_b, epoch);\n", op->name) : "",
+                   op->extra.text != NULL
+                       ? em_strf(e, "    op_%s_on_epoch_all(mstr_b, epoch);\n", op->name) : "");
 }
 
 static void emit_op(emitter *e, const mc_plan_op *po)
@@ -484,11 +511,13 @@ static void emit_op(emitter *e, const mc_plan_op *po)
     const char *at = em_where(e, op->loc);
     const char *next = next_data(e, po->chain, po->index);
     const char *epoch = next_epoch(e, po->chain, po->index);
-    mc_buf body = { 0 }, extra = { 0 };
+    mc_buf body = { 0 }, extra = { 0 }, timer = { 0 };
     if (op->body.text != NULL)
         em_user_block(e, &op->body, true, &body);
     if (op->extra.text != NULL)
         em_user_block(e, &op->extra, true, &extra);
+    if (op->timer.text != NULL)
+        em_user_block(e, &op->timer, true, &timer);
     bool keys = op->kind == MC_OP_KEY_BY || op->kind == MC_OP_KEY_LOCAL;
     const char *out_key = keys ? em_type(&op->key_type) : em_in_key(op);
     const mc_var vars[] = {
@@ -497,7 +526,10 @@ static void emit_op(emitter *e, const mc_plan_op *po)
         { "out_type", op->has_out_type ? em_type(&op->out_type) : em_type(&op->in_type) },
         { "out_key", out_key },
         { "state_type", op->has_state_type ? em_type(&op->state_type) : "" },
-        { "body", em_text(&body) }, { "epoch_body", em_text(&extra) }, { "next", next },
+        { "body", em_text(&body) }, { "epoch_body", em_text(&extra) },
+        { "timer_body", em_text(&timer) }, { "next", next },
+        { "on_epoch", op->kind == MC_OP_STATEFUL_OP ? stateful_op_epoch(e, op) : "" },
+        { "kinds", em_strf(e, "%d", timer_kinds(op)) },
         { "next_epoch", epoch },
         { "exchange", op->kind == MC_OP_KEY_BY
                           ? em_strf(e, "%zu", mc_plan_exchange_index(e->plan, op)) : "" },
@@ -525,10 +557,15 @@ static void emit_op(emitter *e, const mc_plan_op *po)
                            { "body", em_text(&extra) }));
         if (op->has_state_type)
             em_render(e, "state_table.c.in", vars, nvars);
+        if (mc_op_has_timers(op))
+            em_render(e, "op_stateful_op_timers.c.in", vars, nvars);
+        if (op->clock_timers)
+            em_render(e, "op_stateful_op_clock.c.in", vars, nvars);
         em_render(e, template_of(op), vars, nvars);
     }
     mc_buf_free(&body);
     mc_buf_free(&extra);
+    mc_buf_free(&timer);
 }
 
 void em_ops(emitter *e)

@@ -6,7 +6,7 @@
  *
  * In a snapshot a slot of keyed state is its key (op_N_slot_key, from the slot templates) and
  * its value, which op_N_slot_value writes field by field in the binary encoding: the state of
- * a stateful operator (and a ttl_map's expiry); a window's end, count and accumulator; a
+ * a stateful operator (and a ttl_map's expiry, a stateful_op's timer); a window's end, count and accumulator; a
  * session window's sessions; a join's two sides as they are kept. An operator's worker fields
  * (times, frontiers) are written in the plan's order. Each also gets a shape: what it keeps,
  * spelled out, so that a snapshot is restored only into an operator that keeps the same.
@@ -66,6 +66,24 @@ static void keyed_tables(emitter *e, const mc_op *op, state_parts *s)
                   "    }\n"
                   "    mstr_tables_free(st->op_%s, w->ctx.key_groups);\n",
                   n, n, em_in_key(op), slot_release(e, op), n);
+    if (!mc_op_has_timers(op))
+        return;
+    int kinds = op->clock_timers ? 2 : 1;
+    mc_buf_printf(&s->fields, "    mstr_timerq op_%s_timers[%d]; /* per kind, built at the first use */\n"
+                              "    bool op_%s_timers_built;\n"
+                              "    bool op_%s_ended;  /* the end of the stream was reached */\n",
+                  n, kinds, n, n);
+    mc_buf_printf(&s->init, "    for (int k = 0; k < %d; k++)\n"
+                            "        mstr_timerq_init(&st->op_%s_timers[k], sizeof(op_%s_timer));\n",
+                  kinds, n, n);
+    mc_buf_printf(&s->free,
+                  "    for (int k = 0; k < %d; k++) {\n"
+                  "        mstr_timerq *q = &st->op_%s_timers[k];\n"
+                  "        for (size_t i = 0; i < q->count; i++)\n"
+                  "            release_%s(&((op_%s_timer *)mstr_timerq_at(q, i))->key);\n"
+                  "        mstr_timerq_free(q);\n"
+                  "    }\n",
+                  kinds, n, em_in_key(op), n);
 }
 
 static void state_field(emitter *e, const mc_plan_field *f, state_parts *s)
@@ -200,6 +218,8 @@ static const char *op_shape(emitter *e, const mc_op *op)
     if (op->has_state_type) {
         mc_buf_puts(&b, " state ");
         type_shape(&b, &op->state_type);
+        if (mc_op_has_timers(op))
+            mc_buf_puts(&b, op->clock_timers ? " timer i64 clock i64" : " timer i64");
     } else if (op->kind == MC_OP_WINDOW) {
         mc_buf_printf(&b, " acc %s", em_window_acc_type(op));
     } else if (op->other_in != NULL) {
@@ -304,6 +324,17 @@ static void slot_codec_of(const mc_op *op, slot_codec *c)
     mc_buf_printf(&c->encode, "    enc_%s(b, &slot->state);\n", state);
     mc_buf_printf(&c->decode, "    dec_%s(value, &tmp.state);\n", state);
     mc_buf_printf(&c->own, "    own_%s(&slot->state, &tmp.state);\n", state);
+    if (mc_op_has_timers(op)) {
+        int kinds = op->clock_timers ? 2 : 1;
+        mc_buf_printf(&c->encode, "    for (int k = 0; k < %d; k++) {\n"
+                                  "        mstr_put_le(b, slot->armed[k] ? 1 : 0, 1);\n"
+                                  "        mstr_put_le(b, (uint64_t)slot->timer[k], 8);\n"
+                                  "    }\n", kinds);
+        mc_buf_printf(&c->decode, "    for (int k = 0; k < %d; k++) {\n"
+                                  "        tmp.armed[k] = mstr_get_le(value, 1) != 0;\n"
+                                  "        tmp.timer[k] = (int64_t)mstr_get_le(value, 8);\n"
+                                  "    }\n", kinds);
+    }
     if (op->kind != MC_OP_TTL_MAP)
         return;
     mc_buf_puts(&c->encode, "    mstr_put_le(b, (uint64_t)slot->expiry, 8);\n"

@@ -240,6 +240,8 @@ static void list_fields(mc_plan *plan)
         case MC_OP_STATEFUL_OP:
         case MC_OP_TTL_MAP:
             add_field(plan, (mc_plan_field){ .op = op, .kind = MC_FIELD_KEYED });
+            if (op->clock_timers) /* what its wall-clock timers' records are stamped after */
+                add_time(plan, op, "reached", false);
             break;
         case MC_OP_WINDOW:
             add_field(plan, (mc_plan_field){ .op = op, .kind = MC_FIELD_KEYED });

@@ -41,7 +41,8 @@ typedef struct mc_parse_ctx {
     int skip_depth;        /* scanner: #if nesting inside an `#if 0` being skipped */
     int last_tok;          /* scanner: the last token handed to the parser, 0 before the first */
     bool in_op_header;     /* scanner: inside an operator header, a '{' opens a C block ... */
-    bool block_next;       /* scanner: ... or right after distribute, on_epoch or c (lexer.l) */
+    bool block_next;       /* scanner: ... or right after distribute, on_epoch, on_timer or c
+                              (lexer.l) */
     int custom_header;     /* scanner: where in a `custom(...)` header it is (lexer.l) */
     bool in_custom_body;   /* scanner: inside a custom body, every '{' opens a C block */
     bool truncated;        /* an unterminated comment or C block took the rest of the file */
@@ -121,7 +122,8 @@ static void yyerror(const mc_loc *loc, yyscan_t scanner, mc_parse_ctx *pc, const
 %token <name> KW_COUNT "'count'" KW_SUM "'sum'" KW_MIN "'min'" KW_MAX "'max'" KW_AVG "'avg'"
 %token <name> KW_REDUCE "'reduce'"
 %token <name> KW_STATE "'state'" KW_INTO "'into'" KW_DISTRIBUTE "'distribute'"
-%token <name> KW_ON_EPOCH "'on_epoch'" KW_PARTITIONS "'partitions'" KW_POSITION "'position'"
+%token <name> KW_ON_EPOCH "'on_epoch'" KW_ON_TIMER "'on_timer'"
+%token <name> KW_PARTITIONS "'partitions'" KW_POSITION "'position'"
 %token <name> KW_BOUNDED "'bounded'"
 %token <name> KW_PERIODIC "'periodic'" KW_PROCESSING_TIME "'processing_time'"
 %token <name> KW_LATE "'late'" KW_WITH "'with'" KW_BETWEEN "'between'"
@@ -160,8 +162,8 @@ name:
     IDENT | KW_NEXMARK | KW_LIST | KW_RANGE | KW_LINES | KW_STDIN | KW_CUSTOM | KW_CSV
 |   KW_STDOUT | KW_NULL | KW_TEXT | KW_JSONL | KW_TUMBLING | KW_SLIDING | KW_SESSION | KW_COUNT
 |   KW_SUM | KW_MIN | KW_MAX | KW_AVG | KW_REDUCE | KW_STATE | KW_INTO | KW_DISTRIBUTE
-|   KW_ON_EPOCH | KW_PARTITIONS | KW_POSITION | KW_BOUNDED | KW_PERIODIC | KW_PROCESSING_TIME
-|   KW_LATE | KW_WITH
+|   KW_ON_EPOCH | KW_ON_TIMER | KW_PARTITIONS | KW_POSITION | KW_BOUNDED | KW_PERIODIC
+|   KW_PROCESSING_TIME | KW_LATE | KW_WITH
 |   KW_BETWEEN | KW_C
 ;
 
@@ -296,6 +298,16 @@ op:
 |   KW_STATEFUL_OP name ':' typeref state_type CBLOCK KW_ON_EPOCH CBLOCK
         {
             $$ = mc_ast_op_set_extra(
+                mc_ast_state_op_new(pc->prog, MC_OP_STATEFUL_OP, @1, $2, @2, $4, $5, $6), $8);
+        }
+|   KW_STATEFUL_OP name ':' typeref state_type CBLOCK KW_ON_EPOCH CBLOCK KW_ON_TIMER CBLOCK
+        {
+            $$ = mc_ast_op_set_timer(mc_ast_op_set_extra(
+                mc_ast_state_op_new(pc->prog, MC_OP_STATEFUL_OP, @1, $2, @2, $4, $5, $6), $8), $10);
+        }
+|   KW_STATEFUL_OP name ':' typeref state_type CBLOCK KW_ON_TIMER CBLOCK
+        {
+            $$ = mc_ast_op_set_timer(
                 mc_ast_state_op_new(pc->prog, MC_OP_STATEFUL_OP, @1, $2, @2, $4, $5, $6), $8);
         }
 |   KW_TTL_MAP name ':' typeref state_type CBLOCK

@@ -22,6 +22,7 @@
 #include "mstr_source.h"
 #include "mstr_str.h"
 #include "mstr_table.h"
+#include "mstr_timerq.h"
 #include "mstr_time.h"
 #include "mstr_worker.h"
 

@@ -1,6 +1,7 @@
 # Rescaling a running job (ctl rescale, the control API's Rescale): a keyed job (running sums
 # to a file and to stdout, three source partitions) and a windowed job (counts per key in
-# tumbling windows, one partition in time order, so that no record is late) run on one
+# tumbling windows, one partition in time order, so that no record is late) and a job of
+# per-user sessions closed by stateful_op timers (tests/e2e/timers_resume.sh's) run on one
 # process with a state directory, slowed by the test hooks, and are rescaled 2 -> 4 -> 1 -> 3
 # while they run, then finish; examples/rescaling.mstr (the Rust framework's example) goes
 # 2 -> 1 -> 2 as its Rust version does. For each: every ctl call exits 0 and says the workers it
@@ -42,8 +43,34 @@ nums
   |> map c: Count { return (Count){ key, value.end, value.value }; }
   |> sink out = csv("out.csv");
 MSTR
+cat > timers.mstr <<'MSTR'
+job timers;
+type Session { user: u64; clicks: u64; first: i64; last: i64; closed: i64; }
+source clicks: i64 = range(0, 2000) partitions 1;
+clicks
+  |> epochs after_each bounded(0)
+  |> key_by user: u64 { return (mstr_hash_u64((uint64_t)value) >> 40) % 40; }
+  |> stateful_op sessions: Session (state Session) {  // timers pending at every rescale
+       if (state->clicks > 0 && ts >= state->last + 60) {
+           state->closed = ts;
+           emit(*state);
+           *state = (Session){ 0 };
+       }
+       if (state->clicks++ == 0) {
+           state->user = key;
+           state->first = ts;
+       }
+       state->last = ts;
+       timer_at(ts + 60);
+     } on_timer {
+       state->closed = timer;
+       emit(*state);
+       drop_state();
+     }
+  |> sink out = csv("out.csv");
+MSTR
 cp "$ROOT/examples/rescaling.mstr" .
-for prog in keyed windowed rescaling; do
+for prog in keyed windowed timers rescaling; do
     "$MSTRC" build $prog.mstr -o $prog
 done
 
@@ -93,6 +120,7 @@ live() {
         bad "$prog: the sinks' counts differ: $(grep "^mstr: sink " "$prog-live/stderr")"
 }
 live keyed "4 1 3" 5
+live timers "4 1 3" 5
 if ! snap_sanitized || [ "${MSTR_TEST_FULL:-0}" = 1 ]; then
     live windowed "4 1 3" 5
     live rescaling "1 2" 1

@@ -24,7 +24,7 @@ const SOURCE_KINDS = new Set(['list', 'range', 'lines', 'stdin', 'csv', 'nexmark
 const SINK_KINDS = new Set(['stdout', 'null', 'text', 'csv', 'jsonl', 'custom']);
 const CONTEXTUAL = new Set([...SOURCE_KINDS, ...SINK_KINDS, 'tumbling', 'sliding', 'session',
     'count', 'sum', 'min', 'max', 'avg', 'reduce', 'state', 'into', 'distribute', 'partitions',
-    'position', 'on_epoch', 'bounded', 'periodic', 'processing_time', 'late', 'with', 'between']);
+    'position', 'on_epoch', 'on_timer', 'bounded', 'periodic', 'processing_time', 'late', 'with', 'between']);
 
 // The kinds of token `scan` makes: a word is 'op', 'decl', 'dead_letter', 'bool', 'scalar',
 // 'ctx' (a contextual keyword), 'c' (the prelude keyword) or 'ident'.
@@ -32,7 +32,7 @@ const CONTEXTUAL = new Set([...SOURCE_KINDS, ...SINK_KINDS, 'tumbling', 'sliding
 const isName = (t) => t && (t.kind === 'ident' || t.kind === 'ctx' || t.kind === 'c');
 
 /* Reads src as lexer.l does (a '{' opens a C block in an operator header, after distribute,
- * on_epoch or c, and anywhere inside a custom body, which the first '{' after `custom(` opens).
+ * on_epoch, on_timer or c, and anywhere inside a custom body, which the first '{' after `custom(` opens).
  * Returns { tokens, cblocks, comments }: tokens outside C blocks
  * ({ kind, text, off }; a C block is one token of kind 'cblock'), the C blocks ({ open, close }:
  * offsets of their braces, close = src.length when unterminated, and `words`: offsets of the
@@ -56,7 +56,7 @@ function scan(src) {
     const push = (t) => {
         tokens.push(t);
         inOpHeader = opensOpHeader(t) || (inOpHeader && continuesOpHeader(t));
-        blockNext = (t.kind === 'ctx' && (t.text === 'distribute' || t.text === 'on_epoch'))
+        blockNext = (t.kind === 'ctx' && (t.text === 'distribute' || t.text === 'on_epoch' || t.text === 'on_timer'))
             || t.kind === 'c';
         if (customHeader === 2 && continuesOpHeader(t)) customHeader = 2;
         else if (customHeader === 1 && t.text === '(') customHeader = 2;

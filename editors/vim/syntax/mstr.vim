@@ -90,7 +90,7 @@ syn region  mstrOperator       matchgroup=mstrOperatorKeyword
                                \ end="\ze\%(|>\|;\)"
                                \ contains=mstrCBlock,mstrComment,mstrLineComment,mstrString,mstrNumber,mstrFloat,mstrBoolean,mstrScalar,mstrTypeRef,mstrParens,mstrInto,mstrContextual,mstrWith,mstrLate,mstrSinkKind,mstrOperatorName,mstrCustomBody
 
-syn match   mstrContextual     contained "\<\%(tumbling\|sliding\|session\|count\|sum\|min\|max\|avg\|reduce\|between\|bounded\|periodic\|processing_time\|distribute\|on_epoch\)\>"
+syn match   mstrContextual     contained "\<\%(tumbling\|sliding\|session\|count\|sum\|min\|max\|avg\|reduce\|between\|bounded\|periodic\|processing_time\|distribute\|on_epoch\|on_timer\)\>"
 syn match   mstrWith           contained "\<with\>" nextgroup=mstrStreamRef skipwhite skipempty
 syn match   mstrLate           contained "\<late\>" nextgroup=mstrStreamName skipwhite skipempty
 syn match   mstrStreamRef      contained "\h\w*"

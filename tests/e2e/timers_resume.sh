@@ -1,0 +1,96 @@
+# Event-time timers across stops and restores: a stateful_op that closes per-user sessions
+# with timers (2000 clicks of 40 users, a user's session ending 60 after its last click, some
+# clicks cancelling their user's timer), writing to a file sink, is stopped with SIGTERM at 1
+# to 3 random moments and resumed until it finishes (tests/lib/stop_resume.sh): at the same
+# worker count (1, 2 and 4) and at another (1 -> 3, 2 -> 1, 4 -> 3), where each key group's
+# timers move with its state. At every stop timers are pending (nearly every user has an open
+# session), and those that a snapshot did not keep would never fire (the user's next click
+# would close the session instead, later: each session says when it closed). The sessions
+# file must equal an uninterrupted run's (line for line on one worker, sorted on more), and
+# the uninterrupted runs on 1, 2 and 4 workers must agree with each other.
+#
+# The sanitizer builds run one same-count case and one change, drawn from the seed;
+# MSTR_TEST_FULL=1 runs all six. MSTR_TEST_SEED=N repeats the random choices.
+set -eu
+. "$ROOT/tests/lib/snapshots.sh"
+cd "$WORK" && mkdir -p timers_resume && cd timers_resume
+. "$ROOT/tests/lib/stop_resume.sh"
+
+seed=${MSTR_TEST_SEED:-$(($(date +%s%N) % 1000000))}
+RANDOM=$seed
+echo "seed $seed (MSTR_TEST_SEED=$seed repeats the random choices)"
+
+# One partition, read by worker 0 at every worker count, and an epoch after each click: the
+# frontier, and so when each timer fires, is the same in every run.
+cat > timer_sessions.mstr <<'MSTR'
+job timer_sessions;
+
+type Session { user: u64; clicks: u64; first: i64; last: i64; closed: i64; }
+
+source clicks: i64 = range(0, 2000) partitions 1;
+
+clicks
+  |> epochs after_each bounded(0)
+  |> key_by user: u64 { return (mstr_hash_u64((uint64_t)value) >> 40) % 40; }
+  |> stateful_op sessions: Session (state Session) {
+       if (state->clicks > 0 && ts >= state->last + 60) {
+           state->closed = ts;       // timed out (or cancelled) before the frontier got there
+           emit(*state);
+           *state = (Session){ 0 };
+       }
+       if (state->clicks++ == 0) {
+           state->user = key;
+           state->first = ts;
+       }
+       state->last = ts;
+       if (value % 13 == 0)
+           cancel_timer();           // no time-out until the user's next click
+       else
+           timer_at(ts + 60);
+     } on_timer {
+       state->closed = timer;
+       emit(*state);
+       drop_state();
+     }
+  |> sink out = text("sessions.txt");
+MSTR
+
+programs="timer_sessions 4 2"
+build_programs "$programs"
+[ -x timer_sessions ] || { echo "$failures failures"; exit 1; }
+
+same="1 2 4"
+changes=("1 3" "2 1" "4 3")
+picked="0 1 2"
+if snap_sanitized && [ "${MSTR_TEST_FULL:-0}" != 1 ]; then
+    same=$(echo "$same" | cut -d' ' -f$((RANDOM % 3 + 1)))
+    picked=$((RANDOM % 3))
+fi
+
+for workers in 1 2 4; do
+    uninterrupted timer_sessions $workers
+done
+lines=$(wc -l < ref-timer_sessions-w1/sessions.txt)
+[ "$lines" -gt 300 ] || bad "the uninterrupted run wrote $lines sessions, expected more than 300"
+for workers in 2 4; do
+    [ "$(LC_ALL=C sort ref-timer_sessions-w1/sessions.txt)" = \
+      "$(LC_ALL=C sort ref-timer_sessions-w$workers/sessions.txt)" ] ||
+        bad "uninterrupted runs on 1 and $workers workers wrote different sessions"
+done
+
+cases=0 stop_count=0
+for workers in $same; do
+    span=$((400 / workers))
+    stopped timer_sessions "$workers" 4 2
+    cases=$((cases + 1))
+done
+for k in $picked; do
+    read -r workers resume_workers <<< "${changes[$k]}"
+    span=$((400 / workers))
+    stopped timer_sessions "$workers" 4 2
+    cases=$((cases + 1))
+done
+unset resume_workers
+
+echo "$cases cases, $stop_count stops by SIGTERM, $failures failures (seed $seed)"
+[ $failures = 0 ]
