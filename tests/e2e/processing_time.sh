@@ -22,28 +22,9 @@ words
 MSTR
 "$MSTRC" build words.mstr -o words
 
-# wait_rows N: waits up to 10 s for counts.csv to hold N rows besides its header.
-wait_rows() {
-    for _ in $(seq 100); do
-        [ "$(tail -n +2 counts.csv 2> /dev/null | wc -l)" -ge "$1" ] && return 0
-        sleep 0.1
-    done
-    return 1
-}
-
+. "$ROOT/tests/lib/quiet_input.sh"
 for workers in 1 2; do
-    rm -f counts.csv input && mkfifo input
-    started=$(date +%s%3N)
-    ./words --workers "$workers" < input > job.out 2> job.err &
-    job=$!
-    exec 3> input
-    printf 'a\nb\na\n' >&3
-    wait_rows 2 || bad "$workers workers: the first window was not written while the input was quiet"
-    printf 'c\n' >&3
-    wait_rows 3 || bad "$workers workers: the second window was not written while the input was quiet"
-    exec 3>&-
-    wait $job || bad "$workers workers: exit status $?"
-    ended=$(date +%s%3N)
+    feed_quietly counts.csv "./words --workers $workers" 'a\nb\na\n' 2 'c\n' 3 || bad "$workers workers"
     [ "$(tail -n +2 counts.csv | cut -d, -f1,2 | LC_ALL=C sort | tr '\n' ' ')" = "a,2 b,1 c,1 " ] ||
         { bad "$workers workers: counts"; cat counts.csv; }
     odd=$(tail -n +2 counts.csv | awk -F, -v t0="$started" -v t1="$ended" \

@@ -36,28 +36,10 @@ clicks
 MSTR
 "$MSTRC" build idle.mstr -o idle
 
-# wait_rows N: waits up to 10 s for sessions.csv to hold N rows besides its header.
-wait_rows() {
-    for _ in $(seq 100); do
-        [ "$(tail -n +2 sessions.csv 2> /dev/null | wc -l)" -ge "$1" ] && return 0
-        sleep 0.1
-    done
-    return 1
-}
-
+. "$ROOT/tests/lib/quiet_input.sh"
 for workers in 1 2; do
-    rm -f sessions.csv input && mkfifo input
-    started=$(date +%s%3N)
-    ./idle --workers "$workers" < input > job.out 2> job.err &
-    job=$!
-    exec 3> input
-    printf 'ann\nbob\nann\n' >&3
-    wait_rows 2 || bad "$workers workers: the first sessions were not closed while the input was quiet"
-    printf 'ann\n' >&3
-    wait_rows 3 || bad "$workers workers: ann's second session was not closed while the input was quiet"
-    exec 3>&-
-    wait $job || bad "$workers workers: exit status $?"
-    ended=$(date +%s%3N)
+    feed_quietly sessions.csv "./idle --workers $workers" 'ann\nbob\nann\n' 2 'ann\n' 3 ||
+        bad "$workers workers: sessions not closed while the input was quiet"
     [ "$(tail -n +2 sessions.csv | cut -d, -f1,2 | LC_ALL=C sort | tr '\n' ' ')" = "ann,1 ann,2 bob,1 " ] ||
         { bad "$workers workers: sessions"; cat sessions.csv; }
     odd=$(tail -n +2 sessions.csv | awk -F, -v t0="$started" -v t1="$ended" \
@@ -87,16 +69,8 @@ MSTR
 "$MSTRC" build after.mstr -o after
 
 for workers in 1 2; do
-    rm -f sessions.csv input && mkfifo input
-    ./after --workers "$workers" < input > job.out 2> job.err &
-    job=$!
-    exec 3> input
-    printf 'ann\nbob\nann\n' >&3
-    wait_rows 2 || bad "timer_after, $workers workers: the sessions were not closed while the input was quiet"
-    printf 'ann\n' >&3
-    wait_rows 3 || bad "timer_after, $workers workers: ann's second session was not closed while the input was quiet"
-    exec 3>&-
-    wait $job || bad "timer_after, $workers workers: exit status $?"
+    feed_quietly sessions.csv "./after --workers $workers" 'ann\nbob\nann\n' 2 'ann\n' 3 ||
+        bad "timer_after, $workers workers: sessions not closed while the input was quiet"
     [ "$(tail -n +2 sessions.csv | LC_ALL=C sort | tr '\n' ' ')" = "ann,1 ann,2 bob,1 " ] ||
         { bad "timer_after, $workers workers: sessions"; cat sessions.csv; }
 done
