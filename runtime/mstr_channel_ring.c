@@ -325,6 +325,12 @@ static void ring_broadcast(mstr_channel *c, int x, mstr_ctl ctl)
         board_post(e, x, ctl);
 }
 
+/* Whether, by the least read count last noted, b holds more than BOARD_LIMIT unread entries. */
+static bool board_over_limit(const board *b, uint64_t published)
+{
+    return b->least_read != BOARD_DONE && published - b->least_read > BOARD_LIMIT;
+}
+
 /* Whether this end's board holds more than BOARD_LIMIT entries some receiver has not read. The
  * receivers' counts are looked at only when the last look says so. */
 static bool ring_blocked(mstr_channel *c)
@@ -332,11 +338,11 @@ static bool ring_blocked(mstr_channel *c)
     mstr_ring_hub *h = ((ring_end *)c)->hub;
     board *b = board_of(h, c->me);
     uint64_t published = atomic_load_explicit(&b->published, memory_order_relaxed);
-    bool full = b->least_read != BOARD_DONE && published - b->least_read > BOARD_LIMIT;
+    bool full = board_over_limit(b, published);
     if (full) {
         atomic_store(&b->full, true);
         board_note_least(h, c->me);
-        full = b->least_read != BOARD_DONE && published - b->least_read > BOARD_LIMIT;
+        full = board_over_limit(b, published);
     }
     if (!full && atomic_load_explicit(&b->full, memory_order_relaxed))
         atomic_store(&b->full, false);
