@@ -22,38 +22,7 @@ echo "seed $seed (MSTR_TEST_SEED=$seed repeats the random choices)"
 
 # One partition, read by worker 0 at every worker count, and an epoch after each click: the
 # frontier, and so when each timer fires, is the same in every run.
-cat > timer_sessions.mstr <<'MSTR'
-job timer_sessions;
-
-type Session { user: u64; clicks: u64; first: i64; last: i64; closed: i64; }
-
-source clicks: i64 = range(0, 2000) partitions 1;
-
-clicks
-  |> epochs after_each bounded(0)
-  |> key_by user: u64 { return (mstr_hash_u64((uint64_t)value) >> 40) % 40; }
-  |> stateful_op sessions: Session (state Session) {
-       if (state->clicks > 0 && ts >= state->last + 60) {
-           state->closed = ts;       // timed out (or cancelled) before the frontier got there
-           emit(*state);
-           *state = (Session){ 0 };
-       }
-       if (state->clicks++ == 0) {
-           state->user = key;
-           state->first = ts;
-       }
-       state->last = ts;
-       if (value % 13 == 0)
-           cancel_timer();           // no time-out until the user's next click
-       else
-           timer_at(ts + 60);
-     } on_timer {
-       state->closed = timer;
-       emit(*state);
-       drop_state();
-     }
-  |> sink out = text("sessions.txt");
-MSTR
+cp "$ROOT/tests/lib/timer_sessions.mstr" .
 
 programs="timer_sessions 4 2"
 build_programs "$programs"
