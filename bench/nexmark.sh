@@ -4,6 +4,8 @@
 # on 1 and 2 workers; prints events per second and per core (generator included). Best of 3.
 #
 #   bench/nexmark.sh path/to/mstrc [EVENTS]
+#
+# QUERIES="q5 q11" picks queries.
 set -euo pipefail
 mstrc=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 events=${2:-10000000}
@@ -25,7 +27,7 @@ best_time() { # best_time CMD...: best wall time of three runs, in seconds
 
 echo "Nexmark, $events events at 100000/s of event time, best of 3, $(nproc) cores"
 printf '%-6s %10s %22s %22s\n' query workers "events/s" "events/s/core"
-for q in q0 q1 q2 q3 q4 q5 q7 q8 q9 q11 q12 q13 q14 q15 q16 q17 q18 q19 q20 q21 q22; do
+for q in ${QUERIES:-q0 q1 q2 q3 q4 q5 q7 q8 q9 q11 q12 q13 q14 q15 q16 q17 q18 q19 q20 q21 q22}; do
     sed -e "s/nexmark(100000, 1000)/nexmark($events, 100000)/" \
         -e 's/sink out = csv("q[0-9]*\.csv")/sink out = null/' \
         "$root/examples/nexmark/$q.mstr" > "$work/$q.mstr"

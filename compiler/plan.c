@@ -246,7 +246,8 @@ static void list_fields(mc_plan *plan)
         case MC_OP_WINDOW:
             add_field(plan, (mc_plan_field){ .op = op, .kind = MC_FIELD_KEYED });
             add_time(plan, op, "frontier", false);
-            add_time(plan, op, "min_end", true);
+            if (op->window != MC_WIN_SESSION) /* sessions queue their ends instead */
+                add_time(plan, op, "min_end", true);
             break;
         case MC_OP_WINDOW_JOIN:
         case MC_OP_INTERVAL_JOIN:
