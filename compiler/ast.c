@@ -9,6 +9,7 @@
  */
 #include "ast.h"
 
+#include <inttypes.h>
 #include <string.h>
 
 static const char *const scalar_names[] = {
@@ -168,6 +169,24 @@ mc_literal *mc_ast_lit_span(mc_literal *lit, mc_loc loc)
     return lit;
 }
 
+mc_literal *mc_ast_lit_seq(mc_program *prog, mc_literal *first)
+{
+    return mc_ast_lit_seq_add(prog, lit_new(prog, MC_LIT_TUPLE, first->loc), first);
+}
+
+mc_literal *mc_ast_lit_seq_add(mc_program *prog, mc_literal *seq, mc_literal *item)
+{
+    MC_POOL_PUSH(&prog->pool, seq->u.seq.items, seq->u.seq.n, item);
+    return seq;
+}
+
+mc_literal *mc_ast_lit_seq_end(mc_literal *seq, mc_lit_kind kind, mc_loc loc)
+{
+    seq->kind = kind;
+    seq->loc = loc;
+    return seq;
+}
+
 /* ---- types ------------------------------------------------------------------------------- */
 
 mc_typeref mc_ast_typeref_scalar(mc_type_kind kind, mc_loc loc)
@@ -178,6 +197,27 @@ mc_typeref mc_ast_typeref_scalar(mc_type_kind kind, mc_loc loc)
 mc_typeref mc_ast_typeref_named(const char *name, mc_loc loc)
 {
     return (mc_typeref){ .kind = MC_T_RECORD, .name = name, .loc = loc };
+}
+
+/* Tuple_i64_str: the element types' names after "Tuple". */
+mc_typeref mc_ast_typeref_tuple(mc_program *prog, mc_typedecl *elems, mc_loc loc)
+{
+    const char *name = "Tuple";
+    for (size_t i = 0; i < elems->nfields; i++)
+        name = mc_pool_printf(&prog->pool, "%s_%s", name, elems->fields[i].type.name);
+    return (mc_typeref){ .kind = MC_T_RECORD, .name = name, .loc = loc, .elems = elems };
+}
+
+/* Array_u8_16. A length that is not a non-negative integer is 0, which the checker refuses. */
+mc_typeref mc_ast_typeref_array(mc_program *prog, mc_typeref elem, const mc_literal *length,
+                                mc_loc loc)
+{
+    uint64_t n = length->kind == MC_LIT_INT && !length->u.i.negative ? length->u.i.magnitude : 0;
+    mc_typedecl *elems = mc_ast_typedecl_add_field(prog, mc_ast_typedecl_new(prog), "v", elem.loc,
+                                                   elem);
+    return (mc_typeref){ .kind = MC_T_RECORD, .loc = loc, .elems = elems, .length = n,
+                         .length_loc = length->loc,
+                         .name = mc_pool_printf(&prog->pool, "Array_%s_%" PRIu64, elem.name, n) };
 }
 
 mc_typedecl *mc_ast_typedecl_new(mc_program *prog)

@@ -37,12 +37,17 @@ typedef enum mc_type_kind {
 typedef struct mc_typedecl mc_typedecl;
 
 /* A use of a type. For MC_T_RECORD, name is the type's name as written and decl is set by the
- * checker. */
+ * checker. A tuple `(i64, str)` or an array `[u8; 16]` is a record type too, made by the
+ * checker from elems (mc_type_shape): its name is the one the C code uses, Tuple_i64_str or
+ * Array_u8_16. */
 typedef struct mc_typeref {
     mc_type_kind kind;
     const char *name;
     mc_loc loc;
-    mc_typedecl *decl; /* checker, records only */
+    mc_typedecl *decl;   /* checker, records only */
+    mc_typedecl *elems;  /* tuples and arrays, as parsed: the element types (one for an array) */
+    uint64_t length;     /* arrays: the element count */
+    mc_loc length_loc;
 } mc_typeref;
 
 typedef struct mc_field {
@@ -51,17 +56,26 @@ typedef struct mc_field {
     mc_typeref type;
 } mc_field;
 
-/* `type NAME { field: type; ... }`. The built-in DeadLetter type is a decl with builtin set. */
+/* What a record type is written as, and printed as: a record `Name { a: 1, b: 2 }`, a tuple
+ * `(1, 2)` (fields _0, _1, ...), an array `[1, 2]` (C member v[N], fields v[0], v[1], ...). */
+typedef enum mc_type_shape {
+    MC_SHAPE_RECORD, MC_SHAPE_TUPLE, MC_SHAPE_ARRAY
+} mc_type_shape;
+
+/* `type NAME { field: type; ... }`. The built-in DeadLetter type is a decl with builtin set,
+ * and so are the tuple and array types. */
 struct mc_typedecl {
     const char *name;
     mc_loc loc;
     mc_field *fields;
     size_t nfields;
     bool builtin;
+    mc_type_shape shape;
 };
 
 typedef enum mc_lit_kind {
-    MC_LIT_INT, MC_LIT_FLOAT, MC_LIT_STRING, MC_LIT_BOOL, MC_LIT_RECORD
+    MC_LIT_INT, MC_LIT_FLOAT, MC_LIT_STRING, MC_LIT_BOOL, MC_LIT_RECORD,
+    MC_LIT_TUPLE, MC_LIT_ARRAY
 } mc_lit_kind;
 
 typedef struct mc_literal mc_literal;
@@ -85,6 +99,10 @@ struct mc_literal {
             mc_field_init *inits;
             size_t ninits;
         } rec;
+        struct {                                          /* MC_LIT_TUPLE, MC_LIT_ARRAY */
+            mc_literal **items;
+            size_t n;
+        } seq;
     } u;
 };
 
@@ -363,9 +381,18 @@ mc_literal *mc_ast_lit_record_add(mc_program *prog, mc_literal *rec, const char 
                                   mc_loc loc, mc_literal *value);
 /* Sets the span of a literal once its last token is known; returns lit. */
 mc_literal *mc_ast_lit_span(mc_literal *lit, mc_loc loc);
+/* `(a, b)` (MC_LIT_TUPLE) or `[a, b]` (MC_LIT_ARRAY): a sequence of its first item, the
+ * others added, then its kind and span set at the closing bracket. */
+mc_literal *mc_ast_lit_seq(mc_program *prog, mc_literal *first);
+mc_literal *mc_ast_lit_seq_add(mc_program *prog, mc_literal *seq, mc_literal *item);
+mc_literal *mc_ast_lit_seq_end(mc_literal *seq, mc_lit_kind kind, mc_loc loc);
 
 mc_typeref mc_ast_typeref_scalar(mc_type_kind kind, mc_loc loc);
 mc_typeref mc_ast_typeref_named(const char *name, mc_loc loc);
+/* A tuple of the types of elems' fields, or an array of length elements of elem's type. */
+mc_typeref mc_ast_typeref_tuple(mc_program *prog, mc_typedecl *elems, mc_loc loc);
+mc_typeref mc_ast_typeref_array(mc_program *prog, mc_typeref elem, const mc_literal *length,
+                                mc_loc loc);
 
 /* The body of `type NAME { ... }`: mc_ast_typedecl_new, then one add per field, then
  * mc_ast_add_type names it and appends it to prog->types. */

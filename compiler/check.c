@@ -202,12 +202,79 @@ static mc_typedecl *find_type(const checker *c, size_t before, const char *name)
     return NULL;
 }
 
+/* The built-in type named name, if it was made already. A type of the file with that name is
+ * reported instead (maker makes records of the built-in type, so the generated program cannot
+ * have both), once: the caller makes the built-in type next. */
+static mc_typedecl *made_type(checker *c, const char *name, const char *maker)
+{
+    mc_typedecl *user = NULL;
+    for (size_t i = 0; i < c->prog->ntypes; i++) {
+        mc_typedecl *d = c->prog->types[i];
+        if (strcmp(d->name, name) != 0)
+            continue;
+        if (d->builtin)
+            return d;
+        if (user == NULL)
+            user = d;
+    }
+    if (user != NULL)
+        mc_error(c->diag, user->loc, "type name '%s' is reserved: %s makes records of the "
+                 "built-in type '%s'", name, maker, name);
+    return NULL;
+}
+
+enum { MAX_ARRAY_LENGTH = 256 };
+
+/* The record type of a tuple or an array (ref->elems): made the first time its name is
+ * used and appended to prog->types; NULL after reporting why there is none. Its elements are
+ * scalars, so it needs no other type before it. */
+static mc_typedecl *composite_type(checker *c, const mc_typeref *ref)
+{
+    bool array = ref->elems->nfields == 1;
+    const char *what = array ? "an array's" : "a tuple's";
+    bool ok = true;
+    for (size_t i = 0; i < ref->elems->nfields; i++) {
+        const mc_typeref *elem = &ref->elems->fields[i].type;
+        if (elem->kind == MC_T_RECORD) {
+            mc_error(c->diag, elem->loc, "%s elements are scalars (i64, f64, bool, str, ...), "
+                     "not '%s'", what, elem->name);
+            ok = false;
+        }
+    }
+    if (array && (ref->length < 1 || ref->length > MAX_ARRAY_LENGTH)) {
+        mc_error(c->diag, ref->length_loc, "an array's length is an integer from 1 to %d",
+                 MAX_ARRAY_LENGTH);
+        ok = false;
+    }
+    if (!ok)
+        return NULL;
+    mc_typedecl *made = made_type(c, ref->name, array ? "an array type" : "a tuple type");
+    if (made != NULL)
+        return made;
+    mc_typedecl *decl = mc_ast_typedecl_new(c->prog);
+    decl->builtin = true;
+    decl->shape = array ? MC_SHAPE_ARRAY : MC_SHAPE_TUPLE;
+    size_t n = array ? (size_t)ref->length : ref->elems->nfields;
+    for (size_t i = 0; i < n; i++) {
+        mc_field f = ref->elems->fields[array ? 0 : i];
+        f.name = array ? mc_pool_printf(&c->prog->pool, "v[%zu]", i) : f.name;
+        f.loc = f.type.loc = (mc_loc){ 0, 0 };
+        MC_POOL_PUSH(&c->prog->pool, decl->fields, decl->nfields, f);
+    }
+    mc_ast_add_type(c->prog, decl, ref->name, (mc_loc){ 0, 0 });
+    return decl;
+}
+
 /* Resolves a typeref used by a source or an operator: any type of the file will do. Returns
  * false (after reporting) when the name is unknown. */
 static bool resolve_type(checker *c, mc_typeref *ref)
 {
     if (ref->kind != MC_T_RECORD)
         return true;
+    if (ref->elems != NULL) {
+        ref->decl = composite_type(c, ref);
+        return ref->decl != NULL;
+    }
     ref->decl = find_type(c, c->prog->ntypes, ref->name);
     if (ref->decl == NULL)
         mc_error(c->diag, ref->loc, "unknown type '%s'", ref->name);
@@ -220,6 +287,10 @@ static void resolve_field_type(checker *c, size_t self, mc_typeref *ref)
 {
     if (ref->kind != MC_T_RECORD)
         return;
+    if (ref->elems != NULL) {
+        ref->decl = composite_type(c, ref);
+        return;
+    }
     ref->decl = find_type(c, self, ref->name);
     if (ref->decl != NULL)
         return;
@@ -356,27 +427,14 @@ static void add_nexmark_types(checker *c)
 
 /* The built-in record type of a window's output, `Window_T { start: i64; end: i64; value: T; }`,
  * made the first time a window of that T is checked and appended to prog->types (after T,
- * which is a scalar or a type already in the list). A type of the file with the same name is
- * reported, once, since the generated program cannot have both. */
+ * which is a scalar or a type already in the list). */
 static mc_typedecl *window_type(checker *c, const mc_op *op, const mc_typeref *value)
 {
     const char *t = value->kind == MC_T_RECORD ? value->name : mc_type_kind_name(value->kind);
-    size_t len = strlen("Window_") + strlen(t);
-    char *name = mc_pool_alloc(&c->prog->pool, len + 1);
-    snprintf(name, len + 1, "Window_%s", t);
-    mc_typedecl *user = NULL;
-    for (size_t i = 0; i < c->prog->ntypes; i++) {
-        mc_typedecl *d = c->prog->types[i];
-        if (strcmp(d->name, name) != 0)
-            continue;
-        if (d->builtin)
-            return d;
-        if (user == NULL)
-            user = d;
-    }
-    if (user != NULL)
-        mc_error(c->diag, user->loc, "type name '%s' is reserved: window '%s' makes records of "
-                 "the built-in type '%s'", name, op->name, name);
+    const char *name = mc_pool_printf(&c->prog->pool, "Window_%s", t);
+    mc_typedecl *made = made_type(c, name, mc_pool_printf(&c->prog->pool, "window '%s'", op->name));
+    if (made != NULL)
+        return made;
     static const builtin_field bounds[] = { { "start", MC_T_I64 }, { "end", MC_T_I64 } };
     mc_typedecl *decl = add_builtin_type(c, name, bounds, 2);
     mc_field field = { .name = "value", .type = *value };
@@ -393,6 +451,7 @@ static const char *describe_literal(checker *c, const mc_literal *lit)
     static const char *const names[] = {
         [MC_LIT_INT] = "an integer", [MC_LIT_FLOAT] = "a number with a fraction",
         [MC_LIT_STRING] = "a string", [MC_LIT_BOOL] = "a boolean",
+        [MC_LIT_TUPLE] = "a tuple", [MC_LIT_ARRAY] = "an array",
     };
     if (lit->kind == MC_LIT_RECORD)
         return mc_pool_printf(&c->prog->pool, "a '%s' record", lit->u.rec.type_name);
@@ -481,6 +540,18 @@ static void check_record_literal(checker *c, const mc_literal *lit, const mc_typ
     }
 }
 
+/* `(a, b)` against a tuple type, `[a, b]` against an array type: an item for each field. */
+static void check_seq_literal(checker *c, const mc_literal *lit, const mc_typedecl *decl)
+{
+    if (lit->u.seq.n != decl->nfields) {
+        mc_error(c->diag, lit->loc, "expected %zu items for '%s', found %zu", decl->nfields,
+                 decl->name, lit->u.seq.n);
+        return;
+    }
+    for (size_t i = 0; i < lit->u.seq.n; i++)
+        check_literal(c, lit->u.seq.items[i], &decl->fields[i].type);
+}
+
 /* Checks that lit is a value of type (which must be resolved; an unresolved record type is
  * not checked, its name was reported already). */
 static void check_literal(checker *c, const mc_literal *lit, const mc_typeref *type)
@@ -490,10 +561,15 @@ static void check_literal(checker *c, const mc_literal *lit, const mc_typeref *t
     if (k == MC_T_RECORD) {
         if (type->decl == NULL)
             return;
-        if (lit->kind == MC_LIT_RECORD)
+        static const mc_lit_kind written_as[] = { [MC_SHAPE_RECORD] = MC_LIT_RECORD,
+                                                  [MC_SHAPE_TUPLE] = MC_LIT_TUPLE,
+                                                  [MC_SHAPE_ARRAY] = MC_LIT_ARRAY };
+        if (lit->kind != written_as[type->decl->shape])
+            report_mismatch(c, lit, type->decl->name);
+        else if (lit->kind == MC_LIT_RECORD)
             check_record_literal(c, lit, type->decl);
         else
-            report_mismatch(c, lit, type->decl->name);
+            check_seq_literal(c, lit, type->decl);
         return;
     }
     if (mc_type_is_integer(k))

@@ -64,13 +64,22 @@ typedef struct record_parts {
     mc_buf enc, encp, dec, eq, len, hashput, own, release, adopt, drop;
 } record_parts;
 
-static void record_field(emitter *e, record_parts *r, const mc_field *f, size_t i)
+/* The field's part of each function; a record names its fields when printed, a tuple or an
+ * array does not. An array's member v[N] is declared by emit_record. */
+static void record_field(emitter *e, record_parts *r, const mc_typedecl *d, size_t i)
 {
+    const mc_field *f = &d->fields[i];
     const char *ft = em_type(&f->type);
     const char *expr = em_strf(e, "v->%s", f->name);
-    mc_buf_printf(&r->members, "    %s %s;\n", ft, f->name);
+    bool named = d->shape == MC_SHAPE_RECORD;
+    if (d->shape != MC_SHAPE_ARRAY)
+        mc_buf_printf(&r->members, "    %s %s;\n", ft, f->name);
 
-    mc_buf_printf(&r->debug, "    mstr_out_cstr(o, \"%s%s: \");\n    ", i ? ", " : "", f->name);
+    if (named)
+        mc_buf_printf(&r->debug, "    mstr_out_cstr(o, \"%s%s: \");\n", i ? ", " : "", f->name);
+    else if (i > 0)
+        mc_buf_puts(&r->debug, "    mstr_out_cstr(o, \", \");\n");
+    mc_buf_puts(&r->debug, "    ");
     em_value(&r->debug, EM_DEBUG, &f->type, expr);
     mc_buf_puts(&r->debug, ";\n");
     if (i > 0)
@@ -78,8 +87,11 @@ static void record_field(emitter *e, record_parts *r, const mc_field *f, size_t 
     mc_buf_puts(&r->csv, "    ");
     em_value(&r->csv, EM_CSV, &f->type, expr);
     mc_buf_puts(&r->csv, ";\n");
-    mc_buf_printf(&r->json, "    mstr_out_cstr(o, \"%s\\\"%s\\\":\");\n    ", i ? "," : "{",
-                  f->name);
+    if (named)
+        mc_buf_printf(&r->json, "    mstr_out_cstr(o, \"%s\\\"%s\\\":\");\n    ", i ? "," : "{",
+                      f->name);
+    else
+        mc_buf_printf(&r->json, "    mstr_out_char(o, '%c');\n    ", i ? ',' : '[');
     em_value(&r->json, EM_JSON, &f->type, expr);
     mc_buf_puts(&r->json, ";\n");
     mc_buf_puts(&r->hash, "    h = mstr_hash_mix(h * UINT64_C(0x9E3779B97F4A7C15) ^ ");
@@ -110,13 +122,22 @@ static void emit_record(emitter *e, const mc_typedecl *d)
 {
     record_parts r = { 0 };
     for (size_t i = 0; i < d->nfields; i++)
-        record_field(e, &r, &d->fields[i], i);
+        record_field(e, &r, d, i);
+    if (d->shape == MC_SHAPE_ARRAY)
+        mc_buf_printf(&r.members, "    %s v[%zu];\n", em_type(&d->fields[0].type), d->nfields);
+    static const char *const open[] = { [MC_SHAPE_TUPLE] = "(", [MC_SHAPE_ARRAY] = "[" };
+    static const char *const close[] = { [MC_SHAPE_RECORD] = " }", [MC_SHAPE_TUPLE] = ")",
+                                         [MC_SHAPE_ARRAY] = "]" };
+    const char *debug_open = d->shape == MC_SHAPE_RECORD ? em_strf(e, "%s { ", d->name)
+                                                         : open[d->shape];
     const char *at = d->builtin ? "built in" : em_where(e, d->loc);
     const char *nfields = em_strf(e, "%zu", d->nfields);
     em_render(e, "record.c.in",
               VARS({ "name", d->name }, { "where", at }, { "members", em_text(&r.members) }));
     em_render(e, "record_fns.c.in",
-              VARS({ "name", d->name }, { "debug_fields", em_text(&r.debug) },
+              VARS({ "name", d->name }, { "debug_open", debug_open },
+                   { "debug_close", close[d->shape] }, { "debug_fields", em_text(&r.debug) },
+                   { "json_close", d->shape == MC_SHAPE_RECORD ? "}" : "]" },
                    { "csv_fields", em_text(&r.csv) }, { "json_fields", em_text(&r.json) },
                    { "hash_fields", em_text(&r.hash) }, { "nfields", nfields },
                    { "enc_fields", em_text(&r.enc) }, { "encp_fields", em_text(&r.encp) },
@@ -164,7 +185,8 @@ void em_for_each_leaf(emitter *e, const mc_typeref *t, const char *expr, const c
     }
     for (size_t i = 0; i < t->decl->nfields; i++) {
         const mc_field *f = &t->decl->fields[i];
-        const char *sub_column = column != NULL ? em_strf(e, "%s.%s", column, f->name) : f->name;
+        const char *name = t->decl->shape == MC_SHAPE_RECORD ? f->name : em_strf(e, "%zu", i);
+        const char *sub_column = column != NULL ? em_strf(e, "%s.%s", column, name) : name;
         em_for_each_leaf(e, &f->type, em_strf(e, "%s.%s", expr, f->name), sub_column, fn, arg);
     }
 }
@@ -286,6 +308,15 @@ void em_literal(mc_buf *b, const mc_literal *lit, const mc_typeref *t)
             }
         }
         mc_buf_puts(b, " }");
+        return;
+    case MC_LIT_TUPLE:
+    case MC_LIT_ARRAY:
+        mc_buf_puts(b, lit->kind == MC_LIT_ARRAY ? "{ { " : "{ ");
+        for (size_t i = 0; i < lit->u.seq.n; i++) {
+            mc_buf_puts(b, i ? ", " : "");
+            em_literal(b, lit->u.seq.items[i], &t->decl->fields[i].type);
+        }
+        mc_buf_puts(b, lit->kind == MC_LIT_ARRAY ? " } }" : " }");
         return;
     }
 }

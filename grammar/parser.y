@@ -45,6 +45,7 @@ typedef struct mc_parse_ctx {
                               (lexer.l) */
     int custom_header;     /* scanner: where in a `custom(...)` header it is (lexer.l) */
     bool in_custom_body;   /* scanner: inside a custom body, every '{' opens a C block */
+    bool in_array_type;    /* scanner: after a '[', whose ';' is an ARRAY_SEMI (lexer.l) */
     bool truncated;        /* an unterminated comment or C block took the rest of the file */
 } mc_parse_ctx;
 }
@@ -98,6 +99,7 @@ static void yyerror(const mc_loc *loc, yyscan_t scanner, mc_parse_ctx *pc, const
 %token <kind> SCALAR "type name"
 %token <cblock> CBLOCK "C block"
 %token PIPE "'|>'"
+%token ARRAY_SEMI "';'"
 /* Checklist: the reserved keywords run from KW_JOB to KW_SINK and the operator keywords
  * among them from KW_MAP to KW_SINK (see is_reserved, is_operator); the contextual keywords,
  * which are also names (see `name` and lexer.l), run from KW_NEXMARK to KW_C, the source kinds
@@ -131,9 +133,9 @@ static void yyerror(const mc_loc *loc, yyscan_t scanner, mc_parse_ctx *pc, const
 
 %type <name> name
 %type <type> typeref state_type
-%type <decl> fields
+%type <decl> fields tuple_elems
 %type <job> settings
-%type <lit> literal number record_lit record_inits
+%type <lit> literal number record_lit record_inits literal_items
 %type <source> source_expr list_items paths nexmark_args
 %type <op> op late_op window_head window tumbling between sink_expr stream_names
 %type <chain> pipeline
@@ -192,9 +194,23 @@ fields:
 |   fields error ';'                    { $$ = $1; }
 ;
 
+/* typeref := SCALAR | IDENT | '(' typeref (',' typeref)+ ')' | '[' typeref ';' number ']'
+ * (that ';' is an ARRAY_SEMI: lexer.l) */
 typeref:
     SCALAR                              { $$ = mc_ast_typeref_scalar($1, @1); }
 |   name                                { $$ = mc_ast_typeref_named($1, @1); }
+|   '(' tuple_elems ')'                 { $$ = mc_ast_typeref_tuple(pc->prog, $2, @$); }
+|   '[' typeref ARRAY_SEMI number ']'   { $$ = mc_ast_typeref_array(pc->prog, $2, $4, @$); }
+;
+
+tuple_elems:
+    typeref ',' typeref                 { $$ = mc_ast_typedecl_add_field(pc->prog,
+                                                  mc_ast_typedecl_add_field(pc->prog,
+                                                      mc_ast_typedecl_new(pc->prog), "_0", @1, $1),
+                                                  "_1", @3, $3); }
+|   tuple_elems ',' typeref             { $$ = mc_ast_typedecl_add_field(pc->prog, $1,
+                                                  mc_pool_printf(&pc->prog->pool, "_%zu", $1->nfields),
+                                                  @3, $3); }
 ;
 
 /* source := 'source' IDENT ':' typeref '=' source_expr ('dead_letter' IDENT)? ';'
@@ -409,13 +425,22 @@ prelude:
     KW_C CBLOCK                         { mc_ast_add_prelude(pc->prog, $2); }
 ;
 
-/* literal := INT | FLOAT | STRING | 'true' | 'false' | record literal; numbers take a '-'. */
+/* literal := INT | FLOAT | STRING | 'true' | 'false' | record literal
+ *          | '(' literal (',' literal)* ')' | '[' literal (',' literal)* ']';
+ * numbers take a '-'. A tuple of one item is refused by the checker. */
 literal:
     number                              { $$ = $1; }
 |   STRING                              { $$ = $1; }
 |   KW_TRUE                             { $$ = mc_ast_lit_bool(pc->prog, true, @1); }
 |   KW_FALSE                            { $$ = mc_ast_lit_bool(pc->prog, false, @1); }
 |   record_lit                          { $$ = $1; }
+|   '(' literal_items ')'               { $$ = mc_ast_lit_seq_end($2, MC_LIT_TUPLE, @$); }
+|   '[' literal_items ']'               { $$ = mc_ast_lit_seq_end($2, MC_LIT_ARRAY, @$); }
+;
+
+literal_items:
+    literal                             { $$ = mc_ast_lit_seq(pc->prog, $1); }
+|   literal_items ',' literal           { $$ = mc_ast_lit_seq_add(pc->prog, $1, $3); }
 ;
 
 number:

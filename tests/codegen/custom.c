@@ -23,7 +23,7 @@ struct Count {
     u64 limit;
 };
 
-/* Count printed as Rust's Debug shows a struct: Name { field: value, ... } */
+/* Count printed as Rust's Debug shows it: Name { field: value, ... }, (a, b) or [a, b] */
 static void fmt_debug_Count(mstr_out *o, const Count *v)
 {
     mstr_out_cstr(o, "Count { ");
@@ -42,7 +42,7 @@ static void fmt_csv_Count(mstr_out *o, const Count *v)
     mstr_out_u64(o, v->limit);
 }
 
-/* Count as a JSON object. */
+/* Count as a JSON object (a record) or array (a tuple or an array). */
 static void fmt_json_Count(mstr_out *o, const Count *v)
 {
     mstr_out_cstr(o, "{\"next\":");
@@ -145,7 +145,7 @@ struct Totals {
     str last;
 };
 
-/* Totals printed as Rust's Debug shows a struct: Name { field: value, ... } */
+/* Totals printed as Rust's Debug shows it: Name { field: value, ... }, (a, b) or [a, b] */
 static void fmt_debug_Totals(mstr_out *o, const Totals *v)
 {
     mstr_out_cstr(o, "Totals { ");
@@ -164,7 +164,7 @@ static void fmt_csv_Totals(mstr_out *o, const Totals *v)
     mstr_out_csv_str(o, v->last);
 }
 
-/* Totals as a JSON object. */
+/* Totals as a JSON object (a record) or array (a tuple or an array). */
 static void fmt_json_Totals(mstr_out *o, const Totals *v)
 {
     mstr_out_cstr(o, "{\"records\":");

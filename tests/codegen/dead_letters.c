@@ -23,7 +23,7 @@ struct Trade {
     f64 price;
 };
 
-/* Trade printed as Rust's Debug shows a struct: Name { field: value, ... } */
+/* Trade printed as Rust's Debug shows it: Name { field: value, ... }, (a, b) or [a, b] */
 static void fmt_debug_Trade(mstr_out *o, const Trade *v)
 {
     mstr_out_cstr(o, "Trade { ");
@@ -42,7 +42,7 @@ static void fmt_csv_Trade(mstr_out *o, const Trade *v)
     mstr_out_csv_f64(o, v->price);
 }
 
-/* Trade as a JSON object. */
+/* Trade as a JSON object (a record) or array (a tuple or an array). */
 static void fmt_json_Trade(mstr_out *o, const Trade *v)
 {
     mstr_out_cstr(o, "{\"id\":");
@@ -148,7 +148,7 @@ struct DeadLetter {
     str raw;
 };
 
-/* DeadLetter printed as Rust's Debug shows a struct: Name { field: value, ... } */
+/* DeadLetter printed as Rust's Debug shows it: Name { field: value, ... }, (a, b) or [a, b] */
 static void fmt_debug_DeadLetter(mstr_out *o, const DeadLetter *v)
 {
     mstr_out_cstr(o, "DeadLetter { ");
@@ -179,7 +179,7 @@ static void fmt_csv_DeadLetter(mstr_out *o, const DeadLetter *v)
     mstr_out_csv_str(o, v->raw);
 }
 
-/* DeadLetter as a JSON object. */
+/* DeadLetter as a JSON object (a record) or array (a tuple or an array). */
 static void fmt_json_DeadLetter(mstr_out *o, const DeadLetter *v)
 {
     mstr_out_cstr(o, "{\"source\":");

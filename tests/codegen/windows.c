@@ -24,7 +24,7 @@ struct Click {
     i64 at;
 };
 
-/* Click printed as Rust's Debug shows a struct: Name { field: value, ... } */
+/* Click printed as Rust's Debug shows it: Name { field: value, ... }, (a, b) or [a, b] */
 static void fmt_debug_Click(mstr_out *o, const Click *v)
 {
     mstr_out_cstr(o, "Click { ");
@@ -47,7 +47,7 @@ static void fmt_csv_Click(mstr_out *o, const Click *v)
     mstr_out_i64(o, v->at);
 }
 
-/* Click as a JSON object. */
+/* Click as a JSON object (a record) or array (a tuple or an array). */
 static void fmt_json_Click(mstr_out *o, const Click *v)
 {
     mstr_out_cstr(o, "{\"user\":");
@@ -162,7 +162,7 @@ struct Window_u64 {
     u64 value;
 };
 
-/* Window_u64 printed as Rust's Debug shows a struct: Name { field: value, ... } */
+/* Window_u64 printed as Rust's Debug shows it: Name { field: value, ... }, (a, b) or [a, b] */
 static void fmt_debug_Window_u64(mstr_out *o, const Window_u64 *v)
 {
     mstr_out_cstr(o, "Window_u64 { ");
@@ -185,7 +185,7 @@ static void fmt_csv_Window_u64(mstr_out *o, const Window_u64 *v)
     mstr_out_u64(o, v->value);
 }
 
-/* Window_u64 as a JSON object. */
+/* Window_u64 as a JSON object (a record) or array (a tuple or an array). */
 static void fmt_json_Window_u64(mstr_out *o, const Window_u64 *v)
 {
     mstr_out_cstr(o, "{\"start\":");
