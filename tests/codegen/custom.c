@@ -498,7 +498,7 @@ static inline bool source_counts_poll_body(job_batch *mstr_b, size_t *mstr_emitt
 {
     mstr_ctx *ctx = &mstr_b->w->ctx;
     (void)ctx;
-#define emit(x, t) ((*mstr_emitted)++, stream_counts(mstr_b, 0, (x), (int64_t)(t)))
+#define emit(...) ((*mstr_emitted)++, stream_counts(mstr_b, 0, __VA_ARGS__))
 #define fail(...) mstr_fail_source(ctx, "counts", __VA_ARGS__)
     ctx->running = "source \'counts\'";
 #line 14 "tests/codegen/custom.mstr"

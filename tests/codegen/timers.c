@@ -311,8 +311,8 @@ static inline void op_idle_on_timer(job_batch *mstr_b, i64 key, i64 *state,
     (void)timer;
     (void)clock_timer;
     (void)epoch;
-#define emit(x) (op_out(mstr_b, key, (x), mstr_stamp), ctx->running = "operator 'idle'")
-#define emit_at(x, t) (op_out(mstr_b, key, (x), (t)), ctx->running = "operator 'idle'")
+#define emit(...) (op_out(mstr_b, key, __VA_ARGS__, mstr_stamp), ctx->running = "operator 'idle'")
+#define emit_at(...) (op_out(mstr_b, key, __VA_ARGS__), ctx->running = "operator 'idle'")
 #define fail(...) mstr_fail(ctx, "idle", __VA_ARGS__)
     ctx->running = "operator \'idle\'";
 #define drop_state() (*mstr_keep = false)
@@ -427,7 +427,7 @@ static inline void op_idle_on_data(job_batch *mstr_b, i64 key, i64 value, int64_
     (void)ctx;
     (void)mstr_t;
     (void)mstr_slot;
-#define emit(x) (op_out(mstr_b, key, (x), ts), ctx->running = "operator 'idle'")
+#define emit(...) (op_out(mstr_b, key, __VA_ARGS__, ts), ctx->running = "operator 'idle'")
 #define fail(...) mstr_fail(ctx, "idle", __VA_ARGS__)
     ctx->running = "operator \'idle\'";
 #define drop_state() (*mstr_keep = false)
@@ -452,8 +452,8 @@ static inline void op_idle_on_epoch(job_batch *mstr_b, i64 key, i64 *state,
 {
     mstr_ctx *ctx = &mstr_b->w->ctx;
     (void)ctx;
-#define emit(x) (op_out(mstr_b, key, (x), epoch), ctx->running = "operator 'idle'")
-#define emit_at(x, t) (op_out(mstr_b, key, (x), (t)), ctx->running = "operator 'idle'")
+#define emit(...) (op_out(mstr_b, key, __VA_ARGS__, epoch), ctx->running = "operator 'idle'")
+#define emit_at(...) (op_out(mstr_b, key, __VA_ARGS__), ctx->running = "operator 'idle'")
 #define fail(...) mstr_fail(ctx, "idle", __VA_ARGS__)
     ctx->running = "operator \'idle\'";
 #define drop_state() (*mstr_keep = false)

@@ -272,7 +272,7 @@ static inline void reown_Array_i64_3(Array_i64_3 *now, const Array_i64_3 *before
     drop_Array_i64_3(now, before, NULL);
 }
 
-/* type Reading (tests/codegen/tuples.mstr:5) */
+/* type Reading (tests/codegen/tuples.mstr:6) */
 typedef struct Reading Reading;
 struct Reading {
     Tuple_str_u16 station;
@@ -515,7 +515,7 @@ static inline void reown_Tuple_i64_i64(Tuple_i64_i64 *now, const Tuple_i64_i64 *
     drop_Tuple_i64_i64(now, before, NULL);
 }
 
-/* type Extremes (tests/codegen/tuples.mstr:6) */
+/* type Extremes (tests/codegen/tuples.mstr:7) */
 typedef struct Extremes Extremes;
 struct Extremes {
     Tuple_str_u16 station;
@@ -637,6 +637,127 @@ static inline void reown_Extremes(Extremes *now, const Extremes *before)
     drop_Extremes(now, before, NULL);
 }
 
+/* type Tuple_str_u64 (built in) */
+typedef struct Tuple_str_u64 Tuple_str_u64;
+struct Tuple_str_u64 {
+    str _0;
+    u64 _1;
+};
+
+/* Tuple_str_u64 printed as Rust's Debug shows it: Name { field: value, ... }, (a, b) or [a, b] */
+static void fmt_debug_Tuple_str_u64(mstr_out *o, const Tuple_str_u64 *v)
+{
+    mstr_out_cstr(o, "(");
+    mstr_out_debug_str(o, v->_0);
+    mstr_out_cstr(o, ", ");
+    mstr_out_u64(o, v->_1);
+    mstr_out_cstr(o, ")");
+}
+
+/* Tuple_str_u64 as CSV: its leaf fields in order. */
+static void fmt_csv_Tuple_str_u64(mstr_out *o, const Tuple_str_u64 *v)
+{
+    mstr_out_csv_str(o, v->_0);
+    mstr_out_char(o, ',');
+    mstr_out_u64(o, v->_1);
+}
+
+/* Tuple_str_u64 as a JSON object (a record) or array (a tuple or an array). */
+static void fmt_json_Tuple_str_u64(mstr_out *o, const Tuple_str_u64 *v)
+{
+    mstr_out_char(o, '[');
+    mstr_out_json_str(o, v->_0);
+    mstr_out_char(o, ',');
+    mstr_out_u64(o, v->_1);
+    mstr_out_char(o, ']');
+}
+
+/* The checksum of a Tuple_str_u64: its fields' hashes combined in order. */
+static uint64_t hash_Tuple_str_u64(const Tuple_str_u64 *v)
+{
+    uint64_t h = 2;
+    h = mstr_hash_mix(h * UINT64_C(0x9E3779B97F4A7C15) ^ mstr_hash_str(v->_0));
+    h = mstr_hash_mix(h * UINT64_C(0x9E3779B97F4A7C15) ^ mstr_hash_u64((uint64_t)v->_1));
+    return h;
+}
+
+/* Tuple_str_u64 as a key or in state: encoding (fields in order), equality, hashing, ownership. */
+static inline unsigned char *encp_Tuple_str_u64(unsigned char *p, const Tuple_str_u64 *v)
+{
+    p = encp_str(p, &v->_0);
+    p = encp_u64(p, &v->_1);
+    return p;
+}
+
+static inline void enc_Tuple_str_u64(mstr_wbuf *b, const Tuple_str_u64 *v)
+{
+    enc_str(b, &v->_0);
+    enc_u64(b, &v->_1);
+}
+
+static inline void dec_Tuple_str_u64(mstr_rbuf *r, Tuple_str_u64 *v)
+{
+    dec_str(r, &v->_0);
+    dec_u64(r, &v->_1);
+}
+
+static inline bool eq_Tuple_str_u64(const Tuple_str_u64 *a, const Tuple_str_u64 *b)
+{
+    return eq_str(&a->_0, &b->_0) && eq_u64(&a->_1, &b->_1);
+}
+
+static inline size_t enclen_Tuple_str_u64(const Tuple_str_u64 *v)
+{
+    return enclen_str(&v->_0) + enclen_u64(&v->_1);
+}
+
+static inline void hashput_Tuple_str_u64(mstr_hasher *s, const Tuple_str_u64 *v)
+{
+    hashput_str(s, &v->_0);
+    hashput_u64(s, &v->_1);
+}
+
+static inline uint64_t keyhash_Tuple_str_u64(const Tuple_str_u64 *v)
+{
+    mstr_hasher s;
+    mstr_hasher_init(&s, enclen_Tuple_str_u64(v));
+    hashput_Tuple_str_u64(&s, v);
+    return mstr_hasher_end(&s);
+}
+
+static inline void own_Tuple_str_u64(Tuple_str_u64 *dst, const Tuple_str_u64 *src)
+{
+    own_str(&dst->_0, &src->_0);
+    own_u64(&dst->_1, &src->_1);
+}
+
+static inline void release_Tuple_str_u64(Tuple_str_u64 *v)
+{
+    release_str(&v->_0);
+    release_u64(&v->_1);
+}
+
+static inline void adopt_Tuple_str_u64(Tuple_str_u64 *now, const Tuple_str_u64 *before)
+{
+    adopt_str(&now->_0, &before->_0);
+    adopt_u64(&now->_1, &before->_1);
+}
+
+static inline void drop_Tuple_str_u64(const Tuple_str_u64 *now, const Tuple_str_u64 *before, mstr_arena *later)
+{
+    (void)later;
+    drop_str(&now->_0, &before->_0, later);
+    drop_u64(&now->_1, &before->_1, later);
+}
+
+/* After a body ran on a state: every string it replaced copied in, then the old ones freed
+ * (adopt_str in mstr_scalar.h says why in two passes). */
+static inline void reown_Tuple_str_u64(Tuple_str_u64 *now, const Tuple_str_u64 *before)
+{
+    adopt_Tuple_str_u64(now, before);
+    drop_Tuple_str_u64(now, before, NULL);
+}
+
 /* What the fused chains tally while one batch runs through them. It is a local of each poll
  * function, so the compiler keeps it in registers instead of updating the worker in memory
  * for every record; job_batch_flush hands the tallies to the worker (its sources, operators
@@ -647,8 +768,10 @@ typedef struct job_batch {
     uint64_t op_station;
     uint64_t op_sums;
     uint64_t op_extremes;
+    uint64_t op_readings_per_station;
     uint64_t totals_records;
     uint64_t ranges_records;
+    uint64_t counts_records;
 } job_batch;
 
 static void job_batch_flush(job_batch *b)
@@ -657,8 +780,10 @@ static void job_batch_flush(job_batch *b)
     mstr_tally(&b->w->op_in[0], b->op_station);
     mstr_tally(&b->w->op_in[1], b->op_sums);
     mstr_tally(&b->w->op_in[2], b->op_extremes);
+    mstr_tally(&b->w->op_in[3], b->op_readings_per_station);
     mstr_tally(&b->w->sinks[0].records, b->totals_records);
     mstr_tally(&b->w->sinks[1].records, b->ranges_records);
+    mstr_tally(&b->w->sinks[2].records, b->counts_records);
 }
 
 /* The job's counters (--stats prints them), by name. */
@@ -670,6 +795,7 @@ enum job_counter {
 typedef struct job_state {
     int mstr_unused;    /* so that a job without state still has a struct */
     mstr_table *op_sums; /* per key group */
+    mstr_table *op_readings_per_station; /* per key group */
 } job_state;
 
 /* Every stream and operator, so that definitions can follow file order. */
@@ -687,8 +813,12 @@ MSTR_FUSED void op_extremes(job_batch *mstr_b, Tuple_str_u16 key, Reading value,
 static inline void op_extremes_epoch(job_batch *mstr_b, size_t input, int64_t epoch);
 MSTR_FUSED void op_ranges(job_batch *mstr_b, Tuple_str_u16 key, Extremes value, int64_t ts);
 static inline void op_ranges_epoch(job_batch *mstr_b, size_t input, int64_t epoch);
+MSTR_FUSED void op_readings_per_station(job_batch *mstr_b, Tuple_str_u16 key, Reading value, int64_t ts);
+static inline void op_readings_per_station_epoch(job_batch *mstr_b, size_t input, int64_t epoch);
+MSTR_FUSED void op_counts(job_batch *mstr_b, Tuple_str_u16 key, Tuple_str_u64 value, int64_t ts);
+static inline void op_counts_epoch(job_batch *mstr_b, size_t input, int64_t epoch);
 
-/* stream 'readings' (tests/codegen/tuples.mstr:8): every record and epoch goes to each reader in turn. */
+/* stream 'readings' (tests/codegen/tuples.mstr:9): every record and epoch goes to each reader in turn. */
 MSTR_FUSED void stream_readings(job_batch *mstr_b, mstr_nokey key, Reading value, int64_t ts)
 {
     op_station(mstr_b, key, value, ts);
@@ -699,28 +829,30 @@ static inline void stream_readings_epoch(job_batch *mstr_b, int64_t epoch)
     op_station_epoch(mstr_b, 0, epoch);
 }
 
-/* stream 'by_station' (tests/codegen/tuples.mstr:10): every record and epoch goes to each reader in turn. */
+/* stream 'by_station' (tests/codegen/tuples.mstr:11): every record and epoch goes to each reader in turn. */
 MSTR_FUSED void stream_by_station(job_batch *mstr_b, Tuple_str_u16 key, Reading value, int64_t ts)
 {
     op_sums(mstr_b, key, value, ts);
     op_extremes(mstr_b, key, value, ts);
+    op_readings_per_station(mstr_b, key, value, ts);
 }
 
 static inline void stream_by_station_epoch(job_batch *mstr_b, int64_t epoch)
 {
     op_sums_epoch(mstr_b, 0, epoch);
     op_extremes_epoch(mstr_b, 0, epoch);
+    op_readings_per_station_epoch(mstr_b, 0, epoch);
 }
 
-/* key_by 'station' (tests/codegen/tuples.mstr:10): exchange 0. A record whose key this worker owns
+/* key_by 'station' (tests/codegen/tuples.mstr:11): exchange 0. A record whose key this worker owns
  * goes on at once; any other is encoded into the batch for its owner. */
 static inline Tuple_str_u16 op_station_body(mstr_ctx *ctx, mstr_nokey key, Reading value, int64_t ts)
 {
 #define fail(...) mstr_fail(ctx, "station", __VA_ARGS__)
     ctx->running = "operator \'station\'";
-#line 10 "tests/codegen/tuples.mstr"
+#line 11 "tests/codegen/tuples.mstr"
                                                            { return value.station; }}
-#line 724 "tuples.c"
+#line 856 "tuples.c"
 #undef fail
 
 MSTR_FUSED void op_station(job_batch *mstr_b, mstr_nokey key, Reading value, int64_t ts)
@@ -857,20 +989,20 @@ static inline void op_sums_settle(job_batch *mstr_b, mstr_table *t, op_sums_slot
     mstr_table_remove(t, slot);
 }
 
-/* stateful_map 'sums' (tests/codegen/tuples.mstr:12) */
+/* stateful_map 'sums' (tests/codegen/tuples.mstr:13) */
 static inline Array_i64_3 op_sums_body(mstr_ctx *ctx, Tuple_str_u16 key, Reading value, int64_t ts,
                                             Array_i64_3 *state, bool *mstr_keep)
 {
 #define fail(...) mstr_fail(ctx, "sums", __VA_ARGS__)
     ctx->running = "operator \'sums\'";
 #define drop_state() (*mstr_keep = false)
-#line 12 "tests/codegen/tuples.mstr"
+#line 13 "tests/codegen/tuples.mstr"
                                                   {
        for (int i = 0; i < 3; i++)
            state->v[i] += value.values.v[i];
        return *state;
      }}
-#line 874 "tuples.c"
+#line 1006 "tuples.c"
 #undef drop_state
 #undef fail
 
@@ -892,7 +1024,7 @@ static inline void op_sums_epoch(job_batch *mstr_b, size_t input, int64_t epoch)
     op_totals_epoch(mstr_b, 0, epoch);
 }
 
-/* sink 'totals' (tests/codegen/tuples.mstr:17): standard output, as Malstrom prints records */
+/* sink 'totals' (tests/codegen/tuples.mstr:18): standard output, as Malstrom prints records */
 MSTR_FUSED void op_totals(job_batch *mstr_b, Tuple_str_u16 key, Array_i64_3 value, int64_t ts)
 {
     /* once the job failed (fail() in a body, a write error), no record reaches a sink: not even
@@ -924,12 +1056,12 @@ static inline void op_totals_epoch(job_batch *mstr_b, size_t input, int64_t epoc
     (void)epoch;
 }
 
-/* map 'extremes' (tests/codegen/tuples.mstr:19) */
+/* map 'extremes' (tests/codegen/tuples.mstr:20) */
 static inline Extremes op_extremes_body(mstr_ctx *ctx, Tuple_str_u16 key, Reading value, int64_t ts)
 {
 #define fail(...) mstr_fail(ctx, "extremes", __VA_ARGS__)
     ctx->running = "operator \'extremes\'";
-#line 19 "tests/codegen/tuples.mstr"
+#line 20 "tests/codegen/tuples.mstr"
                             {
        i64 lo = value.values.v[0], hi = lo;
        for (int i = 1; i < 3; i++) {
@@ -938,7 +1070,7 @@ static inline Extremes op_extremes_body(mstr_ctx *ctx, Tuple_str_u16 key, Readin
        }
        return (Extremes){ key, (Tuple_i64_i64){ lo, hi } };
      }}
-#line 942 "tuples.c"
+#line 1074 "tuples.c"
 #undef fail
 
 MSTR_FUSED void op_extremes(job_batch *mstr_b, Tuple_str_u16 key, Reading value, int64_t ts)
@@ -953,7 +1085,7 @@ static inline void op_extremes_epoch(job_batch *mstr_b, size_t input, int64_t ep
     op_ranges_epoch(mstr_b, 0, epoch);
 }
 
-/* sink 'ranges' (tests/codegen/tuples.mstr:27): JSON lines to 'ranges.jsonl' */
+/* sink 'ranges' (tests/codegen/tuples.mstr:28): JSON lines to 'ranges.jsonl' */
 MSTR_FUSED void op_ranges(job_batch *mstr_b, Tuple_str_u16 key, Extremes value, int64_t ts)
 {
     /* once the job failed (fail() in a body, a write error), no record reaches a sink: not even
@@ -980,7 +1112,208 @@ static inline void op_ranges_epoch(job_batch *mstr_b, size_t input, int64_t epoc
     (void)epoch;
 }
 
-/* source 'readings' (tests/codegen/tuples.mstr:8): a list of 1; the timestamp is the index. */
+/* The state of 'readings_per_station': per worker, one table per key group, slots holding key and state
+ * inline. */
+/* A slot of 'readings_per_station''s tables: the key, then the operator's fields. */
+typedef struct op_readings_per_station_slot {
+    Tuple_str_u16 key;
+    u64 state;
+} op_readings_per_station_slot;
+
+static bool op_readings_per_station_eq(const void *slot, const void *key)
+{
+    return eq_Tuple_str_u16(&((const op_readings_per_station_slot *)slot)->key, key);
+}
+
+static uint64_t op_readings_per_station_rehash(const void *slot)
+{
+    return keyhash_Tuple_str_u16(&((const op_readings_per_station_slot *)slot)->key);
+}
+
+/* What identifies a slot in a snapshot: its key's encoding. */
+static void op_readings_per_station_slot_key(mstr_wbuf *b, const void *slot)
+{
+    enc_Tuple_str_u16(b, &((const op_readings_per_station_slot *)slot)->key);
+}
+
+/* The key group of a key of 'readings_per_station''s state, whose hash is hash: its table. */
+static inline uint32_t op_readings_per_station_group(job_batch *mstr_b, Tuple_str_u16 key, uint64_t hash)
+{
+    (void)key;
+    (void)hash;
+    return mstr_key_group(hash, mstr_b->w->ctx.key_groups);
+}
+
+/* Before a slot of 'readings_per_station' goes: if a snapshot holds it, the next one must delete it. */
+static inline void op_readings_per_station_forget(mstr_table *t, const op_readings_per_station_slot *slot)
+{
+    if (!mstr_table_persisted(t, slot))
+        return;
+    size_t at = mstr_table_gone_open(t);
+    op_readings_per_station_slot_key(&t->gone, slot);
+    mstr_table_gone_close(t, at);
+}
+
+/* This key's slot, made (key owned, state zero) if it is new, and the table it is in. Valid
+ * until the next insert. */
+static inline op_readings_per_station_slot *op_readings_per_station_slot_of(job_batch *mstr_b, const Tuple_str_u16 *key,
+                                                    mstr_table **table)
+{
+    job_state *st = mstr_b->w->state;
+    uint64_t h = keyhash_Tuple_str_u16(key);
+    bool created;
+    mstr_table *t = *table = &st->op_readings_per_station[op_readings_per_station_group(mstr_b, *key, h)];
+    op_readings_per_station_slot *slot = mstr_table_insert(t, key, h, op_readings_per_station_eq, op_readings_per_station_rehash, &created);
+    if (created)
+        own_Tuple_str_u16(&slot->key, key);
+    return slot;
+}
+
+/* After a body ran: drop the slot, or take ownership of strings the body put in the state.
+ * before is the state as it was before the body (what the slot owned): dropping frees that,
+ * since strings the body just stored are not the slot's. The strings the slot gives up are
+ * freed when the batch is done, not now: the body's output may hold them (a body that returns
+ * the state it changes), and records live until then. */
+static inline void op_readings_per_station_settle(job_batch *mstr_b, mstr_table *t, op_readings_per_station_slot *slot,
+                                      u64 *before, bool keep)
+{
+    mstr_arena *later = mstr_b->w->ctx.arena;
+    if (keep) {
+        adopt_u64(&slot->state, before);
+        drop_u64(&slot->state, before, later);
+        return;
+    }
+    u64 none = { 0 };
+    drop_u64(&none, before, later);
+    op_readings_per_station_forget(t, slot);
+    release_Tuple_str_u16(&slot->key);
+    mstr_table_remove(t, slot);
+}
+
+/* stateful_op 'readings_per_station' (tests/codegen/tuples.mstr:30): on_data sees one key's state; on_epoch runs for every
+ * key this worker holds, each time the epoch advances; on_timer (when there is one) runs
+ * before it for each key whose timer the epoch reached. The slot and its table are there for
+ * timer_at, timer_after and cancel_timer, which the checker allows only with an on_timer
+ * block. */
+static inline void op_readings_per_station_on_data(job_batch *mstr_b, Tuple_str_u16 key, Reading value, int64_t ts,
+                                       u64 *state, bool *mstr_keep, mstr_table *mstr_t,
+                                       op_readings_per_station_slot *mstr_slot)
+{
+    mstr_ctx *ctx = &mstr_b->w->ctx;
+    (void)ctx;
+    (void)mstr_t;
+    (void)mstr_slot;
+#define emit(...) (op_counts(mstr_b, key, __VA_ARGS__, ts), ctx->running = "operator 'readings_per_station'")
+#define fail(...) mstr_fail(ctx, "readings_per_station", __VA_ARGS__)
+    ctx->running = "operator \'readings_per_station\'";
+#define drop_state() (*mstr_keep = false)
+#define timer_at(t) op_readings_per_station_timer_set(mstr_b, mstr_t, mstr_slot, 0, (t))
+#define timer_after(ms) op_readings_per_station_timer_after(mstr_b, mstr_t, mstr_slot, (ms))
+#define cancel_timer() op_readings_per_station_timer_cancel(mstr_slot)
+#line 30 "tests/codegen/tuples.mstr"
+                                                              {
+       (*state)++;
+     }}
+#line 1218 "tuples.c"
+#undef cancel_timer
+#undef timer_after
+#undef timer_at
+#undef drop_state
+#undef fail
+#undef emit
+
+static inline void op_readings_per_station_on_epoch(job_batch *mstr_b, Tuple_str_u16 key, u64 *state,
+                                        int64_t epoch, bool *mstr_keep)
+{
+    mstr_ctx *ctx = &mstr_b->w->ctx;
+    (void)ctx;
+#define emit(...) (op_counts(mstr_b, key, __VA_ARGS__, epoch), ctx->running = "operator 'readings_per_station'")
+#define emit_at(...) (op_counts(mstr_b, key, __VA_ARGS__), ctx->running = "operator 'readings_per_station'")
+#define fail(...) mstr_fail(ctx, "readings_per_station", __VA_ARGS__)
+    ctx->running = "operator \'readings_per_station\'";
+#define drop_state() (*mstr_keep = false)
+#line 32 "tests/codegen/tuples.mstr"
+                {
+       if (epoch == MSTR_EPOCH_MAX)  // a compound literal's commas inside emit_at's parentheses
+           emit_at((Tuple_str_u64){ key._0, *state }, 99);
+     }}
+#line 1241 "tuples.c"
+#undef drop_state
+#undef fail
+#undef emit_at
+#undef emit
+
+MSTR_FUSED void op_readings_per_station(job_batch *mstr_b, Tuple_str_u16 key, Reading value, int64_t ts)
+{
+    mstr_b->op_readings_per_station++;
+    mstr_table *table;
+    op_readings_per_station_slot *slot = op_readings_per_station_slot_of(mstr_b, &key, &table);
+    u64 before = slot->state;
+    bool keep = true;
+    op_readings_per_station_on_data(mstr_b, key, value, ts, &slot->state, &keep, table, slot);
+    op_readings_per_station_settle(mstr_b, table, slot, &before, keep);
+}
+
+/* on_epoch for every key of this worker. */
+static inline void op_readings_per_station_on_epoch_all(job_batch *mstr_b, int64_t epoch)
+{
+    job_state *st = mstr_b->w->state;
+    for (uint32_t g = 0; g < mstr_b->w->ctx.key_groups; g++) {
+        mstr_table *t = &st->op_readings_per_station[g];
+        for (size_t i = 0; i < t->capacity; i++) {
+            if (!mstr_table_full(t, i))
+                continue;
+            op_readings_per_station_slot *slot = mstr_table_slot(t, i);
+            u64 before = slot->state;
+            bool keep = true;
+            op_readings_per_station_on_epoch(mstr_b, slot->key, &slot->state, epoch, &keep);
+            if (keep && !eq_u64(&before, &slot->state))
+                mstr_table_mark(t, i);
+            op_readings_per_station_settle(mstr_b, t, slot, &before, keep);
+        }
+    }
+}
+
+static inline void op_readings_per_station_epoch(job_batch *mstr_b, size_t input, int64_t epoch)
+{
+    (void)input;
+    op_readings_per_station_on_epoch_all(mstr_b, epoch);
+    op_counts_epoch(mstr_b, 0, epoch);
+}
+
+/* sink 'counts' (tests/codegen/tuples.mstr:36): standard output, as Malstrom prints records */
+MSTR_FUSED void op_counts(job_batch *mstr_b, Tuple_str_u16 key, Tuple_str_u64 value, int64_t ts)
+{
+    /* once the job failed (fail() in a body, a write error), no record reaches a sink: not even
+     * the one whose operator failed */
+    if (mstr_failed(mstr_b->w->failure))
+        return;
+    mstr_sink *mstr_s = &mstr_b->w->sinks[2];
+    mstr_out *o = mstr_s->out;
+    (void)o;
+    (void)key;
+    (void)ts;
+    mstr_b->counts_records++;
+    mstr_s->held++;
+    mstr_out_cstr(o, "{ key: ");
+    fmt_debug_Tuple_str_u16(o, &(key));
+    mstr_out_cstr(o, ", value: ");
+    fmt_debug_Tuple_str_u64(o, &(value));
+    mstr_out_cstr(o, ", timestamp: ");
+    mstr_out_i64(o, ts);
+    mstr_out_cstr(o, " }\n");
+    if (o->len >= MSTR_OUT_RECORD_FLUSH)
+        mstr_sink_flush(mstr_b->w, 2);
+}
+
+static inline void op_counts_epoch(job_batch *mstr_b, size_t input, int64_t epoch)
+{
+    (void)mstr_b;
+    (void)input;
+    (void)epoch;
+}
+
+/* source 'readings' (tests/codegen/tuples.mstr:9): a list of 1; the timestamp is the index. */
 static const Reading source_readings_items[] = {
     { .station = { { "oslo", 4 }, 1 }, .values = { { 1, -2, 3 } } },
 };
@@ -1011,6 +1344,7 @@ static void *job_state_new(mstr_worker *w)
     job_state *st = mstr_alloc(sizeof *st);
     (void)w;
     st->op_sums = mstr_tables_new(w->ctx.key_groups, sizeof(op_sums_slot));
+    st->op_readings_per_station = mstr_tables_new(w->ctx.key_groups, sizeof(op_readings_per_station_slot));
     return st;
 }
 
@@ -1028,6 +1362,16 @@ static void job_state_free(mstr_worker *w, void *state)
             }
     }
     mstr_tables_free(st->op_sums, w->ctx.key_groups);
+    for (uint32_t g = 0; g < w->ctx.key_groups; g++) {
+        mstr_table *t = &st->op_readings_per_station[g];
+        for (size_t i = 0; i < t->capacity; i++)
+            if (mstr_table_full(t, i)) {
+                op_readings_per_station_slot *slot = mstr_table_slot(t, i);
+                release_Tuple_str_u16(&slot->key);
+                release_u64(&slot->state);
+            }
+    }
+    mstr_tables_free(st->op_readings_per_station, w->ctx.key_groups);
     free(st);
 }
 
@@ -1063,6 +1407,38 @@ static bool op_sums_restore_slot(mstr_table *t, mstr_rbuf *key, mstr_rbuf *value
     return true;
 }
 
+/* Snapshots of 'readings_per_station': its tables, a slot's value, and a slot put back from a snapshot. */
+static mstr_table *op_readings_per_station_tables(mstr_worker *w)
+{
+    return ((job_state *)w->state)->op_readings_per_station;
+}
+
+static void op_readings_per_station_slot_value(mstr_wbuf *b, const void *p)
+{
+    const op_readings_per_station_slot *slot = p;
+    enc_u64(b, &slot->state);
+}
+
+static bool op_readings_per_station_restore_slot(mstr_table *t, mstr_rbuf *key, mstr_rbuf *value)
+{
+    op_readings_per_station_slot tmp = { 0 };
+    dec_Tuple_str_u16(key, &tmp.key);
+    dec_u64(value, &tmp.state);
+    bool created = false;
+    op_readings_per_station_slot *slot = NULL;
+    if (!key->error && !value->error && key->p == key->end && value->p == value->end)
+        slot = mstr_table_insert(t, &tmp, op_readings_per_station_rehash(&tmp), op_readings_per_station_eq,
+                                 op_readings_per_station_rehash, &created);
+    if (slot == NULL || !created) {
+        return false;
+    }
+    *slot = tmp;
+    own_Tuple_str_u16(&slot->key, &tmp.key);
+    own_u64(&slot->state, &tmp.state);
+    mstr_table_persist(t, mstr_table_index(t, slot));
+    return true;
+}
+
 /* What the operators keep, for snapshots (runtime/mstr_snapshot.h). */
 static const mstr_state_desc job_states[] = {
     {
@@ -1072,6 +1448,14 @@ static const mstr_state_desc job_states[] = {
         .slot_key = op_sums_slot_key,
         .slot_value = op_sums_slot_value,
         .restore_slot = op_sums_restore_slot,
+    },
+    {
+        .op = "readings_per_station",
+        .shape = "stateful_op key Tuple_str_u16{_0:str,_1:u16} state u64",
+        .tables = op_readings_per_station_tables,
+        .slot_key = op_readings_per_station_slot_key,
+        .slot_value = op_readings_per_station_slot_value,
+        .restore_slot = op_readings_per_station_restore_slot,
     },
 };
 
@@ -1098,6 +1482,10 @@ static const mstr_sink_desc job_sinks[] = {
         .kind = MSTR_SINK_JSONL,
         .path = "ranges.jsonl",
     },
+    {
+        .name = "counts",
+        .kind = MSTR_SINK_STDOUT,
+    },
 };
 
 static const mstr_exchange_desc job_exchanges[] = {
@@ -1120,6 +1508,7 @@ static const char *const job_operators[] = {
     "station",
     "sums",
     "extremes",
+    "readings_per_station",
 };
 
 static const mstr_job_desc job = {
@@ -1133,17 +1522,17 @@ static const mstr_job_desc job = {
     .sources = job_sources,
     .nsources = 1,
     .sinks = job_sinks,
-    .nsinks = 2,
+    .nsinks = 3,
     .exchanges = job_exchanges,
     .nexchanges = 1,
     .state_new = job_state_new,
     .state_free = job_state_free,
     .states = job_states,
-    .nstates = 1,
+    .nstates = 2,
     .counters = job_counters,
     .ncounters = job_ncounters,
     .operators = job_operators,
-    .noperators = 3,
+    .noperators = 4,
     .tick = NULL,
 };
 
