@@ -586,6 +586,117 @@ static void check_literal(checker *c, const mc_literal *lit, const mc_typeref *t
         check_int_range(c, lit, k);
 }
 
+/* ---- C blocks: the calls they make ------------------------------------------------------- */
+
+/* Past the comment or the string or character literal that starts at byte i of block b's
+ * text; i itself when none starts there. */
+static size_t skip_comment_or_literal(const mc_cblock *b, size_t i)
+{
+    const char *t = b->text;
+    char ch = t[i];
+    if (ch == '/' && i + 1 < b->len && t[i + 1] == '/') {
+        while (i < b->len && t[i] != '\n')
+            i++;
+    } else if (ch == '/' && i + 1 < b->len && t[i + 1] == '*') {
+        for (i += 2; i < b->len && !(t[i] == '*' && i + 1 < b->len && t[i + 1] == '/'); i++)
+            ;
+        i += 2;
+    } else if (ch == '"' || ch == '\'') {
+        for (i++; i < b->len && t[i] != ch; i++)
+            if (t[i] == '\\')
+                i++;
+        i++;
+    }
+    return i;
+}
+
+/* Where one of the names words[0 .. n-1] is next used in the C block b, from byte `from` of
+ * its text on: the offset of the use in the text (and in *which the word's index), or b->len
+ * if there is none. Comments and string and character literals are skipped; anything else
+ * that reads as the identifier is a use (a macro's name is, which is what a use of timer_at
+ * inside another macro of the block amounts to). */
+static size_t find_word(const mc_cblock *b, const char *const *words, size_t n, size_t from,
+                        size_t *which)
+{
+    const char *t = b->text;
+    for (size_t i = from; i < b->len;) {
+        char ch = t[i];
+        size_t past = skip_comment_or_literal(b, i);
+        if (past != i) {
+            i = past;
+        } else if (ch == '_' || (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+                   (ch >= '0' && ch <= '9')) {
+            size_t start = i;
+            while (i < b->len && (t[i] == '_' || (t[i] >= 'a' && t[i] <= 'z') ||
+                                  (t[i] >= 'A' && t[i] <= 'Z') || (t[i] >= '0' && t[i] <= '9')))
+                i++;
+            for (size_t w = 0; w < n; w++)
+                if (strlen(words[w]) == i - start && memcmp(t + start, words[w], i - start) == 0) {
+                    *which = w;
+                    return start;
+                }
+        } else {
+            i++;
+        }
+    }
+    return b->len;
+}
+
+/* The number of arguments of the call whose name ends at byte i of block b's text (commas at
+ * the top level of its parentheses, so that a compound literal's count as one), or -1 when no
+ * '(' follows the name. */
+static int call_arguments(const mc_cblock *b, size_t i)
+{
+    const char *t = b->text;
+    while (i < b->len && (t[i] == ' ' || t[i] == '\t' || t[i] == '\n' || t[i] == '\r'))
+        i++;
+    if (i >= b->len || t[i] != '(')
+        return -1;
+    int depth = 0, commas = 0;
+    bool empty = true;
+    while (i < b->len) {
+        size_t past = skip_comment_or_literal(b, i);
+        if (past != i) {
+            i = past;
+            empty = false;
+            continue;
+        }
+        char ch = t[i++];
+        if (ch == '(' || ch == '[' || ch == '{') {
+            empty = empty && depth == 0;
+            depth++;
+        } else if (ch == ')' || ch == ']' || ch == '}') {
+            if (--depth == 0)
+                break;
+        } else if (ch == ',' && depth == 1) {
+            commas++;
+        } else if (ch != ' ' && ch != '\t' && ch != '\n' && ch != '\r') {
+            empty = false;
+        }
+    }
+    return empty ? 0 : commas + 1;
+}
+
+/* Each call of word in block b of `what` must have nargs arguments (`meaning` says which):
+ * a call with another count is reported here, at its place in the .mstr file, where the C
+ * compiler would point into the generated code. */
+static void check_call_arity(checker *c, const mc_cblock *b, const char *word, int nargs,
+                             const char *meaning, const char *what)
+{
+    if (b->text == NULL)
+        return;
+    size_t w;
+    for (size_t at = find_word(b, &word, 1, 0, &w); at < b->len;
+         at = find_word(b, &word, 1, at + 1, &w)) {
+        int found = call_arguments(b, at + strlen(word));
+        if (found < 0 || found == nargs)
+            continue;
+        mc_loc loc = { b->loc.off + 1 + (uint32_t)at, (uint32_t)strlen(word) };
+        mc_error(c->diag, loc, "'%s' takes %d argument%s (%s) in %s, not %d", word, nargs,
+                 nargs == 1 ? "" : "s", meaning, what, found);
+    }
+}
+
 /* ---- sources ----------------------------------------------------------------------------- */
 
 /* ---- custom sources and sinks -------------------------------------------------------------- */
@@ -645,6 +756,10 @@ static void check_custom_source(checker *c, mc_source *src)
                  "from 1 to %d", MSTR_MAX_WORKERS);
     resolve_type(c, &src->position);
     check_blocks(c, src->custom, &source_blocks, "source", src->name);
+    const mc_block *poll = mc_custom_block(src->custom, "poll");
+    if (poll != NULL)
+        check_call_arity(c, &poll->body, "emit", 2, "the record and its timestamp",
+                         mc_pool_printf(&c->prog->pool, "source '%s'", src->name));
 }
 
 /* custom(S) { ... }: a known state type, its blocks. */
@@ -1168,45 +1283,19 @@ static void require_keyed(checker *c, const mc_op *op, const flow *f)
     }
 }
 
-/* Where one of the names words[0 .. n-1] is next used in the C block b, from byte `from` of
- * its text on: the offset of the use in the text (and in *which the word's index), or b->len
- * if there is none. Comments and string and character literals are skipped; anything else
- * that reads as the identifier is a use (a macro's name is, which is what a use of timer_at
- * inside another macro of the block amounts to). */
-static size_t find_word(const mc_cblock *b, const char *const *words, size_t n, size_t from,
-                        size_t *which)
+
+/* emit(x) and emit_at(x, t) in the blocks of op that have them. */
+static void check_emit_calls(checker *c, const mc_op *op)
 {
-    const char *t = b->text;
-    for (size_t i = from; i < b->len;) {
-        char ch = t[i];
-        if (ch == '/' && i + 1 < b->len && t[i + 1] == '/') {
-            while (i < b->len && t[i] != '\n')
-                i++;
-        } else if (ch == '/' && i + 1 < b->len && t[i + 1] == '*') {
-            for (i += 2; i < b->len && !(t[i] == '*' && i + 1 < b->len && t[i + 1] == '/'); i++)
-                ;
-            i += 2;
-        } else if (ch == '"' || ch == '\'') {
-            for (i++; i < b->len && t[i] != ch; i++)
-                if (t[i] == '\\')
-                    i++;
-            i++;
-        } else if (ch == '_' || (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
-                   (ch >= '0' && ch <= '9')) {
-            size_t start = i;
-            while (i < b->len && (t[i] == '_' || (t[i] >= 'a' && t[i] <= 'z') ||
-                                  (t[i] >= 'A' && t[i] <= 'Z') || (t[i] >= '0' && t[i] <= '9')))
-                i++;
-            for (size_t w = 0; w < n; w++)
-                if (strlen(words[w]) == i - start && memcmp(t + start, words[w], i - start) == 0) {
-                    *which = w;
-                    return start;
-                }
-        } else {
-            i++;
-        }
+    const char *what = mc_pool_printf(&c->prog->pool, "%s '%s'", mc_op_kind_name(op->kind),
+                                      op->name);
+    const mc_cblock *blocks[] = { &op->body, &op->extra, &op->timer };
+    size_t n = op->kind == MC_OP_STATEFUL_OP ? 3 : 1;
+    for (size_t i = 0; i < n; i++) {
+        check_call_arity(c, blocks[i], "emit", 1, "the record", what);
+        if (i > 0)
+            check_call_arity(c, blocks[i], "emit_at", 2, "the record and its timestamp", what);
     }
-    return b->len;
 }
 
 static const char *const timer_words[] = { "timer_at", "timer_after", "cancel_timer" };
@@ -1431,6 +1520,11 @@ static void check_op(checker *c, size_t index, size_t i, mc_op *op, flow *f)
     case MC_OP_STATEFUL_OP:
     case MC_OP_TTL_MAP:
         check_stateful(c, op, f);
+        if (op->kind == MC_OP_STATEFUL_OP)
+            check_emit_calls(c, op);
+        break;
+    case MC_OP_FLAT_MAP:
+        check_emit_calls(c, op);
         break;
     case MC_OP_EPOCHS:
         check_epochs(c, op, f);
