@@ -1133,6 +1133,12 @@ static size_t find_word(const mc_cblock *b, const char *const *words, size_t n, 
     return b->len;
 }
 
+/* The use of word that find_word found at offset at of block b's text, as a location. */
+static mc_loc word_loc(const mc_cblock *b, size_t at, const char *word)
+{
+    return (mc_loc){ b->loc.off + 1 + (uint32_t)at, (uint32_t)strlen(word) };
+}
+
 static const char *const timer_words[] = { "timer_at", "timer_after", "cancel_timer" };
 enum { NTIMER_WORDS = sizeof timer_words / sizeof timer_words[0] };
 
@@ -1145,7 +1151,7 @@ static void refuse_timer_calls(checker *c, const mc_op *op, const mc_cblock *b, 
     size_t w;
     for (size_t at = find_word(b, timer_words, NTIMER_WORDS, 0, &w); at < b->len;
          at = find_word(b, timer_words, NTIMER_WORDS, at + 1, &w)) {
-        mc_loc loc = { b->loc.off + 1 + (uint32_t)at, (uint32_t)strlen(timer_words[w]) };
+        mc_loc loc = word_loc(b, at, timer_words[w]);
         if (on_epoch)
             mc_error(c->diag, loc, "'%s' is not available in on_epoch (stateful_op '%s'): "
                      "set timers in the per-record block or in on_timer", timer_words[w], op->name);
@@ -1174,14 +1180,128 @@ static void check_timer_calls(checker *c, mc_op *op)
                        (uses_word(&op->body, "timer_after") || uses_word(&op->timer, "timer_after"));
 }
 
+/* The arguments of the call that starts right after a name ends at offset `at` of block b's
+ * text: how many there are (0 for `()`), or -1 when no '(' follows (the name is used another
+ * way, which the C compiler judges). Commas inside parentheses, brackets, braces, string and
+ * character literals and comments do not separate arguments. */
+static int call_args(const mc_cblock *b, size_t at)
+{
+    const char *t = b->text;
+    while (at < b->len && (t[at] == ' ' || t[at] == '\t' || t[at] == '\n' || t[at] == '\r'))
+        at++;
+    if (at >= b->len || t[at] != '(')
+        return -1;
+    int depth = 0, commas = 0;
+    bool empty = true;
+    for (size_t i = at; i < b->len; i++) {
+        char ch = t[i];
+        if (ch == '/' && i + 1 < b->len && (t[i + 1] == '/' || t[i + 1] == '*')) {
+            bool line = t[i + 1] == '/';
+            for (i += 2; i < b->len && !(line ? t[i] == '\n'
+                                              : t[i] == '*' && i + 1 < b->len && t[i + 1] == '/');
+                 i++)
+                ;
+            i += line ? 0 : 1;
+            continue;
+        }
+        if (ch == '"' || ch == '\'') {
+            for (i++; i < b->len && t[i] != ch; i++)
+                if (t[i] == '\\')
+                    i++;
+        } else if (ch == '(' || ch == '[' || ch == '{') {
+            depth++;
+            if (depth == 1)
+                continue;
+        } else if (ch == ')' || ch == ']' || ch == '}') {
+            if (--depth == 0)
+                return empty ? 0 : commas + 1;
+        } else if (ch == ',' && depth == 1) {
+            commas++;
+        }
+        if (ch != ' ' && ch != '\t' && ch != '\n' && ch != '\r')
+            empty = false;
+    }
+    return -1; /* unbalanced: the C compiler says more */
+}
+
+/* The helpers of a ttl_map that keeps a map per key (op_ttl_map_entries.c.in), each with the
+ * arguments it takes. Checklist: the same names and counts as the template's macros, and
+ * docs/language.md's table. */
+static const struct {
+    const char *name;
+    int args;
+    const char *usage;
+} map_helpers[] = {
+    { "entry_get", 1, "entry_get(key)" },
+    { "entry_insert", 3, "entry_insert(key, value, expiry)" },
+    { "entry_remove", 1, "entry_remove(key)" },
+    { "entry_count", 0, "entry_count()" },
+};
+enum { NMAP_HELPERS = sizeof map_helpers / sizeof map_helpers[0] };
+
+/* A ttl_map's block uses the helpers of its kind of state: with a map, the entry_* helpers,
+ * each with its number of arguments, and no expire_at (the whole state has no expiry of its
+ * own there); with one value per key, expire_at and none of the entry_* helpers. */
+static void check_ttl_calls(checker *c, const mc_op *op)
+{
+    const mc_cblock *b = &op->body;
+    const char *words[NMAP_HELPERS + 1];
+    for (size_t i = 0; i < NMAP_HELPERS; i++)
+        words[i] = map_helpers[i].name;
+    words[NMAP_HELPERS] = "expire_at";
+    size_t w;
+    for (size_t at = find_word(b, words, NMAP_HELPERS + 1, 0, &w); at < b->len;
+         at = find_word(b, words, NMAP_HELPERS + 1, at + 1, &w)) {
+        mc_loc loc = word_loc(b, at, words[w]);
+        if (w == NMAP_HELPERS && op->state_map) {
+            mc_error(c->diag, loc, "'expire_at' gives a whole state its expiry, and ttl_map '%s' "
+                     "keeps a map: each entry expires at the time entry_insert gives it",
+                     op->name);
+        } else if (w < NMAP_HELPERS && !op->state_map) {
+            mc_error(c->diag, loc, "'%s' needs a map state, and ttl_map '%s' keeps one value "
+                     "per key", words[w], op->name);
+            mc_note(c->diag, op->state_type.loc, "declare it as (state map<K, V>) for entries "
+                    "that expire one by one");
+        } else if (w < NMAP_HELPERS) {
+            int args = call_args(b, at + strlen(words[w]));
+            if (args >= 0 && args != map_helpers[w].args)
+                mc_error(c->diag, loc, "'%s' takes %d argument%s, not %d: %s", words[w],
+                         map_helpers[w].args, map_helpers[w].args == 1 ? "" : "s", args,
+                         map_helpers[w].usage);
+        }
+    }
+}
+
+/* `(state map<K, V>)`: only a ttl_map keeps a map, of two known types. */
+static void check_state_map(checker *c, mc_op *op)
+{
+    if (op->kind != MC_OP_TTL_MAP) {
+        mc_error(c->diag, op->map_loc, "a map state is for ttl_map, whose entries expire one by "
+                 "one: %s '%s' keeps one value per key", mc_op_kind_name(op->kind), op->name);
+        return;
+    }
+    if (op->map_ntypes != 2) {
+        mc_error(c->diag, op->map_loc, "map<K, V> takes two types, the entries' key and value "
+                 "(%zu given)", op->map_ntypes);
+        return;
+    }
+    resolve_type(c, &op->map_key);
+    resolve_type(c, &op->state_type);
+}
+
 /* stateful_map, stateful_op and ttl_map keep state per key: they need a keyed stream and a
  * known state type. */
 static void check_stateful(checker *c, mc_op *op, const flow *f)
 {
     require_keyed(c, op, f);
-    resolve_type(c, &op->state_type);
+    if (op->state_map)
+        check_state_map(c, op);
+    else
+        resolve_type(c, &op->state_type);
     if (op->kind == MC_OP_STATEFUL_OP)
         check_timer_calls(c, op);
+    if (op->kind == MC_OP_TTL_MAP)
+        check_ttl_calls(c, op);
 }
 
 /* The `late NAME` stream of epochs and window gets the records entering the operator. */
