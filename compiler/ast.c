@@ -374,13 +374,39 @@ mc_op *mc_ast_key_op_new(mc_program *prog, mc_op_kind kind, mc_loc kw_loc, const
     return op;
 }
 
+mc_state_decl mc_ast_state_one(mc_typeref type)
+{
+    return (mc_state_decl){ .type = type };
+}
+
+mc_state_decl mc_ast_state_map_add(const mc_state_decl *map, mc_typeref type)
+{
+    if (map == NULL)
+        return (mc_state_decl){ .map = true, .key = type, .ntypes = 1 };
+    mc_state_decl more = *map;
+    if (more.ntypes == 1)
+        more.type = type;
+    more.ntypes++;
+    return more;
+}
+
+mc_state_decl mc_ast_state_map_span(mc_state_decl map, mc_loc loc)
+{
+    map.loc = loc;
+    return map;
+}
+
 mc_op *mc_ast_state_op_new(mc_program *prog, mc_op_kind kind, mc_loc kw_loc, const char *name,
-                           mc_loc loc, mc_typeref out_type, mc_typeref state_type,
+                           mc_loc loc, mc_typeref out_type, mc_state_decl state,
                            mc_cblock body)
 {
     mc_op *op = mc_ast_op_new(prog, kind, kw_loc, name, loc, &out_type, body);
     op->has_state_type = true;
-    op->state_type = state_type;
+    op->state_type = state.type;
+    op->state_map = state.map;
+    op->map_key = state.key;
+    op->map_ntypes = state.ntypes;
+    op->map_loc = state.loc;
     return op;
 }
 
@@ -398,7 +424,8 @@ mc_op *mc_ast_op_set_timer(mc_op *op, mc_cblock timer)
 
 bool mc_op_has_timers(const mc_op *op)
 {
-    return op->kind == MC_OP_STATEFUL_OP && op->timer.text != NULL;
+    return (op->kind == MC_OP_STATEFUL_OP && op->timer.text != NULL) ||
+           (op->kind == MC_OP_TTL_MAP && op->state_map);
 }
 
 mc_op *mc_ast_names_new(mc_program *prog, const char *name, mc_loc loc)

@@ -167,6 +167,16 @@ typedef struct mc_source {
     mc_stream *dead_out;     /* checker, NULL when no dead_letter */
 } mc_source;
 
+/* What `(state ...)` declares: one value per key, `(state S)`, or for a ttl_map a map per key
+ * whose entries expire one by one, `(state map<K, V>)`. */
+typedef struct mc_state_decl {
+    mc_typeref type;       /* S, or the map's value type V */
+    bool map;              /* `map<...>` */
+    mc_typeref key;        /* the map's key type K */
+    size_t ntypes;         /* the types written between '<' and '>' (the checker wants 2) */
+    mc_loc loc;            /* `map<...>` */
+} mc_state_decl;
+
 /* Checklist: a new operator kind needs its syntax in grammar/parser.y, its rules in
  * compiler/check.c, its template in templates/ and its case in compiler/emit.c (emit_op). */
 typedef enum mc_op_kind {
@@ -175,7 +185,8 @@ typedef enum mc_op_kind {
     MC_OP_KEY_LOCAL,    /* key_local NAME: K { key } */
     MC_OP_STATEFUL_MAP, /* stateful_map NAME: OUT (state S) { ... } */
     MC_OP_STATEFUL_OP,  /* stateful_op NAME: OUT (state S) { on data } on_epoch { per key } */
-    MC_OP_TTL_MAP,      /* ttl_map NAME: OUT (state S) { ... expire_at(t) ... } */
+    MC_OP_TTL_MAP,      /* ttl_map NAME: OUT (state S) { ... expire_at(t) ... }, or
+                           ttl_map NAME: OUT (state map<K, V>) { ... entry_insert(k, v, t) ... } */
     MC_OP_TIMESTAMPS,   /* timestamps NAME { return new timestamp; } */
     MC_OP_EPOCHS,       /* epochs NAME { return candidate epoch; } */
     MC_OP_UNION,        /* union NAME(s1, s2, ...) */
@@ -221,7 +232,11 @@ struct mc_op {
     mc_custom *custom;     /* custom sinks: their blocks (NULL for the other kinds) */
     mc_typeref key_type;   /* key_by, key_local: the new key's type */
     bool has_state_type;   /* stateful_map, stateful_op, ttl_map */
-    mc_typeref state_type; /* their `(state S)` */
+    mc_typeref state_type; /* their `(state S)`; a map's value type V */
+    bool state_map;        /* ttl_map `(state map<K, V>)`: an expiring map per key ... */
+    mc_typeref map_key;    /* ... whose entries' keys are of type K ... */
+    size_t map_ntypes;     /* ... as written: the types between '<' and '>' ... */
+    mc_loc map_loc;        /* ... in `map<...>` */
     mc_cblock extra;       /* key_by: the distribute block; stateful_op: the on_epoch block;
                               text is NULL when absent */
     mc_cblock timer;       /* stateful_op: the on_timer block; text is NULL when absent */
@@ -431,18 +446,26 @@ mc_op *mc_ast_op_new(mc_program *prog, mc_op_kind kind, mc_loc kw_loc, const cha
 /* key_by, key_local: an operator with a C body that returns the new key, of type key_type. */
 mc_op *mc_ast_key_op_new(mc_program *prog, mc_op_kind kind, mc_loc kw_loc, const char *name,
                          mc_loc loc, mc_typeref key_type, mc_cblock body);
-/* stateful_map, stateful_op, ttl_map: an operator with an output type, `(state S)` and a C
+/* `(state S)`: one value of type S per key. */
+mc_state_decl mc_ast_state_one(mc_typeref type);
+/* `map<K, V>`, one type at a time: map is NULL for the first (K), then the declaration so far;
+ * a type after the second is counted, and left for the checker to refuse. */
+mc_state_decl mc_ast_state_map_add(const mc_state_decl *map, mc_typeref type);
+/* Sets the span of `map<...>` once its '>' is read; returns the declaration. */
+mc_state_decl mc_ast_state_map_span(mc_state_decl map, mc_loc loc);
+/* stateful_map, stateful_op, ttl_map: an operator with an output type, `(state ...)` and a C
  * body. */
 mc_op *mc_ast_state_op_new(mc_program *prog, mc_op_kind kind, mc_loc kw_loc, const char *name,
-                           mc_loc loc, mc_typeref out_type, mc_typeref state_type,
+                           mc_loc loc, mc_typeref out_type, mc_state_decl state,
                            mc_cblock body);
 /* Sets op->extra (key_by's distribute block, stateful_op's on_epoch block); returns op. */
 mc_op *mc_ast_op_set_extra(mc_op *op, mc_cblock extra);
 /* Sets op->timer (stateful_op's on_timer block); returns op. */
 mc_op *mc_ast_op_set_timer(mc_op *op, mc_cblock timer);
 
-/* Whether op is a stateful_op with an on_timer block: its slots then hold a timer, and two
- * when it uses timer_after (op->clock_timers). */
+/* Whether op keeps a timer per key: a stateful_op with an on_timer block (two timers when it
+ * uses timer_after, op->clock_timers), and a ttl_map of map state, whose timer is when its
+ * earliest entry expires (templates/key_timers.c.in). */
 bool mc_op_has_timers(const mc_op *op);
 /* The `(a, b, ...)` of union, clone and split: mc_ast_names_new with the first stream name,
  * mc_ast_names_add for each further one, then mc_ast_names_op gives the operator its kind,

@@ -644,7 +644,7 @@ static size_t find_word(const mc_cblock *b, const char *const *words, size_t n, 
 
 /* The number of arguments of the call whose name ends at byte i of block b's text (commas at
  * the top level of its parentheses, so that a compound literal's count as one), or -1 when no
- * '(' follows the name. */
+ * '(' follows the name (it is used another way, which the C compiler judges) or none closes. */
 static int call_arguments(const mc_cblock *b, size_t i)
 {
     const char *t = b->text;
@@ -667,14 +667,20 @@ static int call_arguments(const mc_cblock *b, size_t i)
             depth++;
         } else if (ch == ')' || ch == ']' || ch == '}') {
             if (--depth == 0)
-                break;
+                return empty ? 0 : commas + 1;
         } else if (ch == ',' && depth == 1) {
             commas++;
         } else if (ch != ' ' && ch != '\t' && ch != '\n' && ch != '\r') {
             empty = false;
         }
     }
-    return empty ? 0 : commas + 1;
+    return -1; /* unbalanced: the C compiler says more */
+}
+
+/* The use of word that find_word found at offset at of block b's text, as a location. */
+static mc_loc word_loc(const mc_cblock *b, size_t at, const char *word)
+{
+    return (mc_loc){ b->loc.off + 1 + (uint32_t)at, (uint32_t)strlen(word) };
 }
 
 /* Each call of word in block b of `what` must have nargs arguments (`meaning` says which):
@@ -691,9 +697,8 @@ static void check_call_arity(checker *c, const mc_cblock *b, const char *word, i
         int found = call_arguments(b, at + strlen(word));
         if (found < 0 || found == nargs)
             continue;
-        mc_loc loc = { b->loc.off + 1 + (uint32_t)at, (uint32_t)strlen(word) };
-        mc_error(c->diag, loc, "'%s' takes %d argument%s (%s) in %s, not %d", word, nargs,
-                 nargs == 1 ? "" : "s", meaning, what, found);
+        mc_error(c->diag, word_loc(b, at, word), "'%s' takes %d argument%s (%s) in %s, not %d",
+                 word, nargs, nargs == 1 ? "" : "s", meaning, what, found);
     }
 }
 
@@ -1310,7 +1315,7 @@ static void refuse_timer_calls(checker *c, const mc_op *op, const mc_cblock *b, 
     size_t w;
     for (size_t at = find_word(b, timer_words, NTIMER_WORDS, 0, &w); at < b->len;
          at = find_word(b, timer_words, NTIMER_WORDS, at + 1, &w)) {
-        mc_loc loc = { b->loc.off + 1 + (uint32_t)at, (uint32_t)strlen(timer_words[w]) };
+        mc_loc loc = word_loc(b, at, timer_words[w]);
         if (on_epoch)
             mc_error(c->diag, loc, "'%s' is not available in on_epoch (stateful_op '%s'): "
                      "set timers in the per-record block or in on_timer", timer_words[w], op->name);
@@ -1339,14 +1344,84 @@ static void check_timer_calls(checker *c, mc_op *op)
                        (uses_word(&op->body, "timer_after") || uses_word(&op->timer, "timer_after"));
 }
 
+/* The helpers of a ttl_map that keeps a map per key (op_ttl_map_entries.c.in), each with the
+ * arguments it takes. Checklist: the same names and counts as the template's macros, and
+ * docs/language.md's table. */
+static const struct {
+    const char *name;
+    int args;
+    const char *usage;
+} map_helpers[] = {
+    { "entry_get", 1, "entry_get(key)" },
+    { "entry_insert", 3, "entry_insert(key, value, expiry)" },
+    { "entry_remove", 1, "entry_remove(key)" },
+    { "entry_count", 0, "entry_count()" },
+};
+enum { NMAP_HELPERS = sizeof map_helpers / sizeof map_helpers[0] };
+
+/* A ttl_map's block uses the helpers of its kind of state: with a map, the entry_* helpers,
+ * each with its number of arguments, and no expire_at (the whole state has no expiry of its
+ * own there); with one value per key, expire_at and none of the entry_* helpers. */
+static void check_ttl_calls(checker *c, const mc_op *op)
+{
+    const mc_cblock *b = &op->body;
+    const char *words[NMAP_HELPERS + 1];
+    for (size_t i = 0; i < NMAP_HELPERS; i++)
+        words[i] = map_helpers[i].name;
+    words[NMAP_HELPERS] = "expire_at";
+    size_t w;
+    for (size_t at = find_word(b, words, NMAP_HELPERS + 1, 0, &w); at < b->len;
+         at = find_word(b, words, NMAP_HELPERS + 1, at + 1, &w)) {
+        mc_loc loc = word_loc(b, at, words[w]);
+        if (w == NMAP_HELPERS && op->state_map) {
+            mc_error(c->diag, loc, "'expire_at' gives a whole state its expiry, and ttl_map '%s' "
+                     "keeps a map: each entry expires at the time entry_insert gives it",
+                     op->name);
+        } else if (w < NMAP_HELPERS && !op->state_map) {
+            mc_error(c->diag, loc, "'%s' needs a map state, and ttl_map '%s' keeps one value "
+                     "per key", words[w], op->name);
+            mc_note(c->diag, op->state_type.loc, "declare it as (state map<K, V>) for entries "
+                    "that expire one by one");
+        } else if (w < NMAP_HELPERS) {
+            int args = call_arguments(b, at + strlen(words[w]));
+            if (args >= 0 && args != map_helpers[w].args)
+                mc_error(c->diag, loc, "'%s' takes %d argument%s, not %d: %s", words[w],
+                         map_helpers[w].args, map_helpers[w].args == 1 ? "" : "s", args,
+                         map_helpers[w].usage);
+        }
+    }
+}
+
+/* `(state map<K, V>)`: only a ttl_map keeps a map, of two known types. */
+static void check_state_map(checker *c, mc_op *op)
+{
+    if (op->kind != MC_OP_TTL_MAP) {
+        mc_error(c->diag, op->map_loc, "a map state is for ttl_map, whose entries expire one by "
+                 "one: %s '%s' keeps one value per key", mc_op_kind_name(op->kind), op->name);
+        return;
+    }
+    if (op->map_ntypes != 2) {
+        mc_error(c->diag, op->map_loc, "map<K, V> takes two types, the entries' key and value "
+                 "(%zu given)", op->map_ntypes);
+        return;
+    }
+    resolve_type(c, &op->map_key);
+    resolve_type(c, &op->state_type);
+}
+
 /* stateful_map, stateful_op and ttl_map keep state per key: they need a keyed stream and a
  * known state type. */
 static void check_stateful(checker *c, mc_op *op, const flow *f)
 {
     require_keyed(c, op, f);
-    resolve_type(c, &op->state_type);
+    if (op->state_map)
+        check_state_map(c, op);
+    else
+        resolve_type(c, &op->state_type);
     if (op->kind == MC_OP_STATEFUL_OP)
         check_timer_calls(c, op);
+    if (op->kind == MC_OP_TTL_MAP)
+        check_ttl_calls(c, op);
 }
 
 /* The `late NAME` stream of epochs and window gets the records entering the operator. */

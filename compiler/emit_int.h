@@ -68,6 +68,10 @@ const char *em_type(const mc_typeref *t);
 /* The C type of the key of records entering op: its key type, or mstr_nokey. */
 const char *em_in_key(const mc_op *op);
 
+/* The C type of a stateful operator's state per key: its state type's, or for a ttl_map of map
+ * state the map's (op_NAME_map, templates/ttl_map_entries.c.in). */
+const char *em_state_type(emitter *e, const mc_op *op);
+
 /* The user's C block behind #line (braces kept, or replaced by a space for a prelude). */
 void em_user_block(emitter *e, const mc_cblock *block, bool braces, mc_buf *b);
 

@@ -447,6 +447,8 @@ static const char *template_of(const mc_op *op)
 {
     if (op->kind == MC_OP_TIMESTAMPS && op->processing_time)
         return "op_timestamps_clock.c.in";
+    if (op->state_map)
+        return "op_ttl_map_entries.c.in";
     static const char *const name[] = {
         [MC_OP_MAP] = "op_map.c.in", [MC_OP_FILTER] = "op_filter.c.in",
         [MC_OP_FILTER_MAP] = "op_filter_map.c.in", [MC_OP_FLAT_MAP] = "op_flat_map.c.in",
@@ -475,12 +477,13 @@ static int timer_kinds(const mc_op *op)
     return op->clock_timers ? 2 : 1;
 }
 
-/* The fields of a stateful operator's slots: its state, for ttl_map the expiry, and for a
- * stateful_op with on_timer its timer (op_stateful_op_timers.c.in says how they are used). */
+/* The fields of a stateful operator's slots: its state, for a ttl_map of one value per key the
+ * expiry, and for a stateful_op with on_timer and a ttl_map of map state its timers
+ * (key_timers.c.in says how they are used). */
 static const char *state_slot_fields(emitter *e, const mc_op *op)
 {
     const char *more = "";
-    if (op->kind == MC_OP_TTL_MAP)
+    if (op->kind == MC_OP_TTL_MAP && !op->state_map)
         more = "    int64_t expiry;     /* the epoch at which the state goes */\n"
                "    bool expires;       /* whether expire_at was called */\n";
     else if (mc_op_has_timers(op))
@@ -490,7 +493,36 @@ static const char *state_slot_fields(emitter *e, const mc_op *op)
                        "    bool queued[%d];     /* the worker's timer queue has an entry for it */\n"
                        "    int64_t queued_at[%d]; /* due then */\n",
                        timer_kinds(op), timer_kinds(op), timer_kinds(op), timer_kinds(op));
-    return em_strf(e, "    %s state;\n%s", em_type(&op->state_type), more);
+    return em_strf(e, "    %s state;\n%s", em_state_type(e, op), more);
+}
+
+/* What the keys' timers of op are, for key_timers.c.in's comment. */
+static const char *timers_what(const mc_op *op)
+{
+    if (op->kind == MC_OP_TTL_MAP)
+        return "one, when the earliest entry of its map expires";
+    if (op->clock_timers)
+        return "of kind 0, event time (timer_at), of kind 1 the wall clock's (timer_after)";
+    return "of kind 0, event time (timer_at)";
+}
+
+/* Whether a value of type t holds a string (in a field, or a field's field). */
+static bool holds_strings(const mc_typeref *t)
+{
+    if (t->kind != MC_T_RECORD)
+        return t->kind == MC_T_STR;
+    for (size_t i = 0; i < t->decl->nfields; i++)
+        if (holds_strings(&t->decl->fields[i].type))
+            return true;
+    return false;
+}
+
+/* What entry_get points to in a map of values of type t: the value, to change in place, but
+ * read-only when it holds strings, which only entry_insert copies into the map (a string set
+ * through the pointer would be the batch's, gone with it). */
+static const char *lookup_type(emitter *e, const mc_typeref *t)
+{
+    return holds_strings(t) ? em_strf(e, "const %s", em_type(t)) : em_type(t);
 }
 
 /* What a stateful_op's epoch function runs: on_timer for the timers due, then on_epoch. */
@@ -525,7 +557,7 @@ static void emit_op(emitter *e, const mc_plan_op *po)
         { "in_type", em_type(&op->in_type) },
         { "out_type", op->has_out_type ? em_type(&op->out_type) : em_type(&op->in_type) },
         { "out_key", out_key },
-        { "state_type", op->has_state_type ? em_type(&op->state_type) : "" },
+        { "state_type", op->has_state_type ? em_state_type(e, op) : "" },
         { "body", em_text(&body) }, { "epoch_body", em_text(&extra) },
         { "timer_body", em_text(&timer) }, { "next", next },
         { "on_epoch", op->kind == MC_OP_STATEFUL_OP ? stateful_op_epoch(e, op) : "" },
@@ -538,6 +570,11 @@ static void emit_op(emitter *e, const mc_plan_op *po)
         { "behind_counter", op->kind == MC_OP_TIMESTAMPS && !op->processing_time
                                 ? em_counter(e, op, MC_COUNTER_BEHIND) : "" },
         { "slot", op->has_state_type ? slot_code(e, op, false, state_slot_fields(e, op)) : "" },
+        { "kind", mc_op_kind_name(op->kind) },
+        { "what_timers", timers_what(op) },
+        { "entry_key", op->state_map ? em_type(&op->map_key) : "" },
+        { "entry_value", op->state_map ? em_type(&op->state_type) : "" },
+        { "lookup_type", op->state_map ? lookup_type(e, &op->state_type) : "" },
     };
     size_t nvars = sizeof vars / sizeof vars[0];
     if (op->kind == MC_OP_SINK) {
@@ -555,9 +592,13 @@ static void emit_op(emitter *e, const mc_plan_op *po)
             em_render(e, "key_by_distribute.c.in",
                       VARS({ "name", op->name }, { "where", at }, { "out_key", out_key },
                            { "body", em_text(&extra) }));
+        if (op->state_map)
+            em_render(e, "ttl_map_entries.c.in", vars, nvars);
         if (op->has_state_type)
             em_render(e, "state_table.c.in", vars, nvars);
         if (mc_op_has_timers(op))
+            em_render(e, "key_timers.c.in", vars, nvars);
+        if (mc_op_has_timers(op) && op->kind == MC_OP_STATEFUL_OP)
             em_render(e, "op_stateful_op_timers.c.in", vars, nvars);
         if (op->clock_timers)
             em_render(e, "op_stateful_op_clock.c.in", vars, nvars);

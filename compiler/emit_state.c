@@ -6,7 +6,8 @@
  *
  * In a snapshot a slot of keyed state is its key (op_N_slot_key, from the slot templates) and
  * its value, which op_N_slot_value writes field by field in the binary encoding: the state of
- * a stateful operator (and a ttl_map's expiry, a stateful_op's timer); a window's end, count and accumulator; a
+ * a stateful operator (a ttl_map's map of entries, or its one value and expiry; a stateful_op's
+ * and a map's timer); a window's end, count and accumulator; a
  * session window's sessions; a join's two sides as they are kept. An operator's worker fields
  * (times, frontiers) are written in the plan's order. Each also gets a shape: what it keeps,
  * spelled out, so that a snapshot is restored only into an operator that keeps the same.
@@ -42,7 +43,7 @@ static const char *slot_release(emitter *e, const mc_op *op)
         return "                mstr_wbuf_free(&slot->side[0]);\n"
                "                mstr_wbuf_free(&slot->side[1]);\n";
     default:
-        return em_strf(e, "                release_%s(&slot->state);\n", em_type(&op->state_type));
+        return em_strf(e, "                release_%s(&slot->state);\n", em_state_type(e, op));
     }
 }
 
@@ -227,7 +228,13 @@ static const char *op_shape(emitter *e, const mc_op *op)
     }
     if (op->has_state_type) {
         mc_buf_puts(&b, " state ");
+        if (op->state_map) {
+            mc_buf_puts(&b, "map<");
+            type_shape(&b, &op->map_key);
+            mc_buf_puts(&b, ",");
+        }
         type_shape(&b, &op->state_type);
+        mc_buf_puts(&b, op->state_map ? ">" : "");
         if (mc_op_has_timers(op))
             mc_buf_puts(&b, op->clock_timers ? " timer i64 clock i64" : " timer i64");
     } else if (op->kind == MC_OP_WINDOW) {
@@ -306,7 +313,7 @@ static void session_codec(const char *acc, slot_codec *c)
     mc_buf_puts(&c->drop, "        free(tmp.s);\n");
 }
 
-static void slot_codec_of(const mc_op *op, slot_codec *c)
+static void slot_codec_of(emitter *e, const mc_op *op, slot_codec *c)
 {
     const char *acc = em_window_acc_type(op);
     switch (op->kind) {
@@ -330,10 +337,12 @@ static void slot_codec_of(const mc_op *op, slot_codec *c)
     default:
         break;
     }
-    const char *state = em_type(&op->state_type);
+    const char *state = em_state_type(e, op);
     mc_buf_printf(&c->encode, "    enc_%s(b, &slot->state);\n", state);
     mc_buf_printf(&c->decode, "    dec_%s(value, &tmp.state);\n", state);
     mc_buf_printf(&c->own, "    own_%s(&slot->state, &tmp.state);\n", state);
+    if (op->state_map) /* decoding allocates the entries' array, which own takes over */
+        mc_buf_puts(&c->drop, "        free(tmp.state.entries);\n");
     if (mc_op_has_timers(op)) {
         int kinds = op->clock_timers ? 2 : 1;
         mc_buf_printf(&c->encode, "    for (int k = 0; k < %d; k++) {\n"
@@ -345,7 +354,7 @@ static void slot_codec_of(const mc_op *op, slot_codec *c)
                                   "        tmp.timer[k] = (int64_t)mstr_get_le(value, 8);\n"
                                   "    }\n", kinds);
     }
-    if (op->kind != MC_OP_TTL_MAP)
+    if (op->kind != MC_OP_TTL_MAP || op->state_map)
         return;
     mc_buf_puts(&c->encode, "    mstr_put_le(b, (uint64_t)slot->expiry, 8);\n"
                             "    mstr_put_le(b, slot->expires ? 1 : 0, 1);\n");
@@ -362,7 +371,7 @@ static bool by_window(const mc_op *op)
 static void emit_keyed_snapshot(emitter *e, const mc_op *op)
 {
     slot_codec c = { 0 };
-    slot_codec_of(op, &c);
+    slot_codec_of(e, op, &c);
     em_render(e, "snapshot_keyed.c.in",
               VARS({ "name", op->name }, { "key_type", em_in_key(op) },
                    { "key_extra", by_window(op) ? "    tmp.start = (int64_t)mstr_get_le(key, 8);\n"

@@ -86,6 +86,11 @@ const char *em_in_key(const mc_op *op)
     return op->in_keyed ? em_type(&op->in_key) : "mstr_nokey";
 }
 
+const char *em_state_type(emitter *e, const mc_op *op)
+{
+    return op->state_map ? em_strf(e, "op_%s_map", op->name) : em_type(&op->state_type);
+}
+
 void em_user_block(emitter *e, const mc_cblock *block, bool braces, mc_buf *b)
 {
     const char *open = braces ? "{" : " ", *close = braces ? "}" : "";

@@ -192,7 +192,10 @@ static void put_op_node(grapher *g, const mc_op *op)
     put_op_detail(g, &label, op);
     const mc_plan_state *st = state_of(g, op);
     bool keyed = st != NULL && st->keyed;
-    if (keyed && op->has_state_type)
+    if (keyed && op->state_map)
+        mc_buf_printf(&label, "\nstate map<%s, %s>", type_name(&op->map_key),
+                      type_name(&op->state_type));
+    else if (keyed && op->has_state_type)
         mc_buf_printf(&label, "\nstate %s", type_name(&op->state_type));
     else if (keyed)
         mc_buf_puts(&label, "\nkeyed state");

@@ -92,6 +92,7 @@ static void yyerror(const mc_loc *loc, yyscan_t scanner, mc_parse_ctx *pc, const
     mc_op *op;
     mc_chain *chain;
     mc_custom *custom;
+    mc_state_decl state;
 }
 
 %token <name> IDENT "identifier"
@@ -132,7 +133,8 @@ static void yyerror(const mc_loc *loc, yyscan_t scanner, mc_parse_ctx *pc, const
 %token <name> KW_C "'c'"
 
 %type <name> name
-%type <type> typeref state_type
+%type <type> typeref
+%type <state> state_type map_state map_types
 %type <decl> fields tuple_elems
 %type <job> settings
 %type <lit> literal number record_lit record_inits literal_items
@@ -397,9 +399,20 @@ between:
         { $$ = mc_ast_between_until(pc->prog, @$, $3, $5, @5); }
 ;
 
-/* '(' 'state' typeref ')' */
+/* '(' 'state' typeref ')' | '(' 'state' 'map' '<' typeref (',' typeref)* '>' ')'
+ * (a map takes two types: how many were written is the checker's business) */
 state_type:
-    '(' KW_STATE typeref ')'            { $$ = $3; }
+    '(' KW_STATE typeref ')'            { $$ = mc_ast_state_one($3); }
+|   '(' KW_STATE map_state ')'          { $$ = $3; }
+;
+
+map_state:
+    KW_MAP '<' map_types '>'            { $$ = mc_ast_state_map_span($3, @$); }
+;
+
+map_types:
+    typeref                             { $$ = mc_ast_state_map_add(NULL, $1); }
+|   map_types ',' typeref               { $$ = mc_ast_state_map_add(&$1, $3); }
 ;
 
 /* IDENT (',' IDENT)*: how many union, clone and split need is the checker's business. */

@@ -221,15 +221,15 @@ static inline void op_idle_settle(job_batch *mstr_b, mstr_table *t, op_idle_slot
     mstr_table_remove(t, slot);
 }
 
-/* The timers of stateful_op 'idle' (tests/codegen/timers.mstr:10): of kind 0, event time (timer_at), fired
- * as the frontier passes them; of kind 1 when the operator uses timer_after, the wall clock's
- * (milliseconds since 1970), fired by the worker loop's tick as the clock passes them. A key
- * has at most one pending timer of each kind, in its slot (armed[k], timer[k]), which
+/* The timers of stateful_op 'idle' (tests/codegen/timers.mstr:10), per key:
+ * of kind 0, event time (timer_at), of kind 1 the wall clock's (timer_after).
+ * A key has at most one pending timer of each kind, in its slot (armed[k], timer[k]), which
  * snapshots keep. The worker's queue of each kind (runtime/mstr_timerq.h) holds entries that
  * say when to look at a key: queued[k] and queued_at[k] say the slot has an entry due at
  * queued_at[k], so that moving a timer later pushes nothing (that entry, when it comes up,
  * queues the key again at its new time). Entries of keys that were dropped, or whose timer
- * was cancelled or fired, are found stale and skipped. */
+ * was cancelled or fired, are found stale and skipped. What a due timer does is
+ * op_idle_timer_due's. */
 typedef struct op_idle_timer {
     mstr_timer_head head;
     i64 key;           /* owned: released when the entry is popped */
@@ -270,8 +270,8 @@ static mstr_timerq *op_idle_timerq(job_batch *mstr_b, int k)
     return &st->op_idle_timers[k];
 }
 
-/* timer_at(time) (k 0) and timer_after (k 1): slot's key (in table t) has its timer of kind k
- * at time, replacing the one it had; once the end of the stream is reached, nothing. */
+/* Slot's key (in table t) has its timer of kind k at time, replacing the one it had; once the
+ * end of the stream is reached, nothing. */
 static void op_idle_timer_set(job_batch *mstr_b, mstr_table *t, op_idle_slot *slot,
                                   int k, int64_t time)
 {
@@ -285,6 +285,60 @@ static void op_idle_timer_set(job_batch *mstr_b, mstr_table *t, op_idle_slot *sl
         return; /* an entry comes up no later than the timer does */
     op_idle_timer_queue(q, k, (uint32_t)(t - st->op_idle), slot);
 }
+
+/* What a due timer of kind k does to slot's key (in table t): epoch is the epoch reached, and
+ * what it emits is stamped stamp. */
+static void op_idle_timer_due(job_batch *mstr_b, mstr_table *t, op_idle_slot *slot, int k,
+                                  int64_t epoch, int64_t stamp);
+
+/* Runs the timers of kind k that are at or before limit (the epoch reached, or the wall
+ * clock's now), earliest first (then by key group and key hash), also those set while they run
+ * at or before limit. epoch is the epoch reached (the last one, for the clock's timers), and a
+ * timer's records are stamped with stamp, or with the timer's time if stamp is MSTR_EPOCH_MIN.
+ * At the end of the stream (limit MSTR_EPOCH_MAX) every pending timer runs once; a timer set
+ * then is dropped (op_idle_timer_set). */
+static void op_idle_timers_fire(job_batch *mstr_b, int k, int64_t limit, int64_t epoch,
+                                    int64_t stamp)
+{
+    job_state *st = mstr_b->w->state;
+    mstr_timerq *q = op_idle_timerq(mstr_b, k);
+    const mstr_timer_head *top;
+    while ((top = mstr_timerq_peek(q)) != NULL && top->time <= limit) {
+        op_idle_timer e;
+        mstr_timerq_pop(q, &e);
+        mstr_table *t = &st->op_idle[e.head.group];
+        op_idle_slot *slot = mstr_table_find(t, &e.key, e.head.hash, op_idle_eq);
+        release_i64(&e.key);
+        if (slot == NULL)
+            continue; /* the key was dropped */
+        if (slot->queued[k] && slot->queued_at[k] == e.head.time)
+            slot->queued[k] = false;
+        if (!slot->armed[k])
+            continue;
+        if (slot->timer[k] > e.head.time) { /* moved later since it was queued: in order then */
+            if (!slot->queued[k])
+                op_idle_timer_queue(q, k, e.head.group, slot);
+            continue;
+        }
+        mstr_table_mark(t, mstr_table_index(t, slot));
+        slot->armed[k] = false;
+        op_idle_timer_due(mstr_b, t, slot, k, epoch,
+                              stamp == MSTR_EPOCH_MIN ? slot->timer[k] : stamp);
+    }
+}
+
+/* The event-time timers at epoch: those it reached fire. From the end of the stream on, no
+ * timer is set any more. */
+static void op_idle_timers_epoch(job_batch *mstr_b, int64_t epoch)
+{
+    job_state *st = mstr_b->w->state;
+    if (epoch == MSTR_EPOCH_MAX)
+        st->op_idle_ended = true;
+    op_idle_timers_fire(mstr_b, 0, epoch, epoch, MSTR_EPOCH_MIN);
+}
+
+/* stateful_op 'idle''s own part of its timers: cancel_timer, timer_after, and on_timer,
+ * which a due timer runs for its key. */
 
 /* cancel_timer(): the key has no pending timer, of either kind. */
 static inline void op_idle_timer_cancel(op_idle_slot *slot)
@@ -327,7 +381,7 @@ static inline void op_idle_on_timer(job_batch *mstr_b, i64 key, i64 *state,
        else if (!clock_timer)
            timer_after(1000);
      }}
-#line 331 "timers.c"
+#line 385 "timers.c"
 #undef cancel_timer
 #undef timer_after
 #undef timer_at
@@ -336,55 +390,16 @@ static inline void op_idle_on_timer(job_batch *mstr_b, i64 key, i64 *state,
 #undef emit_at
 #undef emit
 
-/* Runs on_timer for every key whose timer of kind k is at or before limit (the epoch reached,
- * or the wall clock's now), earliest first (then by key group and key hash), also for timers
- * on_timer sets at or before limit. epoch is the epoch reached (the last one, for the clock's
- * timers), and emit stamps with stamp, or with the timer's time if stamp is MSTR_EPOCH_MIN.
- * At the end of the stream (limit MSTR_EPOCH_MAX) every pending timer fires once; a timer set
- * then is dropped (op_idle_timer_set). */
-static void op_idle_timers_fire(job_batch *mstr_b, int k, int64_t limit, int64_t epoch,
-                                    int64_t stamp)
+/* A due timer runs on_timer for its key. */
+static void op_idle_timer_due(job_batch *mstr_b, mstr_table *t, op_idle_slot *slot, int k,
+                                  int64_t epoch, int64_t stamp)
 {
-    job_state *st = mstr_b->w->state;
-    mstr_timerq *q = op_idle_timerq(mstr_b, k);
-    const mstr_timer_head *top;
-    while ((top = mstr_timerq_peek(q)) != NULL && top->time <= limit) {
-        op_idle_timer e;
-        mstr_timerq_pop(q, &e);
-        mstr_table *t = &st->op_idle[e.head.group];
-        op_idle_slot *slot = mstr_table_find(t, &e.key, e.head.hash, op_idle_eq);
-        release_i64(&e.key);
-        if (slot == NULL)
-            continue; /* the key was dropped */
-        if (slot->queued[k] && slot->queued_at[k] == e.head.time)
-            slot->queued[k] = false;
-        if (!slot->armed[k])
-            continue;
-        if (slot->timer[k] > e.head.time) { /* moved later since it was queued: in order then */
-            if (!slot->queued[k])
-                op_idle_timer_queue(q, k, e.head.group, slot);
-            continue;
-        }
-        mstr_table_mark(t, mstr_table_index(t, slot));
-        slot->armed[k] = false;
-        i64 before = slot->state;
-        bool keep = true;
-        op_idle_on_timer(mstr_b, slot->key, &slot->state, slot->timer[k], k == 1, epoch,
-                             stamp == MSTR_EPOCH_MIN ? slot->timer[k] : stamp, &keep, t, slot);
-        op_idle_settle(mstr_b, t, slot, &before, keep);
-    }
+    i64 before = slot->state;
+    bool keep = true;
+    op_idle_on_timer(mstr_b, slot->key, &slot->state, slot->timer[k], k == 1, epoch, stamp,
+                         &keep, t, slot);
+    op_idle_settle(mstr_b, t, slot, &before, keep);
 }
-
-/* The event-time timers at epoch: those it reached fire. From the end of the stream on, no
- * timer is set any more. */
-static void op_idle_timers_epoch(job_batch *mstr_b, int64_t epoch)
-{
-    job_state *st = mstr_b->w->state;
-    if (epoch == MSTR_EPOCH_MAX)
-        st->op_idle_ended = true;
-    op_idle_timers_fire(mstr_b, 0, epoch, epoch, MSTR_EPOCH_MIN);
-}
-
 /* The wall clock's timers of stateful_op 'idle' (tests/codegen/timers.mstr:10), set by timer_after: the
  * worker loop's tick (job_tick, at least every MSTR_CLOCK_TICK_MS) fires those the clock has
  * passed. Their records are stamped just after the last epoch the operator reached (kept in
@@ -439,7 +454,7 @@ static inline void op_idle_on_data(job_batch *mstr_b, i64 key, i64 value, int64_
        *state += value;
        timer_at(ts + 5);
      }}
-#line 443 "timers.c"
+#line 458 "timers.c"
 #undef cancel_timer
 #undef timer_after
 #undef timer_at
@@ -462,7 +477,7 @@ static inline void op_idle_on_epoch(job_batch *mstr_b, i64 key, i64 *state,
        if (epoch == MSTR_EPOCH_MAX)
            emit(-1);
      }}
-#line 466 "timers.c"
+#line 481 "timers.c"
 #undef drop_state
 #undef fail
 #undef emit_at

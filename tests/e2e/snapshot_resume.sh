@@ -39,7 +39,8 @@ orders_shipments 1 30
 page_views 1 25
 stateful_program_multiple_keys 1 3
 stateful_programs 1 3
-ttl_map_example 1 8
+ttl_map_example 1 3
+ttl_map_whole_state 1 8
 word_count 1 80
 csv_trades 1 30
 record_sinks 1 120

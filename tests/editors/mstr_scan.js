@@ -50,7 +50,8 @@ function scan(src) {
 
     const opensOpHeader = (t) => t.kind === 'op' && t.text !== 'sink';
     const continuesOpHeader = (t) => isName(t) || t.kind === 'scalar'
-        || t.kind === 'int' || t.kind === 'float' || [':', '(', ')', ',', '-'].includes(t.text);
+        || t.kind === 'int' || t.kind === 'float' || [':', '(', ')', ',', '-', '<', '>'].includes(t.text)
+        || (t.kind === 'op' && t.text === 'map'); // (state map<K, V>)
     const atItemStart = () => lastTok === null || lastTok.text === ';' || lastTok.text === '}'
         || lastTok.kind === 'cblock';
     const push = (t) => {
@@ -226,6 +227,10 @@ function expectations(tokens) {
             }
             continue;
         case 'op':
+            if (t.text === 'map' && prev && prev.text === 'state') { // (state map<K, V>)
+                want(t, 'storage.type.mstr');
+                continue;
+            }
             want(t, 'keyword.other.operator.mstr');
             nameAfter(i, 'entity.name.function.mstr');
             mode = 'op';
@@ -239,6 +244,8 @@ function expectations(tokens) {
                 parens.push(kind);
             }
             if (mode === 'op' && t.text === ')') parens.pop();
+            if (mode === 'op' && parens[parens.length - 1] === 'state'
+                && ((t.text === '<' && prev.text === 'map') || t.text === ',')) typeAt(next); // map<K, V>
             if (t.text === ':' && mode !== 'source') {
                 // a type follows, except a window's `: tumbling(S)`
                 const window = next && ['tumbling', 'sliding', 'session'].includes(next.text)

@@ -96,8 +96,10 @@ syn match   mstrLate           contained "\<late\>" nextgroup=mstrStreamName ski
 syn match   mstrStreamRef      contained "\h\w*"
 syn match   mstrSinkKind       contained "\%(=\s*\)\@40<=\<\%(stdout\|null\|text\|csv\|jsonl\|custom\)\>"
 
-" (state T), union's (a, b), tumbling(S), between(LO, HI), ...; clone's and split's into (a, b).
-syn region  mstrParens         contained transparent start="(" end=")" contains=mstrState,mstrNumber,mstrFloat,mstrString,mstrComment,mstrLineComment,mstrStreamRef,mstrScalar
+" (state T), (state map<K, V>), union's (a, b), tumbling(S), between(LO, HI), ...; clone's and
+" split's into (a, b).
+syn region  mstrParens         contained transparent start="(" end=")" contains=mstrState,mstrMapTypes,mstrNumber,mstrFloat,mstrString,mstrComment,mstrLineComment,mstrStreamRef,mstrScalar
+syn region  mstrMapTypes       contained transparent start="\%(\<map\s*\)\@20<=<" end=">" contains=mstrScalar,mstrTypeName,mstrComment,mstrLineComment
 syn match   mstrState          contained "\%((\s*\)\@40<=\<state\>" nextgroup=mstrScalar,mstrTypeName skipwhite
 syn match   mstrInto           contained "\<into\>" nextgroup=mstrIntoNames skipwhite skipempty
 syn region  mstrIntoNames      contained transparent start="(" end=")" contains=mstrStreamName,mstrComment,mstrLineComment
