@@ -477,16 +477,12 @@ static int timer_kinds(const mc_op *op)
     return op->clock_timers ? 2 : 1;
 }
 
-/* The fields of a stateful operator's slots: its state, for a ttl_map of one value per key the
- * expiry, and for a stateful_op with on_timer and a ttl_map of map state its timers
- * (key_timers.c.in says how they are used). */
+/* The fields of a stateful operator's slots: its state, and for a stateful_op with on_timer and
+ * a ttl_map its timers (key_timers.c.in says how they are used). */
 static const char *state_slot_fields(emitter *e, const mc_op *op)
 {
     const char *more = "";
-    if (op->kind == MC_OP_TTL_MAP && !op->state_map)
-        more = "    int64_t expiry;     /* the epoch at which the state goes */\n"
-               "    bool expires;       /* whether expire_at was called */\n";
-    else if (mc_op_has_timers(op))
+    if (mc_op_has_timers(op))
         more = em_strf(e,
                        "    int64_t timer[%d];   /* when the key's timer of each kind is due, */\n"
                        "    bool armed[%d];      /* if it has one (snapshots keep these two) */\n"
@@ -500,7 +496,8 @@ static const char *state_slot_fields(emitter *e, const mc_op *op)
 static const char *timers_what(const mc_op *op)
 {
     if (op->kind == MC_OP_TTL_MAP)
-        return "one, when the earliest entry of its map expires";
+        return op->state_map ? "one, when the earliest entry of its map expires"
+                             : "one, when its state expires (expire_at)";
     if (op->clock_timers)
         return "of kind 0, event time (timer_at), of kind 1 the wall clock's (timer_after)";
     return "of kind 0, event time (timer_at)";

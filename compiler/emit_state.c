@@ -6,8 +6,8 @@
  *
  * In a snapshot a slot of keyed state is its key (op_N_slot_key, from the slot templates) and
  * its value, which op_N_slot_value writes field by field in the binary encoding: the state of
- * a stateful operator (a ttl_map's map of entries, or its one value and expiry; a stateful_op's
- * and a map's timer); a window's end, count and accumulator; a
+ * a stateful operator (a ttl_map's map of entries or its one value, and the timer of a
+ * stateful_op or a ttl_map); a window's end, count and accumulator; a
  * session window's sessions; a join's two sides as they are kept. An operator's worker fields
  * (times, frontiers) are written in the plan's order. Each also gets a shape: what it keeps,
  * spelled out, so that a snapshot is restored only into an operator that keeps the same.
@@ -354,12 +354,6 @@ static void slot_codec_of(emitter *e, const mc_op *op, slot_codec *c)
                                   "        tmp.timer[k] = (int64_t)mstr_get_le(value, 8);\n"
                                   "    }\n", kinds);
     }
-    if (op->kind != MC_OP_TTL_MAP || op->state_map)
-        return;
-    mc_buf_puts(&c->encode, "    mstr_put_le(b, (uint64_t)slot->expiry, 8);\n"
-                            "    mstr_put_le(b, slot->expires ? 1 : 0, 1);\n");
-    mc_buf_puts(&c->decode, "    tmp.expiry = (int64_t)mstr_get_le(value, 8);\n"
-                            "    tmp.expires = mstr_get_le(value, 1) != 0;\n");
 }
 
 static bool by_window(const mc_op *op)
