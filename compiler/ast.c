@@ -424,7 +424,8 @@ mc_op *mc_ast_op_set_timer(mc_op *op, mc_cblock timer)
 
 bool mc_op_has_timers(const mc_op *op)
 {
-    return (op->kind == MC_OP_STATEFUL_OP && op->timer.text != NULL) || op->kind == MC_OP_TTL_MAP;
+    return (op->kind == MC_OP_STATEFUL_OP && op->timer.text != NULL) || op->kind == MC_OP_TTL_MAP ||
+           (op->kind == MC_OP_WINDOW && op->window == MC_WIN_SESSION);
 }
 
 mc_op *mc_ast_names_new(mc_program *prog, const char *name, mc_loc loc)

@@ -464,8 +464,9 @@ mc_op *mc_ast_op_set_extra(mc_op *op, mc_cblock extra);
 mc_op *mc_ast_op_set_timer(mc_op *op, mc_cblock timer);
 
 /* Whether op keeps a timer per key: a stateful_op with an on_timer block (two timers when it
- * uses timer_after, op->clock_timers), and a ttl_map, whose timer is when its state expires
- * (expire_at) or its map's earliest entry does (templates/key_timers.c.in). */
+ * uses timer_after, op->clock_timers), a ttl_map, whose timer is when its state expires
+ * (expire_at) or its map's earliest entry does, and a session window, whose timer is when its
+ * earliest open session ends (templates/key_timers.c.in). */
 bool mc_op_has_timers(const mc_op *op);
 /* The `(a, b, ...)` of union, clone and split: mc_ast_names_new with the first stream name,
  * mc_ast_names_add for each further one, then mc_ast_names_op gives the operator its kind,

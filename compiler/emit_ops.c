@@ -344,6 +344,46 @@ static const char *int_literal(emitter *e, const mc_literal *lit)
     return em_strf(e, "INT64_C(%s%" PRIu64 ")", lit->u.i.negative ? "-" : "", lit->u.i.magnitude);
 }
 
+/* The kinds of timers op keeps per key: event time, and for a stateful_op with timer_after
+ * the wall clock's too (op_stateful_op_timers.c.in). */
+static int timer_kinds(const mc_op *op)
+{
+    return op->clock_timers ? 2 : 1;
+}
+
+/* The fields of a slot of op, which keeps timers per key (key_timers.c.in says how they are
+ * used). */
+static const char *timer_slot_fields(emitter *e, const mc_op *op)
+{
+    return em_strf(e,
+                   "    int64_t timer[%d];   /* when the key's timer of each kind is due, */\n"
+                   "    bool armed[%d];      /* if it has one (snapshots keep these two) */\n"
+                   "    bool queued[%d];     /* the worker's timer queue has an entry for it */\n"
+                   "    int64_t queued_at[%d]; /* due then */\n",
+                   timer_kinds(op), timer_kinds(op), timer_kinds(op), timer_kinds(op));
+}
+
+/* The fields of a stateful operator's slots: its state, and for a stateful_op with on_timer and
+ * a ttl_map its timers. */
+static const char *state_slot_fields(emitter *e, const mc_op *op)
+{
+    return em_strf(e, "    %s state;\n%s", em_state_type(e, op),
+                   mc_op_has_timers(op) ? timer_slot_fields(e, op) : "");
+}
+
+/* What the keys' timers of op are, for key_timers.c.in's comment. */
+static const char *timers_what(const mc_op *op)
+{
+    if (op->kind == MC_OP_WINDOW)
+        return "one, when its earliest open session ends";
+    if (op->kind == MC_OP_TTL_MAP)
+        return op->state_map ? "one, when the earliest entry of its map expires"
+                             : "one, when its state expires (expire_at)";
+    if (op->clock_timers)
+        return "of kind 0, event time (timer_at), of kind 1 the wall clock's (timer_after)";
+    return "of kind 0, event time (timer_at)";
+}
+
 static void emit_session(emitter *e, const mc_op *op, const char *at, const char *next,
                          const char *epoch, const char *agg_what)
 {
@@ -351,14 +391,21 @@ static void emit_session(emitter *e, const mc_op *op, const char *at, const char
     mc_buf update = { 0 }, merge = { 0 };
     const char *result = window_agg(e, op, "session", &update);
     session_merge(op, &merge);
-    const char *fields = em_strf(e, "    size_t open;\n    size_t cap;\n    op_%s_session *s;\n",
-                                 op->name);
-    em_render(e, "op_session.c.in",
+    const char *fields = em_strf(e, "    size_t open;\n    size_t cap;\n    op_%s_session *s;\n%s",
+                                 op->name, timer_slot_fields(e, op));
+    em_render(e, "op_session_head.c.in",
               VARS({ "slot", slot_code(e, op, false, fields) }, { "name", op->name },
                    { "where", at }, { "gap", int_literal(e, op->wargs[0]) },
                    { "agg_what", agg_what }, { "late_what", late_what(op) },
+                   { "acc_type", acc }, { "agg_type", acc }));
+    em_render(e, "key_timers.c.in",
+              VARS({ "name", op->name }, { "where", at }, { "kind", "window" },
+                   { "what_timers", timers_what(op) }, { "key_type", em_in_key(op) },
+                   { "kinds", "1" }));
+    em_render(e, "op_session.c.in",
+              VARS({ "name", op->name }, { "gap", int_literal(e, op->wargs[0]) },
                    { "late", late_action(e, op) }, { "key_type", em_in_key(op) },
-                   { "in_type", em_type(&op->in_type) }, { "acc_type", acc }, { "agg_type", acc },
+                   { "in_type", em_type(&op->in_type) }, { "agg_type", acc },
                    { "update", em_text(&update) }, { "merge", em_text(&merge) },
                    { "result", result }, { "next", next },
                    { "next_epoch", with_late_end(e, op, epoch) }));
@@ -468,39 +515,6 @@ static const char *route_of(emitter *e, const mc_op *op, const char *out_key)
         return em_strf(e, "w->owners.owner[op_%s_key_group(w, k)]", op->name);
     return em_strf(e, "w->owners.owner[mstr_key_group(keyhash_%s(&k), w->ctx.key_groups)]",
                    out_key);
-}
-
-/* The kinds of timers a stateful_op keeps: event time, and the wall clock's with timer_after
- * (op_stateful_op_timers.c.in). */
-static int timer_kinds(const mc_op *op)
-{
-    return op->clock_timers ? 2 : 1;
-}
-
-/* The fields of a stateful operator's slots: its state, and for a stateful_op with on_timer and
- * a ttl_map its timers (key_timers.c.in says how they are used). */
-static const char *state_slot_fields(emitter *e, const mc_op *op)
-{
-    const char *more = "";
-    if (mc_op_has_timers(op))
-        more = em_strf(e,
-                       "    int64_t timer[%d];   /* when the key's timer of each kind is due, */\n"
-                       "    bool armed[%d];      /* if it has one (snapshots keep these two) */\n"
-                       "    bool queued[%d];     /* the worker's timer queue has an entry for it */\n"
-                       "    int64_t queued_at[%d]; /* due then */\n",
-                       timer_kinds(op), timer_kinds(op), timer_kinds(op), timer_kinds(op));
-    return em_strf(e, "    %s state;\n%s", em_state_type(e, op), more);
-}
-
-/* What the keys' timers of op are, for key_timers.c.in's comment. */
-static const char *timers_what(const mc_op *op)
-{
-    if (op->kind == MC_OP_TTL_MAP)
-        return op->state_map ? "one, when the earliest entry of its map expires"
-                             : "one, when its state expires (expire_at)";
-    if (op->clock_timers)
-        return "of kind 0, event time (timer_at), of kind 1 the wall clock's (timer_after)";
-    return "of kind 0, event time (timer_at)";
 }
 
 /* Whether a value of type t holds a string (in a field, or a field's field). */

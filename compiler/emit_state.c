@@ -47,28 +47,6 @@ static const char *slot_release(emitter *e, const mc_op *op)
     }
 }
 
-/* op's worker queues of keys to look at (runtime/mstr_timerq.h), op_NAME_FIELD[count]: of
- * entries op_NAME_ENTRY (a head and an owned key), built from the tables at their first use. */
-static void key_queues(state_parts *s, const mc_op *op, const char *field, int count,
-                       const char *entry)
-{
-    const char *n = op->name;
-    mc_buf_printf(&s->fields, "    mstr_timerq op_%s_%s[%d]; /* built at the first use */\n"
-                              "    bool op_%s_%s_built;\n",
-                  n, field, count, n, field);
-    mc_buf_printf(&s->init, "    for (int k = 0; k < %d; k++)\n"
-                            "        mstr_timerq_init(&st->op_%s_%s[k], sizeof(op_%s_%s));\n",
-                  count, n, field, n, entry);
-    mc_buf_printf(&s->free,
-                  "    for (int k = 0; k < %d; k++) {\n"
-                  "        mstr_timerq *q = &st->op_%s_%s[k];\n"
-                  "        for (size_t i = 0; i < q->count; i++)\n"
-                  "            release_%s(&((op_%s_%s *)mstr_timerq_at(q, i))->key);\n"
-                  "        mstr_timerq_free(q);\n"
-                  "    }\n",
-                  count, n, field, em_in_key(op), n, entry);
-}
-
 /* The keyed state of op: one table per key group, each slot's key released with the slot and
  * then what slot_release says. */
 static void keyed_tables(emitter *e, const mc_op *op, state_parts *s)
@@ -89,12 +67,24 @@ static void keyed_tables(emitter *e, const mc_op *op, state_parts *s)
                   "    }\n"
                   "    mstr_tables_free(st->op_%s, w->ctx.key_groups);\n",
                   n, n, em_in_key(op), slot_release(e, op), n);
-    if (op->kind == MC_OP_WINDOW && op->window == MC_WIN_SESSION)
-        key_queues(s, op, "ends", 1, "end");
     if (!mc_op_has_timers(op))
         return;
-    key_queues(s, op, "timers", op->clock_timers ? 2 : 1, "timer");
-    mc_buf_printf(&s->fields, "    bool op_%s_ended;  /* the end of the stream was reached */\n", n);
+    int kinds = op->clock_timers ? 2 : 1;
+    mc_buf_printf(&s->fields, "    mstr_timerq op_%s_timers[%d]; /* per kind, built at the first use */\n"
+                              "    bool op_%s_timers_built;\n"
+                              "    bool op_%s_ended;  /* the end of the stream was reached */\n",
+                  n, kinds, n, n);
+    mc_buf_printf(&s->init, "    for (int k = 0; k < %d; k++)\n"
+                            "        mstr_timerq_init(&st->op_%s_timers[k], sizeof(op_%s_timer));\n",
+                  kinds, n, n);
+    mc_buf_printf(&s->free,
+                  "    for (int k = 0; k < %d; k++) {\n"
+                  "        mstr_timerq *q = &st->op_%s_timers[k];\n"
+                  "        for (size_t i = 0; i < q->count; i++)\n"
+                  "            release_%s(&((op_%s_timer *)mstr_timerq_at(q, i))->key);\n"
+                  "        mstr_timerq_free(q);\n"
+                  "    }\n",
+                  kinds, n, em_in_key(op), n);
 }
 
 static void state_field(emitter *e, const mc_plan_field *f, state_parts *s)
@@ -309,6 +299,9 @@ static void session_codec(const char *acc, slot_codec *c)
                   "        tmp.s[i].end = (int64_t)mstr_get_le(value, 8);\n"
                   "        tmp.s[i].count = mstr_get_le(value, 8);\n"
                   "        dec_%s(value, &tmp.s[i].acc);\n"
+                  "        if (!tmp.armed[0] || tmp.s[i].end - 1 < tmp.timer[0])\n"
+                  "            tmp.timer[0] = tmp.s[i].end - 1; /* the key's timer: not kept */\n"
+                  "        tmp.armed[0] = true;\n"
                   "    }\n", acc);
     mc_buf_puts(&c->drop, "        free(tmp.s);\n");
 }

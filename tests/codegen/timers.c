@@ -45,7 +45,7 @@ enum job_counter {
 typedef struct job_state {
     int mstr_unused;    /* so that a job without state still has a struct */
     mstr_table *op_idle; /* per key group */
-    mstr_timerq op_idle_timers[2]; /* built at the first use */
+    mstr_timerq op_idle_timers[2]; /* per kind, built at the first use */
     bool op_idle_timers_built;
     bool op_idle_ended;  /* the end of the stream was reached */
     int64_t op_idle_reached;

@@ -185,7 +185,7 @@ enum job_counter {
 typedef struct job_state {
     int mstr_unused;    /* so that a job without state still has a struct */
     mstr_table *op_last_pages; /* per key group */
-    mstr_timerq op_last_pages_timers[1]; /* built at the first use */
+    mstr_timerq op_last_pages_timers[1]; /* per kind, built at the first use */
     bool op_last_pages_timers_built;
     bool op_last_pages_ended;  /* the end of the stream was reached */
 } job_state;

@@ -28,38 +28,9 @@ programs="timer_sessions 4 2"
 build_programs "$programs"
 [ -x timer_sessions ] || { echo "$failures failures"; exit 1; }
 
-same="1 2 4"
-changes=("1 3" "2 1" "4 3")
-picked="0 1 2"
-if snap_sanitized && [ "${MSTR_TEST_FULL:-0}" != 1 ]; then
-    same=$(echo "$same" | cut -d' ' -f$((RANDOM % 3 + 1)))
-    picked=$((RANDOM % 3))
-fi
-
-for workers in 1 2 4; do
-    uninterrupted timer_sessions $workers
-done
+uninterrupted_agree timer_sessions sessions.txt
 lines=$(wc -l < ref-timer_sessions-w1/sessions.txt)
 [ "$lines" -gt 300 ] || bad "the uninterrupted run wrote $lines sessions, expected more than 300"
-for workers in 2 4; do
-    [ "$(LC_ALL=C sort ref-timer_sessions-w1/sessions.txt)" = \
-      "$(LC_ALL=C sort ref-timer_sessions-w$workers/sessions.txt)" ] ||
-        bad "uninterrupted runs on 1 and $workers workers wrote different sessions"
-done
 
-cases=0 stop_count=0
-for workers in $same; do
-    span=$((400 / workers))
-    stopped timer_sessions "$workers" 4 2
-    cases=$((cases + 1))
-done
-for k in $picked; do
-    read -r workers resume_workers <<< "${changes[$k]}"
-    span=$((400 / workers))
-    stopped timer_sessions "$workers" 4 2
-    cases=$((cases + 1))
-done
-unset resume_workers
-
-echo "$cases cases, $stop_count stops by SIGTERM, $failures failures (seed $seed)"
+stopped_cases timer_sessions
 [ $failures = 0 ]

@@ -56,17 +56,7 @@ programs="expiring_items 4 2"
 build_programs "$programs"
 [ -x expiring_items ] || { echo "$failures failures"; exit 1; }
 
-same="1 2 4"
-changes=("1 3" "2 1" "4 3")
-picked="0 1 2"
-if snap_sanitized && [ "${MSTR_TEST_FULL:-0}" != 1 ]; then
-    same=$(echo "$same" | cut -d' ' -f$((RANDOM % 3 + 1)))
-    picked=$((RANDOM % 3))
-fi
-
-for workers in 1 2 4; do
-    uninterrupted expiring_items $workers
-done
+uninterrupted_agree expiring_items items.txt
 ref=ref-expiring_items-w1/items.txt
 [ "$(wc -l < $ref)" = 2000 ] || bad "the uninterrupted run wrote $(wc -l < $ref) lines, not 2000"
 # The entries must have come and gone: some clicks find their item, some find it expired
@@ -74,24 +64,6 @@ ref=ref-expiring_items-w1/items.txt
 grep -q 'before: "click' $ref || bad "no click found its item"
 grep -q 'before: "-"' $ref || bad "every click found its item"
 grep -q 'entries: [3-7] }' $ref || bad "no user held three entries or more"
-for workers in 2 4; do
-    [ "$(LC_ALL=C sort $ref)" = "$(LC_ALL=C sort ref-expiring_items-w$workers/items.txt)" ] ||
-        bad "uninterrupted runs on 1 and $workers workers wrote different items"
-done
 
-cases=0 stop_count=0
-for workers in $same; do
-    span=$((400 / workers))
-    stopped expiring_items "$workers" 4 2
-    cases=$((cases + 1))
-done
-for k in $picked; do
-    read -r workers resume_workers <<< "${changes[$k]}"
-    span=$((400 / workers))
-    stopped expiring_items "$workers" 4 2
-    cases=$((cases + 1))
-done
-unset resume_workers
-
-echo "$cases cases, $stop_count stops by SIGTERM, $failures failures (seed $seed)"
+stopped_cases expiring_items
 [ $failures = 0 ]

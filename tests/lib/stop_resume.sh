@@ -142,3 +142,41 @@ stopped() {
     done
     bad "$label: it ended before every stop in $attempt tries (the hooks do not slow it enough)"
 }
+
+# uninterrupted_agree NAME FILE: NAME's uninterrupted runs on 1, 2 and 4 workers, whose FILE must
+# hold the same lines (sorted). The reference is then ref-NAME-w1/FILE.
+uninterrupted_agree() {
+    local workers
+    for workers in 1 2 4; do
+        uninterrupted "$1" $workers
+    done
+    for workers in 2 4; do
+        [ "$(LC_ALL=C sort "ref-$1-w1/$2")" = "$(LC_ALL=C sort "ref-$1-w$workers/$2")" ] ||
+            bad "$1: uninterrupted runs on 1 and $workers workers wrote different $2"
+    done
+}
+
+# stopped_cases NAME: NAME stopped at random moments and resumed (`stopped NAME W 4 2`) at the
+# same worker count (1, 2 and 4) and at another (1 -> 3, 2 -> 1, 4 -> 3); the sanitizer builds
+# run one of each, drawn from RANDOM, unless MSTR_TEST_FULL=1. Prints the tally.
+stopped_cases() {
+    local same="1 2 4" picked="0 1 2" changes=("1 3" "2 1" "4 3") workers k cases=0
+    if snap_sanitized && [ "${MSTR_TEST_FULL:-0}" != 1 ]; then
+        same=$(echo "$same" | cut -d' ' -f$((RANDOM % 3 + 1)))
+        picked=$((RANDOM % 3))
+    fi
+    stop_count=0
+    for workers in $same; do
+        span=$((400 / workers))
+        stopped "$1" "$workers" 4 2
+        cases=$((cases + 1))
+    done
+    for k in $picked; do
+        read -r workers resume_workers <<< "${changes[$k]}"
+        span=$((400 / workers))
+        stopped "$1" "$workers" 4 2
+        cases=$((cases + 1))
+    done
+    unset resume_workers
+    echo "$cases cases, $stop_count stops by SIGTERM, $failures failures"
+}
