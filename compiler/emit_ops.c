@@ -88,6 +88,10 @@ static const char *sink_write(emitter *e, const mc_op *op, mc_buf *b)
 {
     const mc_typeref *t = &op->in_type;
     const char *what;
+    if (op->sink == MC_SINK_NULL) /* its record is in no buffer: nothing to count as held */
+        mc_buf_puts(b, "    (void)mstr_s;\n");
+    else /* until out's buffer is written, which settles it as written or lost */
+        mc_buf_puts(b, "    mstr_s->held++;\n");
     switch (op->sink) {
     case MC_SINK_STDOUT:
         what = "standard output, as Malstrom prints records";
