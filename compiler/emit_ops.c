@@ -552,6 +552,15 @@ static const char *stateful_op_epoch(emitter *e, const mc_op *op)
                        ? em_strf(e, "    op_%s_on_epoch_all(mstr_b, epoch);\n", op->name) : "");
 }
 
+/* Whether the records of key_by op i of chain c cross to other workers without their value:
+ * the next operator, a count window with no late stream, only counts them by key and time. */
+static bool value_stays_behind(const mc_chain *c, size_t i)
+{
+    const mc_op *next = i + 1 < c->nops ? c->ops[i + 1] : NULL;
+    return next != NULL && next->kind == MC_OP_WINDOW && next->agg == MC_AGG_COUNT &&
+           next->late_out == NULL;
+}
+
 static void emit_op(emitter *e, const mc_plan_op *po)
 {
     const mc_op *op = po->op;
@@ -567,6 +576,8 @@ static void emit_op(emitter *e, const mc_plan_op *po)
         em_user_block(e, &op->timer, true, &timer);
     bool keys = op->kind == MC_OP_KEY_BY || op->kind == MC_OP_KEY_LOCAL;
     const char *out_key = keys ? em_type(&op->key_type) : em_in_key(op);
+    const char *in_type = em_type(&op->in_type);
+    bool bare = op->kind == MC_OP_KEY_BY && value_stays_behind(po->chain, po->index);
     const mc_var vars[] = {
         { "name", op->name }, { "where", at }, { "key_type", em_in_key(op) },
         { "in_type", em_type(&op->in_type) },
@@ -581,6 +592,12 @@ static void emit_op(emitter *e, const mc_plan_op *po)
         { "exchange", op->kind == MC_OP_KEY_BY
                           ? em_strf(e, "%zu", mc_plan_exchange_index(e->plan, op)) : "" },
         { "route", op->kind == MC_OP_KEY_BY ? route_of(e, op, out_key) : "" },
+        { "value_note", bare ? "\n * Records cross without their value: the count window after it ignores it."
+                             : "" },
+        { "value_len", bare ? "" : em_strf(e, " + enclen_%s(&value)", in_type) },
+        { "value_enc", bare ? "" : em_strf(e, "    p = encp_%s(p, &value);\n", in_type) },
+        { "value_dec", bare ? "        memset(&value, 0, sizeof value);\n"
+                            : em_strf(e, "        dec_%s(&r, &value);\n", in_type) },
         { "ninputs", em_strf(e, "%zu", op->nnames + 1) },
         { "behind_counter", op->kind == MC_OP_TIMESTAMPS && !op->processing_time
                                 ? em_counter(e, op, MC_COUNTER_BEHIND) : "" },

@@ -510,14 +510,15 @@ MSTR_FUSED void op_wm(job_batch *mstr_b, mstr_nokey key, Click value, int64_t ts
 }
 
 /* key_by 'user' (tests/codegen/windows.mstr:15): exchange 0. A record whose key this worker owns
- * goes on at once; any other is encoded into the batch for its owner. */
+ * goes on at once; any other is encoded into the batch for its owner.
+ * Records cross without their value: the count window after it ignores it. */
 static inline u32 op_user_body(mstr_ctx *ctx, mstr_nokey key, Click value, int64_t ts)
 {
 #define fail(...) mstr_fail(ctx, "user", __VA_ARGS__)
     ctx->running = "operator \'user\'";
 #line 15 "tests/codegen/windows.mstr"
                       { return value.user; }}
-#line 521 "windows.c"
+#line 522 "windows.c"
 #undef fail
 
 MSTR_FUSED void op_user(job_batch *mstr_b, mstr_nokey key, Click value, int64_t ts)
@@ -533,9 +534,8 @@ MSTR_FUSED void op_user(job_batch *mstr_b, mstr_nokey key, Click value, int64_t 
     mstr_xbatch *xb = mstr_exchange_batch(&w->exchange, 0, dest);
     if (xb->data.cap == 0) /* a batch is opened, with its buffer, for its first record */
         xb = mstr_exchange_start(&w->exchange, 0, dest);
-    unsigned char *p = mstr_wbuf_claim(&xb->data, enclen_u32(&k) + enclen_Click(&value) + 8);
+    unsigned char *p = mstr_wbuf_claim(&xb->data, enclen_u32(&k) + 8);
     p = encp_u32(p, &k);
-    p = encp_Click(p, &value);
     mstr_store_le(p, (uint64_t)ts, 8);
     if (++xb->records == MSTR_XBATCH_RECORDS || xb->data.len >= MSTR_XBATCH_BYTES)
         mstr_exchange_send(&w->exchange, 0, dest);
@@ -556,7 +556,7 @@ static void exchange_user_receive(mstr_worker *w, const mstr_xbatch *xb)
         u32 k;
         Click value;
         dec_u32(&r, &k);
-        dec_Click(&r, &value);
+        memset(&value, 0, sizeof value);
         int64_t ts = (int64_t)mstr_get_le(&r, 8);
         if (r.error) {
             mstr_fail(&w->ctx, "user", "corrupt exchange batch from worker %d", xb->from);
