@@ -199,6 +199,14 @@ mc_typeref mc_ast_typeref_named(const char *name, mc_loc loc)
     return (mc_typeref){ .kind = MC_T_RECORD, .name = name, .loc = loc };
 }
 
+mc_typedecl *mc_ast_tuple_elem(mc_program *prog, mc_typedecl *elems, mc_typeref type, mc_loc loc)
+{
+    if (elems == NULL)
+        elems = mc_ast_typedecl_new(prog);
+    const char *name = mc_pool_printf(&prog->pool, "_%zu", elems->nfields);
+    return mc_ast_typedecl_add_field(prog, elems, name, loc, type);
+}
+
 /* Tuple_i64_str: the element types' names after "Tuple". */
 mc_typeref mc_ast_typeref_tuple(mc_program *prog, mc_typedecl *elems, mc_loc loc)
 {

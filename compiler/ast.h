@@ -404,6 +404,9 @@ mc_literal *mc_ast_lit_seq_end(mc_literal *seq, mc_lit_kind kind, mc_loc loc);
 
 mc_typeref mc_ast_typeref_scalar(mc_type_kind kind, mc_loc loc);
 mc_typeref mc_ast_typeref_named(const char *name, mc_loc loc);
+/* A tuple's element types so far, as the fields _0, _1, ... of a decl: elems is NULL for the
+ * first one. */
+mc_typedecl *mc_ast_tuple_elem(mc_program *prog, mc_typedecl *elems, mc_typeref type, mc_loc loc);
 /* A tuple of the types of elems' fields, or an array of length elements of elem's type. */
 mc_typeref mc_ast_typeref_tuple(mc_program *prog, mc_typedecl *elems, mc_loc loc);
 mc_typeref mc_ast_typeref_array(mc_program *prog, mc_typeref elem, const mc_literal *length,

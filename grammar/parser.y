@@ -206,13 +206,9 @@ typeref:
 ;
 
 tuple_elems:
-    typeref ',' typeref                 { $$ = mc_ast_typedecl_add_field(pc->prog,
-                                                  mc_ast_typedecl_add_field(pc->prog,
-                                                      mc_ast_typedecl_new(pc->prog), "_0", @1, $1),
-                                                  "_1", @3, $3); }
-|   tuple_elems ',' typeref             { $$ = mc_ast_typedecl_add_field(pc->prog, $1,
-                                                  mc_pool_printf(&pc->prog->pool, "_%zu", $1->nfields),
-                                                  @3, $3); }
+    typeref ',' typeref                 { $$ = mc_ast_tuple_elem(pc->prog,
+                                                  mc_ast_tuple_elem(pc->prog, NULL, $1, @1), $3, @3); }
+|   tuple_elems ',' typeref             { $$ = mc_ast_tuple_elem(pc->prog, $1, $3, @3); }
 ;
 
 /* source := 'source' IDENT ':' typeref '=' source_expr ('dead_letter' IDENT)? ';'
