@@ -683,9 +683,9 @@ static mc_loc word_loc(const mc_cblock *b, size_t at, const char *word)
     return (mc_loc){ b->loc.off + 1 + (uint32_t)at, (uint32_t)strlen(word) };
 }
 
-/* Each call of word in block b of `what` must have nargs arguments (`meaning` says which):
- * a call with another count is reported here, at its place in the .mstr file, where the C
- * compiler would point into the generated code. */
+/* Each call of word in block b of `what` must have nargs arguments (`meaning` says which, when
+ * there are some): a call with another count is reported here, at its place in the .mstr
+ * file, where the C compiler would point into the generated code. */
 static void check_call_arity(checker *c, const mc_cblock *b, const char *word, int nargs,
                              const char *meaning, const char *what)
 {
@@ -697,8 +697,12 @@ static void check_call_arity(checker *c, const mc_cblock *b, const char *word, i
         int found = call_arguments(b, at + strlen(word));
         if (found < 0 || found == nargs)
             continue;
-        mc_error(c->diag, word_loc(b, at, word), "'%s' takes %d argument%s (%s) in %s, not %d",
-                 word, nargs, nargs == 1 ? "" : "s", meaning, what, found);
+        if (nargs == 0)
+            mc_error(c->diag, word_loc(b, at, word), "'%s' takes no arguments in %s, not %d",
+                     word, what, found);
+        else
+            mc_error(c->diag, word_loc(b, at, word), "'%s' takes %d argument%s (%s) in %s, not %d",
+                     word, nargs, nargs == 1 ? "" : "s", meaning, what, found);
     }
 }
 
@@ -1289,17 +1293,50 @@ static void require_keyed(checker *c, const mc_op *op, const flow *f)
 }
 
 
-/* emit(x) and emit_at(x, t) in the blocks of op that have them. */
-static void check_emit_calls(checker *c, const mc_op *op)
+/* The helpers that operator bodies call as macros (templates/op_*.c.in), each with the number
+ * of arguments it takes and what they are. Checklist: docs/language.md's table. */
+typedef struct helper_call {
+    const char *name;
+    int args;
+    const char *meaning;
+} helper_call;
+
+static const helper_call call_emit = { "emit", 1, "the record" };
+static const helper_call call_emit_at = { "emit_at", 2, "the record and its timestamp" };
+static const helper_call call_drop_state = { "drop_state", 0, NULL };
+static const helper_call call_timer_at = { "timer_at", 1, "the time" };
+static const helper_call call_timer_after = { "timer_after", 1, "the milliseconds" };
+static const helper_call call_cancel_timer = { "cancel_timer", 0, NULL };
+static const helper_call call_expire_at = { "expire_at", 1, "the time" };
+
+/* The helper calls in the blocks of op, counted: emit in flat_map and stateful_op, emit_at in
+ * on_epoch and on_timer, drop_state in the stateful operators, the timers' in stateful_op,
+ * expire_at in a ttl_map of one value per key (ttl_map's entry_* are check_ttl_calls'). */
+static void check_helper_calls(checker *c, const mc_op *op)
 {
     const char *what = mc_pool_printf(&c->prog->pool, "%s '%s'", mc_op_kind_name(op->kind),
                                       op->name);
     const mc_cblock *blocks[] = { &op->body, &op->extra, &op->timer };
-    size_t n = op->kind == MC_OP_STATEFUL_OP ? 3 : 1;
-    for (size_t i = 0; i < n; i++) {
-        check_call_arity(c, blocks[i], "emit", 1, "the record", what);
-        if (i > 0)
-            check_call_arity(c, blocks[i], "emit_at", 2, "the record and its timestamp", what);
+    size_t nblocks = op->kind == MC_OP_STATEFUL_OP ? 3 : 1;
+    for (size_t i = 0; i < nblocks; i++) {
+        const helper_call *calls[6];
+        size_t n = 0;
+        if (op->kind == MC_OP_FLAT_MAP || op->kind == MC_OP_STATEFUL_OP)
+            calls[n++] = &call_emit;
+        if (op->kind == MC_OP_STATEFUL_OP && i > 0)
+            calls[n++] = &call_emit_at;
+        if (op->has_state_type)
+            calls[n++] = &call_drop_state;
+        if (op->kind == MC_OP_STATEFUL_OP) {
+            calls[n++] = &call_timer_at;
+            calls[n++] = &call_timer_after;
+            calls[n++] = &call_cancel_timer;
+        }
+        if (op->kind == MC_OP_TTL_MAP && !op->state_map)
+            calls[n++] = &call_expire_at;
+        for (size_t k = 0; k < n; k++)
+            check_call_arity(c, blocks[i], calls[k]->name, calls[k]->args, calls[k]->meaning,
+                             what);
     }
 }
 
@@ -1595,11 +1632,10 @@ static void check_op(checker *c, size_t index, size_t i, mc_op *op, flow *f)
     case MC_OP_STATEFUL_OP:
     case MC_OP_TTL_MAP:
         check_stateful(c, op, f);
-        if (op->kind == MC_OP_STATEFUL_OP)
-            check_emit_calls(c, op);
+        check_helper_calls(c, op);
         break;
     case MC_OP_FLAT_MAP:
-        check_emit_calls(c, op);
+        check_helper_calls(c, op);
         break;
     case MC_OP_EPOCHS:
         check_epochs(c, op, f);
