@@ -126,9 +126,16 @@ snap_wait
 [ "$snap_status" = 0 ] || bad "the uninterrupted run: exit status $snap_status"
 
 # -- corruption the job survives: the newest snapshot goes, the one before is used
-two_stops log_flipped
-log=$(newest log_flipped '*.log')
-size=$(stat -c %s "log_flipped/state/store/$log")
+# Snapshot 2 must be in the log for this case. Once in a while (seen under a heavy load)
+# LevelDB has moved it to a table already and the log holds a few hundred bytes: the two stops
+# are made again then, up to three times.
+for attempt in 1 2 3; do
+    two_stops log_flipped
+    log=$(newest log_flipped '*.log')
+    size=$(stat -c %s "log_flipped/state/store/$log")
+    [ "$size" -lt 100000 ] || break
+    echo "log_flipped: try $attempt: the log holds $size bytes: $(ls -l log_flipped/state/store)"
+done
 if [ "$size" -lt 100000 ]; then
     bad "log_flipped: the log holds $size bytes, too few to hit snapshot 2 away from its commit"
 fi
