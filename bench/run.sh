@@ -287,12 +287,13 @@ snapshot_restore() {
 
 # rescale_pause: bench/snapshots.mstr (a million keys) on 2 workers, told to go on with 3 once
 # every key has state (`ctl rescale 3`, after 1.5 s). Prints how long the call took, from
-# request to the job running again on 3 workers, during which the job does nothing else (the
-# snapshot its workers stop at, and the restore of the whole state at the new count), and what
-# the restore read. The job must then end with as many records as a run that was not rescaled
-# (not the same checksum: its running sums depend on how two partitions interleave).
+# request to the job running again on 3 workers (it waits for a snapshot under way to commit),
+# how long the job paused (from the cut of the rescale's snapshot to the new workers running,
+# as the job reports it) and what the handover moved to another worker in memory. The job must
+# then end with as many records as a run that was not rescaled (not the same checksum: its
+# running sums depend on how two partitions interleave).
 rescale_pause() {
-    local state=$work/rescale.state port t0 t1 want got resumed
+    local state=$work/rescale.state port t0 t1 want got paused moved
     "$mstrc" build "$root/bench/snapshots.mstr" -o "$work/snapshots"
     "$work/snapshots" --stats 2> "$work/last" > /dev/null
     want=$(grep -o "sink 'out': [0-9]* records" "$work/last")
@@ -311,14 +312,18 @@ print(s.getsockname()[1])')
     got=$(grep -o "sink 'out': [0-9]* records" "$work/rescale.err")
     [ "$got" = "$want" ] ||
         { echo "bench rescale: the rescaled job disagrees:"; echo "  $got"; echo "  $want"; exit 1; }
-    resumed=$(sed -nE "s/^mstr: resumed from snapshot [0-9]+ in .*: ([0-9]+) entries in ([0-9.]+) s.*/\1 \2/p" \
-              "$work/rescale.err")
-    [ -n "$resumed" ] || { echo "bench rescale: it did not resume:"; cat "$work/rescale.err"; exit 1; }
+    paused=$(sed -nE "s/^mstr: the rescale paused the job for ([0-9]+) ms: ([0-9]+) for its snapshot.*/\1 \2/p" \
+             "$work/rescale.err")
+    moved=$(sed -nE "s/.*handed over in memory: ([0-9]+) of ([0-9]+) key groups \(([0-9]+) keyed slots\).*/\1 \2 \3/p" \
+            "$work/rescale.err")
+    [ -n "$paused" ] && [ -n "$moved" ] ||
+        { echo "bench rescale: no handover:"; cat "$work/rescale.err"; exit 1; }
     rm -rf "$state"
-    awk -v t0="$t0" -v t1="$t1" -v r="$resumed" 'BEGIN {
-        split(r, k, " ")
-        printf "%-10s 2 -> 3 workers, 1M keys: %.2f s from request to running (the whole job " \
-               "pauses), restoring %d entries in %.2f s\n", "rescale", t1 - t0, k[1], k[2] }'
+    awk -v t0="$t0" -v t1="$t1" -v p="$paused" -v m="$moved" 'BEGIN {
+        split(p, q, " "); split(m, k, " ")
+        printf "%-10s 2 -> 3 workers, 1M keys: %.2f s from request to running, the job paused " \
+               "%d ms (its snapshot %d ms); moved %d of %d key groups, %d keys\n", "rescale",
+               t1 - t0, q[1], q[2], k[1], k[2], k[3] }'
 }
 
 # memory_per_key NAME KEYS: peak memory of NAME.mstr (KEYS distinct keys) less that of the same

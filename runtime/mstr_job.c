@@ -19,6 +19,11 @@
  * stop, what they did since the snapshot is dropped, and the next round restores the last
  * committed snapshot once the lost process is back. Without a state directory there is nothing
  * to roll back to, and the loss fails the job.
+ *
+ * A rescale in one process is a round that ends at the cut of its last snapshot, then a round
+ * of the new workers, which restore that snapshot but for its keyed slots: those they take
+ * over in memory from the workers of the round before, whose states are kept for it
+ * (mstr_handover.h).
  */
 #include "mstr_job.h"
 
@@ -37,6 +42,7 @@
 #include "mstr_control.h"
 #include "mstr_coord.h"
 #include "mstr_fail.h"
+#include "mstr_handover.h"
 #include "mstr_hash.h"
 #include "mstr_mem.h"
 #include "mstr_metrics.h"
@@ -91,9 +97,18 @@ typedef struct job {
     mstr_ring_hub *rings;
     mstr_net_hub *hub;          /* over several processes */
     mstr_worker *workers;
+    mstr_worker *stopped;       /* one process: the workers of the round before, which stopped
+                                   at a rescale's cut, closed but for their state
+                                   (mstr_handover.h) */
+    int nstopped;
+    uint64_t stopped_at;        /* the snapshot of that cut */
+    mstr_handover_moved moved;  /* what this round's handover moved (if it had one) */
+    bool handed_over;
     uint64_t restored;          /* the snapshot it restored; 0 for a fresh start */
     int restored_workers;       /* how many workers took it (in the job) */
     bool rescaling;             /* a Rescale call waits for this round to run */
+    int64_t rescale_cut_ms;     /* when its snapshot was asked for (the workers' cut) */
+    int64_t rescale_snapshot_ms; /* and how long that snapshot took to commit */
     uint64_t restored_entries;  /* how many entries that took (this process's) */
     int64_t restore_ms;         /* and how long */
     size_t map[MAX_STATES], nmap; /* the snapshot's operators (mstr_snapshot_fits) */
@@ -233,17 +248,36 @@ static void make_workers(job *j)
     mstr_owners_free(&owners);
 }
 
-/* Closes what the workers used and adds up their tallies. Returns false if a write failed. */
-static bool close_workers(job *j)
+/* Frees the states of the workers a rescale stopped, if they are still kept. */
+static void drop_stopped(job *j)
+{
+    for (int i = 0; i < j->nstopped; i++)
+        mstr_worker_free_state(&j->stopped[i]);
+    free(j->stopped);
+    j->stopped = NULL;
+    j->nstopped = 0;
+}
+
+/* Closes what the workers used and adds up their tallies. Their states are freed, unless
+ * keep_state and every worker stopped at the last committed snapshot's cut: then they are kept
+ * for the next round's handover (j->stopped), in place of any kept before. Returns false if a
+ * write failed. */
+static bool close_workers(job *j, bool keep_state)
 {
     bool ok = true;
     for (int i = 0; i < j->per_process; i++) {
         for (size_t k = 0; k < j->desc->ncounters; k++)
             j->counters[k] += mstr_tally_read(&j->workers[i].counters[k]);
         ok = mstr_worker_close(&j->workers[i], j->records, j->checksum) && ok;
+        keep_state = keep_state && j->workers[i].snapshot_last == j->coord.last;
     }
-    free(j->workers);
+    drop_stopped(j);
+    j->stopped = j->workers;
+    j->nstopped = j->per_process;
+    j->stopped_at = j->coord.last;
     j->workers = NULL;
+    if (!keep_state)
+        drop_stopped(j);
     return ok;
 }
 
@@ -251,7 +285,7 @@ static bool close_workers(job *j)
  * them again. Returns false if an input cannot be opened again. */
 static bool remake_workers(job *j)
 {
-    close_workers(j);
+    close_workers(j, false);
     close_inputs(j);
     if (!open_inputs(j))
         return false;
@@ -394,8 +428,10 @@ static char *check_shape(job *j)
     return why;
 }
 
-/* Restores this process's part of committed snapshot n into the workers and partitions.
- * Returns NULL, or why it cannot (to free; the workers must then be made again). */
+/* Restores this process's part of committed snapshot n into the workers and partitions, its
+ * keyed slots from the workers a rescale stopped at n's cut if they are kept (mstr_handover.h)
+ * and from the store otherwise. Returns NULL, or why it cannot (to free; the workers must then
+ * be made again). */
 static char *restore_part(job *j, uint64_t n)
 {
     mstr_commit commits[MAX_COMMITS];
@@ -409,12 +445,18 @@ static char *restore_part(job *j, uint64_t n)
                          (unsigned long long)n, j->settings.state_dir);
     char *error = NULL;
     int64_t start = mstr_clock_ms(CLOCK_MONOTONIC);
+    bool in_memory = j->stopped != NULL && j->stopped_at == n;
     if (!mstr_snapshot_restore(j->store, c, j->workers, j->per_process, j->parts, j->nparts,
-                               j->map, j->nmap, &j->restored_entries, &error)) {
+                               j->map, j->nmap, in_memory, &j->restored_entries, &error)) {
         char *why = mstr_strf("snapshot %llu in '%s' cannot be restored: %s",
                               (unsigned long long)n, j->settings.state_dir, error);
         free(error);
         return why;
+    }
+    j->handed_over = in_memory;
+    if (in_memory) {
+        j->moved = mstr_handover(j->stopped, j->nstopped, j->workers);
+        drop_stopped(j);
     }
     j->restored = n;
     j->restored_workers = c->workers * j->processes;
@@ -434,11 +476,17 @@ static void say_resumed(const job *j)
     if (j->restored_workers != j->total)
         fprintf(stderr, "; it was taken by %d worker%s and goes on with %d",
                 j->restored_workers, j->restored_workers == 1 ? "" : "s", j->total);
+    if (j->handed_over)
+        fprintf(stderr, "; its keyed state was handed over in memory: %u of %u key groups "
+                        "(%llu keyed slots) went to another worker",
+                j->moved.groups, (unsigned)j->settings.key_groups, (unsigned long long)j->moved.slots);
     fputc('\n', stderr);
 }
 
 /* Leader or alone, once the round's snapshot is chosen: drops what came after it, and opens the
- * outputs where it left them. */
+ * outputs where it left them. After a handover there is nothing to drop (the workers stopped
+ * at the cut of the last snapshot, and nothing was asked for after it), and looking would walk
+ * the whole store. */
 static bool open_outputs(job *j)
 {
     if (j->store == NULL)
@@ -446,7 +494,7 @@ static bool open_outputs(job *j)
     char *error = NULL;
     if (j->restored == 0)
         return mstr_sink_set_open(&j->sinks, j->store);
-    bool ok = mstr_store_discard_after(j->store, j->restored, &error) &&
+    bool ok = (j->handed_over || mstr_store_discard_after(j->store, j->restored, &error)) &&
               mstr_sink_set_resume(&j->sinks, j->store, j->restored, j->restored_workers,
                                    &error);
     if (!ok) {
@@ -713,7 +761,7 @@ static round_end finish_round(job *j, bool ran)
     bool failed = false;
     mstr_meter_detach(j->meter);
     mstr_control_round(j->control, false);
-    j->ok = close_workers(j) && j->ok;
+    j->ok = close_workers(j, ran && j->processes == 1 && j->coord.stop_at_cut) && j->ok;
     bool lost = free_links(j, &failed);
     if (j->cluster != NULL)
         mstr_cluster_end_round(j->cluster);
@@ -743,8 +791,13 @@ static round_end run_round(job *j)
     for (int i = 0; ok && i < j->per_process; i++)
         ok = mstr_sink_views_begin(&j->workers[i].views, j->restored + 1);
     j->ok = ok;
-    if (ok && j->rescaling)
+    if (ok && j->rescaling) {
+        int64_t paused = mstr_clock_ms(CLOCK_MONOTONIC) - j->rescale_cut_ms;
+        fprintf(stderr, "mstr: the rescale paused the job for %lld ms: %lld for its snapshot, "
+                        "%lld to go on\n", (long long)paused, (long long)j->rescale_snapshot_ms,
+                (long long)(paused - j->rescale_snapshot_ms));
         mstr_control_rescaled(j->control, j->restored, 1, j->total);
+    }
     j->rescaling = false;
     if (ok) {
         if (j->hub != NULL)
@@ -990,6 +1043,8 @@ static bool rescale(job *j)
     }
     fprintf(stderr, "mstr: rescaling from %d to %d workers at snapshot %llu\n", j->total,
             workers, (unsigned long long)j->coord.last);
+    j->rescale_snapshot_ms = j->coord.last_ms;
+    j->rescale_cut_ms = j->coord.last_asked_ms;
     j->per_process = j->total = workers;
     mstr_sink_set_rescale(&j->sinks, workers);
     j->rescaling = true;
@@ -1002,8 +1057,10 @@ static void run_rounds(job *j)
     if (!alone(j) && !leads(j))
         mstr_sink_set_open_stdout(&j->sinks);
     for (;;) {
-        if (round_of(j) == ROUND_DONE && !rescale(j))
+        if (round_of(j) == ROUND_DONE && !rescale(j)) {
+            drop_stopped(j);
             return;
+        }
         close_inputs(j);
         if (!open_inputs(j)) {
             j->ok = false;

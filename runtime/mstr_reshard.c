@@ -384,7 +384,7 @@ static bool rewrite(reshard *r, char **error)
     for (size_t x = 0; x < d->nexchanges; x++)
         r->least_frontier[x] = MSTR_EPOCH_MAX;
     for (int p = 0; ok && p < r->old_processes; p++)
-        ok = mstr_store_restore(r->old[p], &r->commits[p], take, r, error);
+        ok = mstr_store_restore(r->old[p], &r->commits[p], 0, take, r, error);
     if (!ok) {
         if (r->problem != NULL) {
             char *both = mstr_strf("%s (%s)", *error, r->problem);

@@ -627,7 +627,7 @@ static bool visit(void *arg, const unsigned char *lkey, size_t klen, const unsig
 
 bool mstr_snapshot_restore(mstr_store *s, const mstr_commit *c, mstr_worker *workers, int n,
                            mstr_partition *parts, size_t nparts, const size_t *map, size_t nmap,
-                           uint64_t *entries, char **error)
+                           bool without_keyed, uint64_t *entries, char **error)
 {
     const mstr_job_desc *d = workers[0].desc;
     restoring r = { .workers = workers, .n = n, .first = workers[0].ctx.worker,
@@ -645,7 +645,7 @@ bool mstr_snapshot_restore(mstr_store *s, const mstr_commit *c, mstr_worker *wor
     r.least_frontier = mstr_alloc_array(d->nexchanges + 1, sizeof *r.least_frontier);
     for (size_t x = 0; x < d->nexchanges; x++)
         r.least_frontier[x] = MSTR_EPOCH_MAX;
-    bool ok = mstr_store_restore(s, c, visit, &r, error);
+    bool ok = mstr_store_restore(s, c, without_keyed ? 'K' : 0, visit, &r, error);
     if (ok && rescaled(&r) && !restore_least(&r)) {
         *error = r.problem;
         r.problem = NULL;

@@ -96,11 +96,13 @@ bool mstr_snapshot_fits(const char *stored, const char *ours, const mstr_job_des
 /* Restores committed snapshot c into the n workers (made, not started) and the partitions (open)
  * of a job's process (its part of the snapshot, in its own store), c->workers of them or, for a
  * job of one process, any number (see Another worker count); map is from mstr_snapshot_fits;
- * *entries gets how many entries it read. Returns false and sets *error if the snapshot fails
+ * *entries gets how many entries it read. With without_keyed it leaves out the slots of keyed
+ * state that goes with its key group (K entries), which a rescale in one process hands over
+ * from memory instead (mstr_handover.h). Returns false and sets *error if the snapshot fails
  * its checks, does not decode or cannot go to n workers (the workers' state is then partly
  * restored: start them over). */
 bool mstr_snapshot_restore(mstr_store *s, const mstr_commit *c, mstr_worker *workers, int n,
                            mstr_partition *parts, size_t nparts, const size_t *map, size_t nmap,
-                           uint64_t *entries, char **error);
+                           bool without_keyed, uint64_t *entries, char **error);
 
 #endif

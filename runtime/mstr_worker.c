@@ -221,7 +221,6 @@ void mstr_worker_join(mstr_worker *w)
 
 bool mstr_worker_close(mstr_worker *w, uint64_t *records, uint64_t *checksum)
 {
-    w->desc->state_free(w, w->state);
     bool ok = mstr_sink_views_close(&w->views, records, checksum);
     mstr_exchange_free(&w->exchange);
     mstr_owners_free(&w->owners);
@@ -232,4 +231,11 @@ bool mstr_worker_close(mstr_worker *w, uint64_t *records, uint64_t *checksum)
     free(w->live);
     mstr_arena_free(&w->arena);
     return ok;
+}
+
+void mstr_worker_free_state(mstr_worker *w)
+{
+    if (w->state != NULL)
+        w->desc->state_free(w, w->state);
+    w->state = NULL;
 }

@@ -111,8 +111,12 @@ bool mstr_worker_start(mstr_worker *w);
 /* Waits for w's thread to end. */
 void mstr_worker_join(mstr_worker *w);
 
-/* Frees w's state, flushes its sink buffers, adds its tallies to records and checksum (indexed
- * like the sinks) and frees what it holds. Returns false (after a message) if a write failed. */
+/* Flushes w's sink buffers, adds its tallies to records and checksum (indexed like the sinks)
+ * and frees what it holds but its state, which a rescale in one process hands over to the next
+ * workers (mstr_handover.h). Returns false (after a message) if a write failed. */
 bool mstr_worker_close(mstr_worker *w, uint64_t *records, uint64_t *checksum);
+
+/* Frees w's state (its context must be whole; the rest may be closed) and sets it to NULL. */
+void mstr_worker_free_state(mstr_worker *w);
 
 #endif

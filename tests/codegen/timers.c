@@ -251,7 +251,8 @@ static void op_idle_timer_queue(mstr_timerq *q, int k, uint32_t g, op_idle_slot 
 
 /* The worker's queue of 'idle''s timers of kind k. The first call builds the queues from
  * the armed slots: after a restore (at any worker count) the slots are what the snapshot
- * kept, the queues are not in it. */
+ * kept, the queues are not in it; after a handover (runtime/mstr_handover.h) the slots' queued
+ * marks name entries of the old worker's queues, which are gone. */
 static mstr_timerq *op_idle_timerq(job_batch *mstr_b, int k)
 {
     job_state *st = mstr_b->w->state;
@@ -262,9 +263,11 @@ static mstr_timerq *op_idle_timerq(job_batch *mstr_b, int k)
         mstr_table *t = &st->op_idle[g];
         for (size_t i = 0; i < t->capacity; i++) {
             op_idle_slot *slot = mstr_table_slot(t, i);
-            for (int kind = 0; kind < 2 && mstr_table_full(t, i); kind++)
+            for (int kind = 0; kind < 2 && mstr_table_full(t, i); kind++) {
+                slot->queued[kind] = false;
                 if (slot->armed[kind])
                     op_idle_timer_queue(&st->op_idle_timers[kind], kind, g, slot);
+            }
         }
     }
     return &st->op_idle_timers[k];
@@ -381,7 +384,7 @@ static inline void op_idle_on_timer(job_batch *mstr_b, i64 key, i64 *state,
        else if (!clock_timer)
            timer_after(1000);
      }}
-#line 385 "timers.c"
+#line 388 "timers.c"
 #undef cancel_timer
 #undef timer_after
 #undef timer_at
@@ -454,7 +457,7 @@ static inline void op_idle_on_data(job_batch *mstr_b, i64 key, i64 value, int64_
        *state += value;
        timer_at(ts + 5);
      }}
-#line 458 "timers.c"
+#line 461 "timers.c"
 #undef cancel_timer
 #undef timer_after
 #undef timer_at
@@ -477,7 +480,7 @@ static inline void op_idle_on_epoch(job_batch *mstr_b, i64 key, i64 *state,
        if (epoch == MSTR_EPOCH_MAX)
            emit(-1);
      }}
-#line 481 "timers.c"
+#line 484 "timers.c"
 #undef drop_state
 #undef fail
 #undef emit_at

@@ -568,7 +568,8 @@ static void op_last_pages_timer_queue(mstr_timerq *q, int k, uint32_t g, op_last
 
 /* The worker's queue of 'last_pages''s timers of kind k. The first call builds the queues from
  * the armed slots: after a restore (at any worker count) the slots are what the snapshot
- * kept, the queues are not in it. */
+ * kept, the queues are not in it; after a handover (runtime/mstr_handover.h) the slots' queued
+ * marks name entries of the old worker's queues, which are gone. */
 static mstr_timerq *op_last_pages_timerq(job_batch *mstr_b, int k)
 {
     job_state *st = mstr_b->w->state;
@@ -579,9 +580,11 @@ static mstr_timerq *op_last_pages_timerq(job_batch *mstr_b, int k)
         mstr_table *t = &st->op_last_pages[g];
         for (size_t i = 0; i < t->capacity; i++) {
             op_last_pages_slot *slot = mstr_table_slot(t, i);
-            for (int kind = 0; kind < 1 && mstr_table_full(t, i); kind++)
+            for (int kind = 0; kind < 1 && mstr_table_full(t, i); kind++) {
+                slot->queued[kind] = false;
                 if (slot->armed[kind])
                     op_last_pages_timer_queue(&st->op_last_pages_timers[kind], kind, g, slot);
+            }
         }
     }
     return &st->op_last_pages_timers[k];
@@ -675,7 +678,7 @@ static inline u64 op_last_pages_body(mstr_ctx *ctx, u64 key, Visit value, int64_
        entry_insert(value.site, value.page, ts + 3600);
        return (u64)entry_count();
      }}
-#line 679 "ttl_entries.c"
+#line 682 "ttl_entries.c"
 #undef entry_count
 #undef entry_remove
 #undef entry_insert

@@ -1,17 +1,19 @@
 # Rescaling a running job (ctl rescale, the control API's Rescale): a keyed job (running sums
-# to a file and to stdout, three source partitions) and a windowed job (counts per key in
-# tumbling windows, one partition in time order, so that no record is late) and a job of
-# per-user sessions closed by stateful_op timers (tests/e2e/timers_resume.sh's) run on one
-# process with a state directory, slowed by the test hooks, and are rescaled 2 -> 4 -> 1 -> 3
-# while they run, then finish; examples/rescaling.mstr (the Rust framework's example) goes
-# 2 -> 1 -> 2 as its Rust version does. For each: every ctl call exits 0 and says the workers it
-# went to; the job says each step (`mstr: rescaling from A to B workers at snapshot N`); the
-# file equals an uninterrupted run's (sorted), and so does stdout, line for line as a multiset
-# (the workers stop at the rescale's cut, so nothing is printed twice; the worker a line names
-# aside); --stats counts each record once. Then the same keyed job over several processes
-# under the supervisor, and the refusals: no state directory, 0 workers, processes for a job
-# of one process. The sanitizer builds, whose programs run several times slower, leave out the
-# windowed job and the example (MSTR_TEST_FULL=1 runs them anyway).
+# to a file and to stdout, three source partitions), a windowed job (counts per key in
+# tumbling windows, one partition in time order, so that no record is late), one of session
+# windows (likewise; their timers are per key) and a job of per-user sessions closed by
+# stateful_op timers (tests/e2e/timers_resume.sh's) run on one process with a state directory,
+# slowed by the test hooks, and are rescaled 2 -> 4 -> 1 -> 3 while they run, then finish;
+# examples/rescaling.mstr (the Rust framework's example) goes 2 -> 1 -> 2 as its Rust version
+# does. For each: every ctl call exits 0 and says the workers it went to; the job says each
+# step (`mstr: rescaling from A to B workers at snapshot N`), and that the keyed state was
+# handed over in memory, moving as many key groups as tests/models/owners.py says change
+# owner; the file equals an uninterrupted run's (sorted), and so does stdout, line for line as
+# a multiset (the workers stop at the rescale's cut, so nothing is printed twice; the worker a
+# line names aside); --stats counts each record once. Then the same keyed job over several
+# processes under the supervisor, and the refusals: no state directory, 0 workers, processes
+# for a job of one process. The sanitizer builds, whose programs run several times slower,
+# leave out the windowed jobs and the example (MSTR_TEST_FULL=1 runs them anyway).
 set -eu
 . "$ROOT/tests/lib/snapshots.sh"
 cd "$WORK" && mkdir -p live_rescale && cd live_rescale
@@ -43,11 +45,23 @@ nums
   |> map c: Count { return (Count){ key, value.end, value.value }; }
   |> sink out = csv("out.csv");
 MSTR
+cat > sessions.mstr <<'MSTR'
+job sessions;
+type Session { key: i64; start: i64; end: i64; n: u64; }
+source nums: i64 = range(0, 6000) partitions 1;  // in time order wherever it is read
+nums
+  |> timestamps t { return value + value / 300 * 100; }  // a pause of 100 after each 300
+  |> epochs e bounded(0)
+  |> key_by k: i64 { return value % 11; }
+  |> window w: session(40) count                       // so a session per key per 300
+  |> map s: Session { return (Session){ key, value.start, value.end, value.value }; }
+  |> sink out = csv("out.csv");
+MSTR
 # The sessions of timers_resume.sh, written where the other jobs write.
 sed 's/text("sessions.txt")/csv("out.csv")/' "$ROOT/tests/lib/timer_sessions.mstr" > timers.mstr
 grep -q 'csv("out.csv")' timers.mstr || { echo "timers.mstr: its sink was not replaced"; exit 1; }
 cp "$ROOT/examples/rescaling.mstr" .
-for prog in keyed windowed timers rescaling; do
+for prog in keyed windowed sessions timers rescaling; do
     "$MSTRC" build $prog.mstr -o $prog
 done
 
@@ -59,6 +73,14 @@ print(s.getsockname()[1])'
 # lines FILE: FILE's lines sorted, without the worker a line may name (" @ Worker N").
 lines() {
     sed 's/ @ Worker [0-9]*$//' "$1" | sort
+}
+
+# moved_groups A B: how many of the 4096 key groups change owner from A workers to B, by
+# tests/models/owners.py (written from the definitions, not from the C code).
+moved_groups() {
+    "$PY" -c 'import sys; src = open(sys.argv[1]).read().replace("\nmain()\n", "\n"); exec(src)
+a, b = int(sys.argv[2]), int(sys.argv[3])
+print(sum(owner(g, a) != owner(g, b) for g in range(4096)))' "$ROOT/tests/models/owners.py" "$1" "$2"
 }
 
 # live PROG COUNTS POLL: the uninterrupted run in PROG-ref, the one rescaled to each of COUNTS
@@ -84,6 +106,11 @@ live() {
             bad "$prog: ctl rescale $to says: $(cat ctl.out)"
         grep -q "^mstr: rescaling from $from to $to workers at snapshot " "$prog-live/stderr" ||
             bad "$prog: the job does not say it went from $from to $to: $(cat "$prog-live/stderr")"
+        # its keyed state went over in memory, and exactly the groups whose owner changed moved
+        grep -Eq "goes on with $to; its keyed state was handed over in memory: $(moved_groups \
+            $from $to) of 4096 key groups \([0-9]+ keyed slots\) went to another worker$" \
+            "$prog-live/stderr" ||
+            bad "$prog: $from -> $to was not handed over as expected: $(grep resumed "$prog-live/stderr")"
         from=$to
     done
     wait $job || bad "$prog: the rescaled run exited with $?: $(cat "$prog-live/stderr")"
@@ -100,6 +127,7 @@ live keyed "4 1 3" 5
 live timers "4 1 3" 2  # 2000 clicks: at least 4 s, past the three calls
 if ! snap_sanitized || [ "${MSTR_TEST_FULL:-0}" = 1 ]; then
     live windowed "4 1 3" 5
+    live sessions "4 1 3" 5
     live rescaling "1 2" 1
 fi
 
