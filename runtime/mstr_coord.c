@@ -336,6 +336,7 @@ static void handle(mstr_coord *c, const mstr_coord_event *e)
         if (!leader) {
             c->request = m->snapshot;
             c->request_final = m->flag;
+            c->stop_at_cut = m->value != 0;
         }
         break;
     case MSTR_WIRE_COMMITTED:
@@ -468,7 +469,7 @@ static bool take_part(mstr_coord *c, uint64_t n, bool final, mstr_commit *commit
     if (c->setup.role == MSTR_COORD_LEADER)
         mstr_cluster_send(c->setup.cluster, -1,
                           &(mstr_wire_coord){ .kind = MSTR_WIRE_REQUEST, .snapshot = n,
-                                              .flag = final });
+                                              .flag = final, .value = c->stop_at_cut });
     if (!gather(c, n, commit))
         return false;
     commit->time_ms = mstr_clock_ms(CLOCK_REALTIME);

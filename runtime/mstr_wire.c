@@ -129,6 +129,7 @@ void mstr_wire_put_coord(mstr_wbuf *b, const mstr_wire_coord *c)
     case MSTR_WIRE_REQUEST:
         mstr_put_le(b, c->snapshot, 8);
         mstr_put_le(b, c->flag, 1);
+        mstr_put_le(b, c->value, 1);
         return;
     case MSTR_WIRE_DONE:
         mstr_put_le(b, c->snapshot, 8);
@@ -163,6 +164,7 @@ bool mstr_wire_get_coord(const unsigned char *p, size_t n, mstr_wire_coord *c)
     case MSTR_WIRE_REQUEST:
         c->snapshot = mstr_get_le(&r, 8);
         c->flag = mstr_get_le(&r, 1) != 0;
+        c->value = mstr_get_le(&r, 1) != 0;
         break;
     case MSTR_WIRE_RESTORED:
     case MSTR_WIRE_FAILED:

@@ -11,7 +11,8 @@
  *   RESTORE    snapshot, round             leader: restore it (0: start fresh) for this round
  *   RESTORED   snapshot, ok, message       follower: how that went
  *   GO         snapshot                    leader: run from the snapshot restored
- *   REQUEST    snapshot, final             leader: take this snapshot
+ *   REQUEST    snapshot, final, stop at cut    leader: take this snapshot (stop at cut: the
+ *                                          workers stop at its cut, as for a rescale)
  *   DONE       snapshot, entries, hash, bytes   follower: took it (its part is durable)
  *   COMMITTED  snapshot, oldest            leader: committed; keep nothing older than oldest
  *   FINISHED   -                           follower: its workers' input is exhausted
@@ -54,7 +55,8 @@ typedef struct mstr_wire_coord {
     uint64_t snapshot;          /* CONTROL: the call; ANSWER: the gRPC status code */
     bool flag;                  /* REQUEST: final; RESTORED: ok */
     uint64_t value;             /* RESTORE: the round; COMMITTED: the oldest snapshot kept;
-                                   CONTROL, ANSWER: the call's id */
+                                   CONTROL, ANSWER: the call's id; REQUEST: 1 if the workers
+                                   stop at its cut */
     uint64_t entries, hash, bytes;
     const char *message;        /* RESTORED, FAILED: text; STATS: the encoded figures; ANSWER:
                                    the reply, or why not (decoding: points into the message) */
