@@ -39,6 +39,7 @@ void mstr_coord_init(mstr_coord *c, const mstr_coord_setup *s)
     atomic_init(&c->requested, 0);
     atomic_init(&c->committed, 0);
     atomic_init(&c->stop, false);
+    atomic_init(&c->stop_cut, 0);
     pthread_mutex_init(&c->lock, NULL);
     pthread_condattr_t attr;
     pthread_condattr_init(&attr);
@@ -82,6 +83,7 @@ void mstr_coord_begin_round(mstr_coord *c, int workers, mstr_doorbell *bells,
     atomic_store(&c->requested, last);
     atomic_store(&c->committed, last);
     atomic_store(&c->stop, false);
+    atomic_store(&c->stop_cut, 0);
 }
 
 static void pause_ms(int64_t ms)
@@ -461,9 +463,9 @@ static bool take_part(mstr_coord *c, uint64_t n, bool final, mstr_commit *commit
     count_done_of(c, n);
     pthread_mutex_unlock(&c->lock);
     c->peers_done = 0;
-    atomic_store(&c->requested, n);
     if (final && c->stop_at_cut)
-        atomic_store(&c->stop, true); /* after requested: see worker_loop */
+        atomic_store(&c->stop_cut, n); /* before requested: see worker_loop */
+    atomic_store(&c->requested, n);
     ring_all(c);
     *commit = (mstr_commit){ .snapshot = n, .workers = c->workers, .final = final };
     if (c->setup.role == MSTR_COORD_LEADER)

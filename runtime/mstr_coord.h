@@ -93,6 +93,9 @@ typedef struct mstr_coord_setup {
 typedef struct mstr_coord {
     _Atomic uint64_t requested; /* the snapshot workers are asked to take (0: none yet) */
     _Atomic bool stop;          /* workers stop once they have taken `requested` */
+    _Atomic uint64_t stop_cut;  /* workers stop once they have taken this snapshot, a rescale's
+                                   (0: none); set before `requested` reaches it, so that no
+                                   worker goes on past its cut however late `stop` comes */
     _Atomic uint64_t committed; /* the last snapshot committed and published (or restored);
                                    set before `requested` moves past it and before `stop` */
     pthread_mutex_t lock;       /* around the rest, up to `setup` */
@@ -196,6 +199,13 @@ static inline uint64_t mstr_coord_requested(mstr_coord *c)
 static inline bool mstr_coord_stopping(mstr_coord *c)
 {
     return atomic_load(&c->stop);
+}
+
+/* Whether a worker that has taken snapshot `last` has reached the cut it stops at. */
+static inline bool mstr_coord_at_stop_cut(mstr_coord *c, uint64_t last)
+{
+    uint64_t cut = atomic_load(&c->stop_cut);
+    return cut != 0 && last >= cut;
 }
 
 /* The last snapshot committed: the workers' custom sinks commit it (mstr_sink.h). */

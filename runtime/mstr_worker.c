@@ -158,6 +158,24 @@ static void sleep_until_work(mstr_worker *w, uint32_t seq)
     mstr_doorbell_wait_fds(w->bell, seq, fds, n, timeout_ms);
 }
 
+/* Sends batches waiting for room where there is room now; sleeps until the doorbell rings (or
+ * a clock tick passes, to look at the job's failure again) if none could go. */
+static void wait_for_room(mstr_worker *w, uint32_t seq)
+{
+    bool moved = mstr_exchange_send_waiting(&w->exchange);
+    mstr_exchange_flush(&w->exchange);
+    if (!moved)
+        mstr_doorbell_wait_fds(w->bell, seq, NULL, 0, MSTR_CLOCK_TICK_MS);
+}
+
+/* A worker stopping at a rescale's cut first sends what waits for room: its barriers may be
+ * among it, and the other workers need them to take their part. Nothing after the cut is. */
+static void send_before_cut(mstr_worker *w)
+{
+    while (w->exchange.nwaiting > 0 && !mstr_failed(w->failure))
+        wait_for_room(w, mstr_doorbell_seq(w->bell));
+}
+
 /* The loop (see mstr_worker.h). A snapshot the coordinator committed is committed to the custom
  * sinks at the start of a turn; the stop comes after the last commit, so a worker that stops
  * looks once more. */
@@ -170,13 +188,24 @@ static void worker_loop(mstr_worker *w)
         uint32_t seq = mstr_doorbell_seq(w->bell);
         mstr_sink_custom_commit(&w->views, w, mstr_coord_committed(w->coord));
         /* stop before requested: the coordinator sets them in the other order, so a stop seen
-         * here comes with the snapshot it is for */
+         * here comes with the snapshot it is for; a rescale's stop cut it sets before the
+         * request, so a worker never goes on past that cut, however late `stop` comes */
         bool stopping = mstr_coord_stopping(w->coord);
         uint64_t asked = mstr_coord_requested(w->coord);
         mstr_snapshot_begin(w, asked);
-        if (stopping && w->snapshot_last >= asked) {
+        bool at_cut = mstr_coord_at_stop_cut(w->coord, w->snapshot_last);
+        if (at_cut || (stopping && w->snapshot_last >= asked)) {
+            if (at_cut)
+                send_before_cut(w);
             mstr_sink_custom_finish(&w->views, w, mstr_coord_committed(w->coord));
             return;
+        }
+        if (w->snapshot_last > asked) {
+            /* taken on barriers that came before this process's coordinator asked for it (over
+             * processes the request travels apart from them): whether the job stops at this
+             * cut comes with the request, so nothing goes on past the cut before it is here */
+            wait_for_room(w, seq);
+            continue;
         }
         bool progress = mstr_exchange_send_waiting(x);
         progress |= mstr_exchange_receive(x);
