@@ -285,45 +285,61 @@ snapshot_restore() {
                "restore", k[1], k[2], k[1] / k[2] / 1e6, t[1] }'
 }
 
+# records_written ERR: the records the sink 'out' wrote, summed over every process and round
+# that reported (every worker stops at a rescale's cut, so no record is counted twice).
+records_written() {
+    sed -n "s/^mstr: sink 'out': \([0-9]*\) records.*/\1/p" "$1" | awk '{ n += $1 } END { print n + 0 }'
+}
+
 # rescale_pause: bench/snapshots.mstr (a million keys) on 2 workers, told to go on with 3 once
-# every key has state (`ctl rescale 3`, after 1.5 s). Prints how long the call took, from
-# request to the job running again on 3 workers (it waits for a snapshot under way to commit),
-# how long the job paused (from the cut of the rescale's snapshot to the new workers running,
-# as the job reports it) and what the handover moved to another worker in memory. The job must
-# then end with as many records as a run that was not rescaled (not the same checksum: its
-# running sums depend on how two partitions interleave).
+# every key has state (`ctl rescale 3`, after 1.5 s), first in one process, then as 2 processes
+# of 1 worker going to 3 under the supervisor. Prints how long the call took (in one process it
+# answers once the job runs on 3 workers; over processes once the snapshot is committed, and the
+# supervisor then rewrites the state and starts the new processes), how long until the job
+# said it resumed on 3 workers (both wait for a snapshot under way to commit), and what the job
+# reports: in one process how long it paused and what the handover moved to another worker in
+# memory, over processes how many entries the rewrite wrote. The job must then end with as many
+# records as a run that was not rescaled (not the same checksum: its running sums depend on how
+# two partitions interleave).
 rescale_pause() {
-    local state=$work/rescale.state port t0 t1 want got paused moved
+    local state=$work/rescale.state err=$work/rescale.err port t0 t1 t2 want got detail
     "$mstrc" build "$root/bench/snapshots.mstr" -o "$work/snapshots"
     "$work/snapshots" --stats 2> "$work/last" > /dev/null
-    want=$(grep -o "sink 'out': [0-9]* records" "$work/last")
-    port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0))
+    want=$(records_written "$work/last")
+    for over in workers processes; do
+        local layout="--workers 2" to=3
+        [ $over = workers ] || { layout="--processes 2 --workers 1"; to="3 3"; }
+        port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0))
 print(s.getsockname()[1])')
-    rm -rf "$state"
-    "$work/snapshots" --workers 2 --stats --state-dir "$state" --snapshot-every 1s \
-        --listen "127.0.0.1:$port" 2> "$work/rescale.err" > /dev/null &
-    local job=$!
-    sleep 1.5
-    t0=$(date +%s.%N)
-    "$work/snapshots" ctl rescale 3 --coordinator "127.0.0.1:$port" > "$work/rescale.out" ||
-        { echo "bench rescale: ctl rescale failed"; exit 1; }
-    t1=$(date +%s.%N)
-    wait $job || { echo "bench rescale: the job failed:"; cat "$work/rescale.err"; exit 1; }
-    got=$(grep -o "sink 'out': [0-9]* records" "$work/rescale.err")
-    [ "$got" = "$want" ] ||
-        { echo "bench rescale: the rescaled job disagrees:"; echo "  $got"; echo "  $want"; exit 1; }
-    paused=$(sed -nE "s/^mstr: the rescale paused the job for ([0-9]+) ms: ([0-9]+) for its snapshot.*/\1 \2/p" \
-             "$work/rescale.err")
-    moved=$(sed -nE "s/.*handed over in memory: ([0-9]+) of ([0-9]+) key groups \(([0-9]+) keyed slots\).*/\1 \2 \3/p" \
-            "$work/rescale.err")
-    [ -n "$paused" ] && [ -n "$moved" ] ||
-        { echo "bench rescale: no handover:"; cat "$work/rescale.err"; exit 1; }
-    rm -rf "$state"
-    awk -v t0="$t0" -v t1="$t1" -v p="$paused" -v m="$moved" 'BEGIN {
-        split(p, q, " "); split(m, k, " ")
-        printf "%-10s 2 -> 3 workers, 1M keys: %.2f s from request to running, the job paused " \
-               "%d ms (its snapshot %d ms); moved %d of %d key groups, %d keys\n", "rescale",
-               t1 - t0, q[1], q[2], k[1], k[2], k[3] }'
+        rm -rf "$state"
+        "$work/snapshots" $layout --stats --state-dir "$state" --snapshot-every 1s \
+            --listen "127.0.0.1:$port" 2> "$err" > /dev/null &
+        local job=$!
+        sleep 1.5
+        t0=$(date +%s.%N)
+        "$work/snapshots" ctl rescale $to --coordinator "127.0.0.1:$port" > "$work/rescale.out" ||
+            { echo "bench rescale: ctl rescale failed"; exit 1; }
+        t1=$(date +%s.%N)
+        until grep -q "^mstr: resumed from snapshot" "$err"; do
+            kill -0 $job 2> /dev/null || break
+            sleep 0.01
+        done
+        t2=$(date +%s.%N)
+        wait $job || { echo "bench rescale: the job failed:"; cat "$err"; exit 1; }
+        got=$(records_written "$err")
+        [ "$got" = "$want" ] ||
+            { echo "bench rescale: the rescaled job disagrees:"; echo "  $got"; echo "  $want"
+              exit 1; }
+        detail=$(sed -nE -e "s/^mstr: the rescale paused the job for ([0-9]+) ms: ([0-9]+) for its snapshot.*/paused \1 ms (its snapshot \2 ms)/p" \
+                         -e "s/.*handed over in memory: ([0-9]+) of ([0-9]+) key groups \(([0-9]+) keyed slots\).*/moved \1 of \2 key groups, \3 keys/p" \
+                         -e "s/.* was rewritten for .*: ([0-9]+) entries$/the state rewritten: \1 entries/p" \
+                 "$err" | paste -sd ';' | sed 's/;/; /g')
+        [ -n "$detail" ] || { echo "bench rescale: no handover or rewrite:"; cat "$err"; exit 1; }
+        rm -rf "$state"
+        awk -v t0="$t0" -v t1="$t1" -v t2="$t2" -v d="$detail" -v over="$over" 'BEGIN {
+            printf "%-10s 2 -> 3 %-10s 1M keys: the call %.2f s, resumed after %.2f s; %s\n",
+                   "rescale", over ",", t1 - t0, t2 - t0, d }'
+    done
 }
 
 # memory_per_key NAME KEYS: peak memory of NAME.mstr (KEYS distinct keys) less that of the same

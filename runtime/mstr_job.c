@@ -1033,11 +1033,13 @@ static bool rescale(job *j)
         !mstr_control_wants_rescale(j->control, &processes, &workers))
         return false;
     if (j->processes > 1) {
-        fprintf(stderr, "mstr: rescaling from %d processes of %d workers to %d of %d at snapshot "
-                        "%llu: the supervisor starts them again\n", j->processes,
-                j->per_process, processes, workers / processes,
+        int per_process = workers / processes;
+        fprintf(stderr, "mstr: rescaling from %d processes of %d worker%s to %d process%s of %d "
+                        "worker%s at snapshot %llu: the supervisor starts them again\n",
+                j->processes, j->per_process, j->per_process == 1 ? "" : "s", processes,
+                processes == 1 ? "" : "es", per_process, per_process == 1 ? "" : "s",
                 (unsigned long long)j->coord.last);
-        if (mstr_super_ask_layout(j->settings.state_dir, processes, workers / processes))
+        if (mstr_super_ask_layout(j->settings.state_dir, processes, per_process))
             mstr_control_rescaled(j->control, j->coord.last, processes, workers);
         return false;
     }

@@ -156,6 +156,12 @@ for to in "2 2" "3 1" "1 2"; do
     from=$to
 done
 wait $job || bad "processes: the job exited with $?: $(tail -5 procs-live/stderr)"
+for step in "2 processes of 1 worker to 2 processes of 2 workers" \
+            "2 processes of 2 workers to 3 processes of 1 worker" \
+            "3 processes of 1 worker to 1 process of 2 workers"; do
+    grep -q "^mstr: rescaling from $step at snapshot [0-9]*: the supervisor starts them again$" \
+        procs-live/stderr || bad "processes: the job does not say it went from $step"
+done
 for layout in "2 processes of 2 workers" "3 processes of 1 worker" "1 process of 2 workers"; do
     grep -q "was rewritten for $layout: " procs-live/stderr ||
         bad "processes: no rewrite for $layout: $(grep -v snapshots procs-live/stderr | tail -5)"
