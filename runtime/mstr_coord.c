@@ -674,6 +674,7 @@ static void follow(mstr_coord *c)
         if (mstr_failed(c->failure) || c->told_to_stop)
             break;
         if (c->request != 0) {
+            pause_ms(c->setup.request_sleep_ms);
             take_asked(c);
             continue;
         }

@@ -88,6 +88,7 @@ typedef struct mstr_coord_setup {
     int64_t every_ms;           /* snapshot interval; 0: only the last one */
     int keep;                   /* committed snapshots kept */
     int64_t commit_sleep_ms;    /* test hook: pauses around each commit (mstr_settings.h) */
+    int64_t request_sleep_ms;   /* test hook: a follower's pause before a snapshot requested */
 } mstr_coord_setup;
 
 typedef struct mstr_coord {

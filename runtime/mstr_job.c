@@ -1018,6 +1018,7 @@ static void init_coord(job *j)
         .role = role, .followers = j->processes - 1, .store = j->store, .meter = j->meter,
         .sinks = &j->sinks, .every_ms = j->settings.snapshot_every,
         .keep = j->settings.keep_snapshots, .commit_sleep_ms = j->settings.commit_sleep_ms,
+        .request_sleep_ms = j->settings.request_sleep_ms,
     };
     mstr_coord_init(&j->coord, &s);
 }

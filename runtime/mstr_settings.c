@@ -45,6 +45,8 @@ static const setting hooks[] = {
     { NULL, "MSTR_TEST_POLL_SLEEP_MS", SETTING_INT, 0, 60000, FIELD(poll_sleep_ms), NULL, NULL },
     { NULL, "MSTR_TEST_COMMIT_SLEEP_MS", SETTING_INT, 0, 60000, FIELD(commit_sleep_ms), NULL,
       NULL },
+    { NULL, "MSTR_TEST_REQUEST_SLEEP_MS", SETTING_INT, 0, 60000, FIELD(request_sleep_ms), NULL,
+      NULL },
 };
 
 static const setting settings[] = {

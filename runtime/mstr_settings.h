@@ -42,6 +42,9 @@ typedef struct mstr_settings {
     int poll_records;       /* MSTR_TEST_POLL_RECORDS: records per source poll (MSTR_BATCH) */
     int poll_sleep_ms;      /* MSTR_TEST_POLL_SLEEP_MS: a pause after each source poll */
     int commit_sleep_ms;    /* MSTR_TEST_COMMIT_SLEEP_MS: pauses before and after a commit */
+    int request_sleep_ms;   /* MSTR_TEST_REQUEST_SLEEP_MS: a process other than 0 pauses before
+                               it asks its workers for a snapshot the leader requested, so that
+                               the other processes' barriers reach them first */
 } mstr_settings;
 
 /* Parses a duration: a number with a unit (ms, s, m, h; none means seconds) into

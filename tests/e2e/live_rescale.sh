@@ -134,11 +134,12 @@ fi
 # Several processes under the supervisor: 2 x 1 -> 2 x 2 -> 3 x 1 -> 1 x 2. Each call answers
 # once the snapshot is committed; the supervisor then rewrites the state and starts the new
 # processes, which the next call waits for. Every process's workers stop at the rescale's cut,
-# so stdout is exactly once here too.
+# so stdout is exactly once here too, even though the processes other than 0 hear of each
+# snapshot 20 ms late (a test hook), so that process 0's barriers reach their workers first.
 mkdir -p procs-live
 port=$(free_port)
-(cd procs-live && MSTR_TEST_POLL_RECORDS=2 MSTR_TEST_POLL_SLEEP_MS=4 exec timeout 120 \
-    ../keyed --processes 2 --workers 1 --state-dir state --snapshot-every 50ms \
+(cd procs-live && MSTR_TEST_POLL_RECORDS=2 MSTR_TEST_POLL_SLEEP_MS=4 MSTR_TEST_REQUEST_SLEEP_MS=20 \
+    exec timeout 120 ../keyed --processes 2 --workers 1 --state-dir state --snapshot-every 50ms \
     --listen "127.0.0.1:$port" > stdout 2> stderr) &
 job=$!
 from="2 1"
