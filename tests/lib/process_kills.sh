@@ -15,6 +15,11 @@
 #            thread, which runs the coordinator, in a nanosleep)
 #   stop     SIGSTOP instead: the other process must say that it rolls back while this one is
 #            still stopped (gRPC keepalive finds a frozen peer), then SIGKILL
+#   rescale  under the supervisor, once a snapshot is published: `ctl rescale 4 4` (4
+#            processes of 1 worker: the same 4 workers, so the same files) and a kill of the
+#            process of that number then running, old layout or new, 0-150 ms before the
+#            request (which comes during the recovery) or after it (before the rescale's cut,
+#            while the supervisor rewrites the state, or as the new processes start)
 #
 # Most trials run under the supervisor (`--processes 2`), which starts the killed process
 # again; `by hand` trials start the two processes with --process/--peers and restart the
@@ -144,14 +149,58 @@ strike() {
     kill -KILL "$pid" 2> /dev/null || { bad "process $victim ended before the kill ($kind)"; return 1; }
 }
 
+# kill_victim SUPERVISOR VICTIM: kills the process of that number now running, old layout or
+# new (waiting for one to start if none runs: the supervisor may be between layouts), and
+# adds which layout to $saw.
+kill_victim() {
+    local sup=$1 victim=$2 i layout
+    for i in $(seq 1 50); do # the process may end (the old layout) between finding and killing
+        wait_until 60 process_pid_set "$sup" "$victim" || continue
+        layout=old
+        grep -q "^mstr: 4 processes at " "$trial_dir/stderr" && layout=new
+        if kill -KILL "$pid_found" 2> /dev/null; then
+            saw="$saw in the $layout layout"
+            return
+        fi
+    done
+    bad "process $victim could not be killed during the rescale"
+}
+
+# rescale_strike SUPERVISOR VICTIM PORT: the rescale kind's request and kill (see above): in
+# half the trials the kill comes first and the request 0-150 ms later (during the recovery),
+# in the others the kill comes 0-150 ms after the request.
+rescale_strike() {
+    local sup=$1 victim=$2 port=$3 ctl pause
+    pause=0.$(printf '%03d' $((RANDOM % 150)))
+    wait_until 60 published || { bad "no snapshot was published within 60 s"; return; }
+    if [ $((RANDOM % 2)) = 0 ]; then
+        kill_victim "$sup" "$victim"
+        saw="$saw before the request"
+        sleep "$pause"
+    fi
+    ./kills ctl rescale 4 4 --coordinator "127.0.0.1:$port" > "$trial_dir/ctl.out" 2>&1 &
+    ctl=$!
+    if [ -z "$saw" ]; then
+        sleep "$pause"
+        kill_victim "$sup" "$victim"
+    fi
+    if wait $ctl; then saw="$saw, the rescale answered"; else saw="$saw, the rescale failed"; fi
+}
+
 # supervised KIND VICTIM: a trial under the supervisor.
 supervised() {
-    local kind=$1 victim=$2 sup status=0 commit_sleep=0
+    local kind=$1 victim=$2 sup status=0 commit_sleep=0 listen=() port
     [ "$kind" = commit ] && commit_sleep=100
+    if [ "$kind" = rescale ]; then
+        port=$(free_ports 1)
+        listen=(--listen "127.0.0.1:$port")
+    fi
     (cd "$trial_dir" && MSTR_TEST_COMMIT_SLEEP_MS=$commit_sleep exec ../kills --processes 2 \
-        --workers 2 --state-dir state --snapshot-every 100ms > stdout 2> stderr) &
+        --workers 2 --state-dir state --snapshot-every 100ms "${listen[@]}" > stdout 2> stderr) &
     sup=$!
-    if wait_until 60 process_pid_set "$sup" "$victim"; then
+    if [ "$kind" = rescale ]; then
+        rescale_strike "$sup" "$victim" "$port"
+    elif wait_until 60 process_pid_set "$sup" "$victim"; then
         strike "$kind" "$pid_found" "$victim" || true
     else
         bad "process $victim was never started"
@@ -232,7 +281,7 @@ trial() {
     "$how" "$kind" "$victim"
     if rolled_back -1; then
         saw="$saw, rolled back"
-    elif [ "$kind" != start ]; then
+    elif [ "$kind" != start ] && [ "$kind" != rescale ]; then
         bad "no process said that it rolls back (the kill came after the first snapshot)"
     fi
     check_outputs
@@ -245,25 +294,27 @@ trial() {
     fi
 }
 
-# trials N [SEED]: N trials. The first seven are fixed: the first five already cover every
-# kind, both victims and both ways of running (the sample of the sanitizer builds), the next two
-# kill each victim in the other fixed kinds; the rest are random. SEED (default: random) makes
+# trials N [SEED]: N trials. The first eight are fixed: the first five already cover every
+# kind but rescale, both victims and both ways of running (the sample of the sanitizer builds),
+# the next a rescale, the two after kill each victim in the other fixed kinds; the rest are
+# random. SEED (default: random) makes
 # the choices repeatable; it is printed.
 trials() {
-    local n=$1 seed=${2:-} i kinds=(start running commit stop)
+    local n=$1 seed=${2:-} i kinds=(start running commit stop rescale)
     [ -n "$seed" ] || seed=$((RANDOM * 32768 + RANDOM))
     echo "seed $seed"
     RANDOM=$seed
     local fixed=("running 0 supervised" "commit 1 supervised" "stop $((RANDOM % 2)) supervised"
                  "running $((RANDOM % 2)) by_hand" "start 0 supervised"
-                 "running 1 supervised" "commit 0 supervised")
+                 "rescale $((RANDOM % 2)) supervised" "running 1 supervised"
+                 "commit 0 supervised")
     for ((i = 1; i <= n; i++)); do
         if [ $i -le ${#fixed[@]} ]; then
             trial $i ${fixed[$((i - 1))]}
         elif [ $((RANDOM % 10)) = 0 ]; then
             trial $i "${kinds[$((RANDOM % 3))]}" $((RANDOM % 2)) by_hand
         else
-            trial $i "${kinds[$((RANDOM % 4))]}" $((RANDOM % 2)) supervised
+            trial $i "${kinds[$((RANDOM % 5))]}" $((RANDOM % 2)) supervised
         fi
     done
 }

@@ -31,7 +31,7 @@ wait_until() {
 process_pid() {
     local p
     for p in $(pgrep -P "$1"); do
-        if tr '\0' ' ' < "/proc/$p/cmdline" 2> /dev/null | grep -q -- " --process $2 "; then
+        if tr '\0' ' ' 2> /dev/null < "/proc/$p/cmdline" | grep -q -- " --process $2 "; then
             echo "$p"
             return
         fi
