@@ -14,7 +14,8 @@
 # opened its store (before that it has not started, and SIGTERM kills it like any program) and
 # within a span that starts at 0.4 s and is halved for each doubling of the workers. A case
 # whose first run ended before its stop is checked as it is (a run with a state directory that
-# was not stopped must write the same too) and tried again with the span shortened to fit.
+# was not stopped must write the same too) and tried again with the span shortened to fit and
+# the source slowed down further.
 #
 # The sample: all programs on 1, 2 and 4 workers takes about a minute with the plain build.
 # The sanitizer builds run their programs several times slower, so there (MSTRC under

@@ -126,21 +126,25 @@ stop_and_resume() {
 # stopped NAME WORKERS POLL SLEEP: stop_and_resume, then compare with the uninterrupted run. A
 # first run that ended before it was stopped is compared as it is (a run with a state directory
 # that was not stopped), and the case is tried again with span shortened to half of that run
-# (whose end includes the last snapshot and, in sanitizer builds, the leak check).
+# (whose end includes the last snapshot and, in sanitizer builds, the leak check) and the pause
+# after each poll doubled: on a loaded machine the test may see the store open late and the
+# run's start and end take much of it, so only a slower source leaves room for the stop.
 stopped() {
-    local dir=stop-$1-w$2${resume_workers:+-w$resume_workers} attempt
+    local dir=stop-$1-w$2${resume_workers:+-w$resume_workers} attempt sleep=$4 tried=
     local label="$1 (workers $2${resume_workers:+, then $resume_workers})"
     for attempt in 1 2 3 4; do
-        stop_and_resume "$@" "$dir" || return 0
+        stop_and_resume "$1" "$2" "$3" "$sleep" "$dir" || return 0
         if [ $landed -gt 0 ]; then
             stop_count=$((stop_count + landed))
             compare "$1" "$2" "$dir" "$label, stopped $landed times"
             return 0
         fi
         compare "$1" "$2" "$dir" "$label, with a state dir, not stopped"
+        tried="$tried; a run of ${ran} ms, stopped within $span ms, pausing $sleep ms a poll"
         span=$((ran / 2 + 1))
+        sleep=$((sleep * 2))
     done
-    bad "$label: it ended before every stop in $attempt tries (the hooks do not slow it enough)"
+    bad "$label: it ended before every stop in $attempt tries (${tried#; })"
 }
 
 # uninterrupted_agree NAME FILE: NAME's uninterrupted runs on 1, 2 and 4 workers, whose FILE must
