@@ -135,8 +135,8 @@ static void cmdline_free(cmdline *cl)
 /* The compiler and the flags that compiling generated C takes, up to its include directories:
  * the .mstr file's directory (in room, PATH_MAX bytes), the -I ones, the runtime's headers.
  * Checklist: the generated code's needs (gnu11 for __attribute__), the libraries the runtime
- * needs (MSTR_RUNTIME_LIBS) and the sanitizer flags this mstrc was built with (MSTR_SANFLAGS)
- * must match the runtime's build in the Makefile. */
+ * needs (MSTR_RUNTIME_LIBS), the linker (MSTR_LINKER) and the sanitizer flags this mstrc was
+ * built with (MSTR_SANFLAGS) must match the runtime's build in the Makefile. */
 static void push_compile_flags(cmdline *cl, const mc_cc_options *o, const mc_runtime_paths *rt,
                                char *room)
 {
@@ -231,6 +231,7 @@ bool mc_cc_build(const mc_cc_options *o, const char *job, const mc_buf *c, const
     push(&cl, binary);
     push(&cl, t.path);
     push(&cl, rt.lib);
+    push_words(&cl, MSTR_LINKER);
     push_words(&cl, getenv("LDFLAGS"));
     push_words(&cl, MSTR_RUNTIME_LIBS);
     if (MSTR_LINK_STATIC)
@@ -296,8 +297,8 @@ bool mc_cc_dependencies(const mc_cc_options *o, const char *job, const mc_buf *c
     struct stat st = { 0 };
     stat(rt.lib, &st);
     char ident[512];
-    int n = snprintf(ident, sizeof ident, "%lld:%lld:%d:%s", (long long)st.st_size,
-                     (long long)st.st_mtime, MSTR_LINK_STATIC,
+    int n = snprintf(ident, sizeof ident, "%lld:%lld:%d:%s:%s", (long long)st.st_size,
+                     (long long)st.st_mtime, MSTR_LINK_STATIC, MSTR_LINKER,
                      getenv("LDFLAGS") ? getenv("LDFLAGS") : "");
     *hash ^= mstr_hash_bytes(ident, (size_t)n);
     if (ok)

@@ -12,6 +12,7 @@ check /usr/bin/flex flex
 check /usr/bin/bison bison
 check /usr/bin/make make
 check /usr/bin/cc gcc
+check /usr/bin/ld.lld lld                           # the linker of every program (Makefile)
 check /usr/include/cmocka.h libcmocka-dev
 check /usr/lib/x86_64-linux-gnu/libcmocka.so libcmocka-dev
 check /usr/include/leveldb/c.h libleveldb-dev           # the snapshot store (linked statically)
