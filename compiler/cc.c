@@ -136,7 +136,8 @@ static void cmdline_free(cmdline *cl)
  * the .mstr file's directory (in room, PATH_MAX bytes), the -I ones, the runtime's headers.
  * Checklist: the generated code's needs (gnu11 for __attribute__), the libraries the runtime
  * needs (MSTR_RUNTIME_LIBS), the linker (MSTR_LINKER) and the sanitizer flags this mstrc was
- * built with (MSTR_SANFLAGS) must match the runtime's build in the Makefile. */
+ * built with (MSTR_SANFLAGS) must match the runtime's build in the Makefile, which also sets
+ * the programs' optimization (MSTR_PROGRAM_OPT: -O2, less in the sanitizer builds). */
 static void push_compile_flags(cmdline *cl, const mc_cc_options *o, const mc_runtime_paths *rt,
                                char *room)
 {
@@ -145,7 +146,7 @@ static void push_compile_flags(cmdline *cl, const mc_cc_options *o, const mc_run
     /* Mistakes in a body that C only warns about but that make a job compute garbage (a map
      * that returns nothing prints zeros) are errors; a body's functions end at its closing
      * brace in the .mstr file (the templates put it there), so they are reported there. */
-    static const char *const fixed[] = { "-std=gnu11", "-O2", "-g", "-D_GNU_SOURCE", "-pthread",
+    static const char *const fixed[] = { "-std=gnu11", MSTR_PROGRAM_OPT, "-g", "-D_GNU_SOURCE", "-pthread",
                                          "-Wall", "-Wextra", "-Wno-unused-parameter",
                                          "-Wno-unused-function", "-Werror=return-type",
                                          "-Werror=implicit-function-declaration",
