@@ -26,7 +26,7 @@ for san in "" asan tsan; do
     for part in $(parts "$san"); do
         echo "== $part (${san:-plain})"
         started=$SECONDS
-        make -s SAN="$san" "$part" 2>&1 | tee -a "$log" || status=1
+        make -s -j2 SAN="$san" "$part" 2>&1 | tee -a "$log" || status=1
         echo "== $part (${san:-plain}) took $((SECONDS - started)) s"
         ran=$((ran + 1))
     done
