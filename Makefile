@@ -115,8 +115,9 @@ $(B)/compiler/%.o: compiler/%.c $(wildcard compiler/*.h) $(B)/gen/parser.h
 	  -DMSTR_LINKER='"$(LINKER)"' -DMSTR_RUNTIME_LIBS='"$(RUNTIME_LIBS)"' \
 	  -DMSTRC_VERSION='"$(MSTRC_VERSION)"' -c $< -o $@
 
-# mstrc is told the runtime's link line and sanitizer flags, which this file sets, and its
-# version (which mstrc package writes into an image's labels).
+# mstrc is told the runtime's link line (the linker too), the sanitizer flags and the programs'
+# optimization, which this file sets, and its version (which mstrc package writes into an
+# image's labels).
 $(B)/compiler/main.o $(B)/compiler/drive.o $(B)/compiler/package.o $(B)/compiler/cc.o: Makefile
 
 $(B)/gen/parser.c $(B)/gen/parser.h: grammar/parser.y

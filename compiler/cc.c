@@ -146,8 +146,8 @@ static void push_compile_flags(cmdline *cl, const mc_cc_options *o, const mc_run
     /* Mistakes in a body that C only warns about but that make a job compute garbage (a map
      * that returns nothing prints zeros) are errors; a body's functions end at its closing
      * brace in the .mstr file (the templates put it there), so they are reported there. */
-    static const char *const fixed[] = { "-std=gnu11", MSTR_PROGRAM_OPT, "-g", "-D_GNU_SOURCE", "-pthread",
-                                         "-Wall", "-Wextra", "-Wno-unused-parameter",
+    static const char *const fixed[] = { "-std=gnu11", MSTR_PROGRAM_OPT, "-g", "-D_GNU_SOURCE",
+                                         "-pthread", "-Wall", "-Wextra", "-Wno-unused-parameter",
                                          "-Wno-unused-function", "-Werror=return-type",
                                          "-Werror=implicit-function-declaration",
                                          "-Werror=implicit-int", "-Werror=int-conversion",

@@ -16,7 +16,8 @@
  * Channel arguments: keepalive pings every second with a one-second timeout notice a frozen
  * peer in about two seconds; reconnect backoff starts at 20 ms (gRPC's one second was a second
  * added to a job's start whenever a process dialled a peer that was not listening yet) and is
- * capped at one second, so a restarted peer is found again quickly; messages have no size limit (a batch grows with a huge record).
+ * capped at one second, so a restarted peer is found again quickly; messages have no size
+ * limit (a batch grows with a huge record).
  */
 #include "mstr_net.h"
 
