@@ -3,9 +3,9 @@
  *
  * The old stores are read one after the other at the chosen snapshot (every entry checked, as a
  * restore checks it) into one write batch per new store; then the worker fields and frontiers of
- * the new workers are added, the new stores written and committed under DIR/reshard/, the mark
- * COMPLETE (holding the new number of processes) written, and the new stores moved in place of
- * the old ones.
+ * the new workers are added, the new stores written and committed under DIR/reshard/ (each in a
+ * thread of its own), the mark COMPLETE (holding the new number of processes) written, and the
+ * new stores moved in place of the old ones.
  *
  * Checklist: the logical keys read and written here are those of mstr_snapshot.c (K op group
  * key, L ..., W worker op, X worker, P source partition); the commit and publication records
@@ -15,6 +15,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -363,7 +364,54 @@ static bool write_store(reshard *r, int p, const char *shape, const uint64_t *le
               (p != 0 || mstr_store_put_published(s, old->snapshot, lengths, r->d->nsinks,
                                                   error)) &&
               mstr_store_commit(s, &c, error);
+    mstr_store_flush(s); /* so that the new process opens it at once */
     mstr_store_close(s);
+    return ok;
+}
+
+/* One new store's writer, in a thread of its own. */
+typedef struct store_writer {
+    reshard *r;
+    int p;
+    const char *shape;
+    const uint64_t *lengths;
+    char *error;
+    bool ok;
+    bool started;               /* in a thread of its own (else it ran in the caller's) */
+    pthread_t thread;
+} store_writer;
+
+static void *run_store_writer(void *arg)
+{
+    store_writer *sw = arg;
+    sw->ok = write_store(sw->r, sw->p, sw->shape, sw->lengths, &sw->error);
+    return NULL;
+}
+
+/* Writes the new stores, each in a thread: LevelDB's work on one store (its log, its table
+ * files) does not wait for another's. */
+static bool write_stores(reshard *r, const char *shape, const uint64_t *lengths, char **error)
+{
+    store_writer *sw = mstr_alloc_array((size_t)r->processes, sizeof *sw);
+    for (int p = 0; p < r->processes; p++) {
+        sw[p] = (store_writer){ .r = r, .p = p, .shape = shape, .lengths = lengths };
+        if (pthread_create(&sw[p].thread, NULL, run_store_writer, &sw[p]) != 0)
+            run_store_writer(&sw[p]);
+        else
+            sw[p].started = true;
+    }
+    bool ok = true;
+    for (int p = 0; p < r->processes; p++) {
+        if (sw[p].started)
+            pthread_join(sw[p].thread, NULL);
+        if (ok && !sw[p].ok) {
+            *error = sw[p].error;
+            sw[p].error = NULL;
+            ok = false;
+        }
+        free(sw[p].error);
+    }
+    free(sw);
     return ok;
 }
 
@@ -399,8 +447,7 @@ static bool rewrite(reshard *r, char **error)
         return false;
     char *work = mstr_strf("%s/reshard", r->dir), *shape = new_shape(r);
     ok = mkdir(work, 0777) == 0 || mstr_errorf(error, "cannot make '%s': %s", work, strerror(errno));
-    for (int p = 0; ok && p < r->processes; p++)
-        ok = write_store(r, p, shape, lengths, error);
+    ok = ok && write_stores(r, shape, lengths, error);
     char *mark = mstr_strf("%s/COMPLETE", work);
     FILE *f = ok ? fopen(mark, "w") : NULL;
     if (ok && (f == NULL || fprintf(f, "%d\n", r->processes) < 0 || fflush(f) != 0 ||
