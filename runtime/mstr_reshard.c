@@ -2,10 +2,11 @@
  * mstr_reshard.c - rewriting a stopped job's state for another layout (see mstr_reshard.h).
  *
  * The old stores are read one after the other at the chosen snapshot (every entry checked, as a
- * restore checks it) into one write batch per new store; then the worker fields and frontiers of
- * the new workers are added, the new stores written and committed under DIR/reshard/ (each in a
- * thread of its own), the mark COMPLETE (holding the new number of processes) written, and the
- * new stores moved in place of the old ones.
+ * restore checks it); what each new store needs goes, 4 MB at a time, to that store's writer,
+ * a thread that writes it under DIR/reshard/ while the reading goes on. Then the worker fields
+ * and frontiers of the new workers are added, each new store committed and flushed (so that
+ * its process opens it without reading LevelDB's log back), the mark COMPLETE (holding the new
+ * number of processes) written, and the new stores moved in place of the old ones.
  *
  * Checklist: the logical keys read and written here are those of mstr_snapshot.c (K op group
  * key, L ..., W worker op, X worker, P source partition); the commit and publication records
@@ -31,7 +32,14 @@
 #include "mstr_snapshot.h"
 #include "mstr_store.h"
 
-enum { MAX_COMMITS = 64, MAX_STATES = 1024, DONE_AT = 32 /* a position's done flag */ };
+enum {
+    MAX_COMMITS = 64,
+    MAX_STATES = 1024,
+    DONE_AT = 32,               /* a position's done flag */
+    CHUNK_BYTES = 4 << 20,      /* what a new store's writer is handed at a time */
+};
+
+typedef struct store_writer store_writer;
 
 /* What a rewrite reads and makes. */
 typedef struct reshard {
@@ -47,12 +55,35 @@ typedef struct reshard {
     char *shape;                /* the stored shape */
     mstr_commit *commits;       /* [old_processes]: each old store's record of the snapshot */
     mstr_store **old;           /* [old_processes] */
-    mstr_store_batch **batches; /* [processes] */
+    mstr_store_batch **batches; /* [processes]: what is being gathered for each new store */
+    store_writer *writers;      /* [nwriters]: each new store's (while writing) */
+    int nwriters;
     mstr_wbuf *least;           /* per snapshot operator: its least worker fields */
     int64_t *least_frontier;    /* per exchange */
     uint64_t entries;
     char *problem;
 } reshard;
+
+/* The writer of new store p under DIR/reshard, in a thread of its own: it writes the batches
+ * the reading hands it as they fill, so that LevelDB's work on the new stores goes on while the
+ * old ones are read, and once the reading is over commits what it wrote (or not, if the reading
+ * failed). */
+struct store_writer {
+    const reshard *r;
+    int p;
+    const char *shape;
+    pthread_mutex_t lock;
+    pthread_cond_t changed;
+    mstr_store_batch **queue;   /* handed over, not yet written */
+    size_t nqueue, cap;
+    bool over;                  /* nothing more comes */
+    bool commit;                /* ... and what came is to be committed */
+    const uint64_t *lengths;    /* the sinks' published lengths (store 0 keeps them) */
+    mstr_commit c;              /* what it wrote, for the commit record */
+    char *error;
+    bool ok;
+    pthread_t thread;
+};
 
 static char *store_path(const char *dir, int p)
 {
@@ -202,6 +233,19 @@ static const mstr_state_desc *state_of(const reshard *r, uint64_t op)
     return op < r->nmap ? &r->d->states[r->map[op]] : NULL;
 }
 
+static void hand_to_writer(store_writer *sw, mstr_store_batch *b);
+
+/* Adds an entry to what new store p gets, handing it to the store's writer every CHUNK_BYTES. */
+static void put(reshard *r, int p, const unsigned char *k, size_t klen, const unsigned char *v,
+                size_t vlen)
+{
+    mstr_store_batch_put(r->batches[p], k, klen, v, vlen);
+    if (mstr_store_batch_bytes(r->batches[p]) < CHUNK_BYTES)
+        return;
+    hand_to_writer(&r->writers[p], r->batches[p]);
+    r->batches[p] = mstr_store_batch_new(r->commits[0].snapshot);
+}
+
 /* One piece of an old store's state: to the new store that needs it, or into the least. */
 static bool take(void *arg, const unsigned char *k, size_t klen, const unsigned char *v,
                  size_t vlen)
@@ -213,8 +257,7 @@ static bool take(void *arg, const unsigned char *k, size_t klen, const unsigned 
     case 'K':
         if (klen < 7 || get_be(k + 3, 4) >= r->key_groups)
             return mstr_errorf(&r->problem, "a slot's key does not fit the program");
-        mstr_store_batch_put(r->batches[process_of_group(r, (uint32_t)get_be(k + 3, 4))], k,
-                             klen, v, vlen);
+        put(r, process_of_group(r, (uint32_t)get_be(k + 3, 4)), k, klen, v, vlen);
         return true;
     case 'L': {
         const mstr_state_desc *sd = klen >= 3 ? state_of(r, get_be(k + 1, 2)) : NULL;
@@ -247,7 +290,7 @@ static bool take(void *arg, const unsigned char *k, size_t klen, const unsigned 
         if (source >= r->d->nsources || index >= r->partitions[source] || vlen <= DONE_AT)
             return mstr_errorf(&r->problem, "a partition does not fit the program");
         r->done[r->part_base[source] + index] = v[DONE_AT] != 0;
-        mstr_store_batch_put(r->batches[process_of_partition(r, index)], k, klen, v, vlen);
+        put(r, process_of_partition(r, index), k, klen, v, vlen);
         return true;
     }
     }
@@ -305,7 +348,7 @@ static void add_workers(reshard *r)
     mstr_wbuf_free(&value);
 }
 
-/* ---- writing the new stores ---------------------------------------------------------------- */
+/* ---- the new stores' shape and the sinks' output ------------------------------------------ */
 
 /* The stored shape with the new number of processes (to free). */
 static char *new_shape(const reshard *r)
@@ -345,77 +388,134 @@ static uint64_t *publish(reshard *r, char **error)
     return NULL;
 }
 
-/* Writes new store p under DIR/reshard. */
-static bool write_store(reshard *r, int p, const char *shape, const uint64_t *lengths,
-                        char **error)
-{
-    char *work = mstr_strf("%s/reshard", r->dir), *path = store_path(work, p);
-    mstr_store *s = mstr_store_open(path, error);
-    free(work);
-    free(path);
-    if (s == NULL)
-        return false;
-    const mstr_commit *old = &r->commits[0];
-    mstr_store_batch *b = r->batches[p];
-    mstr_commit c = { .snapshot = old->snapshot, .entries = mstr_store_batch_entries(b),
-                      .hash = mstr_store_batch_hash(b), .bytes = mstr_store_batch_bytes(b),
-                      .time_ms = old->time_ms, .workers = r->workers, .final = old->final };
-    bool ok = mstr_store_put_shape(s, shape, error) && mstr_store_write(s, b, error) &&
-              (p != 0 || mstr_store_put_published(s, old->snapshot, lengths, r->d->nsinks,
-                                                  error)) &&
-              mstr_store_commit(s, &c, error);
-    mstr_store_flush(s); /* so that the new process opens it at once */
-    mstr_store_close(s);
-    return ok;
-}
+/* ---- writing the new stores ---------------------------------------------------------------- */
 
-/* One new store's writer, in a thread of its own. */
-typedef struct store_writer {
-    reshard *r;
-    int p;
-    const char *shape;
-    const uint64_t *lengths;
-    char *error;
-    bool ok;
-    bool started;               /* in a thread of its own (else it ran in the caller's) */
-    pthread_t thread;
-} store_writer;
+/* Writes the batches handed over as they come; returns once the last has come. */
+static void write_queue(store_writer *sw, mstr_store *s)
+{
+    for (;;) {
+        pthread_mutex_lock(&sw->lock);
+        while (sw->nqueue == 0 && !sw->over)
+            pthread_cond_wait(&sw->changed, &sw->lock);
+        mstr_store_batch **batches = sw->queue;
+        size_t n = sw->nqueue;
+        bool over = sw->over;
+        sw->queue = NULL;
+        sw->nqueue = sw->cap = 0;
+        pthread_mutex_unlock(&sw->lock);
+        for (size_t i = 0; i < n; i++) {
+            sw->ok = sw->ok && mstr_store_write(s, batches[i], &sw->error);
+            sw->c.entries += mstr_store_batch_entries(batches[i]);
+            sw->c.hash += mstr_store_batch_hash(batches[i]);
+            sw->c.bytes += mstr_store_batch_bytes(batches[i]);
+            mstr_store_batch_free(batches[i]);
+        }
+        free(batches);
+        if (over)
+            return;
+    }
+}
 
 static void *run_store_writer(void *arg)
 {
     store_writer *sw = arg;
-    sw->ok = write_store(sw->r, sw->p, sw->shape, sw->lengths, &sw->error);
+    const reshard *r = sw->r;
+    char *work = mstr_strf("%s/reshard", r->dir), *path = store_path(work, sw->p);
+    mstr_store *s = mstr_store_open(path, &sw->error);
+    free(work);
+    free(path);
+    sw->ok = s != NULL && mstr_store_put_shape(s, sw->shape, &sw->error);
+    write_queue(sw, s);
+    const mstr_commit *old = &r->commits[0];
+    sw->c.snapshot = old->snapshot;
+    sw->c.time_ms = old->time_ms;
+    sw->c.workers = r->workers;
+    sw->c.final = old->final;
+    sw->ok = sw->ok && sw->commit &&
+             (sw->p != 0 || mstr_store_put_published(s, old->snapshot, sw->lengths,
+                                                     r->d->nsinks, &sw->error)) &&
+             mstr_store_commit(s, &sw->c, &sw->error);
+    if (sw->ok)
+        mstr_store_flush(s); /* so that the new process opens it at once */
+    mstr_store_close(s);
     return NULL;
 }
 
-/* Writes the new stores, each in a thread: LevelDB's work on one store (its log, its table
- * files) does not wait for another's. */
-static bool write_stores(reshard *r, const char *shape, const uint64_t *lengths, char **error)
+/* Hands b to store p's writer. */
+static void hand_to_writer(store_writer *sw, mstr_store_batch *b)
 {
-    store_writer *sw = mstr_alloc_array((size_t)r->processes, sizeof *sw);
-    for (int p = 0; p < r->processes; p++) {
-        sw[p] = (store_writer){ .r = r, .p = p, .shape = shape, .lengths = lengths };
-        if (pthread_create(&sw[p].thread, NULL, run_store_writer, &sw[p]) != 0)
-            run_store_writer(&sw[p]);
-        else
-            sw[p].started = true;
+    pthread_mutex_lock(&sw->lock);
+    if (sw->nqueue == sw->cap) {
+        sw->cap = sw->cap ? 2 * sw->cap : 8;
+        sw->queue = mstr_realloc(sw->queue, sw->cap * sizeof *sw->queue);
     }
-    bool ok = true;
-    for (int p = 0; p < r->processes; p++) {
-        if (sw[p].started)
-            pthread_join(sw[p].thread, NULL);
-        if (ok && !sw[p].ok) {
-            *error = sw[p].error;
-            sw[p].error = NULL;
-            ok = false;
+    sw->queue[sw->nqueue++] = b;
+    pthread_cond_signal(&sw->changed);
+    pthread_mutex_unlock(&sw->lock);
+}
+
+/* Makes DIR/reshard and starts a writer for each new store. Returns false (and *error) if it
+ * cannot; the writers started are then stopped. */
+static bool start_writers(reshard *r, const char *shape, char **error)
+{
+    char *work = mstr_strf("%s/reshard", r->dir);
+    bool ok = mkdir(work, 0777) == 0 ||
+              mstr_errorf(error, "cannot make '%s': %s", work, strerror(errno));
+    free(work);
+    r->writers = mstr_alloc_array((size_t)r->processes, sizeof *r->writers);
+    for (int p = 0; ok && p < r->processes; p++) {
+        store_writer *sw = &r->writers[p];
+        *sw = (store_writer){ .r = r, .p = p, .shape = shape };
+        pthread_mutex_init(&sw->lock, NULL);
+        pthread_cond_init(&sw->changed, NULL);
+        ok = pthread_create(&sw->thread, NULL, run_store_writer, sw) == 0 ||
+             mstr_errorf(error, "cannot start a thread to write the new stores");
+        if (!ok) {
+            pthread_cond_destroy(&sw->changed);
+            pthread_mutex_destroy(&sw->lock);
+        } else {
+            r->nwriters++;
         }
-        free(sw[p].error);
     }
-    free(sw);
     return ok;
 }
 
-/* Reads every old store into the new batches and writes the new stores, marked complete. */
+/* Hands each writer its last batch and whether to commit (lengths: the sinks' published
+ * lengths), and waits for them. Returns false (and *error, if not set) if one failed. */
+static bool finish_writers(reshard *r, const uint64_t *lengths, char **error)
+{
+    bool ok = true;
+    for (int p = 0; p < r->nwriters; p++) {
+        store_writer *sw = &r->writers[p];
+        pthread_mutex_lock(&sw->lock);
+        sw->lengths = lengths;
+        sw->commit = lengths != NULL;
+        sw->over = true;
+        pthread_cond_signal(&sw->changed);
+        pthread_mutex_unlock(&sw->lock);
+    }
+    for (int p = 0; p < r->nwriters; p++) {
+        store_writer *sw = &r->writers[p];
+        pthread_join(sw->thread, NULL);
+        if (ok && sw->commit && !sw->ok) {
+            if (*error == NULL) {
+                *error = sw->error;
+                sw->error = NULL;
+            }
+            ok = false;
+        }
+        free(sw->error);
+        pthread_cond_destroy(&sw->changed);
+        pthread_mutex_destroy(&sw->lock);
+    }
+    free(r->writers);
+    r->writers = NULL;
+    r->nwriters = 0;
+    return ok && lengths != NULL;
+}
+
+/* Reads every old store, handing what each new store needs to its writer, and writes the
+ * new stores, marked complete. */
 static bool rewrite(reshard *r, char **error)
 {
     const mstr_job_desc *d = r->d;
@@ -431,24 +531,26 @@ static bool rewrite(reshard *r, char **error)
     r->least_frontier = mstr_alloc_array(d->nexchanges + 1, sizeof *r->least_frontier);
     for (size_t x = 0; x < d->nexchanges; x++)
         r->least_frontier[x] = MSTR_EPOCH_MAX;
+    char *shape = new_shape(r);
+    ok = start_writers(r, shape, error);
     for (int p = 0; ok && p < r->old_processes; p++)
         ok = mstr_store_restore(r->old[p], &r->commits[p], 0, take, r, error);
-    if (!ok) {
-        if (r->problem != NULL) {
-            char *both = mstr_strf("%s (%s)", *error, r->problem);
-            free(*error);
-            *error = both;
-        }
-        return false;
+    if (!ok && r->problem != NULL) {
+        char *both = mstr_strf("%s (%s)", *error, r->problem);
+        free(*error);
+        *error = both;
     }
-    add_workers(r);
-    uint64_t *lengths = publish(r, error);
-    if (lengths == NULL)
-        return false;
-    char *work = mstr_strf("%s/reshard", r->dir), *shape = new_shape(r);
-    ok = mkdir(work, 0777) == 0 || mstr_errorf(error, "cannot make '%s': %s", work, strerror(errno));
-    ok = ok && write_stores(r, shape, lengths, error);
-    char *mark = mstr_strf("%s/COMPLETE", work);
+    uint64_t *lengths = NULL;
+    if (ok) {
+        add_workers(r);
+        for (int p = 0; p < r->processes; p++) {
+            hand_to_writer(&r->writers[p], r->batches[p]);
+            r->batches[p] = NULL;
+        }
+        lengths = publish(r, error);
+    }
+    ok = finish_writers(r, lengths, error) && ok;
+    char *mark = mstr_strf("%s/reshard/COMPLETE", r->dir);
     FILE *f = ok ? fopen(mark, "w") : NULL;
     if (ok && (f == NULL || fprintf(f, "%d\n", r->processes) < 0 || fflush(f) != 0 ||
                fsync(fileno(f)) != 0))
@@ -457,7 +559,6 @@ static bool rewrite(reshard *r, char **error)
         fclose(f);
     free(mark);
     free(shape);
-    free(work);
     free(lengths);
     return ok;
 }
@@ -509,6 +610,11 @@ bool mstr_reshard(const mstr_job_desc *d, const char *dir, int processes, int wo
     uint64_t snapshot = r.commits ? r.commits[0].snapshot : 0, entries = r.entries;
     int old_processes = r.old_processes, old_workers = r.old_workers;
     reshard_free(&r); /* closes the old stores before they go */
+    if (!ok) {
+        char *ignored = NULL; /* what is left is thrown away by the next rewrite, or now */
+        finish_earlier(dir, &ignored);
+        free(ignored);
+    }
     if (!ok || same)
         return ok;
     if (!finish_earlier(dir, error))
