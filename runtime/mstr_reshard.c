@@ -455,7 +455,7 @@ static void hand_to_writer(store_writer *sw, mstr_store_batch *b)
 }
 
 /* Makes DIR/reshard and starts a writer for each new store. Returns false (and *error) if it
- * cannot; the writers started are then stopped. */
+ * cannot; finish_writers stops those that started. */
 static bool start_writers(reshard *r, const char *shape, char **error)
 {
     char *work = mstr_strf("%s/reshard", r->dir);
