@@ -1,6 +1,6 @@
 /*
  * cache.h - built binaries kept by what they were built from, so that building an unchanged
- * program again costs a lookup (mstrc run and mstrc build).
+ * program again costs a lookup (mstrc run, mstrc build and mstrc test).
  *
  * The cache is the directory MSTRC_CACHE, else $XDG_CACHE_HOME/mstrc, else ~/.cache/mstrc. A
  * binary's name there is the job's name and a hash of its generated C and of what its build

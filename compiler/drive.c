@@ -118,7 +118,8 @@ bool mc_drive_find_runtime(mc_runtime_paths *rt)
 }
 
 /* In the child: moves to dir, reads /dev/null and writes stdout and stderr to out_path. */
-static bool child_setup(const char *dir, const char *out_path)
+static bool child_setup(const char *dir, const char *out_path, const char *const *files,
+                        size_t nfiles)
 {
     if (dir != NULL && chdir(dir) != 0) {
         fprintf(stderr, "mstrc: cannot enter '%s': %s\n", dir, strerror(errno));
@@ -135,15 +136,34 @@ static bool child_setup(const char *dir, const char *out_path)
     dup2(out, STDERR_FILENO);
     close(in);
     close(out);
+    /* Each file is opened above 3 + nfiles first, so that moving one to its place cannot
+     * close another. */
+    int *high = calloc(nfiles + 1, sizeof *high);
+    if (high == NULL)
+        return false;
+    for (size_t k = 0; k < nfiles; k++) {
+        int fd = open(files[k], O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        high[k] = fd < 0 ? -1 : fcntl(fd, F_DUPFD, (int)(3 + nfiles));
+        if (high[k] < 0) {
+            fprintf(stderr, "mstrc: cannot write '%s': %s\n", files[k], strerror(errno));
+            return false;
+        }
+        close(fd);
+    }
+    for (size_t k = 0; k < nfiles; k++)
+        if (dup2(high[k], (int)(3 + k)) < 0 || close(high[k]) != 0)
+            return false;
+    free(high);
     return true;
 }
 
 int mc_drive_run(char *const argv[])
 {
-    return mc_drive_run_in(argv, NULL, NULL);
+    return mc_drive_run_in(argv, NULL, NULL, NULL, 0);
 }
 
-int mc_drive_run_in(char *const argv[], const char *dir, const char *out_path)
+int mc_drive_run_in(char *const argv[], const char *dir, const char *out_path,
+                    const char *const *files, size_t nfiles)
 {
     fflush(NULL);
     pid_t pid = fork();
@@ -152,7 +172,7 @@ int mc_drive_run_in(char *const argv[], const char *dir, const char *out_path)
         return 127;
     }
     if (pid == 0) {
-        if (out_path != NULL && !child_setup(dir, out_path))
+        if (out_path != NULL && !child_setup(dir, out_path, files, nfiles))
             _exit(127);
         execvp(argv[0], argv);
         fprintf(stderr, "mstrc: cannot run %s: %s\n", argv[0], strerror(errno));

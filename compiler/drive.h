@@ -39,8 +39,10 @@ bool mc_drive_generate(const mc_program *prog, mc_diag *diag, bool line_directiv
 int mc_drive_run(char *const argv[]);
 
 /* Like mc_drive_run, but unless out_path is NULL the program runs in dir (NULL: here), reads
- * /dev/null and writes its standard output and error to out_path. */
-int mc_drive_run_in(char *const argv[], const char *dir, const char *out_path);
+ * /dev/null, writes its standard output and error to out_path, and finds files[k] (made
+ * empty) open for writing as descriptor 3 + k. */
+int mc_drive_run_in(char *const argv[], const char *dir, const char *out_path,
+                    const char *const *files, size_t nfiles);
 
 /* Appends the content of the file at path to out. Returns false, without a message, when it
  * cannot be read. */

@@ -21,6 +21,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cache.h"
 #include "cc.h"
 #include "drive.h"
 #include "frontend.h"
@@ -332,6 +333,17 @@ static char *capture_path(const tester *ts, mc_pool *pool, const char *sink)
     return mc_pool_printf(pool, "%s/%s.out", ts->tmp, sink);
 }
 
+/* Where the test's binary writes what sink receives: the descriptor that run_once opens on its
+ * capture_path, 3 + the index of the sink's first expect block. The path names no directory
+ * of this run, so the binary is the same every run and comes from the cache (cache.h). */
+static char *capture_fd_path(mc_pool *pool, const tt_test *t, const char *sink)
+{
+    size_t e = 0;
+    while (strcmp(t->expects[e].sink, sink) != 0)
+        e++;
+    return mc_pool_printf(pool, "/dev/fd/%zu", 3 + e);
+}
+
 /* Captures the sinks the test expects (stdout's format, in a file) and discards the others. */
 static bool capture_sinks(const tester *ts, mc_program *prog, const tt_test *t)
 {
@@ -349,15 +361,16 @@ static bool capture_sinks(const tester *ts, mc_program *prog, const tt_test *t)
             for (size_t e = 0; e < t->nexpects; e++)
                 expected |= strcmp(t->expects[e].sink, op->name) == 0;
             op->sink = expected ? MC_SINK_STDOUT : MC_SINK_NULL;
-            op->path = expected ? capture_path(ts, &prog->pool, op->name) : NULL;
+            op->path = expected ? capture_fd_path(&prog->pool, t, op->name) : NULL;
             op->path_len = op->path ? strlen(op->path) : 0;
             op->custom = NULL;
         }
     return ok;
 }
 
-/* Compiles the program as test t runs it into binary. Returns false after messages. */
-static bool build_test(const tester *ts, const tt_test *t, const char *binary)
+/* Finds or compiles (in the cache) the program as test t runs it, and writes its path to
+ * binary (n bytes). Returns false after messages. */
+static bool build_test(const tester *ts, const tt_test *t, char *binary, size_t n)
 {
     mc_buf text = { 0 }, c = { 0 };
     test_text(ts, t, &text);
@@ -377,8 +390,9 @@ static bool build_test(const tester *ts, const tt_test *t, const char *binary)
         char c_name[300];
         snprintf(c_name, sizeof c_name, "%s.c", ts->job);
         mc_cc_options cc = { .program = ts->mstr_path };
-        ok = mc_drive_generate(&prog, &diag, true, c_name, &c) &&
-             mc_cc_build(&cc, ts->job, &c, binary, NULL);
+        char dir[PATH_MAX];
+        ok = mc_drive_generate(&prog, &diag, true, c_name, &c) && mc_cache_dir(dir, sizeof dir) &&
+             mc_cache_binary(&cc, dir, ts->job, &c, binary, n);
     }
     if (!ok) {
         unsigned lines = 0;
@@ -491,13 +505,14 @@ static void show_log(const char *path, mc_pool *pool)
 static bool run_once(const tester *ts, const tt_test *t, const char *binary, int workers)
 {
     mc_pool pool = { 0 };
+    const char **captures = mc_pool_alloc(&pool, t->nexpects * sizeof *captures);
     for (size_t e = 0; e < t->nexpects; e++)
-        unlink(capture_path(ts, &pool, t->expects[e].sink));
+        captures[e] = capture_path(ts, &pool, t->expects[e].sink);
     char count[16];
     snprintf(count, sizeof count, "%d", workers);
     char *argv[] = { (char *)binary, "--workers", count, NULL };
     char *log = mc_pool_printf(&pool, "%s/log", ts->tmp);
-    int status = mc_drive_run_in(argv, ts->mstr_dir, log);
+    int status = mc_drive_run_in(argv, ts->mstr_dir, log, captures, t->nexpects);
     outcome *outcomes = mc_pool_alloc(&pool, t->nexpects * sizeof *outcomes);
     bool ok = status == 0;
     for (size_t e = 0; e < t->nexpects; e++) {
@@ -566,8 +581,7 @@ int mc_pipetest_run(const char *mstr_path)
     for (size_t i = 0; ok && i < ts.file.ntests; i++) {
         const tt_test *t = &ts.file.tests[i];
         char binary[PATH_MAX + 300];
-        snprintf(binary, sizeof binary, "%s/%s", ts.tmp, ts.job);
-        if (!build_test(&ts, t, binary)) {
+        if (!build_test(&ts, t, binary, sizeof binary)) {
             printf("FAIL test '%s' (%s:%u): it does not build\n", t->name, test_path, t->line);
             ts.failed++;
             continue;

@@ -20,6 +20,9 @@
  * .mstr file. The job runs on 1 and on 4 workers, without its state directory. On 1 worker
  * the records must come in the order given, unless the expectation says `unordered`; on 4,
  * where workers interleave, they are compared sorted. A mismatch prints a diff (diff -u).
+ * Each test's binary comes from the binary cache (cache.h): the captured sinks write to
+ * descriptors the runner opens, so the binary names no directory of the run, and running the
+ * tests again, or with other expected records, builds nothing.
  */
 #ifndef MC_PIPETEST_H
 #define MC_PIPETEST_H

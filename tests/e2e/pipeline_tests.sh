@@ -99,3 +99,24 @@ source clicks
 expect counts
 T
 grep -q 'the job ended with exit status 1' "$dir/job_fails.out"
+
+# The tests' binaries come from the binary cache: a second run builds nothing, and neither does
+# a change to what a test expects (only the program and the test's records are built in).
+cp tests/pipetest/windowed.mstr tests/pipetest/windowed.test "$dir/"
+export MSTRC_CACHE=$dir/cache
+"$MSTRC" test "$dir/windowed.mstr" > "$dir/cached.out"
+built=$(ls "$MSTRC_CACHE" | grep -vc '\.messages$')
+[ "$built" -ge 1 ] || { echo "cache: the first run left no binary in $MSTRC_CACHE"; exit 1; }
+before=$(ls -l --time-style=+%s.%N "$MSTRC_CACHE")
+"$MSTRC" test "$dir/windowed.mstr" > "$dir/cached.out"
+grep -q 'windowed.test: 4 passed, 0 failed' "$dir/cached.out"
+[ "$(ls -l --time-style=+%s.%N "$MSTRC_CACHE")" = "$before" ] ||
+    { echo "cache: the second run built again"; exit 1; }
+sed -i 's/value: 1 }, timestamp: 19 }/value: 2 }, timestamp: 19 }/' "$dir/windowed.test"
+cmp -s tests/pipetest/windowed.test "$dir/windowed.test" && { echo "cache: the expectation is unchanged"; exit 1; }
+status=0
+"$MSTRC" test "$dir/windowed.mstr" > "$dir/cached.out" || status=$?
+[ "$status" = 1 ] && grep -q '2 failed' "$dir/cached.out" ||
+    { echo "cache: a wrong expectation passes (status $status)"; cat "$dir/cached.out"; exit 1; }
+[ "$(ls -l --time-style=+%s.%N "$MSTRC_CACHE")" = "$before" ] ||
+    { echo "cache: a change to an expectation built again"; exit 1; }
