@@ -435,9 +435,7 @@ static void *run_store_writer(void *arg)
              (sw->p != 0 || mstr_store_put_published(s, old->snapshot, sw->lengths,
                                                      r->d->nsinks, &sw->error)) &&
              mstr_store_commit(s, &sw->c, &sw->error);
-    if (sw->ok)
-        mstr_store_flush(s); /* so that the new process opens it at once */
-    mstr_store_close(s);
+    mstr_store_close(s); /* flushed: the new process opens it at once */
     return NULL;
 }
 

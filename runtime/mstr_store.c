@@ -98,19 +98,16 @@ void mstr_store_close(mstr_store *s)
 {
     if (s == NULL)
         return;
-    if (s->db != NULL)
+    if (s->db != NULL) {
+        /* Compacting a range that holds no key flushes the memtable and compacts nothing. */
+        leveldb_compact_range(s->db, "", 0, "", 0);
         leveldb_close(s->db);
+    }
     leveldb_options_destroy(s->options);
     leveldb_readoptions_destroy(s->read);
     leveldb_writeoptions_destroy(s->write);
     leveldb_writeoptions_destroy(s->write_sync);
     free(s);
-}
-
-void mstr_store_flush(mstr_store *s)
-{
-    /* Compacting a range that holds no key flushes the memtable and compacts nothing. */
-    leveldb_compact_range(s->db, "", 0, "", 0);
 }
 
 bool mstr_store_destroy(const char *dir, char **error)

@@ -41,13 +41,12 @@ typedef struct mstr_store mstr_store;
  * message to free) if it cannot. */
 mstr_store *mstr_store_open(const char *dir, char **error);
 
+/* Closes s (NULL is ignored). What LevelDB holds in memory (the writes since its last table
+ * file) goes to a table file first: otherwise the next open reads it back from LevelDB's log and
+ * writes the table file then (0.1 s for a 7 MB log, 0.2-0.3 s for a rewritten store of 300,000
+ * entries). A store that is not closed (the process was killed) holds its newest snapshots in
+ * the log. */
 void mstr_store_close(mstr_store *s);
-
-/* Writes what LevelDB holds in memory (the writes since its last table file) to a table file,
- * and waits for it. Otherwise the next open reads those writes back from LevelDB's log and
- * writes the table file then: 0.2-0.3 s for a store of 300,000 entries. A rewrite for another
- * layout (mstr_reshard.h) flushes the stores it writes; the job's own store is closed as it is. */
-void mstr_store_flush(mstr_store *s);
 
 /* Deletes the store in dir and everything in it. Returns false and sets *error if it cannot. */
 bool mstr_store_destroy(const char *dir, char **error);

@@ -2,15 +2,16 @@
 # its source slowed down by the test hooks so that it can be stopped in the middle; snapshots
 # only when it stops, so that the store's files hold known snapshots):
 #
-# - Corruption. After two stops, snapshot 1 is in a LevelDB table (*.ldb: the log is turned into
-#   one when the store is opened) and snapshot 2 in the log (*.log). Bytes flipped in the
+# - Corruption. A stopped job's store holds its snapshots in LevelDB tables (*.ldb: the store is
+#   flushed when closed); a killed job's holds its newest in the log (*.log). After a stop
+#   (snapshot 1) and a kill once `ctl snapshot` has committed snapshot 2, bytes flipped in the
 #   middle of the log (snapshot 2's entries, in an earlier 32 KiB block than its commit record)
 #   -> `snapshot 2 ... cannot be restored: ...; trying the one before` and `resumed from
 #   snapshot 1`; the log cut to half its length (snapshot 2's commit record is gone) -> resumed
-#   from snapshot 1. Bytes flipped in the table, the table cut to half, the MANIFEST cut short
-#   -> the job refuses (exit 1, a message ending `run with --fresh to discard ... and start
-#   over`) without touching the output, and --fresh starts over. Every run that finishes must
-#   leave the output file exactly as an uninterrupted run does.
+#   from snapshot 1. After two stops, bytes flipped in the newest table, that table cut to half,
+#   the MANIFEST cut short -> the job refuses (exit 1, a message ending `run with --fresh to
+#   discard ... and start over`) without touching the output, and --fresh starts over. Every
+#   run that finishes must leave the output file exactly as an uninterrupted run does.
 # - A full disk while writing a snapshot: the job runs under `ulimit -f` (in a subshell), so
 #   that the store's log reaches the limit first: the job must fail with
 #   `mstr: snapshot N could not be written|committed: ... File too large` and exit 1 (not die
@@ -66,17 +67,23 @@ run() {
     snap_wait
 }
 
-# stop DIR N: runs `running` in DIR with the hooks as its N-th run and stops it with SIGTERM
-# once its staging file holds 150,000 bytes (over 8,000 records: snapshot N then holds every
-# key, whatever the speed of the build); it must say it stopped after snapshot N.
-stop() {
+# start_staged DIR N ARGS...: starts `running ARGS` in DIR with the hooks as its N-th run and
+# waits until its staging file holds 150,000 bytes (over 8,000 records: a snapshot then holds
+# every key, whatever the speed of the build).
+start_staged() {
     local i staged=$1/state/staging/out.0.$2
-    snap_start "$1" "$2" env $hooks "$PWD/running" --state-dir state
+    snap_start "$1" "$2" env $hooks "$PWD/running" --state-dir state "${@:3}"
     for i in $(seq 1 6000); do
         [ "$(stat -c %s "$staged" 2> /dev/null || echo 0)" -lt 150000 ] || break
         [ -e "/proc/$snap_pid" ] || break
         sleep 0.005
     done
+}
+
+# stop DIR N: the N-th run of `running` in DIR, stopped with SIGTERM once staged; it must say it
+# stopped after snapshot N.
+stop() {
+    start_staged "$1" "$2"
     snap_signal TERM
     snap_wait
     grep -qx "mstr: stopped by SIGTERM after snapshot $2; run again with the same --state-dir to resume" \
@@ -105,7 +112,25 @@ newest() {
     (cd "$1/state/store" && ls $2 2> /dev/null | sort | tail -1)
 }
 
-# two_stops DIR: a fresh DIR with snapshot 1 in a table and snapshot 2 in the log.
+# stop_then_crash DIR: a fresh DIR with snapshot 1 in a table and snapshot 2 in the log: the
+# second run, once staged, is asked for a snapshot (`ctl snapshot` answers once it is
+# committed) and killed.
+stop_then_crash() {
+    fresh_dir "$1"
+    stop "$1" 1
+    local port
+    port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0))
+print(s.getsockname()[1])')
+    start_staged "$1" 2 --listen "127.0.0.1:$port"
+    "$PWD/running" ctl snapshot --coordinator "127.0.0.1:$port" > "$1.ctl" 2>&1 ||
+        bad "$1: ctl snapshot failed: $(cat "$1.ctl")"
+    grep -qx "snapshot 2 committed" "$1.ctl" || bad "$1: ctl snapshot says $(cat "$1.ctl")"
+    snap_signal KILL
+    snap_wait
+    [ -n "$(newest "$1" '*.ldb')" ] || bad "$1: after a stop the store has no table file"
+}
+
+# two_stops DIR: a fresh DIR with snapshots 1 and 2 in tables (2 in the newest).
 two_stops() {
     fresh_dir "$1"
     stop "$1" 1
@@ -127,10 +152,10 @@ snap_wait
 
 # -- corruption the job survives: the newest snapshot goes, the one before is used
 # Snapshot 2 must be in the log for this case. Once in a while (seen under a heavy load)
-# LevelDB has moved it to a table already and the log holds a few hundred bytes: the two stops
-# are made again then, up to three times.
+# LevelDB has moved it to a table already and the log holds a few hundred bytes: the runs are
+# made again then, up to three times.
 for attempt in 1 2 3; do
-    two_stops log_flipped
+    stop_then_crash log_flipped
     log=$(newest log_flipped '*.log')
     size=$(stat -c %s "log_flipped/state/store/$log")
     [ "$size" -lt 100000 ] || break
@@ -146,7 +171,7 @@ says log_flipped 3 log_flipped "^mstr: snapshot 2 in 'state' cannot be restored:
 says log_flipped 3 log_flipped "^mstr: resumed from snapshot 1 in 'state': "
 equal log_flipped "a flipped log"
 
-two_stops log_cut
+stop_then_crash log_cut
 log=$(newest log_cut '*.log')
 truncate -s $(($(stat -c %s "log_cut/state/store/$log") / 2)) "log_cut/state/store/$log"
 run log_cut 3
