@@ -608,9 +608,7 @@ static void lead(mstr_coord *c)
         int64_t deadline = snapshots && c->setup.every_ms > 0
                                ? mstr_clock_ms(CLOCK_MONOTONIC) + c->setup.every_ms : -1;
         bool end = wait_for_reason(c, deadline);
-        int processes, workers;
-        c->stop_at_cut = end && mstr_control_wants_rescale(c->setup.control, &processes,
-                                                           &workers);
+        c->stop_at_cut = end;
         if (mstr_failed(c->failure) || (snapshots && !take(c, c->last + 1, end)) || end)
             break;
     }

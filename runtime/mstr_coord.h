@@ -15,7 +15,9 @@
  * The end of a job: a worker whose input is exhausted says it has finished, and waits. Once
  * every worker has, the coordinator takes a last snapshot (which commits everything) and tells
  * the workers to stop. On SIGINT or SIGTERM it does the same without waiting for the input to
- * end: the job stops with its state in a snapshot, to be resumed later. A failure (an
+ * end: the job stops with its state in a snapshot, to be resumed later. The workers stop at
+ * the last snapshot's cut (having written their part, they do nothing more), so that what a
+ * resume does after that cut, stdout included, was not done before the stop. A failure (an
  * operator's fail(), a snapshot that cannot be written) stops everything at once and commits
  * nothing. Without a state directory there are no snapshots: the job stops when every worker
  * has finished, or at once on a signal.
@@ -123,9 +125,11 @@ typedef struct mstr_coord {
     uint64_t request;           /* follower: the snapshot the leader asks for (0: none) */
     bool request_final;
     bool told_to_stop;          /* follower: the leader said stop */
-    bool stop_at_cut;           /* the last snapshot is for a rescale: the workers stop once
-                                   they have written their part, doing nothing after the cut
-                                   (the next round does it, with other workers) */
+    bool stop_at_cut;           /* the snapshot asked for is the job's last (it ends, or goes
+                                   on in a next round with other workers after a rescale): the
+                                   workers stop once they have written their part, doing
+                                   nothing after the cut, so that a resume or the next round
+                                   does not do it, or print it, again */
     uint64_t last;              /* the last snapshot committed (or restored) */
     uint64_t taken;             /* snapshots committed by this run */
     uint64_t entries, bytes;    /* written by this run (every process's) */

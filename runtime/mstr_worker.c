@@ -168,12 +168,26 @@ static void wait_for_room(mstr_worker *w, uint32_t seq)
         mstr_doorbell_wait_fds(w->bell, seq, NULL, 0, MSTR_CLOCK_TICK_MS);
 }
 
-/* A worker stopping at a rescale's cut first sends what waits for room: its barriers may be
- * among it, and the other workers need them to take their part. Nothing after the cut is. */
+/* A worker stopping at the last snapshot's cut first sends what waits for room: its barriers
+ * may be among it, and the other workers need them to take their part. Nothing after the cut
+ * is. */
 static void send_before_cut(mstr_worker *w)
 {
     while (w->exchange.nwaiting > 0 && !mstr_failed(w->failure))
         wait_for_room(w, mstr_doorbell_seq(w->bell));
+}
+
+/* A worker stopped at the last snapshot's cut waits for the stop, which the coordinator gives
+ * once that snapshot is committed (or the job failed): its custom sinks then commit the
+ * snapshot in this thread, as they commit every other. */
+static void await_stop(mstr_worker *w)
+{
+    for (;;) {
+        uint32_t seq = mstr_doorbell_seq(w->bell);
+        if (mstr_coord_stopping(w->coord) || mstr_failed(w->failure))
+            return;
+        mstr_doorbell_wait_fds(w->bell, seq, NULL, 0, MSTR_CLOCK_TICK_MS);
+    }
 }
 
 /* The loop (see mstr_worker.h). A snapshot the coordinator committed is committed to the custom
@@ -188,15 +202,17 @@ static void worker_loop(mstr_worker *w)
         uint32_t seq = mstr_doorbell_seq(w->bell);
         mstr_sink_custom_commit(&w->views, w, mstr_coord_committed(w->coord));
         /* stop before requested: the coordinator sets them in the other order, so a stop seen
-         * here comes with the snapshot it is for; a rescale's stop cut it sets before the
-         * request, so a worker never goes on past that cut, however late `stop` comes */
+         * here comes with the snapshot it is for; the last snapshot's stop cut it sets before
+         * the request, so a worker never goes on past that cut, however late `stop` comes */
         bool stopping = mstr_coord_stopping(w->coord);
         uint64_t asked = mstr_coord_requested(w->coord);
         mstr_snapshot_begin(w, asked);
         bool at_cut = mstr_coord_at_stop_cut(w->coord, w->snapshot_last);
         if (at_cut || (stopping && w->snapshot_last >= asked)) {
-            if (at_cut)
+            if (at_cut) {
                 send_before_cut(w);
+                await_stop(w);
+            }
             mstr_sink_custom_finish(&w->views, w, mstr_coord_committed(w->coord));
             return;
         }

@@ -4,7 +4,7 @@
 # until they finish, for N -> M in 1 -> 3, 2 -> 1, 2 -> 4 and 4 -> 3. The first resumed run must
 # say that the snapshot was taken by N workers and goes on with M, and what the runs wrote must
 # equal an uninterrupted run's on N workers: file sinks exactly (sorted), standard output as a
-# set (at least once), standard error too, snapshot messages aside (tests/lib/stop_resume.sh).
+# multiset (exactly once), standard error too, snapshot messages aside (tests/lib/stop_resume.sh).
 #
 # The sample: each program runs two of the four changes, so that every change meets several
 # programs, in the plain build; one in the sanitizer builds, where programs run several times

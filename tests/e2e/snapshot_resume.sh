@@ -5,9 +5,10 @@
 # moments and resumed each time until it finishes. Every run must exit 0, a stopped one saying
 # `mstr: stopped by SIGTERM after snapshot N` and the next `mstr: resumed from snapshot N`. What
 # it wrote must equal an uninterrupted run's (without a state directory or hooks): the file
-# sinks exactly (line for line on 1 worker, sorted on more), standard output as a set (the
-# union of the runs' output holds the same lines, each at least as often: stdout is
-# at-least-once after a resume), and standard error too, snapshot messages aside.
+# sinks exactly (line for line on 1 worker, sorted on more), standard output as a multiset (the
+# union of the runs' output holds the same lines, each as often: a stopped job stops at its
+# last snapshot's cut, so nothing is printed twice), and standard error too, snapshot messages
+# aside.
 #
 # The random moments come from a seed that the script prints; MSTR_TEST_SEED=N repeats its
 # choices (the timing, and so the outcome, still varies). Each moment is after the job has
