@@ -117,7 +117,8 @@ bool mc_drive_find_runtime(mc_runtime_paths *rt)
     return false;
 }
 
-/* In the child: moves to dir, reads /dev/null and writes stdout and stderr to out_path. */
+/* In the child: moves to dir, reads /dev/null, writes stdout and stderr to out_path, and
+ * opens files[k] as descriptor 3 + k. */
 static bool child_setup(const char *dir, const char *out_path, const char *const *files,
                         size_t nfiles)
 {
@@ -139,22 +140,20 @@ static bool child_setup(const char *dir, const char *out_path, const char *const
     /* Each file is opened above 3 + nfiles first, so that moving one to its place cannot
      * close another. */
     int *high = calloc(nfiles + 1, sizeof *high);
-    if (high == NULL)
-        return false;
-    for (size_t k = 0; k < nfiles; k++) {
+    bool ok = high != NULL;
+    for (size_t k = 0; ok && k < nfiles; k++) {
         int fd = open(files[k], O_WRONLY | O_CREAT | O_TRUNC, 0644);
         high[k] = fd < 0 ? -1 : fcntl(fd, F_DUPFD, (int)(3 + nfiles));
-        if (high[k] < 0) {
+        ok = high[k] >= 0;
+        if (!ok)
             fprintf(stderr, "mstrc: cannot write '%s': %s\n", files[k], strerror(errno));
-            return false;
-        }
-        close(fd);
+        if (fd >= 0)
+            close(fd);
     }
-    for (size_t k = 0; k < nfiles; k++)
-        if (dup2(high[k], (int)(3 + k)) < 0 || close(high[k]) != 0)
-            return false;
+    for (size_t k = 0; ok && k < nfiles; k++)
+        ok = dup2(high[k], (int)(3 + k)) >= 0 && close(high[k]) == 0;
     free(high);
-    return true;
+    return ok;
 }
 
 int mc_drive_run(char *const argv[])

@@ -51,6 +51,7 @@ typedef struct supervisor {
     char *peers;
     int metrics_port;           /* process I serves metrics on this + I; 0: none */
     char *temp_dir;             /* the state directory it made, or NULL */
+    const char *dir;            /* the state directory the processes use */
     bool stopping;              /* a signal was passed on: nothing restarts */
     bool over;                  /* a process exited (the job is over): nothing restarts */
     int status;                 /* the job's exit status so far */
@@ -251,22 +252,30 @@ static bool may_restart(supervisor *sv, child *c)
     return ++c->restarts <= MAX_RESTARTS;
 }
 
-/* Process i ended with wait status ws. */
+static bool layout_asked(const supervisor *sv);
+
+/* Process i ended with wait status ws. A process killed once process 0 has asked for another
+ * layout is not started again: the job was ending for a rescale, whose last snapshot is
+ * committed and whose other processes were told to stop, so its end counts as theirs does. */
 static void ended(supervisor *sv, int i, int ws)
 {
     child *c = &sv->children[i];
     c->pid = 0;
     bool killed = WIFSIGNALED(ws);
+    int status = killed ? 128 + WTERMSIG(ws) : WEXITSTATUS(ws);
     drain(c, killed);
     if (killed) {
         fprintf(stderr, "mstr: process %d died of SIG%s\n", i, sigabbrev_np(WTERMSIG(ws)));
-        if (may_restart(sv, c)) {
+        if (layout_asked(sv)) {
+            fprintf(stderr, "mstr: the job was ending for a rescale: process %d is not started "
+                            "again\n", i);
+            status = 0;
+        } else if (may_restart(sv, c)) {
             fprintf(stderr, "mstr: starting process %d again\n", i);
             if (start(sv, i, true))
                 return;
         }
     }
-    int status = killed ? 128 + WTERMSIG(ws) : WEXITSTATUS(ws);
     sv->over = true;
     if (status != 0 && sv->status == 0) {
         sv->status = status;
@@ -343,6 +352,15 @@ bool mstr_super_ask_layout(const char *state_dir, int processes, int workers)
         fprintf(stderr, "mstr: cannot write '%s': %s\n", path, strerror(errno));
     free(path);
     return ok;
+}
+
+/* Whether process 0 has asked for another layout (the job is ending for a rescale). */
+static bool layout_asked(const supervisor *sv)
+{
+    char *path = layout_path(sv->dir);
+    bool asked = access(path, F_OK) == 0;
+    free(path);
+    return asked;
 }
 
 /* The layout process 0 asked for before the job ended (the file goes), if it did. */
@@ -436,7 +454,10 @@ int mstr_supervise(int argc, char **argv, const mstr_settings *s, const mstr_job
             return 1;
         }
     }
-    const char *dir = state_dir(&sv, s);
+    const char *dir = sv.dir = state_dir(&sv, s);
+    char *stale = layout_path(dir); /* asked for by a job whose supervisor did not see it end */
+    unlink(stale);
+    free(stale);
     sigset_t set;
     sigemptyset(&set);
     sigaddset(&set, SIGCHLD);

@@ -21,6 +21,9 @@
  * layout in the state directory (DIR/layout: "PROCESSES WORKERS") and the job ends; when every
  * process has ended well the supervisor takes the file, rewrites the state for the new layout
  * (mstr_reshard.h) and starts the processes of the new layout, which resume from the snapshot.
+ * A process killed once the file is there is not started again: the snapshot is committed and
+ * the others were told to stop, so its end counts as ended well. A file left by a supervisor
+ * that did not see its job end is removed when the next one starts.
  */
 #ifndef MSTR_SUPER_H
 #define MSTR_SUPER_H
