@@ -15,6 +15,7 @@
 #include "mstr_coord.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -600,6 +601,19 @@ static void begin_ending(mstr_coord *c)
     mstr_cluster_stopping(c->setup.cluster);
 }
 
+/* The job's last snapshot is committed: makes the ending mark, if there is one. */
+static void mark_ending(mstr_coord *c)
+{
+    if (c->setup.ending_mark == NULL)
+        return;
+    int fd = open(c->setup.ending_mark, O_WRONLY | O_CREAT | O_CLOEXEC, 0666);
+    if (fd < 0)
+        fprintf(stderr, "mstr: cannot make '%s': %s\n", c->setup.ending_mark, strerror(errno));
+    else
+        close(fd);
+    pause_ms(c->setup.commit_sleep_ms); /* a test's kill lands as the job ends */
+}
+
 /* Leader or alone. */
 static void lead(mstr_coord *c)
 {
@@ -612,6 +626,8 @@ static void lead(mstr_coord *c)
         if (mstr_failed(c->failure) || (snapshots && !take(c, c->last + 1, end)) || end)
             break;
     }
+    if (c->setup.role != MSTR_COORD_FOLLOWER && !mstr_failed(c->failure))
+        mark_ending(c);
     if (c->setup.role == MSTR_COORD_LEADER && !mstr_failed(c->failure)) {
         begin_ending(c);
         mstr_cluster_send(c->setup.cluster, -1, &(mstr_wire_coord){ .kind = MSTR_WIRE_STOP });

@@ -89,15 +89,19 @@ typedef struct mstr_coord_setup {
     mstr_sink_set *sinks;
     int64_t every_ms;           /* snapshot interval; 0: only the last one */
     int keep;                   /* committed snapshots kept */
-    int64_t commit_sleep_ms;    /* test hook: pauses around each commit (mstr_settings.h) */
+    int64_t commit_sleep_ms;    /* test hook: pauses around each commit and after the ending
+                                   mark (mstr_settings.h) */
     int64_t request_sleep_ms;   /* test hook: a follower's pause before a snapshot requested */
+    const char *ending_mark;    /* a file the leader makes once the job's last snapshot is
+                                   committed, before it tells the others to stop (the
+                                   supervisor's: mstr_super.h), or NULL */
 } mstr_coord_setup;
 
 typedef struct mstr_coord {
     _Atomic uint64_t requested; /* the snapshot workers are asked to take (0: none yet) */
     _Atomic bool stop;          /* workers stop once they have taken `requested` */
-    _Atomic uint64_t stop_cut;  /* workers stop once they have taken this snapshot, a rescale's
-                                   (0: none); set before `requested` reaches it, so that no
+    _Atomic uint64_t stop_cut;  /* workers stop once they have taken this snapshot, the job's
+                                   last (0: none); set before `requested` reaches it, so that no
                                    worker goes on past its cut however late `stop` comes */
     _Atomic uint64_t committed; /* the last snapshot committed and published (or restored);
                                    set before `requested` moves past it and before `stop` */

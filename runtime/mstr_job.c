@@ -84,6 +84,7 @@ typedef struct job {
     mstr_sink_set sinks;
     mstr_store *store;          /* NULL without a state directory */
     char *store_dir, *staging_dir;
+    char *ending_mark;          /* the supervisor's (mstr_super.h), or NULL */
     mstr_coord coord;
     mstr_cluster *cluster;      /* NULL for a job of one process without --listen */
     char **peers;
@@ -1018,7 +1019,7 @@ static void init_coord(job *j)
         .role = role, .followers = j->processes - 1, .store = j->store, .meter = j->meter,
         .sinks = &j->sinks, .every_ms = j->settings.snapshot_every,
         .keep = j->settings.keep_snapshots, .commit_sleep_ms = j->settings.commit_sleep_ms,
-        .request_sleep_ms = j->settings.request_sleep_ms,
+        .request_sleep_ms = j->settings.request_sleep_ms, .ending_mark = j->ending_mark,
     };
     mstr_coord_init(&j->coord, &s);
 }
@@ -1102,6 +1103,7 @@ int mstr_main(int argc, char **argv, const mstr_job_desc *desc)
     j.total = j.processes * j.per_process;
     j.partitions = mstr_place_counts(desc, j.total);
     paths(&j);
+    j.ending_mark = j.process == 0 ? mstr_super_ending_mark(j.settings.state_dir) : NULL;
     j.records = mstr_alloc_array(desc->nsinks, sizeof *j.records);
     j.checksum = mstr_alloc_array(desc->nsinks, sizeof *j.checksum);
     j.counters = mstr_alloc_array(desc->ncounters, sizeof *j.counters);
@@ -1165,6 +1167,7 @@ int mstr_main(int argc, char **argv, const mstr_job_desc *desc)
     free(j.counters);
     free(j.store_dir);
     free(j.staging_dir);
+    free(j.ending_mark);
     if (!ok)
         return 1;
     return j.signal != 0 && j.store == NULL ? 128 + j.signal : 0;

@@ -41,7 +41,8 @@ typedef struct mstr_settings {
      * small job in the middle, and inside a snapshot's commit. */
     int poll_records;       /* MSTR_TEST_POLL_RECORDS: records per source poll (MSTR_BATCH) */
     int poll_sleep_ms;      /* MSTR_TEST_POLL_SLEEP_MS: a pause after each source poll */
-    int commit_sleep_ms;    /* MSTR_TEST_COMMIT_SLEEP_MS: pauses before and after a commit */
+    int commit_sleep_ms;    /* MSTR_TEST_COMMIT_SLEEP_MS: pauses before and after a commit,
+                               and after the supervisor's ending mark (mstr_super.h) */
     int request_sleep_ms;   /* MSTR_TEST_REQUEST_SLEEP_MS: a process other than 0 pauses before
                                it asks its workers for a snapshot the leader requested, so that
                                the other processes' barriers reach them first */

@@ -54,6 +54,7 @@ typedef struct supervisor {
     const char *dir;            /* the state directory the processes use */
     bool stopping;              /* a signal was passed on: nothing restarts */
     bool over;                  /* a process exited (the job is over): nothing restarts */
+    bool killed_ending;         /* a process was killed once the job was ending */
     int status;                 /* the job's exit status so far */
 } supervisor;
 
@@ -252,11 +253,12 @@ static bool may_restart(supervisor *sv, child *c)
     return ++c->restarts <= MAX_RESTARTS;
 }
 
-static bool layout_asked(const supervisor *sv);
+static bool ending_marked(const supervisor *sv);
 
-/* Process i ended with wait status ws. A process killed once process 0 has asked for another
- * layout is not started again: the job was ending for a rescale, whose last snapshot is
- * committed and whose other processes were told to stop, so its end counts as theirs does. */
+/* Process i ended with wait status ws. A process killed once the job was ending (its last
+ * snapshot committed) is not started again alone: the others end, or wait for it if they were
+ * not yet told to stop, so they are stopped, and the job runs again once every process has
+ * ended (mstr_supervise). */
 static void ended(supervisor *sv, int i, int ws)
 {
     child *c = &sv->children[i];
@@ -266,16 +268,20 @@ static void ended(supervisor *sv, int i, int ws)
     drain(c, killed);
     if (killed) {
         fprintf(stderr, "mstr: process %d died of SIG%s\n", i, sigabbrev_np(WTERMSIG(ws)));
-        if (layout_asked(sv)) {
-            fprintf(stderr, "mstr: the job was ending for a rescale: process %d is not started "
-                            "again\n", i);
-            status = 0;
+        if (ending_marked(sv) && !sv->stopping) {
+            if (!sv->killed_ending)
+                fprintf(stderr, "mstr: the job was ending: process %d is not started again "
+                                "alone; the others stop, and the job starts again\n", i);
+            sv->killed_ending = true;
+            signal_all(sv, SIGTERM);
         } else if (may_restart(sv, c)) {
             fprintf(stderr, "mstr: starting process %d again\n", i);
             if (start(sv, i, true))
                 return;
         }
     }
+    if (sv->killed_ending)
+        status = 0; /* stopped for the job to start again: how it ended does not count */
     sv->over = true;
     if (status != 0 && sv->status == 0) {
         sv->status = status;
@@ -354,13 +360,34 @@ bool mstr_super_ask_layout(const char *state_dir, int processes, int workers)
     return ok;
 }
 
-/* Whether process 0 has asked for another layout (the job is ending for a rescale). */
-static bool layout_asked(const supervisor *sv)
+static char *ending_path(const char *state_dir)
 {
-    char *path = layout_path(sv->dir);
-    bool asked = access(path, F_OK) == 0;
+    return mstr_strf("%s/ending", state_dir);
+}
+
+char *mstr_super_ending_mark(const char *state_dir)
+{
+    return mstr_super_started() && state_dir != NULL ? ending_path(state_dir) : NULL;
+}
+
+/* Whether process 0 has made the ending mark. */
+static bool ending_marked(const supervisor *sv)
+{
+    char *path = ending_path(sv->dir);
+    bool marked = access(path, F_OK) == 0;
     free(path);
-    return asked;
+    return marked;
+}
+
+/* Removes the ending mark and the layout asked for (after a run, or left by one whose
+ * supervisor did not see it end). */
+static void remove_marks(const char *state_dir)
+{
+    char *paths[] = { ending_path(state_dir), layout_path(state_dir) };
+    for (size_t i = 0; i < sizeof paths / sizeof paths[0]; i++) {
+        unlink(paths[i]);
+        free(paths[i]);
+    }
 }
 
 /* The layout process 0 asked for before the job ended (the file goes), if it did. */
@@ -455,9 +482,7 @@ int mstr_supervise(int argc, char **argv, const mstr_settings *s, const mstr_job
         }
     }
     const char *dir = sv.dir = state_dir(&sv, s);
-    char *stale = layout_path(dir); /* asked for by a job whose supervisor did not see it end */
-    unlink(stale);
-    free(stale);
+    remove_marks(dir);
     sigset_t set;
     sigemptyset(&set);
     sigaddset(&set, SIGCHLD);
@@ -470,9 +495,16 @@ int mstr_supervise(int argc, char **argv, const mstr_settings *s, const mstr_job
     sv.status = 1;
     while (lay_out(&sv, processes, workers) && rewrite_state(&sv, dir, s->fresh && !again)) {
         sv.status = 0;
+        sv.killed_ending = false;
         run_all(&sv, sigfd, again);
-        if (sv.status != 0 || sv.stopping || !asked_layout(dir, &processes, &workers))
+        bool rescaled = asked_layout(dir, &processes, &workers);
+        remove_marks(dir);
+        /* a process killed as the job ended: the job runs again on the same layout, resuming
+         * from its last snapshot (and ends at once if that was its end) */
+        if (sv.status != 0 || sv.stopping || (!rescaled && !sv.killed_ending))
             break;
+        if (!rescaled)
+            fprintf(stderr, "mstr: starting the job's processes again after a loss as it ended\n");
         again = true;
         sv.status = 1;
     }

@@ -21,9 +21,13 @@
  * layout in the state directory (DIR/layout: "PROCESSES WORKERS") and the job ends; when every
  * process has ended well the supervisor takes the file, rewrites the state for the new layout
  * (mstr_reshard.h) and starts the processes of the new layout, which resume from the snapshot.
- * A process killed once the file is there is not started again: the snapshot is committed and
- * the others were told to stop, so its end counts as ended well. A file left by a supervisor
- * that did not see its job end is removed when the next one starts.
+ *
+ * The job's end. Once the last snapshot of the job is committed, before it tells the others to
+ * stop, process 0 makes the ending mark (DIR/ending). A process killed from then on is not
+ * started again alone (it would wait for the others, which end, for ever): once every process
+ * has ended, the supervisor starts them all again on the same layout, or on the new one if a
+ * rescale asked for it, and they resume from the last snapshot (a job whose input was over ends
+ * at once). Marks left by a supervisor that did not see its job end go when the next starts.
  */
 #ifndef MSTR_SUPER_H
 #define MSTR_SUPER_H
@@ -40,6 +44,10 @@ bool mstr_super_started(void);
  * process has ended well (it rewrites the state for them first). Returns false (after a
  * message) if it cannot. */
 bool mstr_super_ask_layout(const char *state_dir, int processes, int workers);
+
+/* The ending mark process 0 makes (mstr_coord_setup.ending_mark), to free; NULL unless this
+ * process was started by the supervisor with a state directory. */
+char *mstr_super_ending_mark(const char *state_dir);
 
 /* Runs job d as s->processes supervised processes (argv: this process's command line), first
  * rewriting its state for their layout if it was taken by another (mstr_reshard.h). Returns the

@@ -19,9 +19,14 @@
 #            processes of 1 worker: the same 4 workers, so the same files) and a kill of the
 #            process of that number then running, old layout or new, 0-150 ms before the
 #            request (which comes during the recovery) or after it (before the rescale's cut,
-#            while the supervisor rewrites the state, or as the new processes start); a
-#            process killed once process 0 has asked for the new layout is not started again
-#            (the supervisor says so), the job going on in the new layout
+#            while the supervisor rewrites the state, or as the new processes start)
+#   ending   under the supervisor, with MSTR_TEST_COMMIT_SLEEP_MS=100: once process 0 has
+#            made the ending mark (the job's last snapshot committed, the others not yet told
+#            to stop), while it sleeps after it
+#
+# A process killed once the job is ending (the ending kind; in the rescale kind, often) is not
+# started again alone: the supervisor says so and, once every process has ended, starts them
+# all on the new layout, or again on the old one (mstr_super.h), which must then end at once.
 #
 # Most trials run under the supervisor (`--processes 2`), which starts the killed process
 # again; `by hand` trials start the two processes with --process/--peers and restart the
@@ -37,8 +42,10 @@
 #                     rollback (lines come again), but every line must be there, whole, and
 #                     none that the uninterrupted run does not print
 #
-# and the kill must have been noticed: the supervisor said that it started the process again,
-# and, when the kill came after the first snapshot, another process said that it rolls back. A trial prints one line: its number, kind, victim, what it saw.
+# and the kill must have been noticed: the supervisor said that it started the process again
+# (or that the job was ending), and, when the kill came after the first snapshot, another
+# process said that it rolls back (or the job was ending). A trial prints one line: its number,
+# kind, victim, what it saw.
 
 # job_source: the trials' job.
 job_source() {
@@ -135,6 +142,14 @@ strike() {
             wait_until 60 published || { bad "no snapshot was published within 60 s"; return 1; }
             wait_until 60 in_commit "$pid" || { bad "process $victim never paused in a commit"; return 1; }
             ;;
+        ending)
+            local i
+            for ((i = 0; i < 12000; i++)); do # 60 s
+                [ ! -e "$trial_dir/state/ending" ] || break
+                sleep 0.005
+            done
+            [ -e "$trial_dir/state/ending" ] || { bad "the job never made its ending mark"; return 1; }
+            ;;
         stop)
             wait_until 60 published || { bad "no snapshot was published within 60 s"; return 1; }
             kill -STOP "$pid" 2> /dev/null || { bad "process $victim ended before SIGSTOP"; return 1; }
@@ -192,7 +207,7 @@ rescale_strike() {
 # supervised KIND VICTIM: a trial under the supervisor.
 supervised() {
     local kind=$1 victim=$2 sup status=0 commit_sleep=0 listen=() port
-    [ "$kind" = commit ] && commit_sleep=100
+    case $kind in commit | ending) commit_sleep=100 ;; esac
     if [ "$kind" = rescale ]; then
         port=$(free_ports 1)
         listen=(--listen "127.0.0.1:$port")
@@ -214,11 +229,13 @@ supervised() {
     fi
     wait "$sup" || status=$?
     [ $status = 0 ] || bad "the supervisor's exit status is $status"
-    local said="starting process $victim again"
-    [ "$kind" != rescale ] ||
-        said="($said|the job was ending for a rescale: process $victim is not started again)"
+    local said="(starting process $victim again|the job was ending: process $victim is not "
+    said="${said}started again alone; the others stop, and the job starts again)"
     grep -Eq "^mstr: $said\$" "$trial_dir/stderr" ||
         bad "the supervisor did not say that it started process $victim again (or that it need not)"
+    [ "$kind" != ending ] ||
+        grep -q "^mstr: starting the job's processes again after a loss as it ended\$" \
+            "$trial_dir/stderr" || bad "the supervisor did not start the job again after the loss"
 }
 
 # process_pid_set SUPERVISOR I: sets pid_found to process I's pid; false if it is not running.
@@ -286,6 +303,9 @@ trial() {
     "$how" "$kind" "$victim"
     if rolled_back -1; then
         saw="$saw, rolled back"
+    elif grep -q "^mstr: the job was ending: process $victim is not started again" \
+              "$trial_dir/stderr" 2> /dev/null; then
+        saw="$saw, as the job was ending"
     elif [ "$kind" != start ] && [ "$kind" != rescale ]; then
         bad "no process said that it rolls back (the kill came after the first snapshot)"
     fi
@@ -299,27 +319,27 @@ trial() {
     fi
 }
 
-# trials N [SEED]: N trials. The first eight are fixed: the first five already cover every
-# kind but rescale, both victims and both ways of running (the sample of the sanitizer builds),
-# the next a rescale, the two after kill each victim in the other fixed kinds; the rest are
-# random. SEED (default: random) makes
+# trials N [SEED]: N trials. The first nine are fixed: the first five already cover every
+# kind but rescale and ending, both victims and both ways of running (the sample of the
+# sanitizer builds), the next a rescale, the two after kill each victim in the other fixed
+# kinds, the ninth is an ending; the rest are random. SEED (default: random) makes
 # the choices repeatable; it is printed.
 trials() {
-    local n=$1 seed=${2:-} i kinds=(start running commit stop rescale)
+    local n=$1 seed=${2:-} i kinds=(start running commit stop rescale ending)
     [ -n "$seed" ] || seed=$((RANDOM * 32768 + RANDOM))
     echo "seed $seed"
     RANDOM=$seed
     local fixed=("running 0 supervised" "commit 1 supervised" "stop $((RANDOM % 2)) supervised"
                  "running $((RANDOM % 2)) by_hand" "start 0 supervised"
                  "rescale $((RANDOM % 2)) supervised" "running 1 supervised"
-                 "commit 0 supervised")
+                 "commit 0 supervised" "ending $((RANDOM % 2)) supervised")
     for ((i = 1; i <= n; i++)); do
         if [ $i -le ${#fixed[@]} ]; then
             trial $i ${fixed[$((i - 1))]}
         elif [ $((RANDOM % 10)) = 0 ]; then
             trial $i "${kinds[$((RANDOM % 3))]}" $((RANDOM % 2)) by_hand
         else
-            trial $i "${kinds[$((RANDOM % 5))]}" $((RANDOM % 2)) supervised
+            trial $i "${kinds[$((RANDOM % 6))]}" $((RANDOM % 2)) supervised
         fi
     done
 }
