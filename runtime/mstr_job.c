@@ -1047,6 +1047,8 @@ static bool rescale(job *j)
     }
     fprintf(stderr, "mstr: rescaling from %d to %d workers at snapshot %llu\n", j->total,
             workers, (unsigned long long)j->coord.last);
+    if (j->ending_mark != NULL)
+        unlink(j->ending_mark); /* the job goes on, in this process */
     j->rescale_snapshot_ms = j->coord.last_ms;
     j->rescale_cut_ms = j->coord.last_asked_ms;
     j->per_process = j->total = workers;
