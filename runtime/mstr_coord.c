@@ -58,9 +58,7 @@ void mstr_coord_free(mstr_coord *c)
         pthread_kill(c->signal_thread, SIGTERM);
         pthread_join(c->signal_thread, NULL);
     }
-    for (size_t i = 0; i < c->nqueue; i++)
-        mstr_store_batch_free(c->queue[i]);
-    free(c->queue);
+    mstr_store_queue_free(&c->queue);
     mstr_coord_clear_events(c);
     pthread_mutex_destroy(&c->lock);
     pthread_cond_destroy(&c->changed);
@@ -376,11 +374,7 @@ static void handle_events(mstr_coord *c)
 void mstr_coord_submit(mstr_coord *c, mstr_store_batch *b)
 {
     pthread_mutex_lock(&c->lock);
-    if (c->nqueue == c->cap) {
-        c->cap = c->cap ? 2 * c->cap : 16;
-        c->queue = mstr_realloc(c->queue, c->cap * sizeof *c->queue);
-    }
-    c->queue[c->nqueue++] = b;
+    mstr_store_queue_push(&c->queue, b);
     pthread_cond_signal(&c->changed);
     pthread_mutex_unlock(&c->lock);
 }
@@ -424,33 +418,24 @@ static bool gather(mstr_coord *c, uint64_t n, mstr_commit *commit)
     for (;;) {
         handle_events(c);
         pthread_mutex_lock(&c->lock);
-        while (c->nqueue == 0 && c->events == NULL && !mstr_failed(c->failure) &&
+        while (c->queue.n == 0 && c->events == NULL && !mstr_failed(c->failure) &&
                (c->done < c->workers || c->peers_done < peers))
             wait_changed(c, -1);
-        mstr_store_batch **batches = c->queue;
-        size_t nbatches = c->nqueue;
+        mstr_store_queue batches = c->queue;
         bool all_done = c->done == c->workers && c->peers_done == peers && c->events == NULL;
-        c->queue = NULL;
-        c->nqueue = c->cap = 0;
+        c->queue = (mstr_store_queue){ 0 };
         pthread_mutex_unlock(&c->lock);
-        bool ok = !mstr_failed(c->failure);
-        for (size_t i = 0; i < nbatches; i++) {
-            char *error = NULL;
-            if (ok && !mstr_store_write(c->setup.store, batches[i], &error)) {
-                mstr_failure_set(c->failure, "snapshot %llu could not be written: %s",
-                                 (unsigned long long)n, error);
-                free(error);
-                ok = false;
-            }
-            commit->entries += mstr_store_batch_entries(batches[i]);
-            commit->hash += mstr_store_batch_hash(batches[i]);
-            commit->bytes += mstr_store_batch_bytes(batches[i]);
-            mstr_store_batch_free(batches[i]);
+        bool none = batches.n == 0, ok = !mstr_failed(c->failure);
+        char *error = NULL;
+        if (!mstr_store_write_queue(c->setup.store, &batches, commit, !ok, &error)) {
+            mstr_failure_set(c->failure, "snapshot %llu could not be written: %s",
+                             (unsigned long long)n, error);
+            ok = false;
         }
-        free(batches);
+        free(error);
         if (!ok)
             return false;
-        if (all_done && nbatches == 0)
+        if (all_done && none)
             return true;
     }
 }
@@ -626,7 +611,7 @@ static void lead(mstr_coord *c)
         if (mstr_failed(c->failure) || (snapshots && !take(c, c->last + 1, end)) || end)
             break;
     }
-    if (c->setup.role != MSTR_COORD_FOLLOWER && !mstr_failed(c->failure))
+    if (!mstr_failed(c->failure))
         mark_ending(c);
     if (c->setup.role == MSTR_COORD_LEADER && !mstr_failed(c->failure)) {
         begin_ending(c);

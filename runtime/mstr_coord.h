@@ -107,8 +107,7 @@ typedef struct mstr_coord {
                                    set before `requested` moves past it and before `stop` */
     pthread_mutex_t lock;       /* around the rest, up to `setup` */
     pthread_cond_t changed;     /* a batch, a worker done or finished, a signal, an event */
-    mstr_store_batch **queue;   /* batches handed over, not yet written */
-    size_t nqueue, cap;
+    mstr_store_queue queue;     /* batches handed over, not yet written */
     int done;                   /* workers that took snapshot done_of */
     uint64_t done_of;
     int finished;               /* workers whose input is exhausted */

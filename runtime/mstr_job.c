@@ -1105,7 +1105,7 @@ int mstr_main(int argc, char **argv, const mstr_job_desc *desc)
     j.total = j.processes * j.per_process;
     j.partitions = mstr_place_counts(desc, j.total);
     paths(&j);
-    j.ending_mark = j.process == 0 ? mstr_super_ending_mark(j.settings.state_dir) : NULL;
+    j.ending_mark = mstr_super_ending_mark(j.settings.state_dir); /* process 0 makes it */
     j.records = mstr_alloc_array(desc->nsinks, sizeof *j.records);
     j.checksum = mstr_alloc_array(desc->nsinks, sizeof *j.checksum);
     j.counters = mstr_alloc_array(desc->ncounters, sizeof *j.counters);

@@ -74,11 +74,10 @@ struct store_writer {
     const char *shape;
     pthread_mutex_t lock;
     pthread_cond_t changed;
-    mstr_store_batch **queue;   /* handed over, not yet written */
-    size_t nqueue, cap;
+    mstr_store_queue queue;     /* handed over, not yet written */
     bool over;                  /* nothing more comes */
-    bool commit;                /* ... and what came is to be committed */
-    const uint64_t *lengths;    /* the sinks' published lengths (store 0 keeps them) */
+    const uint64_t *lengths;    /* then: the sinks' published lengths (store 0 keeps them), or
+                                   NULL if the reading failed and nothing is committed */
     mstr_commit c;              /* what it wrote, for the commit record */
     char *error;
     bool ok;
@@ -395,22 +394,13 @@ static void write_queue(store_writer *sw, mstr_store *s)
 {
     for (;;) {
         pthread_mutex_lock(&sw->lock);
-        while (sw->nqueue == 0 && !sw->over)
+        while (sw->queue.n == 0 && !sw->over)
             pthread_cond_wait(&sw->changed, &sw->lock);
-        mstr_store_batch **batches = sw->queue;
-        size_t n = sw->nqueue;
+        mstr_store_queue batches = sw->queue;
         bool over = sw->over;
-        sw->queue = NULL;
-        sw->nqueue = sw->cap = 0;
+        sw->queue = (mstr_store_queue){ 0 };
         pthread_mutex_unlock(&sw->lock);
-        for (size_t i = 0; i < n; i++) {
-            sw->ok = sw->ok && mstr_store_write(s, batches[i], &sw->error);
-            sw->c.entries += mstr_store_batch_entries(batches[i]);
-            sw->c.hash += mstr_store_batch_hash(batches[i]);
-            sw->c.bytes += mstr_store_batch_bytes(batches[i]);
-            mstr_store_batch_free(batches[i]);
-        }
-        free(batches);
+        sw->ok = mstr_store_write_queue(s, &batches, &sw->c, !sw->ok, &sw->error) && sw->ok;
         if (over)
             return;
     }
@@ -431,7 +421,7 @@ static void *run_store_writer(void *arg)
     sw->c.time_ms = old->time_ms;
     sw->c.workers = r->workers;
     sw->c.final = old->final;
-    sw->ok = sw->ok && sw->commit &&
+    sw->ok = sw->ok && sw->lengths != NULL &&
              (sw->p != 0 || mstr_store_put_published(s, old->snapshot, sw->lengths,
                                                      r->d->nsinks, &sw->error)) &&
              mstr_store_commit(s, &sw->c, &sw->error);
@@ -443,11 +433,7 @@ static void *run_store_writer(void *arg)
 static void hand_to_writer(store_writer *sw, mstr_store_batch *b)
 {
     pthread_mutex_lock(&sw->lock);
-    if (sw->nqueue == sw->cap) {
-        sw->cap = sw->cap ? 2 * sw->cap : 8;
-        sw->queue = mstr_realloc(sw->queue, sw->cap * sizeof *sw->queue);
-    }
-    sw->queue[sw->nqueue++] = b;
+    mstr_store_queue_push(&sw->queue, b);
     pthread_cond_signal(&sw->changed);
     pthread_mutex_unlock(&sw->lock);
 }
@@ -478,8 +464,9 @@ static bool start_writers(reshard *r, const char *shape, char **error)
     return ok;
 }
 
-/* Hands each writer its last batch and whether to commit (lengths: the sinks' published
- * lengths), and waits for them. Returns false (and *error, if not set) if one failed. */
+/* Tells each writer that nothing more comes and whether to commit what came (lengths: the
+ * sinks' published lengths; NULL: not), and waits for them. Returns false (and *error, if not
+ * set) if one failed, or if lengths is NULL. */
 static bool finish_writers(reshard *r, const uint64_t *lengths, char **error)
 {
     bool ok = true;
@@ -487,7 +474,6 @@ static bool finish_writers(reshard *r, const uint64_t *lengths, char **error)
         store_writer *sw = &r->writers[p];
         pthread_mutex_lock(&sw->lock);
         sw->lengths = lengths;
-        sw->commit = lengths != NULL;
         sw->over = true;
         pthread_cond_signal(&sw->changed);
         pthread_mutex_unlock(&sw->lock);
@@ -495,7 +481,7 @@ static bool finish_writers(reshard *r, const uint64_t *lengths, char **error)
     for (int p = 0; p < r->nwriters; p++) {
         store_writer *sw = &r->writers[p];
         pthread_join(sw->thread, NULL);
-        if (ok && sw->commit && !sw->ok) {
+        if (ok && lengths != NULL && !sw->ok) {
             if (*error == NULL) {
                 *error = sw->error;
                 sw->error = NULL;

@@ -201,6 +201,40 @@ bool mstr_store_write(mstr_store *s, mstr_store_batch *b, char **error)
     return err == NULL || failed(error, err, "cannot write a snapshot");
 }
 
+void mstr_store_queue_push(mstr_store_queue *q, mstr_store_batch *b)
+{
+    if (q->n == q->cap) {
+        q->cap = q->cap ? 2 * q->cap : 16;
+        q->batches = mstr_realloc(q->batches, q->cap * sizeof *q->batches);
+    }
+    q->batches[q->n++] = b;
+}
+
+bool mstr_store_write_queue(mstr_store *s, mstr_store_queue *q, mstr_commit *c, bool skip,
+                            char **error)
+{
+    bool ok = true;
+    for (size_t i = 0; i < q->n; i++) {
+        mstr_store_batch *b = q->batches[i];
+        ok = ok && (skip || mstr_store_write(s, b, error));
+        c->entries += b->entries;
+        c->hash += b->hash;
+        c->bytes += b->bytes;
+        mstr_store_batch_free(b);
+    }
+    free(q->batches);
+    *q = (mstr_store_queue){ 0 };
+    return ok;
+}
+
+void mstr_store_queue_free(mstr_store_queue *q)
+{
+    for (size_t i = 0; i < q->n; i++)
+        mstr_store_batch_free(q->batches[i]);
+    free(q->batches);
+    *q = (mstr_store_queue){ 0 };
+}
+
 /* ---- commit records ---------------------------------------------------------------------------- */
 
 static void commit_key(mstr_wbuf *k, uint64_t snapshot)

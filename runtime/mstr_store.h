@@ -84,6 +84,25 @@ typedef struct mstr_commit {
     bool final;             /* taken when the job ended: everything is in it */
 } mstr_commit;
 
+/* Batches of one snapshot on their way from the threads that fill them to the one that writes
+ * them, in order. The caller keeps it behind a lock, and takes the whole queue out at once. */
+typedef struct mstr_store_queue {
+    mstr_store_batch **batches;
+    size_t n, cap;
+} mstr_store_queue;
+
+void mstr_store_queue_push(mstr_store_queue *q, mstr_store_batch *b);
+
+/* Writes q's batches in order, adds what each holds to c (entries, hash, bytes: what c's commit
+ * record is to say), frees them and empties q. A batch after one that could not be written, or
+ * every batch if skip (the snapshot failed already), is counted and freed but not written.
+ * Returns false and sets *error (to free) after the first that could not be written. */
+bool mstr_store_write_queue(mstr_store *s, mstr_store_queue *q, mstr_commit *c, bool skip,
+                            char **error);
+
+/* Frees q's batches, unwritten. */
+void mstr_store_queue_free(mstr_store_queue *q);
+
 /* Commits c's snapshot: writes its record with a sync. Returns false and sets *error if it
  * cannot (the snapshot is then not committed). */
 bool mstr_store_commit(mstr_store *s, const mstr_commit *c, char **error);

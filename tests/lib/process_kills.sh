@@ -229,13 +229,19 @@ supervised() {
     fi
     wait "$sup" || status=$?
     [ $status = 0 ] || bad "the supervisor's exit status is $status"
-    local said="(starting process $victim again|the job was ending: process $victim is not "
-    said="${said}started again alone; the others stop, and the job starts again)"
-    grep -Eq "^mstr: $said\$" "$trial_dir/stderr" ||
+    grep -q "^mstr: starting process $victim again\$" "$trial_dir/stderr" ||
+        ended_alone "$victim" ||
         bad "the supervisor did not say that it started process $victim again (or that it need not)"
     [ "$kind" != ending ] ||
         grep -q "^mstr: starting the job's processes again after a loss as it ended\$" \
             "$trial_dir/stderr" || bad "the supervisor did not start the job again after the loss"
+}
+
+# ended_alone I: the supervisor said that process I died as the job was ending, so that it did
+# not start it again alone but the whole job (mstr_super.h).
+ended_alone() {
+    local said="mstr: the job was ending: process $1 is not started again alone; the others"
+    grep -qx "$said stop, and the job starts again" "$trial_dir/stderr" 2> /dev/null
 }
 
 # process_pid_set SUPERVISOR I: sets pid_found to process I's pid; false if it is not running.
@@ -303,8 +309,7 @@ trial() {
     "$how" "$kind" "$victim"
     if rolled_back -1; then
         saw="$saw, rolled back"
-    elif grep -q "^mstr: the job was ending: process $victim is not started again" \
-              "$trial_dir/stderr" 2> /dev/null; then
+    elif ended_alone "$victim"; then
         saw="$saw, as the job was ending"
     elif [ "$kind" != start ] && [ "$kind" != rescale ]; then
         bad "no process said that it rolls back (the kill came after the first snapshot)"
