@@ -56,21 +56,45 @@ sink_records() {
          END { printf "mstr: sink '"'"'out'"'"': %d records\n", n }' "$1"
 }
 
+# layout_workers LAYOUT: the workers of a layout over all its processes.
+layout_workers() {
+    case $1 in
+        *x*) echo $((${1%x*} * ${1#*x})) ;;
+        *) echo "$1" ;;
+    esac
+}
+
 # bench NAME RECORDS-IN [LAYOUT...]: the generated program on each layout (default 1; see
-# layout_args) against the baseline. With more than one worker, records of one key arrive in
-# another order, so running results (and the checksum) differ; only the record count must then
-# agree.
+# layout_args) against the baseline, which takes a thread count (bench/baseline_keyed.c) on a
+# layout of W workers in all, compared with the baseline on W threads, and each with one
+# worker or thread. With more than one worker, records of one key arrive in another order, so
+# running results (and the checksum) differ; only the record count must then agree.
 bench() {
     local name=$1 n=$2
     shift 2
     [ $# -gt 0 ] || set -- 1
     "$mstrc" build "$root/bench/$name.mstr" -o "$work/$name"
-    "$cc" -std=gnu11 -O2 -I"$root/runtime" -o "$work/baseline_$name" "$root/bench/baseline_$name.c"
-    local tb want
-    tb=$(best_time "$work/baseline_$name")
-    want=$(cat "$work/last")
-    awk -v name="$name" -v n="$n" -v tb="$tb" 'BEGIN {
-        printf "%-10s %-34s %8.1f M rec/s\n", name, "hand-written C", n / tb / 1e6 }'
+    "$cc" -std=gnu11 -O2 -pthread -I"$root/runtime" -o "$work/baseline_$name" \
+        "$root/bench/baseline_$name.c" "${mstrc%/mstrc}/libmstr.a"
+    local -A tb
+    local want threads
+    for threads in 1 $(for layout in "$@"; do layout_workers "$layout"; done | sort -nu); do
+        [ -z "${tb[$threads]:-}" ] || continue
+        # shellcheck disable=SC2046 # no argument for one thread: baselines of one thread take none
+        tb[$threads]=$(best_time "$work/baseline_$name" $([ "$threads" = 1 ] || echo "$threads"))
+        if [ "$threads" = 1 ]; then
+            want=$(cat "$work/last")
+            awk -v name="$name" -v n="$n" -v tb="${tb[1]}" 'BEGIN {
+                printf "%-10s %-34s %8.1f M rec/s\n", name, "hand-written C", n / tb / 1e6 }'
+        else
+            [ "$(sink_records "$work/last")" = "$(sink_records <(echo "$want"))" ] ||
+                { echo "bench $name: the baseline on $threads threads lost records"; exit 1; }
+            awk -v name="$name" -v n="$n" -v t="${tb[$threads]}" -v t1="${tb[1]}" \
+                -v what="hand-written C, $threads threads" 'BEGIN {
+                printf "%-10s %-34s %8.1f M rec/s   %21s   %.2fx 1 thread\n",
+                       name, what, n / t / 1e6, "", t1 / t }'
+        fi
+    done
     local t1=
     for layout in "$@"; do
         local tg got expect=$want
@@ -86,8 +110,8 @@ bench() {
             exit 1
         fi
         [ -n "$t1" ] || t1=$tg
-        awk -v name="$name" -v n="$n" -v tg="$tg" -v tb="$tb" -v t1="$t1" \
-            -v what="generated, $(layout_name "$layout")" 'BEGIN {
+        awk -v name="$name" -v n="$n" -v tg="$tg" -v tb="${tb[$(layout_workers "$layout")]}" \
+            -v t1="$t1" -v what="generated, $(layout_name "$layout")" 'BEGIN {
             printf "%-10s %-34s %8.1f M rec/s   %.2fx hand-written   %.2fx 1 worker\n",
                    name, what, n / tg / 1e6, tb / tg, t1 / tg }'
     done
