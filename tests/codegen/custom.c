@@ -263,7 +263,9 @@ static inline void reown_Totals(Totals *now, const Totals *before)
 /* What the fused chains tally while one batch runs through them. It is a local of each poll
  * function, so the compiler keeps it in registers instead of updating the worker in memory
  * for every record; job_batch_flush hands the tallies to the worker (its sources, operators
- * and sinks) when the batch is done. */
+ * and sinks) when the batch is done. The flush is inlined too: a call taking the batch's
+ * address kept it on the stack, and each record's tallies then waited for the previous
+ * record's store (bench/stateless.mstr ran at half its speed). */
 typedef struct job_batch {
     mstr_worker *w;
     uint64_t src_counts;
@@ -271,7 +273,7 @@ typedef struct job_batch {
     uint64_t totals_records;
 } job_batch;
 
-static void job_batch_flush(job_batch *b)
+MSTR_FUSED void job_batch_flush(job_batch *b)
 {
     mstr_tally(&b->w->source_read[0], b->src_counts);
     mstr_tally(&b->w->op_in[0], b->op_parity);
@@ -318,7 +320,7 @@ static inline bool op_parity_body(mstr_ctx *ctx, mstr_nokey key, u64 value, int6
     ctx->running = "operator \'parity\'";
 #line 24 "tests/codegen/custom.mstr"
                          { return (value & 1) != 0; }}
-#line 322 "custom.c"
+#line 324 "custom.c"
 #undef fail
 
 MSTR_FUSED void op_parity(job_batch *mstr_b, mstr_nokey key, u64 value, int64_t ts)
@@ -390,7 +392,7 @@ static inline void op_totals_write(mstr_ctx *ctx, bool key, u64 value, int64_t t
          state->records++;
          state->last = mstr_str_printf(ctx, "%" PRIu64, value);
        }}
-#line 394 "custom.c"
+#line 396 "custom.c"
 #undef fail
 
 MSTR_FUSED void op_totals(job_batch *mstr_b, bool key, u64 value, int64_t ts)
@@ -417,7 +419,7 @@ static inline void op_totals_open(mstr_ctx *ctx, u64 resumed, Totals *state, voi
 #define fail(...) mstr_fail(ctx, "totals", __VA_ARGS__)
     ctx->running = "operator \'totals\'";
     { }}
-#line 421 "custom.c"
+#line 423 "custom.c"
 #undef fail
 
 /* Its prepare block (tests/codegen/custom.mstr:30): at the worker's cut of a snapshot, before the state
@@ -428,7 +430,7 @@ static inline void op_totals_prepare(mstr_ctx *ctx, u64 snapshot, Totals *state,
     ctx->running = "operator \'totals\'";
 #line 30 "tests/codegen/custom.mstr"
                { fflush(stdout); }}
-#line 432 "custom.c"
+#line 434 "custom.c"
 #undef fail
 
 /* Its commit block (tests/codegen/custom.mstr:31): once the snapshot is committed, on the state as it was at
@@ -442,7 +444,7 @@ static inline void op_totals_commit(mstr_ctx *ctx, u64 snapshot, const Totals *s
          printf("worker %d: snapshot %" PRIu64 ": %" PRIu64 " records, the last %.*s\n", ctx->worker,
                 snapshot, state->records, (int)state->last.len, state->last.ptr);
        }}
-#line 446 "custom.c"
+#line 448 "custom.c"
 #undef fail
 
 /* Its close block (tests/codegen/custom.mstr:35): once per worker, at its end. */
@@ -452,7 +454,7 @@ static inline void op_totals_close(mstr_ctx *ctx, Totals *state, void **handle)
     ctx->running = "operator \'totals\'";
 #line 35 "tests/codegen/custom.mstr"
              { (void)handle; }}
-#line 456 "custom.c"
+#line 458 "custom.c"
 #undef fail
 
 /* The runtime's hooks. Strings a block leaves in the state are copied into memory the state
@@ -509,7 +511,7 @@ static inline bool source_counts_poll_body(job_batch *mstr_b, size_t *mstr_emitt
         position->next++;
         return true;
     }}
-#line 513 "custom.c"
+#line 515 "custom.c"
 #undef fail
 #undef emit
 
@@ -572,7 +574,7 @@ static inline void source_counts_open_body(mstr_ctx *ctx, u64 partition, u64 par
         if (position->limit == 0)
             position->limit = 5 + partition;
     }}
-#line 576 "custom.c"
+#line 578 "custom.c"
 #undef fail
 
 static void source_counts_open(mstr_worker *mstr_w, mstr_partition *p)

@@ -761,7 +761,9 @@ static inline void reown_Tuple_str_u64(Tuple_str_u64 *now, const Tuple_str_u64 *
 /* What the fused chains tally while one batch runs through them. It is a local of each poll
  * function, so the compiler keeps it in registers instead of updating the worker in memory
  * for every record; job_batch_flush hands the tallies to the worker (its sources, operators
- * and sinks) when the batch is done. */
+ * and sinks) when the batch is done. The flush is inlined too: a call taking the batch's
+ * address kept it on the stack, and each record's tallies then waited for the previous
+ * record's store (bench/stateless.mstr ran at half its speed). */
 typedef struct job_batch {
     mstr_worker *w;
     uint64_t src_readings;
@@ -774,7 +776,7 @@ typedef struct job_batch {
     uint64_t counts_records;
 } job_batch;
 
-static void job_batch_flush(job_batch *b)
+MSTR_FUSED void job_batch_flush(job_batch *b)
 {
     mstr_tally(&b->w->source_read[0], b->src_readings);
     mstr_tally(&b->w->op_in[0], b->op_station);
@@ -852,7 +854,7 @@ static inline Tuple_str_u16 op_station_body(mstr_ctx *ctx, mstr_nokey key, Readi
     ctx->running = "operator \'station\'";
 #line 11 "tests/codegen/tuples.mstr"
                                                            { return value.station; }}
-#line 856 "tuples.c"
+#line 858 "tuples.c"
 #undef fail
 
 MSTR_FUSED void op_station(job_batch *mstr_b, mstr_nokey key, Reading value, int64_t ts)
@@ -1002,7 +1004,7 @@ static inline Array_i64_3 op_sums_body(mstr_ctx *ctx, Tuple_str_u16 key, Reading
            state->v[i] += value.values.v[i];
        return *state;
      }}
-#line 1006 "tuples.c"
+#line 1008 "tuples.c"
 #undef drop_state
 #undef fail
 
@@ -1070,7 +1072,7 @@ static inline Extremes op_extremes_body(mstr_ctx *ctx, Tuple_str_u16 key, Readin
        }
        return (Extremes){ key, (Tuple_i64_i64){ lo, hi } };
      }}
-#line 1074 "tuples.c"
+#line 1076 "tuples.c"
 #undef fail
 
 MSTR_FUSED void op_extremes(job_batch *mstr_b, Tuple_str_u16 key, Reading value, int64_t ts)
@@ -1214,7 +1216,7 @@ static inline void op_readings_per_station_on_data(job_batch *mstr_b, Tuple_str_
                                                               {
        (*state)++;
      }}
-#line 1218 "tuples.c"
+#line 1220 "tuples.c"
 #undef cancel_timer
 #undef timer_after
 #undef timer_at
@@ -1237,7 +1239,7 @@ static inline void op_readings_per_station_on_epoch(job_batch *mstr_b, Tuple_str
        if (epoch == MSTR_EPOCH_MAX)  // a compound literal's commas inside emit_at's parentheses
            emit_at((Tuple_str_u64){ key._0, *state }, 99);
      }}
-#line 1241 "tuples.c"
+#line 1243 "tuples.c"
 #undef drop_state
 #undef fail
 #undef emit_at
