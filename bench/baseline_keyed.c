@@ -157,17 +157,18 @@ int main(int argc, char **argv)
     pthread_t t[MAX_THREADS];
     for (int i = 0; i < threads; i++) {
         w[i] = (worker){ .me = i, .table = calloc(CAPACITY, sizeof(slot)) };
-        for (int j = 0; j < threads; j++)
-            rings[i][j] = i == j ? NULL : aligned_alloc(64, sizeof(ring));
         if (w[i].table == NULL)
             return 1;
+        for (int j = 0; j < threads; j++) {
+            if (i == j)
+                continue;
+            rings[i][j] = aligned_alloc(64, sizeof(ring));
+            if (rings[i][j] == NULL)
+                return 1;
+            atomic_init(&rings[i][j]->head, 0);
+            atomic_init(&rings[i][j]->tail, 0);
+        }
     }
-    for (int i = 0; i < threads; i++)
-        for (int j = 0; j < threads; j++)
-            if (rings[i][j] != NULL) {
-                atomic_init(&rings[i][j]->head, 0);
-                atomic_init(&rings[i][j]->tail, 0);
-            }
     for (int i = 1; i < threads; i++)
         pthread_create(&t[i], NULL, run, &w[i]);
     run(&w[0]);

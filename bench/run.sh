@@ -65,10 +65,11 @@ layout_workers() {
 }
 
 # bench NAME RECORDS-IN [LAYOUT...]: the generated program on each layout (default 1; see
-# layout_args) against the baseline, which takes a thread count (bench/baseline_keyed.c) on a
-# layout of W workers in all, compared with the baseline on W threads, and each with one
-# worker or thread. With more than one worker, records of one key arrive in another order, so
-# running results (and the checksum) differ; only the record count must then agree.
+# layout_args) against the baseline. A baseline takes a thread count (bench/baseline_keyed.c):
+# a layout of W workers in all is compared with the baseline on W threads, and the ratio to
+# one worker (one thread) is printed beside. With more than one worker, records of one key
+# arrive in another order, so running results (and the checksum) differ; only the record count
+# must then agree.
 bench() {
     local name=$1 n=$2
     shift 2
