@@ -78,9 +78,9 @@ bench() {
     "$cc" -std=gnu11 -O2 -pthread -I"$root/runtime" -o "$work/baseline_$name" \
         "$root/bench/baseline_$name.c" "${mstrc%/mstrc}/libmstr.a"
     local -A tb
-    local want threads
-    for threads in 1 $(for layout in "$@"; do layout_workers "$layout"; done | sort -nu); do
-        [ -z "${tb[$threads]:-}" ] || continue
+    local want threads counts
+    counts=$({ echo 1; for layout in "$@"; do layout_workers "$layout"; done; } | sort -nu)
+    for threads in $counts; do
         # shellcheck disable=SC2046 # no argument for one thread: baselines of one thread take none
         tb[$threads]=$(best_time "$work/baseline_$name" $([ "$threads" = 1 ] || echo "$threads"))
         if [ "$threads" = 1 ]; then
