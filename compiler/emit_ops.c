@@ -597,7 +597,7 @@ static void emit_op(emitter *e, const mc_plan_op *po)
         { "value_len", bare ? "" : em_strf(e, " + enclen_%s(&value)", in_type) },
         { "value_enc", bare ? "" : em_strf(e, "    p = encp_%s(p, &value);\n", in_type) },
         { "value_dec", bare ? "        memset(&value, 0, sizeof value);\n"
-                            : em_strf(e, "        dec_%s(&r, &value);\n", in_type) },
+                            : em_strf(e, "        dec_%s(r, &value);\n", in_type) },
         { "ninputs", em_strf(e, "%zu", op->nnames + 1) },
         { "behind_counter", op->kind == MC_OP_TIMESTAMPS && !op->processing_time
                                 ? em_counter(e, op, MC_COUNTER_BEHIND) : "" },

@@ -86,8 +86,9 @@ typedef struct mstr_source_desc {
 /* An exchange: a key_by, where records move to the worker that owns their key. */
 typedef struct mstr_exchange_desc {
     const char *name;                   /* the key_by operator */
-    /* Decodes b's records and runs them through what follows the exchange. */
-    void (*receive)(mstr_worker *w, const mstr_xbatch *b);
+    /* Decodes the next `records` records of b from r (a reader of b's data, moved past them)
+     * and runs them through what follows the exchange. */
+    void (*receive)(mstr_worker *w, const mstr_xbatch *b, mstr_rbuf *r, size_t records);
     /* The frontier after the exchange (the least epoch over the sending workers) moved to
      * epoch: tells what follows. */
     void (*epoch)(mstr_worker *w, int64_t epoch);

@@ -137,10 +137,19 @@ void mstr_exchange_free(mstr_exchange *e)
     mstr_align_free(&e->align);
 }
 
-/* Whether the open batch of exchange x for dest holds records (false for this worker). */
-static bool holds_records(const mstr_exchange *e, int x, int dest)
+/* Whether the open batch of exchange x for dest holds records or epochs (false for this
+ * worker). */
+static bool holds(const mstr_exchange *e, int x, int dest)
 {
-    return e->outbox[(size_t)x * e->stride + (size_t)dest]->records > 0;
+    return mstr_xbatch_holds(e->outbox[(size_t)x * e->stride + (size_t)dest]);
+}
+
+/* Whether this worker's control messages on exchange x go to dest on batches: dest is another
+ * worker that this one sends batches to, or has a batch for. The others hear them by the
+ * channel's broadcast (most of them, in a job of many workers). */
+static bool in_band(mstr_exchange *e, int x, int dest)
+{
+    return dest != me(e) && (holds(e, x, dest) || mstr_channel_linked(e->channel, dest));
 }
 
 /* Moves b onto its link, keeping order behind batches that already wait for room. */
@@ -169,15 +178,12 @@ static void merge_epoch(mstr_exchange *e, int x, int from, int64_t epoch)
         e->desc->exchanges[x].epoch(e->worker, f->out);
 }
 
-/* Sends ctl on exchange x to every other worker, after the records already batched for it:
- * on a batch to each worker that this one sends batches to, and by the channel's broadcast to
- * the others (most of them, in a job of many workers). */
+/* Sends ctl on exchange x to every other worker, after what is already batched for it: it
+ * closes the open batch of each worker in band, and is broadcast to the others. */
 static void send_ctl(mstr_exchange *e, int x, mstr_ctl ctl)
 {
     for (int dest = 0; dest < workers(e); dest++) {
-        if (dest == me(e))
-            continue;
-        if (!holds_records(e, x, dest) && !mstr_channel_linked(e->channel, dest))
+        if (!in_band(e, x, dest))
             continue;
         open_batch(e, x, dest)->ctl = ctl;
         mstr_exchange_send(e, x, dest);
@@ -185,9 +191,35 @@ static void send_ctl(mstr_exchange *e, int x, mstr_ctl ctl)
     mstr_channel_broadcast(e->channel, x, ctl);
 }
 
+/* Sends an epoch below the end on exchange x to every other worker: marked on the open batch
+ * of each worker in band, after its records so far (mstr_xbatch.h), and broadcast to the
+ * others. A batch for a worker not linked yet is sent with the epoch at once: sending it makes
+ * the link, so that the receiver, which reads the broadcasts up to its link first, does not
+ * take the broadcast epoch before the records. */
+static void send_epoch(mstr_exchange *e, int x, int64_t epoch)
+{
+    for (int dest = 0; dest < workers(e); dest++) {
+        if (!in_band(e, x, dest))
+            continue;
+        if (!mstr_channel_linked(e->channel, dest)) {
+            open_batch(e, x, dest)->ctl = mstr_ctl_epoch(epoch);
+            mstr_exchange_send(e, x, dest);
+            continue;
+        }
+        mstr_xbatch *b = open_batch(e, x, dest);
+        mstr_xbatch_mark(b, b->records, epoch);
+        if (b->nmarks == MSTR_XBATCH_MARKS)
+            mstr_exchange_send(e, x, dest);
+    }
+    mstr_channel_broadcast(e->channel, x, mstr_ctl_epoch(epoch));
+}
+
 void mstr_exchange_epoch(mstr_exchange *e, int x, int64_t epoch)
 {
-    send_ctl(e, x, mstr_ctl_epoch(epoch));
+    if (epoch == MSTR_EPOCH_MAX)
+        send_ctl(e, x, mstr_ctl_epoch(epoch));
+    else
+        send_epoch(e, x, epoch);
     if (epoch == MSTR_EPOCH_MAX)
         mstr_align_end(&e->align, (size_t)x, me(e));
     merge_epoch(e, x, me(e), epoch);
@@ -269,12 +301,21 @@ bool mstr_exchange_send_waiting(mstr_exchange *e)
     return moved;
 }
 
-/* Runs a received batch through the generated code: its records, then its control message. */
+/* Runs a received batch through the generated code: its records and epochs in the order they
+ * were sent, then its control message. */
 static void process(mstr_exchange *e, const mstr_xbatch *b)
 {
     const mstr_exchange_desc *x = &e->desc->exchanges[b->exchange];
-    if (b->records > 0)
-        x->receive(e->worker, b);
+    mstr_rbuf r = { b->data.data, b->data.data + b->data.len, false };
+    size_t done = 0;
+    for (size_t i = 0; i <= b->nmarks; i++) {
+        size_t upto = i < b->nmarks ? b->marks[i].records : b->records;
+        if (upto > done)
+            x->receive(e->worker, b, &r, upto - done);
+        done = upto;
+        if (i < b->nmarks)
+            merge_epoch(e, b->exchange, b->from, b->marks[i].epoch);
+    }
     switch (b->ctl.kind) {
     case MSTR_CTL_NONE:
         break;
@@ -318,7 +359,7 @@ void mstr_exchange_flush(mstr_exchange *e)
 {
     for (size_t x = 0; x < e->desc->nexchanges; x++)
         for (int dest = 0; dest < workers(e); dest++)
-            if (holds_records(e, (int)x, dest))
+            if (holds(e, (int)x, dest))
                 mstr_exchange_send(e, (int)x, dest);
     mstr_channel_flush(e->channel);
 }

@@ -85,9 +85,10 @@ mstr_xbatch *mstr_exchange_start(mstr_exchange *e, int x, int dest);
 void mstr_exchange_send(mstr_exchange *e, int x, int dest);
 
 /* This worker reached epoch on exchange x: sends it to every other worker after the records
- * already batched for them (every epoch goes out, closing the open batches, because operators
- * downstream, a stateful_op's on_epoch for one, may act on each epoch they see), and merges it
- * into this worker's own frontier of x. */
+ * already batched for them, and merges it into this worker's own frontier of x. Every epoch
+ * goes out, in its place among the records (operators downstream, a stateful_op's on_epoch or
+ * a ttl_map's expiry for two, act on each epoch they see, before the records that follow it):
+ * an epoch below the end rides on the open batch (mstr_xbatch.h), the end closes it. */
 void mstr_exchange_epoch(mstr_exchange *e, int x, int64_t epoch);
 
 /* Sends this worker's barrier of the snapshot being aligned on every exchange where it may
@@ -120,7 +121,8 @@ bool mstr_exchange_send_waiting(mstr_exchange *e);
  * Returns true if there was anything. */
 bool mstr_exchange_receive(mstr_exchange *e);
 
-/* Sends every open batch that holds records and wakes the workers this turn made work for. */
+/* Sends every open batch that holds records or epochs and wakes the workers this turn made
+ * work for. */
 void mstr_exchange_flush(mstr_exchange *e);
 
 /* True while batches wait for room, or control messages for the workers not linked from this

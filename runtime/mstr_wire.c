@@ -56,6 +56,30 @@ void mstr_wire_put_batch_head(mstr_wbuf *b, const mstr_xbatch *x)
     mstr_put_le(b, x->records, 8);
     mstr_put_le(b, (uint64_t)x->ctl.kind, 1);
     mstr_put_le(b, (uint64_t)x->ctl.value, 8);
+    mstr_put_le(b, x->nmarks, 4);
+    for (size_t i = 0; i < x->nmarks; i++) {
+        mstr_put_le(b, x->marks[i].records, 4);
+        mstr_put_le(b, (uint64_t)x->marks[i].epoch, 8);
+    }
+}
+
+/* Reads a batch's marks into x (whose records are read): at most MSTR_XBATCH_MARKS, none
+ * before an earlier one or after the batch's records. */
+static bool get_marks(mstr_rbuf *r, mstr_xbatch *x)
+{
+    size_t n = (size_t)mstr_get_le(r, 4);
+    if (r->error || n > MSTR_XBATCH_MARKS)
+        return false;
+    x->nmarks = 0;
+    for (size_t i = 0; i < n; i++) {
+        size_t records = (size_t)mstr_get_le(r, 4);
+        int64_t epoch = (int64_t)mstr_get_le(r, 8);
+        size_t last = i > 0 ? x->marks[i - 1].records : 0;
+        if (r->error || records < last || records > x->records)
+            return false;
+        mstr_xbatch_mark(x, records, epoch);
+    }
+    return true;
 }
 
 bool mstr_wire_get_batch(const unsigned char *p, size_t n, mstr_xbatch *x)
@@ -67,7 +91,7 @@ bool mstr_wire_get_batch(const unsigned char *p, size_t n, mstr_xbatch *x)
     x->records = (size_t)mstr_get_le(&r, 8);
     uint64_t kind = mstr_get_le(&r, 1);
     x->ctl.value = (int64_t)mstr_get_le(&r, 8);
-    if (r.error || kind > MSTR_CTL_RESCALE)
+    if (r.error || kind > MSTR_CTL_RESCALE || !get_marks(&r, x))
         return false;
     x->ctl.kind = (mstr_ctl_kind)kind;
     x->data.len = 0;

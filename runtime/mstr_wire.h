@@ -6,7 +6,8 @@
  *
  *   HELLO      process, processes, workers per process, fingerprint, round
  *                                          first on every stream
- *   BATCH      from, to, exchange, records, ctl kind, ctl value, data  an exchange batch
+ *   BATCH      from, to, exchange, records, ctl kind, ctl value, marks (count, then
+ *              (records, epoch) x count), data                    an exchange batch
  *   CREDIT     (sender, receiver, batches) x any                 room returned to senders
  *   RESTORE    snapshot, round             leader: restore it (0: start fresh) for this round
  *   RESTORED   snapshot, ok, message       follower: how that went

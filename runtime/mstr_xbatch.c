@@ -18,14 +18,25 @@ void mstr_xbatch_reset(mstr_xbatch *b, int x, int from, int to)
     b->from = from;
     b->to = to;
     b->records = 0;
+    b->nmarks = 0;
     b->ctl = (mstr_ctl){ MSTR_CTL_NONE, 0 };
     b->data.len = 0;
+}
+
+void mstr_xbatch_mark(mstr_xbatch *b, size_t records, int64_t epoch)
+{
+    if (b->nmarks == b->marks_cap) {
+        b->marks_cap = b->marks_cap > 0 ? 2 * b->marks_cap : 16;
+        b->marks = mstr_realloc(b->marks, b->marks_cap * sizeof *b->marks);
+    }
+    b->marks[b->nmarks++] = (mstr_xmark){ records, epoch };
 }
 
 void mstr_xbatch_free(mstr_xbatch *b)
 {
     if (b == NULL)
         return;
+    free(b->marks);
     mstr_wbuf_free(&b->data);
     free(b);
 }

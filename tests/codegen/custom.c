@@ -351,17 +351,18 @@ static inline void op_parity_epoch(job_batch *mstr_b, size_t input, int64_t epoc
     mstr_exchange_epoch(&mstr_b->w->exchange, 0, epoch);
 }
 
-static void exchange_parity_receive(mstr_worker *w, const mstr_xbatch *xb)
+/* Decodes the next `records` records of xb from r and runs them through what follows. */
+static void exchange_parity_receive(mstr_worker *w, const mstr_xbatch *xb, mstr_rbuf *r,
+                                      size_t records)
 {
     job_batch batch = { .w = w };
-    mstr_rbuf r = { xb->data.data, xb->data.data + xb->data.len, false };
-    for (size_t i = 0; i < xb->records; i++) {
+    for (size_t i = 0; i < records; i++) {
         bool k;
         u64 value;
-        dec_bool(&r, &k);
-        dec_u64(&r, &value);
-        int64_t ts = (int64_t)mstr_get_le(&r, 8);
-        if (r.error) {
+        dec_bool(r, &k);
+        dec_u64(r, &value);
+        int64_t ts = (int64_t)mstr_get_le(r, 8);
+        if (r->error) {
             mstr_fail(&w->ctx, "parity", "corrupt exchange batch from worker %d", xb->from);
             break;
         }
@@ -392,7 +393,7 @@ static inline void op_totals_write(mstr_ctx *ctx, bool key, u64 value, int64_t t
          state->records++;
          state->last = mstr_str_printf(ctx, "%" PRIu64, value);
        }}
-#line 396 "custom.c"
+#line 397 "custom.c"
 #undef fail
 
 MSTR_FUSED void op_totals(job_batch *mstr_b, bool key, u64 value, int64_t ts)
@@ -419,7 +420,7 @@ static inline void op_totals_open(mstr_ctx *ctx, u64 resumed, Totals *state, voi
 #define fail(...) mstr_fail(ctx, "totals", __VA_ARGS__)
     ctx->running = "operator \'totals\'";
     { }}
-#line 423 "custom.c"
+#line 424 "custom.c"
 #undef fail
 
 /* Its prepare block (tests/codegen/custom.mstr:30): at the worker's cut of a snapshot, before the state
@@ -430,7 +431,7 @@ static inline void op_totals_prepare(mstr_ctx *ctx, u64 snapshot, Totals *state,
     ctx->running = "operator \'totals\'";
 #line 30 "tests/codegen/custom.mstr"
                { fflush(stdout); }}
-#line 434 "custom.c"
+#line 435 "custom.c"
 #undef fail
 
 /* Its commit block (tests/codegen/custom.mstr:31): once the snapshot is committed, on the state as it was at
@@ -444,7 +445,7 @@ static inline void op_totals_commit(mstr_ctx *ctx, u64 snapshot, const Totals *s
          printf("worker %d: snapshot %" PRIu64 ": %" PRIu64 " records, the last %.*s\n", ctx->worker,
                 snapshot, state->records, (int)state->last.len, state->last.ptr);
        }}
-#line 448 "custom.c"
+#line 449 "custom.c"
 #undef fail
 
 /* Its close block (tests/codegen/custom.mstr:35): once per worker, at its end. */
@@ -454,7 +455,7 @@ static inline void op_totals_close(mstr_ctx *ctx, Totals *state, void **handle)
     ctx->running = "operator \'totals\'";
 #line 35 "tests/codegen/custom.mstr"
              { (void)handle; }}
-#line 458 "custom.c"
+#line 459 "custom.c"
 #undef fail
 
 /* The runtime's hooks. Strings a block leaves in the state are copied into memory the state
@@ -511,7 +512,7 @@ static inline bool source_counts_poll_body(job_batch *mstr_b, size_t *mstr_emitt
         position->next++;
         return true;
     }}
-#line 515 "custom.c"
+#line 516 "custom.c"
 #undef fail
 #undef emit
 
@@ -574,7 +575,7 @@ static inline void source_counts_open_body(mstr_ctx *ctx, u64 partition, u64 par
         if (position->limit == 0)
             position->limit = 5 + partition;
     }}
-#line 578 "custom.c"
+#line 579 "custom.c"
 #undef fail
 
 static void source_counts_open(mstr_worker *mstr_w, mstr_partition *p)

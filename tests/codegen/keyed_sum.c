@@ -111,17 +111,18 @@ static inline void op_bucket_epoch(job_batch *mstr_b, size_t input, int64_t epoc
     mstr_exchange_epoch(&mstr_b->w->exchange, 0, epoch);
 }
 
-static void exchange_bucket_receive(mstr_worker *w, const mstr_xbatch *xb)
+/* Decodes the next `records` records of xb from r and runs them through what follows. */
+static void exchange_bucket_receive(mstr_worker *w, const mstr_xbatch *xb, mstr_rbuf *r,
+                                      size_t records)
 {
     job_batch batch = { .w = w };
-    mstr_rbuf r = { xb->data.data, xb->data.data + xb->data.len, false };
-    for (size_t i = 0; i < xb->records; i++) {
+    for (size_t i = 0; i < records; i++) {
         u64 k;
         u64 value;
-        dec_u64(&r, &k);
-        dec_u64(&r, &value);
-        int64_t ts = (int64_t)mstr_get_le(&r, 8);
-        if (r.error) {
+        dec_u64(r, &k);
+        dec_u64(r, &value);
+        int64_t ts = (int64_t)mstr_get_le(r, 8);
+        if (r->error) {
             mstr_fail(&w->ctx, "bucket", "corrupt exchange batch from worker %d", xb->from);
             break;
         }
@@ -226,7 +227,7 @@ static inline u64 op_sum_body(mstr_ctx *ctx, u64 key, u64 value, int64_t ts,
 #define drop_state() (*mstr_keep = false)
 #line 9 "tests/codegen/keyed_sum.mstr"
                                        { *state += value; return *state; }}
-#line 230 "keyed_sum.c"
+#line 231 "keyed_sum.c"
 #undef drop_state
 #undef fail
 

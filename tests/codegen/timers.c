@@ -113,17 +113,18 @@ static inline void op_last_digit_epoch(job_batch *mstr_b, size_t input, int64_t 
     mstr_exchange_epoch(&mstr_b->w->exchange, 0, epoch);
 }
 
-static void exchange_last_digit_receive(mstr_worker *w, const mstr_xbatch *xb)
+/* Decodes the next `records` records of xb from r and runs them through what follows. */
+static void exchange_last_digit_receive(mstr_worker *w, const mstr_xbatch *xb, mstr_rbuf *r,
+                                      size_t records)
 {
     job_batch batch = { .w = w };
-    mstr_rbuf r = { xb->data.data, xb->data.data + xb->data.len, false };
-    for (size_t i = 0; i < xb->records; i++) {
+    for (size_t i = 0; i < records; i++) {
         i64 k;
         i64 value;
-        dec_i64(&r, &k);
-        dec_i64(&r, &value);
-        int64_t ts = (int64_t)mstr_get_le(&r, 8);
-        if (r.error) {
+        dec_i64(r, &k);
+        dec_i64(r, &value);
+        int64_t ts = (int64_t)mstr_get_le(r, 8);
+        if (r->error) {
             mstr_fail(&w->ctx, "last_digit", "corrupt exchange batch from worker %d", xb->from);
             break;
         }
@@ -386,7 +387,7 @@ static inline void op_idle_on_timer(job_batch *mstr_b, i64 key, i64 *state,
        else if (!clock_timer)
            timer_after(1000);
      }}
-#line 390 "timers.c"
+#line 391 "timers.c"
 #undef cancel_timer
 #undef timer_after
 #undef timer_at
@@ -459,7 +460,7 @@ static inline void op_idle_on_data(job_batch *mstr_b, i64 key, i64 value, int64_
        *state += value;
        timer_at(ts + 5);
      }}
-#line 463 "timers.c"
+#line 464 "timers.c"
 #undef cancel_timer
 #undef timer_after
 #undef timer_at
@@ -482,7 +483,7 @@ static inline void op_idle_on_epoch(job_batch *mstr_b, i64 key, i64 *state,
        if (epoch == MSTR_EPOCH_MAX)
            emit(-1);
      }}
-#line 486 "timers.c"
+#line 487 "timers.c"
 #undef drop_state
 #undef fail
 #undef emit_at

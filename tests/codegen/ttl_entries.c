@@ -252,17 +252,18 @@ static inline void op_user_epoch(job_batch *mstr_b, size_t input, int64_t epoch)
     mstr_exchange_epoch(&mstr_b->w->exchange, 0, epoch);
 }
 
-static void exchange_user_receive(mstr_worker *w, const mstr_xbatch *xb)
+/* Decodes the next `records` records of xb from r and runs them through what follows. */
+static void exchange_user_receive(mstr_worker *w, const mstr_xbatch *xb, mstr_rbuf *r,
+                                      size_t records)
 {
     job_batch batch = { .w = w };
-    mstr_rbuf r = { xb->data.data, xb->data.data + xb->data.len, false };
-    for (size_t i = 0; i < xb->records; i++) {
+    for (size_t i = 0; i < records; i++) {
         u64 k;
         Visit value;
-        dec_u64(&r, &k);
-        dec_Visit(&r, &value);
-        int64_t ts = (int64_t)mstr_get_le(&r, 8);
-        if (r.error) {
+        dec_u64(r, &k);
+        dec_Visit(r, &value);
+        int64_t ts = (int64_t)mstr_get_le(r, 8);
+        if (r->error) {
             mstr_fail(&w->ctx, "user", "corrupt exchange batch from worker %d", xb->from);
             break;
         }
@@ -680,7 +681,7 @@ static inline u64 op_last_pages_body(mstr_ctx *ctx, u64 key, Visit value, int64_
        entry_insert(value.site, value.page, ts + 3600);
        return (u64)entry_count();
      }}
-#line 684 "ttl_entries.c"
+#line 685 "ttl_entries.c"
 #undef entry_count
 #undef entry_remove
 #undef entry_insert

@@ -885,17 +885,18 @@ static inline void op_station_epoch(job_batch *mstr_b, size_t input, int64_t epo
     mstr_exchange_epoch(&mstr_b->w->exchange, 0, epoch);
 }
 
-static void exchange_station_receive(mstr_worker *w, const mstr_xbatch *xb)
+/* Decodes the next `records` records of xb from r and runs them through what follows. */
+static void exchange_station_receive(mstr_worker *w, const mstr_xbatch *xb, mstr_rbuf *r,
+                                      size_t records)
 {
     job_batch batch = { .w = w };
-    mstr_rbuf r = { xb->data.data, xb->data.data + xb->data.len, false };
-    for (size_t i = 0; i < xb->records; i++) {
+    for (size_t i = 0; i < records; i++) {
         Tuple_str_u16 k;
         Reading value;
-        dec_Tuple_str_u16(&r, &k);
-        dec_Reading(&r, &value);
-        int64_t ts = (int64_t)mstr_get_le(&r, 8);
-        if (r.error) {
+        dec_Tuple_str_u16(r, &k);
+        dec_Reading(r, &value);
+        int64_t ts = (int64_t)mstr_get_le(r, 8);
+        if (r->error) {
             mstr_fail(&w->ctx, "station", "corrupt exchange batch from worker %d", xb->from);
             break;
         }
@@ -1004,7 +1005,7 @@ static inline Array_i64_3 op_sums_body(mstr_ctx *ctx, Tuple_str_u16 key, Reading
            state->v[i] += value.values.v[i];
        return *state;
      }}
-#line 1008 "tuples.c"
+#line 1009 "tuples.c"
 #undef drop_state
 #undef fail
 
@@ -1072,7 +1073,7 @@ static inline Extremes op_extremes_body(mstr_ctx *ctx, Tuple_str_u16 key, Readin
        }
        return (Extremes){ key, (Tuple_i64_i64){ lo, hi } };
      }}
-#line 1076 "tuples.c"
+#line 1077 "tuples.c"
 #undef fail
 
 MSTR_FUSED void op_extremes(job_batch *mstr_b, Tuple_str_u16 key, Reading value, int64_t ts)
@@ -1216,7 +1217,7 @@ static inline void op_readings_per_station_on_data(job_batch *mstr_b, Tuple_str_
                                                               {
        (*state)++;
      }}
-#line 1220 "tuples.c"
+#line 1221 "tuples.c"
 #undef cancel_timer
 #undef timer_after
 #undef timer_at
@@ -1239,7 +1240,7 @@ static inline void op_readings_per_station_on_epoch(job_batch *mstr_b, Tuple_str
        if (epoch == MSTR_EPOCH_MAX)  // a compound literal's commas inside emit_at's parentheses
            emit_at((Tuple_str_u64){ key._0, *state }, 99);
      }}
-#line 1243 "tuples.c"
+#line 1244 "tuples.c"
 #undef drop_state
 #undef fail
 #undef emit_at

@@ -550,17 +550,18 @@ static inline void op_user_epoch(job_batch *mstr_b, size_t input, int64_t epoch)
     mstr_exchange_epoch(&mstr_b->w->exchange, 0, epoch);
 }
 
-static void exchange_user_receive(mstr_worker *w, const mstr_xbatch *xb)
+/* Decodes the next `records` records of xb from r and runs them through what follows. */
+static void exchange_user_receive(mstr_worker *w, const mstr_xbatch *xb, mstr_rbuf *r,
+                                      size_t records)
 {
     job_batch batch = { .w = w };
-    mstr_rbuf r = { xb->data.data, xb->data.data + xb->data.len, false };
-    for (size_t i = 0; i < xb->records; i++) {
+    for (size_t i = 0; i < records; i++) {
         u32 k;
         Click value;
-        dec_u32(&r, &k);
+        dec_u32(r, &k);
         memset(&value, 0, sizeof value);
-        int64_t ts = (int64_t)mstr_get_le(&r, 8);
-        if (r.error) {
+        int64_t ts = (int64_t)mstr_get_le(r, 8);
+        if (r->error) {
             mstr_fail(&w->ctx, "user", "corrupt exchange batch from worker %d", xb->from);
             break;
         }

@@ -1,9 +1,10 @@
 /*
  * test_exchange.c - two workers' sides of an exchange over the real ring channel, driven by
  * hand in one thread: records, epochs, snapshot barriers and ends of stream interleaved on one
- * link keep their order; the frontier after the exchange is the least over the senders and
- * reaches the generated code only when it moves; a barrier that arrives before its snapshot
- * began starts it; a sender whose barriers all arrived is not read until the snapshot is done.
+ * link keep their order (epochs among records travel on the records' batch); the frontier
+ * after the exchange is the least over the senders and reaches the generated code only when
+ * it moves; a barrier that arrives before its snapshot began starts it; a sender whose
+ * barriers all arrived is not read until the snapshot is done.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -22,7 +23,17 @@ typedef struct seen {
     int64_t frontiers[16];
     size_t nfrontiers;
     uint64_t begun;         /* the snapshot begun by a barrier, 0 if none */
+    char order[64];         /* what came in turn: 'r' per record, 'e' per frontier move */
+    size_t batches;         /* distinct batches that records came on */
+    const mstr_xbatch *last_batch;
 } seen;
+
+static void note(seen *s, char c)
+{
+    size_t n = strlen(s->order);
+    if (n + 1 < sizeof s->order)
+        s->order[n] = c;
+}
 
 static seen log_of[2];
 static mstr_exchange sides[2];
@@ -34,15 +45,26 @@ static int who(mstr_worker *w)
     return (char *)w == &worker_name[0] ? 0 : 1;
 }
 
-static void on_receive(mstr_worker *w, const mstr_xbatch *b)
+/* Reads each record's 8 bytes, as generated code would decode them. */
+static void on_receive(mstr_worker *w, const mstr_xbatch *b, mstr_rbuf *r, size_t records)
 {
-    log_of[who(w)].records += b->records;
+    seen *s = &log_of[who(w)];
+    for (size_t i = 0; i < records; i++) {
+        assert_int_equal(mstr_get_le(r, 8), 42);
+        note(s, 'r');
+    }
+    assert_false(r->error);
+    s->records += records;
+    if (b != s->last_batch)
+        s->batches++;
+    s->last_batch = b;
 }
 
 static void on_epoch(mstr_worker *w, int64_t epoch)
 {
     seen *s = &log_of[who(w)];
     s->frontiers[s->nfrontiers++] = epoch;
+    note(s, 'e');
 }
 
 static void on_barrier(mstr_worker *w, uint64_t n)
@@ -99,12 +121,12 @@ static int teardown(void **state)
     return 0;
 }
 
-/* Worker `from` puts n records in its open batch for the other worker (the bytes do not
- * matter to the exchange). */
+/* Worker `from` puts n records of 8 bytes each in its open batch for the other worker. */
 static void add_records(int from, size_t n)
 {
     mstr_xbatch *b = mstr_exchange_start(&sides[from], 0, 1 - from);
-    mstr_put_le(&b->data, 42, 8);
+    for (size_t i = 0; i < n; i++)
+        mstr_put_le(&b->data, 42, 8);
     b->records += n;
 }
 
@@ -178,6 +200,75 @@ static void test_barrier_holds_what_follows(void **state)
     assert_int_equal(log_of[1].frontiers[0], 8);
 }
 
+/* Worker 0 sends worker 1 a record, which links them; worker 1's log starts afresh. */
+static void link_0_to_1(void)
+{
+    add_records(0, 1);
+    mstr_exchange_flush(&sides[0]);
+    turn(1);
+    assert_int_equal(log_of[1].records, 1);
+    memset(&log_of[1], 0, sizeof log_of[1]);
+}
+
+/* Epochs between records reach the receiver between the same records, all on one batch once
+ * the workers are linked (before, the first epoch sends the first batch); the end closes it. */
+static void test_epochs_keep_their_place_among_records(void **state)
+{
+    (void)state;
+    add_records(0, 3);
+    mstr_exchange_epoch(&sides[0], 0, 2);  /* not linked yet: goes on the first batch */
+    mstr_exchange_epoch(&sides[1], 0, 100); /* worker 1 is ahead: worker 0's epochs move it */
+    turn(1);
+    assert_string_equal(log_of[1].order, "rrre");
+    memset(&log_of[1], 0, sizeof log_of[1]);
+
+    add_records(0, 3);
+    mstr_exchange_epoch(&sides[0], 0, 5);
+    mstr_exchange_epoch(&sides[0], 0, 6);  /* two epochs with no record between */
+    add_records(0, 2);
+    mstr_exchange_epoch(&sides[0], 0, 7);
+    add_records(0, 1);
+    mstr_exchange_flush(&sides[0]);
+    turn(1);
+    assert_string_equal(log_of[1].order, "rrreerre" "r");
+    assert_int_equal(log_of[1].frontiers[0], 5);
+    assert_int_equal(log_of[1].frontiers[1], 6);
+    assert_int_equal(log_of[1].frontiers[2], 7);
+    assert_int_equal(log_of[1].batches, 1);
+    memset(&log_of[1], 0, sizeof log_of[1]);
+    /* epochs alone travel too, and the end follows them */
+    mstr_exchange_epoch(&sides[0], 0, 8);
+    mstr_exchange_epoch(&sides[0], 0, MSTR_EPOCH_MAX);
+    mstr_exchange_flush(&sides[0]);
+    turn(1);
+    assert_string_equal(log_of[1].order, "ee");
+    assert_int_equal(log_of[1].frontiers[0], 8);
+    assert_int_equal(log_of[1].frontiers[1], 100);
+}
+
+/* A batch holds at most MSTR_XBATCH_MARKS epochs: one more goes on the next batch. */
+static void test_many_epochs_fill_a_batch(void **state)
+{
+    (void)state;
+    mstr_exchange_epoch(&sides[1], 0, MSTR_EPOCH_MAX - 1);
+    link_0_to_1();
+    add_records(0, 1);
+    for (int64_t t = 1; t <= MSTR_XBATCH_MARKS + 1; t++)
+        mstr_exchange_epoch(&sides[0], 0, t);
+    mstr_exchange_flush(&sides[0]);
+    mstr_xbatch *full = mstr_channel_receive(sides[1].channel, 0);
+    mstr_xbatch *next = mstr_channel_receive(sides[1].channel, 0);
+    assert_non_null(full);
+    assert_non_null(next);
+    assert_int_equal(full->nmarks, MSTR_XBATCH_MARKS);
+    assert_int_equal(full->records, 1);
+    assert_int_equal(next->nmarks, 1);
+    assert_int_equal(next->marks[0].epoch, MSTR_XBATCH_MARKS + 1);
+    assert_null(mstr_channel_receive(sides[1].channel, 0));
+    mstr_channel_release(sides[1].channel, full);
+    mstr_channel_release(sides[1].channel, next);
+}
+
 /* A sender that ended the exchange before the snapshot is not waited for. */
 static void test_ended_sender_is_not_waited_for(void **state)
 {
@@ -200,6 +291,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_frontier_is_the_least_over_senders, setup, teardown),
         cmocka_unit_test_setup_teardown(test_barrier_holds_what_follows, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ended_sender_is_not_waited_for, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_epochs_keep_their_place_among_records, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_many_epochs_fill_a_batch, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

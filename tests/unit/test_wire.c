@@ -2,7 +2,8 @@
  * test_wire.c - the coordination messages between processes (mstr_wire.h): a snapshot request
  * against its bytes written out by hand from the header's table (so that a follower learns
  * whether its workers stop at the cut of a rescale), every kind decoded back to the fields it
- * carries, and every message cut short or made longer refused.
+ * carries, and every message cut short or made longer refused; an exchange batch with its
+ * epochs among its records, and batches whose epochs do not fit their records refused.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -100,12 +101,89 @@ static void test_wrong_lengths_are_refused(void **state)
     }
 }
 
+/* A batch of 5 records (of 3 bytes each) with epochs after the 2nd and the 5th, and an end. */
+static void sample_batch(mstr_xbatch *b)
+{
+    mstr_xbatch_reset(b, 2, 1, 3);
+    b->records = 5;
+    mstr_put_bytes(&b->data, "aaabbbcccdddeee", 15);
+    mstr_xbatch_mark(b, 2, 40);
+    mstr_xbatch_mark(b, 5, -7);
+    b->ctl = mstr_ctl_epoch(MSTR_EPOCH_MAX);
+}
+
+/* A batch's frame: its head, then its data. */
+static void put_batch(mstr_wbuf *frame, const mstr_xbatch *b)
+{
+    frame->len = 0;
+    mstr_wire_put_batch_head(frame, b);
+    mstr_put_bytes(frame, b->data.data, b->data.len);
+}
+
+static void test_batch_round_trips(void **state)
+{
+    (void)state;
+    mstr_xbatch *b = mstr_xbatch_new(), *got = mstr_xbatch_new();
+    sample_batch(b);
+    mstr_wbuf frame = { 0 };
+    put_batch(&frame, b);
+    assert_true(mstr_wire_get_batch(frame.data, frame.len, got));
+    assert_int_equal(got->exchange, 2);
+    assert_int_equal(got->from, 1);
+    assert_int_equal(got->to, 3);
+    assert_int_equal(got->records, 5);
+    assert_int_equal(got->nmarks, 2);
+    assert_int_equal(got->marks[0].records, 2);
+    assert_int_equal(got->marks[0].epoch, 40);
+    assert_int_equal(got->marks[1].records, 5);
+    assert_int_equal(got->marks[1].epoch, -7);
+    assert_int_equal(got->ctl.kind, MSTR_CTL_END);
+    assert_int_equal(got->data.len, 15);
+    assert_memory_equal(got->data.data, "aaabbbcccdddeee", 15);
+    mstr_wbuf_free(&frame);
+    mstr_xbatch_free(b);
+    mstr_xbatch_free(got);
+}
+
+/* Marks out of order, past the batch's records or too many are refused, as is a head cut
+ * short. */
+static void test_batch_marks_must_fit(void **state)
+{
+    (void)state;
+    mstr_xbatch *b = mstr_xbatch_new(), *got = mstr_xbatch_new();
+    mstr_wbuf frame = { 0 };
+    sample_batch(b);
+    b->marks[0].records = 6;                            /* past the records */
+    b->marks[1].records = 6;
+    put_batch(&frame, b);
+    assert_false(mstr_wire_get_batch(frame.data, frame.len, got));
+    sample_batch(b);
+    b->marks[1].records = 1;                            /* before the one before it */
+    put_batch(&frame, b);
+    assert_false(mstr_wire_get_batch(frame.data, frame.len, got));
+    sample_batch(b);
+    for (int i = 0; i < MSTR_XBATCH_MARKS; i++)          /* one too many */
+        mstr_xbatch_mark(b, 5, 100 + i);
+    put_batch(&frame, b);
+    assert_false(mstr_wire_get_batch(frame.data, frame.len, got));
+    sample_batch(b);
+    frame.len = 0;
+    mstr_wire_put_batch_head(&frame, b);
+    for (size_t n = 0; n < frame.len; n++)
+        assert_false(mstr_wire_get_batch(frame.data, n, got));
+    mstr_wbuf_free(&frame);
+    mstr_xbatch_free(b);
+    mstr_xbatch_free(got);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_request_bytes),
         cmocka_unit_test(test_every_kind_round_trips),
         cmocka_unit_test(test_wrong_lengths_are_refused),
+        cmocka_unit_test(test_batch_round_trips),
+        cmocka_unit_test(test_batch_marks_must_fit),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
