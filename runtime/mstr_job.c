@@ -163,6 +163,7 @@ static bool open_inputs(job *j)
             mstr_partition *p = &j->parts[k++];
             p->source = src;
             p->index = part;
+            p->parts = n;
             p->worker = worker;
             if (src->kind == MSTR_SOURCE_RANGE || src->kind == MSTR_SOURCE_NEXMARK ||
                 src->kind == MSTR_SOURCE_LIST)

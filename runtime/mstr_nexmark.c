@@ -209,6 +209,16 @@ uint64_t mstr_nexmark_next_of_kind(uint64_t n, mstr_nexmark_kind kind)
     return n;
 }
 
+uint64_t mstr_nexmark_next_in_part(uint64_t n, mstr_nexmark_kind kind, size_t k, size_t parts)
+{
+    n = mstr_nexmark_next_of_kind(n, kind);
+    uint64_t block = n / MSTR_NEXMARK_BLOCK;
+    uint64_t ahead = (k + parts - block % parts) % parts; /* blocks to this partition's next */
+    if (ahead == 0)
+        return n;
+    return mstr_nexmark_next_of_kind((block + ahead) * MSTR_NEXMARK_BLOCK, kind);
+}
+
 /* ---- field generators ---- */
 
 /* 2^f for f in [0, 1): Taylor series of e^(f ln 2) to degree 9 (relative error < 1e-8). Our

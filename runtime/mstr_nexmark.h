@@ -18,6 +18,7 @@
 #ifndef MSTR_NEXMARK_H
 #define MSTR_NEXMARK_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "mstr_str.h"
@@ -64,6 +65,15 @@ static inline mstr_nexmark_kind mstr_nexmark_kind_of(uint64_t n)
 
 /* The first event number >= n of the given kind. */
 uint64_t mstr_nexmark_next_of_kind(uint64_t n, mstr_nexmark_kind kind);
+
+/* Partition k of a source of `parts` partitions generates blocks k, k + parts, k + 2 parts, ...
+ * of MSTR_NEXMARK_BLOCK events (a multiple of the 50 events in which every kind occurs), so
+ * that the workers' event times advance together: were each a contiguous part, every window
+ * would wait for the first worker to reach the last worker's events, holding their state. */
+enum { MSTR_NEXMARK_BLOCK = 10000 };
+
+/* The first event number >= n of the given kind in the blocks of partition k of `parts`. */
+uint64_t mstr_nexmark_next_in_part(uint64_t n, mstr_nexmark_kind kind, size_t k, size_t parts);
 
 /* The timestamp (ms) of event n: first_ms + floor(n * 1000 / rate), exact in integers; a rate
  * of 0 is taken as the default. */

@@ -4,6 +4,7 @@
 #include "mstr_place.h"
 
 #include "mstr_mem.h"
+#include "mstr_nexmark.h"
 
 size_t mstr_place_count(const mstr_source_desc *src, int workers)
 {
@@ -39,6 +40,12 @@ void mstr_place_span(const mstr_source_desc *src, size_t k, size_t parts, uint64
                      uint64_t *end)
 {
     unsigned __int128 count = src->count;
+    if (src->kind == MSTR_SOURCE_NEXMARK) { /* blocks in turn (mstr_nexmark.h) */
+        unsigned __int128 start = (unsigned __int128)k * MSTR_NEXMARK_BLOCK;
+        *first = (uint64_t)(start < count ? start : count);
+        *end = src->count;
+        return;
+    }
     *first = (uint64_t)(count * k / parts);
     *end = (uint64_t)(count * (k + 1) / parts);
 }

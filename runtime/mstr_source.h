@@ -34,6 +34,7 @@
 struct mstr_partition {
     const mstr_source_desc *source;
     size_t index;                       /* which of the source's partitions */
+    size_t parts;                       /* how many partitions the source has */
     int worker;                         /* the worker that reads it */
     const char *path;                   /* file sources; "<stdin>" for stdin */
     mstr_reader reader;                 /* lines, stdin, csv */

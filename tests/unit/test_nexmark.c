@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "mstr_nexmark.h"
@@ -64,6 +65,39 @@ static void test_next_of_kind(void **state)
     assert_int_equal(mstr_nexmark_next_of_kind(0, MSTR_NEXMARK_BID), 4);
     assert_int_equal(mstr_nexmark_next_of_kind(49, MSTR_NEXMARK_BID), 49);
     assert_int_equal(mstr_nexmark_next_of_kind(50, MSTR_NEXMARK_BID), 54);
+}
+
+/* next_in_part against a search over the blocks, for 1, 2, 3 and 7 partitions, and every event
+ * of every kind in exactly one partition's sequence. */
+static void test_next_in_part(void **state)
+{
+    (void)state;
+    static const mstr_nexmark_kind kinds[] = { MSTR_NEXMARK_PERSON, MSTR_NEXMARK_AUCTION,
+                                               MSTR_NEXMARK_BID };
+    static const size_t counts[] = { 1, 2, 3, 7 };
+    enum { EVENTS = 9 * MSTR_NEXMARK_BLOCK + 123 };
+    unsigned char *seen = calloc(EVENTS, 1);
+    for (size_t c = 0; c < sizeof counts / sizeof counts[0]; c++) {
+        size_t parts = counts[c];
+        for (size_t k = 0; k < parts; k++)
+            for (uint64_t n = 0; n < EVENTS; n += 37)
+                for (size_t i = 0; i < 3; i++) {
+                    uint64_t m = n;
+                    while (mstr_nexmark_kind_of(m) != kinds[i] ||
+                           m / MSTR_NEXMARK_BLOCK % parts != k)
+                        m++;
+                    assert_int_equal(mstr_nexmark_next_in_part(n, kinds[i], k, parts), m);
+                }
+        memset(seen, 0, EVENTS);
+        for (size_t k = 0; k < parts; k++)
+            for (size_t i = 0; i < 3; i++)
+                for (uint64_t n = mstr_nexmark_next_in_part(0, kinds[i], k, parts); n < EVENTS;
+                     n = mstr_nexmark_next_in_part(n + 1, kinds[i], k, parts))
+                    seen[n]++;
+        for (uint64_t n = 0; n < EVENTS; n++)
+            assert_int_equal(seen[n], 1);
+    }
+    free(seen);
 }
 
 /* Person ids 1000 + n/50, auction ids 1000 + 3*(n/50) + offset: consecutive from 1000. */
@@ -385,6 +419,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_kind_of),
         cmocka_unit_test(test_next_of_kind),
+        cmocka_unit_test(test_next_in_part),
         cmocka_unit_test(test_ids),
         cmocka_unit_test(test_deterministic),
         cmocka_unit_test(test_bids),
