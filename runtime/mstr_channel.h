@@ -12,7 +12,8 @@
  * between processes are the second. The caller never knows which it talks to.
  *
  * Control messages (mstr_ctl.h) follow the records sent before them on every link. A link that
- * carries records takes them in band, on the batch after those records. Most pairs of a job of
+ * carries records takes them in band: epochs among the records of a batch (mstr_xbatch.h), the
+ * others closing the batch after those records. Most pairs of a job of
  * many workers never exchange a record, though, and a link for each pair just to carry epochs
  * and barriers took memory in the square of the worker count; so a channel may broadcast a
  * control message to every worker its end has never sent a batch to (mstr_channel_linked says

@@ -178,16 +178,21 @@ static void merge_epoch(mstr_exchange *e, int x, int from, int64_t epoch)
         e->desc->exchanges[x].epoch(e->worker, f->out);
 }
 
+/* Sends the open batch of exchange x for dest (opened if there was none) with ctl after all
+ * it holds. */
+static void close_with(mstr_exchange *e, int x, int dest, mstr_ctl ctl)
+{
+    open_batch(e, x, dest)->ctl = ctl;
+    mstr_exchange_send(e, x, dest);
+}
+
 /* Sends ctl on exchange x to every other worker, after what is already batched for it: it
  * closes the open batch of each worker in band, and is broadcast to the others. */
 static void send_ctl(mstr_exchange *e, int x, mstr_ctl ctl)
 {
-    for (int dest = 0; dest < workers(e); dest++) {
-        if (!in_band(e, x, dest))
-            continue;
-        open_batch(e, x, dest)->ctl = ctl;
-        mstr_exchange_send(e, x, dest);
-    }
+    for (int dest = 0; dest < workers(e); dest++)
+        if (in_band(e, x, dest))
+            close_with(e, x, dest, ctl);
     mstr_channel_broadcast(e->channel, x, ctl);
 }
 
@@ -202,8 +207,7 @@ static void send_epoch(mstr_exchange *e, int x, int64_t epoch)
         if (!in_band(e, x, dest))
             continue;
         if (!mstr_channel_linked(e->channel, dest)) {
-            open_batch(e, x, dest)->ctl = mstr_ctl_epoch(epoch);
-            mstr_exchange_send(e, x, dest);
+            close_with(e, x, dest, mstr_ctl_epoch(epoch));
             continue;
         }
         mstr_xbatch *b = open_batch(e, x, dest);
@@ -216,12 +220,12 @@ static void send_epoch(mstr_exchange *e, int x, int64_t epoch)
 
 void mstr_exchange_epoch(mstr_exchange *e, int x, int64_t epoch)
 {
-    if (epoch == MSTR_EPOCH_MAX)
+    if (epoch == MSTR_EPOCH_MAX) {
         send_ctl(e, x, mstr_ctl_epoch(epoch));
-    else
-        send_epoch(e, x, epoch);
-    if (epoch == MSTR_EPOCH_MAX)
         mstr_align_end(&e->align, (size_t)x, me(e));
+    } else {
+        send_epoch(e, x, epoch);
+    }
     merge_epoch(e, x, me(e), epoch);
 }
 
