@@ -230,7 +230,7 @@ static void test_epochs_keep_their_place_among_records(void **state)
     add_records(0, 1);
     mstr_exchange_flush(&sides[0]);
     turn(1);
-    assert_string_equal(log_of[1].order, "rrreerre" "r");
+    assert_string_equal(log_of[1].order, "rrreerrer");
     assert_int_equal(log_of[1].frontiers[0], 5);
     assert_int_equal(log_of[1].frontiers[1], 6);
     assert_int_equal(log_of[1].frontiers[2], 7);
