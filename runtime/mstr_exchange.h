@@ -88,7 +88,9 @@ void mstr_exchange_send(mstr_exchange *e, int x, int dest);
  * already batched for them, and merges it into this worker's own frontier of x. Every epoch
  * goes out, in its place among the records (operators downstream, a stateful_op's on_epoch or
  * a ttl_map's expiry for two, act on each epoch they see, before the records that follow it):
- * an epoch below the end rides on the open batch (mstr_xbatch.h), the end closes it. */
+ * an epoch below the end rides on the open batch (mstr_xbatch.h); the end closes it, and so
+ * does an epoch for a worker not linked yet (mstr_channel_linked), whose first batch must make
+ * the link before the epoch is broadcast. */
 void mstr_exchange_epoch(mstr_exchange *e, int x, int64_t epoch);
 
 /* Sends this worker's barrier of the snapshot being aligned on every exchange where it may

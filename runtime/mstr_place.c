@@ -4,7 +4,6 @@
 #include "mstr_place.h"
 
 #include "mstr_mem.h"
-#include "mstr_nexmark.h"
 
 size_t mstr_place_count(const mstr_source_desc *src, int workers)
 {
@@ -40,9 +39,8 @@ void mstr_place_span(const mstr_source_desc *src, size_t k, size_t parts, uint64
                      uint64_t *end)
 {
     unsigned __int128 count = src->count;
-    if (src->kind == MSTR_SOURCE_NEXMARK) { /* blocks in turn (mstr_nexmark.h) */
-        unsigned __int128 start = (unsigned __int128)k * MSTR_NEXMARK_BLOCK;
-        *first = (uint64_t)(start < count ? start : count);
+    if (src->kind == MSTR_SOURCE_NEXMARK) { /* its poll takes its own blocks (mstr_nexmark.h) */
+        *first = 0;
         *end = src->count;
         return;
     }

@@ -28,8 +28,9 @@ size_t *mstr_place_counts(const mstr_job_desc *d, int workers);
 /* The worker that reads partition k. */
 int mstr_place_worker(size_t k, int workers);
 
-/* The indexes partition k of `parts` covers of a list or range source: [*first, *end); of a
- * nexmark source, the events from *first to *end in its blocks (mstr_nexmark.h). */
+/* The indexes partition k of `parts` covers of a list or range source: [*first, *end). Every
+ * partition of a nexmark source spans all its events, of which it generates only its own
+ * blocks (mstr_nexmark.h). */
 void mstr_place_span(const mstr_source_desc *src, size_t k, size_t parts, uint64_t *first,
                      uint64_t *end);
 

@@ -250,7 +250,6 @@ static void test_epochs_keep_their_place_among_records(void **state)
 static void test_many_epochs_fill_a_batch(void **state)
 {
     (void)state;
-    mstr_exchange_epoch(&sides[1], 0, MSTR_EPOCH_MAX - 1);
     link_0_to_1();
     add_records(0, 1);
     for (int64_t t = 1; t <= MSTR_XBATCH_MARKS + 1; t++)
