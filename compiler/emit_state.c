@@ -26,6 +26,7 @@
 
 typedef struct state_parts {
     mc_buf fields, init, free;
+    mc_buf regroup;             /* forgets what is derived from the slots (job_state_regroup) */
 } state_parts;
 
 /* What releasing a slot of op's table takes beyond its key (statements using `slot`). */
@@ -77,14 +78,18 @@ static void keyed_tables(emitter *e, const mc_op *op, state_parts *s)
     mc_buf_printf(&s->init, "    for (int k = 0; k < %d; k++)\n"
                             "        mstr_timerq_init(&st->op_%s_timers[k], sizeof(op_%s_timer));\n",
                   kinds, n, n);
-    mc_buf_printf(&s->free,
-                  "    for (int k = 0; k < %d; k++) {\n"
-                  "        mstr_timerq *q = &st->op_%s_timers[k];\n"
-                  "        for (size_t i = 0; i < q->count; i++)\n"
-                  "            release_%s(&((op_%s_timer *)mstr_timerq_at(q, i))->key);\n"
-                  "        mstr_timerq_free(q);\n"
-                  "    }\n",
+    /* emptying the queues frees them, and leaves them ready to be built again */
+    mc_buf empty = { 0 };
+    mc_buf_printf(&empty, "    for (int k = 0; k < %d; k++) {\n"
+                          "        mstr_timerq *q = &st->op_%s_timers[k];\n"
+                          "        for (size_t i = 0; i < q->count; i++)\n"
+                          "            release_%s(&((op_%s_timer *)mstr_timerq_at(q, i))->key);\n"
+                          "        mstr_timerq_free(q);\n"
+                          "    }\n",
                   kinds, n, em_in_key(op), n);
+    mc_buf_puts(&s->free, em_text(&empty));
+    mc_buf_printf(&s->regroup, "%s    st->op_%s_timers_built = false;\n", em_text(&empty), n);
+    mc_buf_free(&empty);
 }
 
 static void state_field(emitter *e, const mc_plan_field *f, state_parts *s)
@@ -128,6 +133,7 @@ static void state_parts_free(state_parts *s)
     mc_buf_free(&s->fields);
     mc_buf_free(&s->init);
     mc_buf_free(&s->free);
+    mc_buf_free(&s->regroup);
 }
 
 void em_state_struct(emitter *e)
@@ -147,7 +153,8 @@ void em_state_fns(emitter *e)
 {
     state_parts s = { 0 };
     collect_state(e, &s);
-    em_render(e, "state_fns.c.in", VARS({ "init", em_text(&s.init) }, { "free", em_text(&s.free) }));
+    em_render(e, "state_fns.c.in", VARS({ "init", em_text(&s.init) }, { "free", em_text(&s.free) },
+                                        { "regroup", em_text(&s.regroup) }));
     state_parts_free(&s);
 }
 

@@ -34,8 +34,9 @@ void mstr_align_free(mstr_align *a)
     free(a->owing);
 }
 
-void mstr_align_begin(mstr_align *a, uint64_t n)
+static void begin(mstr_align *a, mstr_ctl_kind kind, uint64_t n)
 {
+    a->kind = kind;
     a->snapshot = n;
     for (int s = 0; s < a->workers; s++)
         a->owing[s] = 0;
@@ -51,6 +52,16 @@ void mstr_align_begin(mstr_align *a, uint64_t n)
             a->owing[s]++;
         }
     }
+}
+
+void mstr_align_begin(mstr_align *a, uint64_t n)
+{
+    begin(a, MSTR_CTL_BARRIER, n);
+}
+
+void mstr_align_begin_rescale(mstr_align *a, uint64_t n)
+{
+    begin(a, MSTR_CTL_RESCALE, n);
 }
 
 bool mstr_align_may_send(const mstr_align *a, size_t x)

@@ -28,13 +28,16 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "mstr_ctl.h"
 #include "mstr_desc.h"
 
 typedef struct mstr_align {
     const mstr_job_desc *desc;  /* for the exchanges that feed each exchange */
     int me, workers;
     size_t nexchanges;
-    uint64_t snapshot;          /* the snapshot being aligned; 0 when none */
+    mstr_ctl_kind kind;         /* what is being aligned: a snapshot (BARRIER), or a live
+                                   rescale (RESCALE, mstr_rescale.h: the same protocol) */
+    uint64_t snapshot;          /* its number; 0 when nothing is being aligned */
     bool *sent;                 /* [x]: this worker sent its barrier on x (or ended x) */
     bool *ended_here;           /* [x]: this worker ended x */
     bool *arrived;              /* [x * workers + s]: s's barrier (or END) on x arrived */
@@ -48,6 +51,9 @@ void mstr_align_free(mstr_align *a);
 
 /* Starts aligning snapshot n (> the last one). */
 void mstr_align_begin(mstr_align *a, uint64_t n);
+
+/* Starts aligning rescale n instead (mstr_rescale.h). */
+void mstr_align_begin_rescale(mstr_align *a, uint64_t n);
 
 /* Whether this worker may send its barrier on x now: it has not, and every exchange that
  * feeds x is aligned. */

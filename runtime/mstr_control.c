@@ -290,25 +290,46 @@ static void rescale_to(const mstr_control *c, uint32_t arg, int *processes, int 
     *processes = arg >> 16 ? (int)(arg >> 16) : c->processes;
 }
 
-/* Leader: why a Rescale (arg) cannot be done (and the code to say it with), or NULL. */
-static const char *rescale_refusal(const mstr_control *c, uint32_t arg, int *code)
+/* What of d's state cannot go to another number of workers: keyed state that stays where
+ * records are read, and a custom sink's, which is its worker's own. Returns why (to free), or
+ * NULL. */
+static char *unmovable(const mstr_job_desc *d)
+{
+    for (size_t i = 0; i < d->nstates; i++) {
+        const mstr_state_desc *sd = &d->states[i];
+        if (sd->tables != NULL && sd->local)
+            return mstr_strf("operator '%s' keeps its state where records are read "
+                             "(key_local), which cannot go to another number of workers", sd->op);
+        if (sd->sink_state)
+            return mstr_strf("custom sink '%s' keeps state per worker, which cannot go to "
+                             "another number of workers", sd->op);
+    }
+    return NULL;
+}
+
+/* Leader: why a Rescale (arg) cannot be done (to free; and the code to say it with), or NULL. */
+static char *rescale_refusal(const mstr_control *c, uint32_t arg, int *code)
 {
     int processes, workers;
     rescale_to(c, arg, &processes, &workers);
     *code = CODE_FAILED_PRECONDITION;
-    if (!c->snapshots)
-        return "rescaling goes through a snapshot: run the job with --state-dir";
+    if (!c->snapshots && c->processes > 1)
+        return mstr_strdup("rescaling processes goes through a snapshot: run the job with "
+                           "--state-dir");
     if (c->processes > 1 && !c->supervised)
-        return "its processes were started by hand: stop the job, rewrite its state (`JOB "
-               "reshard`) and start the processes of the new layout";
+        return mstr_strdup("its processes were started by hand: stop the job, rewrite its state "
+                           "(`JOB reshard`) and start the processes of the new layout");
     if (c->processes == 1 && processes > 1)
-        return "a job of one process cannot start processes: run it under the supervisor "
-               "(--processes N) to rescale across processes";
+        return mstr_strdup("a job of one process cannot start processes: run it under the "
+                           "supervisor (--processes N) to rescale across processes");
+    char *why = unmovable(c->desc);
+    if (why != NULL)
+        return why;
     *code = CODE_INVALID_ARGUMENT;
     if (workers < 1 || workers > MSTR_MAX_WORKERS || processes > MSTR_MAX_WORKERS)
-        return "the workers must be 1 to 1024";
+        return mstr_strdup("the workers must be 1 to 1024");
     if (workers % processes != 0)
-        return "the workers must be a multiple of the processes";
+        return mstr_strdup("the workers must be a multiple of the processes");
     return NULL;
 }
 
@@ -328,9 +349,10 @@ static void lead_call(mstr_control *c, waiting w)
         return;
     }
     int code;
-    const char *refusal = w.call == MSTR_CONTROL_RESCALE ? rescale_refusal(c, w.arg, &code) : NULL;
+    char *refusal = w.call == MSTR_CONTROL_RESCALE ? rescale_refusal(c, w.arg, &code) : NULL;
     if (refusal != NULL) {
         answer_error(c, &w, code, refusal);
+        free(refusal);
         return;
     }
     keep(c, w); /* answered when the snapshot is committed, or the job rescaled */

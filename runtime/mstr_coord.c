@@ -25,6 +25,7 @@
 
 #include "mstr_cluster.h"
 #include "mstr_mem.h"
+#include "mstr_rescale.h"
 #include "mstr_time.h"
 
 enum {
@@ -68,10 +69,11 @@ void mstr_coord_begin_round(mstr_coord *c, int workers, mstr_doorbell *bells,
                             mstr_failure *failure, uint64_t last)
 {
     pthread_mutex_lock(&c->lock);
-    c->done = c->finished = 0;
+    c->done = c->finished = c->switched = 0;
     c->done_of = last;
     pthread_mutex_unlock(&c->lock);
-    c->workers = workers;
+    c->workers = c->widest = workers;
+    c->rescale_to = 0;
     c->bells = bells;
     c->failure = failure;
     c->last = last;
@@ -407,6 +409,15 @@ void mstr_coord_finished(mstr_coord *c)
     pthread_mutex_unlock(&c->lock);
 }
 
+void mstr_coord_switched(mstr_coord *c, bool was_finished)
+{
+    pthread_mutex_lock(&c->lock);
+    c->switched++;
+    c->finished -= was_finished;
+    pthread_cond_signal(&c->changed);
+    pthread_mutex_unlock(&c->lock);
+}
+
 /* ---- taking a snapshot ------------------------------------------------------------------ */
 
 /* Writes the workers' batches as they come until every worker is done with snapshot n (and,
@@ -494,6 +505,7 @@ static bool take(mstr_coord *c, uint64_t n, bool final)
     }
     committed(c, n);
     c->last = n;
+    c->widest = c->workers;
     c->taken++;
     c->last_asked_ms = start;
     c->last_ms = mstr_clock_ms(CLOCK_MONOTONIC) - start;
@@ -528,15 +540,25 @@ static void take_asked(mstr_coord *c)
 
 /* ---- the coordinator -------------------------------------------------------------------- */
 
+/* Whether a Rescale call waits, to *workers, that a job of one process does live, without
+ * ending its round. */
+static bool rescales_live(mstr_coord *c, int *workers)
+{
+    int processes;
+    return c->setup.role != MSTR_COORD_FOLLOWER && c->setup.followers == 0 &&
+           mstr_control_wants_rescale(c->setup.control, &processes, workers);
+}
+
 /* Whether the round should end (after a last snapshot): every worker of every process
- * finished, a signal or Stop asked for it, or Rescale (the job goes on with other workers in
- * the next round) (lock held). */
+ * finished, a signal or Stop asked for it, or, over processes, Rescale (the supervisor starts
+ * the processes of the new layout) (lock held). */
 static bool should_end(mstr_coord *c)
 {
     int processes, workers;
     return (c->finished == c->workers && c->peers_finished == c->setup.followers) ||
            c->signal != 0 || c->stop_asked || mstr_control_wants_stop(c->setup.control) ||
-           mstr_control_wants_rescale(c->setup.control, &processes, &workers);
+           (c->setup.followers > 0 &&
+            mstr_control_wants_rescale(c->setup.control, &processes, &workers));
 }
 
 /* Leader or alone: waits until a snapshot is due (deadline_ms on the monotonic clock; < 0:
@@ -548,7 +570,9 @@ static bool wait_for_reason(mstr_coord *c, int64_t deadline_ms)
         pthread_mutex_lock(&c->lock);
         if (c->events == NULL) {
             bool end = should_end(c);
+            int workers;
             if (end || mstr_failed(c->failure) || mstr_control_wants_snapshot(c->setup.control) ||
+                rescales_live(c, &workers) ||
                 (deadline_ms >= 0 && mstr_clock_ms(CLOCK_MONOTONIC) >= deadline_ms)) {
                 pthread_mutex_unlock(&c->lock);
                 return end;
@@ -599,7 +623,7 @@ static void mark_ending(mstr_coord *c)
     pause_ms(c->setup.commit_sleep_ms); /* a test's kill lands as the job ends */
 }
 
-/* Leader or alone. */
+/* Leader or alone. Returns early (the workers running) for a live rescale (c->rescale_to). */
 static void lead(mstr_coord *c)
 {
     bool snapshots = c->setup.store != NULL;
@@ -607,6 +631,14 @@ static void lead(mstr_coord *c)
         int64_t deadline = snapshots && c->setup.every_ms > 0
                                ? mstr_clock_ms(CLOCK_MONOTONIC) + c->setup.every_ms : -1;
         bool end = wait_for_reason(c, deadline);
+        int workers;
+        /* a rescale whose new workers would write the staging files of workers that left
+         * since the last snapshot's cut (mstr_rescale.h) waits for a snapshot */
+        if (!end && !mstr_failed(c->failure) && rescales_live(c, &workers) &&
+            (!snapshots || c->widest == c->workers || workers <= c->workers)) {
+            c->rescale_to = workers;
+            return;
+        }
         c->stop_at_cut = end;
         if (mstr_failed(c->failure) || (snapshots && !take(c, c->last + 1, end)) || end)
             break;
@@ -696,6 +728,39 @@ static void follow(mstr_coord *c)
     stop_workers(c);
     if (mstr_failed(c->failure) && !mstr_failure_was_loss(c->failure) && !c->told_to_stop)
         tell_failure(c);
+}
+
+void mstr_coord_begin_rescale(mstr_coord *c, struct mstr_rescale *r)
+{
+    pthread_mutex_lock(&c->lock);
+    c->switched = 0;
+    pthread_mutex_unlock(&c->lock);
+    atomic_store(&c->rescale, r);
+    atomic_store(&c->rescale_number, r->number);
+    ring_all(c);
+}
+
+bool mstr_coord_await_rescale(mstr_coord *c, int workers)
+{
+    for (;;) {
+        handle_events(c);
+        pthread_mutex_lock(&c->lock);
+        bool through = c->switched == workers;
+        if (!through && c->events == NULL && !mstr_failed(c->failure))
+            wait_changed(c, -1);
+        pthread_mutex_unlock(&c->lock);
+        if (through || mstr_failed(c->failure))
+            return through;
+    }
+}
+
+void mstr_coord_end_rescale(mstr_coord *c, int workers)
+{
+    atomic_store(&c->rescale, NULL);
+    c->workers = workers;
+    if (workers > c->widest)
+        c->widest = workers;
+    c->rescale_to = 0;
 }
 
 int mstr_coord_run(mstr_coord *c)

@@ -105,19 +105,25 @@ typedef struct mstr_coord {
                                    worker goes on past its cut however late `stop` comes */
     _Atomic uint64_t committed; /* the last snapshot committed and published (or restored);
                                    set before `requested` moves past it and before `stop` */
+    _Atomic uint64_t rescale_number; /* one process: the last live rescale asked for (0: none) */
+    struct mstr_rescale *_Atomic rescale; /* and the plan while it is under way (mstr_rescale.h),
+                                   set before the number; NULL once every worker is through */
     pthread_mutex_t lock;       /* around the rest, up to `setup` */
     pthread_cond_t changed;     /* a batch, a worker done or finished, a signal, an event */
     mstr_store_queue queue;     /* batches handed over, not yet written */
     int done;                   /* workers that took snapshot done_of */
     uint64_t done_of;
     int finished;               /* workers whose input is exhausted */
+    int switched;               /* workers through the live rescale under way (mstr_rescale.h):
+                                   old ones that went on or left, new ones that joined */
     int signal;                 /* SIGINT or SIGTERM received, or 0 */
     mstr_coord_event *events;   /* posted, not yet handled, oldest first */
     mstr_coord_event **events_end;
     bool closing;               /* the job is over: the signal thread ends */
     /* The coordinator's alone: */
     mstr_coord_setup setup;
-    int workers;                /* this round's, and their doorbells and failure */
+    int workers;                /* this round's (its live rescales change them), and their
+                                   doorbells and failure */
     mstr_doorbell *bells;
     mstr_failure *failure;
     int peers_done;             /* leader: followers done with the snapshot being taken */
@@ -128,12 +134,15 @@ typedef struct mstr_coord {
     uint64_t request;           /* follower: the snapshot the leader asks for (0: none) */
     bool request_final;
     bool told_to_stop;          /* follower: the leader said stop */
-    bool stop_at_cut;           /* the snapshot asked for is the job's last (it ends, or goes
-                                   on in a next round with other workers after a rescale): the
-                                   workers stop once they have written their part, doing
-                                   nothing after the cut, so that a resume or the next round
-                                   does not do it, or print it, again */
+    bool stop_at_cut;           /* the snapshot asked for is the job's last (it ends, or its
+                                   processes start again on another layout after a rescale):
+                                   the workers stop once they have written their part, doing
+                                   nothing after the cut, so that a resume does not do it, or
+                                   print it, again */
     uint64_t last;              /* the last snapshot committed (or restored) */
+    int rescale_to;             /* one process: mstr_coord_run returned for a Rescale call to this
+                                   many workers (0: it did not) */
+    int widest;                 /* one process: the most workers since the last snapshot's cut */
     uint64_t taken;             /* snapshots committed by this run */
     uint64_t entries, bytes;    /* written by this run (every process's) */
     int64_t last_ms;            /* how long the last snapshot took, request to commit */
@@ -165,9 +174,25 @@ void mstr_coord_watch_signals(mstr_coord *c);
 /* The signal that asked the job to stop, or 0. */
 int mstr_coord_signal(mstr_coord *c);
 
-/* Runs the round's snapshots until it stops (see above), then stops the workers. Returns the
- * signal that stopped it, or 0. */
+/* Runs the round's snapshots until it stops (see above), then stops the workers; or, in a job
+ * of one process, until a Rescale call asks for other workers: it then returns with c->rescale_to set, the
+ * workers running, for a live rescale (mstr_coord_begin_rescale). Returns the signal that
+ * stopped it, or 0. */
 int mstr_coord_run(mstr_coord *c);
+
+/* ---- a live rescale (one process: mstr_rescale.h) ------------------------------------------------ */
+
+/* After mstr_coord_run returned with c->rescale_to set: the rescale r begins; the workers are
+ * rung. */
+void mstr_coord_begin_rescale(mstr_coord *c, struct mstr_rescale *r);
+
+/* Waits until `workers` workers are through it (handling control calls meanwhile). Returns
+ * false if the job failed meanwhile. */
+bool mstr_coord_await_rescale(mstr_coord *c, int workers);
+
+/* The round goes on with `workers` workers (their doorbells still c->bells); call
+ * mstr_coord_run again. */
+void mstr_coord_end_rescale(mstr_coord *c, int workers);
 
 /* Prints what the snapshots of this run took, for the summary (nothing without a store, nor
  * on a follower). */
@@ -230,5 +255,15 @@ void mstr_coord_done(mstr_coord *c, uint64_t n);
 
 /* The calling worker's input is exhausted: it has nothing more to do but snapshots. */
 void mstr_coord_finished(mstr_coord *c);
+
+/* The live rescale under way if it is one after rescale `last`, or NULL. */
+static inline struct mstr_rescale *mstr_coord_rescale(mstr_coord *c, uint64_t last)
+{
+    return atomic_load(&c->rescale_number) > last ? atomic_load(&c->rescale) : NULL;
+}
+
+/* The calling worker is through the live rescale under way; it had said its input was
+ * exhausted (was_finished) and will say it again on the new links if so. */
+void mstr_coord_switched(mstr_coord *c, bool was_finished);
 
 #endif

@@ -143,6 +143,8 @@ typedef struct mstr_job_desc {
      * starts, freed when it ends. */
     void *(*state_new)(mstr_worker *w);
     void (*state_free)(mstr_worker *w, void *state);
+    /* Its key groups changed (a live rescale): forgets what it derived from its slots. */
+    void (*state_regroup)(mstr_worker *w);
     /* The operators with state, and what they keep. */
     const mstr_state_desc *states;
     size_t nstates;

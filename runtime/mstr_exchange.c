@@ -98,7 +98,7 @@ void mstr_exchange_init(mstr_exchange *e, mstr_worker *w, mstr_arena *arena,
 {
     size_t n = (size_t)c->workers, nx = d->nexchanges;
     *e = (mstr_exchange){ .desc = d, .worker = w, .arena = arena, .channel = c, .stride = n,
-                          .begin_snapshot = begin };
+                          .begin = begin };
     mstr_align_init(&e->align, d, c->me, c->workers);
     e->outbox = mstr_alloc_array(nx * n, sizeof *e->outbox);
     for (size_t i = 0; i < nx * n; i++)
@@ -234,7 +234,7 @@ void mstr_exchange_barriers(mstr_exchange *e)
     for (size_t x = 0; x < e->desc->nexchanges; x++) {
         if (!mstr_align_may_send(&e->align, x))
             continue;
-        send_ctl(e, (int)x, (mstr_ctl){ MSTR_CTL_BARRIER, (int64_t)e->align.snapshot });
+        send_ctl(e, (int)x, (mstr_ctl){ e->align.kind, (int64_t)e->align.snapshot });
         mstr_align_sent(&e->align, x);
     }
 }
@@ -290,6 +290,25 @@ void mstr_exchange_restore_least(mstr_exchange *e, const int64_t *least)
     }
 }
 
+void mstr_exchange_switch(mstr_exchange *e, const size_t *partitions, mstr_channel *c,
+                          const int64_t *least, bool keep_ends)
+{
+    const mstr_job_desc *d = e->desc;
+    bool *ended = mstr_alloc_array(d->nexchanges + 1, sizeof *ended);
+    for (size_t x = 0; x < d->nexchanges; x++)
+        ended[x] = keep_ends && e->frontiers[x].in[me(e)] == MSTR_EPOCH_MAX;
+    mstr_worker *w = e->worker;
+    mstr_arena *arena = e->arena;
+    mstr_exchange_begin_fn *begin = e->begin;
+    mstr_exchange_free(e);
+    mstr_exchange_init(e, w, arena, d, partitions, c, begin);
+    mstr_exchange_restore_least(e, least);
+    for (size_t x = 0; x < d->nexchanges; x++)
+        if (ended[x] && e->frontiers[x].in[me(e)] != MSTR_EPOCH_MAX)
+            mstr_exchange_epoch(e, (int)x, MSTR_EPOCH_MAX);
+    free(ended);
+}
+
 bool mstr_exchange_send_waiting(mstr_exchange *e)
 {
     bool moved = false;
@@ -331,11 +350,10 @@ static void process(mstr_exchange *e, const mstr_xbatch *b)
         merge_epoch(e, b->exchange, b->from, MSTR_EPOCH_MAX);
         break;
     case MSTR_CTL_BARRIER:
-        if ((uint64_t)b->ctl.value != e->align.snapshot)
-            e->begin_snapshot(e->worker, (uint64_t)b->ctl.value);
+    case MSTR_CTL_RESCALE:
+        if (b->ctl.kind != e->align.kind || (uint64_t)b->ctl.value != e->align.snapshot)
+            e->begin(e->worker, b->ctl);
         mstr_align_barrier(&e->align, (size_t)b->exchange, b->from);
-        break;
-    case MSTR_CTL_RESCALE: /* not sent yet: rescaling brings them */
         break;
     }
     mstr_arena_reset(e->arena);

@@ -34,9 +34,9 @@
 
 typedef struct mstr_xqueue mstr_xqueue;
 
-/* Starts snapshot n at the worker (its cut), when a barrier of n arrives before the worker
- * heard of n from the coordinator. */
-typedef void mstr_exchange_begin_fn(mstr_worker *w, uint64_t n);
+/* Makes the worker's cut of what barrier (a snapshot's BARRIER or a rescale's RESCALE) belongs
+ * to, when it arrives before the worker heard of it from the coordinator. */
+typedef void mstr_exchange_begin_fn(mstr_worker *w, mstr_ctl barrier);
 
 typedef struct mstr_exchange {
     mstr_xbatch **outbox;       /* open batch per (exchange, destination worker), at
@@ -53,8 +53,8 @@ typedef struct mstr_exchange {
     size_t nwaiting;            /* batches in all of waiting */
     mstr_frontier *frontiers;   /* per exchange, over the sending workers */
     int64_t *frontier_in;       /* their storage */
-    mstr_align align;           /* snapshot barriers */
-    mstr_exchange_begin_fn *begin_snapshot;
+    mstr_align align;           /* snapshot and rescale barriers */
+    mstr_exchange_begin_fn *begin;
 } mstr_exchange;
 
 /* Sets up worker w's side of d's exchanges over channel c (whose me and workers say which
@@ -93,8 +93,8 @@ void mstr_exchange_send(mstr_exchange *e, int x, int dest);
  * the link before the epoch is broadcast. */
 void mstr_exchange_epoch(mstr_exchange *e, int x, int64_t epoch);
 
-/* Sends this worker's barrier of the snapshot being aligned on every exchange where it may
- * (mstr_align_may_send), after the records already batched there. */
+/* Sends this worker's barrier of the snapshot (or rescale) being aligned on every exchange
+ * where it may (mstr_align_may_send), after the records already batched there. */
 void mstr_exchange_barriers(mstr_exchange *e);
 
 /* The frontiers of every exchange at this worker, for a snapshot, and back. restore returns
@@ -111,6 +111,16 @@ bool mstr_exchange_restore(mstr_exchange *e, mstr_rbuf *r);
 bool mstr_exchange_saved_frontiers(const mstr_job_desc *d, int workers, mstr_rbuf *r,
                                    int64_t *out);
 void mstr_exchange_restore_least(mstr_exchange *e, const int64_t *least);
+
+/* A live rescale (mstr_rescale.h): this worker, aligned on the rescale's barriers (nothing
+ * waits for room, nothing more comes on the old links), goes on over channel c (the new links,
+ * whose worker count may differ). Every sender of exchange x starts at least[x] (the frontier
+ * every worker held at the cut), but a sender finished from the start (partitions: each
+ * source's partition count). With keep_ends (the worker goes on as it was, reading no new
+ * partition) an exchange it had ended is ended again on the new links, whose receivers
+ * start from least. */
+void mstr_exchange_switch(mstr_exchange *e, const size_t *partitions, mstr_channel *c,
+                          const int64_t *least, bool keep_ends);
 
 /* One turn of the worker loop, in this order: */
 

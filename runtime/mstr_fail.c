@@ -20,7 +20,12 @@ void mstr_failure_init(mstr_failure *f, mstr_doorbell *bells, int nbells)
     f->message = NULL;
     f->lost = false;
     f->bells = bells;
-    f->nbells = nbells;
+    atomic_init(&f->nbells, nbells);
+}
+
+void mstr_failure_more_bells(mstr_failure *f, int nbells)
+{
+    atomic_store(&f->nbells, nbells);
 }
 
 bool mstr_failure_finish(mstr_failure *f)
@@ -46,7 +51,7 @@ static void fail_with(mstr_failure *f, char *message, bool lost)
     }
     pthread_mutex_unlock(&f->lock);
     atomic_store(&f->failed, true);
-    for (int i = 0; i < f->nbells; i++)
+    for (int i = 0; i < atomic_load(&f->nbells); i++)
         mstr_doorbell_ring(&f->bells[i]);
 }
 

@@ -31,10 +31,13 @@ typedef struct mstr_failure {
     char *message;              /* the first failure's message, or NULL */
     bool lost;                  /* the first failure was the loss of another process */
     mstr_doorbell *bells;       /* the workers' doorbells, rung on failure */
-    int nbells;
+    _Atomic int nbells;
 } mstr_failure;
 
 void mstr_failure_init(mstr_failure *f, mstr_doorbell *bells, int nbells);
+
+/* A live rescale made more workers: bells[0 .. nbells-1] (initialised) are rung from now on. */
+void mstr_failure_more_bells(mstr_failure *f, int nbells);
 
 /* Prints `mstr: MESSAGE` for the failure if there was one and returns whether there was;
  * frees what f holds. Call after every worker stopped. */

@@ -20,10 +20,11 @@
  * committed snapshot once the lost process is back. Without a state directory there is nothing
  * to roll back to, and the loss fails the job.
  *
- * A rescale in one process is a round that ends at the cut of its last snapshot, then a round
- * of the new workers, which restore that snapshot but for its keyed slots: those they take
- * over in memory from the workers of the round before, whose states are kept for it
- * (mstr_handover.h).
+ * A rescale in one process happens within the round, live (mstr_rescale.h): the coordinator
+ * returns for it with the workers running, the main thread makes the plan and the new workers,
+ * waits until every worker is through, retires those that left and goes on coordinating. A
+ * rescale over processes ends the round; the supervisor starts the processes of the new
+ * layout (mstr_super.h).
  */
 #include "mstr_job.h"
 
@@ -42,11 +43,11 @@
 #include "mstr_control.h"
 #include "mstr_coord.h"
 #include "mstr_fail.h"
-#include "mstr_handover.h"
 #include "mstr_hash.h"
 #include "mstr_mem.h"
 #include "mstr_metrics.h"
 #include "mstr_place.h"
+#include "mstr_rescale.h"
 #include "mstr_reshard.h"
 #include "mstr_settings.h"
 #include "mstr_sink.h"
@@ -94,22 +95,14 @@ typedef struct job {
     /* This round's: */
     uint64_t round;
     mstr_failure failure;
-    mstr_doorbell *bells;       /* one per worker */
+    mstr_doorbell *bells;       /* one per worker, room for MSTR_MAX_WORKERS */
+    int nbells;                 /* those made */
     mstr_ring_hub *rings;
     mstr_net_hub *hub;          /* over several processes */
-    mstr_worker *workers;
-    mstr_worker *stopped;       /* one process: the workers of the round before, which stopped
-                                   at a rescale's cut, closed but for their state
-                                   (mstr_handover.h) */
-    int nstopped;
-    uint64_t stopped_at;        /* the snapshot of that cut */
-    mstr_handover_moved moved;  /* what this round's handover moved (if it had one) */
-    bool handed_over;
+    mstr_worker *workers;       /* room for MSTR_MAX_WORKERS: a live rescale makes more */
+    mstr_rescale *rescale;      /* a live rescale that failed, freed with the links */
     uint64_t restored;          /* the snapshot it restored; 0 for a fresh start */
     int restored_workers;       /* how many workers took it (in the job) */
-    bool rescaling;             /* a Rescale call waits for this round to run */
-    int64_t rescale_cut_ms;     /* when its snapshot was asked for (the workers' cut) */
-    int64_t rescale_snapshot_ms; /* and how long that snapshot took to commit */
     uint64_t restored_entries;  /* how many entries that took (this process's) */
     int64_t restore_ms;         /* and how long */
     size_t map[MAX_STATES], nmap; /* the snapshot's operators (mstr_snapshot_fits) */
@@ -193,9 +186,10 @@ static bool close_inputs(job *j)
 static void make_links(job *j)
 {
     int n = j->per_process;
-    j->bells = mstr_alloc_array((size_t)n, sizeof *j->bells);
+    j->bells = mstr_alloc_array(MSTR_MAX_WORKERS, sizeof *j->bells);
     for (int i = 0; i < n; i++)
         mstr_doorbell_init(&j->bells[i]);
+    j->nbells = n;
     mstr_failure_init(&j->failure, j->bells, n);
     j->rings = mstr_ring_hub_new(n, j->process * n, j->bells);
     if (alone(j))
@@ -220,66 +214,63 @@ static bool free_links(job *j, bool *failed)
         j->hub = NULL;
     }
     mstr_ring_hub_free(j->rings);
+    if (j->rescale != NULL)
+        mstr_rescale_free(j->rescale);
+    j->rescale = NULL;
     bool lost = mstr_failure_was_loss(&j->failure);
     *failed = mstr_failure_finish(&j->failure);
-    for (int i = 0; i < j->per_process; i++)
+    for (int i = 0; i < j->nbells; i++)
         mstr_doorbell_free(&j->bells[i]);
     free(j->bells);
     return lost && *failed;
 }
 
+/* Makes this process's worker i (of j->per_process) over channel c with the owner table owners;
+ * joins: the live rescale that makes it, or NULL. */
+static void make_worker(job *j, int i, const mstr_owners *owners, mstr_channel *c,
+                        mstr_rescale *joins)
+{
+    mstr_worker_setup s = {
+        .desc = j->desc, .index = j->process * j->per_process + i, .workers = j->total,
+        .process = j->process, .local = i, .owners = owners, .parts = j->parts,
+        .nparts = j->nparts, .partitions = j->partitions, .channel = c, .bell = &j->bells[i],
+        .failure = &j->failure, .coord = &j->coord, .sinks = &j->sinks,
+        .poll_records = (size_t)j->settings.poll_records,
+        .poll_sleep_ms = j->settings.poll_sleep_ms, .joins = joins,
+    };
+    mstr_worker_init(&j->workers[i], &s);
+}
+
 static void make_workers(job *j)
 {
-    int n = j->per_process;
     mstr_owners owners;
     mstr_owners_init(&owners, (uint32_t)j->settings.key_groups, j->total, 0);
-    j->workers = mstr_alloc_array((size_t)n, sizeof *j->workers);
-    for (int i = 0; i < n; i++) {
-        int index = j->process * n + i;
-        mstr_worker_setup s = {
-            .desc = j->desc, .index = index, .workers = j->total, .process = j->process,
-            .local = i, .owners = &owners, .parts = j->parts,
-            .nparts = j->nparts, .partitions = j->partitions,
-            .channel = j->hub ? mstr_net_hub_end(j->hub, i) : mstr_ring_hub_end(j->rings, i),
-            .bell = &j->bells[i], .failure = &j->failure, .coord = &j->coord,
-            .sinks = &j->sinks, .poll_records = (size_t)j->settings.poll_records,
-            .poll_sleep_ms = j->settings.poll_sleep_ms,
-        };
-        mstr_worker_init(&j->workers[i], &s);
-    }
+    j->workers = mstr_alloc_array(MSTR_MAX_WORKERS, sizeof *j->workers);
+    for (int i = 0; i < j->per_process; i++)
+        make_worker(j, i, &owners,
+                    j->hub ? mstr_net_hub_end(j->hub, i) : mstr_ring_hub_end(j->rings, i), NULL);
     mstr_owners_free(&owners);
 }
 
-/* Frees the states of the workers a rescale stopped, if they are still kept. */
-static void drop_stopped(job *j)
+/* Adds up the tallies of worker i (its thread ended) and closes it. Returns false if a write
+ * failed. */
+static bool retire_worker(job *j, int i)
 {
-    for (int i = 0; i < j->nstopped; i++)
-        mstr_worker_free_state(&j->stopped[i]);
-    free(j->stopped);
-    j->stopped = NULL;
-    j->nstopped = 0;
+    mstr_worker *w = &j->workers[i];
+    for (size_t k = 0; k < j->desc->ncounters; k++)
+        j->counters[k] += mstr_tally_read(&w->counters[k]);
+    return mstr_worker_close(w, j->records, j->checksum);
 }
 
-/* Closes what the workers used and adds up their tallies. Their states are freed, unless
- * keep_state and every worker stopped at the last committed snapshot's cut: then they are kept
- * for the next round's handover (j->stopped), in place of any kept before. Returns false if a
+/* Closes what the workers used, adds up their tallies and frees them. Returns false if a
  * write failed. */
-static bool close_workers(job *j, bool keep_state)
+static bool close_workers(job *j)
 {
     bool ok = true;
-    for (int i = 0; i < j->per_process; i++) {
-        for (size_t k = 0; k < j->desc->ncounters; k++)
-            j->counters[k] += mstr_tally_read(&j->workers[i].counters[k]);
-        ok = mstr_worker_close(&j->workers[i], j->records, j->checksum) && ok;
-        keep_state = keep_state && j->workers[i].snapshot_last == j->coord.last;
-    }
-    drop_stopped(j);
-    j->stopped = j->workers;
-    j->nstopped = j->per_process;
-    j->stopped_at = j->coord.last;
+    for (int i = 0; i < j->per_process; i++)
+        ok = retire_worker(j, i) && ok;
+    free(j->workers);
     j->workers = NULL;
-    if (!keep_state)
-        drop_stopped(j);
     return ok;
 }
 
@@ -287,7 +278,7 @@ static bool close_workers(job *j, bool keep_state)
  * them again. Returns false if an input cannot be opened again. */
 static bool remake_workers(job *j)
 {
-    close_workers(j, false);
+    close_workers(j);
     close_inputs(j);
     if (!open_inputs(j))
         return false;
@@ -295,18 +286,88 @@ static bool remake_workers(job *j)
     return true;
 }
 
-/* Starts the workers, coordinates them until the round stops, and waits for them. */
-static void run_workers(job *j)
+/* Says what live rescale r did, which took ms. */
+static void say_rescaled(const job *j, const mstr_rescale *r, int64_t ms)
 {
-    int n = j->per_process;
-    mstr_coord_begin_round(&j->coord, n, j->bells, &j->failure, j->restored);
-    for (int i = 0; i < n; i++)
+    fprintf(stderr, "mstr: rescaled from %d to %d workers live in %lld ms: %llu of %u key "
+                    "groups (%llu keyed slots, %llu bytes) went to another worker; the longest "
+                    "a worker waited for what it took over: %.1f ms\n",
+            r->from, r->to, (long long)ms, (unsigned long long)atomic_load(&r->moved_groups),
+            (unsigned)j->settings.key_groups, (unsigned long long)atomic_load(&r->moved_slots),
+            (unsigned long long)atomic_load(&r->moved_bytes),
+            (double)atomic_load(&r->longest_wait_us) / 1e3);
+}
+
+/* A job of one process goes on with `to` workers, live (mstr_rescale.h): makes the plan and
+ * the new workers, starts them, waits until every worker is through, and retires those that
+ * left. Returns false if the job failed meanwhile (the workers, all made, then stop). */
+static bool live_rescale(job *j, int to)
+{
+    int64_t start = mstr_clock_ms(CLOCK_MONOTONIC);
+    int from = j->per_process, most = from > to ? from : to;
+    fprintf(stderr, "mstr: rescaling from %d to %d workers, live\n", from, to);
+    for (; j->nbells < to; j->nbells++)
+        mstr_doorbell_init(&j->bells[j->nbells]);
+    mstr_failure_more_bells(&j->failure, j->nbells);
+    mstr_rescale_setup setup = {
+        .number = atomic_load(&j->coord.rescale_number) + 1, .desc = j->desc, .from = from,
+        .to = to, .key_groups = (uint32_t)j->settings.key_groups,
+        .partitions = j->partitions, .parts = j->parts, .nparts = j->nparts, .bells = j->bells,
+    };
+    mstr_rescale *r = mstr_rescale_new(&setup);
+    j->per_process = j->total = to; /* for the new workers' indexes and counts */
+    uint64_t interval = mstr_coord_requested(&j->coord) + 1;
+    bool ok = true;
+    for (int i = from; i < to; i++) {
+        make_worker(j, i, &r->owners, mstr_ring_hub_end(r->rings, i), r);
+        ok = mstr_sink_views_begin(&j->workers[i].views, interval) && ok;
+    }
+    mstr_sink_set_rescale(&j->sinks, most > j->sinks.workers ? most : j->sinks.workers);
+    mstr_coord_begin_rescale(&j->coord, r);
+    for (int i = from; i < to; i++)
         if (!mstr_worker_start(&j->workers[i]))
             abort();
-    j->signal = mstr_coord_run(&j->coord);
+    if (!ok)
+        mstr_failure_set(&j->failure, "the new workers cannot write their output");
+    ok = mstr_coord_await_rescale(&j->coord, most);
+    /* the old links go with the plan; the new ones are the round's */
+    mstr_ring_hub *old = j->rings;
+    j->rings = r->rings;
+    r->rings = old;
+    mstr_coord_end_rescale(&j->coord, to);
+    if (!ok) {
+        j->per_process = j->total = most; /* every worker made stops, and is closed */
+        j->rescale = r;
+        return false;
+    }
+    for (int i = to; i < from; i++)
+        mstr_worker_join(&j->workers[i]);
+    mstr_meter_rescale(j->meter, from, to);
+    for (int i = to; i < from; i++)
+        j->ok = retire_worker(j, i) && j->ok;
+    say_rescaled(j, r, mstr_clock_ms(CLOCK_MONOTONIC) - start);
+    mstr_control_rescaled(j->control, j->coord.last, 1, to);
+    mstr_rescale_free(r);
+    return true;
+}
+
+/* Starts the workers, coordinates them until the round stops (rescaling them live when a
+ * Rescale call asks), and waits for them. */
+static void run_workers(job *j)
+{
+    mstr_coord_begin_round(&j->coord, j->per_process, j->bells, &j->failure, j->restored);
+    for (int i = 0; i < j->per_process; i++)
+        if (!mstr_worker_start(&j->workers[i]))
+            abort();
+    for (;;) {
+        j->signal = mstr_coord_run(&j->coord);
+        if (j->coord.rescale_to == 0)
+            break;
+        live_rescale(j, j->coord.rescale_to);
+    }
     if (j->hub != NULL)
         mstr_net_hub_stopping(j->hub); /* the other processes may end their streams now */
-    for (int i = 0; i < n; i++)
+    for (int i = 0; i < j->per_process; i++)
         mstr_worker_join(&j->workers[i]);
 }
 
@@ -430,10 +491,8 @@ static char *check_shape(job *j)
     return why;
 }
 
-/* Restores this process's part of committed snapshot n into the workers and partitions, its
- * keyed slots from the workers a rescale stopped at n's cut if they are kept (mstr_handover.h)
- * and from the store otherwise. Returns NULL, or why it cannot (to free; the workers must then
- * be made again). */
+/* Restores this process's part of committed snapshot n into the workers and partitions.
+ * Returns NULL, or why it cannot (to free; the workers must then be made again). */
 static char *restore_part(job *j, uint64_t n)
 {
     mstr_commit commits[MAX_COMMITS];
@@ -447,18 +506,12 @@ static char *restore_part(job *j, uint64_t n)
                          (unsigned long long)n, j->settings.state_dir);
     char *error = NULL;
     int64_t start = mstr_clock_ms(CLOCK_MONOTONIC);
-    bool in_memory = j->stopped != NULL && j->stopped_at == n;
     if (!mstr_snapshot_restore(j->store, c, j->workers, j->per_process, j->parts, j->nparts,
-                               j->map, j->nmap, in_memory, &j->restored_entries, &error)) {
+                               j->map, j->nmap, &j->restored_entries, &error)) {
         char *why = mstr_strf("snapshot %llu in '%s' cannot be restored: %s",
                               (unsigned long long)n, j->settings.state_dir, error);
         free(error);
         return why;
-    }
-    j->handed_over = in_memory;
-    if (in_memory) {
-        j->moved = mstr_handover(j->stopped, j->nstopped, j->workers);
-        drop_stopped(j);
     }
     j->restored = n;
     j->restored_workers = c->workers * j->processes;
@@ -478,17 +531,11 @@ static void say_resumed(const job *j)
     if (j->restored_workers != j->total)
         fprintf(stderr, "; it was taken by %d worker%s and goes on with %d",
                 j->restored_workers, j->restored_workers == 1 ? "" : "s", j->total);
-    if (j->handed_over)
-        fprintf(stderr, "; its keyed state was handed over in memory: %u of %u key groups "
-                        "(%llu keyed slots) went to another worker",
-                j->moved.groups, (unsigned)j->settings.key_groups, (unsigned long long)j->moved.slots);
     fputc('\n', stderr);
 }
 
 /* Leader or alone, once the round's snapshot is chosen: drops what came after it, and opens the
- * outputs where it left them. After a handover there is nothing to drop (the workers stopped
- * at the cut of the last snapshot, and nothing was asked for after it), and looking would walk
- * the whole store. */
+ * outputs where it left them. */
 static bool open_outputs(job *j)
 {
     if (j->store == NULL)
@@ -496,7 +543,7 @@ static bool open_outputs(job *j)
     char *error = NULL;
     if (j->restored == 0)
         return mstr_sink_set_open(&j->sinks, j->store);
-    bool ok = (j->handed_over || mstr_store_discard_after(j->store, j->restored, &error)) &&
+    bool ok = mstr_store_discard_after(j->store, j->restored, &error) &&
               mstr_sink_set_resume(&j->sinks, j->store, j->restored, j->restored_workers,
                                    &error);
     if (!ok) {
@@ -763,7 +810,7 @@ static round_end finish_round(job *j, bool ran)
     bool failed = false;
     mstr_meter_detach(j->meter);
     mstr_control_round(j->control, false);
-    j->ok = close_workers(j, ran && j->processes == 1 && j->coord.stop_at_cut) && j->ok;
+    j->ok = close_workers(j) && j->ok;
     bool lost = free_links(j, &failed);
     if (j->cluster != NULL)
         mstr_cluster_end_round(j->cluster);
@@ -784,23 +831,14 @@ static round_end finish_round(job *j, bool ran)
 static round_end run_round(job *j)
 {
     const mstr_job_desc *d = j->desc;
-    if (!j->rescaling) { /* what a round rolled back does not count; a rescale lost nothing */
-        memset(j->records, 0, d->nsinks * sizeof *j->records);
-        memset(j->checksum, 0, d->nsinks * sizeof *j->checksum);
-        memset(j->counters, 0, d->ncounters * sizeof *j->counters);
-    }
+    /* what a round rolled back does not count */
+    memset(j->records, 0, d->nsinks * sizeof *j->records);
+    memset(j->checksum, 0, d->nsinks * sizeof *j->checksum);
+    memset(j->counters, 0, d->ncounters * sizeof *j->counters);
     bool ok = true;
     for (int i = 0; ok && i < j->per_process; i++)
         ok = mstr_sink_views_begin(&j->workers[i].views, j->restored + 1);
     j->ok = ok;
-    if (ok && j->rescaling) {
-        int64_t paused = mstr_clock_ms(CLOCK_MONOTONIC) - j->rescale_cut_ms;
-        fprintf(stderr, "mstr: the rescale paused the job for %lld ms: %lld for its snapshot, "
-                        "%lld to go on\n", (long long)paused, (long long)j->rescale_snapshot_ms,
-                (long long)(paused - j->rescale_snapshot_ms));
-        mstr_control_rescaled(j->control, j->restored, 1, j->total);
-    }
-    j->rescaling = false;
     if (ok) {
         if (j->hub != NULL)
             mstr_net_hub_connect(j->hub, mstr_cluster_net(j->cluster), j->peers);
@@ -1025,37 +1063,23 @@ static void init_coord(job *j)
     mstr_coord_init(&j->coord, &s);
 }
 
-/* After a round that ended well, on process 0: whether a Rescale call asks the job to go on
- * with other workers in this process. If so the next round has them, and restores the snapshot
- * this one ended with. A job over several processes ends instead, asking the supervisor to
- * start its processes again on the new layout (mstr_super.h). */
-static bool rescale(job *j)
+/* After a round of a job over several processes that ended well, on process 0: a Rescale call
+ * that ended it asks the supervisor to start the job's processes again on the new layout
+ * (mstr_super.h). (A job of one process rescales live, within its round.) */
+static void rescale_processes(job *j)
 {
     int processes, workers;
     if (!j->ok || j->signal != 0 || j->control == NULL || j->process != 0 ||
-        !mstr_control_wants_rescale(j->control, &processes, &workers))
-        return false;
-    if (j->processes > 1) {
-        int per_process = workers / processes;
-        fprintf(stderr, "mstr: rescaling from %d processes of %d worker%s to %d process%s of %d "
-                        "worker%s at snapshot %llu: the supervisor starts them again\n",
-                j->processes, j->per_process, j->per_process == 1 ? "" : "s", processes,
-                processes == 1 ? "" : "es", per_process, per_process == 1 ? "" : "s",
-                (unsigned long long)j->coord.last);
-        if (mstr_super_ask_layout(j->settings.state_dir, processes, per_process))
-            mstr_control_rescaled(j->control, j->coord.last, processes, workers);
-        return false;
-    }
-    fprintf(stderr, "mstr: rescaling from %d to %d workers at snapshot %llu\n", j->total,
-            workers, (unsigned long long)j->coord.last);
-    if (j->ending_mark != NULL)
-        unlink(j->ending_mark); /* the job goes on, in this process */
-    j->rescale_snapshot_ms = j->coord.last_ms;
-    j->rescale_cut_ms = j->coord.last_asked_ms;
-    j->per_process = j->total = workers;
-    mstr_sink_set_rescale(&j->sinks, workers);
-    j->rescaling = true;
-    return true;
+        j->processes == 1 || !mstr_control_wants_rescale(j->control, &processes, &workers))
+        return;
+    int per_process = workers / processes;
+    fprintf(stderr, "mstr: rescaling from %d processes of %d worker%s to %d process%s of %d "
+                    "worker%s at snapshot %llu: the supervisor starts them again\n",
+            j->processes, j->per_process, j->per_process == 1 ? "" : "s", processes,
+            processes == 1 ? "" : "es", per_process, per_process == 1 ? "" : "s",
+            (unsigned long long)j->coord.last);
+    if (mstr_super_ask_layout(j->settings.state_dir, processes, per_process))
+        mstr_control_rescaled(j->control, j->coord.last, processes, workers);
 }
 
 /* Runs rounds until the job is over. */
@@ -1064,8 +1088,8 @@ static void run_rounds(job *j)
     if (!alone(j) && !leads(j))
         mstr_sink_set_open_stdout(&j->sinks);
     for (;;) {
-        if (round_of(j) == ROUND_DONE && !rescale(j)) {
-            drop_stopped(j);
+        if (round_of(j) == ROUND_DONE) {
+            rescale_processes(j);
             return;
         }
         close_inputs(j);

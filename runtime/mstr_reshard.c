@@ -518,7 +518,7 @@ static bool rewrite(reshard *r, char **error)
     char *shape = new_shape(r);
     ok = start_writers(r, shape, error);
     for (int p = 0; ok && p < r->old_processes; p++)
-        ok = mstr_store_restore(r->old[p], &r->commits[p], 0, take, r, error);
+        ok = mstr_store_restore(r->old[p], &r->commits[p], take, r, error);
     if (!ok && r->problem != NULL) {
         char *both = mstr_strf("%s (%s)", *error, r->problem);
         free(*error);

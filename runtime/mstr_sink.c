@@ -440,7 +440,7 @@ void mstr_sink_views_crash_flush(mstr_sink_views *v)
             crash_write(&v->outs[i]);
 }
 
-bool mstr_sink_views_cut(mstr_sink_views *v, uint64_t n)
+bool mstr_sink_views_end(mstr_sink_views *v)
 {
     bool ok = settle(v, &v->stdout_out, mstr_out_flush(&v->stdout_out)) ||
               write_failed(&v->stdout_out, "stdout");
@@ -453,6 +453,14 @@ bool mstr_sink_views_cut(mstr_sink_views *v, uint64_t n)
             ok = false;
         ok = close_out(&v->outs[i], v->sinks[i].desc->name) && ok;
     }
+    return ok;
+}
+
+bool mstr_sink_views_cut(mstr_sink_views *v, uint64_t n)
+{
+    bool ok = mstr_sink_views_end(v);
+    if (v->set->staging == NULL)
+        return ok;
     v->interval = n + 1;
     for (size_t i = 0; i < v->n; i++)
         if (mstr_sink_is_file(v->sinks[i].desc))

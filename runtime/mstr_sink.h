@@ -159,6 +159,11 @@ void mstr_sink_flush(mstr_worker *w, size_t i);
  * (for input, or for work). Worker w's thread. */
 void mstr_sink_flush_all(mstr_worker *w);
 
+/* The worker leaves the job (a live rescale, mstr_rescale.h; its other buffers flushed): its
+ * stdout lines are written, and its staging files of the interval made durable and closed,
+ * for the next snapshot to publish. Returns false (after a message) if a write failed. */
+bool mstr_sink_views_end(mstr_sink_views *v);
+
 /* The worker's cut of snapshot n: its stdout lines so far are written (a rollback to snapshot n
  * prints only what came after them again), its staging files of interval n are made durable and
  * closed, and interval n + 1 begins. Returns false (after a message) if a write failed. */

@@ -221,7 +221,7 @@ static void write_worker(mstr_worker *w, uint64_t n)
 
 void mstr_snapshot_begin(mstr_worker *w, uint64_t n)
 {
-    if (n <= w->snapshot_last || w->exchange.align.snapshot == n)
+    if (n <= w->snapshot_last || w->exchange.align.snapshot != 0)
         return;
     mstr_align_begin(&w->exchange.align, n);
 }
@@ -233,7 +233,7 @@ bool mstr_snapshot_aligning(const mstr_worker *w)
 
 bool mstr_snapshot_advance(mstr_worker *w)
 {
-    if (!mstr_snapshot_aligning(w))
+    if (!mstr_snapshot_aligning(w) || w->exchange.align.kind != MSTR_CTL_BARRIER)
         return false;
     mstr_exchange_barriers(&w->exchange);
     if (!mstr_align_complete(&w->exchange.align))
@@ -627,7 +627,7 @@ static bool visit(void *arg, const unsigned char *lkey, size_t klen, const unsig
 
 bool mstr_snapshot_restore(mstr_store *s, const mstr_commit *c, mstr_worker *workers, int n,
                            mstr_partition *parts, size_t nparts, const size_t *map, size_t nmap,
-                           bool without_keyed, uint64_t *entries, char **error)
+                           uint64_t *entries, char **error)
 {
     const mstr_job_desc *d = workers[0].desc;
     restoring r = { .workers = workers, .n = n, .first = workers[0].ctx.worker,
@@ -645,7 +645,7 @@ bool mstr_snapshot_restore(mstr_store *s, const mstr_commit *c, mstr_worker *wor
     r.least_frontier = mstr_alloc_array(d->nexchanges + 1, sizeof *r.least_frontier);
     for (size_t x = 0; x < d->nexchanges; x++)
         r.least_frontier[x] = MSTR_EPOCH_MAX;
-    bool ok = mstr_store_restore(s, c, without_keyed ? 'K' : 0, visit, &r, error);
+    bool ok = mstr_store_restore(s, c, visit, &r, error);
     if (ok && rescaled(&r) && !restore_least(&r)) {
         *error = r.problem;
         r.problem = NULL;

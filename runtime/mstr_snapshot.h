@@ -68,7 +68,8 @@ void mstr_snapshot_begin(mstr_worker *w, uint64_t n);
  * exchange is aligned writes its state and tells the coordinator. Returns true if it wrote. */
 bool mstr_snapshot_advance(mstr_worker *w);
 
-/* Whether w is between its cut and writing its state (its sources must not be read). */
+/* Whether w is between its cut and writing its state, or its cut of a live rescale and its
+ * hand-off (mstr_rescale.h): its sources must not be read. */
 bool mstr_snapshot_aligning(const mstr_worker *w);
 
 /* The shape of job d run on `processes` processes with `key_groups` key groups and
@@ -96,13 +97,11 @@ bool mstr_snapshot_fits(const char *stored, const char *ours, const mstr_job_des
 /* Restores committed snapshot c into the n workers (made, not started) and the partitions (open)
  * of a job's process (its part of the snapshot, in its own store), c->workers of them or, for a
  * job of one process, any number (see Another worker count); map is from mstr_snapshot_fits;
- * *entries gets how many entries it read. With without_keyed it leaves out the slots of keyed
- * state that goes with its key group (K entries), which a rescale in one process hands over
- * from memory instead (mstr_handover.h). Returns false and sets *error if the snapshot fails
+ * *entries gets how many entries it read. Returns false and sets *error if the snapshot fails
  * its checks, does not decode or cannot go to n workers (the workers' state is then partly
  * restored: start them over). */
 bool mstr_snapshot_restore(mstr_store *s, const mstr_commit *c, mstr_worker *workers, int n,
                            mstr_partition *parts, size_t nparts, const size_t *map, size_t nmap,
-                           bool without_keyed, uint64_t *entries, char **error);
+                           uint64_t *entries, char **error);
 
 #endif

@@ -257,11 +257,17 @@ char *mstr_stats_prometheus(const mstr_stats *s, const mstr_job_desc *d)
 
 /* ---- the meter ----------------------------------------------------------------------------- */
 
+/* The tallies of the workers that left the round (a live rescale). */
+typedef struct left_tallies {
+    uint64_t *source_read, *op_in, *sink_records, *counters;
+} left_tallies;
+
 struct mstr_meter {
     const mstr_job_desc *desc;
     pthread_mutex_t lock;       /* around everything below */
     mstr_stats held;            /* the figures when no round runs, and the snapshot figures */
     mstr_worker *workers;       /* the round's, or NULL */
+    left_tallies left;
     mstr_partition *parts;
     size_t nparts;
     mstr_net_hub *hub;
@@ -274,11 +280,19 @@ mstr_meter *mstr_meter_new(const mstr_job_desc *d, int process, int processes, i
     pthread_mutex_init(&m->lock, NULL);
     mstr_stats_init(&m->held, d, processes, workers);
     m->held.process = process;
+    m->left.source_read = mstr_alloc_array(d->nsources + 1, sizeof(uint64_t));
+    m->left.op_in = mstr_alloc_array(d->noperators + 1, sizeof(uint64_t));
+    m->left.sink_records = mstr_alloc_array(d->nsinks + 1, sizeof(uint64_t));
+    m->left.counters = mstr_alloc_array(d->ncounters + 1, sizeof(uint64_t));
     return m;
 }
 
 void mstr_meter_free(mstr_meter *m)
 {
+    free(m->left.source_read);
+    free(m->left.op_in);
+    free(m->left.sink_records);
+    free(m->left.counters);
     mstr_stats_free(&m->held);
     pthread_mutex_destroy(&m->lock);
     free(m);
@@ -306,6 +320,10 @@ static void read_live(mstr_meter *m, mstr_stats *s)
     arrays(s, d, a);
     for (size_t i = 0; i < NARRAYS; i++)
         memset(*a[i].p, 0, a[i].n * sizeof **a[i].p);
+    memcpy(s->source_read, m->left.source_read, d->nsources * sizeof *s->source_read);
+    memcpy(s->op_in, m->left.op_in, d->noperators * sizeof *s->op_in);
+    memcpy(s->sink_records, m->left.sink_records, d->nsinks * sizeof *s->sink_records);
+    memcpy(s->counters, m->left.counters, d->ncounters * sizeof *s->counters);
     for (int i = 0; i < s->workers; i++) {
         mstr_worker *w = &m->workers[i];
         for (size_t k = 0; k < d->nsources; k++)
@@ -335,9 +353,32 @@ void mstr_meter_attach(mstr_meter *m, uint64_t round, mstr_worker *workers, int 
         resize(&m->held, n);
     m->held.round = round;
     m->workers = workers;
+    memset(m->left.source_read, 0, m->desc->nsources * sizeof(uint64_t));
+    memset(m->left.op_in, 0, m->desc->noperators * sizeof(uint64_t));
+    memset(m->left.sink_records, 0, m->desc->nsinks * sizeof(uint64_t));
+    memset(m->left.counters, 0, m->desc->ncounters * sizeof(uint64_t));
     m->parts = parts;
     m->nparts = nparts;
     m->hub = hub;
+    pthread_mutex_unlock(&m->lock);
+}
+
+void mstr_meter_rescale(mstr_meter *m, int from, int to)
+{
+    const mstr_job_desc *d = m->desc;
+    pthread_mutex_lock(&m->lock);
+    for (int i = to; i < from; i++) {
+        const mstr_worker *w = &m->workers[i];
+        for (size_t k = 0; k < d->nsources; k++)
+            m->left.source_read[k] += mstr_tally_read(&w->source_read[k]);
+        for (size_t k = 0; k < d->noperators; k++)
+            m->left.op_in[k] += mstr_tally_read(&w->op_in[k]);
+        for (size_t k = 0; k < d->nsinks; k++)
+            m->left.sink_records[k] += mstr_tally_read(&w->sinks[k].records);
+        for (size_t k = 0; k < d->ncounters; k++)
+            m->left.counters[k] += mstr_tally_read(&w->counters[k]);
+    }
+    resize(&m->held, to);
     pthread_mutex_unlock(&m->lock);
 }
 

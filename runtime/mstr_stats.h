@@ -71,6 +71,11 @@ void mstr_meter_free(mstr_meter *m);
 void mstr_meter_attach(mstr_meter *m, uint64_t round, mstr_worker *workers, int n,
                        mstr_partition *parts, size_t nparts, mstr_net_hub *hub);
 
+/* A live rescale took the round from `from` workers to `to` (the workers array the same, the
+ * new ones made): the tallies of those that left (to .. from-1, their threads ended) are kept,
+ * before they are freed. */
+void mstr_meter_rescale(mstr_meter *m, int from, int to);
+
 /* Keeps the round's last figures and lets go of its workers (before they are freed). */
 void mstr_meter_detach(mstr_meter *m);
 

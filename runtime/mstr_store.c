@@ -345,8 +345,8 @@ static int walk_entry(restore_walk *w, const unsigned char *k, size_t klen,
     return 1;
 }
 
-bool mstr_store_restore(mstr_store *s, const mstr_commit *c, unsigned char skip,
-                        mstr_store_visit_fn *visit, void *arg, char **error)
+bool mstr_store_restore(mstr_store *s, const mstr_commit *c, mstr_store_visit_fn *visit,
+                        void *arg, char **error)
 {
     restore_walk w = { .commit = c };
     leveldb_iterator_t *it = leveldb_create_iterator(s->db, s->read);
@@ -356,11 +356,6 @@ bool mstr_store_restore(mstr_store *s, const mstr_commit *c, unsigned char skip,
     while (ok && leveldb_iter_valid(it)) {
         size_t klen, vlen;
         const unsigned char *k = (const unsigned char *)leveldb_iter_key(it, &klen);
-        if (skip != 0 && k[0] == skip) { /* past every key that starts with skip */
-            char after = (char)(skip + 1);
-            leveldb_iter_seek(it, &after, 1);
-            continue;
-        }
         if (!is_entry_kind(k[0])) {
             leveldb_iter_next(it);
             continue;
@@ -385,7 +380,7 @@ bool mstr_store_restore(mstr_store *s, const mstr_commit *c, unsigned char skip,
     mstr_wbuf_free(&w.chosen);
     if (err != NULL)
         return failed(error, err, "cannot read the state store");
-    if (ok && skip == 0 && (w.entries != c->entries || w.hash != c->hash)) {
+    if (ok && (w.entries != c->entries || w.hash != c->hash)) {
         snprintf(what, sizeof what, "snapshot %llu is incomplete: %llu of its %llu entries check",
                  (unsigned long long)c->snapshot, (unsigned long long)w.entries,
                  (unsigned long long)c->entries);

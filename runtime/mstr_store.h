@@ -119,12 +119,11 @@ typedef bool mstr_store_visit_fn(void *arg, const unsigned char *lkey, size_t kl
                                  const unsigned char *value, size_t vlen);
 
 /* Visits the state of c's snapshot: for every logical key, the newest version a snapshot <=
- * c->snapshot wrote, unless that is a tombstone (see Checks), leaving out the entries of kind
- * `skip` (the first byte of their logical keys; 0: none), which are not read at all. Returns
- * false and sets *error if an entry fails its hash, the entries of the snapshot do not add up
- * to c (checked only when none are left out), the store cannot be read, or visit stops it. */
-bool mstr_store_restore(mstr_store *s, const mstr_commit *c, unsigned char skip,
-                        mstr_store_visit_fn *visit, void *arg, char **error);
+ * c->snapshot wrote, unless that is a tombstone (see Checks). Returns false and sets *error if
+ * an entry fails its hash, the entries of the snapshot do not add up to c, the store cannot be
+ * read, or visit stops it. */
+bool mstr_store_restore(mstr_store *s, const mstr_commit *c, mstr_store_visit_fn *visit,
+                        void *arg, char **error);
 
 /* Deletes what snapshots after `last` wrote, and their commit and publication records: what a
  * run that crashed (or a snapshot that turned out unusable) left behind, before a job goes on

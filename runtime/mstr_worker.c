@@ -9,11 +9,22 @@
 #include <unistd.h>
 
 #include "mstr_mem.h"
+#include "mstr_rescale.h"
 #include "mstr_snapshot.h"
+
+/* A barrier arrived before the coordinator's word of what it belongs to: makes the cut. */
+static void begin_barrier(mstr_worker *w, mstr_ctl barrier)
+{
+    if (barrier.kind == MSTR_CTL_RESCALE)
+        mstr_rescale_begin(w, mstr_coord_rescale(w->coord, w->rescale_last));
+    else
+        mstr_snapshot_begin(w, (uint64_t)barrier.value);
+}
 
 void mstr_worker_init(mstr_worker *w, const mstr_worker_setup *s)
 {
     const mstr_job_desc *d = s->desc;
+    *w = (mstr_worker){ 0 }; /* (a live rescale makes a worker where one that left was) */
     mstr_arena_init(&w->arena);
     w->ctx = (mstr_ctx){ .worker = s->index, .workers = s->workers,
                          .key_groups = s->owners->groups, .arena = &w->arena };
@@ -29,7 +40,7 @@ void mstr_worker_init(mstr_worker *w, const mstr_worker_setup *s)
     mstr_sink_views_init(&w->views, s->sinks, s->index);
     w->sinks = w->views.sinks;
     mstr_exchange_init(&w->exchange, w, &w->arena, d, s->partitions, s->channel,
-                       mstr_snapshot_begin);
+                       begin_barrier);
     w->counters = mstr_alloc_array(d->ncounters, sizeof *w->counters);
     w->source_read = mstr_alloc_array(d->nsources, sizeof *w->source_read);
     w->op_in = mstr_alloc_array(d->noperators, sizeof *w->op_in);
@@ -37,10 +48,16 @@ void mstr_worker_init(mstr_worker *w, const mstr_worker_setup *s)
     atomic_init(&w->blocked_ns, 0);
     w->blocked_since = -1;
     w->live = mstr_alloc_array(d->nsources, sizeof *w->live);
-    w->parts = mstr_alloc_array(s->nparts, sizeof *w->parts);
-    for (size_t k = 0; k < s->nparts; k++)
+    w->parts = mstr_alloc_array(s->nparts + 1, sizeof *w->parts);
+    for (size_t k = 0; k < s->nparts && s->joins == NULL; k++)
         if (s->parts[k].worker == s->index)
             w->parts[w->nparts++] = &s->parts[k];
+    if (s->joins != NULL) { /* the partitions come with what it takes over */
+        w->rescale = s->joins;
+        w->rescale_last = s->joins->number;
+        w->joining = true;
+        w->snapshot_last = mstr_coord_requested(s->coord);
+    }
     w->state = d->state_new(w);
 }
 
@@ -61,9 +78,7 @@ static void stop_custom(mstr_worker *w)
     mstr_sink_custom_close(&w->views, w);
 }
 
-/* Counts this worker's partitions of each source that are not done, and finishes the sources
- * it has none left of, unless their end went through before the cut it was restored from. */
-static void start_sources(mstr_worker *w)
+void mstr_worker_start_sources(mstr_worker *w)
 {
     for (size_t k = 0; k < w->nparts; k++)
         if (!w->parts[k]->done)
@@ -196,8 +211,10 @@ static void await_stop(mstr_worker *w)
 static void worker_loop(mstr_worker *w)
 {
     mstr_exchange *x = &w->exchange;
+    if (w->joining && !mstr_rescale_join(w))
+        return;
     start_custom(w);
-    start_sources(w);
+    mstr_worker_start_sources(w);
     while (!mstr_failed(w->failure)) {
         uint32_t seq = mstr_doorbell_seq(w->bell);
         mstr_sink_custom_commit(&w->views, w, mstr_coord_committed(w->coord));
@@ -207,6 +224,7 @@ static void worker_loop(mstr_worker *w)
         bool stopping = mstr_coord_stopping(w->coord);
         uint64_t asked = mstr_coord_requested(w->coord);
         mstr_snapshot_begin(w, asked);
+        mstr_rescale_begin(w, mstr_coord_rescale(w->coord, w->rescale_last));
         bool at_cut = mstr_coord_at_stop_cut(w->coord, w->snapshot_last);
         if (at_cut || (stopping && w->snapshot_last >= asked)) {
             if (at_cut) {
@@ -232,7 +250,10 @@ static void worker_loop(mstr_worker *w)
                 w->desc->tick(w);
         }
         progress |= mstr_snapshot_advance(w);
+        progress |= mstr_rescale_advance(w);
         mstr_exchange_flush(x);
+        if (w->left)
+            return;
         note_finished(w);
         publish(w, blocked && !sources_done(w));
         if (progress)
@@ -253,7 +274,8 @@ static void *worker_main(void *arg)
 
 bool mstr_worker_start(mstr_worker *w)
 {
-    if (pthread_create(&w->thread, NULL, worker_main, w) == 0)
+    w->running = pthread_create(&w->thread, NULL, worker_main, w) == 0;
+    if (w->running)
         return true;
     fprintf(stderr, "mstr: cannot start worker thread %d\n", w->ctx.worker);
     return false;
@@ -261,12 +283,16 @@ bool mstr_worker_start(mstr_worker *w)
 
 void mstr_worker_join(mstr_worker *w)
 {
-    pthread_join(w->thread, NULL);
+    if (w->running)
+        pthread_join(w->thread, NULL);
+    w->running = false;
 }
 
 bool mstr_worker_close(mstr_worker *w, uint64_t *records, uint64_t *checksum)
 {
     bool ok = mstr_sink_views_close(&w->views, records, checksum);
+    w->desc->state_free(w, w->state);
+    w->state = NULL;
     mstr_exchange_free(&w->exchange);
     mstr_owners_free(&w->owners);
     free(w->counters);
@@ -276,11 +302,4 @@ bool mstr_worker_close(mstr_worker *w, uint64_t *records, uint64_t *checksum)
     free(w->live);
     mstr_arena_free(&w->arena);
     return ok;
-}
-
-void mstr_worker_free_state(mstr_worker *w)
-{
-    if (w->state != NULL)
-        w->desc->state_free(w, w->state);
-    w->state = NULL;
 }

@@ -17,7 +17,9 @@
  * open batches. A turn that did nothing sleeps on the worker's doorbell. The worker has
  * finished when its partitions are done, nothing waits to be sent and every exchange reached
  * the end of its streams here: it tells the coordinator and waits for the job's last snapshot
- * (mstr_coord.h). It stops when the coordinator says so, or at once when the job fails.
+ * (mstr_coord.h). It stops when the coordinator says so, or at once when the job fails. A live
+ * rescale (mstr_rescale.h) runs in the loop too: the worker makes its cut of it as of a
+ * snapshot's, then goes on over new links, or leaves the job.
  *
  * Custom sources and sinks: before its first turn the worker runs its custom sinks' open blocks
  * and its custom partitions' open blocks; each turn starts by running its custom sinks' commit
@@ -73,12 +75,17 @@ struct mstr_worker {
     bool frontiers_restored;      /* its exchanges' frontiers too (not at another worker
                                      count): the ends of its sources went through before */
     bool finished;                /* its input is exhausted (it told the coordinator) */
+    struct mstr_rescale *rescale; /* the live rescale it is in or was last in (mstr_rescale.h) */
+    uint64_t rescale_last;        /* the last rescale it made its cut of */
+    bool joining;                 /* it was made by that rescale: it takes over first */
+    bool left;                    /* it left the job in that rescale */
     /* What it publishes for the status and the metrics (mstr_stats.h), once per turn: */
     _Atomic int64_t frontier;     /* the least frontier of its exchanges (MSTR_EPOCH_MIN) */
     _Atomic uint64_t blocked_ns;  /* time it could not read its sources for want of room */
     int64_t blocked_since;        /* when it last found itself blocked, or -1 */
     int64_t poll_sleep_ms;        /* test hook: a pause after each source poll */
     pthread_t thread;
+    bool running;                 /* its thread was started and not joined yet */
 };
 
 /* What a worker is made from. */
@@ -99,24 +106,28 @@ typedef struct mstr_worker_setup {
     mstr_sink_set *sinks;
     size_t poll_records;          /* MSTR_BATCH, or fewer (a test hook) */
     int64_t poll_sleep_ms;        /* 0, or a pause after each poll (a test hook) */
+    struct mstr_rescale *joins;   /* the live rescale that makes it, or NULL: it then takes
+                                     over its key groups and partitions before anything else,
+                                     and channel is its end of the rescale's links */
 } mstr_worker_setup;
 
 /* Sets up w and its state (in the thread that starts it, so that a snapshot can be restored
  * into it before it starts). Its sink views write nowhere until mstr_sink_views_begin. */
 void mstr_worker_init(mstr_worker *w, const mstr_worker_setup *s);
 
+/* Counts w's partitions of each source that are not done (into w->live, zero), and finishes
+ * the sources it has none left of, unless their end went through before the cut it was
+ * restored from (w->frontiers_restored). */
+void mstr_worker_start_sources(mstr_worker *w);
+
 /* Starts w's thread. Returns false (after a message) if it cannot be started. */
 bool mstr_worker_start(mstr_worker *w);
 
-/* Waits for w's thread to end. */
+/* Waits for w's thread to end, if it was started and not waited for yet. */
 void mstr_worker_join(mstr_worker *w);
 
 /* Flushes w's sink buffers, adds its tallies to records and checksum (indexed like the sinks)
- * and frees what it holds but its state, which a rescale in one process hands over to the next
- * workers (mstr_handover.h). Returns false (after a message) if a write failed. */
+ * and frees what it holds. Returns false (after a message) if a write failed. */
 bool mstr_worker_close(mstr_worker *w, uint64_t *records, uint64_t *checksum);
-
-/* Frees w's state (its context must be whole; the rest may be closed) and sets it to NULL. */
-void mstr_worker_free_state(mstr_worker *w);
 
 #endif

@@ -610,6 +610,14 @@ static void job_state_free(mstr_worker *w, void *state)
     free(st);
 }
 
+
+/* The worker's key groups changed (a live rescale, runtime/mstr_rescale.h): the timer queues,
+ * which hold entries for its keys, are built again from the slots at their next use. */
+static void job_state_regroup(mstr_worker *w)
+{
+    job_state *st = w->state;
+    (void)st;
+}
 /* Snapshots of 'totals''s fields on a worker (its epochs and frontiers), and back. */
 static void op_totals_fields(mstr_worker *w, mstr_wbuf *b)
 {
@@ -711,6 +719,7 @@ static const mstr_job_desc job = {
     .nexchanges = 1,
     .state_new = job_state_new,
     .state_free = job_state_free,
+    .state_regroup = job_state_regroup,
     .states = job_states,
     .nstates = 1,
     .counters = job_counters,

@@ -534,6 +534,14 @@ static void job_state_free(mstr_worker *w, void *state)
     free(st);
 }
 
+
+/* The worker's key groups changed (a live rescale, runtime/mstr_rescale.h): the timer queues,
+ * which hold entries for its keys, are built again from the slots at their next use. */
+static void job_state_regroup(mstr_worker *w)
+{
+    job_state *st = w->state;
+    (void)st;
+}
 /* What the operators keep, for snapshots (runtime/mstr_snapshot.h). */
 static const mstr_state_desc job_states[] = {
     { 0 }, /* C wants an element; the job keeps nothing */
@@ -604,6 +612,7 @@ static const mstr_job_desc job = {
     .nexchanges = 0,
     .state_new = job_state_new,
     .state_free = job_state_free,
+    .state_regroup = job_state_regroup,
     .states = job_states,
     .nstates = 0,
     .counters = job_counters,

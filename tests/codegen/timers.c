@@ -254,8 +254,10 @@ static void op_idle_timer_queue(mstr_timerq *q, int k, uint32_t g, op_idle_slot 
 
 /* The worker's queue of 'idle''s timers of kind k. The first call builds the queues from
  * the armed slots: after a restore (at any worker count) the slots are what the snapshot
- * kept, the queues are not in it; after a handover (runtime/mstr_handover.h) the slots' queued
- * marks name entries of the old worker's queues, which are gone. */
+ * kept, the queues are not in it; after a live rescale gave the worker key groups
+ * (runtime/mstr_rescale.h) the slots' queued marks name entries of the old owners' queues,
+ * and job_state_regroup emptied this worker's. A worker that only gave key groups away keeps
+ * its queues: their entries for those keys find no slot, and are skipped. */
 static mstr_timerq *op_idle_timerq(job_batch *mstr_b, int k)
 {
     job_state *st = mstr_b->w->state;
@@ -387,7 +389,7 @@ static inline void op_idle_on_timer(job_batch *mstr_b, i64 key, i64 *state,
        else if (!clock_timer)
            timer_after(1000);
      }}
-#line 391 "timers.c"
+#line 393 "timers.c"
 #undef cancel_timer
 #undef timer_after
 #undef timer_at
@@ -460,7 +462,7 @@ static inline void op_idle_on_data(job_batch *mstr_b, i64 key, i64 value, int64_
        *state += value;
        timer_at(ts + 5);
      }}
-#line 464 "timers.c"
+#line 466 "timers.c"
 #undef cancel_timer
 #undef timer_after
 #undef timer_at
@@ -483,7 +485,7 @@ static inline void op_idle_on_epoch(job_batch *mstr_b, i64 key, i64 *state,
        if (epoch == MSTR_EPOCH_MAX)
            emit(-1);
      }}
-#line 487 "timers.c"
+#line 489 "timers.c"
 #undef drop_state
 #undef fail
 #undef emit_at
@@ -617,6 +619,21 @@ static void job_state_free(mstr_worker *w, void *state)
     free(st);
 }
 
+
+/* The worker's key groups changed (a live rescale, runtime/mstr_rescale.h): the timer queues,
+ * which hold entries for its keys, are built again from the slots at their next use. */
+static void job_state_regroup(mstr_worker *w)
+{
+    job_state *st = w->state;
+    (void)st;
+    for (int k = 0; k < 2; k++) {
+        mstr_timerq *q = &st->op_idle_timers[k];
+        for (size_t i = 0; i < q->count; i++)
+            release_i64(&((op_idle_timer *)mstr_timerq_at(q, i))->key);
+        mstr_timerq_free(q);
+    }
+    st->op_idle_timers_built = false;
+}
 /* Snapshots of 'idle': its tables, a slot's value, and a slot put back from a snapshot. */
 static mstr_table *op_idle_tables(mstr_worker *w)
 {
@@ -750,6 +767,7 @@ static const mstr_job_desc job = {
     .nexchanges = 1,
     .state_new = job_state_new,
     .state_free = job_state_free,
+    .state_regroup = job_state_regroup,
     .states = job_states,
     .nstates = 1,
     .counters = job_counters,

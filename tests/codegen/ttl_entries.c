@@ -571,8 +571,10 @@ static void op_last_pages_timer_queue(mstr_timerq *q, int k, uint32_t g, op_last
 
 /* The worker's queue of 'last_pages''s timers of kind k. The first call builds the queues from
  * the armed slots: after a restore (at any worker count) the slots are what the snapshot
- * kept, the queues are not in it; after a handover (runtime/mstr_handover.h) the slots' queued
- * marks name entries of the old worker's queues, which are gone. */
+ * kept, the queues are not in it; after a live rescale gave the worker key groups
+ * (runtime/mstr_rescale.h) the slots' queued marks name entries of the old owners' queues,
+ * and job_state_regroup emptied this worker's. A worker that only gave key groups away keeps
+ * its queues: their entries for those keys find no slot, and are skipped. */
 static mstr_timerq *op_last_pages_timerq(job_batch *mstr_b, int k)
 {
     job_state *st = mstr_b->w->state;
@@ -681,7 +683,7 @@ static inline u64 op_last_pages_body(mstr_ctx *ctx, u64 key, Visit value, int64_
        entry_insert(value.site, value.page, ts + 3600);
        return (u64)entry_count();
      }}
-#line 685 "ttl_entries.c"
+#line 687 "ttl_entries.c"
 #undef entry_count
 #undef entry_remove
 #undef entry_insert
@@ -841,6 +843,21 @@ static void job_state_free(mstr_worker *w, void *state)
     free(st);
 }
 
+
+/* The worker's key groups changed (a live rescale, runtime/mstr_rescale.h): the timer queues,
+ * which hold entries for its keys, are built again from the slots at their next use. */
+static void job_state_regroup(mstr_worker *w)
+{
+    job_state *st = w->state;
+    (void)st;
+    for (int k = 0; k < 1; k++) {
+        mstr_timerq *q = &st->op_last_pages_timers[k];
+        for (size_t i = 0; i < q->count; i++)
+            release_u64(&((op_last_pages_timer *)mstr_timerq_at(q, i))->key);
+        mstr_timerq_free(q);
+    }
+    st->op_last_pages_timers_built = false;
+}
 /* Snapshots of 'last_pages': its tables, a slot's value, and a slot put back from a snapshot. */
 static mstr_table *op_last_pages_tables(mstr_worker *w)
 {
@@ -956,6 +973,7 @@ static const mstr_job_desc job = {
     .nexchanges = 1,
     .state_new = job_state_new,
     .state_free = job_state_free,
+    .state_regroup = job_state_regroup,
     .states = job_states,
     .nstates = 1,
     .counters = job_counters,

@@ -1378,6 +1378,14 @@ static void job_state_free(mstr_worker *w, void *state)
     free(st);
 }
 
+
+/* The worker's key groups changed (a live rescale, runtime/mstr_rescale.h): the timer queues,
+ * which hold entries for its keys, are built again from the slots at their next use. */
+static void job_state_regroup(mstr_worker *w)
+{
+    job_state *st = w->state;
+    (void)st;
+}
 /* Snapshots of 'sums': its tables, a slot's value, and a slot put back from a snapshot. */
 static mstr_table *op_sums_tables(mstr_worker *w)
 {
@@ -1530,6 +1538,7 @@ static const mstr_job_desc job = {
     .nexchanges = 1,
     .state_new = job_state_new,
     .state_free = job_state_free,
+    .state_regroup = job_state_regroup,
     .states = job_states,
     .nstates = 2,
     .counters = job_counters,

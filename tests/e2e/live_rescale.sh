@@ -6,14 +6,16 @@
 # slowed by the test hooks, and are rescaled 2 -> 4 -> 1 -> 3 while they run, then finish;
 # examples/rescaling.mstr (the Rust framework's example) goes 2 -> 1 -> 2 as its Rust version
 # does. For each: every ctl call exits 0 and says the workers it went to; the job says each
-# step (`mstr: rescaling from A to B workers at snapshot N`), and that the keyed state was
-# handed over in memory, moving as many key groups as tests/models/owners.py says change
-# owner; the file equals an uninterrupted run's (sorted), and so does stdout, line for line as
-# a multiset (the workers stop at the rescale's cut, so nothing is printed twice; the worker a
-# line names aside); --stats counts each record once. Then the same keyed job over several
-# processes under the supervisor (its file and stdout likewise), and the refusals: no state directory, 0 workers, processes
-# for a job of one process. The sanitizer builds, whose programs run several times slower,
-# leave out the windowed jobs and the example (MSTR_TEST_FULL=1 runs them anyway).
+# step (`mstr: rescaling from A to B workers, live`, then what it moved), moving as many key
+# groups as tests/models/owners.py says change owner; the file equals an uninterrupted run's
+# (sorted), and so does stdout, line for line as a multiset (nothing is rolled back, so
+# nothing is printed twice; the worker a line names aside); --stats counts each record once.
+# The keyed job also rescales without a state directory (2 -> 3 -> 1), with the same output.
+# Then the same keyed job over several processes under the supervisor (its file and stdout
+# likewise), and the refusals: 0 workers, processes for a job of one process, and state that
+# cannot go to another worker count (key_local). The sanitizer builds, whose programs run
+# several times slower, leave out the windowed jobs and the example (MSTR_TEST_FULL=1 runs
+# them anyway).
 set -eu
 . "$ROOT/tests/lib/snapshots.sh"
 cd "$WORK" && mkdir -p live_rescale && cd live_rescale
@@ -83,17 +85,18 @@ a, b = int(sys.argv[2]), int(sys.argv[3])
 print(sum(owner(g, a) != owner(g, b) for g in range(4096)))' "$ROOT/tests/models/owners.py" "$1" "$2"
 }
 
-# live PROG COUNTS POLL: the uninterrupted run in PROG-ref, the one rescaled to each of COUNTS
-# in turn in PROG-live, reading POLL records a poll and pausing 4 ms after each. A job that
-# ended before every call was made (a loaded machine runs the calls slower than the job's
-# paced sources) is checked as it is and run again with the pause doubled, up to 32 ms.
+# live PROG COUNTS POLL [ARGS]: the uninterrupted run in PROG-ref, the one rescaled to each of
+# COUNTS in turn in PROG-live (run with ARGS: see rescaled), reading POLL records a poll and
+# pausing 4 ms after each. A job that ended before every call was made (a loaded machine runs
+# the calls slower than the job's paced sources) is checked as it is and run again with the
+# pause doubled, up to 32 ms.
 live() {
     local prog=$1 pause=4
     mkdir -p "$prog-ref"
     (cd "$prog-ref" && "../$prog" --workers 2 --stats > stdout 2> stderr) ||
         bad "$prog: the uninterrupted run failed"
     while :; do
-        rescaled "$prog" "$2" "$3" $pause && return 0
+        rescaled "$prog" "$2" "$3" $pause "${4:-}" && return 0
         [ $pause -lt 32 ] || { bad "$prog: it ended before every call, even at $pause ms a poll"; return 0; }
         pause=$((pause * 2))
     done
@@ -110,15 +113,15 @@ ended() {
     return 1
 }
 
-# rescaled PROG COUNTS POLL PAUSE: one rescaled run of live, in PROG-live (made fresh). Returns
-# 1 if the job ended before every call was made.
+# rescaled PROG COUNTS POLL PAUSE [ARGS]: one rescaled run of live, in PROG-live (made fresh),
+# with ARGS (default: a state directory and a snapshot every 50 ms). Returns 1 if the job
+# ended before every call was made.
 rescaled() {
-    local prog=$1 port from to
+    local prog=$1 port from to args=${5:---state-dir state --snapshot-every 50ms}
     rm -rf "$prog-live" && mkdir -p "$prog-live"
     port=$(free_port)
     (cd "$prog-live" && MSTR_TEST_POLL_RECORDS=$3 MSTR_TEST_POLL_SLEEP_MS=$4 exec timeout 120 \
-        "../$prog" --workers 2 --state-dir state --snapshot-every 50ms \
-        --listen "127.0.0.1:$port" --stats > stdout 2> stderr) &
+        "../$prog" --workers 2 $args --listen "127.0.0.1:$port" --stats > stdout 2> stderr) &
     local job=$! early=0
     from=2
     for to in $2; do
@@ -130,13 +133,13 @@ rescaled() {
         fi
         grep -Eq "^$to workers? on 1 process, from snapshot [0-9]+$" ctl.out ||
             bad "$prog: ctl rescale $to says: $(cat ctl.out)"
-        grep -q "^mstr: rescaling from $from to $to workers at snapshot " "$prog-live/stderr" ||
+        grep -q "^mstr: rescaling from $from to $to workers, live$" "$prog-live/stderr" ||
             bad "$prog: the job does not say it went from $from to $to: $(cat "$prog-live/stderr")"
-        # its keyed state went over in memory, and exactly the groups whose owner changed moved
-        grep -Eq "goes on with $to; its keyed state was handed over in memory: $(moved_groups \
-            $from $to) of 4096 key groups \([0-9]+ keyed slots\) went to another worker$" \
+        # exactly the key groups whose owner changed moved
+        grep -Eq "^mstr: rescaled from $from to $to workers live in [0-9]+ ms: $(moved_groups \
+            $from $to) of 4096 key groups \([0-9]+ keyed slots, [0-9]+ bytes\) went to another worker;" \
             "$prog-live/stderr" ||
-            bad "$prog: $from -> $to was not handed over as expected: $(grep resumed "$prog-live/stderr")"
+            bad "$prog: $from -> $to did not move as expected: $(grep rescaled "$prog-live/stderr")"
         from=$to
     done
     wait $job || bad "$prog: the rescaled run exited with $?: $(cat "$prog-live/stderr")"
@@ -152,6 +155,7 @@ rescaled() {
     return $early
 }
 live keyed "4 1 3" 5
+live keyed "3 1" 5 "--snapshot-every 0"  # no state directory: nothing to snapshot
 live timers "4 1 3" 2  # 2000 clicks: at least 4 s, past the three calls
 if ! snap_sanitized || [ "${MSTR_TEST_FULL:-0}" = 1 ]; then
     live windowed "4 1 3" 5
@@ -201,14 +205,19 @@ cmp -s <(lines keyed-ref/stdout) <(lines procs-live/stdout) ||
     bad "processes: stdout differs from the uninterrupted run's (sorted)"
 
 # refusals
+sed 's/|> key_by k: i64 { return value \/ 50; }/|> key_local k: i64 { return value \/ 50; }/' \
+    keyed.mstr > local.mstr
+grep -q key_local local.mstr || { echo "local.mstr: key_by was not replaced"; exit 1; }
+"$MSTRC" build local.mstr -o local
 port=$(free_port)
-MSTR_TEST_POLL_RECORDS=5 MSTR_TEST_POLL_SLEEP_MS=4 ./keyed --listen "127.0.0.1:$port" \
+MSTR_TEST_POLL_RECORDS=5 MSTR_TEST_POLL_SLEEP_MS=4 ./local --listen "127.0.0.1:$port" \
     > /dev/null 2>&1 &
 lone=$!
 sleep 0.2
-./keyed ctl rescale 3 --coordinator "127.0.0.1:$port" > refused.out 2>&1 &&
-    bad "a rescale without a state directory was not refused"
-grep -q 'run the job with --state-dir' refused.out || bad "no state dir: $(cat refused.out)"
+./local ctl rescale 3 --coordinator "127.0.0.1:$port" > refused.out 2>&1 &&
+    bad "a rescale of state that stays where records are read was not refused"
+grep -q "operator 'run' keeps its state where records are read (key_local)" refused.out ||
+    bad "key_local: $(cat refused.out)"
 kill $lone; wait $lone || true
 port=$(free_port)
 MSTR_TEST_POLL_RECORDS=5 MSTR_TEST_POLL_SLEEP_MS=4 ./keyed --state-dir st0 \

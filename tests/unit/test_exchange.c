@@ -4,7 +4,9 @@
  * link keep their order (epochs among records travel on the records' batch); the frontier
  * after the exchange is the least over the senders and reaches the generated code only when
  * it moves; a barrier that arrives before its snapshot began starts it; a sender whose
- * barriers all arrived is not read until the snapshot is done.
+ * barriers all arrived is not read until the snapshot is done; a live rescale's barriers start
+ * it alike, and the workers then go on over new links with a third worker, from the frontier
+ * they held, an end made before carried over.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -22,7 +24,8 @@ typedef struct seen {
     size_t records;
     int64_t frontiers[16];
     size_t nfrontiers;
-    uint64_t begun;         /* the snapshot begun by a barrier, 0 if none */
+    uint64_t begun;         /* the snapshot (or rescale) begun by a barrier, 0 if none */
+    mstr_ctl_kind begun_kind;
     char order[64];         /* what came in turn: 'r' per record, 'e' per frontier move */
     size_t batches;         /* distinct batches that records came on */
     const mstr_xbatch *last_batch;
@@ -35,14 +38,14 @@ static void note(seen *s, char c)
         s->order[n] = c;
 }
 
-static seen log_of[2];
-static mstr_exchange sides[2];
+static seen log_of[3];
+static mstr_exchange sides[3]; /* the third only after a rescale */
 /* The workers are only names here: the exchange hands them back to the callbacks. */
-static char worker_name[2];
+static char worker_name[3];
 
 static int who(mstr_worker *w)
 {
-    return (char *)w == &worker_name[0] ? 0 : 1;
+    return (int)((char *)w - worker_name);
 }
 
 /* Reads each record's 8 bytes, as generated code would decode them. */
@@ -67,10 +70,14 @@ static void on_epoch(mstr_worker *w, int64_t epoch)
     note(s, 'e');
 }
 
-static void on_barrier(mstr_worker *w, uint64_t n)
+static void on_barrier(mstr_worker *w, mstr_ctl barrier)
 {
-    log_of[who(w)].begun = n;
-    mstr_align_begin(&sides[who(w)].align, n);
+    log_of[who(w)].begun = (uint64_t)barrier.value;
+    log_of[who(w)].begun_kind = barrier.kind;
+    if (barrier.kind == MSTR_CTL_RESCALE)
+        mstr_align_begin_rescale(&sides[who(w)].align, (uint64_t)barrier.value);
+    else
+        mstr_align_begin(&sides[who(w)].align, (uint64_t)barrier.value);
 }
 
 static const size_t source_0[] = { 0 };
@@ -86,20 +93,22 @@ static const mstr_job_desc job = {
 };
 
 typedef struct fixture {
-    mstr_doorbell bells[2];
+    mstr_doorbell bells[3];
     mstr_ring_hub *hub;
-    mstr_arena arenas[2];
+    mstr_ring_hub *rescaled;    /* the links after a rescale, or NULL */
+    mstr_arena arenas[3];
 } fixture;
 
 static int setup(void **state)
 {
     fixture *f = calloc(1, sizeof *f);
     memset(log_of, 0, sizeof log_of);
-    for (int i = 0; i < 2; i++)
+    for (int i = 0; i < 3; i++) {
         mstr_doorbell_init(&f->bells[i]);
+        mstr_arena_init(&f->arenas[i]);
+    }
     f->hub = mstr_ring_hub_new(2, 0, f->bells);
     for (int i = 0; i < 2; i++) {
-        mstr_arena_init(&f->arenas[i]);
         mstr_exchange_init(&sides[i], (mstr_worker *)&worker_name[i], &f->arenas[i], &job,
                            partitions, mstr_ring_hub_end(f->hub, i), on_barrier);
     }
@@ -110,13 +119,15 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     fixture *f = *state;
-    for (int i = 0; i < 2; i++) {
+    for (int i = 0; i < (f->rescaled != NULL ? 3 : 2); i++)
         mstr_exchange_free(&sides[i]);
-        mstr_arena_free(&f->arenas[i]);
-    }
     mstr_ring_hub_free(f->hub);
-    for (int i = 0; i < 2; i++)
+    if (f->rescaled != NULL)
+        mstr_ring_hub_free(f->rescaled);
+    for (int i = 0; i < 3; i++) {
+        mstr_arena_free(&f->arenas[i]);
         mstr_doorbell_free(&f->bells[i]);
+    }
     free(f);
     return 0;
 }
@@ -284,6 +295,58 @@ static void test_ended_sender_is_not_waited_for(void **state)
     assert_true(mstr_align_complete(&sides[0].align)); /* it ended: its barrier is implied */
 }
 
+/* A live rescale from two workers to three: its barriers start it at a worker that had not
+ * heard of it, and hold what follows; once aligned, both go on over new links with a third
+ * worker, which starts from the frontier they held; worker 1, which had ended the exchange,
+ * ends it again there, and worker 0's records and epochs reach the new worker. */
+static void test_rescale_goes_on_over_new_links(void **state)
+{
+    fixture *f = *state;
+    add_records(0, 2);
+    mstr_exchange_epoch(&sides[0], 0, 5);
+    mstr_exchange_epoch(&sides[1], 0, MSTR_EPOCH_MAX);
+    mstr_exchange_flush(&sides[1]);
+    mstr_align_begin_rescale(&sides[0].align, 1);
+    mstr_exchange_barriers(&sides[0]);
+    mstr_exchange_flush(&sides[0]);
+    turn(1);
+    assert_int_equal(log_of[1].begun, 1);
+    assert_int_equal(log_of[1].begun_kind, MSTR_CTL_RESCALE);
+    assert_int_equal(log_of[1].records, 2);
+    assert_true(mstr_align_complete(&sides[1].align)); /* it had ended: its barrier is implied */
+    turn(0);
+    assert_true(mstr_align_complete(&sides[0].align));
+    assert_int_equal(sides[0].frontiers[0].out, 5);
+    assert_int_equal(sides[1].frontiers[0].out, 5);
+
+    static const size_t three[] = { 3 }; /* a partition per worker */
+    f->rescaled = mstr_ring_hub_new(3, 0, f->bells);
+    const int64_t least[] = { 5 };
+    for (int i = 0; i < 2; i++) {
+        mstr_align_finish(&sides[i].align);
+        mstr_exchange_switch(&sides[i], three, mstr_ring_hub_end(f->rescaled, i), least,
+                             true);
+    }
+    mstr_exchange_init(&sides[2], (mstr_worker *)&worker_name[2], &f->arenas[2], &job, three,
+                       mstr_ring_hub_end(f->rescaled, 2), on_barrier);
+    mstr_exchange_restore_least(&sides[2], least);
+    mstr_exchange_flush(&sides[1]); /* its end, again */
+    turn(2);
+    assert_int_equal(log_of[2].nfrontiers, 0); /* 0 and 2 are at 5 still */
+
+    mstr_xbatch *b = mstr_exchange_start(&sides[0], 0, 2);
+    mstr_put_le(&b->data, 42, 8);
+    b->records++;
+    mstr_exchange_epoch(&sides[0], 0, 9);
+    mstr_exchange_flush(&sides[0]);
+    mstr_exchange_epoch(&sides[2], 0, 12);
+    turn(2);
+    assert_int_equal(log_of[2].records, 1);
+    assert_int_equal(log_of[2].nfrontiers, 1);
+    assert_int_equal(log_of[2].frontiers[0], 9); /* the least of 9, 12 and worker 1's end */
+    assert_false(mstr_exchange_done(&sides[2]));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -293,6 +356,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_epochs_keep_their_place_among_records, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_many_epochs_fill_a_batch, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_rescale_goes_on_over_new_links, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -87,18 +87,12 @@ static bool collect(void *arg, const unsigned char *k, size_t klen, const unsign
     return true;
 }
 
-/* The state a restore of c gives without the entries of kind skip (0: with all), as
- * "key=value;" in key order; NULL if it is refused. */
-static char *restore_without(fixture *f, const mstr_commit *c, unsigned char skip, char **error)
+/* The state a restore of c gives, as "key=value;" in key order; NULL if it is refused. */
+static char *restore(fixture *f, const mstr_commit *c, char **error)
 {
     static seen s;
     s.text[0] = '\0';
-    return mstr_store_restore(f->store, c, skip, collect, &s, error) ? s.text : NULL;
-}
-
-static char *restore(fixture *f, const mstr_commit *c, char **error)
-{
-    return restore_without(f, c, 0, error);
+    return mstr_store_restore(f->store, c, collect, &s, error) ? s.text : NULL;
 }
 
 static void test_incremental_snapshots_compose(void **state)
@@ -114,21 +108,6 @@ static void test_incremental_snapshots_compose(void **state)
     assert_string_equal(restore(f, &c1, &error), "Ka=1;Kb=2;Kc=3;");
     assert_string_equal(restore(f, &c2, &error), "Ka=1;Kb=20;");
     assert_string_equal(restore(f, &c3, &error), "Ka=1;Kb=20;Kc=30;Kd=4;");
-}
-
-/* A restore that leaves out a kind reads none of its entries, in any snapshot it composes,
- * and everything else as a whole restore does. */
-static void test_restore_leaves_out_a_kind(void **state)
-{
-    fixture *f = *state;
-    static const char *const one[] = { "Ja=0", "Ka=1", "Kb=2", "La=3", "Pa=5", "Wx=7" };
-    static const char *const two[] = { "Kb=20", "-Ka", "Kc=30", "Pa=6" };
-    snapshot(f, 1, one, 6, true);
-    mstr_commit c2 = snapshot(f, 2, two, 4, true);
-    char *error = NULL;
-    assert_string_equal(restore(f, &c2, &error), "Kb=20;Kc=30;La=3;Pa=6;Wx=7;");
-    assert_string_equal(restore_without(f, &c2, 'K', &error), "La=3;Pa=6;Wx=7;");
-    assert_string_equal(restore_without(f, &c2, 'P', &error), "Kb=20;Kc=30;La=3;Wx=7;");
 }
 
 static void test_commit_records_newest_first(void **state)
@@ -302,7 +281,6 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_incremental_snapshots_compose, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_restore_leaves_out_a_kind, setup, teardown),
         cmocka_unit_test_setup_teardown(test_commit_records_newest_first, setup, teardown),
         cmocka_unit_test_setup_teardown(test_restore_ignores_later_snapshots, setup, teardown),
         cmocka_unit_test_setup_teardown(test_incomplete_snapshot_refused, setup, teardown),

@@ -1,0 +1,313 @@
+/*
+ * mstr_rescale.c - a live rescale within one process (see mstr_rescale.h).
+ */
+#include "mstr_rescale.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "mstr_coord.h"
+#include "mstr_mem.h"
+#include "mstr_place.h"
+#include "mstr_snapshot.h"
+#include "mstr_time.h"
+#include "mstr_worker.h"
+
+static int most(const mstr_rescale *r)
+{
+    return r->from > r->to ? r->from : r->to;
+}
+
+mstr_rescale *mstr_rescale_new(const mstr_rescale_setup *s)
+{
+    const mstr_job_desc *d = s->desc;
+    mstr_rescale *r = mstr_alloc(sizeof *r);
+    r->number = s->number;
+    r->desc = d;
+    r->from = s->from;
+    r->to = s->to;
+    mstr_owners_init(&r->was, s->key_groups, s->from, s->number - 1);
+    mstr_owners_init(&r->owners, s->key_groups, s->to, s->number);
+    r->rings = mstr_ring_hub_new(s->to, 0, s->bells);
+    r->partitions = s->partitions;
+    r->parts = s->parts;
+    r->nparts = s->nparts;
+    r->bells = s->bells;
+    r->takes = mstr_alloc_array((size_t)s->to, sizeof *r->takes);
+    for (int i = s->from; i < s->to; i++)
+        r->takes[i] = true; /* a new worker starts from the old workers' least fields */
+    for (uint32_t g = 0; g < s->key_groups; g++)
+        if (r->was.owner[g] != r->owners.owner[g])
+            r->takes[r->owners.owner[g]] = true;
+    r->part_to = mstr_alloc_array(s->nparts + 1, sizeof *r->part_to);
+    for (size_t k = 0; k < s->nparts; k++) {
+        r->part_to[k] = mstr_place_worker(s->parts[k].index, s->to);
+        if (r->part_to[k] != s->parts[k].worker)
+            r->takes[r->part_to[k]] = true;
+    }
+    r->parcels = mstr_alloc_array((size_t)s->key_groups * d->nstates + 1, sizeof *r->parcels);
+    r->fields = mstr_alloc_array((size_t)s->from * d->nstates + 1, sizeof *r->fields);
+    r->frontiers = mstr_alloc_array((size_t)s->from * d->nexchanges + 1, sizeof *r->frontiers);
+    atomic_init(&r->handed_off, 0);
+    atomic_init(&r->moved_groups, 0);
+    atomic_init(&r->moved_slots, 0);
+    atomic_init(&r->moved_bytes, 0);
+    atomic_init(&r->longest_wait_us, 0);
+    return r;
+}
+
+void mstr_rescale_free(mstr_rescale *r)
+{
+    const mstr_job_desc *d = r->desc;
+    mstr_owners_free(&r->was);
+    mstr_owners_free(&r->owners);
+    if (r->rings != NULL)
+        mstr_ring_hub_free(r->rings);
+    for (size_t i = 0; i < (size_t)r->from * d->nstates; i++)
+        mstr_wbuf_free(&r->fields[i]);
+    free(r->fields);
+    free(r->frontiers);
+    free(r->parcels); /* every parcel was taken, unless the job failed (then it exits) */
+    free(r->part_to);
+    free(r->takes);
+    free(r);
+}
+
+/* ---- the workers' side ------------------------------------------------------------------------ */
+
+void mstr_rescale_begin(mstr_worker *w, mstr_rescale *r)
+{
+    if (r == NULL || r->number <= w->rescale_last || w->exchange.align.snapshot != 0)
+        return;
+    w->rescale = r;
+    mstr_align_begin_rescale(&w->exchange.align, r->number);
+}
+
+/* The parcel of state i's table of key group g. */
+static mstr_table *parcel_of(mstr_rescale *r, uint32_t g, size_t i)
+{
+    return &r->parcels[(size_t)g * r->desc->nstates + i];
+}
+
+/* Whether sd's keyed state goes with its key group (it is not key_local). */
+static bool travels(const mstr_state_desc *sd)
+{
+    return sd->tables != NULL && !sd->local;
+}
+
+/* Puts w's tables of the key groups that go to another worker into their parcels (w keeps
+ * empty ones), and counts what moved. */
+static void pack_groups(mstr_worker *w, mstr_rescale *r)
+{
+    const mstr_job_desc *d = w->desc;
+    int me = w->ctx.worker;
+    uint64_t groups = 0, slots = 0, bytes = 0;
+    for (uint32_t g = 0; g < r->was.groups; g++) {
+        if (r->was.owner[g] != me || r->owners.owner[g] == me)
+            continue;
+        groups++;
+        for (size_t i = 0; i < d->nstates; i++) {
+            if (!travels(&d->states[i]))
+                continue;
+            mstr_table *t = &d->states[i].tables(w)[g];
+            slots += t->live;
+            bytes += t->live * t->slot_size;
+            *parcel_of(r, g, i) = *t;
+            mstr_table_init(t, t->slot_size);
+        }
+    }
+    atomic_fetch_add(&r->moved_groups, groups);
+    atomic_fetch_add(&r->moved_slots, slots);
+    atomic_fetch_add(&r->moved_bytes, bytes);
+}
+
+/* Lets go of w's partitions that go to another worker (closing a custom one in this thread);
+ * emptied[s] is set for each source of which w had a partition not done and has none now. */
+static void release_partitions(mstr_worker *w, mstr_rescale *r, bool *emptied)
+{
+    size_t kept = 0;
+    for (size_t k = 0; k < w->nparts; k++) {
+        mstr_partition *p = w->parts[k];
+        if (r->part_to[p - r->parts] == w->ctx.worker) {
+            w->parts[kept++] = p;
+            continue;
+        }
+        size_t s = (size_t)(p->source - w->desc->sources);
+        if (!p->done && --w->live[s] == 0)
+            emptied[s] = true;
+        mstr_source_stop(w, p);
+    }
+    w->nparts = kept;
+}
+
+/* Hands off what w gives away, at its cut, and publishes its fields and frontiers. */
+static void hand_off(mstr_worker *w, mstr_rescale *r, bool *emptied)
+{
+    const mstr_job_desc *d = w->desc;
+    int me = w->ctx.worker;
+    pack_groups(w, r);
+    release_partitions(w, r, emptied);
+    for (size_t i = 0; i < d->nstates; i++)
+        if (d->states[i].fields != NULL)
+            d->states[i].fields(w, &r->fields[(size_t)me * d->nstates + i]);
+    for (size_t x = 0; x < d->nexchanges; x++)
+        r->frontiers[(size_t)me * d->nexchanges + x] = w->exchange.frontiers[x].out;
+    atomic_fetch_add_explicit(&r->handed_off, 1, memory_order_release);
+    for (int i = 0; i < most(r); i++)
+        mstr_doorbell_ring(&r->bells[i]);
+}
+
+/* Waits until every old worker has handed off. Returns false if the job failed meanwhile. */
+static bool await_hand_offs(mstr_worker *w, mstr_rescale *r)
+{
+    int64_t start = mstr_clock_ms(CLOCK_MONOTONIC);
+    for (;;) {
+        uint32_t seq = mstr_doorbell_seq(w->bell);
+        if (atomic_load_explicit(&r->handed_off, memory_order_acquire) == r->from)
+            break;
+        if (mstr_failed(w->failure))
+            return false;
+        mstr_doorbell_wait_fds(w->bell, seq, NULL, 0, MSTR_CLOCK_TICK_MS);
+    }
+    int64_t waited = mstr_clock_ms(CLOCK_MONOTONIC) - start;
+    int64_t longest = atomic_load(&r->longest_wait_us);
+    while (waited * 1000 > longest &&
+           !atomic_compare_exchange_weak(&r->longest_wait_us, &longest, waited * 1000))
+        ;
+    return true;
+}
+
+/* Takes over w's new key groups and partitions, and the old workers' least worker fields;
+ * sets least[x] to the least frontier of exchange x. Every old worker has handed off. */
+static bool take_over(mstr_worker *w, mstr_rescale *r, int64_t *least)
+{
+    const mstr_job_desc *d = w->desc;
+    int me = w->ctx.worker;
+    for (uint32_t g = 0; g < r->owners.groups; g++) {
+        if (r->owners.owner[g] != me || r->was.owner[g] == me)
+            continue;
+        for (size_t i = 0; i < d->nstates; i++) {
+            if (!travels(&d->states[i]))
+                continue;
+            mstr_table *t = &d->states[i].tables(w)[g];
+            mstr_table_free(t); /* empty: w did not own the group */
+            *t = *parcel_of(r, g, i);
+        }
+    }
+    for (size_t k = 0; k < r->nparts; k++) {
+        mstr_partition *p = &r->parts[k];
+        if (r->part_to[k] != me || p->worker == me)
+            continue;
+        p->worker = me;
+        w->parts[w->nparts++] = p;
+    }
+    for (size_t i = 0; i < d->nstates; i++) {
+        if (d->states[i].fields == NULL)
+            continue;
+        mstr_wbuf fields = { 0 };
+        bool ok = true;
+        for (int k = 0; k < r->from && ok; k++) {
+            const mstr_wbuf *had = &r->fields[(size_t)k * d->nstates + i];
+            ok = mstr_snapshot_merge_least(&fields,
+                                           &(mstr_rbuf){ had->data, had->data + had->len, false });
+        }
+        mstr_rbuf value = { fields.data, fields.data + fields.len, false };
+        ok = ok && d->states[i].restore_fields(w, &value);
+        mstr_wbuf_free(&fields);
+        if (!ok) {
+            mstr_failure_set(w->failure, "rescale: the fields of operator '%s' cannot be merged",
+                             d->states[i].op);
+            return false;
+        }
+    }
+    for (size_t x = 0; x < d->nexchanges; x++) {
+        least[x] = MSTR_EPOCH_MAX;
+        for (int k = 0; k < r->from; k++)
+            if (r->frontiers[(size_t)k * d->nexchanges + x] < least[x])
+                least[x] = r->frontiers[(size_t)k * d->nexchanges + x];
+    }
+    return true;
+}
+
+/* w stays: it goes on over the new links, by the new owner table. emptied: the sources of
+ * which it let its last partition not done go. Returns false if the job failed. */
+static bool go_on(mstr_worker *w, mstr_rescale *r, const bool *emptied)
+{
+    const mstr_job_desc *d = w->desc;
+    int me = w->ctx.worker;
+    mstr_channel *links = mstr_ring_hub_end(r->rings, me);
+    int64_t *least = mstr_alloc_array(d->nexchanges + 1, sizeof *least);
+    bool ok = true;
+    if (r->takes[me]) {
+        size_t had = w->nparts;
+        ok = await_hand_offs(w, r) && take_over(w, r, least);
+        for (size_t k = had; ok && k < w->nparts; k++)
+            mstr_source_start(w, w->parts[k]);
+    } else {
+        for (size_t x = 0; x < d->nexchanges; x++)
+            least[x] = w->exchange.frontiers[x].out;
+    }
+    if (ok) {
+        mstr_owners_free(&w->owners);
+        mstr_owners_copy(&w->owners, &r->owners);
+        w->ctx.workers = r->to;
+        mstr_exchange_switch(&w->exchange, r->partitions, links, least, !r->takes[me]);
+    }
+    free(least);
+    if (!ok)
+        return false;
+    if (r->takes[me]) { /* it starts from the least fields, as a worker restored would */
+        d->state_regroup(w);
+        memset(w->live, 0, d->nsources * sizeof *w->live);
+        w->frontiers_restored = false;
+        mstr_worker_start_sources(w);
+        return true;
+    }
+    for (size_t s = 0; s < d->nsources; s++)
+        if (emptied[s] && w->live[s] == 0)
+            d->sources[s].finish(w);
+    return true;
+}
+
+bool mstr_rescale_advance(mstr_worker *w)
+{
+    mstr_exchange *e = &w->exchange;
+    if (e->align.snapshot == 0 || e->align.kind != MSTR_CTL_RESCALE)
+        return false;
+    mstr_exchange_barriers(e);
+    if (!mstr_align_complete(&e->align) || e->nwaiting > 0)
+        return false; /* (its barriers are delivered once nothing waits for room) */
+    mstr_rescale *r = w->rescale;
+    mstr_align_finish(&e->align);
+    w->rescale_last = r->number;
+    bool *emptied = mstr_alloc_array(w->desc->nsources + 1, sizeof *emptied);
+    hand_off(w, r, emptied);
+    bool was_finished = w->finished, ok = true;
+    w->finished = false; /* it tells the coordinator again, on the new links */
+    if (w->ctx.worker >= r->to) {
+        w->left = true;
+        mstr_sink_flush_all(w);
+        if (!mstr_sink_views_end(&w->views))
+            mstr_failure_set(w->failure, "worker %d could not make its output durable as it "
+                                         "left", w->ctx.worker);
+    } else {
+        ok = go_on(w, r, emptied);
+    }
+    free(emptied);
+    if (ok)
+        mstr_coord_switched(w->coord, was_finished);
+    return true;
+}
+
+bool mstr_rescale_join(mstr_worker *w)
+{
+    mstr_rescale *r = w->rescale;
+    int64_t *least = mstr_alloc_array(w->desc->nexchanges + 1, sizeof *least);
+    bool ok = await_hand_offs(w, r) && take_over(w, r, least);
+    if (ok) {
+        mstr_exchange_restore_least(&w->exchange, least);
+        mstr_coord_switched(w->coord, false);
+    }
+    free(least);
+    return ok;
+}

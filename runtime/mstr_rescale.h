@@ -1,0 +1,111 @@
+/*
+ * mstr_rescale.h - a live rescale within one process: the job goes from N workers to M while
+ * it runs, and the workers that go on do not stop for it.
+ *
+ * The protocol runs in order with the data, as a snapshot's barriers do (mstr_align.h), but
+ * writes nothing. The main thread makes the plan (mstr_rescale_new): the new owner table, the
+ * links of the M workers (a ring hub of its own: the new links), where each source partition
+ * goes, and a parcel for each key group whose owner changes; it makes the new workers (N ..
+ * M-1), which start at once and wait for what they take over, and tells the others
+ * (mstr_coord.h), ringing them.
+ *
+ * A worker that hears of the rescale (from the coordinator, or from a RESCALE barrier that
+ * arrives first) makes its cut: it stops reading its sources and sends its RESCALE barriers as
+ * its exchanges allow. Once aligned (every record sent to it before the cut went through, its
+ * own barriers are delivered, nothing waits for room) its state is that of the cut, and it
+ * hands off: into the parcels, the tables of its key groups that go to another worker; the
+ * partitions that go to another worker, with their positions (they are the same structs); and,
+ * for those that take something over, its operators' worker fields and its exchanges'
+ * frontiers. A worker that leaves (index >= M) then makes its output durable and ends. One that
+ * stays goes on over the new links, routing by the new owner table: no one sends it anything on
+ * the old links after their barrier, and it reads nothing from the new ones before its cut.
+ *
+ * A worker that takes nothing over (no key group, no partition) goes on at once, as it was: at
+ * the cut every worker holds the same exchange frontiers, so its own are every sender's on the
+ * new links. One that takes something over (every new worker; a staying one when workers leave
+ * or partitions move between them) waits until every old worker has handed off, takes its
+ * parcels and partitions, and starts from the least worker fields and frontiers of the old
+ * workers, as a restore at another worker count does (mstr_snapshot.h); records sent to it wait
+ * on its new links meanwhile, and every other worker keeps going. Growing, rendezvous hashing
+ * moves key groups to the new workers only, so the workers that stay never wait unless a
+ * partition comes to them.
+ *
+ * Output: file sinks' staging files are per worker and snapshot interval (mstr_sink.h); a
+ * worker that leaves makes its file of the interval durable, and the next snapshot publishes
+ * it with the others. A new worker must not write a file that a worker which left in the same
+ * interval wrote: the coordinator takes a snapshot before a rescale that would (mstr_coord.h).
+ *
+ * What cannot be split or merged is refused before a rescale starts (mstr_control.h): keyed
+ * state that stays where records are read (key_local) and custom sinks, whose state is the
+ * worker's own.
+ *
+ * Thread use: new, the figures and free in the main thread, while the workers run; begin,
+ * advance and join in the workers' threads. The plan is read by every worker; what a worker
+ * hands off is read by others only after it counted itself as handed off (release/acquire).
+ */
+#ifndef MSTR_RESCALE_H
+#define MSTR_RESCALE_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "mstr_channel_ring.h"
+#include "mstr_desc.h"
+#include "mstr_route.h"
+#include "mstr_source.h"
+#include "mstr_str.h"
+#include "mstr_table.h"
+
+typedef struct mstr_rescale {
+    uint64_t number;            /* the RESCALE barriers' value: 1, 2, ... in a run */
+    const mstr_job_desc *desc;
+    int from, to;               /* the worker counts */
+    mstr_owners was, owners;    /* the owner tables before and after */
+    mstr_ring_hub *rings;       /* the new links */
+    const size_t *partitions;   /* per source: its partition count */
+    mstr_partition *parts;      /* the process's partitions (their worker: the old one) */
+    size_t nparts;
+    int *part_to;               /* per partition: its worker from now on */
+    bool *takes;                /* per new worker: whether it takes a key group or partition */
+    mstr_doorbell *bells;       /* every worker's, old and new */
+    mstr_table *parcels;        /* [g * nstates + i]: state i's table of a moving key group */
+    mstr_wbuf *fields;          /* [old worker * nstates + i]: its fields of state i */
+    int64_t *frontiers;         /* [old worker * nexchanges + x]: its frontier of exchange x */
+    _Atomic int handed_off;     /* old workers that have handed off */
+    /* What it moved, and how long a worker waited for what it took over: */
+    _Atomic uint64_t moved_groups, moved_slots, moved_bytes;
+    _Atomic int64_t longest_wait_us;
+} mstr_rescale;
+
+/* What a plan is made from. */
+typedef struct mstr_rescale_setup {
+    uint64_t number;
+    const mstr_job_desc *desc;
+    int from, to;
+    uint32_t key_groups;
+    const size_t *partitions;
+    mstr_partition *parts;
+    size_t nparts;
+    mstr_doorbell *bells;       /* at least max(from, to), initialised */
+} mstr_rescale_setup;
+
+mstr_rescale *mstr_rescale_new(const mstr_rescale_setup *s);
+
+/* Frees the plan, and its links unless they were taken (r->rings set to NULL). */
+void mstr_rescale_free(mstr_rescale *r);
+
+/* Worker side: makes w's cut of rescale r (NULL: none asked), unless it has made it. */
+void mstr_rescale_begin(mstr_worker *w, mstr_rescale *r);
+
+/* Moves w's part in the rescale it is aligning: sends the barriers it may and, once aligned,
+ * hands off and goes on over the new links, or leaves (w->left). Returns true if it did
+ * something. */
+bool mstr_rescale_advance(mstr_worker *w);
+
+/* A new worker, in its thread before anything else: waits for what it takes over and takes it.
+ * Returns false if the job failed meanwhile. */
+bool mstr_rescale_join(mstr_worker *w);
+
+#endif
