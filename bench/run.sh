@@ -6,7 +6,9 @@
 # is measured against gRPC alone moving the same bytes (grpc_raw, built from bench/grpc_raw.c
 # by the Makefile). Snapshots are measured as what they cost a keyed job against the same job
 # without a state directory, and as the time and disk space of a snapshot of ten million keys
-# and the rate of restoring it (those two once: the snapshot alone takes 10-20 s).
+# and the rate of restoring it (those two once: the snapshot alone takes 10-20 s). A live
+# rescale is measured by the longest gap in the work of the workers that kept running, next
+# to the same gap in a run that was not rescaled.
 #
 #   bench/run.sh path/to/mstrc path/to/grpc_raw
 set -euo pipefail
@@ -311,60 +313,113 @@ snapshot_restore() {
 }
 
 # records_written ERR: the records the sink 'out' wrote, summed over every process and round
-# that reported (every worker stops at a rescale's cut, so no record is counted twice).
+# that reported (over processes every worker stops at a rescale's cut, so no record is counted
+# twice).
 records_written() {
     sed -n "s/^mstr: sink 'out': \([0-9]*\) records.*/\1/p" "$1" | awk '{ n += $1 } END { print n + 0 }'
 }
 
-# rescale_pause: bench/snapshots.mstr (a million keys) on 2 workers, told to go on with 3 once
-# every key has state (`ctl rescale 3`, after 1.5 s), first in one process, then as 2 processes
-# of 1 worker going to 3 under the supervisor. Prints how long the call took (in one process it
-# answers once the job runs on 3 workers; over processes once the snapshot is committed, and the
+# free_port: a TCP port on the loopback that nothing listens on now.
+free_port() {
+    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0))
+print(s.getsockname()[1])'
+}
+
+# monotonic_ns: CLOCK_MONOTONIC now, in nanoseconds (the clock bench/rescale.mstr stamps with).
+monotonic_ns() {
+    python3 -c 'import time; print(time.monotonic_ns())'
+}
+
+# longest_gap LINES FROM TO WORKERS...: the longest time, in ms, between two lines of one of
+# WORKERS in LINES (bench/rescale.mstr's "WORKER NANOSECONDS") stamped from FROM to TO (ns).
+longest_gap() {
+    local lines=$1 from=$2 to=$3
+    shift 3
+    awk -v from="$from" -v to="$to" -v workers="$*" 'BEGIN { n = split(workers, w, " ")
+        for (i = 1; i <= n; i++) kept[w[i]] = 1 }
+        $1 in kept && $2 >= from && $2 <= to {
+            if ($1 in last && $2 - last[$1] > gap) gap = $2 - last[$1]
+            last[$1] = $2 }
+        END { printf "%.1f", gap / 1e6 }' "$lines"
+}
+
+# rescale_live: bench/rescale.mstr (a million keys, then running sums on ten thousand, and a
+# line with the worker and the time for one record in 256) on 2 workers in one process, told
+# to go on with 3 after 1.5 s (`ctl rescale 3`), and the same job not rescaled. Prints how long
+# the call took (it answers once every worker is through the rescale), how long the job says
+# the rescale took and what it moved, and the longest gap in the work of the workers that
+# kept their key groups (0 and 1) from 0.5 s before the call to 0.5 s after, next to the
+# longest gap of the same workers over the same second of the run that was not rescaled. Both
+# runs must count every record once.
+rescale_live() {
+    local err=$work/rescale_live.err lines=$work/rescale_live.lines port start t0 t1 want got
+    "$mstrc" build "$root/bench/rescale.mstr" -o "$work/rescale"
+    start=$(monotonic_ns)
+    "$work/rescale" --workers 2 --stats 2> "$work/last" > "$lines.plain"
+    want=$(records_written "$work/last")
+    local plain
+    plain=$(longest_gap "$lines.plain" $((start + 1000000000)) $((start + 2000000000)) 0 1)
+    port=$(free_port)
+    start=$(monotonic_ns)
+    "$work/rescale" --workers 2 --stats --listen "127.0.0.1:$port" 2> "$err" > "$lines" &
+    local job=$!
+    sleep 1.5
+    t0=$(monotonic_ns)
+    "$work/rescale" ctl rescale 3 --coordinator "127.0.0.1:$port" > "$work/rescale.out" ||
+        { echo "bench rescale: ctl rescale failed"; exit 1; }
+    t1=$(monotonic_ns)
+    wait $job || { echo "bench rescale: the job failed:"; cat "$err"; exit 1; }
+    got=$(records_written "$err")
+    [ "$got" = "$want" ] ||
+        { echo "bench rescale: the rescaled job disagrees:"; echo "  $got"; echo "  $want"
+          exit 1; }
+    local detail gap
+    detail=$(sed -nE "s/^mstr: rescaled from 2 to 3 workers live in ([0-9]+) ms: ([0-9]+) of ([0-9]+) key groups \(([0-9]+) keyed slots, ([0-9]+) bytes\).*waited for what it took over: ([0-9.]+) ms$/\1 ms; moved \2 of \3 key groups, \4 keys, \5 bytes; a new worker waited \6 ms/p" "$err")
+    [ -n "$detail" ] || { echo "bench rescale: it did not say what it moved:"; cat "$err"; exit 1; }
+    gap=$(longest_gap "$lines" $((t0 - 500000000)) $((t0 + 500000000)) 0 1)
+    awk -v c="$(( (t1 - t0) / 1000000 ))" -v d="$detail" -v gap="$gap" -v plain="$plain" 'BEGIN {
+        printf "%-10s 2 -> 3 workers,   1M keys: the call %d ms, the job %s; longest gap of workers 0 and 1: %s ms (not rescaled: %s ms)\n",
+               "rescale", c, d, gap, plain }'
+}
+
+# rescale_processes: bench/snapshots.mstr (a million keys) as 2 processes of 1 worker under
+# the supervisor, told to go on with 3 processes once every key has state (`ctl rescale 3 3`,
+# after 1.5 s). Prints how long the call took (it answers once the snapshot is committed; the
 # supervisor then rewrites the state and starts the new processes), how long until the job
-# said it resumed on 3 workers (both wait for a snapshot under way to commit), and what the job
-# reports: in one process how long it paused and what the handover moved to another worker in
-# memory, over processes how many entries the rewrite wrote. The job must then end with as many
-# records as a run that was not rescaled (not the same checksum: its running sums depend on how
-# two partitions interleave).
-rescale_pause() {
+# said it resumed on 3 processes (both wait for a snapshot under way to commit), and how many
+# entries the rewrite wrote. The job must then end with as many records as a run that was not
+# rescaled (not the same checksum: its running sums depend on how two partitions interleave).
+rescale_processes() {
     local state=$work/rescale.state err=$work/rescale.err port t0 t1 t2 want got detail
     "$mstrc" build "$root/bench/snapshots.mstr" -o "$work/snapshots"
     "$work/snapshots" --stats 2> "$work/last" > /dev/null
     want=$(records_written "$work/last")
-    for over in workers processes; do
-        local layout="--workers 2" to=3
-        [ $over = workers ] || { layout="--processes 2 --workers 1"; to="3 3"; }
-        port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0))
-print(s.getsockname()[1])')
-        rm -rf "$state"
-        "$work/snapshots" $layout --stats --state-dir "$state" --snapshot-every 1s \
-            --listen "127.0.0.1:$port" 2> "$err" > /dev/null &
-        local job=$!
-        sleep 1.5
-        t0=$(date +%s.%N)
-        "$work/snapshots" ctl rescale $to --coordinator "127.0.0.1:$port" > "$work/rescale.out" ||
-            { echo "bench rescale: ctl rescale failed"; exit 1; }
-        t1=$(date +%s.%N)
-        until grep -q "^mstr: resumed from snapshot" "$err"; do
-            kill -0 $job 2> /dev/null || break
-            sleep 0.01
-        done
-        t2=$(date +%s.%N)
-        wait $job || { echo "bench rescale: the job failed:"; cat "$err"; exit 1; }
-        got=$(records_written "$err")
-        [ "$got" = "$want" ] ||
-            { echo "bench rescale: the rescaled job disagrees:"; echo "  $got"; echo "  $want"
-              exit 1; }
-        detail=$(sed -nE -e "s/^mstr: the rescale paused the job for ([0-9]+) ms: ([0-9]+) for its snapshot.*/paused \1 ms (its snapshot \2 ms)/p" \
-                         -e "s/.*handed over in memory: ([0-9]+) of ([0-9]+) key groups \(([0-9]+) keyed slots\).*/moved \1 of \2 key groups, \3 keys/p" \
-                         -e "s/.* was rewritten for .*: ([0-9]+) entries$/the state rewritten: \1 entries/p" \
-                 "$err" | paste -sd ';' | sed 's/;/; /g')
-        [ -n "$detail" ] || { echo "bench rescale: no handover or rewrite:"; cat "$err"; exit 1; }
-        rm -rf "$state"
-        awk -v t0="$t0" -v t1="$t1" -v t2="$t2" -v d="$detail" -v over="$over" 'BEGIN {
-            printf "%-10s 2 -> 3 %-10s 1M keys: the call %.2f s, resumed after %.2f s; %s\n",
-                   "rescale", over ",", t1 - t0, t2 - t0, d }'
+    port=$(free_port)
+    rm -rf "$state"
+    "$work/snapshots" --processes 2 --workers 1 --stats --state-dir "$state" --snapshot-every 1s \
+        --listen "127.0.0.1:$port" 2> "$err" > /dev/null &
+    local job=$!
+    sleep 1.5
+    t0=$(date +%s.%N)
+    "$work/snapshots" ctl rescale 3 3 --coordinator "127.0.0.1:$port" > "$work/rescale.out" ||
+        { echo "bench rescale: ctl rescale failed"; exit 1; }
+    t1=$(date +%s.%N)
+    until grep -q "^mstr: resumed from snapshot" "$err"; do
+        kill -0 $job 2> /dev/null || break
+        sleep 0.01
     done
+    t2=$(date +%s.%N)
+    wait $job || { echo "bench rescale: the job failed:"; cat "$err"; exit 1; }
+    got=$(records_written "$err")
+    [ "$got" = "$want" ] ||
+        { echo "bench rescale: the rescaled job disagrees:"; echo "  $got"; echo "  $want"
+          exit 1; }
+    detail=$(sed -nE "s/.* was rewritten for .*: ([0-9]+) entries$/the state rewritten: \1 entries/p" "$err")
+    [ -n "$detail" ] || { echo "bench rescale: no rewrite:"; cat "$err"; exit 1; }
+    rm -rf "$state"
+    awk -v t0="$t0" -v t1="$t1" -v t2="$t2" -v d="$detail" 'BEGIN {
+        printf "%-10s 2 -> 3 processes, 1M keys: the call %.2f s, resumed after %.2f s; %s\n",
+               "rescale", t1 - t0, t2 - t0, d }'
 }
 
 # memory_per_key NAME KEYS: peak memory of NAME.mstr (KEYS distinct keys) less that of the same
@@ -405,7 +460,8 @@ memory_per_key keys 10000000
 exchange 100000000
 snapshot_cost 100000000
 snapshot_restore 10000000
-rescale_pause
+rescale_live
+rescale_processes
 many_workers 64 256 1024
 "$cc" -O2 -I"$root/runtime" -o "$work/balance" "$root/bench/balance.c" "${mstrc%/mstrc}/libmstr.a"
 "$work/balance" 4096 65536

@@ -300,8 +300,8 @@ static void say_rescaled(const job *j, const mstr_rescale *r, int64_t ms)
 
 /* A job of one process goes on with `to` workers, live (mstr_rescale.h): makes the plan and
  * the new workers, starts them, waits until every worker is through, and retires those that
- * left. Returns false if the job failed meanwhile (the workers, all made, then stop). */
-static bool live_rescale(job *j, int to)
+ * left. If the job fails meanwhile, every worker made stops with the round, and is closed. */
+static void live_rescale(job *j, int to)
 {
     int64_t start = mstr_clock_ms(CLOCK_MONOTONIC);
     int from = j->per_process, most = from > to ? from : to;
@@ -330,15 +330,15 @@ static bool live_rescale(job *j, int to)
     if (!ok)
         mstr_failure_set(&j->failure, "the new workers cannot write their output");
     ok = mstr_coord_await_rescale(&j->coord, most);
-    /* the old links go with the plan; the new ones are the round's */
+    /* the new links are the round's from now on; the plan frees the old ones */
     mstr_ring_hub *old = j->rings;
     j->rings = r->rings;
     r->rings = old;
     mstr_coord_end_rescale(&j->coord, to);
     if (!ok) {
-        j->per_process = j->total = most; /* every worker made stops, and is closed */
-        j->rescale = r;
-        return false;
+        j->per_process = j->total = most;
+        j->rescale = r; /* freed with the links, once every worker has stopped */
+        return;
     }
     for (int i = to; i < from; i++)
         mstr_worker_join(&j->workers[i]);
@@ -348,7 +348,6 @@ static bool live_rescale(job *j, int to)
     say_rescaled(j, r, mstr_clock_ms(CLOCK_MONOTONIC) - start);
     mstr_control_rescaled(j->control, j->coord.last, 1, to);
     mstr_rescale_free(r);
-    return true;
 }
 
 /* Starts the workers, coordinates them until the round stops (rescaling them live when a

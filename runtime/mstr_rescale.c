@@ -160,7 +160,7 @@ static void hand_off(mstr_worker *w, mstr_rescale *r, bool *emptied)
 /* Waits until every old worker has handed off. Returns false if the job failed meanwhile. */
 static bool await_hand_offs(mstr_worker *w, mstr_rescale *r)
 {
-    int64_t start = mstr_clock_ms(CLOCK_MONOTONIC);
+    int64_t start = mstr_clock_ns(CLOCK_MONOTONIC);
     for (;;) {
         uint32_t seq = mstr_doorbell_seq(w->bell);
         if (atomic_load_explicit(&r->handed_off, memory_order_acquire) == r->from)
@@ -169,10 +169,9 @@ static bool await_hand_offs(mstr_worker *w, mstr_rescale *r)
             return false;
         mstr_doorbell_wait_fds(w->bell, seq, NULL, 0, MSTR_CLOCK_TICK_MS);
     }
-    int64_t waited = mstr_clock_ms(CLOCK_MONOTONIC) - start;
+    int64_t waited = (mstr_clock_ns(CLOCK_MONOTONIC) - start) / 1000;
     int64_t longest = atomic_load(&r->longest_wait_us);
-    while (waited * 1000 > longest &&
-           !atomic_compare_exchange_weak(&r->longest_wait_us, &longest, waited * 1000))
+    while (waited > longest && !atomic_compare_exchange_weak(&r->longest_wait_us, &longest, waited))
         ;
     return true;
 }

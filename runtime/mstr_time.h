@@ -24,6 +24,14 @@ static inline int64_t mstr_clock_ms(clockid_t clock)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* Nanoseconds on a clock (CLOCK_MONOTONIC for durations). */
+static inline int64_t mstr_clock_ns(clockid_t clock)
+{
+    struct timespec ts;
+    clock_gettime(clock, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
 /* Days since 1970-01-01 of year-month-day (month 1..12, day 1..31). */
 int64_t mstr_days_from_civil(int64_t year, int64_t month, int64_t day);
 

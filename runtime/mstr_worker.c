@@ -11,6 +11,7 @@
 #include "mstr_mem.h"
 #include "mstr_rescale.h"
 #include "mstr_snapshot.h"
+#include "mstr_time.h"
 
 /* A barrier arrived before the coordinator's word of what it belongs to: makes the cut. */
 static void begin_barrier(mstr_worker *w, mstr_ctl barrier)
@@ -129,13 +130,6 @@ static void note_finished(mstr_worker *w)
     mstr_coord_finished(w->coord);
 }
 
-static int64_t now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
 /* Publishes the worker's frontier, and how long it has been held back by a full link: the
  * clock is read only when that changes. */
 static void publish(mstr_worker *w, bool blocked)
@@ -150,7 +144,7 @@ static void publish(mstr_worker *w, bool blocked)
     atomic_store_explicit(&w->frontier, frontier, memory_order_relaxed);
     if (blocked == (w->blocked_since >= 0))
         return;
-    int64_t now = now_ns();
+    int64_t now = mstr_clock_ns(CLOCK_MONOTONIC);
     if (blocked) {
         w->blocked_since = now;
         return;

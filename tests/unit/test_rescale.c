@@ -1,0 +1,129 @@
+/*
+ * test_rescale.c - the plan of a live rescale (mstr_rescale.h): which workers take something
+ * over, and so wait for the hand-offs. Growing, key groups move only to the new workers, so
+ * the workers that stay take nothing unless a partition comes to them; shrinking, those that
+ * stay take the groups of those that leave; every new worker takes over (it starts from the old
+ * workers' least fields). Partitions go to their places among the new workers (k mod M), and a
+ * worker that a partition comes to takes over.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <cmocka.h>
+
+#include "mstr_rescale.h"
+
+static const mstr_source_desc sources[] = {
+    { .name = "numbers", .kind = MSTR_SOURCE_RANGE, .count = 100 },
+};
+static const mstr_job_desc job = { .name = "test", .sources = sources, .nsources = 1 };
+
+enum { GROUPS = 4096, MOST = 8 };
+
+static mstr_doorbell bells[MOST];
+
+/* The plan from `from` workers to `to`, with nparts partitions of the one source placed as the
+ * job placed them on `placed` workers. */
+static mstr_rescale *plan(int from, int to, size_t nparts, int placed, mstr_partition *parts)
+{
+    size_t partitions[] = { nparts };
+    for (size_t k = 0; k < nparts; k++)
+        parts[k] = (mstr_partition){ .source = &sources[0], .index = k, .parts = nparts,
+                                     .worker = (int)(k % (size_t)placed) };
+    mstr_rescale_setup s = { .number = 1, .desc = &job, .from = from, .to = to,
+                             .key_groups = GROUPS, .partitions = partitions, .parts = parts,
+                             .nparts = nparts, .bells = bells };
+    return mstr_rescale_new(&s); /* (its partitions point to this frame's array: unused) */
+}
+
+/* How many key groups go from a worker that stays (below both counts) to another one. */
+static int between_stayers(const mstr_rescale *r)
+{
+    int n = 0;
+    int stay = r->from < r->to ? r->from : r->to;
+    for (uint32_t g = 0; g < GROUPS; g++)
+        n += r->was.owner[g] != r->owners.owner[g] && r->owners.owner[g] < stay &&
+             r->was.owner[g] < stay;
+    return n;
+}
+
+/* From 1 .. 6 workers to 1 or 2 more, two partitions (which stay where they are, or go to a
+ * new worker from 1 to 2): the workers that stay take nothing over. */
+static void test_growing_moves_groups_to_new_workers_only(void **state)
+{
+    (void)state;
+    mstr_partition parts[2];
+    for (int from = 1; from + 2 <= MOST; from++) {
+        for (int to = from + 1; to <= from + 2; to++) {
+            mstr_rescale *r = plan(from, to, 2, from, parts);
+            assert_int_equal(between_stayers(r), 0);
+            for (int i = 0; i < to; i++)
+                assert_int_equal(r->takes[i], i >= from);
+            mstr_rescale_free(r);
+        }
+    }
+}
+
+static void test_stayers_take_nothing_when_no_partition_moves(void **state)
+{
+    (void)state;
+    mstr_partition parts[2];
+    mstr_rescale *r = plan(2, 3, 2, 2, parts); /* partitions 0 and 1 stay where they are */
+    assert_false(r->takes[0]);
+    assert_false(r->takes[1]);
+    assert_true(r->takes[2]);
+    assert_int_equal(r->part_to[0], 0);
+    assert_int_equal(r->part_to[1], 1);
+    mstr_rescale_free(r);
+}
+
+static void test_a_partition_that_moves_makes_a_taker(void **state)
+{
+    (void)state;
+    mstr_partition parts[4];
+    mstr_rescale *r = plan(2, 3, 4, 2, parts); /* 0,2 on worker 0 and 1,3 on 1: 3 goes to 0 */
+    assert_int_equal(r->part_to[2], 2);
+    assert_int_equal(r->part_to[3], 0);
+    assert_true(r->takes[0]);
+    assert_false(r->takes[1]);
+    mstr_rescale_free(r);
+}
+
+static void test_shrinking_gives_the_leavers_groups_to_the_stayers(void **state)
+{
+    (void)state;
+    mstr_partition parts[4];
+    mstr_rescale *r = plan(4, 2, 4, 4, parts);
+    int moved = 0;
+    for (uint32_t g = 0; g < GROUPS; g++) {
+        if (r->was.owner[g] == r->owners.owner[g])
+            continue;
+        moved++;
+        assert_true(r->was.owner[g] >= 2); /* a leaver's */
+    }
+    assert_true(moved > 0);
+    assert_int_equal(between_stayers(r), 0);
+    assert_true(r->takes[0]);
+    assert_true(r->takes[1]);
+    assert_int_equal(r->part_to[2], 0);
+    assert_int_equal(r->part_to[3], 1);
+    mstr_rescale_free(r);
+}
+
+int main(void)
+{
+    for (int i = 0; i < MOST; i++)
+        mstr_doorbell_init(&bells[i]);
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_growing_moves_groups_to_new_workers_only),
+        cmocka_unit_test(test_stayers_take_nothing_when_no_partition_moves),
+        cmocka_unit_test(test_a_partition_that_moves_makes_a_taker),
+        cmocka_unit_test(test_shrinking_gives_the_leavers_groups_to_the_stayers),
+    };
+    int failed = cmocka_run_group_tests(tests, NULL, NULL);
+    for (int i = 0; i < MOST; i++)
+        mstr_doorbell_free(&bells[i]);
+    return failed;
+}
