@@ -352,7 +352,7 @@ longest_gap() {
 # longest gap of the same workers over the same second of the run that was not rescaled. Both
 # runs must count every record once.
 rescale_live() {
-    local err=$work/rescale_live.err lines=$work/rescale_live.lines port start t0 t1 want got
+    local err=$work/rescale_live.err lines=$work/rescale_live.lines port start at t0 t1 want got
     "$mstrc" build "$root/bench/rescale.mstr" -o "$work/rescale"
     start=$(monotonic_ns)
     "$work/rescale" --workers 2 --stats 2> "$work/last" > "$lines.plain"
@@ -364,10 +364,11 @@ rescale_live() {
     "$work/rescale" --workers 2 --stats --listen "127.0.0.1:$port" 2> "$err" > "$lines" &
     local job=$!
     sleep 1.5
-    t0=$(monotonic_ns)
+    at=$(monotonic_ns)
+    t0=$(date +%s%N)
     "$work/rescale" ctl rescale 3 --coordinator "127.0.0.1:$port" > "$work/rescale.out" ||
         { echo "bench rescale: ctl rescale failed"; exit 1; }
-    t1=$(monotonic_ns)
+    t1=$(date +%s%N)
     wait $job || { echo "bench rescale: the job failed:"; cat "$err"; exit 1; }
     got=$(records_written "$err")
     [ "$got" = "$want" ] ||
@@ -376,7 +377,7 @@ rescale_live() {
     local detail gap
     detail=$(sed -nE "s/^mstr: rescaled from 2 to 3 workers live in ([0-9]+) ms: ([0-9]+) of ([0-9]+) key groups \(([0-9]+) keyed slots, ([0-9]+) bytes\).*waited for what it took over: ([0-9.]+) ms$/\1 ms; moved \2 of \3 key groups, \4 keys, \5 bytes; a new worker waited \6 ms/p" "$err")
     [ -n "$detail" ] || { echo "bench rescale: it did not say what it moved:"; cat "$err"; exit 1; }
-    gap=$(longest_gap "$lines" $((t0 - 500000000)) $((t0 + 500000000)) 0 1)
+    gap=$(longest_gap "$lines" $((at - 500000000)) $((at + 500000000)) 0 1)
     awk -v c="$(( (t1 - t0) / 1000000 ))" -v d="$detail" -v gap="$gap" -v plain="$plain" 'BEGIN {
         printf "%-10s 2 -> 3 workers,   1M keys: the call %d ms, the job %s; longest gap of workers 0 and 1: %s ms (not rescaled: %s ms)\n",
                "rescale", c, d, gap, plain }'
