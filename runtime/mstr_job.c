@@ -236,7 +236,8 @@ static void make_worker(job *j, int i, const mstr_owners *owners, mstr_channel *
         .nparts = j->nparts, .partitions = j->partitions, .channel = c, .bell = &j->bells[i],
         .failure = &j->failure, .coord = &j->coord, .sinks = &j->sinks,
         .poll_records = (size_t)j->settings.poll_records,
-        .poll_sleep_ms = j->settings.poll_sleep_ms, .joins = joins,
+        .poll_sleep_ms = j->settings.poll_sleep_ms,
+        .rescale_sleep_ms = j->settings.rescale_sleep_ms, .joins = joins,
     };
     mstr_worker_init(&j->workers[i], &s);
 }

@@ -5,6 +5,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "mstr_coord.h"
 #include "mstr_mem.h"
@@ -277,6 +278,8 @@ bool mstr_rescale_advance(mstr_worker *w)
     if (!mstr_align_complete(&e->align) || e->nwaiting > 0)
         return false; /* (its barriers are delivered once nothing waits for room) */
     mstr_rescale *r = w->rescale;
+    if (w->rescale_sleep_ms > 0)
+        usleep((useconds_t)w->rescale_sleep_ms * 1000);
     mstr_align_finish(&e->align);
     w->rescale_last = r->number;
     bool *emptied = mstr_alloc_array(w->desc->nsources + 1, sizeof *emptied);

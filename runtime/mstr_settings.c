@@ -47,6 +47,8 @@ static const setting hooks[] = {
       NULL },
     { NULL, "MSTR_TEST_REQUEST_SLEEP_MS", SETTING_INT, 0, 60000, FIELD(request_sleep_ms), NULL,
       NULL },
+    { NULL, "MSTR_TEST_RESCALE_SLEEP_MS", SETTING_INT, 0, 60000, FIELD(rescale_sleep_ms), NULL,
+      NULL },
 };
 
 static const setting settings[] = {

@@ -46,6 +46,9 @@ typedef struct mstr_settings {
     int request_sleep_ms;   /* MSTR_TEST_REQUEST_SLEEP_MS: a process other than 0 pauses before
                                it asks its workers for a snapshot the leader requested, so that
                                the other processes' barriers reach them first */
+    int rescale_sleep_ms;   /* MSTR_TEST_RESCALE_SLEEP_MS: a worker pauses at its cut of a live
+                               rescale before it hands off (mstr_rescale.h), so that a test's
+                               kill lands inside the rescale */
 } mstr_settings;
 
 /* Parses a duration: a number with a unit (ms, s, m, h; none means seconds) into

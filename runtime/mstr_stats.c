@@ -257,17 +257,44 @@ char *mstr_stats_prometheus(const mstr_stats *s, const mstr_job_desc *d)
 
 /* ---- the meter ----------------------------------------------------------------------------- */
 
-/* The tallies of the workers that left the round (a live rescale). */
-typedef struct left_tallies {
+/* Tallies summed over workers: per source, operator, sink and counter. */
+typedef struct tallies {
     uint64_t *source_read, *op_in, *sink_records, *counters;
-} left_tallies;
+} tallies;
+
+/* Adds w's tallies to t. */
+static void add_tallies(const mstr_job_desc *d, const mstr_worker *w, tallies t)
+{
+    for (size_t k = 0; k < d->nsources; k++)
+        t.source_read[k] += mstr_tally_read(&w->source_read[k]);
+    for (size_t k = 0; k < d->noperators; k++)
+        t.op_in[k] += mstr_tally_read(&w->op_in[k]);
+    for (size_t k = 0; k < d->nsinks; k++)
+        t.sink_records[k] += mstr_tally_read(&w->sinks[k].records);
+    for (size_t k = 0; k < d->ncounters; k++)
+        t.counters[k] += mstr_tally_read(&w->counters[k]);
+}
+
+/* Copies from's tallies to t (zero when from's arrays are NULL). */
+static void copy_tallies(const mstr_job_desc *d, tallies t, tallies from)
+{
+    size_t n[] = { d->nsources, d->noperators, d->nsinks, d->ncounters };
+    uint64_t *to[] = { t.source_read, t.op_in, t.sink_records, t.counters };
+    const uint64_t *in[] = { from.source_read, from.op_in, from.sink_records, from.counters };
+    for (size_t i = 0; i < 4; i++) {
+        if (in[i] != NULL)
+            memcpy(to[i], in[i], n[i] * sizeof *to[i]);
+        else
+            memset(to[i], 0, n[i] * sizeof *to[i]);
+    }
+}
 
 struct mstr_meter {
     const mstr_job_desc *desc;
     pthread_mutex_t lock;       /* around everything below */
     mstr_stats held;            /* the figures when no round runs, and the snapshot figures */
     mstr_worker *workers;       /* the round's, or NULL */
-    left_tallies left;
+    tallies left;               /* of the workers that left the round (live rescales) */
     mstr_partition *parts;
     size_t nparts;
     mstr_net_hub *hub;
@@ -320,20 +347,11 @@ static void read_live(mstr_meter *m, mstr_stats *s)
     arrays(s, d, a);
     for (size_t i = 0; i < NARRAYS; i++)
         memset(*a[i].p, 0, a[i].n * sizeof **a[i].p);
-    memcpy(s->source_read, m->left.source_read, d->nsources * sizeof *s->source_read);
-    memcpy(s->op_in, m->left.op_in, d->noperators * sizeof *s->op_in);
-    memcpy(s->sink_records, m->left.sink_records, d->nsinks * sizeof *s->sink_records);
-    memcpy(s->counters, m->left.counters, d->ncounters * sizeof *s->counters);
+    tallies sums = { s->source_read, s->op_in, s->sink_records, s->counters };
+    copy_tallies(d, sums, m->left);
     for (int i = 0; i < s->workers; i++) {
         mstr_worker *w = &m->workers[i];
-        for (size_t k = 0; k < d->nsources; k++)
-            s->source_read[k] += mstr_tally_read(&w->source_read[k]);
-        for (size_t k = 0; k < d->noperators; k++)
-            s->op_in[k] += mstr_tally_read(&w->op_in[k]);
-        for (size_t k = 0; k < d->nsinks; k++)
-            s->sink_records[k] += mstr_tally_read(&w->sinks[k].records);
-        for (size_t k = 0; k < d->ncounters; k++)
-            s->counters[k] += mstr_tally_read(&w->counters[k]);
+        add_tallies(d, w, sums);
         s->frontier[i] = atomic_load_explicit(&w->frontier, memory_order_relaxed);
         s->blocked_ns[i] = atomic_load_explicit(&w->blocked_ns, memory_order_relaxed);
     }
@@ -353,10 +371,7 @@ void mstr_meter_attach(mstr_meter *m, uint64_t round, mstr_worker *workers, int 
         resize(&m->held, n);
     m->held.round = round;
     m->workers = workers;
-    memset(m->left.source_read, 0, m->desc->nsources * sizeof(uint64_t));
-    memset(m->left.op_in, 0, m->desc->noperators * sizeof(uint64_t));
-    memset(m->left.sink_records, 0, m->desc->nsinks * sizeof(uint64_t));
-    memset(m->left.counters, 0, m->desc->ncounters * sizeof(uint64_t));
+    copy_tallies(m->desc, m->left, (tallies){ 0 });
     m->parts = parts;
     m->nparts = nparts;
     m->hub = hub;
@@ -365,19 +380,9 @@ void mstr_meter_attach(mstr_meter *m, uint64_t round, mstr_worker *workers, int 
 
 void mstr_meter_rescale(mstr_meter *m, int from, int to)
 {
-    const mstr_job_desc *d = m->desc;
     pthread_mutex_lock(&m->lock);
-    for (int i = to; i < from; i++) {
-        const mstr_worker *w = &m->workers[i];
-        for (size_t k = 0; k < d->nsources; k++)
-            m->left.source_read[k] += mstr_tally_read(&w->source_read[k]);
-        for (size_t k = 0; k < d->noperators; k++)
-            m->left.op_in[k] += mstr_tally_read(&w->op_in[k]);
-        for (size_t k = 0; k < d->nsinks; k++)
-            m->left.sink_records[k] += mstr_tally_read(&w->sinks[k].records);
-        for (size_t k = 0; k < d->ncounters; k++)
-            m->left.counters[k] += mstr_tally_read(&w->counters[k]);
-    }
+    for (int i = to; i < from; i++)
+        add_tallies(m->desc, &m->workers[i], m->left);
     resize(&m->held, to);
     pthread_mutex_unlock(&m->lock);
 }

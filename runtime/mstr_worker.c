@@ -37,6 +37,7 @@ void mstr_worker_init(mstr_worker *w, const mstr_worker_setup *s)
     w->coord = s->coord;
     w->poll_records = s->poll_records;
     w->poll_sleep_ms = s->poll_sleep_ms;
+    w->rescale_sleep_ms = s->rescale_sleep_ms;
     mstr_owners_copy(&w->owners, s->owners);
     mstr_sink_views_init(&w->views, s->sinks, s->index);
     w->sinks = w->views.sinks;

@@ -84,6 +84,7 @@ struct mstr_worker {
     _Atomic uint64_t blocked_ns;  /* time it could not read its sources for want of room */
     int64_t blocked_since;        /* when it last found itself blocked, or -1 */
     int64_t poll_sleep_ms;        /* test hook: a pause after each source poll */
+    int64_t rescale_sleep_ms;     /* test hook: a pause at its cut of a live rescale */
     pthread_t thread;
     bool running;                 /* its thread was started and not joined yet */
 };
@@ -106,6 +107,7 @@ typedef struct mstr_worker_setup {
     mstr_sink_set *sinks;
     size_t poll_records;          /* MSTR_BATCH, or fewer (a test hook) */
     int64_t poll_sleep_ms;        /* 0, or a pause after each poll (a test hook) */
+    int64_t rescale_sleep_ms;     /* 0, or a pause at its cut of a live rescale (likewise) */
     struct mstr_rescale *joins;   /* the live rescale that makes it, or NULL: it then takes
                                      over its key groups and partitions before anything else,
                                      and channel is its end of the rescale's links */

@@ -13,8 +13,10 @@
 #             workers, compared sorted.
 #   rescaled  the windowed job (its source in one partition, in time order), each run on 1 to
 #             4 workers (restoring at another count) and told to rescale to 1 to 4 workers
-#             (`ctl rescale`) at a random moment before its kill, so that kills land before,
-#             inside and after rescales.
+#             (`ctl rescale`, live) at a random moment before its kill, so that kills land
+#             before, inside and after rescales; in one run of two each worker pauses 50 ms
+#             at its cut of a rescale (MSTR_TEST_RESCALE_SLEEP_MS), which otherwise takes
+#             about a millisecond, so that kills land inside them too.
 #
 # Each trial runs the job with the test hooks that slow its source down, snapshots every 20 ms,
 # and in one run of three MSTR_TEST_COMMIT_SLEEP_MS=30, which pauses the coordinator between
@@ -118,23 +120,27 @@ free_port() {
 print(s.getsockname()[1])'
 }
 
-# trial DIR: one trial in DIR (made fresh). Sets kills and pauses (runs with commit pauses);
-# returns 1 after a message if a run failed, 2 if the first run ended before its kill.
+# trial DIR: one trial in DIR (made fresh). Sets kills, pauses (runs with commit pauses) and
+# inside (kills inside a rescale); returns 1 after a message if a run failed, 2 if the first
+# run ended before its kill.
 trial() {
-    local t=$1 run=0 todo=$((RANDOM % 4 + 1)) pause delay err port args
-    kills=0 pauses=0
+    local t=$1 run=0 todo=$((RANDOM % 4 + 1)) pause rescale_pause delay err port args
+    kills=0 pauses=0 inside=0
     fresh_dir "$t"
     while :; do
         run=$((run + 1))
         err=$t/stderr.$run
         pause=0
         [ $((RANDOM % 3)) != 0 ] || pause=30
+        rescale_pause=0
         args="--workers $workers"
         if [ $pipeline = rescaled ]; then
             port=$(free_port)
             args="--workers $((RANDOM % 4 + 1)) --listen 127.0.0.1:$port"
+            [ $((RANDOM % 2)) != 0 ] || rescale_pause=50
         fi
-        snap_start "$t" $run env $hooks MSTR_TEST_COMMIT_SLEEP_MS=$pause "$PWD/job" \
+        snap_start "$t" $run env $hooks MSTR_TEST_COMMIT_SLEEP_MS=$pause \
+            MSTR_TEST_RESCALE_SLEEP_MS=$rescale_pause "$PWD/job" \
             $args --state-dir state --snapshot-every 20ms
         delay=none
         if [ $run -le $todo ]; then
@@ -149,7 +155,10 @@ trial() {
             snap_signal KILL
         fi
         snap_wait
-        rescales=$((rescales + $(grep -c '^mstr: rescaling from' "$err" || true)))
+        local begun through
+        begun=$(grep -c '^mstr: rescaling from' "$err" || true)
+        through=$(grep -c "^mstr: rescaled from" "$err" || true)
+        rescales=$((rescales + begun))
         if grep -q 'cannot be restored\|no usable snapshot' "$err"; then
             echo "$t: run $run: $(cat "$err")"
             return 1
@@ -158,6 +167,7 @@ trial() {
             0) [ $run = 1 ] && [ $todo -gt 0 ] && return 2
                return 0 ;;
             137) kills=$((kills + 1))
+                 inside=$((inside + begun - through))
                  [ $pause = 0 ] || pauses=$((pauses + 1)) ;;
             *) echo "$t: run $run (commit pause $pause ms, killed after $delay ms) exit status" \
                     "$snap_status: $(cat "$err")"
@@ -167,7 +177,7 @@ trial() {
     done
 }
 
-equal=0 total_kills=0 total_pauses=0 restarts=0 rescales=0
+equal=0 total_kills=0 total_pauses=0 total_inside=0 restarts=0 rescales=0
 for i in $(seq 1 "$trials"); do
     t=trial-$i
     whole=$span
@@ -181,6 +191,7 @@ for i in $(seq 1 "$trials"); do
     span=$whole
     total_kills=$((total_kills + kills))
     total_pauses=$((total_pauses + pauses))
+    total_inside=$((total_inside + inside))
     if [ $status = 0 ] && snap_same_outputs want "$t" $sorted "$t (killed $kills times)"; then
         equal=$((equal + 1))
         rm -rf "$t"
@@ -190,7 +201,8 @@ for i in $(seq 1 "$trials"); do
 done
 
 echo "$pipeline ($workers worker$([ $workers = 1 ] || echo s)): $total_kills kills," \
-     "$total_pauses of them in runs with commit pauses; $rescales rescales begun;" \
+     "$total_pauses of them in runs with commit pauses, $total_inside inside a rescale;" \
+     "$rescales rescales begun;" \
      "$restarts trials started over (seed $seed)"
 echo "$equal of $trials trials ended equal"
 [ "$equal" = "$trials" ]
