@@ -175,12 +175,12 @@ void mstr_coord_watch_signals(mstr_coord *c);
 int mstr_coord_signal(mstr_coord *c);
 
 /* Runs the round's snapshots until it stops (see above), then stops the workers; or, in a job
- * of one process, until a Rescale call asks for other workers: it then returns with c->rescale_to set, the
- * workers running, for a live rescale (mstr_coord_begin_rescale). Returns the signal that
- * stopped it, or 0. */
+ * of one process, until a Rescale call asks for other workers: it then returns with
+ * c->rescale_to set, the workers running, for a live rescale (mstr_coord_begin_rescale).
+ * Returns the signal that stopped it, or 0. */
 int mstr_coord_run(mstr_coord *c);
 
-/* ---- a live rescale (one process: mstr_rescale.h) ------------------------------------------------ */
+/* ---- a live rescale (one process: mstr_rescale.h) ------------------------------------- */
 
 /* After mstr_coord_run returned with c->rescale_to set: the rescale r begins; the workers are
  * rung. */

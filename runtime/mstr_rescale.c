@@ -74,7 +74,7 @@ void mstr_rescale_free(mstr_rescale *r)
     free(r);
 }
 
-/* ---- the workers' side ------------------------------------------------------------------------ */
+/* ---- the workers' side ------------------------------------------------------------------ */
 
 void mstr_rescale_begin(mstr_worker *w, mstr_rescale *r)
 {
