@@ -116,8 +116,8 @@ void mstr_exchange_restore_least(mstr_exchange *e, const int64_t *least);
  * waits for room, nothing more comes on the old links), goes on over channel c (the new links,
  * whose worker count may differ). Every sender of exchange x starts at least[x] (the frontier
  * every worker held at the cut), but a sender finished from the start (partitions: each
- * source's partition count). With keep_ends (the worker goes on as it was, reading no new
- * partition) an exchange it had ended is ended again on the new links, whose receivers
+ * source's partition count). With keep_ends (the worker goes on as it was, reading the same
+ * partitions) an exchange it had ended is ended again on the new links, whose receivers
  * start from least. */
 void mstr_exchange_switch(mstr_exchange *e, const size_t *partitions, mstr_channel *c,
                           const int64_t *least, bool keep_ends);

@@ -34,17 +34,21 @@ mstr_rescale *mstr_rescale_new(const mstr_rescale_setup *s)
     r->parts = s->parts;
     r->nparts = s->nparts;
     r->bells = s->bells;
-    r->takes = mstr_alloc_array((size_t)s->to, sizeof *r->takes);
+    r->starts_over = mstr_alloc_array((size_t)s->to, sizeof *r->starts_over);
     for (int i = s->from; i < s->to; i++)
-        r->takes[i] = true; /* a new worker starts from the old workers' least fields */
+        r->starts_over[i] = true;
     for (uint32_t g = 0; g < s->key_groups; g++)
         if (r->was.owner[g] != r->owners.owner[g])
-            r->takes[r->owners.owner[g]] = true;
+            r->starts_over[r->owners.owner[g]] = true;
     r->part_to = mstr_alloc_array(s->nparts + 1, sizeof *r->part_to);
     for (size_t k = 0; k < s->nparts; k++) {
-        r->part_to[k] = mstr_place_worker(s->parts[k].index, s->to);
-        if (r->part_to[k] != s->parts[k].worker)
-            r->takes[r->part_to[k]] = true;
+        int was = s->parts[k].worker, to = mstr_place_worker(s->parts[k].index, s->to);
+        r->part_to[k] = to;
+        if (to == was)
+            continue;
+        r->starts_over[to] = true;
+        if (was < s->to)
+            r->starts_over[was] = true; /* its epochs were those of the partition too */
     }
     r->parcels = mstr_alloc_array((size_t)s->key_groups * d->nstates + 1, sizeof *r->parcels);
     r->fields = mstr_alloc_array((size_t)s->from * d->nstates + 1, sizeof *r->fields);
@@ -70,7 +74,7 @@ void mstr_rescale_free(mstr_rescale *r)
     free(r->frontiers);
     free(r->parcels); /* every parcel was taken, unless the job failed (then it exits) */
     free(r->part_to);
-    free(r->takes);
+    free(r->starts_over);
     free(r);
 }
 
@@ -122,32 +126,28 @@ static void pack_groups(mstr_worker *w, mstr_rescale *r)
     atomic_fetch_add(&r->moved_bytes, bytes);
 }
 
-/* Lets go of w's partitions that go to another worker (closing a custom one in this thread);
- * emptied[s] is set for each source of which w had a partition not done and has none now. */
-static void release_partitions(mstr_worker *w, mstr_rescale *r, bool *emptied)
+/* Lets go of w's partitions that go to another worker (closing a custom one in this thread).
+ * (A worker that stays and lets one go starts over: it counts its partitions again.) */
+static void release_partitions(mstr_worker *w, mstr_rescale *r)
 {
     size_t kept = 0;
     for (size_t k = 0; k < w->nparts; k++) {
         mstr_partition *p = w->parts[k];
-        if (r->part_to[p - r->parts] == w->ctx.worker) {
+        if (r->part_to[p - r->parts] == w->ctx.worker)
             w->parts[kept++] = p;
-            continue;
-        }
-        size_t s = (size_t)(p->source - w->desc->sources);
-        if (!p->done && --w->live[s] == 0)
-            emptied[s] = true;
-        mstr_source_stop(w, p);
+        else
+            mstr_source_stop(w, p);
     }
     w->nparts = kept;
 }
 
 /* Hands off what w gives away, at its cut, and publishes its fields and frontiers. */
-static void hand_off(mstr_worker *w, mstr_rescale *r, bool *emptied)
+static void hand_off(mstr_worker *w, mstr_rescale *r)
 {
     const mstr_job_desc *d = w->desc;
     int me = w->ctx.worker;
     pack_groups(w, r);
-    release_partitions(w, r, emptied);
+    release_partitions(w, r);
     for (size_t i = 0; i < d->nstates; i++)
         if (d->states[i].fields != NULL)
             d->states[i].fields(w, &r->fields[(size_t)me * d->nstates + i]);
@@ -229,43 +229,35 @@ static bool take_over(mstr_worker *w, mstr_rescale *r, int64_t *least)
     return true;
 }
 
-/* w stays: it goes on over the new links, by the new owner table. emptied: the sources of
- * which it let its last partition not done go. Returns false if the job failed. */
-static bool go_on(mstr_worker *w, mstr_rescale *r, const bool *emptied)
+/* w stays: it goes on over the new links, by the new owner table, as it was or starting over
+ * (mstr_rescale.h). Returns false if the job failed. */
+static bool go_on(mstr_worker *w, mstr_rescale *r)
 {
     const mstr_job_desc *d = w->desc;
     int me = w->ctx.worker;
-    mstr_channel *links = mstr_ring_hub_end(r->rings, me);
+    bool over = r->starts_over[me];
+    size_t had = w->nparts;
     int64_t *least = mstr_alloc_array(d->nexchanges + 1, sizeof *least);
-    bool ok = true;
-    if (r->takes[me]) {
-        size_t had = w->nparts;
-        ok = await_hand_offs(w, r) && take_over(w, r, least);
-        for (size_t k = had; ok && k < w->nparts; k++)
-            mstr_source_start(w, w->parts[k]);
-    } else {
-        for (size_t x = 0; x < d->nexchanges; x++)
-            least[x] = w->exchange.frontiers[x].out;
-    }
+    bool ok = !over || (await_hand_offs(w, r) && take_over(w, r, least));
     if (ok) {
+        for (size_t x = 0; !over && x < d->nexchanges; x++)
+            least[x] = w->exchange.frontiers[x].out; /* every worker's at the cut */
         mstr_owners_free(&w->owners);
         mstr_owners_copy(&w->owners, &r->owners);
         w->ctx.workers = r->to;
-        mstr_exchange_switch(&w->exchange, r->partitions, links, least, !r->takes[me]);
+        mstr_exchange_switch(&w->exchange, r->partitions, mstr_ring_hub_end(r->rings, me), least,
+                             !over);
     }
     free(least);
-    if (!ok)
-        return false;
-    if (r->takes[me]) { /* it starts from the least fields, as a worker restored would */
-        d->state_regroup(w);
-        memset(w->live, 0, d->nsources * sizeof *w->live);
-        w->frontiers_restored = false;
-        mstr_worker_start_sources(w);
-        return true;
-    }
-    for (size_t s = 0; s < d->nsources; s++)
-        if (emptied[s] && w->live[s] == 0)
-            d->sources[s].finish(w);
+    if (!ok || !over)
+        return ok;
+    /* from the least fields and frontiers, as a worker restored at another count would */
+    for (size_t k = had; k < w->nparts; k++)
+        mstr_source_start(w, w->parts[k]);
+    d->state_regroup(w);
+    memset(w->live, 0, d->nsources * sizeof *w->live);
+    w->frontiers_restored = false;
+    mstr_worker_start_sources(w);
     return true;
 }
 
@@ -282,8 +274,7 @@ bool mstr_rescale_advance(mstr_worker *w)
         usleep((useconds_t)w->rescale_sleep_ms * 1000);
     mstr_align_finish(&e->align);
     w->rescale_last = r->number;
-    bool *emptied = mstr_alloc_array(w->desc->nsources + 1, sizeof *emptied);
-    hand_off(w, r, emptied);
+    hand_off(w, r);
     bool was_finished = w->finished, ok = true;
     w->finished = false; /* it tells the coordinator again, on the new links */
     if (w->ctx.worker >= r->to) {
@@ -293,9 +284,8 @@ bool mstr_rescale_advance(mstr_worker *w)
             mstr_failure_set(w->failure, "worker %d could not make its output durable as it "
                                          "left", w->ctx.worker);
     } else {
-        ok = go_on(w, r, emptied);
+        ok = go_on(w, r);
     }
-    free(emptied);
     if (ok)
         mstr_coord_switched(w->coord, was_finished);
     return true;

@@ -20,15 +20,17 @@
  * stays goes on over the new links, routing by the new owner table: no one sends it anything on
  * the old links after their barrier, and it reads nothing from the new ones before its cut.
  *
- * A worker that takes nothing over (no key group, no partition) goes on at once, as it was: at
- * the cut every worker holds the same exchange frontiers, so its own are every sender's on the
- * new links. One that takes something over (every new worker; a staying one when workers leave
- * or partitions move between them) waits until every old worker has handed off, takes its
- * parcels and partitions, and starts from the least worker fields and frontiers of the old
- * workers, as a restore at another worker count does (mstr_snapshot.h); records sent to it wait
- * on its new links meanwhile, and every other worker keeps going. Growing, rendezvous hashing
- * moves key groups to the new workers only, so the workers that stay never wait unless a
- * partition comes to them.
+ * A worker whose partitions stay what they were and that takes no key group over goes on at
+ * once, as it was: at the cut every worker holds the same exchange frontiers, so its own are
+ * every sender's on the new links, and its epochs are still those of the partitions it reads.
+ * One that starts over (every new worker; a staying one when it takes key groups of workers
+ * that leave, or a partition comes to it or goes from it: its epochs were those of other
+ * partitions) waits until every old worker has handed off, takes its parcels and partitions,
+ * and starts from the least worker fields and frontiers of the old workers, as a restore at
+ * another worker count does (mstr_snapshot.h), so that no record becomes late; records sent to
+ * it wait on its new links meanwhile, and every other worker keeps going. Growing, rendezvous
+ * hashing moves key groups to the new workers only, and a source made with a partition per
+ * worker keeps each partition where it was, so the workers that stay never wait.
  *
  * Output: file sinks' staging files are per worker and snapshot interval (mstr_sink.h); a
  * worker that leaves makes its file of the interval durable, and the next snapshot publishes
@@ -68,7 +70,8 @@ typedef struct mstr_rescale {
     mstr_partition *parts;      /* the process's partitions (their worker: the old one) */
     size_t nparts;
     int *part_to;               /* per partition: its worker from now on */
-    bool *takes;                /* per new worker: whether it takes a key group or partition */
+    bool *starts_over;          /* per new worker: whether it starts from the old workers'
+                                   least fields, and so waits for every hand-off */
     mstr_doorbell *bells;       /* every worker's, old and new */
     mstr_table *parcels;        /* [g * nstates + i]: state i's table of a moving key group */
     mstr_wbuf *fields;          /* [old worker * nstates + i]: its fields of state i */

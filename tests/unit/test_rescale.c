@@ -1,10 +1,10 @@
 /*
- * test_rescale.c - the plan of a live rescale (mstr_rescale.h): which workers take something
- * over, and so wait for the hand-offs. Growing, key groups move only to the new workers, so
- * the workers that stay take nothing unless a partition comes to them; shrinking, those that
- * stay take the groups of those that leave; every new worker takes over (it starts from the old
- * workers' least fields). Partitions go to their places among the new workers (k mod M), and a
- * worker that a partition comes to takes over.
+ * test_rescale.c - the plan of a live rescale (mstr_rescale.h): which workers start over from
+ * the old workers' least fields, and so wait for the hand-offs. Growing, key groups move only
+ * to the new workers, and a source made with a partition per worker keeps its partitions where
+ * they are, so the workers that stay go on as they were; shrinking, those that stay take the
+ * groups of those that leave; every new worker starts over. Partitions go to their places among
+ * the new workers (k mod M), and a worker that a partition comes to or goes from starts over.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -49,18 +49,18 @@ static int between_stayers(const mstr_rescale *r)
     return n;
 }
 
-/* From 1 .. 6 workers to 1 or 2 more, two partitions (which stay where they are, or go to a
- * new worker from 1 to 2): the workers that stay take nothing over. */
+/* From 1 .. 6 workers to 1 or 2 more, a partition per old worker: the workers that stay go on
+ * as they were. */
 static void test_growing_moves_groups_to_new_workers_only(void **state)
 {
     (void)state;
-    mstr_partition parts[2];
+    mstr_partition parts[MOST];
     for (int from = 1; from + 2 <= MOST; from++) {
         for (int to = from + 1; to <= from + 2; to++) {
-            mstr_rescale *r = plan(from, to, 2, from, parts);
+            mstr_rescale *r = plan(from, to, (size_t)from, from, parts);
             assert_int_equal(between_stayers(r), 0);
             for (int i = 0; i < to; i++)
-                assert_int_equal(r->takes[i], i >= from);
+                assert_int_equal(r->starts_over[i], i >= from);
             mstr_rescale_free(r);
         }
     }
@@ -71,23 +71,30 @@ static void test_stayers_take_nothing_when_no_partition_moves(void **state)
     (void)state;
     mstr_partition parts[2];
     mstr_rescale *r = plan(2, 3, 2, 2, parts); /* partitions 0 and 1 stay where they are */
-    assert_false(r->takes[0]);
-    assert_false(r->takes[1]);
-    assert_true(r->takes[2]);
+    assert_false(r->starts_over[0]);
+    assert_false(r->starts_over[1]);
+    assert_true(r->starts_over[2]);
     assert_int_equal(r->part_to[0], 0);
     assert_int_equal(r->part_to[1], 1);
     mstr_rescale_free(r);
 }
 
-static void test_a_partition_that_moves_makes_a_taker(void **state)
+/* A worker that a partition comes to starts over, and so does one it goes from: its epochs
+ * were those of that partition too (records of the partitions it keeps could be behind). */
+static void test_a_partition_that_moves_makes_both_start_over(void **state)
 {
     (void)state;
     mstr_partition parts[4];
-    mstr_rescale *r = plan(2, 3, 4, 2, parts); /* 0,2 on worker 0 and 1,3 on 1: 3 goes to 0 */
+    mstr_rescale *r = plan(2, 3, 4, 2, parts); /* 0,2 on worker 0 and 1,3 on 1: 2 goes to 2, 3
+                                                  to 0 */
     assert_int_equal(r->part_to[2], 2);
     assert_int_equal(r->part_to[3], 0);
-    assert_true(r->takes[0]);
-    assert_false(r->takes[1]);
+    assert_true(r->starts_over[0]);
+    assert_true(r->starts_over[1]);
+    mstr_rescale_free(r);
+    mstr_partition two[2];
+    r = plan(1, 3, 2, 1, two); /* partition 1 goes from worker 0 to worker 1 */
+    assert_true(r->starts_over[0]);
     mstr_rescale_free(r);
 }
 
@@ -105,8 +112,8 @@ static void test_shrinking_gives_the_leavers_groups_to_the_stayers(void **state)
     }
     assert_true(moved > 0);
     assert_int_equal(between_stayers(r), 0);
-    assert_true(r->takes[0]);
-    assert_true(r->takes[1]);
+    assert_true(r->starts_over[0]);
+    assert_true(r->starts_over[1]);
     assert_int_equal(r->part_to[2], 0);
     assert_int_equal(r->part_to[3], 1);
     mstr_rescale_free(r);
@@ -119,7 +126,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_growing_moves_groups_to_new_workers_only),
         cmocka_unit_test(test_stayers_take_nothing_when_no_partition_moves),
-        cmocka_unit_test(test_a_partition_that_moves_makes_a_taker),
+        cmocka_unit_test(test_a_partition_that_moves_makes_both_start_over),
         cmocka_unit_test(test_shrinking_gives_the_leavers_groups_to_the_stayers),
     };
     int failed = cmocka_run_group_tests(tests, NULL, NULL);
