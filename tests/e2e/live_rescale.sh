@@ -5,9 +5,10 @@
 # stateful_op timers (tests/e2e/timers_resume.sh's) run on one process with a state directory,
 # slowed by the test hooks, and are rescaled 2 -> 4 -> 1 -> 3 while they run, then finish;
 # examples/rescaling.mstr (the Rust framework's example) goes 2 -> 1 -> 2 as its Rust version
-# does. For each: every ctl call exits 0 and says the workers it went to; the job says each
-# step (`mstr: rescaling from A to B workers, live`, then what it moved), moving as many key
-# groups as tests/models/owners.py says change owner; the file equals an uninterrupted run's
+# does, and Nexmark q8 (a window join, then a window) 2 -> 3 -> 4 -> 2. For each: every ctl
+# call exits 0 and says the workers it went to; the job says each step (`mstr: rescaling from
+# A to B workers, live`, then what it moved), moving as many key groups as
+# tests/models/owners.py says change owner; the file equals an uninterrupted run's
 # (sorted), and so does stdout, line for line as a multiset (nothing is rolled back, so
 # nothing is printed twice; the worker a line names aside); --stats counts each record once.
 # The keyed job also rescales without a state directory (2 -> 3 -> 1), with the same output.
@@ -63,7 +64,11 @@ MSTR
 sed 's/text("sessions.txt")/csv("out.csv")/' "$ROOT/tests/lib/timer_sessions.mstr" > timers.mstr
 grep -q 'csv("out.csv")' timers.mstr || { echo "timers.mstr: its sink was not replaced"; exit 1; }
 cp "$ROOT/examples/rescaling.mstr" .
-for prog in keyed windowed sessions timers rescaling; do
+# Nexmark q8 (a window join of persons and auctions, then a window), written where the others
+# write; its two partitions per source stay where they are from 2 workers to 3 and 4.
+sed 's/csv("q8.csv")/csv("out.csv")/' "$ROOT/examples/nexmark/q8.mstr" > q8.mstr
+grep -q 'csv("out.csv")' q8.mstr || { echo "q8.mstr: its sink was not replaced"; exit 1; }
+for prog in keyed windowed sessions timers rescaling q8; do
     "$MSTRC" build $prog.mstr -o $prog
 done
 
@@ -161,6 +166,7 @@ if ! snap_sanitized || [ "${MSTR_TEST_FULL:-0}" = 1 ]; then
     live windowed "4 1 3" 5
     live sessions "4 1 3" 5
     live rescaling "1 2" 1
+    live q8 "3 4 2" 50
 fi
 
 # Several processes under the supervisor: 2 x 1 -> 2 x 2 -> 3 x 1 -> 1 x 2. Each call answers
