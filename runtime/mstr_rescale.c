@@ -66,8 +66,7 @@ void mstr_rescale_free(mstr_rescale *r)
     const mstr_job_desc *d = r->desc;
     mstr_owners_free(&r->was);
     mstr_owners_free(&r->owners);
-    if (r->rings != NULL)
-        mstr_ring_hub_free(r->rings);
+    mstr_ring_hub_free(r->rings);
     for (size_t i = 0; i < (size_t)r->from * d->nstates; i++)
         mstr_wbuf_free(&r->fields[i]);
     free(r->fields);

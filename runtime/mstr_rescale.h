@@ -96,7 +96,8 @@ typedef struct mstr_rescale_setup {
 
 mstr_rescale *mstr_rescale_new(const mstr_rescale_setup *s);
 
-/* Frees the plan, and its links unless they were taken (r->rings set to NULL). */
+/* Frees the plan and the links r->rings holds then (the job, once every worker is through,
+ * takes the new links for its own and leaves the old ones there). */
 void mstr_rescale_free(mstr_rescale *r);
 
 /* Worker side: makes w's cut of rescale r (NULL: none asked), unless it has made it. */
