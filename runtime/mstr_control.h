@@ -75,8 +75,9 @@ bool mstr_control_wants_stop(const mstr_control *c);
  * oldest call's). */
 bool mstr_control_wants_rescale(const mstr_control *c, int *processes, int *workers);
 
-/* Leader: the job goes on from snapshot n on `processes` processes of `workers` workers in all
- * (or will, once the supervisor started them); answers the oldest Rescale call. */
+/* Leader: the job goes on from snapshot n (0: live, from none) on `processes` processes of
+ * `workers` workers in all (or will, once the supervisor started them); answers the oldest
+ * Rescale call. */
 void mstr_control_rescaled(mstr_control *c, uint64_t n, int processes, int workers);
 
 /* Leader: snapshot n is committed (final: the job stops after it); answers the calls that

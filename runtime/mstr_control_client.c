@@ -76,9 +76,12 @@ static bool print_answer(mstr_control_call call, const unsigned char *p, size_t 
         Mstr__RescaleReply *r = mstr__rescale_reply__unpack(NULL, n, p);
         if (r == NULL)
             return false;
-        printf("%u worker%s on %u process%s, from snapshot %llu\n", r->workers,
-               r->workers == 1 ? "" : "s", r->processes, r->processes == 1 ? "" : "es",
-               (unsigned long long)r->snapshot);
+        printf("%u worker%s on %u process%s, ", r->workers, r->workers == 1 ? "" : "s",
+               r->processes, r->processes == 1 ? "" : "es");
+        if (r->snapshot == 0)
+            printf("live\n");
+        else
+            printf("from snapshot %llu\n", (unsigned long long)r->snapshot);
         mstr__rescale_reply__free_unpacked(r, NULL);
         return true;
     }

@@ -347,7 +347,7 @@ static void live_rescale(job *j, int to)
     for (int i = to; i < from; i++)
         j->ok = retire_worker(j, i) && j->ok;
     say_rescaled(j, r, mstr_clock_ms(CLOCK_MONOTONIC) - start);
-    mstr_control_rescaled(j->control, j->coord.last, 1, to);
+    mstr_control_rescaled(j->control, 0, 1, to); /* (from no snapshot) */
     mstr_rescale_free(r);
 }
 
