@@ -72,7 +72,7 @@ void mstr_coord_begin_round(mstr_coord *c, int workers, mstr_doorbell *bells,
     c->done = c->finished = c->switched = 0;
     c->done_of = last;
     pthread_mutex_unlock(&c->lock);
-    c->workers = c->widest = workers;
+    c->workers = workers;
     c->rescale_to = 0;
     c->bells = bells;
     c->failure = failure;
@@ -505,7 +505,6 @@ static bool take(mstr_coord *c, uint64_t n, bool final)
     }
     committed(c, n);
     c->last = n;
-    c->widest = c->workers;
     c->taken++;
     c->last_asked_ms = start;
     c->last_ms = mstr_clock_ms(CLOCK_MONOTONIC) - start;
@@ -632,10 +631,7 @@ static void lead(mstr_coord *c)
                                ? mstr_clock_ms(CLOCK_MONOTONIC) + c->setup.every_ms : -1;
         bool end = wait_for_reason(c, deadline);
         int workers;
-        /* a rescale whose new workers would write the staging files of workers that left
-         * since the last snapshot's cut (mstr_rescale.h) waits for a snapshot */
-        if (!end && !mstr_failed(c->failure) && rescales_live(c, &workers) &&
-            (!snapshots || c->widest == c->workers || workers <= c->workers)) {
+        if (!end && !mstr_failed(c->failure) && rescales_live(c, &workers)) {
             c->rescale_to = workers;
             return;
         }
@@ -758,8 +754,6 @@ void mstr_coord_end_rescale(mstr_coord *c, int workers)
 {
     atomic_store(&c->rescale, NULL);
     c->workers = workers;
-    if (workers > c->widest)
-        c->widest = workers;
     c->rescale_to = 0;
 }
 

@@ -142,7 +142,6 @@ typedef struct mstr_coord {
     uint64_t last;              /* the last snapshot committed (or restored) */
     int rescale_to;             /* one process: mstr_coord_run returned for a Rescale call to this
                                    many workers (0: it did not) */
-    int widest;                 /* one process: the most workers since the last snapshot's cut */
     uint64_t taken;             /* snapshots committed by this run */
     uint64_t entries, bytes;    /* written by this run (every process's) */
     int64_t last_ms;            /* how long the last snapshot took, request to commit */

@@ -323,7 +323,6 @@ static void live_rescale(job *j, int to)
         make_worker(j, i, &r->owners, mstr_ring_hub_end(r->rings, i), r);
         ok = mstr_sink_views_begin(&j->workers[i].views, interval) && ok;
     }
-    mstr_sink_set_rescale(&j->sinks, most > j->sinks.workers ? most : j->sinks.workers);
     mstr_coord_begin_rescale(&j->coord, r);
     for (int i = from; i < to; i++)
         if (!mstr_worker_start(&j->workers[i]))
@@ -544,8 +543,7 @@ static bool open_outputs(job *j)
     if (j->restored == 0)
         return mstr_sink_set_open(&j->sinks, j->store);
     bool ok = mstr_store_discard_after(j->store, j->restored, &error) &&
-              mstr_sink_set_resume(&j->sinks, j->store, j->restored, j->restored_workers,
-                                   &error);
+              mstr_sink_set_resume(&j->sinks, j->store, j->restored, &error);
     if (!ok) {
         fprintf(stderr, "mstr: resuming from snapshot %llu: %s\n",
                 (unsigned long long)j->restored, error);
@@ -1147,7 +1145,7 @@ int mstr_main(int argc, char **argv, const mstr_job_desc *desc)
     j.shape = mstr_snapshot_shape(desc, j.processes, (uint32_t)j.settings.key_groups,
                                   j.partitions);
     if (inputs) {
-        mstr_sink_set_init(&j.sinks, desc, j.total, j.staging_dir);
+        mstr_sink_set_init(&j.sinks, desc, j.staging_dir);
         j.meter = mstr_meter_new(desc, j.process, j.processes, j.per_process);
         init_coord(&j); /* before any thread: the signals are watched from here on */
         mstr_coord_watch_signals(&j.coord);

@@ -58,12 +58,14 @@ bool mstr_out_open(mstr_out *o, const char *path)
     return true;
 }
 
-bool mstr_out_open_at(mstr_out *o, const char *path, uint64_t length)
+/* Opens path for writing at its end (created if missing), after cutting it to *length bytes
+ * unless length is NULL. */
+static bool open_at_end(mstr_out *o, const char *path, const uint64_t *length)
 {
     int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0666);
     if (fd < 0)
         return false;
-    if (ftruncate(fd, (off_t)length) != 0 || lseek(fd, (off_t)length, SEEK_SET) < 0) {
+    if ((length != NULL && ftruncate(fd, (off_t)*length) != 0) || lseek(fd, 0, SEEK_END) < 0) {
         int saved = errno;
         close(fd);
         errno = saved;
@@ -71,6 +73,16 @@ bool mstr_out_open_at(mstr_out *o, const char *path, uint64_t length)
     }
     out_setup(o, fd, true, path);
     return true;
+}
+
+bool mstr_out_open_at(mstr_out *o, const char *path, uint64_t length)
+{
+    return open_at_end(o, path, &length);
+}
+
+bool mstr_out_append(mstr_out *o, const char *path)
+{
+    return open_at_end(o, path, NULL);
 }
 
 void mstr_out_init_fd(mstr_out *o, int fd, const char *name)

@@ -43,6 +43,10 @@ bool mstr_out_open(mstr_out *o, const char *path);
  * Returns false and sets errno on failure. */
 bool mstr_out_open_at(mstr_out *o, const char *path, uint64_t length);
 
+/* Opens path for writing at its end, keeping what it holds (created if missing). Returns
+ * false and sets errno on failure. */
+bool mstr_out_append(mstr_out *o, const char *path);
+
 /* Flushes and makes the written bytes durable (fsync). Returns false if this or an earlier write
  * failed. */
 bool mstr_out_sync(mstr_out *o);

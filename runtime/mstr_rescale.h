@@ -34,8 +34,7 @@
  *
  * Output: file sinks' staging files are per worker and snapshot interval (mstr_sink.h); a
  * worker that leaves makes its file of the interval durable, and the next snapshot publishes
- * it with the others. A new worker must not write a file that a worker which left in the same
- * interval wrote: the coordinator takes a snapshot before a rescale that would (mstr_coord.h).
+ * it with the others; a new worker of its index in the same interval writes on at its end.
  *
  * What cannot be split or merged is refused before a rescale starts (mstr_control.h): keyed
  * state that stays where records are read (key_local) and custom sinks, whose state is the

@@ -368,11 +368,10 @@ static uint64_t *publish(reshard *r, char **error)
     const mstr_job_desc *d = r->d;
     char *staging = mstr_strf("%s/staging", r->dir);
     mstr_sink_set set;
-    mstr_sink_set_init(&set, d, r->old_processes * r->old_workers, staging);
+    mstr_sink_set_init(&set, d, staging);
     uint64_t *lengths = mstr_alloc_array(d->nsinks + 1, sizeof *lengths);
     uint64_t *zero = mstr_alloc_array(d->nsinks + 1, sizeof *zero), published;
-    bool ok = mstr_sink_set_resume(&set, r->old[0], r->commits[0].snapshot,
-                                   r->old_processes * r->old_workers, error) &&
+    bool ok = mstr_sink_set_resume(&set, r->old[0], r->commits[0].snapshot, error) &&
               mstr_store_get_published(r->old[0], r->commits[0].snapshot, &published, lengths,
                                        d->nsinks);
     if (!mstr_sink_set_close(&set, false, zero, zero) && ok)

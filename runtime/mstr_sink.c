@@ -46,10 +46,9 @@ static bool fail_msg(char **error, const char *what, const char *path)
 
 /* ---- the set --------------------------------------------------------------------------------- */
 
-void mstr_sink_set_init(mstr_sink_set *set, const mstr_job_desc *d, int workers,
-                        const char *staging)
+void mstr_sink_set_init(mstr_sink_set *set, const mstr_job_desc *d, const char *staging)
 {
-    *set = (mstr_sink_set){ .desc = d, .staging = staging, .workers = workers };
+    *set = (mstr_sink_set){ .desc = d, .staging = staging };
     pthread_mutex_init(&set->stdout_lock, NULL);
     set->outs = mstr_alloc_array(d->nsinks, sizeof *set->outs);
     set->lengths = mstr_alloc_array(d->nsinks, sizeof *set->lengths);
@@ -84,11 +83,6 @@ static void close_earlier(mstr_sink_set *set)
     for (size_t i = 0; i < set->desc->nsinks; i++)
         if (set->outs[i].out.fd >= 0)
             mstr_out_close(&set->outs[i].out);
-}
-
-void mstr_sink_set_rescale(mstr_sink_set *set, int workers)
-{
-    set->workers = workers;
 }
 
 void mstr_sink_set_open_stdout(mstr_sink_set *set)
@@ -141,6 +135,28 @@ static bool check_aliases(const mstr_job_desc *d, size_t i)
     return true;
 }
 
+/* Deletes the staging files of intervals already published or after c. */
+static void drop_stale(const mstr_sink_set *set, uint64_t c)
+{
+    DIR *dir = opendir(set->staging);
+    if (dir == NULL)
+        return;
+    struct dirent *e;
+    while ((e = readdir(dir)) != NULL) {
+        const char *dot = strrchr(e->d_name, '.');
+        if (dot == NULL || dot == e->d_name)
+            continue;
+        char *end;
+        uint64_t interval = strtoull(dot + 1, &end, 10);
+        if (*end != '\0' || (interval > set->published && interval <= c))
+            continue;
+        char *path = mstr_strf("%s/%s", set->staging, e->d_name);
+        unlink(path);
+        free(path);
+    }
+    closedir(dir);
+}
+
 bool mstr_sink_set_open(mstr_sink_set *set, mstr_store *store)
 {
     const mstr_job_desc *d = set->desc;
@@ -166,6 +182,7 @@ bool mstr_sink_set_open(mstr_sink_set *set, mstr_store *store)
         ok = fail_msg(&error, "cannot make the staging directory", staging);
     else
         ok = mstr_store_put_published(store, 0, set->lengths, d->nsinks, &error);
+    drop_stale(set, 0); /* what an earlier run staged: the job starts from nothing */
     if (!ok) {
         fprintf(stderr, "mstr: %s\n", error);
         free(error);
@@ -204,79 +221,117 @@ static bool publish_file(mstr_sink_set *set, size_t i, const char *path, char **
     return ok;
 }
 
-/* Deletes the staging files of the intervals after `from` up to n, written by `workers`
- * workers, once the record of their publication is in the store (before that a resume
- * publishes them again). */
-static void unlink_published(const mstr_sink_set *set, uint64_t from, uint64_t n, int workers)
+/* A staging file: which sink's, of which interval, by which worker (its name says). */
+typedef struct staged_file {
+    size_t sink;
+    uint64_t interval;
+    unsigned long worker;
+    char *path;
+} staged_file;
+
+static int staged_order(const void *a, const void *b)
 {
-    for (size_t i = 0; i < set->desc->nsinks; i++) {
-        if (!mstr_sink_is_file(&set->desc->sinks[i]))
-            continue;
-        for (uint64_t interval = from + 1; interval <= n; interval++)
-            for (int w = 0; w < workers; w++) {
-                char *path = staging_path(set, i, w, interval);
-                unlink(path);
-                free(path);
-            }
-    }
+    const staged_file *x = a, *y = b;
+    if (x->sink != y->sink)
+        return x->sink < y->sink ? -1 : 1;
+    if (x->interval != y->interval)
+        return x->interval < y->interval ? -1 : 1;
+    return (x->worker > y->worker) - (x->worker < y->worker);
 }
 
-/* Publishes the intervals up to n, which `workers` workers wrote. */
-static bool publish(mstr_sink_set *set, mstr_store *store, uint64_t n, int workers,
-                    char **error)
+/* Reads the name of a staging file of one of set's file sinks, SINK.WORKER.INTERVAL, into s. */
+static bool parse_staged(const mstr_sink_set *set, const char *name, staged_file *s)
+{
+    const char *last = strrchr(name, '.');
+    if (last == NULL || last == name)
+        return false;
+    const char *mid = last - 1;
+    while (mid > name && *mid != '.')
+        mid--;
+    char *end;
+    s->interval = strtoull(last + 1, &end, 10);
+    if (mid == name || last[1] == '\0' || *end != '\0')
+        return false;
+    s->worker = strtoul(mid + 1, &end, 10);
+    if (end != last || end == mid + 1)
+        return false;
+    for (size_t i = 0; i < set->desc->nsinks; i++) {
+        const mstr_sink_desc *d = &set->desc->sinks[i];
+        if (mstr_sink_is_file(d) && strlen(d->name) == (size_t)(mid - name) &&
+            strncmp(d->name, name, (size_t)(mid - name)) == 0) {
+            s->sink = i;
+            return true;
+        }
+    }
+    return false;
+}
+
+/* The staging files of the intervals after `from` up to n into *files (to free, with their
+ * paths), in the order they are published: by sink, interval, then worker. Whoever wrote one
+ * counts: the workers of an interval are not known here (a live rescale changes them within
+ * one). Returns false and sets *error if the staging directory cannot be read. */
+static bool list_staged(const mstr_sink_set *set, uint64_t from, uint64_t n, staged_file **files,
+                        size_t *count, char **error)
+{
+    *files = NULL;
+    *count = 0;
+    DIR *dir = opendir(set->staging);
+    if (dir == NULL)
+        return errno == ENOENT || fail_msg(error, "cannot read the staging directory",
+                                           set->staging);
+    size_t cap = 0;
+    struct dirent *e;
+    while ((e = readdir(dir)) != NULL) {
+        staged_file s;
+        if (!parse_staged(set, e->d_name, &s) || s.interval <= from || s.interval > n)
+            continue;
+        if (*count == cap) {
+            cap = cap > 0 ? 2 * cap : 16;
+            *files = mstr_realloc(*files, cap * sizeof **files);
+        }
+        s.path = mstr_strf("%s/%s", set->staging, e->d_name);
+        (*files)[(*count)++] = s;
+    }
+    closedir(dir);
+    if (*count > 0)
+        qsort(*files, *count, sizeof **files, staged_order);
+    return true;
+}
+
+/* Publishes the intervals up to n; deletes their staging files once the record of their
+ * publication is in the store (before that a resume publishes them again). */
+static bool publish(mstr_sink_set *set, mstr_store *store, uint64_t n, char **error)
 {
     const mstr_job_desc *d = set->desc;
-    bool ok = true;
+    staged_file *files;
+    size_t count;
+    bool ok = list_staged(set, set->published, n, &files, &count, error);
+    for (size_t k = 0; ok && k < count; k++)
+        ok = publish_file(set, files[k].sink, files[k].path, error);
     for (size_t i = 0; ok && i < d->nsinks; i++) {
-        if (!mstr_sink_is_file(&d->sinks[i]))
-            continue;
-        for (uint64_t interval = set->published + 1; ok && interval <= n; interval++)
-            for (int w = 0; ok && w < workers; w++) {
-                char *path = staging_path(set, i, w, interval);
-                ok = publish_file(set, i, path, error);
-                free(path);
-            }
-        if (ok && !mstr_out_sync(&set->outs[i].out)) {
+        if (mstr_sink_is_file(&d->sinks[i]) && !mstr_out_sync(&set->outs[i].out)) {
             errno = set->outs[i].out.errno_saved;
             ok = fail_msg(error, "cannot write", set->outs[i].out.path);
         }
     }
-    if (!ok || !mstr_store_put_published(store, n, set->lengths, d->nsinks, error))
-        return false;
-    unlink_published(set, set->published, n, workers);
-    set->published = n;
-    return true;
+    ok = ok && mstr_store_put_published(store, n, set->lengths, d->nsinks, error);
+    for (size_t k = 0; k < count; k++) {
+        if (ok)
+            unlink(files[k].path);
+        free(files[k].path);
+    }
+    free(files);
+    if (ok)
+        set->published = n;
+    return ok;
 }
 
 bool mstr_sink_set_publish(mstr_sink_set *set, mstr_store *store, uint64_t n, char **error)
 {
-    return publish(set, store, n, set->workers, error);
+    return publish(set, store, n, error);
 }
 
-/* Deletes the staging files of intervals already published or after c. */
-static void drop_stale(const mstr_sink_set *set, uint64_t c)
-{
-    DIR *dir = opendir(set->staging);
-    if (dir == NULL)
-        return;
-    struct dirent *e;
-    while ((e = readdir(dir)) != NULL) {
-        const char *dot = strrchr(e->d_name, '.');
-        if (dot == NULL || dot == e->d_name)
-            continue;
-        char *end;
-        uint64_t interval = strtoull(dot + 1, &end, 10);
-        if (*end != '\0' || (interval > set->published && interval <= c))
-            continue;
-        char *path = mstr_strf("%s/%s", set->staging, e->d_name);
-        unlink(path);
-        free(path);
-    }
-    closedir(dir);
-}
-
-bool mstr_sink_set_resume(mstr_sink_set *set, mstr_store *store, uint64_t c, int then,
-                          char **error)
+bool mstr_sink_set_resume(mstr_sink_set *set, mstr_store *store, uint64_t c, char **error)
 {
     const mstr_job_desc *d = set->desc;
     if (!mstr_store_get_published(store, c, &set->published, set->lengths, d->nsinks)) {
@@ -292,7 +347,7 @@ bool mstr_sink_set_resume(mstr_sink_set *set, mstr_store *store, uint64_t c, int
             return fail_msg(error, "cannot resume writing", s->path);
     }
     drop_stale(set, c);
-    return c <= set->published || publish(set, store, c, then, error);
+    return c <= set->published || publish(set, store, c, error);
 }
 
 /* Reports o's failed write against sink; returns false. */
@@ -330,11 +385,13 @@ bool mstr_sink_set_close(mstr_sink_set *set, bool stats, const uint64_t *records
 
 /* ---- a worker's views ---------------------------------------------------------------------- */
 
-/* Opens worker v's staging file of sink i for its current interval. */
+/* Opens worker v's staging file of sink i for its current interval, at its end: only a worker
+ * of v's index that left in a live rescale of this interval can have written it (opening and
+ * resuming the outputs dropped what earlier runs staged). */
 static bool open_staging(mstr_sink_views *v, size_t i)
 {
     char *path = staging_path(v->set, i, v->worker, v->interval);
-    bool ok = mstr_out_open(&v->outs[i], path);
+    bool ok = mstr_out_append(&v->outs[i], path);
     if (!ok)
         fprintf(stderr, "mstr: sink '%s': cannot write '%s': %s\n", v->sinks[i].desc->name, path,
                 strerror(errno));

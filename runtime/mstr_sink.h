@@ -11,10 +11,12 @@
  *
  * Exactly once (two phases, with a state directory). A worker writes a file sink's records to a
  * staging file of its own for the snapshot interval it is in: STAGING/SINK.W.N holds what worker
- * W wrote after its cut of snapshot N-1 and before its cut of N, made durable at the cut. Once N
- * is committed, publishing N appends the staging files of every interval up to N, worker by
- * worker, to the sink's file, records the files' lengths in the store (synced), and then deletes
- * them.
+ * W wrote after its cut of snapshot N-1 and before its cut of N, made durable at the cut (a
+ * worker that a live rescale makes where one of its index left in the same interval writes on
+ * at the end of that one's file: mstr_rescale.h). Once N is committed, publishing N appends
+ * the staging files of every interval up to N, worker by worker (every such file there: a live
+ * rescale changes the workers within an interval), to the sink's file, records the files'
+ * lengths in the store (synced), and then deletes them.
  * After a crash, resuming from a committed snapshot C cuts every file back to its length when
  * the newest snapshot up to C was published (C itself, or one before it if the crash came
  * between C's commit and its publication; never a later one, which a resume that falls back to
@@ -84,7 +86,6 @@ typedef struct mstr_sink_set {
     mstr_shared_out *outs;
     pthread_mutex_t stdout_lock;        /* around every write to standard output, from any sink */
     const char *staging;                /* the staging directory; NULL without snapshots */
-    int workers;
     uint64_t published;                 /* the last snapshot whose output is in the files */
     uint64_t *lengths;                  /* each sink's file length then (0 if not a file) */
 } mstr_sink_set;
@@ -92,17 +93,13 @@ typedef struct mstr_sink_set {
 /* Whether sinks of this kind write a file (and commit with snapshots). */
 bool mstr_sink_is_file(const mstr_sink_desc *d);
 
-/* Sets up the outputs of job d run with `workers` workers, opening nothing yet. staging is the
- * staging directory, or NULL when the job takes no snapshots. Close the set in the end. */
-void mstr_sink_set_init(mstr_sink_set *set, const mstr_job_desc *d, int workers,
-                        const char *staging);
-
-/* The job goes on with `workers` workers (it rescaled): their staging files are published from
- * now on. */
-void mstr_sink_set_rescale(mstr_sink_set *set, int workers);
+/* Sets up the outputs of job d, opening nothing yet. staging is the staging directory, or NULL
+ * when the job takes no snapshots. Close the set in the end. */
+void mstr_sink_set_init(mstr_sink_set *set, const mstr_job_desc *d, const char *staging);
 
 /* Opens every sink's output: files are created or truncated. With staging, the lengths of the
- * fresh files are recorded in store as published by snapshot 0. Returns false (after a message
+ * fresh files are recorded in store as published by snapshot 0, and what earlier runs staged
+ * is dropped. Returns false (after a message
  * on stderr) if an output cannot be written, or, before any file is touched, if an existing
  * file would be written by two sinks or overwritten while a source reads it (compared by
  * device and inode, so links and other spellings of a path count). */
@@ -112,11 +109,10 @@ bool mstr_sink_set_open(mstr_sink_set *set, mstr_store *store);
  * processes other than the leader, whose file sinks write staging files only. */
 void mstr_sink_set_open_stdout(mstr_sink_set *set);
 
-/* Opens the outputs of a job resumed from committed snapshot c, which `then` workers took (see
- * above): files are cut back to their published length, what c covers is published, later
- * staging files are dropped. Returns false and sets *error if that cannot be done. */
-bool mstr_sink_set_resume(mstr_sink_set *set, mstr_store *store, uint64_t c, int then,
-                          char **error);
+/* Opens the outputs of a job resumed from committed snapshot c (see above): files are cut back
+ * to their published length, what c covers is published, later staging files are dropped.
+ * Returns false and sets *error if that cannot be done. */
+bool mstr_sink_set_resume(mstr_sink_set *set, mstr_store *store, uint64_t c, char **error);
 
 /* Publishes the output of every interval up to committed snapshot n (see above). Returns false
  * and sets *error if it cannot (the output is then published when the job resumes). */

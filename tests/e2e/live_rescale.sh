@@ -11,7 +11,8 @@
 # tests/models/owners.py says change owner; the file equals an uninterrupted run's
 # (sorted), and so does stdout, line for line as a multiset (nothing is rolled back, so
 # nothing is printed twice; the worker a line names aside); --stats counts each record once.
-# The keyed job also rescales without a state directory (2 -> 3 -> 1), with the same output.
+# The keyed job also rescales without a state directory (2 -> 3 -> 1), and with one snapshot
+# only, at its end (2 -> 4 -> 1 -> 3), with the same output.
 # Then the same keyed job over several processes under the supervisor (its file and stdout
 # likewise), and the refusals: 0 workers, processes for a job of one process, and state that
 # cannot go to another worker count (key_local). The sanitizer builds, whose programs run
@@ -161,6 +162,9 @@ rescaled() {
 }
 live keyed "4 1 3" 5
 live keyed "3 1" 5 "--snapshot-every 0"  # no state directory: nothing to snapshot
+# one snapshot, at the end: workers 1 and 2 leave and come back in the same interval, and
+# write on at the end of the staging files they left
+live keyed "4 1 3" 5 "--state-dir state --snapshot-every 0"
 live timers "4 1 3" 2  # 2000 clicks: at least 4 s, past the three calls
 if ! snap_sanitized || [ "${MSTR_TEST_FULL:-0}" = 1 ]; then
     live windowed "4 1 3" 5

@@ -62,7 +62,7 @@ typedef struct fixture {
 static void setup(fixture *f, const char *staging)
 {
     memset(f, 0, sizeof *f);
-    mstr_sink_set_init(&f->set, &job, 1, staging);
+    mstr_sink_set_init(&f->set, &job, staging);
     mstr_sink_views_init(&f->views, &f->set, 0);
 }
 
@@ -150,7 +150,7 @@ static void test_no_custom_sinks(void **state)
     static const mstr_job_desc plain = { .name = "p", .sinks = &sinks[1], .nsinks = 1 };
     fixture f;
     memset(&f, 0, sizeof f);
-    mstr_sink_set_init(&f.set, &plain, 1, NULL);
+    mstr_sink_set_init(&f.set, &plain, NULL);
     mstr_sink_views_init(&f.views, &f.set, 0);
     mstr_sink_custom_open(&f.views, as_worker(&f), 0);
     mstr_sink_custom_finish(&f.views, as_worker(&f), 0);
