@@ -18,6 +18,7 @@
 #include "mstr_mem.h"
 #include "mstr_route.h"
 #include "mstr_scalar.h"
+#include "mstr_snapshot.h"
 #include "mstr_time.h"
 
 /* gRPC status codes the control answers with (grpc/status.h, which the runtime does not need
@@ -290,21 +291,14 @@ static void rescale_to(const mstr_control *c, uint32_t arg, int *processes, int 
     *processes = arg >> 16 ? (int)(arg >> 16) : c->processes;
 }
 
-/* What of d's state cannot go to another number of workers: keyed state that stays where
- * records are read, and a custom sink's, which is its worker's own. Returns why (to free), or
- * NULL. */
+/* Why some of d's state cannot go to another number of workers (to free), or NULL. */
 static char *unmovable(const mstr_job_desc *d)
 {
-    for (size_t i = 0; i < d->nstates; i++) {
-        const mstr_state_desc *sd = &d->states[i];
-        if (sd->tables != NULL && sd->local)
-            return mstr_strf("operator '%s' keeps its state where records are read "
-                             "(key_local), which cannot go to another number of workers", sd->op);
-        if (sd->sink_state)
-            return mstr_strf("custom sink '%s' keeps state per worker, which cannot go to "
-                             "another number of workers", sd->op);
-    }
-    return NULL;
+    char *why = NULL;
+    for (size_t i = 0; i < d->nstates; i++)
+        if (!mstr_snapshot_movable(&d->states[i], &why))
+            break;
+    return why;
 }
 
 /* Leader: why a Rescale (arg) cannot be done (to free; and the code to say it with), or NULL. */

@@ -260,16 +260,16 @@ static bool take(void *arg, const unsigned char *k, size_t klen, const unsigned 
         return true;
     case 'L': {
         const mstr_state_desc *sd = klen >= 3 ? state_of(r, get_be(k + 1, 2)) : NULL;
-        return mstr_errorf(&r->problem, "operator '%s' keeps its state where records are read (key_local), "
-                       "which cannot go to other workers", sd ? sd->op : "?");
+        if (sd == NULL || !sd->local)
+            return mstr_errorf(&r->problem, "a slot's key does not fit the program");
+        return mstr_snapshot_movable(sd, &r->problem); /* false: key_local stays where it is */
     }
     case 'W': {
         const mstr_state_desc *sd = klen == 7 ? state_of(r, get_be(k + 5, 2)) : NULL;
         if (sd == NULL)
             return mstr_errorf(&r->problem, "an operator's fields do not fit the program");
-        if (sd->sink_state)
-            return mstr_errorf(&r->problem, "custom sink '%s' keeps state per worker, which cannot go to "
-                           "other workers", sd->op);
+        if (!mstr_snapshot_movable(sd, &r->problem))
+            return false;
         return mstr_snapshot_merge_least(&r->least[get_be(k + 5, 2)], &value) ||
                mstr_errorf(&r->problem, "the fields of operator '%s' do not decode", sd->op);
     }

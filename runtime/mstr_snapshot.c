@@ -474,9 +474,8 @@ static bool restore_slot(restoring *r, mstr_rbuf *k, bool local, mstr_rbuf *valu
     if (k->error || sd == NULL || sd->tables == NULL || sd->local != local ||
         group >= r->workers[0].ctx.key_groups || (size_t)(k->end - k->p) != len)
         return mstr_errorf(&r->problem, "a slot's key does not fit the program");
-    if (local && rescaled(r))
-        return mstr_errorf(&r->problem, "operator '%s' keeps its state where records are read (key_local), "
-                       "which cannot go to another number of workers", sd->op);
+    if (local && rescaled(r) && !mstr_snapshot_movable(sd, &r->problem))
+        return false;
     if (!local)
         worker = r->workers[0].owners.owner[group];
     mstr_worker *w = here(r, worker);
@@ -485,6 +484,18 @@ static bool restore_slot(restoring *r, mstr_rbuf *k, bool local, mstr_rbuf *valu
     mstr_table *t = &sd->tables(w)[group];
     if (!sd->restore_slot(t, k, value))
         return mstr_errorf(&r->problem, "a slot of operator '%s' does not decode", sd->op);
+    return true;
+}
+
+bool mstr_snapshot_movable(const mstr_state_desc *sd, char **why)
+{
+    if (sd->tables != NULL && sd->local)
+        return mstr_errorf(why, "operator '%s' keeps its state where records are read "
+                                "(key_local), which cannot go to another number of workers",
+                           sd->op);
+    if (sd->sink_state)
+        return mstr_errorf(why, "custom sink '%s' keeps state per worker, which cannot go to "
+                                "another number of workers", sd->op);
     return true;
 }
 
@@ -517,9 +528,8 @@ static bool restore_fields(restoring *r, mstr_rbuf *k, mstr_rbuf *value)
     if (!took_it(r, worker))
         return true;
     if (rescaled(r)) {
-        if (sd->sink_state)
-            return mstr_errorf(&r->problem, "custom sink '%s' keeps state per worker, which cannot go to "
-                           "another number of workers", sd->op);
+        if (!mstr_snapshot_movable(sd, &r->problem))
+            return false;
         if (!mstr_snapshot_merge_least(&r->least[index], value))
             return mstr_errorf(&r->problem, "the fields of operator '%s' do not decode", sd->op);
         return true;

@@ -82,6 +82,11 @@ char *mstr_snapshot_shape(const mstr_job_desc *d, int processes, uint32_t key_gr
 void mstr_snapshot_layout(const char *stored, const mstr_job_desc *d, int *processes,
                           uint32_t *key_groups, size_t *partitions);
 
+/* Whether sd's state can go to another number of workers: not keyed state kept where records
+ * are read (key_local), nor a custom sink's state, which belong to their worker. If not, sets
+ * *why to say so (freeing what it held) and returns false. */
+bool mstr_snapshot_movable(const mstr_state_desc *sd, char **why);
+
 /* Keeps, in least, the least of each time in value and least (both a row of int64s, as the
  * worker fields of an operator without a custom sink's state are). Returns false if value is
  * not such a row as long as least (or least is empty: then it takes value). */
