@@ -234,10 +234,31 @@ static void not_empty(mc_buf *list)
         mc_buf_puts(list, "    { 0 }, /* C wants an element; the job has none */\n");
 }
 
+/* Appends to out a function of the job, name(mstr_worker *w), that runs calls (statements on
+ * a batch of the worker) and says what it does in comment; returns its name, or "NULL" when
+ * calls is empty (the job needs no such function). */
+static const char *job_fn(mc_buf *out, const char *comment, const char *name, mc_buf *calls)
+{
+    const char *fn = "NULL";
+    if (calls->len > 0) {
+        mc_buf_printf(out, "/* %s */\n"
+                           "static void %s(mstr_worker *w)\n"
+                           "{\n"
+                           "    job_batch batch = { .w = w };\n"
+                           "%s"
+                           "    job_batch_flush(&batch);\n"
+                           "}\n\n",
+                      comment, name, calls->data);
+        fn = name;
+    }
+    mc_buf_free(calls);
+    return fn;
+}
+
 /* The function that lets the clock of every `timestamps NAME processing_time` move on while
  * no record comes, and fires the wall-clock timers of every stateful_op that sets them
- * (timer_after), (mstr_job_desc.tick), in tick; its name, or NULL if the job has none. */
-static const char *clock_ticks(const mc_plan *plan, mc_buf *tick)
+ * (timer_after), (mstr_job_desc.tick), in out; its name, or NULL if the job has none. */
+static const char *clock_ticks(const mc_plan *plan, mc_buf *out)
 {
     mc_buf calls = { 0 };
     for (size_t i = 0; i < plan->nops; i++) {
@@ -247,18 +268,21 @@ static const char *clock_ticks(const mc_plan *plan, mc_buf *tick)
         if (op->clock_timers) /* a stateful_op's timer_after */
             mc_buf_printf(&calls, "    op_%s_clock_tick(&batch);\n", op->name);
     }
-    if (calls.len == 0)
-        return "NULL";
-    mc_buf_printf(tick, "/* The epochs and timers of the wall clock's operators, as it moves on. */\n"
-                        "static void job_tick(mstr_worker *w)\n"
-                        "{\n"
-                        "    job_batch batch = { .w = w };\n"
-                        "%s"
-                        "    job_batch_flush(&batch);\n"
-                        "}\n\n",
-                  calls.data);
-    mc_buf_free(&calls);
-    return "job_tick";
+    return job_fn(out, "The epochs and timers of the wall clock's operators, as it moves on.",
+                  "job_tick", &calls);
+}
+
+/* The function that issues the epochs kept per partition again when the partitions a worker
+ * reads change (mstr_job_desc.partitions_changed), in out; its name, or NULL if the job keeps
+ * none. */
+static const char *partition_epochs(const mc_plan *plan, mc_buf *out)
+{
+    mc_buf calls = { 0 };
+    for (size_t i = 0; i < plan->nops; i++)
+        if (plan->ops[i].by_partition != SIZE_MAX)
+            mc_buf_printf(&calls, "    op_%s_rejoin(&batch);\n", plan->ops[i].op->name);
+    return job_fn(out, "The partitions the worker reads changed: their epochs are issued again.",
+                  "job_partitions_changed", &calls);
 }
 
 static void emit_main(emitter *e, const char *job_name)
@@ -266,8 +290,9 @@ static void emit_main(emitter *e, const char *job_name)
     const mc_program *p = e->prog;
     const mc_plan *plan = e->plan;
     mc_buf tables = { 0 }, sources = { 0 }, sinks = { 0 }, exchanges = { 0 }, counters = { 0 },
-           operators = { 0 }, tick = { 0 };
-    const char *tick_fn = clock_ticks(plan, &tick);
+           operators = { 0 }, fns = { 0 };
+    const char *tick_fn = clock_ticks(plan, &fns);
+    const char *partitions_fn = partition_epochs(plan, &fns);
     size_t noperators = 0;
     for (size_t i = 0; i < plan->nops; i++)
         if (plan->ops[i].op->kind != MC_OP_SINK) { /* in the order of emit_batch's tallies */
@@ -308,8 +333,10 @@ static void emit_main(emitter *e, const char *job_name)
                    { "nexchanges", em_strf(e, "%zu", plan->nexchanges) },
                    { "counters", em_text(&counters) }, { "operators", em_text(&operators) },
                    { "noperators", em_strf(e, "%zu", noperators) },
-                   { "tick", em_text(&tick) }, { "tick_fn", tick_fn }));
-    mc_buf *all[] = { &tables, &sources, &sinks, &exchanges, &counters, &operators, &tick };
+                   { "npartition_epochs", em_strf(e, "%zu", plan->npartition_epochs) },
+                   { "fns", em_text(&fns) }, { "tick_fn", tick_fn },
+                   { "partitions_fn", partitions_fn }));
+    mc_buf *all[] = { &tables, &sources, &sinks, &exchanges, &counters, &operators, &fns };
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
         mc_buf_free(all[i]);
 }

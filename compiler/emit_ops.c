@@ -281,12 +281,37 @@ static void emit_epochs(emitter *e, const mc_op *op, const char *body, const cha
                   VARS({ "name", op->name }, { "where", at }, { "key_type", em_in_key(op) },
                        { "in_type", em_type(&op->in_type) }, { "body", body }));
     }
+    const mc_plan_op *po = mc_plan_op_of(e->plan, op);
+    const char *mine = em_strf(e, "    int64_t *prev = &st->op_%s_prev, *max = &st->op_%s_max;\n",
+                               op->name, op->name);
+    const char *late_if = "ts <= *prev";
+    const char *raise = em_strf(e, "op_%s_issue(mstr_b, candidate)", op->name);
+    const char *by_partition = "";
+    if (po->by_partition != SIZE_MAX) {
+        const char *slot = em_strf(e, "%zu", 2 * po->by_partition);
+        mine = em_strf(e, "    int64_t *prev = &mstr_b->w->polling->epochs[%s], *max = prev + 1;\n",
+                       slot);
+        /* at or below its partition's epoch, or one from upstream that passed */
+        late_if = em_strf(e, "ts <= *prev || ts <= st->op_%s_prev", op->name);
+        raise = em_strf(e, "op_%s_raise(mstr_b, prev, candidate)", op->name);
+        mc_buf fed_by = { 0 };
+        for (size_t i = 0; i < e->prog->nsources; i++)
+            mc_buf_printf(&fed_by, "%s%s", i > 0 ? ", " : "", po->fed_by[i] ? "true" : "false");
+        mc_buf out = { 0 };
+        mc_template_render(&out, "epochs_by_partition.c.in",
+                           VARS({ "name", op->name }, { "slot", slot },
+                                { "fed_by", em_text(&fed_by) }), NULL);
+        by_partition = em_strf(e, "%s", em_text(&out));
+        mc_buf_free(&fed_by);
+        mc_buf_free(&out);
+    }
     em_render(e, "op_epochs.c.in",
               VARS({ "name", op->name }, { "where", at }, { "what", what },
                    { "late_what", late_what(op) }, { "late", late_action(e, op) },
                    { "ignored", ignored }, { "key_type", em_in_key(op) },
                    { "in_type", em_type(&op->in_type) }, { "next", next },
-                   { "next_epoch", with_late_end(e, op, epoch) }));
+                   { "next_epoch", with_late_end(e, op, epoch) }, { "mine", mine },
+                   { "late_if", late_if }, { "raise", raise }, { "by_partition", by_partition }));
 }
 
 /* How a record updates its window's accumulator at `at` (an expression such as "slot" for a

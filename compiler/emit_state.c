@@ -219,6 +219,8 @@ static const char *op_shape(emitter *e, const mc_op *op)
         mc_buf_printf(&b, "(%zu inputs)", op->nnames + 1);
     else if (op->kind == MC_OP_TIMESTAMPS && op->processing_time)
         mc_buf_puts(&b, "(processing_time)");
+    if (op->kind == MC_OP_EPOCHS && mc_plan_op_of(e->plan, op)->by_partition != SIZE_MAX)
+        mc_buf_puts(&b, " per partition"); /* its worker fields hold less */
     if (op->in_keyed) {
         mc_buf_puts(&b, " key ");
         type_shape(&b, &op->in_key);

@@ -50,12 +50,17 @@ static size_t index_of_op(const mc_plan *plan, const mc_op *op)
     abort(); /* every operator of a checked program is in the plan */
 }
 
-static size_t source_node(const planner *pl, const mc_source *s)
+static size_t index_of_source(const mc_program *prog, const mc_source *s)
 {
     size_t i = 0;
-    while (pl->prog->sources[i] != s)
+    while (prog->sources[i] != s)
         i++;
-    return pl->plan->nops + i;
+    return i;
+}
+
+static size_t source_node(const planner *pl, const mc_source *s)
+{
+    return pl->plan->nops + index_of_source(pl->prog, s);
 }
 
 static size_t exchange_node(const planner *pl, size_t x)
@@ -266,7 +271,8 @@ static void list_fields(mc_plan *plan)
             break;
         case MC_OP_EPOCHS:
             add_time(plan, op, "prev", false);
-            add_time(plan, op, "max", false);
+            if (plan->ops[i].by_partition == SIZE_MAX) /* else each partition has its own */
+                add_time(plan, op, "max", false);
             break;
         case MC_OP_SINK:
             if (op->sink == MC_SINK_CUSTOM)
@@ -274,6 +280,80 @@ static void list_fields(mc_plan *plan)
             break;
         default:
             break;
+        }
+    }
+}
+
+/* Whether op hands each record on while it runs for it (and at no other time). */
+static bool passes_at_once(const mc_op *op)
+{
+    switch (op->kind) {
+    case MC_OP_MAP:
+    case MC_OP_FILTER:
+    case MC_OP_FILTER_MAP:
+    case MC_OP_FLAT_MAP:
+    case MC_OP_INSPECT:
+    case MC_OP_INSPECT_FRONTIER:
+    case MC_OP_KEY_LOCAL:
+    case MC_OP_STATEFUL_MAP:
+    case MC_OP_EPOCHS:
+    case MC_OP_UNION:
+    case MC_OP_CLONE:
+    case MC_OP_SPLIT:
+        return true;
+    case MC_OP_TIMESTAMPS:
+        return !op->processing_time;
+    default: /* key_by crosses an exchange; the rest emit at epochs or timers too */
+        return false;
+    }
+}
+
+static bool op_fed_by_partitions(const mc_plan *plan, const mc_op *op, bool *sources);
+
+/* Whether stream s's records come straight from the source partition being polled; marks the
+ * sources they come from in sources. */
+static bool stream_fed_by_partitions(const mc_plan *plan, const mc_stream *s, bool *sources)
+{
+    if (s->origin == MC_STREAM_SOURCE || s->origin == MC_STREAM_DEAD_LETTER) {
+        sources[index_of_source(plan->prog, s->source)] = true;
+        return true;
+    }
+    if (s->origin == MC_STREAM_OP) /* a clone's or split's */
+        return op_fed_by_partitions(plan, s->op, sources);
+    if (s->chain->nops == 0)
+        return stream_fed_by_partitions(plan, s->chain->input, sources);
+    const mc_op *last = s->chain->ops[s->chain->nops - 1];
+    return passes_at_once(last) && op_fed_by_partitions(plan, last, sources);
+}
+
+/* Whether every record that enters op comes straight from the source partition being polled;
+ * marks the sources they come from in sources. */
+static bool op_fed_by_partitions(const mc_plan *plan, const mc_op *op, bool *sources)
+{
+    const mc_plan_op *po = mc_plan_op_of(plan, op);
+    const mc_op *before = po->index > 0 ? po->chain->ops[po->index - 1] : NULL;
+    bool fed = before != NULL ? passes_at_once(before) &&
+                                    op_fed_by_partitions(plan, before, sources)
+                              : stream_fed_by_partitions(plan, po->chain->input, sources);
+    for (size_t k = 0; fed && op->kind == MC_OP_UNION && k < op->nnames; k++)
+        fed = stream_fed_by_partitions(plan, op->streams[k], sources);
+    return fed;
+}
+
+/* Numbers the epochs operators that keep their epochs per partition (mc_plan.npartition_epochs). */
+static void list_partition_epochs(mc_plan *plan)
+{
+    for (size_t i = 0; i < plan->nops; i++) {
+        mc_plan_op *po = &plan->ops[i];
+        po->by_partition = SIZE_MAX;
+        if (po->op->kind != MC_OP_EPOCHS)
+            continue;
+        bool *sources = mstr_alloc_array(plan->prog->nsources, sizeof *sources);
+        if (op_fed_by_partitions(plan, po->op, sources)) {
+            po->by_partition = plan->npartition_epochs++;
+            po->fed_by = sources;
+        } else {
+            free(sources);
         }
     }
 }
@@ -318,6 +398,7 @@ void mc_plan_build(const mc_program *prog, mc_plan *plan)
     number_stages(&pl);
     free(pl.parent);
     list_counters(plan);
+    list_partition_epochs(plan);
     list_fields(plan);
     list_types(plan);
 }
@@ -329,6 +410,8 @@ void mc_plan_free(mc_plan *plan)
         free(plan->stages[s].inputs);
     }
     mc_pool_free(&plan->strings);
+    for (size_t i = 0; i < plan->nops; i++)
+        free(plan->ops[i].fed_by);
     free(plan->ops);
     free(plan->stages);
     free(plan->exchanges);

@@ -28,6 +28,10 @@ typedef struct mc_plan_op {
     const mc_chain *chain;
     size_t index;           /* its position in the chain */
     size_t stage;           /* index into mc_plan.stages */
+    size_t by_partition;    /* epochs kept per source partition (see mc_plan.npartition_epochs):
+                               which of those it is; SIZE_MAX for every other operator */
+    bool *fed_by;           /* ... and per source (prog->sources), whether its records reach
+                               the operator (NULL for every other operator) */
 } mc_plan_op;
 
 /* A fused stage and what enters it. */
@@ -101,6 +105,11 @@ typedef struct mc_plan {
     size_t nfields;
     mc_plan_state *states;  /* the operators that keep something, in file order */
     size_t nstates;
+    /* The epochs operators whose records all come straight from the source partitions their
+     * worker polls (no exchange, nor an operator that emits at an epoch or a timer, on the
+     * way): they keep their epochs per partition, and a worker issues the least over the
+     * partitions it reads, so that a partition ahead in time makes no other's records late. */
+    size_t npartition_epochs;
     bool *types_used;       /* per prog->types: whether the program needs it emitted */
     mc_pool strings;        /* the counters' names */
 } mc_plan;

@@ -160,6 +160,12 @@ typedef struct mstr_job_desc {
      * operators (NULL if it has none): the worker calls it every turn, and sleeps no longer
      * than MSTR_CLOCK_TICK_MS while it has nothing else to do. */
     void (*tick)(mstr_worker *w);
+    /* Epochs operators whose epochs are kept per source partition (mstr_partition.epochs):
+     * those whose records all come straight from the partitions their worker polls. The
+     * worker calls partitions_changed (NULL if there are none) when the partitions it reads
+     * change: as it starts reading, takes partitions over, or one of them ends. */
+    size_t npartition_epochs;
+    void (*partitions_changed)(mstr_worker *w);
 } mstr_job_desc;
 
 /* How long a worker with a clock to follow sleeps at most: how late a processing-time

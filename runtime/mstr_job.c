@@ -82,6 +82,7 @@ typedef struct job {
     size_t *partitions;         /* per source: how many partitions it has (mstr_place.h) */
     mstr_partition *parts;      /* those this process reads */
     size_t nparts;
+    int64_t *part_epochs;       /* what their epochs point into */
     mstr_sink_set sinks;
     mstr_store *store;          /* NULL without a state directory */
     char *store_dir, *staging_dir;
@@ -166,6 +167,12 @@ static bool open_inputs(job *j)
     }
     j->nparts = k;
     mstr_arena_free(&scratch);
+    size_t per_part = 2 * d->npartition_epochs;
+    j->part_epochs = mstr_alloc_array(k * per_part, sizeof *j->part_epochs);
+    for (size_t i = 0; i < k * per_part; i++)
+        j->part_epochs[i] = MSTR_EPOCH_MIN;
+    for (size_t i = 0; i < k; i++)
+        j->parts[i].epochs = &j->part_epochs[i * per_part];
     return ok;
 }
 
@@ -175,7 +182,9 @@ static bool close_inputs(job *j)
     for (size_t i = 0; i < j->nparts; i++)
         ok = mstr_source_close(&j->parts[i]) && ok;
     free(j->parts);
+    free(j->part_epochs);
     j->parts = NULL;
+    j->part_epochs = NULL;
     j->nparts = 0;
     return ok;
 }

@@ -179,8 +179,9 @@ static void write_state(writer *wr)
     put(wr);
 }
 
-/* A partition's position: next record, byte offset, line, malformed so far, done; then, for a
- * custom source, its position value in the binary encoding of its type. */
+/* A partition's position: next record, byte offset, line, malformed so far, done, its epochs
+ * (mstr_partition.epochs); then, for a custom source, its position value in the binary
+ * encoding of its type. */
 static void write_partitions(writer *wr)
 {
     mstr_worker *w = wr->w;
@@ -196,6 +197,8 @@ static void write_partitions(writer *wr)
         mstr_put_le(&wr->value, p->reader_open ? p->reader.line : 1, 8);
         mstr_put_le(&wr->value, mstr_tally_read(&p->malformed), 8);
         mstr_put_le(&wr->value, p->done ? 1 : 0, 1);
+        for (size_t i = 0; i < 2 * w->desc->npartition_epochs; i++)
+            mstr_put_le(&wr->value, (uint64_t)p->epochs[i], 8);
         if (p->source->kind == MSTR_SOURCE_CUSTOM)
             p->source->save_position(p, &wr->value);
         put(wr);
@@ -599,6 +602,8 @@ static bool restore_partition(restoring *r, mstr_rbuf *k, mstr_rbuf *value)
     uint64_t offset = mstr_get_le(value, 8), line = mstr_get_le(value, 8);
     atomic_store(&p->malformed, mstr_get_le(value, 8));
     p->done = mstr_get_le(value, 1) != 0;
+    for (size_t i = 0; i < 2 * r->workers[0].desc->npartition_epochs; i++)
+        p->epochs[i] = (int64_t)mstr_get_le(value, 8);
     if (!value->error && p->source->kind == MSTR_SOURCE_CUSTOM &&
         !p->source->restore_position(p, value))
         value->error = true;

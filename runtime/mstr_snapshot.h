@@ -14,7 +14,8 @@
  *   W worker op          the worker's fields of an operator (epochs, frontiers)
  *   X worker             the frontiers of the worker's exchanges
  *   P source partition   a source partition's position (next record, byte offset, line,
- *                        malformed records so far, done; a custom source's position value)
+ *                        malformed records so far, done, the epochs kept for it; a custom
+ *                        source's position value)
  *
  * (numbers big-endian, keys in their snapshot encoding), makes its file sinks' output of the
  * interval durable (mstr_sink.h), tells the coordinator it is done, and reads its sources again.

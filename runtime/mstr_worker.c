@@ -80,11 +80,19 @@ static void stop_custom(mstr_worker *w)
     mstr_sink_custom_close(&w->views, w);
 }
 
+/* The partitions the worker reads changed: its epochs kept per partition go again. */
+static void partitions_changed(mstr_worker *w)
+{
+    if (w->desc->partitions_changed != NULL)
+        w->desc->partitions_changed(w);
+}
+
 void mstr_worker_start_sources(mstr_worker *w)
 {
     for (size_t k = 0; k < w->nparts; k++)
         if (!w->parts[k]->done)
             w->live[w->parts[k]->source - w->desc->sources]++;
+    partitions_changed(w);
     for (size_t s = 0; s < w->desc->nsources && !w->frontiers_restored; s++)
         if (w->live[s] == 0)
             w->desc->sources[s].finish(w);
@@ -100,6 +108,7 @@ static bool poll_sources(mstr_worker *w)
         if (p->done)
             continue;
         uint64_t before = p->next;
+        w->polling = p;
         p->source->poll(w, p);
         mstr_arena_reset(&w->arena);
         polled |= !p->waiting || p->next != before;
@@ -108,6 +117,7 @@ static bool poll_sources(mstr_worker *w)
         if (!p->done)
             continue;
         mstr_source_stop(w, p);
+        partitions_changed(w);
         if (--w->live[p->source - w->desc->sources] == 0)
             p->source->finish(w);
     }

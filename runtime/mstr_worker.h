@@ -61,14 +61,15 @@ struct mstr_worker {
     int process;                  /* the process it runs in ... */
     int local;                    /* ... and its index there */
     size_t poll_records;          /* records a source poll reads at most (MSTR_BATCH) */
-    /* The runtime's alone from here on. */
+    mstr_partition **parts;       /* the partitions this worker reads */
+    size_t nparts;
+    mstr_partition *polling;      /* the one it polls now: its records come from there */
     const mstr_job_desc *desc;
+    /* The runtime's alone from here on. */
     mstr_failure *failure;
     mstr_doorbell *bell;
     mstr_coord *coord;
     mstr_sink_views views;
-    mstr_partition **parts;       /* the partitions this worker reads */
-    size_t nparts;
     size_t *live;                 /* per source: this worker's partitions not yet done */
     uint64_t snapshot_last;       /* the last snapshot it took (or was restored from) */
     bool restored;                /* its state came from a snapshot */

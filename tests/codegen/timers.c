@@ -775,6 +775,8 @@ static const mstr_job_desc job = {
     .operators = job_operators,
     .noperators = 2,
     .tick = job_tick,
+    .npartition_epochs = 0,
+    .partitions_changed = NULL,
 };
 
 int main(int argc, char **argv)

@@ -981,6 +981,8 @@ static const mstr_job_desc job = {
     .operators = job_operators,
     .noperators = 2,
     .tick = NULL,
+    .npartition_epochs = 0,
+    .partitions_changed = NULL,
 };
 
 int main(int argc, char **argv)

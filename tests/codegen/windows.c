@@ -340,7 +340,6 @@ typedef struct job_state {
     int64_t op_both_inputs_in[2];
     int64_t op_at_frontier;
     int64_t op_wm_prev;
-    int64_t op_wm_max;
     mstr_table *op_per_user; /* per key group */
     int64_t op_per_user_frontier;
     int64_t op_per_user_min_end;
@@ -440,7 +439,7 @@ static inline int64_t op_at_body(mstr_ctx *ctx, mstr_nokey key, Click value, int
     ctx->running = "operator \'at\'";
 #line 13 "tests/codegen/windows.mstr"
                    { return value.at; }}
-#line 444 "windows.c"
+#line 443 "windows.c"
 #undef fail
 
 MSTR_FUSED void op_at(job_batch *mstr_b, mstr_nokey key, Click value, int64_t ts)
@@ -463,15 +462,15 @@ static inline void op_at_epoch(job_batch *mstr_b, size_t input, int64_t epoch)
 
 /* epochs 'wm': bounded out-of-orderness, the largest timestamp seen less INT64_C(5). */
 static inline int64_t op_wm_candidate(job_batch *mstr_b, mstr_nokey key, Click value,
-                                            int64_t ts)
+                                            int64_t ts, int64_t prev, int64_t *max)
 {
-    job_state *st = mstr_b->w->state;
+    (void)mstr_b;
     (void)key;
     (void)value;
-    if (ts > st->op_wm_max)
-        st->op_wm_max = ts;
-    return st->op_wm_max < MSTR_EPOCH_MIN + INT64_C(5) ? MSTR_EPOCH_MIN
-                                                            : st->op_wm_max - INT64_C(5);
+    (void)prev;
+    if (ts > *max)
+        *max = ts;
+    return *max < MSTR_EPOCH_MIN + INT64_C(5) ? MSTR_EPOCH_MIN : *max - INT64_C(5);
 }
 
 /* epochs 'wm' (tests/codegen/windows.mstr:14): bounded out-of-orderness of INT64_C(5). Every record, a late one too, gives a candidate, which
@@ -496,19 +495,58 @@ static inline void op_wm_epoch(job_batch *mstr_b, size_t input, int64_t epoch)
     op_wm_issue(mstr_b, epoch);
 }
 
+/* Its records all come straight from the source partitions its worker polls, so its epochs
+ * are kept per partition (a partition's epochs[0] is the last one issued for it, the next
+ * the largest timestamp seen in it; a record is late when at or below its partition's), and
+ * the worker issues the least over the partitions it reads that are not done: a partition
+ * ahead in time makes no other's records late, as when each had a worker of its own. */
+static int64_t op_wm_least(const mstr_worker *w)
+{
+    static const bool fed_by[] = { true, true };
+    int64_t least = MSTR_EPOCH_MAX;
+    for (size_t i = 0; i < w->nparts; i++) {
+        const mstr_partition *p = w->parts[i];
+        if (!p->done && fed_by[p->source - w->desc->sources] && p->epochs[0] < least)
+            least = p->epochs[0];
+    }
+    return least;
+}
+
+/* The partitions the worker reads changed (it started, took some over, one ended), or one
+ * moved on: issues their least, unless none is left (the sources' ends bring MSTR_EPOCH_MAX). */
+static void op_wm_rejoin(job_batch *mstr_b)
+{
+    int64_t least = op_wm_least(mstr_b->w);
+    if (least != MSTR_EPOCH_MAX)
+        op_wm_issue(mstr_b, least);
+}
+
+/* The partition being polled moves on to candidate: the worker's epoch may move only if that
+ * partition held it back. (It is not done while its records flow, so the least is at most
+ * candidate; when it is the worker's only partition, it is candidate.) */
+static inline void op_wm_raise(job_batch *mstr_b, int64_t *prev, int64_t candidate)
+{
+    job_state *st = mstr_b->w->state;
+    bool held_back = *prev <= st->op_wm_prev;
+    *prev = candidate;
+    if (held_back)
+        op_wm_issue(mstr_b, mstr_b->w->nparts == 1 ? candidate : op_wm_least(mstr_b->w));
+}
+
 MSTR_FUSED void op_wm(job_batch *mstr_b, mstr_nokey key, Click value, int64_t ts)
 {
     mstr_b->op_wm++;
     job_state *st = mstr_b->w->state;
-    int64_t candidate = op_wm_candidate(mstr_b, key, value, ts);
-    if (ts <= st->op_wm_prev)
+    int64_t *prev = &mstr_b->w->polling->epochs[0], *max = prev + 1;
+    int64_t candidate = op_wm_candidate(mstr_b, key, value, ts, *prev, max);
+    if (ts <= *prev || ts <= st->op_wm_prev)
         stream_too_late(mstr_b, key, value, ts);
     else
         op_user(mstr_b, key, value, ts);
-    if (candidate <= st->op_wm_prev)
+    if (candidate <= *prev)
         (void)0;
     else
-        op_wm_issue(mstr_b, candidate);
+        op_wm_raise(mstr_b, prev, candidate);
 }
 
 /* key_by 'user' (tests/codegen/windows.mstr:15): exchange 0. A record whose key this worker owns
@@ -520,7 +558,7 @@ static inline u32 op_user_body(mstr_ctx *ctx, mstr_nokey key, Click value, int64
     ctx->running = "operator \'user\'";
 #line 15 "tests/codegen/windows.mstr"
                       { return value.user; }}
-#line 524 "windows.c"
+#line 562 "windows.c"
 #undef fail
 
 MSTR_FUSED void op_user(job_batch *mstr_b, mstr_nokey key, Click value, int64_t ts)
@@ -835,7 +873,6 @@ static void *job_state_new(mstr_worker *w)
     mstr_frontier_init(&st->op_both_inputs, st->op_both_inputs_in, 2);
     st->op_at_frontier = MSTR_EPOCH_MIN;
     st->op_wm_prev = MSTR_EPOCH_MIN;
-    st->op_wm_max = MSTR_EPOCH_MIN;
     st->op_per_user = mstr_tables_new(w->ctx.key_groups, sizeof(op_per_user_slot));
     st->op_per_user_frontier = MSTR_EPOCH_MIN;
     st->op_per_user_min_end = MSTR_EPOCH_MAX;
@@ -904,14 +941,12 @@ static void op_wm_fields(mstr_worker *w, mstr_wbuf *b)
 {
     job_state *st = w->state;
     mstr_put_le(b, (uint64_t)st->op_wm_prev, 8);
-    mstr_put_le(b, (uint64_t)st->op_wm_max, 8);
 }
 
 static bool op_wm_restore_fields(mstr_worker *w, mstr_rbuf *r)
 {
     job_state *st = w->state;
     st->op_wm_prev = (int64_t)mstr_get_le(r, 8);
-    st->op_wm_max = (int64_t)mstr_get_le(r, 8);
     return !r->error && r->p == r->end;
 }
 
@@ -984,7 +1019,7 @@ static const mstr_state_desc job_states[] = {
     },
     {
         .op = "wm",
-        .shape = "epochs(bounded 5)",
+        .shape = "epochs(bounded 5) per partition",
         .fields = op_wm_fields,
         .restore_fields = op_wm_restore_fields,
     },
@@ -1056,6 +1091,14 @@ static const char *const job_operators[] = {
     "per_user",
 };
 
+/* The partitions the worker reads changed: their epochs are issued again. */
+static void job_partitions_changed(mstr_worker *w)
+{
+    job_batch batch = { .w = w };
+    op_wm_rejoin(&batch);
+    job_batch_flush(&batch);
+}
+
 static const mstr_job_desc job = {
     .name = "windows",
     .program = "tests/codegen/windows.mstr",
@@ -1080,6 +1123,8 @@ static const mstr_job_desc job = {
     .operators = job_operators,
     .noperators = 5,
     .tick = NULL,
+    .npartition_epochs = 1,
+    .partitions_changed = job_partitions_changed,
 };
 
 int main(int argc, char **argv)
