@@ -64,6 +64,9 @@ mstr_rescale *mstr_rescale_new(const mstr_rescale_setup *s)
 void mstr_rescale_free(mstr_rescale *r)
 {
     const mstr_job_desc *d = r->desc;
+    for (size_t i = 0; i < (size_t)r->was.groups * d->nstates; i++)
+        mstr_table_free(&r->parcels[i]); /* left only if the job failed before they were taken */
+    free(r->parcels);
     mstr_owners_free(&r->was);
     mstr_owners_free(&r->owners);
     mstr_ring_hub_free(r->rings);
@@ -71,7 +74,6 @@ void mstr_rescale_free(mstr_rescale *r)
         mstr_wbuf_free(&r->fields[i]);
     free(r->fields);
     free(r->frontiers);
-    free(r->parcels); /* every parcel was taken, unless the job failed (then it exits) */
     free(r->part_to);
     free(r->starts_over);
     free(r);
@@ -191,6 +193,7 @@ static bool take_over(mstr_worker *w, mstr_rescale *r, int64_t *least)
             mstr_table *t = &d->states[i].tables(w)[g];
             mstr_table_free(t); /* empty: w did not own the group */
             *t = *parcel_of(r, g, i);
+            mstr_table_init(parcel_of(r, g, i), t->slot_size); /* taken */
         }
     }
     for (size_t k = 0; k < r->nparts; k++) {
