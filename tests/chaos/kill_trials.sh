@@ -11,12 +11,14 @@
 #             of different keys interleave differently).
 #   windowed  timestamps + epochs + a tumbling window count per key into a jsonl sink, on 2
 #             workers, compared sorted.
-#   rescaled  the windowed job (its source in one partition, in time order), each run on 1 to
-#             4 workers (restoring at another count) and told to rescale to 1 to 4 workers
-#             (`ctl rescale`, live) at a random moment before its kill, so that kills land
-#             before, inside and after rescales; in one run of two each worker pauses 50 ms
-#             at its cut of a rescale (MSTR_TEST_RESCALE_SLEEP_MS), which otherwise takes
-#             about a millisecond, so that kills land inside them too.
+#   rescaled  the windowed job with its source in three partitions, each in time order and far
+#             apart in time (its epochs are kept per partition, so none makes another's
+#             records late wherever they are read), each run on 1 to 4 workers (restoring at
+#             another count, which moves partitions with their epochs) and told to rescale to 1
+#             to 4 workers (`ctl rescale`, live) at a random moment before its kill, so that
+#             kills land before, inside and after rescales; in one run of two each worker
+#             pauses 50 ms at its cut of a rescale (MSTR_TEST_RESCALE_SLEEP_MS), which
+#             otherwise takes about a millisecond, so that kills land inside them too.
 #
 # Each trial runs the job with the test hooks that slow its source down, snapshots every 20 ms,
 # and in one run of three MSTR_TEST_COMMIT_SLEEP_MS=30, which pauses the coordinator between
@@ -77,7 +79,7 @@ n
 MSTR
     hooks="MSTR_TEST_POLL_RECORDS=100 MSTR_TEST_POLL_SLEEP_MS=2" ;;
 windowed|rescaled) partitions=
-    [ $pipeline = windowed ] || partitions=" partitions 1"
+    [ $pipeline = windowed ] || partitions=" partitions 3"
     cat > job.mstr <<MSTR
 job windowed;
 type Counted { bucket: i64; start: i64; end: i64; count: u64; }
