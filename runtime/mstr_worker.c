@@ -110,6 +110,7 @@ static bool poll_sources(mstr_worker *w)
         uint64_t before = p->next;
         w->polling = p;
         p->source->poll(w, p);
+        w->polling = NULL;
         mstr_arena_reset(&w->arena);
         polled |= !p->waiting || p->next != before;
         if (w->poll_sleep_ms > 0)

@@ -63,7 +63,8 @@ struct mstr_worker {
     size_t poll_records;          /* records a source poll reads at most (MSTR_BATCH) */
     mstr_partition **parts;       /* the partitions this worker reads */
     size_t nparts;
-    mstr_partition *polling;      /* the one it polls now: its records come from there */
+    mstr_partition *polling;      /* the one it polls now, whose records flow (NULL between
+                                     polls) */
     const mstr_job_desc *desc;
     /* The runtime's alone from here on. */
     mstr_failure *failure;

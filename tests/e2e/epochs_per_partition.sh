@@ -4,11 +4,12 @@
 # late, and the output is the same on any number of workers. Every expected output below was
 # worked out by hand; nothing was copied from a run.
 #
-# Two files of one `csv` source: ahead.csv holds timestamps 100 .. 199, behind.csv 0 .. 99,
-# each in order. On one worker both partitions are read in turn, MSTR_TEST_POLL_RECORDS at a
+# Two files of one `csv` source: ahead.csv holds timestamps 100 .. 299, behind.csv 0 .. 99,
+# each in order, so that behind.csv ends (its last read finds its end before its last records
+# run) while ahead.csv goes on. On one worker both partitions are read in turn, MSTR_TEST_POLL_RECORDS at a
 # time; with epochs per worker, every record of behind.csv would come after an epoch of
 # ahead.txt and be late. Cases:
-#   - bounded(0) with a late stream, counted in tumbling(10) windows: 20 windows of 10, no late
+#   - bounded(0) with a late stream, counted in tumbling(10) windows: 30 windows of 10, no late
 #     record, on 1 and 2 workers, polling 1, 7 or all records at a time;
 #   - a block that uses `prev` (a partition's own last epoch), after a union with a second
 #     source: it issues every other timestamp, and nothing is late either;
@@ -21,7 +22,7 @@ cd "$WORK" && mkdir -p epochs_per_partition && cd epochs_per_partition
 fails=0
 bad() { echo "FAIL: $*"; fails=$((fails + 1)); }
 
-{ echo t; seq 100 199; } > ahead.csv
+{ echo t; seq 100 299; } > ahead.csv
 { echo t; seq 0 99; } > behind.csv
 
 # build NAME: NAME.mstr into ./NAME
@@ -52,7 +53,7 @@ ts
   |> sink counts = stdout;
 too_late |> map late_line: str { return mstr_str_printf(ctx, "late %lld", (long long)value.t); } |> sink late_out = stdout;
 MSTR
-for start in $(seq 0 10 190); do echo "window $start count 10"; done > windows.want
+for start in $(seq 0 10 290); do echo "window $start count 10"; done > windows.want
 if build windows; then
     for workers in 1 2; do
         for poll in 1 7 1000; do check windows windows.want $workers $poll; done
@@ -77,7 +78,7 @@ ts
   |> sink counts = stdout;
 too_late |> map late_line: str { return mstr_str_printf(ctx, "late %lld", (long long)value.t); } |> sink late_out = stdout;
 MSTR
-{ echo "window 0 count 20"; for start in $(seq 10 10 190); do echo "window $start count 10"; done; } > prev.want
+{ echo "window 0 count 20"; for start in $(seq 10 10 290); do echo "window $start count 10"; done; } > prev.want
 if build prev; then
     for workers in 1 2; do check prev prev.want $workers 3; done
 fi
@@ -97,7 +98,7 @@ ts
   |> sink counts = stdout;
 too_late |> map late_line: str { return mstr_str_printf(ctx, "late %lld", (long long)value.t); } |> sink late_out = stdout;
 MSTR
-{ for start in $(seq 100 10 190); do echo "window $start count 10"; done; seq 0 99 | sed 's/^/late /'; } > exchanged.want
+{ for start in $(seq 100 10 290); do echo "window $start count 10"; done; seq 0 99 | sed 's/^/late /'; } > exchanged.want
 if build exchanged; then
     check exchanged exchanged.want 1 1
     "$MSTRC" emit exchanged.mstr | grep -q '\.shape = "epochs(bounded 0) key u8"' ||
