@@ -343,44 +343,56 @@ longest_gap() {
         END { printf "%.1f", gap / 1e6 }' "$lines"
 }
 
-# rescale_live: bench/rescale.mstr (a million keys, then running sums on ten thousand, and a
-# line with the worker and the time for one record in 256) on 2 workers in one process, told
-# to go on with 3 after 1.5 s (`ctl rescale 3`), and the same job not rescaled. Prints how long
-# the call took (it answers once every worker is through the rescale), how long the job says
-# the rescale took and what it moved, and the longest gap in the work of the workers that
-# kept their key groups (0 and 1) from 0.5 s before the call to 0.5 s after, next to the
-# longest gap of the same workers over the same second of the run that was not rescaled. Both
-# runs must count every record once.
-rescale_live() {
-    local err=$work/rescale_live.err lines=$work/rescale_live.lines port start at t0 t1 want got
-    "$mstrc" build "$root/bench/rescale.mstr" -o "$work/rescale"
-    start=$(monotonic_ns)
-    "$work/rescale" --workers 2 --stats 2> "$work/last" > "$lines.plain"
-    want=$(records_written "$work/last")
-    local plain
-    plain=$(longest_gap "$lines.plain" $((start + 1000000000)) $((start + 2000000000)) 0 1)
-    port=$(free_port)
-    start=$(monotonic_ns)
-    "$work/rescale" --workers 2 --stats --listen "127.0.0.1:$port" 2> "$err" > "$lines" &
-    local job=$!
+# rescale_step FROM TO: 1.5 s on, tells the job of rescale_live (on $port, writing $lines and
+# $err, started at $started; the run not rescaled started at $plain_started) to go on with TO
+# workers, and prints how long the call took (it answers once every worker is through the
+# rescale), how long the job says the rescale took, what it moved and how many records waited
+# for their key group's state, and the longest gap in the work of workers 0 and 1 from 0.5 s
+# before the call to 0.5 s after, next to theirs over the same second of the run not rescaled.
+rescale_step() {
+    local from=$1 to=$2 at t0 t1 detail gap plain
     sleep 1.5
     at=$(monotonic_ns)
     t0=$(date +%s%N)
-    "$work/rescale" ctl rescale 3 --coordinator "127.0.0.1:$port" > "$work/rescale.out" ||
-        { echo "bench rescale: ctl rescale failed"; exit 1; }
+    "$work/rescale" ctl rescale "$to" --coordinator "127.0.0.1:$port" > "$work/rescale.out" ||
+        { echo "bench rescale: ctl rescale $to failed"; exit 1; }
     t1=$(date +%s%N)
+    sleep 0.6 # until the gap's second is over, and the job has said what it did
+    detail=$(sed -nE "s/^mstr: rescaled from $from to $to workers live in ([0-9]+) ms: ([0-9]+) of ([0-9]+) key groups \(([0-9]+) keyed slots, ([0-9]+) bytes\).*waited for what it took over: ([0-9.]+) ms; ([0-9]+) records waited.*$/\1 ms; moved \2 of \3 key groups, \4 keys, \5 bytes; the longest wait \6 ms; \7 records waited/p" "$err")
+    [ -n "$detail" ] || { echo "bench rescale: it did not say what it moved:"; cat "$err"; exit 1; }
+    gap=$(longest_gap "$lines" $((at - 500000000)) $((at + 500000000)) 0 1)
+    plain=$(longest_gap "$lines.plain" $((plain_started + at - started - 500000000)) \
+                        $((plain_started + at - started + 500000000)) 0 1)
+    awk -v c="$(( (t1 - t0) / 1000000 ))" -v d="$detail" -v gap="$gap" -v plain="$plain" \
+        -v what="$from -> $to workers," 'BEGIN {
+        printf "%-10s %-16s 1M keys: the call %d ms, the job %s; longest gap of workers 0 and 1: %s ms (not rescaled: %s ms)\n",
+               "rescale", what, c, d, gap, plain }'
+}
+
+# rescale_live: bench/rescale.mstr (a million keys, then running sums on ten thousand, and a
+# line with the worker and the time for one record in 256) on 2 workers in one process, told
+# to go on with 3 after 1.5 s (`ctl rescale 3`) and with 2 again 1.5 s later (rescale_step),
+# and the same job not rescaled. Growing, workers 0 and 1 keep their key groups; shrinking,
+# they take worker 2's over and go on while those groups' records wait. Both runs must count
+# every record once.
+rescale_live() {
+    local err=$work/rescale_live.err lines=$work/rescale_live.lines port started plain_started
+    local want got
+    "$mstrc" build "$root/bench/rescale.mstr" -o "$work/rescale"
+    plain_started=$(monotonic_ns)
+    "$work/rescale" --workers 2 --stats 2> "$work/last" > "$lines.plain"
+    want=$(records_written "$work/last")
+    port=$(free_port)
+    started=$(monotonic_ns)
+    "$work/rescale" --workers 2 --stats --listen "127.0.0.1:$port" 2> "$err" > "$lines" &
+    local job=$!
+    rescale_step 2 3
+    rescale_step 3 2
     wait $job || { echo "bench rescale: the job failed:"; cat "$err"; exit 1; }
     got=$(records_written "$err")
     [ "$got" = "$want" ] ||
         { echo "bench rescale: the rescaled job disagrees:"; echo "  $got"; echo "  $want"
           exit 1; }
-    local detail gap
-    detail=$(sed -nE "s/^mstr: rescaled from 2 to 3 workers live in ([0-9]+) ms: ([0-9]+) of ([0-9]+) key groups \(([0-9]+) keyed slots, ([0-9]+) bytes\).*waited for what it took over: ([0-9.]+) ms$/\1 ms; moved \2 of \3 key groups, \4 keys, \5 bytes; a new worker waited \6 ms/p" "$err")
-    [ -n "$detail" ] || { echo "bench rescale: it did not say what it moved:"; cat "$err"; exit 1; }
-    gap=$(longest_gap "$lines" $((at - 500000000)) $((at + 500000000)) 0 1)
-    awk -v c="$(( (t1 - t0) / 1000000 ))" -v d="$detail" -v gap="$gap" -v plain="$plain" 'BEGIN {
-        printf "%-10s 2 -> 3 workers,   1M keys: the call %d ms, the job %s; longest gap of workers 0 and 1: %s ms (not rescaled: %s ms)\n",
-               "rescale", c, d, gap, plain }'
 }
 
 # rescale_processes: bench/snapshots.mstr (a million keys) as 2 processes of 1 worker under

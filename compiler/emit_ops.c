@@ -537,13 +537,12 @@ static const char *template_of(const mc_op *op)
     return name[op->kind];
 }
 
-/* How a key_by picks the worker for key k: the owner of the key group of k. */
-static const char *route_of(emitter *e, const mc_op *op, const char *out_key)
+/* The key group of key k at a key_by, whose owner the record goes to. */
+static const char *group_of(emitter *e, const mc_op *op, const char *out_key)
 {
     if (op->extra.text != NULL)
-        return em_strf(e, "w->owners.owner[op_%s_key_group(w, k)]", op->name);
-    return em_strf(e, "w->owners.owner[mstr_key_group(keyhash_%s(&k), w->ctx.key_groups)]",
-                   out_key);
+        return em_strf(e, "op_%s_key_group(w, k)", op->name);
+    return em_strf(e, "mstr_key_group(keyhash_%s(&k), w->ctx.key_groups)", out_key);
 }
 
 /* Whether a value of type t holds a string (in a field, or a field's field). */
@@ -616,10 +615,12 @@ static void emit_op(emitter *e, const mc_plan_op *po)
         { "next_epoch", epoch },
         { "exchange", op->kind == MC_OP_KEY_BY
                           ? em_strf(e, "%zu", mc_plan_exchange_index(e->plan, op)) : "" },
-        { "route", op->kind == MC_OP_KEY_BY ? route_of(e, op, out_key) : "" },
+        { "group", op->kind == MC_OP_KEY_BY ? group_of(e, op, out_key) : "" },
         { "value_note", bare ? "\n * Records cross without their value: the count window after it ignores it."
                              : "" },
         { "value_len", bare ? "" : em_strf(e, " + enclen_%s(&value)", in_type) },
+        { "value_what", bare ? "" : "its value, " },
+        { "value_unused", bare ? "    (void)value;\n" : "" },
         { "value_enc", bare ? "" : em_strf(e, "    p = encp_%s(p, &value);\n", in_type) },
         { "value_dec", bare ? "        memset(&value, 0, sizeof value);\n"
                             : em_strf(e, "        dec_%s(r, &value);\n", in_type) },

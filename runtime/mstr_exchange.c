@@ -118,8 +118,21 @@ void mstr_exchange_init(mstr_exchange *e, mstr_worker *w, mstr_arena *arena,
     }
 }
 
+/* Frees the records that wait, if any (a job that failed while they waited). */
+static void free_held(mstr_exchange *e)
+{
+    for (size_t x = 0; e->held != NULL && x < e->desc->nexchanges; x++)
+        mstr_xbatch_free(e->held[x]);
+    free(e->held);
+    free(e->held_moved);
+    e->held = NULL;
+    e->held_moved = NULL;
+    e->held_from = NULL;
+}
+
 void mstr_exchange_free(mstr_exchange *e)
 {
+    free_held(e);
     size_t n = e->stride;
     for (size_t i = 0; i < e->desc->nexchanges * n; i++)
         if (e->outbox[i] != &unopened)
@@ -170,12 +183,61 @@ void mstr_exchange_send(mstr_exchange *e, int x, int dest)
     post(e, full);
 }
 
-/* Input `from` of exchange x reached epoch: tells the generated code if the frontier moved. */
+/* Input `from` of exchange x reached epoch: tells the generated code if the frontier moved
+ * (once no record waits: mstr_exchange_hold). */
 static void merge_epoch(mstr_exchange *e, int x, int from, int64_t epoch)
 {
     mstr_frontier *f = &e->frontiers[x];
-    if (mstr_frontier_advance(f, (size_t)from, epoch))
+    if (!mstr_frontier_advance(f, (size_t)from, epoch))
+        return;
+    if (mstr_exchange_holding(e))
+        e->held_moved[x] = true;
+    else
         e->desc->exchanges[x].epoch(e->worker, f->out);
+}
+
+void mstr_exchange_hold(mstr_exchange *e, const uint16_t *was)
+{
+    size_t nx = e->desc->nexchanges;
+    e->held_from = was;
+    e->held = mstr_alloc_array(nx + 1, sizeof *e->held);
+    e->held_moved = mstr_alloc_array(nx + 1, sizeof *e->held_moved);
+    for (size_t x = 0; x < nx; x++) {
+        e->held[x] = mstr_xbatch_new();
+        mstr_xbatch_reset(e->held[x], (int)x, me(e), me(e));
+    }
+}
+
+mstr_wbuf *mstr_exchange_keep(mstr_exchange *e, int x)
+{
+    e->held[x]->records++;
+    return &e->held[x]->data;
+}
+
+uint64_t mstr_exchange_release(mstr_exchange *e)
+{
+    const mstr_job_desc *d = e->desc;
+    mstr_xbatch **held = e->held;
+    bool *moved = e->held_moved;
+    e->held = NULL;
+    e->held_moved = NULL;
+    e->held_from = NULL;
+    uint64_t records = 0;
+    for (size_t x = 0; x < d->nexchanges; x++) {
+        mstr_xbatch *b = held[x];
+        mstr_rbuf r = { b->data.data, b->data.data + b->data.len, false };
+        if (b->records > 0)
+            d->exchanges[x].receive(e->worker, b, &r, b->records);
+        mstr_arena_reset(e->arena);
+        records += b->records;
+        mstr_xbatch_free(b);
+    }
+    for (size_t x = 0; x < d->nexchanges; x++)
+        if (moved[x])
+            d->exchanges[x].epoch(e->worker, e->frontiers[x].out);
+    free(held);
+    free(moved);
+    return records;
 }
 
 /* Sends the open batch of exchange x for dest (opened if there was none) with ctl after all
@@ -388,7 +450,7 @@ void mstr_exchange_flush(mstr_exchange *e)
 
 bool mstr_exchange_done(const mstr_exchange *e)
 {
-    if (e->nwaiting > 0)
+    if (e->nwaiting > 0 || mstr_exchange_holding(e))
         return false;
     for (size_t x = 0; x < e->desc->nexchanges; x++)
         if (e->frontiers[x].out != MSTR_EPOCH_MAX)

@@ -55,6 +55,12 @@ typedef struct mstr_exchange {
     int64_t *frontier_in;       /* their storage */
     mstr_align align;           /* snapshot and rescale barriers */
     mstr_exchange_begin_fn *begin;
+    /* While key groups a live rescale brings this worker wait for their state
+     * (mstr_exchange_hold): */
+    const uint16_t *held_from;  /* per key group, its owner before the rescale; NULL when no
+                                   group waits */
+    mstr_xbatch **held;         /* per exchange: the records that wait, in the order they came */
+    bool *held_moved;           /* per exchange: its frontier moved meanwhile */
 } mstr_exchange;
 
 /* Sets up worker w's side of d's exchanges over channel c (whose me and workers say which
@@ -122,6 +128,33 @@ void mstr_exchange_restore_least(mstr_exchange *e, const int64_t *least);
 void mstr_exchange_switch(mstr_exchange *e, const size_t *partitions, mstr_channel *c,
                           const int64_t *least, bool keep_ends);
 
+/* A live rescale brought this worker key groups whose state has not arrived yet (was[g]: the
+ * owner of key group g before; it stays valid until the release). Until mstr_exchange_release
+ * a record of such a group waits, wherever it comes from (the generated code asks
+ * mstr_exchange_holds and keeps it with mstr_exchange_keep), and so do the frontiers after the
+ * exchanges, which would otherwise pass the records that wait; the records of every other key
+ * group go on. */
+void mstr_exchange_hold(mstr_exchange *e, const uint16_t *was);
+
+/* Whether records of some key group wait, and whether those of key group g do. */
+static inline bool mstr_exchange_holding(const mstr_exchange *e)
+{
+    return e->held_from != NULL;
+}
+
+static inline bool mstr_exchange_holds(const mstr_exchange *e, uint32_t g)
+{
+    return e->held_from != NULL && e->held_from[g] != e->channel->me;
+}
+
+/* Where a record of exchange x that waits goes, encoded as in a batch (counted as one). */
+mstr_wbuf *mstr_exchange_keep(mstr_exchange *e, int x);
+
+/* The state of the key groups arrived: the records that waited run through the generated code
+ * in the order they came, then the frontiers that moved meanwhile reach it. Returns how many
+ * records waited. */
+uint64_t mstr_exchange_release(mstr_exchange *e);
+
 /* One turn of the worker loop, in this order: */
 
 /* Moves batches waiting for room onto their links where there is room now. Returns true if
@@ -144,7 +177,8 @@ static inline bool mstr_exchange_blocked(const mstr_exchange *e)
     return e->nwaiting > 0 || mstr_channel_blocked(e->channel);
 }
 
-/* True once nothing waits for room and every exchange reached the end of its streams here. */
+/* True once nothing waits (for room, or for its key group's state) and every exchange reached
+ * the end of its streams here. */
 bool mstr_exchange_done(const mstr_exchange *e);
 
 #endif

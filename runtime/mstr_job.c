@@ -301,11 +301,13 @@ static void say_rescaled(const job *j, const mstr_rescale *r, int64_t ms)
 {
     fprintf(stderr, "mstr: rescaled from %d to %d workers live in %lld ms: %llu of %u key "
                     "groups (%llu keyed slots, %llu bytes) went to another worker; the longest "
-                    "a worker waited for what it took over: %.1f ms\n",
+                    "a worker waited for what it took over: %.1f ms; %llu records waited for "
+                    "their key group's state\n",
             r->from, r->to, (long long)ms, (unsigned long long)atomic_load(&r->moved_groups),
             (unsigned)j->settings.key_groups, (unsigned long long)atomic_load(&r->moved_slots),
             (unsigned long long)atomic_load(&r->moved_bytes),
-            (double)atomic_load(&r->longest_wait_us) / 1e3);
+            (double)atomic_load(&r->longest_wait_us) / 1e3,
+            (unsigned long long)atomic_load(&r->held));
 }
 
 /* A job of one process goes on with `to` workers, live (mstr_rescale.h): makes the plan and

@@ -35,11 +35,12 @@ mstr_rescale *mstr_rescale_new(const mstr_rescale_setup *s)
     r->nparts = s->nparts;
     r->bells = s->bells;
     r->starts_over = mstr_alloc_array((size_t)s->to, sizeof *r->starts_over);
+    r->takes_groups = mstr_alloc_array((size_t)s->to, sizeof *r->takes_groups);
     for (int i = s->from; i < s->to; i++)
         r->starts_over[i] = true;
     for (uint32_t g = 0; g < s->key_groups; g++)
         if (r->was.owner[g] != r->owners.owner[g])
-            r->starts_over[r->owners.owner[g]] = true;
+            r->takes_groups[r->owners.owner[g]] = true;
     r->part_to = mstr_alloc_array(s->nparts + 1, sizeof *r->part_to);
     for (size_t k = 0; k < s->nparts; k++) {
         int was = s->parts[k].worker, to = mstr_place_worker(s->parts[k].index, s->to);
@@ -58,6 +59,7 @@ mstr_rescale *mstr_rescale_new(const mstr_rescale_setup *s)
     atomic_init(&r->moved_slots, 0);
     atomic_init(&r->moved_bytes, 0);
     atomic_init(&r->longest_wait_us, 0);
+    atomic_init(&r->held, 0);
     return r;
 }
 
@@ -76,6 +78,7 @@ void mstr_rescale_free(mstr_rescale *r)
     free(r->frontiers);
     free(r->part_to);
     free(r->starts_over);
+    free(r->takes_groups);
     free(r);
 }
 
@@ -178,9 +181,9 @@ static bool await_hand_offs(mstr_worker *w, mstr_rescale *r)
     return true;
 }
 
-/* Takes over w's new key groups and partitions, and the old workers' least worker fields;
- * sets least[x] to the least frontier of exchange x. Every old worker has handed off. */
-static bool take_over(mstr_worker *w, mstr_rescale *r, int64_t *least)
+/* Takes the tables of w's new key groups out of their parcels. Every old worker has handed
+ * off. */
+static void take_groups(mstr_worker *w, mstr_rescale *r)
 {
     const mstr_job_desc *d = w->desc;
     int me = w->ctx.worker;
@@ -196,6 +199,43 @@ static bool take_over(mstr_worker *w, mstr_rescale *r, int64_t *least)
             mstr_table_init(parcel_of(r, g, i), t->slot_size); /* taken */
         }
     }
+}
+
+/* Sets w's fields of state i to their least over the old workers' at the cut, and over w's
+ * own now too if with_own. Returns false (after failing the job) if they do not merge. */
+static bool take_least_fields(mstr_worker *w, mstr_rescale *r, size_t i, bool with_own)
+{
+    const mstr_state_desc *sd = &w->desc->states[i];
+    size_t nstates = w->desc->nstates;
+    mstr_wbuf fields = { 0 }, own = { 0 };
+    bool ok = true;
+    for (int k = 0; k < r->from && ok; k++) {
+        const mstr_wbuf *had = &r->fields[(size_t)k * nstates + i];
+        ok = mstr_snapshot_merge_least(&fields,
+                                       &(mstr_rbuf){ had->data, had->data + had->len, false });
+    }
+    if (with_own) {
+        sd->fields(w, &own);
+        ok = ok && mstr_snapshot_merge_least(&fields,
+                                             &(mstr_rbuf){ own.data, own.data + own.len, false });
+    }
+    mstr_rbuf value = { fields.data, fields.data + fields.len, false };
+    ok = ok && sd->restore_fields(w, &value);
+    mstr_wbuf_free(&fields);
+    mstr_wbuf_free(&own);
+    if (!ok)
+        mstr_failure_set(w->failure, "rescale: the fields of operator '%s' cannot be merged",
+                         sd->op);
+    return ok;
+}
+
+/* Takes over w's new key groups and partitions, and the old workers' least worker fields;
+ * sets least[x] to the least frontier of exchange x. Every old worker has handed off. */
+static bool take_over(mstr_worker *w, mstr_rescale *r, int64_t *least)
+{
+    const mstr_job_desc *d = w->desc;
+    int me = w->ctx.worker;
+    take_groups(w, r);
     for (size_t k = 0; k < r->nparts; k++) {
         mstr_partition *p = &r->parts[k];
         if (r->part_to[k] != me || p->worker == me)
@@ -203,31 +243,36 @@ static bool take_over(mstr_worker *w, mstr_rescale *r, int64_t *least)
         p->worker = me;
         w->parts[w->nparts++] = p;
     }
-    for (size_t i = 0; i < d->nstates; i++) {
-        if (d->states[i].fields == NULL)
-            continue;
-        mstr_wbuf fields = { 0 };
-        bool ok = true;
-        for (int k = 0; k < r->from && ok; k++) {
-            const mstr_wbuf *had = &r->fields[(size_t)k * d->nstates + i];
-            ok = mstr_snapshot_merge_least(&fields,
-                                           &(mstr_rbuf){ had->data, had->data + had->len, false });
-        }
-        mstr_rbuf value = { fields.data, fields.data + fields.len, false };
-        ok = ok && d->states[i].restore_fields(w, &value);
-        mstr_wbuf_free(&fields);
-        if (!ok) {
-            mstr_failure_set(w->failure, "rescale: the fields of operator '%s' cannot be merged",
-                             d->states[i].op);
+    for (size_t i = 0; i < d->nstates; i++)
+        if (d->states[i].fields != NULL && !take_least_fields(w, r, i, false))
             return false;
-        }
-    }
     for (size_t x = 0; x < d->nexchanges; x++) {
         least[x] = MSTR_EPOCH_MAX;
         for (int k = 0; k < r->from; k++)
             if (r->frontiers[(size_t)k * d->nexchanges + x] < least[x])
                 least[x] = r->frontiers[(size_t)k * d->nexchanges + x];
     }
+    return true;
+}
+
+/* w went on while the key groups it takes over waited (mstr_rescale.h): once every old worker
+ * has handed off, it takes their tables and its keyed operators' least fields, and lets their
+ * records and the frontiers go. Returns true if it did. */
+static bool finish_taking_over(mstr_worker *w)
+{
+    mstr_rescale *r = w->rescale;
+    if (atomic_load_explicit(&r->handed_off, memory_order_acquire) < r->from)
+        return false;
+    const mstr_job_desc *d = w->desc;
+    take_groups(w, r);
+    for (size_t i = 0; i < d->nstates; i++) /* (the others' fields are the worker's own) */
+        if (d->states[i].tables != NULL && d->states[i].fields != NULL &&
+            !take_least_fields(w, r, i, true))
+            return true; /* the job failed: the worker stops */
+    d->state_regroup(w);
+    w->taking_over = false;
+    atomic_fetch_add(&r->held, mstr_exchange_release(&w->exchange));
+    mstr_coord_switched(w->coord, w->was_finished);
     return true;
 }
 
@@ -251,6 +296,10 @@ static bool go_on(mstr_worker *w, mstr_rescale *r)
                              !over);
     }
     free(least);
+    if (ok && !over && r->takes_groups[me]) { /* their records wait for them */
+        mstr_exchange_hold(&w->exchange, r->was.owner);
+        w->taking_over = true;
+    }
     if (!ok || !over)
         return ok;
     /* from the least fields and frontiers, as a worker restored at another count would */
@@ -266,6 +315,8 @@ static bool go_on(mstr_worker *w, mstr_rescale *r)
 bool mstr_rescale_advance(mstr_worker *w)
 {
     mstr_exchange *e = &w->exchange;
+    if (w->taking_over)
+        return finish_taking_over(w);
     if (e->align.snapshot == 0 || e->align.kind != MSTR_CTL_RESCALE)
         return false;
     mstr_exchange_barriers(e);
@@ -277,7 +328,8 @@ bool mstr_rescale_advance(mstr_worker *w)
     mstr_align_finish(&e->align);
     w->rescale_last = r->number;
     hand_off(w, r);
-    bool was_finished = w->finished, ok = true;
+    bool ok = true;
+    w->was_finished = w->finished;
     w->finished = false; /* it tells the coordinator again, on the new links */
     if (w->ctx.worker >= r->to) {
         w->left = true;
@@ -288,8 +340,8 @@ bool mstr_rescale_advance(mstr_worker *w)
     } else {
         ok = go_on(w, r);
     }
-    if (ok)
-        mstr_coord_switched(w->coord, was_finished);
+    if (ok && !w->taking_over) /* (one that takes key groups over is through once it has) */
+        mstr_coord_switched(w->coord, w->was_finished);
     return true;
 }
 

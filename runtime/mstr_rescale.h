@@ -20,17 +20,22 @@
  * stays goes on over the new links, routing by the new owner table: no one sends it anything on
  * the old links after their barrier, and it reads nothing from the new ones before its cut.
  *
- * A worker whose partitions stay what they were and that takes no key group over goes on at
- * once, as it was: at the cut every worker holds the same exchange frontiers, so its own are
- * every sender's on the new links, and its epochs are still those of the partitions it reads.
- * One that starts over (every new worker; a staying one when it takes key groups of workers
- * that leave, or a partition comes to it or goes from it: its epochs were those of other
- * partitions) waits until every old worker has handed off, takes its parcels and partitions,
- * and starts from the least worker fields and frontiers of the old workers, as a restore at
- * another worker count does (mstr_snapshot.h), so that no record becomes late; records sent to
- * it wait on its new links meanwhile, and every other worker keeps going. Growing, rendezvous
- * hashing moves key groups to the new workers only, and a source made with a partition per
- * worker keeps each partition where it was, so the workers that stay never wait.
+ * A worker whose partitions stay what they were goes on at once: at the cut every worker
+ * holds the same exchange frontiers, so its own are every sender's on the new links, and its
+ * epochs are still those of the partitions it reads. If it takes key groups over (of workers
+ * that leave), their records wait, in the order they come, until every old worker has handed
+ * off (mstr_exchange_hold), and so do the frontiers after its exchanges, which would otherwise
+ * pass them; the records of its other key groups go on. It then takes the parcels, and the
+ * least fields of its keyed operators over the old workers' and its own (a window's earliest
+ * end, say), and the records that waited run, then the frontiers.
+ * One that starts over (every new worker; a staying one when a partition comes to it or goes
+ * from it: its epochs were those of other partitions) waits until every old worker has handed
+ * off, takes its parcels and partitions, and starts from the least worker fields and frontiers
+ * of the old workers, as a restore at another worker count does (mstr_snapshot.h), so that no
+ * record becomes late; records sent to it wait on its new links meanwhile, and every other
+ * worker keeps going. Growing, rendezvous hashing moves key groups to the new workers only,
+ * and a source made with a partition per worker keeps each partition where it was, so the
+ * workers that stay never wait.
  *
  * Output: file sinks' staging files are per worker and snapshot interval (mstr_sink.h); a
  * worker that leaves makes its file of the interval durable, and the next snapshot publishes
@@ -71,6 +76,7 @@ typedef struct mstr_rescale {
     int *part_to;               /* per partition: its worker from now on */
     bool *starts_over;          /* per new worker: whether it starts from the old workers'
                                    least fields, and so waits for every hand-off */
+    bool *takes_groups;         /* per new worker: whether key groups come to it */
     mstr_doorbell *bells;       /* every worker's, old and new */
     mstr_table *parcels;        /* [g * nstates + i]: state i's table of a moving key group */
     mstr_wbuf *fields;          /* [old worker * nstates + i]: its fields of state i */
@@ -79,6 +85,8 @@ typedef struct mstr_rescale {
     /* What it moved, and how long a worker waited for what it took over: */
     _Atomic uint64_t moved_groups, moved_slots, moved_bytes;
     _Atomic int64_t longest_wait_us;
+    _Atomic uint64_t held;      /* records that waited for their key group's state while the
+                                   worker taking it over went on */
 } mstr_rescale;
 
 /* What a plan is made from. */

@@ -81,6 +81,9 @@ struct mstr_worker {
     uint64_t rescale_last;        /* the last rescale it made its cut of */
     bool joining;                 /* it was made by that rescale: it takes over first */
     bool left;                    /* it left the job in that rescale */
+    bool taking_over;             /* it goes on in that rescale while the key groups it takes
+                                     over wait for their state ... */
+    bool was_finished;            /* ... and it had told the coordinator it finished */
     /* What it publishes for the status and the metrics (mstr_stats.h), once per turn: */
     _Atomic int64_t frontier;     /* the least frontier of its exchanges (MSTR_EPOCH_MIN) */
     _Atomic uint64_t blocked_ns;  /* time it could not read its sources for want of room */

@@ -313,33 +313,45 @@ static inline void stream_counts_epoch(job_batch *mstr_b, int64_t epoch)
 }
 
 /* key_by 'parity' (tests/codegen/custom.mstr:24): exchange 0. A record whose key this worker owns
- * goes on at once; any other is encoded into the batch for its owner. */
+ * goes on at once (unless its key group just came to this worker in a live rescale and waits
+ * for its state: mstr_exchange_hold); any other is encoded into the batch for its
+ * owner. */
 static inline bool op_parity_body(mstr_ctx *ctx, mstr_nokey key, u64 value, int64_t ts)
 {
 #define fail(...) mstr_fail(ctx, "parity", __VA_ARGS__)
     ctx->running = "operator \'parity\'";
 #line 24 "tests/codegen/custom.mstr"
                          { return (value & 1) != 0; }}
-#line 324 "custom.c"
+#line 326 "custom.c"
 #undef fail
+
+/* Appends a record to b as it crosses the exchange: its key, its value, its timestamp. */
+static inline void op_parity_put(mstr_wbuf *b, bool k, u64 value, int64_t ts)
+{
+    unsigned char *p = mstr_wbuf_claim(b, enclen_bool(&k) + enclen_u64(&value) + 8);
+    p = encp_bool(p, &k);
+    p = encp_u64(p, &value);
+    mstr_store_le(p, (uint64_t)ts, 8);
+}
 
 MSTR_FUSED void op_parity(job_batch *mstr_b, mstr_nokey key, u64 value, int64_t ts)
 {
     mstr_b->op_parity++;
     mstr_worker *w = mstr_b->w;
     bool k = op_parity_body(&w->ctx, key, value, ts);
-    int dest = w->owners.owner[mstr_key_group(keyhash_bool(&k), w->ctx.key_groups)];
+    uint32_t group = mstr_key_group(keyhash_bool(&k), w->ctx.key_groups);
+    int dest = w->owners.owner[group];
     if (dest == w->ctx.worker) {
-        op_totals(mstr_b, k, value, ts);
+        if (mstr_exchange_holds(&w->exchange, group))
+            op_parity_put(mstr_exchange_keep(&w->exchange, 0), k, value, ts);
+        else
+            op_totals(mstr_b, k, value, ts);
         return;
     }
     mstr_xbatch *xb = mstr_exchange_batch(&w->exchange, 0, dest);
     if (xb->data.cap == 0) /* a batch is opened, with its buffer, for its first record */
         xb = mstr_exchange_start(&w->exchange, 0, dest);
-    unsigned char *p = mstr_wbuf_claim(&xb->data, enclen_bool(&k) + enclen_u64(&value) + 8);
-    p = encp_bool(p, &k);
-    p = encp_u64(p, &value);
-    mstr_store_le(p, (uint64_t)ts, 8);
+    op_parity_put(&xb->data, k, value, ts);
     if (++xb->records == MSTR_XBATCH_RECORDS || xb->data.len >= MSTR_XBATCH_BYTES)
         mstr_exchange_send(&w->exchange, 0, dest);
 }
@@ -351,12 +363,14 @@ static inline void op_parity_epoch(job_batch *mstr_b, size_t input, int64_t epoc
     mstr_exchange_epoch(&mstr_b->w->exchange, 0, epoch);
 }
 
-/* Decodes the next `records` records of xb from r and runs them through what follows. */
+/* Decodes the next `records` records of xb from r and runs them through what follows; a record
+ * whose key group waits for its state waits with it (mstr_exchange_hold). */
 static void exchange_parity_receive(mstr_worker *w, const mstr_xbatch *xb, mstr_rbuf *r,
                                       size_t records)
 {
     job_batch batch = { .w = w };
     for (size_t i = 0; i < records; i++) {
+        const unsigned char *at = r->p;
         bool k;
         u64 value;
         dec_bool(r, &k);
@@ -366,7 +380,12 @@ static void exchange_parity_receive(mstr_worker *w, const mstr_xbatch *xb, mstr_
             mstr_fail(&w->ctx, "parity", "corrupt exchange batch from worker %d", xb->from);
             break;
         }
-        op_totals(&batch, k, value, ts);
+        if (mstr_exchange_holding(&w->exchange) &&
+            mstr_exchange_holds(&w->exchange, mstr_key_group(keyhash_bool(&k), w->ctx.key_groups)))
+            mstr_put_bytes(mstr_exchange_keep(&w->exchange, 0), at,
+                           (size_t)(r->p - at));
+        else
+            op_totals(&batch, k, value, ts);
     }
     job_batch_flush(&batch);
 }
@@ -393,7 +412,7 @@ static inline void op_totals_write(mstr_ctx *ctx, bool key, u64 value, int64_t t
          state->records++;
          state->last = mstr_str_printf(ctx, "%" PRIu64, value);
        }}
-#line 397 "custom.c"
+#line 416 "custom.c"
 #undef fail
 
 MSTR_FUSED void op_totals(job_batch *mstr_b, bool key, u64 value, int64_t ts)
@@ -420,7 +439,7 @@ static inline void op_totals_open(mstr_ctx *ctx, u64 resumed, Totals *state, voi
 #define fail(...) mstr_fail(ctx, "totals", __VA_ARGS__)
     ctx->running = "operator \'totals\'";
     { }}
-#line 424 "custom.c"
+#line 443 "custom.c"
 #undef fail
 
 /* Its prepare block (tests/codegen/custom.mstr:30): at the worker's cut of a snapshot, before the state
@@ -431,7 +450,7 @@ static inline void op_totals_prepare(mstr_ctx *ctx, u64 snapshot, Totals *state,
     ctx->running = "operator \'totals\'";
 #line 30 "tests/codegen/custom.mstr"
                { fflush(stdout); }}
-#line 435 "custom.c"
+#line 454 "custom.c"
 #undef fail
 
 /* Its commit block (tests/codegen/custom.mstr:31): once the snapshot is committed, on the state as it was at
@@ -445,7 +464,7 @@ static inline void op_totals_commit(mstr_ctx *ctx, u64 snapshot, const Totals *s
          printf("worker %d: snapshot %" PRIu64 ": %" PRIu64 " records, the last %.*s\n", ctx->worker,
                 snapshot, state->records, (int)state->last.len, state->last.ptr);
        }}
-#line 449 "custom.c"
+#line 468 "custom.c"
 #undef fail
 
 /* Its close block (tests/codegen/custom.mstr:35): once per worker, at its end. */
@@ -455,7 +474,7 @@ static inline void op_totals_close(mstr_ctx *ctx, Totals *state, void **handle)
     ctx->running = "operator \'totals\'";
 #line 35 "tests/codegen/custom.mstr"
              { (void)handle; }}
-#line 459 "custom.c"
+#line 478 "custom.c"
 #undef fail
 
 /* The runtime's hooks. Strings a block leaves in the state are copied into memory the state
@@ -512,7 +531,7 @@ static inline bool source_counts_poll_body(job_batch *mstr_b, size_t *mstr_emitt
         position->next++;
         return true;
     }}
-#line 516 "custom.c"
+#line 535 "custom.c"
 #undef fail
 #undef emit
 
@@ -575,7 +594,7 @@ static inline void source_counts_open_body(mstr_ctx *ctx, u64 partition, u64 par
         if (position->limit == 0)
             position->limit = 5 + partition;
     }}
-#line 579 "custom.c"
+#line 598 "custom.c"
 #undef fail
 
 static void source_counts_open(mstr_worker *mstr_w, mstr_partition *p)

@@ -73,33 +73,45 @@ static inline void stream_numbers_epoch(job_batch *mstr_b, int64_t epoch)
 }
 
 /* key_by 'bucket' (tests/codegen/keyed_sum.mstr:8): exchange 0. A record whose key this worker owns
- * goes on at once; any other is encoded into the batch for its owner. */
+ * goes on at once (unless its key group just came to this worker in a live rescale and waits
+ * for its state: mstr_exchange_hold); any other is encoded into the batch for its
+ * owner. */
 static inline u64 op_bucket_body(mstr_ctx *ctx, mstr_nokey key, u64 value, int64_t ts)
 {
 #define fail(...) mstr_fail(ctx, "bucket", __VA_ARGS__)
     ctx->running = "operator \'bucket\'";
 #line 8 "tests/codegen/keyed_sum.mstr"
                         { return value % 10; }}
-#line 84 "keyed_sum.c"
+#line 86 "keyed_sum.c"
 #undef fail
+
+/* Appends a record to b as it crosses the exchange: its key, its value, its timestamp. */
+static inline void op_bucket_put(mstr_wbuf *b, u64 k, u64 value, int64_t ts)
+{
+    unsigned char *p = mstr_wbuf_claim(b, enclen_u64(&k) + enclen_u64(&value) + 8);
+    p = encp_u64(p, &k);
+    p = encp_u64(p, &value);
+    mstr_store_le(p, (uint64_t)ts, 8);
+}
 
 MSTR_FUSED void op_bucket(job_batch *mstr_b, mstr_nokey key, u64 value, int64_t ts)
 {
     mstr_b->op_bucket++;
     mstr_worker *w = mstr_b->w;
     u64 k = op_bucket_body(&w->ctx, key, value, ts);
-    int dest = w->owners.owner[mstr_key_group(keyhash_u64(&k), w->ctx.key_groups)];
+    uint32_t group = mstr_key_group(keyhash_u64(&k), w->ctx.key_groups);
+    int dest = w->owners.owner[group];
     if (dest == w->ctx.worker) {
-        op_sum(mstr_b, k, value, ts);
+        if (mstr_exchange_holds(&w->exchange, group))
+            op_bucket_put(mstr_exchange_keep(&w->exchange, 0), k, value, ts);
+        else
+            op_sum(mstr_b, k, value, ts);
         return;
     }
     mstr_xbatch *xb = mstr_exchange_batch(&w->exchange, 0, dest);
     if (xb->data.cap == 0) /* a batch is opened, with its buffer, for its first record */
         xb = mstr_exchange_start(&w->exchange, 0, dest);
-    unsigned char *p = mstr_wbuf_claim(&xb->data, enclen_u64(&k) + enclen_u64(&value) + 8);
-    p = encp_u64(p, &k);
-    p = encp_u64(p, &value);
-    mstr_store_le(p, (uint64_t)ts, 8);
+    op_bucket_put(&xb->data, k, value, ts);
     if (++xb->records == MSTR_XBATCH_RECORDS || xb->data.len >= MSTR_XBATCH_BYTES)
         mstr_exchange_send(&w->exchange, 0, dest);
 }
@@ -111,12 +123,14 @@ static inline void op_bucket_epoch(job_batch *mstr_b, size_t input, int64_t epoc
     mstr_exchange_epoch(&mstr_b->w->exchange, 0, epoch);
 }
 
-/* Decodes the next `records` records of xb from r and runs them through what follows. */
+/* Decodes the next `records` records of xb from r and runs them through what follows; a record
+ * whose key group waits for its state waits with it (mstr_exchange_hold). */
 static void exchange_bucket_receive(mstr_worker *w, const mstr_xbatch *xb, mstr_rbuf *r,
                                       size_t records)
 {
     job_batch batch = { .w = w };
     for (size_t i = 0; i < records; i++) {
+        const unsigned char *at = r->p;
         u64 k;
         u64 value;
         dec_u64(r, &k);
@@ -126,7 +140,12 @@ static void exchange_bucket_receive(mstr_worker *w, const mstr_xbatch *xb, mstr_
             mstr_fail(&w->ctx, "bucket", "corrupt exchange batch from worker %d", xb->from);
             break;
         }
-        op_sum(&batch, k, value, ts);
+        if (mstr_exchange_holding(&w->exchange) &&
+            mstr_exchange_holds(&w->exchange, mstr_key_group(keyhash_u64(&k), w->ctx.key_groups)))
+            mstr_put_bytes(mstr_exchange_keep(&w->exchange, 0), at,
+                           (size_t)(r->p - at));
+        else
+            op_sum(&batch, k, value, ts);
     }
     job_batch_flush(&batch);
 }
@@ -227,7 +246,7 @@ static inline u64 op_sum_body(mstr_ctx *ctx, u64 key, u64 value, int64_t ts,
 #define drop_state() (*mstr_keep = false)
 #line 9 "tests/codegen/keyed_sum.mstr"
                                        { *state += value; return *state; }}
-#line 231 "keyed_sum.c"
+#line 250 "keyed_sum.c"
 #undef drop_state
 #undef fail
 

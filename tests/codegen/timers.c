@@ -75,33 +75,45 @@ static inline void stream_nums_epoch(job_batch *mstr_b, int64_t epoch)
 }
 
 /* key_by 'last_digit' (tests/codegen/timers.mstr:9): exchange 0. A record whose key this worker owns
- * goes on at once; any other is encoded into the batch for its owner. */
+ * goes on at once (unless its key group just came to this worker in a live rescale and waits
+ * for its state: mstr_exchange_hold); any other is encoded into the batch for its
+ * owner. */
 static inline i64 op_last_digit_body(mstr_ctx *ctx, mstr_nokey key, i64 value, int64_t ts)
 {
 #define fail(...) mstr_fail(ctx, "last_digit", __VA_ARGS__)
     ctx->running = "operator \'last_digit\'";
 #line 9 "tests/codegen/timers.mstr"
                             { return value % 10; }}
-#line 86 "timers.c"
+#line 88 "timers.c"
 #undef fail
+
+/* Appends a record to b as it crosses the exchange: its key, its value, its timestamp. */
+static inline void op_last_digit_put(mstr_wbuf *b, i64 k, i64 value, int64_t ts)
+{
+    unsigned char *p = mstr_wbuf_claim(b, enclen_i64(&k) + enclen_i64(&value) + 8);
+    p = encp_i64(p, &k);
+    p = encp_i64(p, &value);
+    mstr_store_le(p, (uint64_t)ts, 8);
+}
 
 MSTR_FUSED void op_last_digit(job_batch *mstr_b, mstr_nokey key, i64 value, int64_t ts)
 {
     mstr_b->op_last_digit++;
     mstr_worker *w = mstr_b->w;
     i64 k = op_last_digit_body(&w->ctx, key, value, ts);
-    int dest = w->owners.owner[mstr_key_group(keyhash_i64(&k), w->ctx.key_groups)];
+    uint32_t group = mstr_key_group(keyhash_i64(&k), w->ctx.key_groups);
+    int dest = w->owners.owner[group];
     if (dest == w->ctx.worker) {
-        op_idle(mstr_b, k, value, ts);
+        if (mstr_exchange_holds(&w->exchange, group))
+            op_last_digit_put(mstr_exchange_keep(&w->exchange, 0), k, value, ts);
+        else
+            op_idle(mstr_b, k, value, ts);
         return;
     }
     mstr_xbatch *xb = mstr_exchange_batch(&w->exchange, 0, dest);
     if (xb->data.cap == 0) /* a batch is opened, with its buffer, for its first record */
         xb = mstr_exchange_start(&w->exchange, 0, dest);
-    unsigned char *p = mstr_wbuf_claim(&xb->data, enclen_i64(&k) + enclen_i64(&value) + 8);
-    p = encp_i64(p, &k);
-    p = encp_i64(p, &value);
-    mstr_store_le(p, (uint64_t)ts, 8);
+    op_last_digit_put(&xb->data, k, value, ts);
     if (++xb->records == MSTR_XBATCH_RECORDS || xb->data.len >= MSTR_XBATCH_BYTES)
         mstr_exchange_send(&w->exchange, 0, dest);
 }
@@ -113,12 +125,14 @@ static inline void op_last_digit_epoch(job_batch *mstr_b, size_t input, int64_t 
     mstr_exchange_epoch(&mstr_b->w->exchange, 0, epoch);
 }
 
-/* Decodes the next `records` records of xb from r and runs them through what follows. */
+/* Decodes the next `records` records of xb from r and runs them through what follows; a record
+ * whose key group waits for its state waits with it (mstr_exchange_hold). */
 static void exchange_last_digit_receive(mstr_worker *w, const mstr_xbatch *xb, mstr_rbuf *r,
                                       size_t records)
 {
     job_batch batch = { .w = w };
     for (size_t i = 0; i < records; i++) {
+        const unsigned char *at = r->p;
         i64 k;
         i64 value;
         dec_i64(r, &k);
@@ -128,7 +142,12 @@ static void exchange_last_digit_receive(mstr_worker *w, const mstr_xbatch *xb, m
             mstr_fail(&w->ctx, "last_digit", "corrupt exchange batch from worker %d", xb->from);
             break;
         }
-        op_idle(&batch, k, value, ts);
+        if (mstr_exchange_holding(&w->exchange) &&
+            mstr_exchange_holds(&w->exchange, mstr_key_group(keyhash_i64(&k), w->ctx.key_groups)))
+            mstr_put_bytes(mstr_exchange_keep(&w->exchange, 0), at,
+                           (size_t)(r->p - at));
+        else
+            op_idle(&batch, k, value, ts);
     }
     job_batch_flush(&batch);
 }
@@ -389,7 +408,7 @@ static inline void op_idle_on_timer(job_batch *mstr_b, i64 key, i64 *state,
        else if (!clock_timer)
            timer_after(1000);
      }}
-#line 393 "timers.c"
+#line 412 "timers.c"
 #undef cancel_timer
 #undef timer_after
 #undef timer_at
@@ -462,7 +481,7 @@ static inline void op_idle_on_data(job_batch *mstr_b, i64 key, i64 value, int64_
        *state += value;
        timer_at(ts + 5);
      }}
-#line 466 "timers.c"
+#line 485 "timers.c"
 #undef cancel_timer
 #undef timer_after
 #undef timer_at
@@ -485,7 +504,7 @@ static inline void op_idle_on_epoch(job_batch *mstr_b, i64 key, i64 *state,
        if (epoch == MSTR_EPOCH_MAX)
            emit(-1);
      }}
-#line 489 "timers.c"
+#line 508 "timers.c"
 #undef drop_state
 #undef fail
 #undef emit_at

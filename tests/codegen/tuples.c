@@ -847,33 +847,45 @@ static inline void stream_by_station_epoch(job_batch *mstr_b, int64_t epoch)
 }
 
 /* key_by 'station' (tests/codegen/tuples.mstr:11): exchange 0. A record whose key this worker owns
- * goes on at once; any other is encoded into the batch for its owner. */
+ * goes on at once (unless its key group just came to this worker in a live rescale and waits
+ * for its state: mstr_exchange_hold); any other is encoded into the batch for its
+ * owner. */
 static inline Tuple_str_u16 op_station_body(mstr_ctx *ctx, mstr_nokey key, Reading value, int64_t ts)
 {
 #define fail(...) mstr_fail(ctx, "station", __VA_ARGS__)
     ctx->running = "operator \'station\'";
 #line 11 "tests/codegen/tuples.mstr"
                                                            { return value.station; }}
-#line 858 "tuples.c"
+#line 860 "tuples.c"
 #undef fail
+
+/* Appends a record to b as it crosses the exchange: its key, its value, its timestamp. */
+static inline void op_station_put(mstr_wbuf *b, Tuple_str_u16 k, Reading value, int64_t ts)
+{
+    unsigned char *p = mstr_wbuf_claim(b, enclen_Tuple_str_u16(&k) + enclen_Reading(&value) + 8);
+    p = encp_Tuple_str_u16(p, &k);
+    p = encp_Reading(p, &value);
+    mstr_store_le(p, (uint64_t)ts, 8);
+}
 
 MSTR_FUSED void op_station(job_batch *mstr_b, mstr_nokey key, Reading value, int64_t ts)
 {
     mstr_b->op_station++;
     mstr_worker *w = mstr_b->w;
     Tuple_str_u16 k = op_station_body(&w->ctx, key, value, ts);
-    int dest = w->owners.owner[mstr_key_group(keyhash_Tuple_str_u16(&k), w->ctx.key_groups)];
+    uint32_t group = mstr_key_group(keyhash_Tuple_str_u16(&k), w->ctx.key_groups);
+    int dest = w->owners.owner[group];
     if (dest == w->ctx.worker) {
-        stream_by_station(mstr_b, k, value, ts);
+        if (mstr_exchange_holds(&w->exchange, group))
+            op_station_put(mstr_exchange_keep(&w->exchange, 0), k, value, ts);
+        else
+            stream_by_station(mstr_b, k, value, ts);
         return;
     }
     mstr_xbatch *xb = mstr_exchange_batch(&w->exchange, 0, dest);
     if (xb->data.cap == 0) /* a batch is opened, with its buffer, for its first record */
         xb = mstr_exchange_start(&w->exchange, 0, dest);
-    unsigned char *p = mstr_wbuf_claim(&xb->data, enclen_Tuple_str_u16(&k) + enclen_Reading(&value) + 8);
-    p = encp_Tuple_str_u16(p, &k);
-    p = encp_Reading(p, &value);
-    mstr_store_le(p, (uint64_t)ts, 8);
+    op_station_put(&xb->data, k, value, ts);
     if (++xb->records == MSTR_XBATCH_RECORDS || xb->data.len >= MSTR_XBATCH_BYTES)
         mstr_exchange_send(&w->exchange, 0, dest);
 }
@@ -885,12 +897,14 @@ static inline void op_station_epoch(job_batch *mstr_b, size_t input, int64_t epo
     mstr_exchange_epoch(&mstr_b->w->exchange, 0, epoch);
 }
 
-/* Decodes the next `records` records of xb from r and runs them through what follows. */
+/* Decodes the next `records` records of xb from r and runs them through what follows; a record
+ * whose key group waits for its state waits with it (mstr_exchange_hold). */
 static void exchange_station_receive(mstr_worker *w, const mstr_xbatch *xb, mstr_rbuf *r,
                                       size_t records)
 {
     job_batch batch = { .w = w };
     for (size_t i = 0; i < records; i++) {
+        const unsigned char *at = r->p;
         Tuple_str_u16 k;
         Reading value;
         dec_Tuple_str_u16(r, &k);
@@ -900,7 +914,12 @@ static void exchange_station_receive(mstr_worker *w, const mstr_xbatch *xb, mstr
             mstr_fail(&w->ctx, "station", "corrupt exchange batch from worker %d", xb->from);
             break;
         }
-        stream_by_station(&batch, k, value, ts);
+        if (mstr_exchange_holding(&w->exchange) &&
+            mstr_exchange_holds(&w->exchange, mstr_key_group(keyhash_Tuple_str_u16(&k), w->ctx.key_groups)))
+            mstr_put_bytes(mstr_exchange_keep(&w->exchange, 0), at,
+                           (size_t)(r->p - at));
+        else
+            stream_by_station(&batch, k, value, ts);
     }
     job_batch_flush(&batch);
 }
@@ -1005,7 +1024,7 @@ static inline Array_i64_3 op_sums_body(mstr_ctx *ctx, Tuple_str_u16 key, Reading
            state->v[i] += value.values.v[i];
        return *state;
      }}
-#line 1009 "tuples.c"
+#line 1028 "tuples.c"
 #undef drop_state
 #undef fail
 
@@ -1073,7 +1092,7 @@ static inline Extremes op_extremes_body(mstr_ctx *ctx, Tuple_str_u16 key, Readin
        }
        return (Extremes){ key, (Tuple_i64_i64){ lo, hi } };
      }}
-#line 1077 "tuples.c"
+#line 1096 "tuples.c"
 #undef fail
 
 MSTR_FUSED void op_extremes(job_batch *mstr_b, Tuple_str_u16 key, Reading value, int64_t ts)
@@ -1217,7 +1236,7 @@ static inline void op_readings_per_station_on_data(job_batch *mstr_b, Tuple_str_
                                                               {
        (*state)++;
      }}
-#line 1221 "tuples.c"
+#line 1240 "tuples.c"
 #undef cancel_timer
 #undef timer_after
 #undef timer_at
@@ -1240,7 +1259,7 @@ static inline void op_readings_per_station_on_epoch(job_batch *mstr_b, Tuple_str
        if (epoch == MSTR_EPOCH_MAX)  // a compound literal's commas inside emit_at's parentheses
            emit_at((Tuple_str_u64){ key._0, *state }, 99);
      }}
-#line 1244 "tuples.c"
+#line 1263 "tuples.c"
 #undef drop_state
 #undef fail
 #undef emit_at

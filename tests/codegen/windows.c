@@ -552,7 +552,9 @@ MSTR_FUSED void op_wm(job_batch *mstr_b, mstr_nokey key, Click value, int64_t ts
 }
 
 /* key_by 'user' (tests/codegen/windows.mstr:15): exchange 0. A record whose key this worker owns
- * goes on at once; any other is encoded into the batch for its owner.
+ * goes on at once (unless its key group just came to this worker in a live rescale and waits
+ * for its state: mstr_exchange_hold); any other is encoded into the batch for its
+ * owner.
  * Records cross without their value: the count window after it ignores it. */
 static inline u32 op_user_body(mstr_ctx *ctx, mstr_nokey key, Click value, int64_t ts)
 {
@@ -560,25 +562,36 @@ static inline u32 op_user_body(mstr_ctx *ctx, mstr_nokey key, Click value, int64
     ctx->running = "operator \'user\'";
 #line 15 "tests/codegen/windows.mstr"
                       { return value.user; }}
-#line 564 "windows.c"
+#line 566 "windows.c"
 #undef fail
+
+/* Appends a record to b as it crosses the exchange: its key, its timestamp. */
+static inline void op_user_put(mstr_wbuf *b, u32 k, Click value, int64_t ts)
+{
+    (void)value;
+    unsigned char *p = mstr_wbuf_claim(b, enclen_u32(&k) + 8);
+    p = encp_u32(p, &k);
+    mstr_store_le(p, (uint64_t)ts, 8);
+}
 
 MSTR_FUSED void op_user(job_batch *mstr_b, mstr_nokey key, Click value, int64_t ts)
 {
     mstr_b->op_user++;
     mstr_worker *w = mstr_b->w;
     u32 k = op_user_body(&w->ctx, key, value, ts);
-    int dest = w->owners.owner[mstr_key_group(keyhash_u32(&k), w->ctx.key_groups)];
+    uint32_t group = mstr_key_group(keyhash_u32(&k), w->ctx.key_groups);
+    int dest = w->owners.owner[group];
     if (dest == w->ctx.worker) {
-        op_per_user(mstr_b, k, value, ts);
+        if (mstr_exchange_holds(&w->exchange, group))
+            op_user_put(mstr_exchange_keep(&w->exchange, 0), k, value, ts);
+        else
+            op_per_user(mstr_b, k, value, ts);
         return;
     }
     mstr_xbatch *xb = mstr_exchange_batch(&w->exchange, 0, dest);
     if (xb->data.cap == 0) /* a batch is opened, with its buffer, for its first record */
         xb = mstr_exchange_start(&w->exchange, 0, dest);
-    unsigned char *p = mstr_wbuf_claim(&xb->data, enclen_u32(&k) + 8);
-    p = encp_u32(p, &k);
-    mstr_store_le(p, (uint64_t)ts, 8);
+    op_user_put(&xb->data, k, value, ts);
     if (++xb->records == MSTR_XBATCH_RECORDS || xb->data.len >= MSTR_XBATCH_BYTES)
         mstr_exchange_send(&w->exchange, 0, dest);
 }
@@ -590,12 +603,14 @@ static inline void op_user_epoch(job_batch *mstr_b, size_t input, int64_t epoch)
     mstr_exchange_epoch(&mstr_b->w->exchange, 0, epoch);
 }
 
-/* Decodes the next `records` records of xb from r and runs them through what follows. */
+/* Decodes the next `records` records of xb from r and runs them through what follows; a record
+ * whose key group waits for its state waits with it (mstr_exchange_hold). */
 static void exchange_user_receive(mstr_worker *w, const mstr_xbatch *xb, mstr_rbuf *r,
                                       size_t records)
 {
     job_batch batch = { .w = w };
     for (size_t i = 0; i < records; i++) {
+        const unsigned char *at = r->p;
         u32 k;
         Click value;
         dec_u32(r, &k);
@@ -605,7 +620,12 @@ static void exchange_user_receive(mstr_worker *w, const mstr_xbatch *xb, mstr_rb
             mstr_fail(&w->ctx, "user", "corrupt exchange batch from worker %d", xb->from);
             break;
         }
-        op_per_user(&batch, k, value, ts);
+        if (mstr_exchange_holding(&w->exchange) &&
+            mstr_exchange_holds(&w->exchange, mstr_key_group(keyhash_u32(&k), w->ctx.key_groups)))
+            mstr_put_bytes(mstr_exchange_keep(&w->exchange, 0), at,
+                           (size_t)(r->p - at));
+        else
+            op_per_user(&batch, k, value, ts);
     }
     job_batch_flush(&batch);
 }

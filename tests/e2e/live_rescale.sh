@@ -3,7 +3,11 @@
 # tumbling windows, one partition in time order, so that no record is late), one of session
 # windows (likewise; their timers are per key) and a job of per-user sessions closed by
 # stateful_op timers (tests/e2e/timers_resume.sh's) run on one process with a state directory,
-# slowed by the test hooks, and are rescaled 2 -> 4 -> 1 -> 3 while they run, then finish;
+# slowed by the test hooks, and are rescaled 2 -> 4 -> 1 -> 3 while they run, then finish
+# (the keyed job 2 -> 4 -> 3 -> 1 -> 3: at 4 -> 3 the workers that stay keep their partitions
+# and take over the key groups of the one that leaves, whose records wait for their state
+# while the others flow, as at the windowed jobs' 4 -> 1, whose one partition stays on worker
+# 0; at the keyed job's 3 -> 1 partitions come to worker 0, which starts over);
 # examples/rescaling.mstr (the Rust framework's example) goes 2 -> 1 -> 2 as its Rust version
 # does, and Nexmark q8 (a window join, then a window) 2 -> 3 -> 1 -> 4 -> 2 (one worker reads both
 # partitions of each source at 1: its epochs are kept per partition). For each: every ctl
@@ -161,7 +165,7 @@ rescaled() {
     [ $early = 0 ] || echo "$prog: it ended before the call to rescale to $to at $4 ms a poll"
     return $early
 }
-live keyed "4 1 3" 5
+live keyed "4 3 1 3" 5
 live keyed "3 1" 5 "--snapshot-every 0"  # no state directory: nothing to snapshot
 # one snapshot, at the end: workers 1 and 2 leave and come back in the same interval, and
 # write on at the end of the staging files they left

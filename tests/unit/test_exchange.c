@@ -6,7 +6,8 @@
  * it moves; a barrier that arrives before its snapshot began starts it; a sender whose
  * barriers all arrived is not read until the snapshot is done; a live rescale's barriers start
  * it alike, and the workers then go on over new links with a third worker, from the frontier
- * they held, an end made before carried over.
+ * they held, an end made before carried over; records of key groups that wait for their state
+ * wait in order while the others go on, and the frontier waits with them.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -22,6 +23,7 @@
 /* What the "generated code" of the exchange saw, per worker. */
 typedef struct seen {
     size_t records;
+    uint64_t keys[16];      /* the keys of the first records, in the order they were run */
     int64_t frontiers[16];
     size_t nfrontiers;
     uint64_t begun;         /* the snapshot (or rescale) begun by a barrier, 0 if none */
@@ -48,16 +50,32 @@ static int who(mstr_worker *w)
     return (int)((char *)w - worker_name);
 }
 
-/* Reads each record's 8 bytes, as generated code would decode them. */
+/* The key group of a key here: one of four. */
+static uint32_t group_of(uint64_t key)
+{
+    return (uint32_t)(key % 4);
+}
+
+/* Reads each record's 8 bytes (its key), as generated code would decode them, and keeps the
+ * record instead of running it if its key group waits for its state. */
 static void on_receive(mstr_worker *w, const mstr_xbatch *b, mstr_rbuf *r, size_t records)
 {
     seen *s = &log_of[who(w)];
+    mstr_exchange *e = &sides[who(w)];
     for (size_t i = 0; i < records; i++) {
-        assert_int_equal(mstr_get_le(r, 8), 42);
+        const unsigned char *at = r->p;
+        uint64_t key = mstr_get_le(r, 8);
+        assert_true(key < 64); /* what the tests send: no bytes out of place */
+        if (mstr_exchange_holding(e) && mstr_exchange_holds(e, group_of(key))) {
+            mstr_put_bytes(mstr_exchange_keep(e, 0), at, (size_t)(r->p - at));
+            continue;
+        }
+        if (s->records < 16)
+            s->keys[s->records] = key;
+        s->records++;
         note(s, 'r');
     }
     assert_false(r->error);
-    s->records += records;
     if (b != s->last_batch)
         s->batches++;
     s->last_batch = b;
@@ -347,6 +365,59 @@ static void test_rescale_goes_on_over_new_links(void **state)
     assert_false(mstr_exchange_done(&sides[2]));
 }
 
+/* Worker `from` puts a record of key `key` in its open batch for the other worker. */
+static void add_key(int from, uint64_t key)
+{
+    mstr_xbatch *b = mstr_exchange_start(&sides[from], 0, 1 - from);
+    mstr_put_le(&b->data, key, 8);
+    b->records++;
+}
+
+/* Worker 1 took key groups 1 and 2 over from worker 0 in a live rescale, and goes on before
+ * their state has come: records of those groups wait, in the order they came, whether from
+ * worker 0 or from worker 1's own sources, while records of its other groups go on; the
+ * frontier waits too, so that it never passes a record that waits. Released, the records run
+ * in order, then the frontier moves. */
+static void test_records_wait_for_their_key_group(void **state)
+{
+    (void)state;
+    static const uint16_t was[] = { 1, 0, 0, 1 }; /* each group's owner before */
+    mstr_exchange_hold(&sides[1], was);
+    assert_true(mstr_exchange_holds(&sides[1], 1));
+    assert_false(mstr_exchange_holds(&sides[1], 3));
+    add_key(0, 1);
+    add_key(0, 3);
+    add_key(0, 2);
+    mstr_exchange_epoch(&sides[0], 0, 5);
+    add_key(0, 7);
+    mstr_exchange_flush(&sides[0]);
+    mstr_put_le(mstr_exchange_keep(&sides[1], 0), 6, 8); /* its own, as generated code keeps */
+    mstr_exchange_epoch(&sides[1], 0, 9);
+    turn(1);
+    add_key(0, 5); /* group 1, after the others */
+    mstr_exchange_flush(&sides[0]);
+    turn(1);
+    assert_int_equal(log_of[1].records, 2); /* keys 3 and 7: their group stayed */
+    assert_int_equal(log_of[1].keys[0], 3);
+    assert_int_equal(log_of[1].keys[1], 7);
+    assert_int_equal(log_of[1].nfrontiers, 0); /* 5 would pass the records that wait */
+    assert_false(mstr_exchange_done(&sides[1]));
+
+    assert_int_equal(mstr_exchange_release(&sides[1]), 4);
+    assert_false(mstr_exchange_holding(&sides[1]));
+    assert_int_equal(log_of[1].records, 6);
+    const uint64_t waited[] = { 6, 1, 2, 5 }; /* in the order they came to worker 1 */
+    for (size_t i = 0; i < 4; i++)
+        assert_int_equal(log_of[1].keys[2 + i], waited[i]);
+    assert_int_equal(log_of[1].nfrontiers, 1);
+    assert_int_equal(log_of[1].frontiers[0], 5);
+    assert_string_equal(log_of[1].order, "rrrrrre");
+    add_key(0, 2); /* from now on it goes on at once */
+    mstr_exchange_flush(&sides[0]);
+    turn(1);
+    assert_int_equal(log_of[1].records, 7);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -357,6 +428,7 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_many_epochs_fill_a_batch, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rescale_goes_on_over_new_links, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_records_wait_for_their_key_group, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,9 +1,10 @@
 /*
  * test_rescale.c - the plan of a live rescale (mstr_rescale.h): which workers start over from
- * the old workers' least fields, and so wait for the hand-offs. Growing, key groups move only
- * to the new workers, and a source made with a partition per worker keeps its partitions where
- * they are, so the workers that stay go on as they were; shrinking, those that stay take the
- * groups of those that leave; every new worker starts over. Partitions go to their places among
+ * the old workers' least fields, and so wait for the hand-offs, and which take key groups
+ * over. Growing, key groups move only to the new workers, and a source made with a partition
+ * per worker keeps its partitions where they are, so the workers that stay go on as they were;
+ * shrinking, those that stay take the groups of those that leave, and go on meanwhile unless a
+ * partition comes to them; every new worker starts over. Partitions go to their places among
  * the new workers (k mod M), and a worker that a partition comes to or goes from starts over.
  */
 #include <setjmp.h>
@@ -101,10 +102,19 @@ static void test_shrinking_gives_the_leavers_groups_to_the_stayers(void **state)
     }
     assert_true(moved > 0);
     assert_int_equal(between_stayers(r), 0);
-    assert_true(r->starts_over[0]);
+    assert_true(r->starts_over[0]); /* partitions 2 and 3 come to them */
     assert_true(r->starts_over[1]);
+    assert_true(r->takes_groups[0] && r->takes_groups[1]);
     assert_int_equal(r->part_to[2], 0);
     assert_int_equal(r->part_to[3], 1);
+    mstr_rescale_free(r);
+    mstr_partition three[3];
+    r = plan(4, 3, 3, 4, three); /* worker 3 reads nothing: the stayers keep their partitions */
+    for (int i = 0; i < 3; i++) {
+        assert_false(r->starts_over[i]); /* they go on while the groups' records wait */
+        assert_true(r->takes_groups[i]);
+        assert_int_equal(r->part_to[i], i);
+    }
     mstr_rescale_free(r);
 }
 
