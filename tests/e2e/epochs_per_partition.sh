@@ -41,18 +41,26 @@ check() {
         { bad "$1 on $3 workers, poll $4: output differs:"; cat "$out.diff"; }
 }
 
-cat > windows.mstr <<'MSTR'
+# program NAME SOURCES STEPS: NAME.mstr, which reads the two files (and SOURCES), stamps
+# their records with their timestamps, runs them through STEPS, counts them per tumbling window
+# of 10 and prints the counts and the records of the late stream.
+program() {
+    cat > "$1.mstr" <<MSTR
 type Row { t: i64; }
 source ts: Row = csv("ahead.csv", "behind.csv");
+$2
 ts
   |> timestamps at { return value.t; }
-  |> epochs wm bounded(0) late too_late
-  |> key_by all: u8 { return 0; }
+$3
   |> window tens: tumbling(10) count
   |> map line: str { return mstr_str_printf(ctx, "window %lld count %llu", (long long)value.start, (unsigned long long)value.value); }
   |> sink counts = stdout;
 too_late |> map late_line: str { return mstr_str_printf(ctx, "late %lld", (long long)value.t); } |> sink late_out = stdout;
 MSTR
+}
+
+program windows "" "  |> epochs wm bounded(0) late too_late
+  |> key_by all: u8 { return 0; }"
 for start in $(seq 0 10 290); do echo "window $start count 10"; done > windows.want
 if build windows; then
     for workers in 1 2; do
@@ -63,21 +71,11 @@ fi
 # prev is the partition's: each partition issues every other timestamp (ts when it is 2 above
 # its own last epoch, or its first); the union's second input, a list of 10 records stamped by
 # their index 0 .. 9, has a partition of its own (on worker 0). Nothing is late anywhere.
-cat > prev.mstr <<'MSTR'
-type Row { t: i64; }
-source ts: Row = csv("ahead.csv", "behind.csv");
-source few: Row = list(Row { t: 0 }, Row { t: 1 }, Row { t: 2 }, Row { t: 3 }, Row { t: 4 },
-                       Row { t: 5 }, Row { t: 6 }, Row { t: 7 }, Row { t: 8 }, Row { t: 9 });
-ts
-  |> timestamps at { return value.t; }
-  |> union both(few)
+program prev "source few: Row = list(Row { t: 0 }, Row { t: 1 }, Row { t: 2 }, Row { t: 3 },
+    Row { t: 4 }, Row { t: 5 }, Row { t: 6 }, Row { t: 7 }, Row { t: 8 }, Row { t: 9 });" \
+"  |> union both(few)
   |> epochs every_other { return prev == MSTR_EPOCH_MIN || ts >= prev + 2 ? ts : prev; } late too_late
-  |> key_by all: u8 { return 0; }
-  |> window tens: tumbling(10) count
-  |> map line: str { return mstr_str_printf(ctx, "window %lld count %llu", (long long)value.start, (unsigned long long)value.value); }
-  |> sink counts = stdout;
-too_late |> map late_line: str { return mstr_str_printf(ctx, "late %lld", (long long)value.t); } |> sink late_out = stdout;
-MSTR
+  |> key_by all: u8 { return 0; }"
 { echo "window 0 count 20"; for start in $(seq 10 10 290); do echo "window $start count 10"; done; } > prev.want
 if build prev; then
     for workers in 1 2; do check prev prev.want $workers 3; done
@@ -86,18 +84,8 @@ fi
 # After a key_by the epochs are the worker's. On one worker polling one record at a time, the
 # partitions alternate: 100, 0, 101, 1, ...; each record of ahead.csv issues its timestamp, so
 # every record of behind.csv (at most 99) comes after an epoch of at least 100 and is late.
-cat > exchanged.mstr <<'MSTR'
-type Row { t: i64; }
-source ts: Row = csv("ahead.csv", "behind.csv");
-ts
-  |> timestamps at { return value.t; }
-  |> key_by all: u8 { return 0; }
-  |> epochs wm bounded(0) late too_late
-  |> window tens: tumbling(10) count
-  |> map line: str { return mstr_str_printf(ctx, "window %lld count %llu", (long long)value.start, (unsigned long long)value.value); }
-  |> sink counts = stdout;
-too_late |> map late_line: str { return mstr_str_printf(ctx, "late %lld", (long long)value.t); } |> sink late_out = stdout;
-MSTR
+program exchanged "" "  |> key_by all: u8 { return 0; }
+  |> epochs wm bounded(0) late too_late"
 { for start in $(seq 100 10 290); do echo "window $start count 10"; done; seq 0 99 | sed 's/^/late /'; } > exchanged.want
 if build exchanged; then
     check exchanged exchanged.want 1 1
