@@ -40,13 +40,15 @@
  * exchange hold the same ones at a cut) become, on every worker, their least value over the
  * N, and so does each exchange's frontier, every new sender taken to have reached it: the
  * least is what every old worker had passed, so no window fires and no record is late that
- * was not at the cut, and what an operator already sent on is what its exchange already had
- * (a record that one old worker's epochs had made late may be taken after the change: the
- * epochs are the worker's, not its partitions'). Workers whose partitions of a source are all
- * done send its end again, since the new senders' ends are news to their receivers. What
- * belongs to a worker and cannot be split or merged is refused: keyed state that stays where
- * records are read (key_local) and a custom sink's state. Entries of worker fields and
- * frontiers of workers that a later snapshot no longer had are skipped.
+ * was not at the cut, and what an operator already sent on is what its exchange already had.
+ * An epochs operator fed straight by sources keeps its epochs per partition, in the
+ * partition's position, and they go with it; one after an exchange keeps the worker's, and a
+ * record that one old worker's epochs had made late there may be taken after the change.
+ * Workers whose partitions of a source are all done send its end again, since the new
+ * senders' ends are news to their receivers. What belongs to a worker and cannot be split or
+ * merged is refused: keyed state that stays where records are read (key_local) and a custom
+ * sink's state. Entries of worker fields and frontiers of workers that a later snapshot no
+ * longer had are skipped.
  *
  * Thread use: begin and advance run in the worker's thread; the rest in the main thread before
  * the workers start.
