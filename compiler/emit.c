@@ -334,6 +334,7 @@ static void emit_main(emitter *e, const char *job_name)
                    { "counters", em_text(&counters) }, { "operators", em_text(&operators) },
                    { "noperators", em_strf(e, "%zu", noperators) },
                    { "npartition_epochs", em_strf(e, "%zu", plan->npartition_epochs) },
+                   { "order_free", plan->order_free ? "true" : "false" },
                    { "fns", em_text(&fns) }, { "tick_fn", tick_fn },
                    { "partitions_fn", partitions_fn }));
     mc_buf *all[] = { &tables, &sources, &sinks, &exchanges, &counters, &operators, &fns };

@@ -358,6 +358,30 @@ static void list_partition_epochs(mc_plan *plan)
     }
 }
 
+/* Whether op, after an exchange, would see something else if records of some key groups waited
+ * while the others and the epochs went on (mc_plan.order_free). */
+static bool order_sensitive(const mc_op *op)
+{
+    switch (op->kind) {
+    case MC_OP_EPOCHS:
+    case MC_OP_TTL_MAP:
+    case MC_OP_INSPECT_FRONTIER:
+        return true;
+    case MC_OP_STATEFUL_OP:
+        return op->extra.text != NULL || op->timer.text != NULL || op->clock_timers;
+    default:
+        return false;
+    }
+}
+
+static void find_order_free(mc_plan *plan)
+{
+    plan->order_free = true;
+    for (size_t i = 0; i < plan->nops; i++)
+        if (plan->stages[plan->ops[i].stage].ninputs > 0 && order_sensitive(plan->ops[i].op))
+            plan->order_free = false;
+}
+
 static bool is_dead_letter(const mc_typeref *t)
 {
     return t->kind == MC_T_RECORD && t->decl != NULL && t->decl->builtin &&
@@ -399,6 +423,7 @@ void mc_plan_build(const mc_program *prog, mc_plan *plan)
     free(pl.parent);
     list_counters(plan);
     list_partition_epochs(plan);
+    find_order_free(plan);
     list_fields(plan);
     list_types(plan);
 }

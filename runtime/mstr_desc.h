@@ -166,6 +166,11 @@ typedef struct mstr_job_desc {
      * change: as it starts reading, takes partitions over, or one of them ends. */
     size_t npartition_epochs;
     void (*partitions_changed)(mstr_worker *w);
+    /* No operator after an exchange acts on when epochs come among records, or on the order of
+     * records of different keys (epochs, stateful_op with on_epoch or timers, ttl_map,
+     * inspect_frontier): a worker that takes key groups over in a live rescale may go on while
+     * only their records wait (mstr_rescale.h). */
+    bool order_free;
 } mstr_job_desc;
 
 /* How long a worker with a clock to follow sleeps at most: how late a processing-time

@@ -38,9 +38,14 @@ mstr_rescale *mstr_rescale_new(const mstr_rescale_setup *s)
     r->takes_groups = mstr_alloc_array((size_t)s->to, sizeof *r->takes_groups);
     for (int i = s->from; i < s->to; i++)
         r->starts_over[i] = true;
-    for (uint32_t g = 0; g < s->key_groups; g++)
-        if (r->was.owner[g] != r->owners.owner[g])
-            r->takes_groups[r->owners.owner[g]] = true;
+    for (uint32_t g = 0; g < s->key_groups; g++) {
+        if (r->was.owner[g] == r->owners.owner[g])
+            continue;
+        r->takes_groups[r->owners.owner[g]] = true;
+        if (!d->order_free) /* it holds its own records too, so that each sender's keep their
+                               place among its epochs (mstr_rescale.h) */
+            r->starts_over[r->owners.owner[g]] = true;
+    }
     r->part_to = mstr_alloc_array(s->nparts + 1, sizeof *r->part_to);
     for (size_t k = 0; k < s->nparts; k++) {
         int was = s->parts[k].worker, to = mstr_place_worker(s->parts[k].index, s->to);

@@ -27,9 +27,15 @@
  * off (mstr_exchange_hold), and so do the frontiers after its exchanges, which would otherwise
  * pass them; the records of its other key groups go on. It then takes the parcels, and the
  * least fields of its keyed operators over the old workers' and its own (a window's earliest
- * end, say), and the records that waited run, then the frontiers.
+ * end, say), and the records that waited run, then the frontiers. That changes the order in
+ * which it sees records of different key groups, and a sender's epochs among its records, so
+ * it does so only when no operator after an exchange acts on that order (order_free in
+ * mstr_desc.h: windows, joins and per-key state see the same records either way; an epochs
+ * operator, a stateful_op with on_epoch or timers, a ttl_map or an inspect_frontier would
+ * not); otherwise it starts over.
  * One that starts over (every new worker; a staying one when a partition comes to it or goes
- * from it: its epochs were those of other partitions) waits until every old worker has handed
+ * from it, its epochs were those of other partitions, or when it takes key groups over and the
+ * order matters) waits until every old worker has handed
  * off, takes its parcels and partitions, and starts from the least worker fields and frontiers
  * of the old workers, as a restore at another worker count does (mstr_snapshot.h), so that no
  * record becomes late; records sent to it wait on its new links meanwhile, and every other

@@ -260,6 +260,7 @@ static const mstr_job_desc job = {
     .tick = NULL,
     .npartition_epochs = 0,
     .partitions_changed = NULL,
+    .order_free = true,
 };
 
 int main(int argc, char **argv)

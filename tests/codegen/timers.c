@@ -796,6 +796,7 @@ static const mstr_job_desc job = {
     .tick = job_tick,
     .npartition_epochs = 0,
     .partitions_changed = NULL,
+    .order_free = false,
 };
 
 int main(int argc, char **argv)

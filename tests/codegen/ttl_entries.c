@@ -1002,6 +1002,7 @@ static const mstr_job_desc job = {
     .tick = NULL,
     .npartition_epochs = 0,
     .partitions_changed = NULL,
+    .order_free = false,
 };
 
 int main(int argc, char **argv)

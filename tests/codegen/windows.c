@@ -1147,6 +1147,7 @@ static const mstr_job_desc job = {
     .tick = NULL,
     .npartition_epochs = 1,
     .partitions_changed = job_partitions_changed,
+    .order_free = true,
 };
 
 int main(int argc, char **argv)

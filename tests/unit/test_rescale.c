@@ -19,24 +19,34 @@
 static const mstr_source_desc sources[] = {
     { .name = "numbers", .kind = MSTR_SOURCE_RANGE, .count = 100 },
 };
-static const mstr_job_desc job = { .name = "test", .sources = sources, .nsources = 1 };
+static const mstr_job_desc job = { .name = "test", .sources = sources, .nsources = 1,
+                                   .order_free = true };
+/* The same with an operator after the exchange that acts on when epochs come among records:
+ * a worker taking key groups over holds all its records, and so starts over. */
+static const mstr_job_desc ordered = { .name = "test", .sources = sources, .nsources = 1 };
 
 enum { GROUPS = 4096, MOST = 8 };
 
 static mstr_doorbell bells[MOST];
 
-/* The plan from `from` workers to `to`, with nparts partitions of the one source placed as the
- * job placed them on `placed` workers. */
-static mstr_rescale *plan(int from, int to, size_t nparts, int placed, mstr_partition *parts)
+/* The plan of job d from `from` workers to `to`, with nparts partitions of the one source
+ * placed as the job placed them on `placed` workers. */
+static mstr_rescale *plan_of(const mstr_job_desc *d, int from, int to, size_t nparts, int placed,
+                             mstr_partition *parts)
 {
     size_t partitions[] = { nparts };
     for (size_t k = 0; k < nparts; k++)
         parts[k] = (mstr_partition){ .source = &sources[0], .index = k, .parts = nparts,
                                      .worker = (int)(k % (size_t)placed) };
-    mstr_rescale_setup s = { .number = 1, .desc = &job, .from = from, .to = to,
+    mstr_rescale_setup s = { .number = 1, .desc = d, .from = from, .to = to,
                              .key_groups = GROUPS, .partitions = partitions, .parts = parts,
                              .nparts = nparts, .bells = bells };
     return mstr_rescale_new(&s); /* (its partitions point to this frame's array: unused) */
+}
+
+static mstr_rescale *plan(int from, int to, size_t nparts, int placed, mstr_partition *parts)
+{
+    return plan_of(&job, from, to, nparts, placed, parts);
 }
 
 /* How many key groups go from a worker that stays (below both counts) to another one. */
@@ -115,6 +125,10 @@ static void test_shrinking_gives_the_leavers_groups_to_the_stayers(void **state)
         assert_true(r->takes_groups[i]);
         assert_int_equal(r->part_to[i], i);
     }
+    mstr_rescale_free(r);
+    r = plan_of(&ordered, 4, 3, 3, 4, three);
+    for (int i = 0; i < 3; i++)
+        assert_true(r->starts_over[i]); /* they hold everything, so that nothing is reordered */
     mstr_rescale_free(r);
 }
 
