@@ -374,12 +374,48 @@ static bool order_sensitive(const mc_op *op)
     }
 }
 
+static bool op_after_epochs(const mc_plan *plan, const mc_op *op);
+
+/* Whether stream s's records have passed an epochs operator (or are its late ones). */
+static bool stream_after_epochs(const mc_plan *plan, const mc_stream *s)
+{
+    if (s->origin == MC_STREAM_SOURCE || s->origin == MC_STREAM_DEAD_LETTER)
+        return false;
+    if (s->origin == MC_STREAM_OP) /* a clone's or split's output, or a late stream */
+        return s->op->kind == MC_OP_EPOCHS || op_after_epochs(plan, s->op);
+    if (s->chain->nops == 0)
+        return stream_after_epochs(plan, s->chain->input);
+    const mc_op *last = s->chain->ops[s->chain->nops - 1];
+    return last->kind == MC_OP_EPOCHS || op_after_epochs(plan, last);
+}
+
+/* Whether some record that enters op has passed an epochs operator. */
+static bool op_after_epochs(const mc_plan *plan, const mc_op *op)
+{
+    const mc_plan_op *po = mc_plan_op_of(plan, op);
+    const mc_op *before = po->index > 0 ? po->chain->ops[po->index - 1] : NULL;
+    bool after = before != NULL ? before->kind == MC_OP_EPOCHS || op_after_epochs(plan, before)
+                                : stream_after_epochs(plan, po->chain->input);
+    for (size_t k = 0; !after && op->kind == MC_OP_UNION && k < op->nnames; k++)
+        after = stream_after_epochs(plan, op->streams[k]);
+    if (!after && op->other_in != NULL)
+        after = stream_after_epochs(plan, op->other_in);
+    return after;
+}
+
+/* mc_plan.order_free. A timestamps operator after an epochs operator may stamp a record at or
+ * below an epoch its sender sent before it, which the windows and joins after an exchange take
+ * as late only if that epoch reaches them first. */
 static void find_order_free(mc_plan *plan)
 {
     plan->order_free = true;
-    for (size_t i = 0; i < plan->nops; i++)
-        if (plan->stages[plan->ops[i].stage].ninputs > 0 && order_sensitive(plan->ops[i].op))
+    for (size_t i = 0; i < plan->nops; i++) {
+        const mc_op *op = plan->ops[i].op;
+        if ((plan->stages[plan->ops[i].stage].ninputs > 0 && order_sensitive(op)) ||
+            (op->kind == MC_OP_TIMESTAMPS && !op->processing_time &&
+             op_after_epochs(plan, op)))
             plan->order_free = false;
+    }
 }
 
 static bool is_dead_letter(const mc_typeref *t)

@@ -113,9 +113,10 @@ typedef struct mc_plan {
     /* Whether no operator after an exchange acts on when epochs come among records, or on the
      * order of records of different keys: an epochs operator (a candidate or a late record
      * depends on the records before it), a stateful_op with on_epoch or timers, a ttl_map
-     * (expiry), an inspect_frontier. Then a worker that takes key groups over in a live
-     * rescale goes on while only their records wait, which changes that order (mstr_rescale.h);
-     * windows, joins and per-key state see what they would have seen. */
+     * (expiry), an inspect_frontier; nor can a record come after an epoch that it is at or
+     * below (a timestamps operator after an epochs operator). Then a worker that takes key
+     * groups over in a live rescale goes on while only their records wait, which changes that
+     * order (mstr_rescale.h); windows, joins and per-key state see what they would have seen. */
     bool order_free;
     bool *types_used;       /* per prog->types: whether the program needs it emitted */
     mc_pool strings;        /* the counters' names */

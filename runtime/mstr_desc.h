@@ -168,8 +168,9 @@ typedef struct mstr_job_desc {
     void (*partitions_changed)(mstr_worker *w);
     /* No operator after an exchange acts on when epochs come among records, or on the order of
      * records of different keys (epochs, stateful_op with on_epoch or timers, ttl_map,
-     * inspect_frontier): a worker that takes key groups over in a live rescale may go on while
-     * only their records wait (mstr_rescale.h). */
+     * inspect_frontier), and no timestamps operator comes after an epochs operator: a worker
+     * that takes key groups over in a live rescale may go on while only their records wait
+     * (mstr_rescale.h). */
     bool order_free;
 } mstr_job_desc;
 

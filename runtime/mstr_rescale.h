@@ -32,7 +32,8 @@
  * it does so only when no operator after an exchange acts on that order (order_free in
  * mstr_desc.h: windows, joins and per-key state see the same records either way; an epochs
  * operator, a stateful_op with on_epoch or timers, a ttl_map or an inspect_frontier would
- * not); otherwise it starts over.
+ * not, nor would a window that a record restamped below an epoch reaches); otherwise it starts
+ * over.
  * One that starts over (every new worker; a staying one when a partition comes to it or goes
  * from it, its epochs were those of other partitions, or when it takes key groups over and the
  * order matters) waits until every old worker has handed

@@ -19,10 +19,11 @@
 # The keyed job also rescales without a state directory (2 -> 3 -> 1), and with one snapshot
 # only, at its end (2 -> 4 -> 1 -> 3), with the same output.
 # Then the same keyed job over several processes under the supervisor (its file and stdout
-# likewise), and the refusals: 0 workers, processes for a job of one process, and state that
-# cannot go to another worker count (key_local). The sanitizer builds, whose programs run
-# several times slower, leave out the windowed jobs and the example (MSTR_TEST_FULL=1 runs
-# them anyway).
+# likewise), the refusals: 0 workers, processes for a job of one process, and state that
+# cannot go to another worker count (key_local); and which jobs let a worker that takes key
+# groups over go on while only their records wait (the order rule). The sanitizer builds,
+# whose programs run several times slower, leave out the windowed jobs and the example
+# (MSTR_TEST_FULL=1 runs them anyway).
 set -eu
 . "$ROOT/tests/lib/snapshots.sh"
 cd "$WORK" && mkdir -p live_rescale && cd live_rescale
@@ -246,5 +247,21 @@ grep -q 'the workers must be 1 to 1024' refused.out || bad "0 workers: $(cat ref
     bad "a job of one process started processes"
 grep -q 'cannot start processes' refused.out || bad "one process to two: $(cat refused.out)"
 kill $lone; wait $lone || true
+
+# Which jobs let a worker that takes key groups over go on while only their records wait
+# (mstr_job_desc.order_free): the keyed, windowed and sessions jobs (per-key state, windows
+# after an exchange), and timestamps before the epochs; not the timer sessions (a stateful_op
+# with timers after the exchange, whose records would then come before epochs sent before
+# them), nor timestamps after the epochs (a record stamped at or below an epoch sent before it
+# is late only if that epoch comes first).
+order_free() { "$MSTRC" emit "$1" | grep -q '^    \.order_free = true,$'; }
+for prog in keyed windowed sessions; do
+    order_free $prog.mstr || bad "$prog: its key groups' records do not wait alone"
+done
+! order_free timers.mstr || bad "timers: its key groups' records wait alone"
+sed 's/|> epochs e bounded(0)/|> epochs e bounded(0)\n  |> timestamps again { return ts; }/' \
+    windowed.mstr > restamped.mstr
+grep -q 'timestamps again' restamped.mstr || { echo "restamped.mstr: not restamped"; exit 1; }
+! order_free restamped.mstr || bad "restamped: its key groups' records wait alone"
 
 [ "$fails" = 0 ]
