@@ -506,7 +506,6 @@ static bool take(mstr_coord *c, uint64_t n, bool final)
     committed(c, n);
     c->last = n;
     c->taken++;
-    c->last_asked_ms = start;
     c->last_ms = mstr_clock_ms(CLOCK_MONOTONIC) - start;
     mstr_meter_snapshot(c->setup.meter, n, (uint64_t)c->last_ms, c->bytes - before);
     mstr_control_committed(c->setup.control, n, final);

@@ -145,7 +145,6 @@ typedef struct mstr_coord {
     uint64_t taken;             /* snapshots committed by this run */
     uint64_t entries, bytes;    /* written by this run (every process's) */
     int64_t last_ms;            /* how long the last snapshot took, request to commit */
-    int64_t last_asked_ms;      /* leader or alone: when it was asked for (CLOCK_MONOTONIC) */
     uint64_t written, collect_at; /* bytes written since the last collection, and when next */
     pthread_t signal_thread;
     bool watching;
