@@ -300,7 +300,7 @@ static bool list_staged(const mstr_sink_set *set, uint64_t from, uint64_t n, sta
 
 /* Publishes the intervals up to n; deletes their staging files once the record of their
  * publication is in the store (before that a resume publishes them again). */
-static bool publish(mstr_sink_set *set, mstr_store *store, uint64_t n, char **error)
+bool mstr_sink_set_publish(mstr_sink_set *set, mstr_store *store, uint64_t n, char **error)
 {
     const mstr_job_desc *d = set->desc;
     staged_file *files;
@@ -326,11 +326,6 @@ static bool publish(mstr_sink_set *set, mstr_store *store, uint64_t n, char **er
     return ok;
 }
 
-bool mstr_sink_set_publish(mstr_sink_set *set, mstr_store *store, uint64_t n, char **error)
-{
-    return publish(set, store, n, error);
-}
-
 bool mstr_sink_set_resume(mstr_sink_set *set, mstr_store *store, uint64_t c, char **error)
 {
     const mstr_job_desc *d = set->desc;
@@ -347,7 +342,7 @@ bool mstr_sink_set_resume(mstr_sink_set *set, mstr_store *store, uint64_t c, cha
             return fail_msg(error, "cannot resume writing", s->path);
     }
     drop_stale(set, c);
-    return c <= set->published || publish(set, store, c, error);
+    return c <= set->published || mstr_sink_set_publish(set, store, c, error);
 }
 
 /* Reports o's failed write against sink; returns false. */

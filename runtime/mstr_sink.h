@@ -99,10 +99,10 @@ void mstr_sink_set_init(mstr_sink_set *set, const mstr_job_desc *d, const char *
 
 /* Opens every sink's output: files are created or truncated. With staging, the lengths of the
  * fresh files are recorded in store as published by snapshot 0, and what earlier runs staged
- * is dropped. Returns false (after a message
- * on stderr) if an output cannot be written, or, before any file is touched, if an existing
- * file would be written by two sinks or overwritten while a source reads it (compared by
- * device and inode, so links and other spellings of a path count). */
+ * is dropped. Returns false (after a message on stderr) if an output cannot be written, or,
+ * before any file is touched, if an existing file would be written by two sinks or overwritten
+ * while a source reads it (compared by device and inode, so links and other spellings of a
+ * path count). */
 bool mstr_sink_set_open(mstr_sink_set *set, mstr_store *store);
 
 /* Opens only the standard output of the sinks that write there: a process of a job over several
