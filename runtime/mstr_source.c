@@ -216,10 +216,8 @@ static mstr_str malformed(mstr_worker *w, mstr_partition *p, uint64_t line, cons
 static mstr_next_status next_line(mstr_worker *w, mstr_partition *p, mstr_str *leaves,
                                   mstr_text_record *rec)
 {
-    if (!mstr_reader_line(&p->reader, &w->arena, &rec->raw, &rec->line)) {
-        p->done = true;
+    if (!mstr_reader_line(&p->reader, &w->arena, &rec->raw, &rec->line))
         return MSTR_NEXT_END;
-    }
     leaves[0] = rec->raw;
     return MSTR_NEXT_RECORD;
 }
@@ -230,10 +228,8 @@ static mstr_next_status next_csv(mstr_worker *w, mstr_partition *p, mstr_str *le
     mstr_csv_row row;
     const char *error = NULL;
     mstr_csv_status st = mstr_csv_next(&p->reader, &w->arena, &row, &error);
-    if (st == MSTR_CSV_END) {
-        p->done = true;
+    if (st == MSTR_CSV_END)
         return MSTR_NEXT_END;
-    }
     rec->raw = row.raw;
     rec->line = row.line;
     if (st == MSTR_CSV_BAD) {

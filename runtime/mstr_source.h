@@ -71,7 +71,8 @@ typedef enum mstr_next_status {
     MSTR_NEXT_RECORD,     /* leaves and *rec hold a record */
     MSTR_NEXT_MALFORMED,  /* *rec holds a malformed record, already reported and counted */
     MSTR_NEXT_WAIT,       /* nothing until more input comes (see mstr_source_next) */
-    MSTR_NEXT_END         /* the partition is done (p->done is set) */
+    MSTR_NEXT_END         /* the partition has no more (the caller marks it done once what
+                             it read has run) */
 } mstr_next_status;
 
 /* Opens partition p (p->source and p->index set): a file, stdin, or nothing for list and

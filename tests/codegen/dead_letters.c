@@ -474,18 +474,21 @@ static const char *decode_Trade(const mstr_str *leaves, Trade *out, size_t *bad)
 }
 
 /* source 'trades' (tests/codegen/dead_letters.mstr:7): CSV files with a header row, one partition per file. Reads a batch, decodes it, then runs the batch
- * through the chain; records that do not decode go to the dead-letter stream 'bad'. */
+ * through the chain; records that do not decode go to the dead-letter stream 'bad'. The partition is done
+ * once the records of the read that found its end have run. */
 static void source_trades_poll(mstr_worker *mstr_w, mstr_partition *p)
 {
     job_batch batch = { .w = mstr_w };
     Trade values[MSTR_BATCH];
     int64_t stamps[MSTR_BATCH];
     size_t n = 0;
+    bool ended = false;
     while (n < mstr_w->poll_records) {
         mstr_str leaves[2];
         mstr_text_record rec;
         mstr_next_status st = mstr_source_next(mstr_w, p, leaves, 2, &rec);
-        if (st == MSTR_NEXT_END || st == MSTR_NEXT_WAIT)
+        ended = st == MSTR_NEXT_END;
+        if (ended || st == MSTR_NEXT_WAIT)
             break;
         if (st == MSTR_NEXT_RECORD) {
             size_t bad = 0;
@@ -509,6 +512,7 @@ static void source_trades_poll(mstr_worker *mstr_w, mstr_partition *p)
     for (size_t i = 0; i < n; i++)
         stream_trades(&batch, 0, values[i], stamps[i]);
     job_batch_flush(&batch);
+    p->done = ended;
 }
 
 /* source 'trades' is done on this worker: its streams reach the end. */

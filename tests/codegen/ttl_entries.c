@@ -792,18 +792,21 @@ static const char *decode_Visit(const mstr_str *leaves, Visit *out, size_t *bad)
 }
 
 /* source 'visits' (tests/codegen/ttl_entries.mstr:7): CSV files with a header row, one partition per file. Reads a batch, decodes it, then runs the batch
- * through the chain; records that do not decode go to stderr and the summary only. */
+ * through the chain; records that do not decode go to stderr and the summary only. The partition is done
+ * once the records of the read that found its end have run. */
 static void source_visits_poll(mstr_worker *mstr_w, mstr_partition *p)
 {
     job_batch batch = { .w = mstr_w };
     Visit values[MSTR_BATCH];
     int64_t stamps[MSTR_BATCH];
     size_t n = 0;
+    bool ended = false;
     while (n < mstr_w->poll_records) {
         mstr_str leaves[3];
         mstr_text_record rec;
         mstr_next_status st = mstr_source_next(mstr_w, p, leaves, 3, &rec);
-        if (st == MSTR_NEXT_END || st == MSTR_NEXT_WAIT)
+        ended = st == MSTR_NEXT_END;
+        if (ended || st == MSTR_NEXT_WAIT)
             break;
         if (st == MSTR_NEXT_RECORD) {
             size_t bad = 0;
@@ -819,6 +822,7 @@ static void source_visits_poll(mstr_worker *mstr_w, mstr_partition *p)
     for (size_t i = 0; i < n; i++)
         stream_visits(&batch, 0, values[i], stamps[i]);
     job_batch_flush(&batch);
+    p->done = ended;
 }
 
 /* source 'visits' is done on this worker: its streams reach the end. */

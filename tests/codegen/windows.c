@@ -499,16 +499,14 @@ static inline void op_wm_epoch(job_batch *mstr_b, size_t input, int64_t epoch)
  * are kept per partition (a partition's epochs[0] is the last one issued for it, the next
  * the largest timestamp seen in it; a record is late when at or below its partition's), and
  * the worker issues the least over the partitions it reads that are not done: a partition
- * ahead in time makes no other's records late, as when each had a worker of its own. The
- * partition being polled counts even once its read found its end: its records still flow. */
+ * ahead in time makes no other's records late, as when each had a worker of its own. */
 static int64_t op_wm_least(const mstr_worker *w)
 {
     static const bool fed_by[] = { true, true };
     int64_t least = MSTR_EPOCH_MAX;
     for (size_t i = 0; i < w->nparts; i++) {
         const mstr_partition *p = w->parts[i];
-        if ((!p->done || p == w->polling) && fed_by[p->source - w->desc->sources] &&
-            p->epochs[0] < least)
+        if (!p->done && fed_by[p->source - w->desc->sources] && p->epochs[0] < least)
             least = p->epochs[0];
     }
     return least;
@@ -524,8 +522,8 @@ static void op_wm_rejoin(job_batch *mstr_b)
 }
 
 /* The partition being polled moves on to candidate: the worker's epoch may move only if that
- * partition held it back. (It counts, so the least is at most candidate; when it is the
- * worker's only partition, it is candidate.) */
+ * partition held it back. (It is not done while its records run, so the least is at most
+ * candidate; when it is the worker's only partition, it is candidate.) */
 static inline void op_wm_raise(job_batch *mstr_b, int64_t *prev, int64_t candidate)
 {
     job_state *st = mstr_b->w->state;
@@ -562,7 +560,7 @@ static inline u32 op_user_body(mstr_ctx *ctx, mstr_nokey key, Click value, int64
     ctx->running = "operator \'user\'";
 #line 15 "tests/codegen/windows.mstr"
                       { return value.user; }}
-#line 566 "windows.c"
+#line 564 "windows.c"
 #undef fail
 
 /* Appends a record to b as it crosses the exchange: its key, its timestamp. */
