@@ -369,6 +369,7 @@ static void exchange_parity_receive(mstr_worker *w, const mstr_xbatch *xb, mstr_
                                       size_t records)
 {
     job_batch batch = { .w = w };
+    bool holding = mstr_exchange_holding(&w->exchange); /* (it changes between batches only) */
     for (size_t i = 0; i < records; i++) {
         const unsigned char *at = r->p;
         bool k;
@@ -380,8 +381,7 @@ static void exchange_parity_receive(mstr_worker *w, const mstr_xbatch *xb, mstr_
             mstr_fail(&w->ctx, "parity", "corrupt exchange batch from worker %d", xb->from);
             break;
         }
-        if (mstr_exchange_holding(&w->exchange) &&
-            mstr_exchange_holds(&w->exchange, mstr_key_group(keyhash_bool(&k), w->ctx.key_groups)))
+        if (holding && mstr_exchange_holds(&w->exchange, mstr_key_group(keyhash_bool(&k), w->ctx.key_groups)))
             mstr_put_bytes(mstr_exchange_keep(&w->exchange, 0), at,
                            (size_t)(r->p - at));
         else
@@ -628,7 +628,6 @@ static void job_state_free(mstr_worker *w, void *state)
     release_Totals(&st->op_totals_cut);
     free(st);
 }
-
 
 /* The worker's key groups changed (a live rescale, runtime/mstr_rescale.h): the timer queues,
  * which hold entries for its keys, are built again from the slots at their next use. */

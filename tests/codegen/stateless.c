@@ -189,7 +189,6 @@ static void job_state_free(mstr_worker *w, void *state)
     free(st);
 }
 
-
 /* The worker's key groups changed (a live rescale, runtime/mstr_rescale.h): the timer queues,
  * which hold entries for its keys, are built again from the slots at their next use. */
 static void job_state_regroup(mstr_worker *w)

@@ -270,6 +270,7 @@ static void exchange_user_receive(mstr_worker *w, const mstr_xbatch *xb, mstr_rb
                                       size_t records)
 {
     job_batch batch = { .w = w };
+    bool holding = mstr_exchange_holding(&w->exchange); /* (it changes between batches only) */
     for (size_t i = 0; i < records; i++) {
         const unsigned char *at = r->p;
         u64 k;
@@ -281,8 +282,7 @@ static void exchange_user_receive(mstr_worker *w, const mstr_xbatch *xb, mstr_rb
             mstr_fail(&w->ctx, "user", "corrupt exchange batch from worker %d", xb->from);
             break;
         }
-        if (mstr_exchange_holding(&w->exchange) &&
-            mstr_exchange_holds(&w->exchange, mstr_key_group(keyhash_u64(&k), w->ctx.key_groups)))
+        if (holding && mstr_exchange_holds(&w->exchange, mstr_key_group(keyhash_u64(&k), w->ctx.key_groups)))
             mstr_put_bytes(mstr_exchange_keep(&w->exchange, 0), at,
                            (size_t)(r->p - at));
         else
@@ -865,7 +865,6 @@ static void job_state_free(mstr_worker *w, void *state)
     }
     free(st);
 }
-
 
 /* The worker's key groups changed (a live rescale, runtime/mstr_rescale.h): the timer queues,
  * which hold entries for its keys, are built again from the slots at their next use. */

@@ -903,6 +903,7 @@ static void exchange_station_receive(mstr_worker *w, const mstr_xbatch *xb, mstr
                                       size_t records)
 {
     job_batch batch = { .w = w };
+    bool holding = mstr_exchange_holding(&w->exchange); /* (it changes between batches only) */
     for (size_t i = 0; i < records; i++) {
         const unsigned char *at = r->p;
         Tuple_str_u16 k;
@@ -914,8 +915,7 @@ static void exchange_station_receive(mstr_worker *w, const mstr_xbatch *xb, mstr
             mstr_fail(&w->ctx, "station", "corrupt exchange batch from worker %d", xb->from);
             break;
         }
-        if (mstr_exchange_holding(&w->exchange) &&
-            mstr_exchange_holds(&w->exchange, mstr_key_group(keyhash_Tuple_str_u16(&k), w->ctx.key_groups)))
+        if (holding && mstr_exchange_holds(&w->exchange, mstr_key_group(keyhash_Tuple_str_u16(&k), w->ctx.key_groups)))
             mstr_put_bytes(mstr_exchange_keep(&w->exchange, 0), at,
                            (size_t)(r->p - at));
         else
@@ -1396,7 +1396,6 @@ static void job_state_free(mstr_worker *w, void *state)
     mstr_tables_free(st->op_readings_per_station, w->ctx.key_groups);
     free(st);
 }
-
 
 /* The worker's key groups changed (a live rescale, runtime/mstr_rescale.h): the timer queues,
  * which hold entries for its keys, are built again from the slots at their next use. */
