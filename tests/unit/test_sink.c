@@ -16,29 +16,24 @@
 
 #include "mstr_sink.h"
 #include "mstr_store.h"
-#include "unit_tmp.h"
+#include "unit_store.h"
 
 typedef struct fixture {
-    unit_tmp tmp;               /* the store and the output file */
+    unit_store db;              /* and the output file, in its directory */
     unit_tmp staging;
-    char db[4200], out[4200];
+    char out[4200];
     mstr_sink_desc sink;
     mstr_job_desc job;
-    mstr_store *store;
 } fixture;
 
 static int setup(void **state)
 {
     fixture *f = calloc(1, sizeof *f);
-    unit_tmp_dir(&f->tmp);
+    unit_store_open(&f->db);
     unit_tmp_dir(&f->staging);
-    snprintf(f->db, sizeof f->db, "%s/db", f->tmp.dir);
-    snprintf(f->out, sizeof f->out, "%s/out.txt", f->tmp.dir);
+    snprintf(f->out, sizeof f->out, "%s/out.txt", f->db.tmp.dir);
     f->sink = (mstr_sink_desc){ .name = "out", .kind = MSTR_SINK_TEXT, .path = f->out };
     f->job = (mstr_job_desc){ .name = "t", .sinks = &f->sink, .nsinks = 1 };
-    char *error = NULL;
-    f->store = mstr_store_open(f->db, &error);
-    assert_non_null(f->store);
     *state = f;
     return 0;
 }
@@ -46,11 +41,8 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     fixture *f = *state;
-    mstr_store_close(f->store);
-    char *error = NULL;
-    assert_true(mstr_store_destroy(f->db, &error));
     unit_tmp_cleanup(&f->staging);
-    unit_tmp_cleanup(&f->tmp);
+    unit_store_close(&f->db);
     free(f);
     return 0;
 }
@@ -94,10 +86,10 @@ static void test_publish_takes_every_worker_of_the_interval(void **state)
     fixture *f = *state;
     mstr_sink_set set;
     mstr_sink_set_init(&set, &f->job, f->staging.dir);
-    assert_true(mstr_sink_set_open(&set, f->store));
+    assert_true(mstr_sink_set_open(&set, f->db.store));
     stage_rescaled_interval(&set);
     char *error = NULL;
-    assert_true(mstr_sink_set_publish(&set, f->store, 1, &error));
+    assert_true(mstr_sink_set_publish(&set, f->db.store, 1, &error));
     uint64_t zero = 0;
     assert_true(mstr_sink_set_close(&set, false, &zero, &zero));
     assert_output(f, rescaled_output);
@@ -109,14 +101,14 @@ static void test_resume_publishes_every_worker_of_the_interval(void **state)
     fixture *f = *state;
     mstr_sink_set set;
     mstr_sink_set_init(&set, &f->job, f->staging.dir);
-    assert_true(mstr_sink_set_open(&set, f->store));
+    assert_true(mstr_sink_set_open(&set, f->db.store));
     stage_rescaled_interval(&set);
     uint64_t zero = 0;
     assert_true(mstr_sink_set_close(&set, false, &zero, &zero));
     mstr_sink_set again;
     mstr_sink_set_init(&again, &f->job, f->staging.dir);
     char *error = NULL;
-    assert_true(mstr_sink_set_resume(&again, f->store, 1, &error));
+    assert_true(mstr_sink_set_resume(&again, f->db.store, 1, &error));
     assert_true(mstr_sink_set_close(&again, false, &zero, &zero));
     assert_output(f, rescaled_output);
 }
@@ -128,10 +120,10 @@ static void test_fresh_start_drops_earlier_staging(void **state)
     assert_non_null(unit_tmp_write(&f->staging, "out.5.1", "stale\n", 6));
     mstr_sink_set set;
     mstr_sink_set_init(&set, &f->job, f->staging.dir);
-    assert_true(mstr_sink_set_open(&set, f->store));
+    assert_true(mstr_sink_set_open(&set, f->db.store));
     stage(&set, 0, "zero\n", false);
     char *error = NULL;
-    assert_true(mstr_sink_set_publish(&set, f->store, 1, &error));
+    assert_true(mstr_sink_set_publish(&set, f->db.store, 1, &error));
     uint64_t zero = 0;
     assert_true(mstr_sink_set_close(&set, false, &zero, &zero));
     assert_output(f, "zero\n");

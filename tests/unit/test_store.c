@@ -16,22 +16,14 @@
 #include <leveldb/c.h>
 
 #include "mstr_store.h"
-#include "unit_tmp.h"
+#include "unit_store.h"
 
-typedef struct fixture {
-    unit_tmp tmp;
-    char dir[4200];
-    mstr_store *store;
-} fixture;
+typedef unit_store fixture;
 
 static int setup(void **state)
 {
     fixture *f = calloc(1, sizeof *f);
-    unit_tmp_dir(&f->tmp);
-    snprintf(f->dir, sizeof f->dir, "%s/db", f->tmp.dir);
-    char *error = NULL;
-    f->store = mstr_store_open(f->dir, &error);
-    assert_non_null(f->store);
+    unit_store_open(f);
     *state = f;
     return 0;
 }
@@ -39,10 +31,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     fixture *f = *state;
-    mstr_store_close(f->store);
-    char *error = NULL;
-    assert_true(mstr_store_destroy(f->dir, &error));
-    unit_tmp_cleanup(&f->tmp);
+    unit_store_close(f);
     free(f);
     return 0;
 }
