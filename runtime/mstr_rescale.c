@@ -42,8 +42,8 @@ mstr_rescale *mstr_rescale_new(const mstr_rescale_setup *s)
         if (r->was.owner[g] == r->owners.owner[g])
             continue;
         r->takes_groups[r->owners.owner[g]] = true;
-        if (!d->order_free) /* it holds its own records too, so that each sender's keep their
-                               place among its epochs (mstr_rescale.h) */
+        if (!d->order_free) /* it holds its own records too, so that each sender's records
+                               keep their place among its epochs (mstr_rescale.h) */
             r->starts_over[r->owners.owner[g]] = true;
     }
     r->part_to = mstr_alloc_array(s->nparts + 1, sizeof *r->part_to);
