@@ -411,7 +411,8 @@ static void run_partition(const mstr_source_desc *src, size_t nleaves,
             if (records % MSTR_BATCH == 0)
                 mstr_arena_reset(&w.arena);
         }
-        require(p.done, "a partition ended without being done");
+        require(mstr_source_next(&w, &p, leaves, nleaves, &rec) == MSTR_NEXT_END,
+                "a partition read on after its end");
         require(mstr_source_close(&p), "a partition failed to close");
     } else {
         mstr_source_close(&p);
