@@ -16,7 +16,7 @@
 static double balance(uint32_t groups, int workers)
 {
     mstr_owners o;
-    mstr_owners_init(&o, groups, workers, 0);
+    mstr_owners_init(&o, groups, 1, workers, 0);
     int *share = mstr_alloc_array((size_t)workers, sizeof *share);
     int largest = 0;
     for (uint32_t g = 0; g < groups; g++)

@@ -181,7 +181,7 @@ int main(int argc, char **argv)
         return 2;
     }
     for (uint32_t g = 0; g < MSTR_KEY_GROUPS_DEFAULT; g++)
-        owner[g] = (uint16_t)mstr_rendezvous_owner(g, threads);
+        owner[g] = (uint16_t)mstr_rendezvous_owner(g, 1, threads);
     worker w[MAX_THREADS];
     pthread_t t[MAX_THREADS];
     for (int i = 0; i < threads; i++) {

@@ -64,6 +64,7 @@ struct mstr_channel {
     const mstr_channel_ops *ops;
     int me;             /* the worker this end belongs to (job-wide index) */
     int workers;        /* the workers its links reach (job-wide indexes 0 .. workers-1) */
+    int processes;      /* which run in that many processes, as many in each */
 };
 
 static inline mstr_xbatch *mstr_channel_fresh(mstr_channel *c, int to)

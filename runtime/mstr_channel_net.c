@@ -362,7 +362,7 @@ mstr_net_hub *mstr_net_hub_new(const mstr_wire_hello *hello, mstr_ring_hub *ring
     h->ends = mstr_alloc_array((size_t)h->per_process, sizeof *h->ends);
     for (int i = 0; i < h->per_process; i++) {
         int me = h->process * h->per_process + i;
-        h->ends[i] = (net_end){ .base = { &net_ops, me, h->total }, .hub = h,
+        h->ends[i] = (net_end){ .base = { &net_ops, me, h->total, h->processes }, .hub = h,
                                 .ring = mstr_ring_hub_end(rings, i), .local = i };
     }
     return h;

@@ -391,7 +391,7 @@ mstr_ring_hub *mstr_ring_hub_new(int workers, int base, mstr_doorbell *bells)
         for (int to = 0; to < workers; to++)
             h->places[(size_t)to * (size_t)workers + (size_t)i] =
                 (board_place){ .read = to == i ? BOARD_DONE : 0, .chunk = b->first };
-        h->ends[i] = (ring_end){ .base = { &ring_ops, base + i, base + workers }, .hub = h };
+        h->ends[i] = (ring_end){ .base = { &ring_ops, base + i, base + workers, 1 }, .hub = h };
         h->ends[i].wake = mstr_alloc_array((size_t)workers, sizeof *h->ends[i].wake);
     }
     return h;

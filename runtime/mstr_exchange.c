@@ -88,8 +88,10 @@ static bool finished_from_start(const mstr_exchange *e, const size_t *partitions
                                 int i)
 {
     const mstr_exchange_desc *xd = &e->desc->exchanges[x];
+    const mstr_channel *c = e->channel;
     return xd->nupstream == 0 && xd->nsources > 0 &&
-           !mstr_place_reads_any(partitions, i, xd->sources, xd->nsources);
+           !mstr_place_reads_any(partitions, i, c->processes, c->workers / c->processes,
+                                 xd->sources, xd->nsources);
 }
 
 void mstr_exchange_init(mstr_exchange *e, mstr_worker *w, mstr_arena *arena,

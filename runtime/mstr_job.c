@@ -151,7 +151,7 @@ static bool open_inputs(job *j)
         const mstr_source_desc *src = &d->sources[i];
         size_t n = j->partitions[i];
         for (size_t part = 0; part < n; part++) {
-            int worker = mstr_place_worker(part, j->total);
+            int worker = mstr_place_worker(part, j->processes, j->per_process);
             if (worker < first || worker >= first + j->per_process)
                 continue;
             mstr_partition *p = &j->parts[k++];
@@ -254,7 +254,8 @@ static void make_worker(job *j, int i, const mstr_owners *owners, mstr_channel *
 static void make_workers(job *j)
 {
     mstr_owners owners;
-    mstr_owners_init(&owners, (uint32_t)j->settings.key_groups, j->total, 0);
+    mstr_owners_init(&owners, (uint32_t)j->settings.key_groups, j->processes, j->per_process,
+                     0);
     j->workers = mstr_alloc_array(MSTR_MAX_WORKERS, sizeof *j->workers);
     for (int i = 0; i < j->per_process; i++)
         make_worker(j, i, &owners,

@@ -30,9 +30,10 @@ size_t *mstr_place_counts(const mstr_job_desc *d, int workers)
     return counts;
 }
 
-int mstr_place_worker(size_t k, int workers)
+int mstr_place_worker(size_t k, int processes, int per_process)
 {
-    return (int)(k % (size_t)workers);
+    size_t p = (size_t)processes, w = (size_t)per_process;
+    return (int)(k % p * w + k / p % w);
 }
 
 void mstr_place_span(const mstr_source_desc *src, size_t k, size_t parts, uint64_t *first,
@@ -48,12 +49,14 @@ void mstr_place_span(const mstr_source_desc *src, size_t k, size_t parts, uint64
     *end = (uint64_t)(count * (k + 1) / parts);
 }
 
-/* Partition k goes to worker k % workers, so a worker reads one of a source's partitions
- * exactly when its index is below their count. */
-bool mstr_place_reads_any(const size_t *counts, int worker, const size_t *sources, size_t n)
+/* Worker i of process p reads partitions p + P * (i + W * m): one of a source's exactly when
+ * the first, p + P * i, is below their count. */
+bool mstr_place_reads_any(const size_t *counts, int worker, int processes, int per_process,
+                          const size_t *sources, size_t n)
 {
+    size_t first = (size_t)(worker / per_process) + (size_t)processes * (size_t)(worker % per_process);
     for (size_t i = 0; i < n; i++)
-        if ((size_t)worker < counts[sources[i]])
+        if (first < counts[sources[i]])
             return true;
     return false;
 }

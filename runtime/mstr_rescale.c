@@ -27,8 +27,8 @@ mstr_rescale *mstr_rescale_new(const mstr_rescale_setup *s)
     r->desc = d;
     r->from = s->from;
     r->to = s->to;
-    mstr_owners_init(&r->was, s->key_groups, s->from, s->number - 1);
-    mstr_owners_init(&r->owners, s->key_groups, s->to, s->number);
+    mstr_owners_init(&r->was, s->key_groups, 1, s->from, s->number - 1);
+    mstr_owners_init(&r->owners, s->key_groups, 1, s->to, s->number);
     r->rings = mstr_ring_hub_new(s->to, 0, s->bells);
     r->partitions = s->partitions;
     r->parts = s->parts;
@@ -48,7 +48,7 @@ mstr_rescale *mstr_rescale_new(const mstr_rescale_setup *s)
     }
     r->part_to = mstr_alloc_array(s->nparts + 1, sizeof *r->part_to);
     for (size_t k = 0; k < s->nparts; k++) {
-        int was = s->parts[k].worker, to = mstr_place_worker(s->parts[k].index, s->to);
+        int was = s->parts[k].worker, to = mstr_place_worker(s->parts[k].index, 1, s->to);
         r->part_to[k] = to;
         if (to == was)
             continue;

@@ -47,6 +47,7 @@ typedef struct reshard {
     const char *dir;
     int processes, workers;     /* the new layout */
     int old_processes, old_workers;
+    int reading;                /* the old store being read */
     uint32_t key_groups;
     size_t *partitions;         /* per source */
     size_t *part_base;          /* per source: where its partitions start in done[] */
@@ -218,12 +219,12 @@ static bool open_old(reshard *r, char **error)
 /* The new process of the worker that owns key group g, reads partition k. */
 static int process_of_group(const reshard *r, uint32_t g)
 {
-    return mstr_rendezvous_owner(g, r->processes * r->workers) / r->workers;
+    return mstr_rendezvous_owner(g, r->processes, r->workers) / r->workers;
 }
 
 static int process_of_partition(const reshard *r, size_t k)
 {
-    return mstr_place_worker(k, r->processes * r->workers) / r->workers;
+    return mstr_place_worker(k, r->processes, r->workers) / r->workers;
 }
 
 /* The program's state of the snapshot's operator op, or NULL. */
@@ -245,6 +246,15 @@ static void put(reshard *r, int p, const unsigned char *k, size_t klen, const un
     r->batches[p] = mstr_store_batch_new(r->commits[0].snapshot);
 }
 
+/* Whether the worker fields or frontiers in an old store's entry with key k are of a worker that
+ * took the snapshot (those of workers the store's process had before it went to fewer are
+ * left: mstr_snapshot.h). */
+static bool took_it(const reshard *r, const unsigned char *k, size_t klen)
+{
+    int first = r->reading * r->old_workers, worker = klen >= 5 ? (int)get_be(k + 1, 4) : -1;
+    return worker >= first && worker < first + r->old_workers;
+}
+
 /* One piece of an old store's state: to the new store that needs it, or into the least. */
 static bool take(void *arg, const unsigned char *k, size_t klen, const unsigned char *v,
                  size_t vlen)
@@ -252,6 +262,8 @@ static bool take(void *arg, const unsigned char *k, size_t klen, const unsigned 
     reshard *r = arg;
     mstr_rbuf value = { v, v + vlen, false };
     r->entries++;
+    if ((k[0] == 'W' || k[0] == 'X') && !took_it(r, k, klen))
+        return true;
     switch (k[0]) {
     case 'K':
         if (klen < 7 || get_be(k + 3, 4) >= r->key_groups)
@@ -516,8 +528,10 @@ static bool rewrite(reshard *r, char **error)
         r->least_frontier[x] = MSTR_EPOCH_MAX;
     char *shape = new_shape(r);
     ok = start_writers(r, shape, error);
-    for (int p = 0; ok && p < r->old_processes; p++)
+    for (int p = 0; ok && p < r->old_processes; p++) {
+        r->reading = p;
         ok = mstr_store_restore(r->old[p], &r->commits[p], take, r, error);
+    }
     if (!ok && r->problem != NULL) {
         char *both = mstr_strf("%s (%s)", *error, r->problem);
         free(*error);
@@ -578,8 +592,9 @@ bool mstr_reshard(const mstr_job_desc *d, const char *dir, int processes, int wo
                   .key_groups = d->key_groups };
     r.partitions = mstr_place_counts(d, processes * workers);
     bool ok = open_old(&r, error);
-    bool same = r.old == NULL || (r.old_processes == processes &&
-                                  (processes == 1 || r.old_workers == workers));
+    /* (each store holds the key groups and partitions of its process at any count of workers
+       per process: they restore at another count as a job of one process does) */
+    bool same = r.old == NULL || r.old_processes == processes;
     if (ok && !same) {
         r.part_base = mstr_alloc_array(d->nsources + 1, sizeof *r.part_base);
         size_t all = 0;
@@ -631,7 +646,7 @@ int mstr_reshard_command(int argc, char **argv, const mstr_job_desc *d)
     }
     if (!rewrote)
         fprintf(stderr, "mstr: nothing to rewrite: the state in '%s' holds no snapshot, or is "
-                        "already for %d process%s of %d worker%s\n", s.state_dir, s.processes,
-                s.processes == 1 ? "" : "es", s.workers, s.workers == 1 ? "" : "s");
+                        "already for %d process%s (each resumes its part on any number of "
+                        "workers)\n", s.state_dir, s.processes, s.processes == 1 ? "" : "es");
     return 0;
 }

@@ -1,11 +1,10 @@
 /*
- * mstr_reshard.h - rewriting a stopped job's state for another layout: another number of
- * processes, or of workers in each process of a job over several.
+ * mstr_reshard.h - rewriting a stopped job's state for another number of processes.
  *
  * Each process keeps its part of the state in a store of its own (DIR/store, DIR/store.I), the
  * part of the key groups and source partitions its workers own. A job that comes back with
- * another layout needs each part where the new owners are, so the state is rewritten, while no
- * process of the job runs, from the last snapshot that every store holds: every keyed slot goes
+ * another number of processes needs each part where the new owners are, so the state is
+ * rewritten, while no process of the job runs, from the last snapshot that every store holds: every keyed slot goes
  * to the store of the process whose worker owns its key group by the rendezvous rule
  * (mstr_route.h), every source partition's position to the store of the process that reads it
  * now (mstr_place.h); each operator's worker fields and each exchange's frontier become, for
@@ -32,8 +31,9 @@
 #include "mstr_desc.h"
 
 /* Rewrites the state in state directory dir for job d on `processes` processes of `workers`
- * workers each, if its last snapshot was taken by another layout of several processes or on
- * another number of them (one process restores another worker count itself). Sets *rewrote
+ * workers each, if its last snapshot was taken on another number of processes (a process
+ * restores its part at another count of workers itself: its key groups and partitions stay
+ * its own, mstr_route.h and mstr_place.h). Sets *rewrote
  * (after saying so on stderr). Returns false and sets *error (to free) if it cannot; the state
  * is then as it was. No process of the job may use dir meanwhile. */
 bool mstr_reshard(const mstr_job_desc *d, const char *dir, int processes, int workers,

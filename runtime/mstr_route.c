@@ -13,36 +13,41 @@
 #include "mstr_hash.h"
 #include "mstr_mem.h"
 
-static uint64_t route_score(uint32_t group, int worker)
-{
-    return mstr_hash_u64(((uint64_t)group << 32) | (uint64_t)worker);
-}
+enum { PROCESS_SCORE = 1u << 31 }; /* sets a process's scores apart from a worker's */
 
-/* The worker with the highest score for group, the lowest index among equal scores. Pure;
- * any thread. */
-int mstr_rendezvous_owner(uint32_t group, int workers)
+/* Of candidates 0 .. n-1 scored with salt (0 or PROCESS_SCORE), the one with the highest score
+ * for group, the lowest among equal scores. */
+static int best_of(uint32_t group, int n, uint64_t salt)
 {
     int best = 0;
-    uint64_t best_score = route_score(group, 0);
-    for (int w = 1; w < workers; w++) {
-        uint64_t s = route_score(group, w);
+    uint64_t best_score = mstr_hash_u64(((uint64_t)group << 32) | salt);
+    for (int c = 1; c < n; c++) {
+        uint64_t s = mstr_hash_u64(((uint64_t)group << 32) | salt | (uint64_t)c);
         if (s > best_score) {
-            best = w;
+            best = c;
             best_score = s;
         }
     }
     return best;
 }
 
-/* workers must be from 1 to MSTR_MAX_WORKERS so that every owner fits a uint16_t. */
-void mstr_owners_init(mstr_owners *o, uint32_t groups, int workers, uint64_t version)
+/* Pure; any thread. */
+int mstr_rendezvous_owner(uint32_t group, int processes, int per_process)
+{
+    int process = processes > 1 ? best_of(group, processes, PROCESS_SCORE) : 0;
+    return process * per_process + best_of(group, per_process, 0);
+}
+
+/* The workers must be from 1 to MSTR_MAX_WORKERS so that every owner fits a uint16_t. */
+void mstr_owners_init(mstr_owners *o, uint32_t groups, int processes, int per_process,
+                      uint64_t version)
 {
     o->version = version;
-    o->workers = workers;
+    o->workers = processes * per_process;
     o->groups = groups;
     o->owner = mstr_alloc_array(groups, sizeof *o->owner);
     for (uint32_t g = 0; g < groups; g++)
-        o->owner[g] = (uint16_t)mstr_rendezvous_owner(g, workers);
+        o->owner[g] = (uint16_t)mstr_rendezvous_owner(g, processes, per_process);
 }
 
 void mstr_owners_copy(mstr_owners *o, const mstr_owners *from)

@@ -427,7 +427,9 @@ typedef struct restoring {
     mstr_worker *workers;       /* this process's */
     int n;
     int first;                  /* the job-wide index of workers[0] */
-    int then;                   /* how many workers took the snapshot */
+    int then;                   /* how many workers of this process took the snapshot */
+    int then_first;             /* the job-wide index of the first of them then */
+    int senders;                /* and of the job */
     mstr_partition *parts;
     size_t nparts;
     const size_t *map;
@@ -451,11 +453,11 @@ static mstr_worker *here(restoring *r, int worker)
     return i >= 0 && i < r->n ? &r->workers[i] : NULL;
 }
 
-/* Whether an entry of worker fields or frontiers is of a worker that took the snapshot (the
- * others are left from before the job went to fewer workers). */
+/* Whether an entry of worker fields or frontiers is of a worker of this process that took the
+ * snapshot (the others are left from before the job went to fewer workers). */
 static bool took_it(const restoring *r, int worker)
 {
-    return worker - r->first < r->then;
+    return worker >= r->then_first && worker - r->then_first < r->then;
 }
 
 /* The state descriptor the snapshot's operator index op stands for, or NULL. */
@@ -575,7 +577,7 @@ static bool restore_frontiers(restoring *r, mstr_rbuf *k, mstr_rbuf *value)
     if (rescaled(r)) {
         const mstr_job_desc *d = r->workers[0].desc;
         int64_t *frontier = mstr_alloc_array(d->nexchanges + 1, sizeof *frontier);
-        bool ok = mstr_exchange_saved_frontiers(d, r->then, value, frontier);
+        bool ok = mstr_exchange_saved_frontiers(d, r->senders, value, frontier);
         for (size_t x = 0; ok && x < d->nexchanges; x++)
             if (frontier[x] < r->least_frontier[x])
                 r->least_frontier[x] = frontier[x];
@@ -645,17 +647,13 @@ bool mstr_snapshot_restore(mstr_store *s, const mstr_commit *c, mstr_worker *wor
                            uint64_t *entries, char **error)
 {
     const mstr_job_desc *d = workers[0].desc;
+    int processes = workers[0].ctx.workers / n, process = workers[0].ctx.worker / n;
+    /* (at another count of workers per process every key group and partition of the store is
+       still this process's: mstr_route.h, mstr_place.h) */
     restoring r = { .workers = workers, .n = n, .first = workers[0].ctx.worker,
-                    .then = c->workers, .parts = parts, .nparts = nparts, .map = map,
-                    .nmap = nmap };
-    if (rescaled(&r) && workers[0].ctx.workers != n) {
-        *error = mstr_strf("it was taken by %d workers in this process and the job has %d here: "
-                           "rewrite the state for the new layout first, with the job stopped "
-                           "(`JOB reshard --state-dir DIR --processes P --workers W`; the "
-                           "supervisor, --processes without --peers, does it itself)",
-                           c->workers, n);
-        return false;
-    }
+                    .then = c->workers, .then_first = process * c->workers,
+                    .senders = processes * c->workers, .parts = parts, .nparts = nparts,
+                    .map = map, .nmap = nmap };
     r.least = mstr_alloc_array(d->nstates, sizeof *r.least);
     r.least_frontier = mstr_alloc_array(d->nexchanges + 1, sizeof *r.least_frontier);
     for (size_t x = 0; x < d->nexchanges; x++)

@@ -33,8 +33,9 @@
  * a job that restores takes them from the shape (mstr_snapshot_layout), whatever its settings.
  *
  * Another worker count. The workers are not part of the shape: each commit record says how
- * many workers took its snapshot, and a job of one process restores a snapshot taken by N
- * workers into M. Keyed slots go to their key group's owner among the M (mstr_route.h); source
+ * many workers took its snapshot, and a process restores its part of a snapshot taken by N
+ * workers there into M (its key groups and partitions stay its own at any count of workers per
+ * process: mstr_route.h, mstr_place.h). Keyed slots go to their key group's owner among the M (mstr_route.h); source
  * partitions, whose count is kept, to their places among the M (mstr_place.h) with their
  * positions. Each operator's worker fields (epochs, frontiers: all workers downstream of an
  * exchange hold the same ones at a cut) become, on every worker, their least value over the
@@ -103,8 +104,8 @@ bool mstr_snapshot_fits(const char *stored, const char *ours, const mstr_job_des
                         size_t *map, size_t max, size_t *nmap, char **error);
 
 /* Restores committed snapshot c into the n workers (made, not started) and the partitions (open)
- * of a job's process (its part of the snapshot, in its own store), c->workers of them or, for a
- * job of one process, any number (see Another worker count); map is from mstr_snapshot_fits;
+ * of a job's process (its part of the snapshot, in its own store), c->workers of them or any
+ * number (see Another worker count); map is from mstr_snapshot_fits;
  * *entries gets how many entries it read. Returns false and sets *error if the snapshot fails
  * its checks, does not decode or cannot go to n workers (the workers' state is then partly
  * restored: start them over). */

@@ -20,7 +20,7 @@
  * Rescaling (the control API's Rescale): process 0 takes the last snapshot, leaves the new
  * layout in the state directory (DIR/layout: "PROCESSES WORKERS") and the job ends; when every
  * process has ended well the supervisor takes the file, rewrites the state for the new layout
- * (mstr_reshard.h) and starts the processes of the new layout, which resume from the snapshot.
+ * if the process count changes (mstr_reshard.h) and starts the processes of the new layout, which resume from the snapshot.
  *
  * The job's end. Once the last snapshot of the job is committed, before it tells the others to
  * stop, process 0 makes the ending mark (DIR/ending). A process killed from then on is not

@@ -14,6 +14,7 @@
 #   NAME.files/   every file here must be produced, with the same content, in the run directory
 #   NAME.wN.stdout, NAME.wN.stderr, NAME.wN.files/
 #                 what to expect instead when it runs on N workers (output naming the worker)
+#   NAME.p2w2.stdout  likewise on 2 processes of 2 workers (tests/e2e/processes_examples.sh)
 #   NAME.unordered  present when even one worker's output order is not part of the contract
 # With one worker, output is compared line by line; with more, workers interleave their lines,
 # so lines are compared sorted. Each run is in a fresh directory holding a copy of

@@ -172,10 +172,21 @@ static void test_custom_partitions(void **state)
     static const size_t which[] = { 0 };
     assert_int_equal(mstr_place_count(&sources[0], 1), 3);
     assert_int_equal(mstr_place_count(&sources[0], 8), 3);
-    assert_int_equal(mstr_place_worker(2, 2), 0);
+    assert_int_equal(mstr_place_worker(2, 1, 2), 0);
     size_t *counts = mstr_place_counts(&d, 4);
-    assert_true(mstr_place_reads_any(counts, 2, which, 1));
-    assert_false(mstr_place_reads_any(counts, 3, which, 1));
+    assert_true(mstr_place_reads_any(counts, 2, 1, 4, which, 1));
+    assert_false(mstr_place_reads_any(counts, 3, 1, 4, which, 1));
+    /* two processes of two workers: partitions 0 and 2 in process 0 (workers 0, 1), 1 in
+     * process 1 (worker 2); with three workers each, still in their processes */
+    assert_int_equal(mstr_place_worker(0, 2, 2), 0);
+    assert_int_equal(mstr_place_worker(1, 2, 2), 2);
+    assert_int_equal(mstr_place_worker(2, 2, 2), 1);
+    assert_int_equal(mstr_place_worker(5, 2, 2), 2);
+    assert_int_equal(mstr_place_worker(1, 2, 3), 3);
+    assert_int_equal(mstr_place_worker(2, 2, 3), 1);
+    assert_true(mstr_place_reads_any(counts, 1, 2, 2, which, 1));
+    assert_true(mstr_place_reads_any(counts, 2, 2, 2, which, 1));
+    assert_false(mstr_place_reads_any(counts, 3, 2, 2, which, 1));
     free(counts);
 }
 

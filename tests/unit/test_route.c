@@ -1,6 +1,7 @@
 /*
  * test_route.c - key groups and their owners: the key-group function, the range of owners,
- * minimal movement when a worker is added, balance, the owner table, and owners checked
+ * minimal movement when a worker is added (and none between processes when each gets one),
+ * balance, the owner table, and owners checked
  * against fixed values from an independent implementation.
  *
  * The expected values in test_known_owners and test_key_group_values come from
@@ -12,6 +13,7 @@
  *   print(sum(owner(g, 2) for g in range(256)), sum(owner(g, 2) for g in range(4096)))
  *   print([owner(g, 3) for g in range(16)], [owner(g, 3) for g in range(4080, 4096)])
  *   print([owner(g, 5) for g in range(1000, 1010)])
+ *   print([owner(g, 4, 2) for g in range(16)], [owner(g, 6, 3) for g in range(4080, 4096)])
  *   for h in [0xab00000000000000, 0xffffffffffffffff, 0x8000000000000000]:
  *       print([key_group(h, n) for n in (256, 4096, 1000, 3, 1)])
  *   print(key_group(hash_bytes((42).to_bytes(8, "little")), 4096))
@@ -21,6 +23,7 @@
  *   118 2076
  *   [2, 2, 0, 1, 2, 1, 1, 1, 1, 1, 2, 1, 2, 0, 0, 0] [0, 2, 1, 2, 2, 0, 2, 0, 0, 0, 2, 2, 1, 1, 0, 1]
  *   [0, 3, 1, 3, 2, 4, 4, 0, 4, 2]
+ *   [2, 2, 0, 3, 3, 3, 3, 1, 1, 1, 0, 1, 3, 2, 2, 0] [2, 3, 1, 1, 3, 2, 0, 2, 0, 2, 3, 5, 5, 1, 0, 3]
  *   [171, 2736, 667, 2, 0] / [255, 4095, 999, 2, 0] / [128, 2048, 500, 1, 0]
  *   3621
  */
@@ -70,13 +73,13 @@ static void test_owner_in_range(void **state)
     (void)state;
     for (int n = 1; n <= 64; n++) {
         for (uint32_t g = 0; g < 1024; g++) {
-            int o = mstr_rendezvous_owner(g, n);
+            int o = mstr_rendezvous_owner(g, 1, n);
             assert_true(o >= 0);
             assert_true(o < n);
         }
     }
     for (uint32_t g = 0; g < 1024; g++)
-        assert_int_equal(mstr_rendezvous_owner(g, 1), 0);
+        assert_int_equal(mstr_rendezvous_owner(g, 1, 1), 0);
 }
 
 /* Going from n to n+1 workers moves groups only to the new worker, and about 1/(n+1) of them. */
@@ -85,8 +88,8 @@ static void test_adding_a_worker_moves_only_to_it(void **state)
     (void)state;
     for (int n = 1; n <= 8; n++) {
         mstr_owners before, after;
-        mstr_owners_init(&before, 4096, n, 0);
-        mstr_owners_init(&after, 4096, n + 1, 1);
+        mstr_owners_init(&before, 4096, 1, n, 0);
+        mstr_owners_init(&after, 4096, 1, n + 1, 1);
         int moved = 0;
         for (uint32_t g = 0; g < 4096; g++) {
             if (before.owner[g] == after.owner[g])
@@ -106,7 +109,7 @@ static void test_balance_four_workers(void **state)
 {
     (void)state;
     mstr_owners o;
-    mstr_owners_init(&o, 4096, 4, 0);
+    mstr_owners_init(&o, 4096, 1, 4, 0);
     int share[4] = { 0, 0, 0, 0 };
     for (uint32_t g = 0; g < o.groups; g++)
         share[o.owner[g]]++;
@@ -126,10 +129,10 @@ static void test_known_owners(void **state)
         { 100, 0 }, { 128, 0 }, { 200, 0 }, { 254, 0 }, { 255, 1 },
     };
     for (size_t i = 0; i < sizeof two / sizeof two[0]; i++)
-        assert_int_equal(mstr_rendezvous_owner(two[i].group, 2), two[i].owner);
+        assert_int_equal(mstr_rendezvous_owner(two[i].group, 1, 2), two[i].owner);
 
     mstr_owners o;
-    mstr_owners_init(&o, 4096, 2, 7);
+    mstr_owners_init(&o, 4096, 1, 2, 7);
     assert_int_equal(o.version, 7);
     assert_int_equal(o.workers, 2);
     int ones = 0, ones_low = 0;
@@ -143,7 +146,7 @@ static void test_known_owners(void **state)
 
     static const int three_low[16] = { 2, 2, 0, 1, 2, 1, 1, 1, 1, 1, 2, 1, 2, 0, 0, 0 };
     static const int three_high[16] = { 0, 2, 1, 2, 2, 0, 2, 0, 0, 0, 2, 2, 1, 1, 0, 1 };
-    mstr_owners_init(&o, 4096, 3, 0);
+    mstr_owners_init(&o, 4096, 1, 3, 0);
     for (uint32_t g = 0; g < 16; g++) {
         assert_int_equal(o.owner[g], three_low[g]);
         assert_int_equal(o.owner[4080 + g], three_high[g]);
@@ -152,7 +155,44 @@ static void test_known_owners(void **state)
 
     static const int five[10] = { 0, 3, 1, 3, 2, 4, 4, 0, 4, 2 };
     for (uint32_t g = 0; g < 10; g++)
-        assert_int_equal(mstr_rendezvous_owner(1000 + g, 5), five[g]);
+        assert_int_equal(mstr_rendezvous_owner(1000 + g, 1, 5), five[g]);
+
+    static const int two_by_two[16] = { 2, 2, 0, 3, 3, 3, 3, 1, 1, 1, 0, 1, 3, 2, 2, 0 };
+    static const int three_by_two[16] = { 2, 3, 1, 1, 3, 2, 0, 2, 0, 2, 3, 5, 5, 1, 0, 3 };
+    for (uint32_t g = 0; g < 16; g++) {
+        assert_int_equal(mstr_rendezvous_owner(g, 2, 2), two_by_two[g]);
+        assert_int_equal(mstr_rendezvous_owner(4080 + g, 3, 2), three_by_two[g]);
+    }
+}
+
+/* A job of p processes going from n to n+1 workers in each moves key groups only to the new
+ * workers, each within its process, about 1/(n+1) of them; and a group's process is the same
+ * for any n. */
+static void test_more_workers_per_process_stay_in_their_process(void **state)
+{
+    (void)state;
+    for (int p = 2; p <= 4; p++) {
+        for (int n = 1; n <= 4; n++) {
+            mstr_owners before, after;
+            mstr_owners_init(&before, 4096, p, n, 0);
+            mstr_owners_init(&after, 4096, p, n + 1, 1);
+            assert_int_equal(after.workers, p * (n + 1));
+            int moved = 0;
+            for (uint32_t g = 0; g < 4096; g++) {
+                int process = before.owner[g] / n;
+                assert_int_equal(after.owner[g] / (n + 1), process);
+                if (before.owner[g] % n == after.owner[g] % (n + 1))
+                    continue;
+                assert_int_equal(after.owner[g] % (n + 1), n);
+                moved++;
+            }
+            double expected = 4096.0 / (n + 1);
+            assert_true(moved >= 0.8 * expected);
+            assert_true(moved <= 1.2 * expected);
+            mstr_owners_free(&before);
+            mstr_owners_free(&after);
+        }
+    }
 }
 
 int main(void)
@@ -164,6 +204,7 @@ int main(void)
         cmocka_unit_test(test_adding_a_worker_moves_only_to_it),
         cmocka_unit_test(test_balance_four_workers),
         cmocka_unit_test(test_known_owners),
+        cmocka_unit_test(test_more_workers_per_process_stay_in_their_process),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
