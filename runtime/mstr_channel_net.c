@@ -21,6 +21,8 @@
 
 enum { CREDIT_RETURN = MSTR_RING_BATCHES / 2 }; /* credits a pair returns at once */
 
+const char *const mstr_net_hub_methods[2] = { "/mstr.Exchange/Link", "/mstr.Exchange/Link2" };
+
 typedef struct pair_in {
     mstr_ring data;                 /* network thread -> worker: s's batches */
     mstr_ring spare;                /* worker -> network thread: batches to fill again */
@@ -145,7 +147,7 @@ static void hello_arrived(in_link *l, mstr_stream *s, const unsigned char *p, si
         mstr_stream_cancel(s);
         return;
     }
-    if (hi.round != h->hello.round) {
+    if (hi.round != h->hello.round || hi.layout != h->hello.layout) {
         mstr_stream_cancel(s); /* left over from an earlier round, or early for a later one */
         return;
     }
@@ -376,10 +378,16 @@ void mstr_net_hub_connect(mstr_net_hub *h, mstr_net *net, char *const *peers)
     for (int p = 0; p < h->processes; p++) {
         if (p == h->process)
             continue;
-        h->out[p] = mstr_net_open(net, peers[p], MSTR_NET_HUB_METHOD, &handler);
+        h->out[p] = mstr_net_open(net, peers[p], mstr_net_hub_methods[h->hello.layout % 2],
+                                  &handler);
         mstr_stream_send(h->out[p], hello.data, hello.len);
     }
     mstr_wbuf_free(&hello);
+}
+
+const mstr_wire_hello *mstr_net_hub_hello(const mstr_net_hub *h)
+{
+    return &h->hello;
 }
 
 void mstr_net_hub_links(mstr_net_hub *h, int p, uint64_t *out_bytes, uint64_t *out_batches,

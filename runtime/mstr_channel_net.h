@@ -44,22 +44,28 @@ typedef struct mstr_link_counts {
     _Atomic uint64_t batches;
 } mstr_link_counts;
 
-/* The method the exchange streams are opened on. */
-#define MSTR_NET_HUB_METHOD "/mstr.Exchange/Link"
+/* The methods the exchange streams are opened on: that of the parity of their hub's layout
+ * (mstr_wire_hello: one more at each live rescale of the round), so that the links of a live
+ * rescale over processes and those they replace are open together. */
+extern const char *const mstr_net_hub_methods[2];
 
 /* The hub of process hello->process of hello->processes, each running hello->workers workers,
- * for round hello->round of the job (mstr_cluster.h); rings are its workers' links among
- * themselves, bells their doorbells. Every stream of this process starts with hello, and a
- * stream whose hello differs (another program, shape or round) is refused. */
+ * for round hello->round of the job (mstr_cluster.h) and its layout hello->layout; rings are
+ * its workers' links among themselves, bells their doorbells. Every stream of this process
+ * starts with hello, and a stream whose hello differs (another program, shape, round or
+ * layout) is refused. */
 mstr_net_hub *mstr_net_hub_new(const mstr_wire_hello *hello, mstr_ring_hub *rings,
                                mstr_doorbell *bells, mstr_failure *failure);
 
-/* Takes an incoming exchange stream (from the accept of MSTR_NET_HUB_METHOD, on the network
- * thread): fills in its handler. */
+/* Takes an incoming exchange stream (from the accept of its method, on the network thread):
+ * fills in its handler. */
 void mstr_net_hub_accept(mstr_net_hub *h, mstr_stream *s, mstr_stream_handler *hd);
 
 /* Opens the process's streams to every other process; peers[p] is process p's address. */
 void mstr_net_hub_connect(mstr_net_hub *h, mstr_net *net, char *const *peers);
+
+/* The hello of the hub's streams. */
+const mstr_wire_hello *mstr_net_hub_hello(const mstr_net_hub *h);
 
 /* The bytes and batches this process sent to process p and received from it (any thread). */
 void mstr_net_hub_links(mstr_net_hub *h, int p, uint64_t *out_bytes, uint64_t *out_batches,

@@ -27,6 +27,12 @@ typedef struct session {
     struct session *next;
 } session;
 
+/* What an exchange stream's accept needs: the hubs of which parity take it. */
+typedef struct link_method {
+    mstr_cluster *cl;
+    int parity;
+} link_method;
+
 /* What a control stream's handler needs: which call it is, and whom to tell. */
 typedef struct control_method {
     mstr_cluster *cl;
@@ -35,6 +41,7 @@ typedef struct control_method {
 
 struct mstr_cluster {
     mstr_cluster_setup setup;   /* peers copied */
+    link_method links[2];
     control_method controls[MSTR_CONTROL_CALLS];
     char **peers;
     mstr_net *net;
@@ -42,7 +49,7 @@ struct mstr_cluster {
     pthread_mutex_t lock;       /* around everything below */
     session **current;          /* [processes]: the joined session of each process, or NULL */
     session *all;               /* every session of this round, current or not */
-    mstr_net_hub *hub;          /* this round's, or NULL */
+    mstr_net_hub *hubs[2];      /* this round's, by the parity of their layout, or NULL */
 };
 
 
@@ -59,11 +66,10 @@ static void hello_arrived(session *s, const unsigned char *p, size_t n)
     mstr_cluster *cl = s->cl;
     mstr_wire_hello hi;
     if (!mstr_wire_get_hello(p, n, &hi) || hi.fingerprint != cl->setup.fingerprint ||
-        hi.processes != (uint32_t)cl->setup.processes ||
-        hi.workers != (uint32_t)cl->setup.workers || hi.process == 0 ||
+        hi.processes != (uint32_t)cl->setup.processes || hi.process == 0 ||
         hi.process >= (uint32_t)cl->setup.processes) {
         fprintf(stderr, "mstr: process 0 refused a process of another job, or of another shape "
-                        "(the same program and --processes and --workers on every process?)\n");
+                        "(the same program and --processes on every process?)\n");
         mstr_stream_cancel(s->stream);
         return;
     }
@@ -144,16 +150,18 @@ static bool accept_session(void *arg, mstr_stream *st, mstr_stream_handler *h)
     return true;
 }
 
-/* An exchange stream goes to this round's hub; between rounds there is none to take it. */
+/* An exchange stream goes to this round's hub of its method's parity; between rounds there is
+ * none to take it. */
 static bool accept_link(void *arg, mstr_stream *st, mstr_stream_handler *h)
 {
-    mstr_cluster *cl = arg;
+    link_method *m = arg;
+    mstr_cluster *cl = m->cl;
     pthread_mutex_lock(&cl->lock);
-    bool taken = cl->hub != NULL;
-    if (taken)
-        mstr_net_hub_accept(cl->hub, st, h);
+    mstr_net_hub *hub = cl->hubs[m->parity];
+    if (hub != NULL)
+        mstr_net_hub_accept(hub, st, h);
     pthread_mutex_unlock(&cl->lock);
-    return taken;
+    return hub != NULL;
 }
 
 /* A control call's request (its only message). */
@@ -183,13 +191,16 @@ mstr_cluster *mstr_cluster_start(const mstr_cluster_setup *s, char **error)
     cl->setup.peers = cl->peers;
     cl->current = mstr_alloc_array((size_t)s->processes, sizeof *cl->current);
     pthread_mutex_init(&cl->lock, NULL);
-    mstr_net_method methods[2 + MSTR_CONTROL_CALLS] = {
-        { MSTR_NET_HUB_METHOD, accept_link, cl },
+    mstr_net_method methods[3 + MSTR_CONTROL_CALLS] = {
         { MSTR_CLUSTER_SESSION_METHOD, accept_session, cl },
     };
+    for (int k = 0; k < 2; k++) {
+        cl->links[k] = (link_method){ cl, k };
+        methods[1 + k] = (mstr_net_method){ mstr_net_hub_methods[k], accept_link, &cl->links[k] };
+    }
     for (int i = 0; i < MSTR_CONTROL_CALLS; i++) {
         cl->controls[i] = (control_method){ cl, (mstr_control_call)i };
-        methods[2 + i] = (mstr_net_method){ mstr_control_methods[i], accept_control,
+        methods[3 + i] = (mstr_net_method){ mstr_control_methods[i], accept_control,
                                             &cl->controls[i] };
     }
     cl->net = mstr_net_start(s->listen, &s->tls, methods, sizeof methods / sizeof methods[0],
@@ -263,7 +274,6 @@ bool mstr_cluster_join(mstr_cluster *cl, int64_t timeout_ms)
     cl->current[0] = s;
     mstr_wire_hello hello = { .process = (uint32_t)cl->setup.process,
                               .processes = (uint32_t)cl->setup.processes,
-                              .workers = (uint32_t)cl->setup.workers,
                               .fingerprint = cl->setup.fingerprint };
     mstr_wbuf b = { 0 };
     mstr_wire_put_hello(&b, &hello);
@@ -288,15 +298,25 @@ void mstr_cluster_send(mstr_cluster *cl, int to, const mstr_wire_coord *m)
 void mstr_cluster_route(mstr_cluster *cl, mstr_net_hub *hub)
 {
     pthread_mutex_lock(&cl->lock);
-    cl->hub = hub;
+    cl->hubs[mstr_net_hub_hello(hub)->layout % 2] = hub;
+    pthread_mutex_unlock(&cl->lock);
+}
+
+void mstr_cluster_unroute(mstr_cluster *cl, mstr_net_hub *hub)
+{
+    pthread_mutex_lock(&cl->lock);
+    for (int k = 0; k < 2; k++)
+        if (cl->hubs[k] == hub)
+            cl->hubs[k] = NULL;
     pthread_mutex_unlock(&cl->lock);
 }
 
 void mstr_cluster_stopping(mstr_cluster *cl)
 {
     pthread_mutex_lock(&cl->lock);
-    if (cl->hub != NULL)
-        mstr_net_hub_stopping(cl->hub);
+    for (int k = 0; k < 2; k++)
+        if (cl->hubs[k] != NULL)
+            mstr_net_hub_stopping(cl->hubs[k]);
     pthread_mutex_unlock(&cl->lock);
 }
 

@@ -14,6 +14,10 @@
  * Every process also serves the control API's calls (mstr_control.h), posted to the coordinator
  * as they come.
  *
+ * Exchange streams go to the hub of their round whose layout has their parity (a live rescale
+ * over processes makes the hub of the next layout while the one it replaces still runs:
+ * mstr_channel_net.h); a hub of the other parity, or none, refuses them.
+ *
  * A session is a stream from a follower to the leader, opened by the follower at the start of
  * each round with a hello (its process, the job's shape), and carrying the snapshot protocol
  * (mstr_wire.h) both ways for the round. What arrives on a session (its hello, its messages, its
@@ -40,7 +44,6 @@ typedef struct mstr_cluster mstr_cluster;
 
 typedef struct mstr_cluster_setup {
     int process, processes;
-    int workers;                /* per process */
     char *const *peers;         /* [processes]: each process's address, "host:port" */
     const char *listen;         /* the address this process serves on ("0.0.0.0:7000") */
     mstr_net_tls tls;
@@ -73,11 +76,13 @@ bool mstr_cluster_join(mstr_cluster *cl, int64_t timeout_ms);
  * `to`, or to every follower (to is -1). Messages to a lost process go nowhere. */
 void mstr_cluster_send(mstr_cluster *cl, int to, const mstr_wire_coord *m);
 
-/* Sets the hub that this round's exchange streams go to (NULL between rounds: they are
- * refused). */
+/* Exchange streams of the parity of hub's layout go to hub from now on. */
 void mstr_cluster_route(mstr_cluster *cl, mstr_net_hub *hub);
 
-/* The job is ending: streams of this round's hub that end from now on are no loss. */
+/* ... and to none once hub is closed (before it is freed). */
+void mstr_cluster_unroute(mstr_cluster *cl, mstr_net_hub *hub);
+
+/* The job is ending: streams of this round's hubs that end from now on are no loss. */
 void mstr_cluster_stopping(mstr_cluster *cl);
 
 /* Ends the round's sessions (no event of theirs is posted after this). */

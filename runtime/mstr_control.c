@@ -307,15 +307,16 @@ static char *rescale_refusal(const mstr_control *c, uint32_t arg, int *code)
     int processes, workers;
     rescale_to(c, arg, &processes, &workers);
     *code = CODE_FAILED_PRECONDITION;
-    if (!c->snapshots && c->processes > 1)
-        return mstr_strdup("rescaling processes goes through a snapshot: run the job with "
-                           "--state-dir");
-    if (c->processes > 1 && !c->supervised)
-        return mstr_strdup("its processes were started by hand: stop the job, rewrite its state "
-                           "(`JOB reshard`) and start the processes of the new layout");
+    bool other_processes = processes != c->processes; /* (the same: live, mstr_rescale.h) */
     if (c->processes == 1 && processes > 1)
         return mstr_strdup("a job of one process cannot start processes: run it under the "
                            "supervisor (--processes N) to rescale across processes");
+    if (!c->snapshots && other_processes)
+        return mstr_strdup("rescaling processes goes through a snapshot: run the job with "
+                           "--state-dir");
+    if (other_processes && !c->supervised)
+        return mstr_strdup("its processes were started by hand: stop the job, rewrite its state "
+                           "(`JOB reshard`) and start the processes of the new layout");
     char *why = unmovable(c->desc);
     if (why != NULL)
         return why;

@@ -38,6 +38,7 @@ void mstr_coord_init(mstr_coord *c, const mstr_coord_setup *s)
 {
     *c = (mstr_coord){ .setup = *s, .collect_at = COLLECT_MIN_BYTES };
     c->events_end = &c->events;
+    c->peer_finished = mstr_alloc_array((size_t)s->followers + 1, sizeof *c->peer_finished);
     atomic_init(&c->requested, 0);
     atomic_init(&c->committed, 0);
     atomic_init(&c->stop, false);
@@ -61,6 +62,7 @@ void mstr_coord_free(mstr_coord *c)
     }
     mstr_store_queue_free(&c->queue);
     mstr_coord_clear_events(c);
+    free(c->peer_finished);
     pthread_mutex_destroy(&c->lock);
     pthread_cond_destroy(&c->changed);
 }
@@ -78,6 +80,7 @@ void mstr_coord_begin_round(mstr_coord *c, int workers, mstr_doorbell *bells,
     c->failure = failure;
     c->last = last;
     c->peers_done = c->peers_finished = 0;
+    memset(c->peer_finished, 0, ((size_t)c->setup.followers + 1) * sizeof *c->peer_finished);
     c->stop_asked = c->told_to_stop = c->ending = c->stop_at_cut = false;
     c->peers_stopped = 0;
     c->request = 0;
@@ -85,6 +88,10 @@ void mstr_coord_begin_round(mstr_coord *c, int workers, mstr_doorbell *bells,
     atomic_store(&c->committed, last);
     atomic_store(&c->stop, false);
     atomic_store(&c->stop_cut, 0);
+    /* the round's workers are new: a number of the round before would make them cut at once
+       the next rescale prepared, before the other processes have its plan */
+    atomic_store(&c->rescale_number, 0);
+    atomic_store(&c->rescale, NULL);
 }
 
 static void pause_ms(int64_t ms)
@@ -322,8 +329,33 @@ static void handle(mstr_coord *c, const mstr_coord_event *e)
         }
         break;
     case MSTR_WIRE_FINISHED:
-        if (leader)
+        if (leader && !c->peer_finished[e->process]) {
+            c->peer_finished[e->process] = true;
             c->peers_finished++;
+        }
+        break;
+    case MSTR_WIRE_RESCALE:
+        if (m->workers < 1 || m->workers > MSTR_MAX_WORKERS) {
+            mstr_failure_set(c->failure, "process %d asked for a rescale to %u workers",
+                             e->process, (unsigned)m->workers);
+            break;
+        }
+        if (!leader && m->value == MSTR_STAGE_PREPARE) {
+            c->rescale_asked = m->snapshot;
+            c->rescale_to = (int)m->workers;
+        }
+        if (!leader)
+            c->rescale_stage = (mstr_wire_stage)m->value;
+        break;
+    case MSTR_WIRE_RESCALED:
+        if (leader && m->snapshot == c->rescale_asked && m->value == c->rescale_stage) {
+            c->peers_staged++;
+            if (m->value == MSTR_STAGE_PREPARE && c->peer_finished[e->process]) {
+                /* what it said before it; its workers say it again on the new links */
+                c->peer_finished[e->process] = false;
+                c->peers_finished--;
+            }
+        }
         break;
     case MSTR_WIRE_STOP:
         if (leader)
@@ -538,25 +570,28 @@ static void take_asked(mstr_coord *c)
 
 /* ---- the coordinator -------------------------------------------------------------------- */
 
-/* Whether a Rescale call waits, to *workers, that a job of one process does live, without
- * ending its round. */
-static bool rescales_live(mstr_coord *c, int *workers)
+/* Leader or alone: whether a Rescale call waits that keeps the process count, which the job
+ * does live, without ending its round; *per_process gets its workers per process. */
+static bool rescales_live(mstr_coord *c, int *per_process)
 {
-    int processes;
-    return c->setup.role != MSTR_COORD_FOLLOWER && c->setup.followers == 0 &&
-           mstr_control_wants_rescale(c->setup.control, &processes, workers);
+    int processes, workers;
+    bool asked = c->setup.role != MSTR_COORD_FOLLOWER &&
+                 mstr_control_wants_rescale(c->setup.control, &processes, &workers) &&
+                 processes == c->setup.followers + 1;
+    *per_process = asked ? workers / processes : 0;
+    return asked;
 }
 
 /* Whether the round should end (after a last snapshot): every worker of every process
- * finished, a signal or Stop asked for it, or, over processes, Rescale (the supervisor starts
- * the processes of the new layout) (lock held). */
+ * finished, a signal or Stop asked for it, or Rescale to another number of processes (the
+ * supervisor starts the processes of the new layout) (lock held). */
 static bool should_end(mstr_coord *c)
 {
     int processes, workers;
     return (c->finished == c->workers && c->peers_finished == c->setup.followers) ||
            c->signal != 0 || c->stop_asked || mstr_control_wants_stop(c->setup.control) ||
-           (c->setup.followers > 0 &&
-            mstr_control_wants_rescale(c->setup.control, &processes, &workers));
+           (mstr_control_wants_rescale(c->setup.control, &processes, &workers) &&
+            processes != c->setup.followers + 1);
 }
 
 /* Leader or alone: waits until a snapshot is due (deadline_ms on the monotonic clock; < 0:
@@ -697,6 +732,8 @@ static void follow(mstr_coord *c)
     bool said_finished = false, said_stop = false;
     for (;;) {
         handle_events(c);
+        if (c->rescale_to != 0 && !mstr_failed(c->failure) && !c->told_to_stop)
+            return; /* the workers run on: a live rescale (its FINISHED is said again after) */
         if (mstr_failed(c->failure) || c->told_to_stop)
             break;
         if (c->request != 0) {
@@ -725,14 +762,60 @@ static void follow(mstr_coord *c)
         tell_failure(c);
 }
 
-void mstr_coord_begin_rescale(mstr_coord *c, struct mstr_rescale *r)
+uint64_t mstr_coord_rescale_number(const mstr_coord *c)
+{
+    return c->setup.role == MSTR_COORD_FOLLOWER ? c->rescale_asked
+                                                : atomic_load(&c->rescale_number) + 1;
+}
+
+void mstr_coord_prepare_rescale(mstr_coord *c, struct mstr_rescale *r)
 {
     pthread_mutex_lock(&c->lock);
     c->switched = 0;
     pthread_mutex_unlock(&c->lock);
     atomic_store(&c->rescale, r);
-    atomic_store(&c->rescale_number, r->number);
+}
+
+void mstr_coord_begin_rescale(mstr_coord *c)
+{
+    atomic_store(&c->rescale_number, atomic_load(&c->rescale)->number);
     ring_all(c);
+}
+
+struct mstr_rescale *mstr_coord_barrier_rescale(mstr_coord *c, uint64_t last)
+{
+    struct mstr_rescale *r = atomic_load(&c->rescale);
+    return r != NULL && r->number > last ? r : NULL;
+}
+
+void mstr_coord_rescale_say(mstr_coord *c, uint64_t n, mstr_wire_stage s, int workers)
+{
+    bool leader = c->setup.role == MSTR_COORD_LEADER;
+    if (leader) {
+        c->rescale_asked = n;
+        c->rescale_stage = s;
+        c->peers_staged = 0;
+    }
+    mstr_cluster_send(c->setup.cluster, leader ? -1 : 0,
+                      &(mstr_wire_coord){ .kind = leader ? MSTR_WIRE_RESCALE : MSTR_WIRE_RESCALED,
+                                          .snapshot = n, .value = s,
+                                          .workers = (uint32_t)workers });
+}
+
+bool mstr_coord_rescale_await(mstr_coord *c, uint64_t n, mstr_wire_stage s)
+{
+    bool leader = c->setup.role == MSTR_COORD_LEADER;
+    for (;;) {
+        handle_events(c);
+        bool there = leader ? c->peers_staged == c->setup.followers
+                            : c->rescale_asked == n && c->rescale_stage == s;
+        if (there || mstr_failed(c->failure) || c->told_to_stop)
+            return there && !mstr_failed(c->failure);
+        pthread_mutex_lock(&c->lock);
+        if (c->events == NULL && !mstr_failed(c->failure))
+            wait_changed(c, -1);
+        pthread_mutex_unlock(&c->lock);
+    }
 }
 
 bool mstr_coord_await_rescale(mstr_coord *c, int workers)

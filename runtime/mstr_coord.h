@@ -32,6 +32,10 @@
  * tells the followers to stop; each says it is stopping, and keeps its streams until the leader
  * has heard from all, so that no process mistakes another's exit for a loss. A failure anywhere fails the job everywhere; the loss of a process
  * (events posted by the cluster) ends the round instead, and the job rolls back (mstr_job.c).
+ * A live rescale (mstr_rescale.h) comes between snapshots: the leader's coordinator returns for
+ * it, and over processes tells the followers, whose coordinators return too; its stages then
+ * go over the sessions (mstr_coord_rescale_say, _await), and a follower says its workers'
+ * FINISHED again after it, as they do.
  *
  * Thread use: the coordinator runs in the job's main thread; workers call the worker-side
  * functions from their threads, the network thread mstr_coord_post.
@@ -105,9 +109,13 @@ typedef struct mstr_coord {
                                    worker goes on past its cut however late `stop` comes */
     _Atomic uint64_t committed; /* the last snapshot committed and published (or restored);
                                    set before `requested` moves past it and before `stop` */
-    _Atomic uint64_t rescale_number; /* one process: the last live rescale asked for (0: none) */
+    _Atomic uint64_t rescale_number; /* the last live rescale of the round whose cut is asked
+                                   for (0: none) */
     struct mstr_rescale *_Atomic rescale; /* and the plan while it is under way (mstr_rescale.h),
-                                   set before the number; NULL once every worker is through */
+                                   set before the number (over processes, before any process
+                                   asks for the cut, so that a worker that gets the rescale's
+                                   barrier from another process first finds it); NULL once
+                                   every worker is through */
     pthread_mutex_t lock;       /* around the rest, up to `setup` */
     pthread_cond_t changed;     /* a batch, a worker done or finished, a signal, an event */
     mstr_store_queue queue;     /* batches handed over, not yet written */
@@ -127,7 +135,12 @@ typedef struct mstr_coord {
     mstr_doorbell *bells;
     mstr_failure *failure;
     int peers_done;             /* leader: followers done with the snapshot being taken */
-    int peers_finished;         /* leader: followers whose input is exhausted */
+    bool *peer_finished;        /* leader: [process]: its input is exhausted (as it said since
+                                   its last live rescale, after which its workers say again) */
+    int peers_finished;         /* leader: how many */
+    uint64_t rescale_asked;     /* over processes: the live rescale the leader asked for, */
+    mstr_wire_stage rescale_stage; /* and the last stage of it it said */
+    int peers_staged;           /* leader: followers done with that stage */
     bool stop_asked;            /* leader: a follower passed on a signal */
     bool ending;                /* the job is over: a process that goes now is no loss */
     int peers_stopped;          /* leader: followers that know it is over (or went) */
@@ -140,8 +153,9 @@ typedef struct mstr_coord {
                                    nothing after the cut, so that a resume does not do it, or
                                    print it, again */
     uint64_t last;              /* the last snapshot committed (or restored) */
-    int rescale_to;             /* one process: mstr_coord_run returned for a Rescale call to this
-                                   many workers (0: it did not) */
+    int rescale_to;             /* mstr_coord_run returned for a live rescale to this many workers
+                                   per process (0: it did not): asked by a Rescale call that
+                                   keeps the process count, or over processes by the leader */
     uint64_t taken;             /* snapshots committed by this run */
     uint64_t entries, bytes;    /* written by this run (every process's) */
     int64_t last_ms;            /* how long the last snapshot took, request to commit */
@@ -172,17 +186,33 @@ void mstr_coord_watch_signals(mstr_coord *c);
 /* The signal that asked the job to stop, or 0. */
 int mstr_coord_signal(mstr_coord *c);
 
-/* Runs the round's snapshots until it stops (see above), then stops the workers; or, in a job
- * of one process, until a Rescale call asks for other workers: it then returns with
- * c->rescale_to set, the workers running, for a live rescale (mstr_coord_begin_rescale).
- * Returns the signal that stopped it, or 0. */
+/* Runs the round's snapshots until it stops (see above), then stops the workers; or until a
+ * Rescale call asks for other workers per process (over processes the leader then asks the
+ * followers): it then returns with c->rescale_to set, the workers running, for a live rescale
+ * (mstr_coord_prepare_rescale). Returns the signal that stopped it, or 0. */
 int mstr_coord_run(mstr_coord *c);
 
-/* ---- a live rescale (one process: mstr_rescale.h) ------------------------------------- */
+/* ---- a live rescale (mstr_rescale.h) --------------------------------------------------- */
 
-/* After mstr_coord_run returned with c->rescale_to set: the rescale r begins; the workers are
- * rung. */
-void mstr_coord_begin_rescale(mstr_coord *c, struct mstr_rescale *r);
+/* After mstr_coord_run returned with c->rescale_to set: r is the rescale's plan (a worker that
+ * gets its barrier finds it); its number, on the leader or alone c->rescale_number + 1, on a
+ * follower the leader's. */
+void mstr_coord_prepare_rescale(mstr_coord *c, struct mstr_rescale *r);
+
+/* The number a prepared rescale gets. */
+uint64_t mstr_coord_rescale_number(const mstr_coord *c);
+
+/* The workers make their cut of the prepared rescale; they are rung. */
+void mstr_coord_begin_rescale(mstr_coord *c);
+
+/* Over processes: the leader tells every follower that rescale n (to `workers` per process) is
+ * at stage s; a follower tells the leader that it is done with stage s of n. */
+void mstr_coord_rescale_say(mstr_coord *c, uint64_t n, mstr_wire_stage s, int workers);
+
+/* Over processes: the leader waits until every follower is done with stage s of rescale n, a
+ * follower until the leader says n is at stage s. Returns false if the job failed meanwhile
+ * (a process was lost, say). */
+bool mstr_coord_rescale_await(mstr_coord *c, uint64_t n, mstr_wire_stage s);
 
 /* Waits until `workers` workers are through it (handling control calls meanwhile). Returns
  * false if the job failed meanwhile. */
@@ -259,6 +289,9 @@ static inline struct mstr_rescale *mstr_coord_rescale(mstr_coord *c, uint64_t la
 {
     return atomic_load(&c->rescale_number) > last ? atomic_load(&c->rescale) : NULL;
 }
+
+/* The plan of the rescale whose barrier a worker that went through rescale `last` got. */
+struct mstr_rescale *mstr_coord_barrier_rescale(mstr_coord *c, uint64_t last);
 
 /* The calling worker is through the live rescale under way; it had said its input was
  * exhausted (was_finished) and will say it again on the new links if so. */

@@ -20,11 +20,17 @@
  * committed snapshot once the lost process is back. Without a state directory there is nothing
  * to roll back to, and the loss fails the job.
  *
- * A rescale in one process happens within the round, live (mstr_rescale.h): the coordinator
- * returns for it with the workers running, the main thread makes the plan and the new workers,
- * waits until every worker is through, retires those that left and goes on coordinating. A
- * rescale over processes ends the round; the supervisor starts the processes of the new
- * layout (mstr_super.h).
+ * A rescale that keeps the number of processes happens within the round, live
+ * (mstr_rescale.h): the coordinator returns for it with the workers running, the main thread
+ * makes the plan, the new links and the new workers, waits until every worker is through,
+ * retires those that left and goes on coordinating. Over several processes each does so at
+ * the leader's word, in three stages (mstr_wire.h): every process prepares (its hub of the new
+ * links takes their streams from then on), then connects to the others' hubs, then makes its
+ * cut; a worker that gets the rescale's barrier from another process before its own process
+ * asks for the cut finds the plan prepared. The round's workers per process are the leader's,
+ * which says them with each RESTORE: a process started again after a loss runs as many as the
+ * others, whatever its command line. A rescale to another number of processes ends the round;
+ * the supervisor starts the processes of the new layout (mstr_super.h).
  */
 #include "mstr_job.h"
 
@@ -78,6 +84,8 @@ typedef struct job {
     mstr_settings settings;
     int process, processes;     /* this process, of how many */
     int per_process, total;     /* workers here, and in the job */
+    int round_workers;          /* leader: the workers per process of the next round (those of
+                                   its command line, or of its last live rescale) */
     char *shape;                /* the job's shape (mstr_snapshot.h) */
     size_t *partitions;         /* per source: how many partitions it has (mstr_place.h) */
     mstr_partition *parts;      /* those this process reads */
@@ -100,6 +108,9 @@ typedef struct job {
     int nbells;                 /* those made */
     mstr_ring_hub *rings;
     mstr_net_hub *hub;          /* over several processes */
+    mstr_ring_hub *old_rings;   /* the links a live rescale replaced, until every worker is */
+    mstr_net_hub *old_hub;      /* through (the hub until the next one: its peers may still
+                                   read it), or the round ends */
     mstr_worker *workers;       /* room for MSTR_MAX_WORKERS: a live rescale makes more */
     mstr_rescale *rescale;      /* a live rescale that failed, freed with the links */
     uint64_t restored;          /* the snapshot it restored; 0 for a fresh start */
@@ -138,7 +149,6 @@ static bool leads(const job *j)
 static bool open_inputs(job *j)
 {
     const mstr_job_desc *d = j->desc;
-    int first = j->process * j->per_process;
     j->nparts = 0;
     for (size_t i = 0; i < d->nsources; i++)
         j->nparts += j->partitions[i];
@@ -151,14 +161,12 @@ static bool open_inputs(job *j)
         const mstr_source_desc *src = &d->sources[i];
         size_t n = j->partitions[i];
         for (size_t part = 0; part < n; part++) {
-            int worker = mstr_place_worker(part, j->processes, j->per_process);
-            if (worker < first || worker >= first + j->per_process)
+            if (part % (size_t)j->processes != (size_t)j->process) /* (mstr_place.h) */
                 continue;
             mstr_partition *p = &j->parts[k++];
             p->source = src;
             p->index = part;
             p->parts = n;
-            p->worker = worker;
             if (src->kind == MSTR_SOURCE_RANGE || src->kind == MSTR_SOURCE_NEXMARK ||
                 src->kind == MSTR_SOURCE_LIST)
                 mstr_place_span(src, part, n, &p->next, &p->end);
@@ -191,6 +199,25 @@ static bool close_inputs(job *j)
 
 /* ---- a round's links and workers ------------------------------------------------------- */
 
+/* The links between n workers per process of round j->round, of its layout `layout` (0, then
+ * one more at each live rescale): *rings among this process's, and over several processes (or
+ * with a cluster) *hub, whose streams arrive from now on (and which is NULL otherwise). */
+static void make_layout(job *j, int n, uint64_t layout, mstr_ring_hub **rings,
+                        mstr_net_hub **hub)
+{
+    *rings = mstr_ring_hub_new(n, j->process * n, j->bells);
+    *hub = NULL;
+    if (alone(j))
+        return;
+    mstr_wire_hello hello = { .process = (uint32_t)j->process,
+                              .processes = (uint32_t)j->processes,
+                              .workers = (uint32_t)n, .fingerprint = mstr_hash_bytes(j->shape,
+                                                                            strlen(j->shape)),
+                              .round = j->round, .layout = layout };
+    *hub = mstr_net_hub_new(&hello, *rings, j->bells, &j->failure);
+    mstr_cluster_route(j->cluster, *hub);
+}
+
 /* The doorbells, the failure flag and the links between the workers of round j->round. */
 static void make_links(job *j)
 {
@@ -200,29 +227,30 @@ static void make_links(job *j)
         mstr_doorbell_init(&j->bells[i]);
     j->nbells = n;
     mstr_failure_init(&j->failure, j->bells, n);
-    j->rings = mstr_ring_hub_new(n, j->process * n, j->bells);
-    if (alone(j))
+    make_layout(j, n, 0, &j->rings, &j->hub);
+}
+
+/* Closes and frees *hub (NULL is ignored): no stream of it is taken or heard from after this. */
+static void close_hub(job *j, mstr_net_hub **hub)
+{
+    if (*hub == NULL)
         return;
-    mstr_wire_hello hello = { .process = (uint32_t)j->process,
-                              .processes = (uint32_t)j->processes,
-                              .workers = (uint32_t)n, .fingerprint = mstr_hash_bytes(j->shape,
-                                                                            strlen(j->shape)),
-                              .round = j->round };
-    j->hub = mstr_net_hub_new(&hello, j->rings, j->bells, &j->failure);
-    mstr_cluster_route(j->cluster, j->hub);
+    mstr_cluster_unroute(j->cluster, *hub);
+    mstr_net_hub_close(*hub);
+    mstr_net_hub_free(*hub);
+    *hub = NULL;
 }
 
 /* Ends the round's links: no stream of the round is taken or heard from after this. Says what
  * failed, and returns whether the round lost a process (rather than failed). */
 static bool free_links(job *j, bool *failed)
 {
-    if (j->hub != NULL) {
-        mstr_cluster_route(j->cluster, NULL);
-        mstr_net_hub_close(j->hub);
-        mstr_net_hub_free(j->hub);
-        j->hub = NULL;
-    }
+    close_hub(j, &j->hub);
+    close_hub(j, &j->old_hub);
     mstr_ring_hub_free(j->rings);
+    if (j->old_rings != NULL)
+        mstr_ring_hub_free(j->old_rings);
+    j->old_rings = NULL;
     if (j->rescale != NULL)
         mstr_rescale_free(j->rescale);
     j->rescale = NULL;
@@ -251,8 +279,23 @@ static void make_worker(job *j, int i, const mstr_owners *owners, mstr_channel *
     mstr_worker_init(&j->workers[i], &s);
 }
 
+/* The round runs `per_process` workers in each process. */
+static void set_workers(job *j, int per_process)
+{
+    j->per_process = per_process;
+    j->total = j->processes * per_process;
+}
+
+/* Gives each of the process's partitions to its worker among the round's. */
+static void place_parts(job *j)
+{
+    for (size_t k = 0; k < j->nparts; k++)
+        j->parts[k].worker = mstr_place_worker(j->parts[k].index, j->processes, j->per_process);
+}
+
 static void make_workers(job *j)
 {
+    place_parts(j);
     mstr_owners owners;
     mstr_owners_init(&owners, (uint32_t)j->settings.key_groups, j->processes, j->per_process,
                      0);
@@ -297,68 +340,129 @@ static bool remake_workers(job *j)
     return true;
 }
 
-/* Says what live rescale r did, which took ms. */
+/* Over several processes: passes stage s of live rescale n, which every process must reach
+ * before any goes on: a follower says it is through the stage before and waits for the
+ * leader's word; the leader waits for every follower, then says it. Returns false if the job
+ * failed meanwhile. */
+static bool pass_stage(job *j, uint64_t n, mstr_wire_stage s, int to)
+{
+    if (j->processes == 1)
+        return true;
+    if (!leads(j)) {
+        mstr_coord_rescale_say(&j->coord, n, s - 1, to);
+        return mstr_coord_rescale_await(&j->coord, n, s);
+    }
+    if (!mstr_coord_rescale_await(&j->coord, n, s - 1))
+        return false;
+    mstr_coord_rescale_say(&j->coord, n, s, to);
+    return true;
+}
+
+/* Through live rescale r, which took ms: says what it did (each process for its own workers). */
 static void say_rescaled(const job *j, const mstr_rescale *r, int64_t ms)
 {
-    fprintf(stderr, "mstr: rescaled from %d to %d workers live in %lld ms: %llu of %u key "
+    char who[32] = "";
+    if (j->processes > 1)
+        snprintf(who, sizeof who, "process %d ", j->process);
+    fprintf(stderr, "mstr: %srescaled from %d to %d workers live in %lld ms: %llu of %u key "
                     "groups (%llu keyed slots, %llu bytes) went to another worker; the longest "
                     "a worker waited for what it took over: %.1f ms; %llu records waited for "
                     "their key group's state\n",
-            r->from, r->to, (long long)ms, (unsigned long long)atomic_load(&r->moved_groups),
+            who, r->from, r->to, (long long)ms,
+            (unsigned long long)atomic_load(&r->moved_groups),
             (unsigned)j->settings.key_groups, (unsigned long long)atomic_load(&r->moved_slots),
             (unsigned long long)atomic_load(&r->moved_bytes),
             (double)atomic_load(&r->longest_wait_us) / 1e3,
             (unsigned long long)atomic_load(&r->held));
 }
 
-/* A job of one process goes on with `to` workers, live (mstr_rescale.h): makes the plan and
- * the new workers, starts them, waits until every worker is through, and retires those that
- * left. If the job fails meanwhile, every worker made stops with the round, and is closed. */
+/* The job goes on with `to` workers per process, live (mstr_rescale.h): makes the plan, the
+ * new links and the new workers, starts them, asks for the cut (over processes in the
+ * leader's stages), waits until every worker is through, and retires those that left and the
+ * old links. If the job fails meanwhile, every worker made stops with the round, and is
+ * closed, and the links go with the round's. */
 static void live_rescale(job *j, int to)
 {
     int64_t start = mstr_clock_ms(CLOCK_MONOTONIC);
     int from = j->per_process, most = from > to ? from : to;
-    fprintf(stderr, "mstr: rescaling from %d to %d workers, live\n", from, to);
+    uint64_t n = mstr_coord_rescale_number(&j->coord);
+    if (j->processes == 1 || leads(j))
+        fprintf(stderr, "mstr: rescaling from %d to %d workers%s, live\n",
+                from * j->processes, to * j->processes,
+                j->processes > 1 ? " over the processes" : "");
+    if (leads(j))
+        mstr_coord_rescale_say(&j->coord, n, MSTR_STAGE_PREPARE, to);
+    close_hub(j, &j->old_hub); /* that of the rescale before, which every process is through */
     for (; j->nbells < to; j->nbells++)
         mstr_doorbell_init(&j->bells[j->nbells]);
     mstr_failure_more_bells(&j->failure, j->nbells);
+    mstr_ring_hub *rings;
+    mstr_net_hub *hub;
+    /* the next layout of the round: its hub takes the streams of the other parity than the
+       current one's, which still runs (the same in every process: a round starts at 0, and
+       each live rescale through moves every process on by one) */
+    make_layout(j, to, j->hub ? mstr_net_hub_hello(j->hub)->layout + 1 : 0, &rings, &hub);
+    mstr_channel **ends = mstr_alloc_array((size_t)to, sizeof *ends);
+    for (int i = 0; i < to; i++)
+        ends[i] = hub ? mstr_net_hub_end(hub, i) : mstr_ring_hub_end(rings, i);
     mstr_rescale_setup setup = {
-        .number = atomic_load(&j->coord.rescale_number) + 1, .desc = j->desc, .from = from,
-        .to = to, .key_groups = (uint32_t)j->settings.key_groups,
+        .number = n, .desc = j->desc, .process = j->process, .processes = j->processes,
+        .from = from, .to = to, .key_groups = (uint32_t)j->settings.key_groups, .ends = ends,
         .partitions = j->partitions, .parts = j->parts, .nparts = j->nparts, .bells = j->bells,
     };
     mstr_rescale *r = mstr_rescale_new(&setup);
-    j->per_process = j->total = to; /* for the new workers' indexes and counts */
+    set_workers(j, to); /* for the new workers' indexes and counts */
     uint64_t interval = mstr_coord_requested(&j->coord) + 1;
     bool ok = true;
     for (int i = from; i < to; i++) {
-        make_worker(j, i, &r->owners, mstr_ring_hub_end(r->rings, i), r);
+        make_worker(j, i, &r->owners, ends[i], r);
         ok = mstr_sink_views_begin(&j->workers[i].views, interval) && ok;
     }
-    mstr_coord_begin_rescale(&j->coord, r);
+    mstr_coord_prepare_rescale(&j->coord, r);
     for (int i = from; i < to; i++)
         if (!mstr_worker_start(&j->workers[i]))
             abort();
     if (!ok)
         mstr_failure_set(&j->failure, "the new workers cannot write their output");
-    ok = mstr_coord_await_rescale(&j->coord, most);
-    /* the new links are the round's from now on; the plan frees the old ones */
-    mstr_ring_hub *old = j->rings;
-    j->rings = r->rings;
-    r->rings = old;
+    ok = ok && pass_stage(j, n, MSTR_STAGE_CONNECT, to);
+    if (ok && hub != NULL && j->processes > 1)
+        mstr_net_hub_connect(hub, mstr_cluster_net(j->cluster), j->peers);
+    ok = ok && pass_stage(j, n, MSTR_STAGE_CUT, to);
+    if (ok)
+        mstr_coord_begin_rescale(&j->coord);
+    ok = ok && mstr_coord_await_rescale(&j->coord, most);
+    if (ok && j->processes > 1 && !leads(j))
+        mstr_coord_rescale_say(&j->coord, n, MSTR_STAGE_CUT, to);
+    else if (ok && j->processes > 1)
+        ok = mstr_coord_rescale_await(&j->coord, n, MSTR_STAGE_CUT);
+    /* the new links are the round's from now on */
+    j->old_rings = j->rings;
+    j->old_hub = j->hub;
+    j->rings = rings;
+    j->hub = hub;
     mstr_coord_end_rescale(&j->coord, to);
+    free(ends);
     if (!ok) {
-        j->per_process = j->total = most;
+        j->per_process = most; /* (to close them all) */
         j->rescale = r; /* freed with the links, once every worker has stopped */
         return;
     }
     for (int i = to; i < from; i++)
         mstr_worker_join(&j->workers[i]);
-    mstr_meter_rescale(j->meter, from, to);
+    mstr_ring_hub_free(j->old_rings);
+    j->old_rings = NULL;
+    if (j->old_hub != NULL)
+        mstr_net_hub_stopping(j->old_hub); /* its peers close theirs as they come to it */
+    for (size_t k = 0; k < j->nparts; k++)
+        j->parts[k].worker = r->part_to[k];
+    mstr_meter_rescale(j->meter, from, to, j->hub);
     for (int i = to; i < from; i++)
         j->ok = retire_worker(j, i) && j->ok;
+    j->round_workers = to;
+    if (j->process == 0 && mstr_super_started() && j->settings.state_dir != NULL)
+        mstr_super_note_workers(j->settings.state_dir, to);
     say_rescaled(j, r, mstr_clock_ms(CLOCK_MONOTONIC) - start);
-    mstr_control_rescaled(j->control, 0, 1, to); /* (from no snapshot) */
+    mstr_control_rescaled(j->control, 0, j->processes, j->total); /* (from no snapshot) */
     mstr_rescale_free(r);
 }
 
@@ -697,8 +801,10 @@ static round_end lead_restore(job *j)
         uint64_t s = snapshots[i];
         if (!say(s == 0 ? clear_state(j) : restore_part(j, s)))
             continue;
-        mstr_cluster_send(j->cluster, -1, &(mstr_wire_coord){ .kind = MSTR_WIRE_RESTORE,
-                                                              .snapshot = s, .value = j->round });
+        mstr_cluster_send(j->cluster, -1,
+                          &(mstr_wire_coord){ .kind = MSTR_WIRE_RESTORE, .snapshot = s,
+                                              .value = j->round,
+                                              .workers = (uint32_t)j->per_process });
         bool all_ok;
         if (await_restored(j, s, &all_ok) == ROUND_LOST)
             return ROUND_LOST;
@@ -773,9 +879,16 @@ static round_end follow_until_go(job *j, bool *made)
         bool over = true;
         if (e->kind == MSTR_EVENT_LOST) {
             end = ROUND_LOST;
+        } else if (m->kind == MSTR_WIRE_RESTORE &&
+                   (m->workers < 1 || m->workers > MSTR_MAX_WORKERS)) {
+            fprintf(stderr, "mstr: process 0 asked for a round of %u workers per process\n",
+                    (unsigned)m->workers);
+            j->ok = false;
+            end = ROUND_DONE;
         } else if (m->kind == MSTR_WIRE_RESTORE) {
             if (!*made) {
                 j->round = m->value;
+                set_workers(j, (int)m->workers);
                 make_links(j);
                 make_workers(j);
             }
@@ -879,6 +992,7 @@ static round_end round_of(job *j)
             return ROUND_DONE;
         }
         j->round++;
+        set_workers(j, j->round_workers);
         make_links(j);
         make_workers(j);
         round_end end = lead_restore(j);
@@ -1019,7 +1133,7 @@ static bool start_serving(job *j)
             j->peers[0] = mstr_strdup(st->listen);
         }
         mstr_cluster_setup s = {
-            .process = j->process, .processes = j->processes, .workers = j->per_process,
+            .process = j->process, .processes = j->processes,
             .peers = j->peers, .listen = st->listen ? st->listen : j->peers[j->process],
             .tls = { st->tls_ca, st->tls_cert, st->tls_key },
             .fingerprint = mstr_hash_bytes(j->shape, strlen(j->shape)), .coord = &j->coord,
@@ -1141,8 +1255,8 @@ int mstr_main(int argc, char **argv, const mstr_job_desc *desc)
     mallopt(M_MXFAST, 0);
     j.process = j.settings.process;
     j.processes = j.settings.processes;
-    j.per_process = j.settings.workers;
-    j.total = j.processes * j.per_process;
+    set_workers(&j, j.settings.workers);
+    j.round_workers = j.per_process;
     j.partitions = mstr_place_counts(desc, j.total);
     paths(&j);
     j.ending_mark = mstr_super_ending_mark(j.settings.state_dir); /* process 0 makes it */

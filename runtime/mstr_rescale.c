@@ -1,5 +1,5 @@
 /*
- * mstr_rescale.c - a live rescale within one process (see mstr_rescale.h).
+ * mstr_rescale.c - a live rescale of the workers of a process (see mstr_rescale.h).
  */
 #include "mstr_rescale.h"
 
@@ -19,17 +19,48 @@ static int most(const mstr_rescale *r)
     return r->from > r->to ? r->from : r->to;
 }
 
+/* The job-wide index of the process's worker i before the rescale, and after it. */
+static int index_before(const mstr_rescale *r, int i)
+{
+    return r->process * r->from + i;
+}
+
+static int index_after(const mstr_rescale *r, int i)
+{
+    return r->process * r->to + i;
+}
+
+/* Whether key group g is this process's (before and after alike: mstr_route.h). */
+static bool ours(const mstr_rescale *r, uint32_t g)
+{
+    return r->owners.owner[g] / r->to == r->process;
+}
+
+/* The process's worker that owns key group g (one of ours) before the rescale, and after. */
+static int owner_before(const mstr_rescale *r, uint32_t g)
+{
+    return r->was.owner[g] - r->process * r->from;
+}
+
+static int owner_after(const mstr_rescale *r, uint32_t g)
+{
+    return r->owners.owner[g] - r->process * r->to;
+}
+
 mstr_rescale *mstr_rescale_new(const mstr_rescale_setup *s)
 {
     const mstr_job_desc *d = s->desc;
     mstr_rescale *r = mstr_alloc(sizeof *r);
     r->number = s->number;
     r->desc = d;
+    r->process = s->process;
+    r->processes = s->processes;
     r->from = s->from;
     r->to = s->to;
-    mstr_owners_init(&r->was, s->key_groups, 1, s->from, s->number - 1);
-    mstr_owners_init(&r->owners, s->key_groups, 1, s->to, s->number);
-    r->rings = mstr_ring_hub_new(s->to, 0, s->bells);
+    mstr_owners_init(&r->was, s->key_groups, s->processes, s->from, s->number - 1);
+    mstr_owners_init(&r->owners, s->key_groups, s->processes, s->to, s->number);
+    r->ends = mstr_alloc_array((size_t)s->to, sizeof *r->ends);
+    memcpy(r->ends, s->ends, (size_t)s->to * sizeof *r->ends);
     r->partitions = s->partitions;
     r->parts = s->parts;
     r->nparts = s->nparts;
@@ -39,17 +70,18 @@ mstr_rescale *mstr_rescale_new(const mstr_rescale_setup *s)
     for (int i = s->from; i < s->to; i++)
         r->starts_over[i] = true;
     for (uint32_t g = 0; g < s->key_groups; g++) {
-        if (r->was.owner[g] == r->owners.owner[g])
+        if (!ours(r, g) || owner_before(r, g) == owner_after(r, g))
             continue;
-        r->takes_groups[r->owners.owner[g]] = true;
+        r->takes_groups[owner_after(r, g)] = true;
         if (!d->order_free) /* it holds its own records too, so that each sender's records
                                keep their place among its epochs (mstr_rescale.h) */
-            r->starts_over[r->owners.owner[g]] = true;
+            r->starts_over[owner_after(r, g)] = true;
     }
     r->part_to = mstr_alloc_array(s->nparts + 1, sizeof *r->part_to);
-    for (size_t k = 0; k < s->nparts; k++) {
-        int was = s->parts[k].worker, to = mstr_place_worker(s->parts[k].index, 1, s->to);
-        r->part_to[k] = to;
+    for (size_t k = 0; k < s->nparts; k++) { /* (each stays in this process: mstr_place.h) */
+        int was = s->parts[k].worker - index_before(r, 0);
+        r->part_to[k] = mstr_place_worker(s->parts[k].index, s->processes, s->to);
+        int to = r->part_to[k] - index_after(r, 0);
         if (to == was)
             continue;
         r->starts_over[to] = true;
@@ -76,7 +108,7 @@ void mstr_rescale_free(mstr_rescale *r)
     free(r->parcels);
     mstr_owners_free(&r->was);
     mstr_owners_free(&r->owners);
-    mstr_ring_hub_free(r->rings);
+    free(r->ends);
     for (size_t i = 0; i < (size_t)r->from * d->nstates; i++)
         mstr_wbuf_free(&r->fields[i]);
     free(r->fields);
@@ -114,10 +146,10 @@ static bool travels(const mstr_state_desc *sd)
 static void pack_groups(mstr_worker *w, mstr_rescale *r)
 {
     const mstr_job_desc *d = w->desc;
-    int me = w->ctx.worker;
+    int me = w->local;
     uint64_t groups = 0, slots = 0, bytes = 0;
     for (uint32_t g = 0; g < r->was.groups; g++) {
-        if (r->was.owner[g] != me || r->owners.owner[g] == me)
+        if (!ours(r, g) || owner_before(r, g) != me || owner_after(r, g) == me)
             continue;
         groups++;
         for (size_t i = 0; i < d->nstates; i++) {
@@ -142,7 +174,7 @@ static void release_partitions(mstr_worker *w, mstr_rescale *r)
     size_t kept = 0;
     for (size_t k = 0; k < w->nparts; k++) {
         mstr_partition *p = w->parts[k];
-        if (r->part_to[p - r->parts] == w->ctx.worker)
+        if (r->part_to[p - r->parts] == index_after(r, w->local))
             w->parts[kept++] = p;
         else
             mstr_source_stop(w, p);
@@ -154,7 +186,7 @@ static void release_partitions(mstr_worker *w, mstr_rescale *r)
 static void hand_off(mstr_worker *w, mstr_rescale *r)
 {
     const mstr_job_desc *d = w->desc;
-    int me = w->ctx.worker;
+    int me = w->local;
     pack_groups(w, r);
     release_partitions(w, r);
     for (size_t i = 0; i < d->nstates; i++)
@@ -191,9 +223,9 @@ static bool await_hand_offs(mstr_worker *w, mstr_rescale *r)
 static void take_groups(mstr_worker *w, mstr_rescale *r)
 {
     const mstr_job_desc *d = w->desc;
-    int me = w->ctx.worker;
+    int me = w->local;
     for (uint32_t g = 0; g < r->owners.groups; g++) {
-        if (r->owners.owner[g] != me || r->was.owner[g] == me)
+        if (!ours(r, g) || owner_after(r, g) != me || owner_before(r, g) == me)
             continue;
         for (size_t i = 0; i < d->nstates; i++) {
             if (!travels(&d->states[i]))
@@ -239,14 +271,12 @@ static bool take_least_fields(mstr_worker *w, mstr_rescale *r, size_t i, bool wi
 static bool take_over(mstr_worker *w, mstr_rescale *r, int64_t *least)
 {
     const mstr_job_desc *d = w->desc;
-    int me = w->ctx.worker;
+    int me = w->local;
     take_groups(w, r);
     for (size_t k = 0; k < r->nparts; k++) {
-        mstr_partition *p = &r->parts[k];
-        if (r->part_to[k] != me || p->worker == me)
-            continue;
-        p->worker = me;
-        w->parts[w->nparts++] = p;
+        int was = r->parts[k].worker - index_before(r, 0); /* (set anew once all are through) */
+        if (r->part_to[k] == index_after(r, me) && was != me)
+            w->parts[w->nparts++] = &r->parts[k];
     }
     for (size_t i = 0; i < d->nstates; i++)
         if (d->states[i].fields != NULL && !take_least_fields(w, r, i, false))
@@ -286,7 +316,7 @@ static bool finish_taking_over(mstr_worker *w)
 static bool go_on(mstr_worker *w, mstr_rescale *r)
 {
     const mstr_job_desc *d = w->desc;
-    int me = w->ctx.worker;
+    int me = w->local;
     bool over = r->starts_over[me];
     size_t had = w->nparts;
     int64_t *least = mstr_alloc_array(d->nexchanges + 1, sizeof *least);
@@ -296,9 +326,9 @@ static bool go_on(mstr_worker *w, mstr_rescale *r)
             least[x] = w->exchange.frontiers[x].out; /* every worker's at the cut */
         mstr_owners_free(&w->owners);
         mstr_owners_copy(&w->owners, &r->owners);
-        w->ctx.workers = r->to;
-        mstr_exchange_switch(&w->exchange, r->partitions, mstr_ring_hub_end(r->rings, me), least,
-                             !over);
+        w->ctx.worker = index_after(r, me);
+        w->ctx.workers = r->processes * r->to;
+        mstr_exchange_switch(&w->exchange, r->partitions, r->ends[me], least, !over);
     }
     free(least);
     if (ok && !over && r->takes_groups[me]) { /* their records wait for them */
@@ -336,7 +366,7 @@ bool mstr_rescale_advance(mstr_worker *w)
     bool ok = true;
     w->was_finished = w->finished;
     w->finished = false; /* it tells the coordinator again, on the new links */
-    if (w->ctx.worker >= r->to) {
+    if (w->local >= r->to) {
         w->left = true;
         mstr_sink_flush_all(w);
         if (!mstr_sink_views_end(&w->views))

@@ -1,13 +1,22 @@
 /*
- * mstr_rescale.h - a live rescale within one process: the job goes from N workers to M while
- * it runs, and the workers that go on do not stop for it.
+ * mstr_rescale.h - a live rescale of a process's workers: the job goes from N workers to M in
+ * each of its processes while it runs, and the workers that go on do not stop for it.
  *
  * The protocol runs in order with the data, as a snapshot's barriers do (mstr_align.h), but
  * writes nothing. The main thread makes the plan (mstr_rescale_new): the new owner table, the
- * links of the M workers (a ring hub of its own: the new links), where each source partition
- * goes, and a parcel for each key group whose owner changes; it makes the new workers (N ..
- * M-1), which start at once and wait for what they take over, and tells the others
- * (mstr_coord.h), ringing them.
+ * links of the M workers (the job makes them: a ring hub, and over several processes a hub of
+ * the new layout), where each source partition goes, and a parcel for each key group whose
+ * owner changes; it makes the new workers (N .. M-1), which start at once and wait for what
+ * they take over, and tells the others (mstr_coord.h), ringing them.
+ *
+ * Over several processes each process does so for its own workers, in the stages the leader
+ * paces (mstr_job.c): a key group and a source partition belong to a process first, at any
+ * number of workers per process (mstr_route.h, mstr_place.h), so what moves moves between the
+ * workers of one process, by pointer as here; only the links and the cut span the processes
+ * (the RESCALE barriers cross the old links, and a worker may get one from another process
+ * before its own coordinator asks for the cut: it finds the plan prepared). Indexes below are
+ * the process's own (worker i of the process before and after); the job-wide index of a
+ * worker changes from p * N + i to p * M + i as it goes on.
  *
  * A worker that hears of the rescale (from the coordinator, or from a RESCALE barrier that
  * arrives first) makes its cut: it stops reading its sources and sends its RESCALE barriers as
@@ -16,7 +25,7 @@
  * hands off: into the parcels, the tables of its key groups that go to another worker; the
  * partitions that go to another worker, with their positions (they are the same structs); and,
  * for those that take something over, its operators' worker fields and its exchanges'
- * frontiers. A worker that leaves (index >= M) then makes its output durable and ends. One that
+ * frontiers. A worker that leaves (i >= M) then makes its output durable and ends. One that
  * stays goes on over the new links, routing by the new owner table: no one sends it anything on
  * the old links after their barrier, and it reads nothing from the new ones before its cut.
  *
@@ -44,9 +53,10 @@
  * and a source made with a partition per worker keeps each partition where it was, so the
  * workers that stay never wait.
  *
- * Output: file sinks' staging files are per worker and snapshot interval (mstr_sink.h); a
- * worker that leaves makes its file of the interval durable, and the next snapshot publishes
- * it with the others; a new worker of its index in the same interval writes on at its end.
+ * Output: file sinks' staging files are per worker and snapshot interval (mstr_sink.h), named
+ * by the worker's process and index there, which it keeps; a worker that leaves makes its
+ * file of the interval durable, and the next snapshot publishes it with the others; a new
+ * worker of its index in the same interval writes on at its end.
  *
  * What cannot be split or merged is refused before a rescale starts (mstr_control.h): keyed
  * state that stays where records are read (key_local) and custom sinks, whose state is the
@@ -72,15 +82,17 @@
 #include "mstr_table.h"
 
 typedef struct mstr_rescale {
-    uint64_t number;            /* the RESCALE barriers' value: 1, 2, ... in a run */
+    uint64_t number;            /* the RESCALE barriers' value: 1, 2, ... in a round */
     const mstr_job_desc *desc;
-    int from, to;               /* the worker counts */
-    mstr_owners was, owners;    /* the owner tables before and after */
-    mstr_ring_hub *rings;       /* the new links */
+    int process, processes;     /* this process, of how many (which stays) */
+    int from, to;               /* the worker counts per process */
+    mstr_owners was, owners;    /* the job's owner tables before and after */
+    mstr_channel **ends;        /* [new worker]: its end of the new links */
     const size_t *partitions;   /* per source: its partition count */
-    mstr_partition *parts;      /* the process's partitions (their worker: the old one) */
+    mstr_partition *parts;      /* the process's partitions (their worker: the old one, until
+                                   every worker is through) */
     size_t nparts;
-    int *part_to;               /* per partition: its worker from now on */
+    int *part_to;               /* per partition: its worker from now on (job-wide) */
     bool *starts_over;          /* per new worker: whether it starts from the old workers'
                                    least fields, and so waits for every hand-off */
     bool *takes_groups;         /* per new worker: whether key groups come to it */
@@ -100,8 +112,10 @@ typedef struct mstr_rescale {
 typedef struct mstr_rescale_setup {
     uint64_t number;
     const mstr_job_desc *desc;
+    int process, processes;
     int from, to;
     uint32_t key_groups;
+    mstr_channel *const *ends;  /* [new worker]: its end of the new links (copied) */
     const size_t *partitions;
     mstr_partition *parts;
     size_t nparts;
@@ -110,8 +124,7 @@ typedef struct mstr_rescale_setup {
 
 mstr_rescale *mstr_rescale_new(const mstr_rescale_setup *s);
 
-/* Frees the plan and the links r->rings holds then (the job, once every worker is through,
- * takes the new links for its own and leaves the old ones there). */
+/* Frees the plan (not the links, which are the job's). */
 void mstr_rescale_free(mstr_rescale *r);
 
 /* Worker side: makes w's cut of rescale r (NULL: none asked), unless it has made it. */

@@ -11,7 +11,9 @@
  *
  * Exactly once (two phases, with a state directory). A worker writes a file sink's records to a
  * staging file of its own for the snapshot interval it is in: STAGING/SINK.W.N holds what worker
- * W wrote after its cut of snapshot N-1 and before its cut of N, made durable at the cut (a
+ * W (its process times MSTR_MAX_WORKERS plus its index there, which a live rescale over
+ * processes leaves it, though it renumbers the workers of the job) wrote after its cut of
+ * snapshot N-1 and before its cut of N, made durable at the cut (a
  * worker that a live rescale makes where one of its index left in the same interval writes on
  * at the end of that one's file: mstr_rescale.h). Once N is committed, publishing N appends
  * the staging files of every interval up to N, worker by worker (every such file there: a live
@@ -137,7 +139,8 @@ typedef struct mstr_sink_views {
     uint64_t committed;                 /* custom sinks: the last snapshot committed here */
 } mstr_sink_views;
 
-/* Sets up worker `worker`'s views, writing nowhere yet. */
+/* Sets up the views of the worker whose staging files are named `worker` (see Exactly once),
+ * writing nowhere yet. */
 void mstr_sink_views_init(mstr_sink_views *v, mstr_sink_set *set, int worker);
 
 /* Points the views at the set's outputs (opened), or with staging at the worker's files of

@@ -101,9 +101,12 @@ void mstr_stats_encode(const mstr_stats *s, const mstr_job_desc *d, mstr_wbuf *b
 bool mstr_stats_decode(mstr_stats *s, const mstr_job_desc *d, mstr_rbuf *r)
 {
     int process = (int)mstr_get_le(r, 4);
-    if ((int)mstr_get_le(r, 4) != s->processes || (int)mstr_get_le(r, 4) != s->workers ||
-        process < 0 || process >= s->processes)
+    int processes = (int)mstr_get_le(r, 4), workers = (int)mstr_get_le(r, 4);
+    if (r->error || processes != s->processes || process < 0 || process >= s->processes ||
+        workers < 1 || workers > MSTR_MAX_WORKERS)
         return false;
+    if (workers != s->workers)
+        resize(s, workers); /* (a live rescale changed them) */
     s->process = process;
     for (size_t i = 0; scalars(s, i) != NULL; i++)
         *scalars(s, i) = mstr_get_le(r, 8);
@@ -378,12 +381,13 @@ void mstr_meter_attach(mstr_meter *m, uint64_t round, mstr_worker *workers, int 
     pthread_mutex_unlock(&m->lock);
 }
 
-void mstr_meter_rescale(mstr_meter *m, int from, int to)
+void mstr_meter_rescale(mstr_meter *m, int from, int to, mstr_net_hub *hub)
 {
     pthread_mutex_lock(&m->lock);
     for (int i = to; i < from; i++)
         add_tallies(m->desc, &m->workers[i], m->left);
     resize(&m->held, to);
+    m->hub = hub;
     pthread_mutex_unlock(&m->lock);
 }
 

@@ -52,7 +52,8 @@ void mstr_stats_init(mstr_stats *s, const mstr_job_desc *d, int processes, int w
 void mstr_stats_free(mstr_stats *s);
 
 /* Encodes s (made for d) into b, and decodes it back into s (set up with mstr_stats_init for
- * the same job). decode returns false if r does not hold stats of that shape. */
+ * the same job and processes; its workers become those of r, which a live rescale changes).
+ * decode returns false if r does not hold stats of that shape. */
 void mstr_stats_encode(const mstr_stats *s, const mstr_job_desc *d, mstr_wbuf *b);
 bool mstr_stats_decode(mstr_stats *s, const mstr_job_desc *d, mstr_rbuf *r);
 
@@ -72,9 +73,10 @@ void mstr_meter_attach(mstr_meter *m, uint64_t round, mstr_worker *workers, int 
                        mstr_partition *parts, size_t nparts, mstr_net_hub *hub);
 
 /* A live rescale took the round from `from` workers to `to` (the workers array the same, the
- * new ones made): the tallies of those that left (to .. from-1, their threads ended) are kept,
- * before they are freed. */
-void mstr_meter_rescale(mstr_meter *m, int from, int to);
+ * new ones made) and its exchange to hub (its links' figures start again from nothing): the
+ * tallies of those that left (to .. from-1, their threads ended) are kept, before they are
+ * freed. */
+void mstr_meter_rescale(mstr_meter *m, int from, int to, mstr_net_hub *hub);
 
 /* Keeps the round's last figures and lets go of its workers (before they are freed). */
 void mstr_meter_detach(mstr_meter *m);

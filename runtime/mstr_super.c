@@ -116,11 +116,49 @@ static int remove_entry(const char *path, const struct stat *st, int flag, struc
     return 0;
 }
 
+static char *workers_path(const char *state_dir)
+{
+    return mstr_strf("%s/workers", state_dir);
+}
+
+bool mstr_super_note_workers(const char *state_dir, int workers)
+{
+    char *path = workers_path(state_dir), *next = mstr_strf("%s.next", path);
+    FILE *f = fopen(next, "w");
+    bool ok = f != NULL && fprintf(f, "%d\n", workers) > 0;
+    ok = f != NULL && fclose(f) == 0 && ok && rename(next, path) == 0; /* read whole or not */
+    if (!ok)
+        fprintf(stderr, "mstr: cannot write '%s': %s\n", path, strerror(errno));
+    free(next);
+    free(path);
+    return ok;
+}
+
+/* The workers per process that process 0 noted after a live rescale, if it did. */
+static bool noted_workers(const char *state_dir, int *workers)
+{
+    char *path = workers_path(state_dir);
+    FILE *f = fopen(path, "r");
+    int n = 0;
+    bool noted = f != NULL && fscanf(f, "%d", &n) == 1 && n > 0;
+    if (f != NULL)
+        fclose(f);
+    free(path);
+    if (noted)
+        *workers = n;
+    return noted;
+}
+
 /* ---- processes ------------------------------------------------------------------------------ */
 
 /* Starts process i (again: without --fresh). Returns false if it cannot. */
 static bool start(supervisor *sv, int i, bool again)
 {
+    int workers = sv->workers;
+    if (again && sv->dir != NULL && noted_workers(sv->dir, &workers) && workers != sv->workers) {
+        sv->workers = workers; /* a live rescale changed them since the processes started */
+        snprintf(sv->workers_arg, sizeof sv->workers_arg, "%d", workers);
+    }
     int fds[2];
     if (pipe2(fds, O_CLOEXEC) != 0)
         return false;
@@ -379,11 +417,11 @@ static bool ending_marked(const supervisor *sv)
     return marked;
 }
 
-/* Removes the ending mark and the layout asked for (after a run, or left by one whose
- * supervisor did not see it end). */
+/* Removes the ending mark, the layout asked for and the workers noted (after a run, or left by
+ * one whose supervisor did not see it end). */
 static void remove_marks(const char *state_dir)
 {
-    char *paths[] = { ending_path(state_dir), layout_path(state_dir) };
+    char *paths[] = { ending_path(state_dir), layout_path(state_dir), workers_path(state_dir) };
     for (size_t i = 0; i < sizeof paths / sizeof paths[0]; i++) {
         unlink(paths[i]);
         free(paths[i]);
@@ -498,6 +536,8 @@ int mstr_supervise(int argc, char **argv, const mstr_settings *s, const mstr_job
         sv.killed_ending = false;
         run_all(&sv, sigfd, again);
         bool rescaled = asked_layout(dir, &processes, &workers);
+        if (!rescaled)
+            noted_workers(dir, &workers);
         remove_marks(dir);
         /* a process killed as the job ended: the job runs again on the same layout, resuming
          * from its last snapshot (and ends at once if that was its end) */

@@ -17,10 +17,12 @@
  * one (and removes it at the end), which is also where a job over several processes stages the
  * output of its file sinks.
  *
- * Rescaling (the control API's Rescale): process 0 takes the last snapshot, leaves the new
+ * Rescaling (the control API's Rescale) to as many processes is live (mstr_rescale.h): process 0
+ * notes the new workers per process in DIR/workers, with which the supervisor starts a process
+ * again. To another number of processes: process 0 takes the last snapshot, leaves the new
  * layout in the state directory (DIR/layout: "PROCESSES WORKERS") and the job ends; when every
  * process has ended well the supervisor takes the file, rewrites the state for the new layout
- * if the process count changes (mstr_reshard.h) and starts the processes of the new layout, which resume from the snapshot.
+ * (mstr_reshard.h) and starts the processes of the new layout, which resume from the snapshot.
  *
  * The job's end. Once the last snapshot of the job is committed, before it tells the others to
  * stop, process 0 makes the ending mark (DIR/ending). A process killed from then on is not
@@ -44,6 +46,12 @@ bool mstr_super_started(void);
  * process has ended well (it rewrites the state for them first). Returns false (after a
  * message) if it cannot. */
 bool mstr_super_ask_layout(const char *state_dir, int processes, int workers);
+
+/* Process 0 of a supervised job, after a live rescale to `workers` per process: a process the
+ * supervisor starts again from now on runs that many (the others' round does anyway: the
+ * leader's workers are the round's, mstr_job.c). Returns false (after a message) if it
+ * cannot. */
+bool mstr_super_note_workers(const char *state_dir, int workers);
 
 /* The ending mark process 0 makes (mstr_coord_setup.ending_mark), to free; NULL unless this
  * process was started by the supervisor with a state directory. */

@@ -34,6 +34,7 @@ void mstr_wire_put_hello(mstr_wbuf *b, const mstr_wire_hello *h)
     mstr_put_le(b, h->workers, 4);
     mstr_put_le(b, h->fingerprint, 8);
     mstr_put_le(b, h->round, 8);
+    mstr_put_le(b, h->layout, 8);
 }
 
 bool mstr_wire_get_hello(const unsigned char *p, size_t n, mstr_wire_hello *h)
@@ -44,6 +45,7 @@ bool mstr_wire_get_hello(const unsigned char *p, size_t n, mstr_wire_hello *h)
     h->workers = (uint32_t)mstr_get_le(&r, 4);
     h->fingerprint = mstr_get_le(&r, 8);
     h->round = mstr_get_le(&r, 8);
+    h->layout = mstr_get_le(&r, 8);
     return finished(&r);
 }
 
@@ -132,8 +134,14 @@ void mstr_wire_put_coord(mstr_wbuf *b, const mstr_wire_coord *c)
     mstr_put_le(b, c->kind, 1);
     switch (c->kind) {
     case MSTR_WIRE_RESTORE:
+    case MSTR_WIRE_RESCALE:
+        mstr_put_le(b, c->snapshot, 8);
+        mstr_put_le(b, c->value, 8);
+        mstr_put_le(b, c->workers, 4);
+        return;
     case MSTR_WIRE_COMMITTED:
     case MSTR_WIRE_CONTROL:
+    case MSTR_WIRE_RESCALED:
         mstr_put_le(b, c->snapshot, 8);
         mstr_put_le(b, c->value, 8);
         return;
@@ -177,8 +185,14 @@ bool mstr_wire_get_coord(const unsigned char *p, size_t n, mstr_wire_coord *c)
     mstr_rbuf r = reader(p, n, kind);
     switch (kind) {
     case MSTR_WIRE_RESTORE:
+    case MSTR_WIRE_RESCALE:
+        c->snapshot = mstr_get_le(&r, 8);
+        c->value = mstr_get_le(&r, 8);
+        c->workers = (uint32_t)mstr_get_le(&r, 4);
+        break;
     case MSTR_WIRE_COMMITTED:
     case MSTR_WIRE_CONTROL:
+    case MSTR_WIRE_RESCALED:
         c->snapshot = mstr_get_le(&r, 8);
         c->value = mstr_get_le(&r, 8);
         break;

@@ -4,12 +4,15 @@
  * and each other process, the snapshot protocol. Every message is one gRPC message (mstr_net.h)
  * starting with its kind; numbers are little-endian (mstr_codec.h).
  *
- *   HELLO      process, processes, workers per process, fingerprint, round
- *                                          first on every stream
+ *   HELLO      process, processes, workers per process, fingerprint, round, layout
+ *                                          first on every stream (layout: exchange streams'
+ *                                          links in the round: 0, then one more at each live
+ *                                          rescale)
  *   BATCH      from, to, exchange, records, ctl kind, ctl value, marks (count, then
  *              (records, epoch) x count), data                    an exchange batch
  *   CREDIT     (sender, receiver, batches) x any                 room returned to senders
- *   RESTORE    snapshot, round             leader: restore it (0: start fresh) for this round
+ *   RESTORE    snapshot, round, workers    leader: restore it (0: start fresh) for this round,
+ *                                          on this many workers per process
  *   RESTORED   snapshot, ok, message       follower: how that went
  *   GO         snapshot                    leader: run from the snapshot restored
  *   REQUEST    snapshot, final, stop at cut    leader: take this snapshot (stop at cut: the
@@ -23,6 +26,11 @@
  *   STATS      figures                     follower: its figures (mstr_stats.h), every second
  *   CONTROL    call, id                    follower: a control call to answer (mstr_control.h)
  *   ANSWER     code, id, reply or why      leader: the answer to the follower's call id
+ *   RESCALE    number, stage, workers      leader: a live rescale to this many workers per
+ *                                          process (mstr_rescale.h), at stage PREPARE, CONNECT
+ *                                          or CUT
+ *   RESCALED   number, stage               follower: done with that stage (CUT: its workers
+ *                                          are through)
  *   FAILED     message                     either: the job fails
  *
  * Decoding checks bounds and kinds: a message that does not decode is refused, never trusted.
@@ -41,23 +49,33 @@ typedef enum mstr_wire_kind {
     MSTR_WIRE_HELLO = 1, MSTR_WIRE_BATCH, MSTR_WIRE_CREDIT, MSTR_WIRE_RESTORE,
     MSTR_WIRE_RESTORED, MSTR_WIRE_GO, MSTR_WIRE_REQUEST, MSTR_WIRE_DONE, MSTR_WIRE_COMMITTED,
     MSTR_WIRE_FINISHED, MSTR_WIRE_STOP, MSTR_WIRE_STOPPED, MSTR_WIRE_STATS, MSTR_WIRE_CONTROL,
-    MSTR_WIRE_ANSWER, MSTR_WIRE_FAILED,
+    MSTR_WIRE_ANSWER, MSTR_WIRE_RESCALE, MSTR_WIRE_RESCALED, MSTR_WIRE_FAILED,
 } mstr_wire_kind;
+
+/* The stages of a live rescale over processes (RESCALE's value; mstr_job.c). */
+typedef enum mstr_wire_stage {
+    MSTR_STAGE_PREPARE = 1,     /* make the plan, the new workers and the new links' hub */
+    MSTR_STAGE_CONNECT,         /* every process has its hub: connect to theirs */
+    MSTR_STAGE_CUT,             /* every process is connected: the workers make their cut */
+} mstr_wire_stage;
 
 typedef struct mstr_wire_hello {
     uint32_t process, processes, workers;
     uint64_t fingerprint;       /* of the job's shape: peers must run the same program */
     uint64_t round;             /* exchange streams: the round they belong to (mstr_cluster.h) */
+    uint64_t layout;            /* and which of the round's links they are (mstr_job.c) */
 } mstr_wire_hello;
 
 /* A coordination message: the fields its kind uses. */
 typedef struct mstr_wire_coord {
     mstr_wire_kind kind;
-    uint64_t snapshot;          /* CONTROL: the call; ANSWER: the gRPC status code */
+    uint64_t snapshot;          /* CONTROL: the call; ANSWER: the gRPC status code; RESCALE,
+                                   RESCALED: the rescale's number */
     bool flag;                  /* REQUEST: final; RESTORED: ok */
     uint64_t value;             /* RESTORE: the round; COMMITTED: the oldest snapshot kept;
                                    CONTROL, ANSWER: the call's id; REQUEST: 1 if the workers
-                                   stop at its cut */
+                                   stop at its cut; RESCALE, RESCALED: the stage */
+    uint32_t workers;           /* RESTORE, RESCALE: workers per process */
     uint64_t entries, hash, bytes;
     const char *message;        /* RESTORED, FAILED: text; STATS: the encoded figures; ANSWER:
                                    the reply, or why not (decoding: points into the message) */

@@ -17,7 +17,7 @@
 static void begin_barrier(mstr_worker *w, mstr_ctl barrier)
 {
     if (barrier.kind == MSTR_CTL_RESCALE)
-        mstr_rescale_begin(w, mstr_coord_rescale(w->coord, w->rescale_last));
+        mstr_rescale_begin(w, mstr_coord_barrier_rescale(w->coord, w->rescale_last));
     else
         mstr_snapshot_begin(w, (uint64_t)barrier.value);
 }
@@ -39,7 +39,7 @@ void mstr_worker_init(mstr_worker *w, const mstr_worker_setup *s)
     w->poll_sleep_ms = s->poll_sleep_ms;
     w->rescale_sleep_ms = s->rescale_sleep_ms;
     mstr_owners_copy(&w->owners, s->owners);
-    mstr_sink_views_init(&w->views, s->sinks, s->index);
+    mstr_sink_views_init(&w->views, s->sinks, s->process * MSTR_MAX_WORKERS + s->local);
     w->sinks = w->views.sinks;
     mstr_exchange_init(&w->exchange, w, &w->arena, d, s->partitions, s->channel,
                        begin_barrier);

@@ -89,12 +89,15 @@ lines() {
     sed 's/ @ Worker [0-9]*$//' "$1" | sort
 }
 
-# moved_groups A B: how many of the 4096 key groups change owner from A workers to B, by
-# tests/models/owners.py (written from the definitions, not from the C code).
+# moved_groups A B [P Q]: how many of the 4096 key groups change owner from A workers to B, by
+# tests/models/owners.py (written from the definitions, not from the C code); with P and Q, of
+# process P's of Q processes (A and B workers per process), which stay in it.
 moved_groups() {
     "$PY" -c 'import sys; src = open(sys.argv[1]).read().replace("\nmain()\n", "\n"); exec(src)
-a, b = int(sys.argv[2]), int(sys.argv[3])
-print(sum(owner(g, a) != owner(g, b) for g in range(4096)))' "$ROOT/tests/models/owners.py" "$1" "$2"
+a, b, p, q = (int(x) for x in sys.argv[2:6])
+print(sum(owner(g, q * a, q) // a == p and
+          owner(g, q * a, q) - p * a != owner(g, q * b, q) - p * b for g in range(4096)))' \
+        "$ROOT/tests/models/owners.py" "$1" "$2" "${3:-0}" "${4:-1}"
 }
 
 # live PROG COUNTS POLL [ARGS]: the uninterrupted run in PROG-ref, the one rescaled to each of
@@ -114,6 +117,13 @@ live() {
     done
 }
 
+# sink_counts FILE: the records of each sink that the --stats lines in FILE count, summed over
+# the processes that print them, as "SINK RECORDS" lines in sink order.
+sink_counts() {
+    awk '/^mstr: sink / { name = $3; if (!(name in n)) order[k++] = name; n[name] += $4 }
+         END { for (i = 0; i < k; i++) print order[i], n[order[i]] }' "$1"
+}
+
 # ended PID: whether the background job PID has ended or ends within 5 s (a job that has
 # finished its input shuts its control server down before it exits).
 ended() {
@@ -126,16 +136,20 @@ ended() {
 }
 
 # rescaled PROG COUNTS POLL PAUSE [ARGS]: one rescaled run of live, in PROG-live (made fresh),
-# with ARGS (default: a state directory and a snapshot every 50 ms). Returns 1 if the job
-# ended before every call was made.
+# with ARGS (default: a state directory and a snapshot every 50 ms), on 2 workers of one
+# process, or with procs=2 under the supervisor on 2 processes of 1 (COUNTS then count the
+# workers of both). Returns 1 if the job ended before every call was made.
+procs=1
 rescaled() {
-    local prog=$1 port from to args=${5:---state-dir state --snapshot-every 50ms}
+    local prog=$1 port from to args=${5:---state-dir state --snapshot-every 50ms} p layout
     rm -rf "$prog-live" && mkdir -p "$prog-live"
     port=$(free_port)
+    layout="--workers 2"
+    [ $procs = 1 ] || layout="--processes $procs --workers 1"
     (cd "$prog-live" && MSTR_TEST_POLL_RECORDS=$3 MSTR_TEST_POLL_SLEEP_MS=$4 exec timeout 120 \
-        "../$prog" --workers 2 $args --listen "127.0.0.1:$port" --stats > stdout 2> stderr) &
+        "../$prog" $layout $args --listen "127.0.0.1:$port" --stats > stdout 2> stderr) &
     local job=$! early=0
-    from=2
+    from=$((procs == 1 ? 2 : procs))
     for to in $2; do
         sleep 0.3
         if ! "./$prog" ctl rescale $to --coordinator "127.0.0.1:$port" > ctl.out 2>&1; then
@@ -143,15 +157,40 @@ rescaled() {
             bad "$prog: ctl rescale $to failed: $(cat ctl.out)"
             continue
         fi
-        grep -Eq "^$to workers? on 1 process, live$" ctl.out ||
-            bad "$prog: ctl rescale $to says: $(cat ctl.out)"
-        grep -q "^mstr: rescaling from $from to $to workers, live$" "$prog-live/stderr" ||
-            bad "$prog: the job does not say it went from $from to $to: $(cat "$prog-live/stderr")"
-        # exactly the key groups whose owner changed moved
-        grep -Eq "^mstr: rescaled from $from to $to workers live in [0-9]+ ms: $(moved_groups \
-            $from $to) of 4096 key groups \([0-9]+ keyed slots, [0-9]+ bytes\) went to another worker;" \
-            "$prog-live/stderr" ||
-            bad "$prog: $from -> $to did not move as expected: $(grep rescaled "$prog-live/stderr")"
+        if [ $procs = 1 ]; then
+            grep -Eq "^$to workers? on 1 process, live$" ctl.out ||
+                bad "$prog: ctl rescale $to says: $(cat ctl.out)"
+            grep -q "^mstr: rescaling from $from to $to workers, live$" "$prog-live/stderr" ||
+                bad "$prog: the job does not say it went from $from to $to: $(cat "$prog-live/stderr")"
+            # exactly the key groups whose owner changed moved
+            grep -Eq "^mstr: rescaled from $from to $to workers live in [0-9]+ ms: $(moved_groups \
+                $from $to) of 4096 key groups \([0-9]+ keyed slots, [0-9]+ bytes\) went to another worker;" \
+                "$prog-live/stderr" ||
+                bad "$prog: $from -> $to did not move as expected: $(grep rescaled "$prog-live/stderr")"
+        else
+            grep -Eq "^$to workers on $procs processes, live$" ctl.out ||
+                bad "$prog: ctl rescale $to says: $(cat ctl.out)"
+            grep -q "^mstr: rescaling from $from to $to workers over the processes, live$" \
+                "$prog-live/stderr" ||
+                bad "$prog: the job does not say it went from $from to $to: $(cat "$prog-live/stderr")"
+            # each process moved exactly its key groups whose worker changed
+            for ((p = 0; p < procs; p++)); do
+                grep -Eq "^mstr: process $p rescaled from $((from / procs)) to $((to / procs)) workers live in [0-9]+ ms: $(moved_groups \
+                    $((from / procs)) $((to / procs)) $p $procs) of 4096 key groups \([0-9]+ keyed slots, [0-9]+ bytes\) went to another worker;" \
+                    "$prog-live/stderr" ||
+                    bad "$prog: process $p, $from -> $to did not move as expected: $(grep rescaled "$prog-live/stderr")"
+            done
+            # the status counts the new workers, with the figures of every process (sent
+            # every second, now of another count of workers)
+            if [ "$to" = "${2%% *}" ]; then
+                sleep 1.2
+                if "./$prog" ctl status --coordinator "127.0.0.1:$port" > status.out 2>&1; then
+                    grep -q "^job $prog: $procs processes, $to workers" status.out &&
+                        ! grep -q "no figures yet" status.out ||
+                        bad "$prog: the status after the rescale to $to: $(cat status.out)"
+                fi
+            fi
+        fi
         from=$to
     done
     wait $job || bad "$prog: the rescaled run exited with $?: $(cat "$prog-live/stderr")"
@@ -161,7 +200,7 @@ rescaled() {
         cmp -s <(lines "$prog-ref/$f") <(lines "$prog-live/$f") ||
             bad "$prog: $f differs from the uninterrupted run's (sorted)"
     done
-    cmp -s <(grep "^mstr: sink " "$prog-ref/stderr") <(grep "^mstr: sink " "$prog-live/stderr") ||
+    cmp -s <(sink_counts "$prog-ref/stderr") <(sink_counts "$prog-live/stderr") ||
         bad "$prog: the sinks' counts differ: $(grep "^mstr: sink " "$prog-live/stderr")"
     [ $early = 0 ] || echo "$prog: it ended before the call to rescale to $to at $4 ms a poll"
     return $early
@@ -179,9 +218,19 @@ if ! snap_sanitized || [ "${MSTR_TEST_FULL:-0}" = 1 ]; then
     live q8 "3 1 4 2" 5
 fi
 
-# Several processes under the supervisor: 2 x 1 -> 2 x 2 -> 3 x 1 -> 1 x 2. Each call answers
-# once the snapshot is committed; the supervisor then rewrites the state (not for 2 x 2: each
-# process keeps its key groups) and starts the new processes, which the next call waits for. Every process's workers stop at the rescale's cut,
+# Live over processes: 2 processes of 1 worker, rescaled to 2 of 2, 2 of 1 and 2 of 3 while they
+# run, each process moving its own key groups among its workers (the links between the
+# processes replaced in three stages: runtime/mstr_job.c).
+procs=2
+live keyed "4 2 6" 5
+if ! snap_sanitized || [ "${MSTR_TEST_FULL:-0}" = 1 ]; then
+    live windowed "4 2 6" 5
+fi
+procs=1
+
+# Another number of processes under the supervisor: 2 x 1 -> 3 x 1 -> 1 x 2. Each call answers
+# once the snapshot is committed; the supervisor then rewrites the state and starts the new
+# processes, which the next call waits for. Every process's workers stop at the rescale's cut,
 # so stdout is exactly once here too, even though the processes other than 0 hear of each
 # snapshot 20 ms late (a test hook), so that process 0's barriers reach their workers first.
 mkdir -p procs-live
@@ -191,7 +240,7 @@ port=$(free_port)
     --listen "127.0.0.1:$port" > stdout 2> stderr) &
 job=$!
 from="2 1"
-for to in "2 2" "3 1" "1 2"; do
+for to in "3 1" "1 2"; do
     read -r p w <<< "$to"
     for i in $(seq 1 100); do # the processes of the layout before may still be starting
         ./keyed ctl status --coordinator "127.0.0.1:$port" > /dev/null 2>&1 && break
@@ -205,8 +254,7 @@ for to in "2 2" "3 1" "1 2"; do
     from=$to
 done
 wait $job || bad "processes: the job exited with $?: $(tail -5 procs-live/stderr)"
-for step in "2 processes of 1 worker to 2 processes of 2 workers" \
-            "2 processes of 2 workers to 3 processes of 1 worker" \
+for step in "2 processes of 1 worker to 3 processes of 1 worker" \
             "3 processes of 1 worker to 1 process of 2 workers"; do
     grep -q "^mstr: rescaling from $step at snapshot [0-9]*: the supervisor starts them again$" \
         procs-live/stderr || bad "processes: the job does not say it went from $step"

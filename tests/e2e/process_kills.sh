@@ -1,9 +1,10 @@
 # Ten kill trials of a job over 2 processes (tests/lib/process_kills.sh says what each does and
-# checks): SIGKILL of either process, the leader included, at start, while running and inside a
-# snapshot commit, one SIGSTOP that the other process must notice while it lasts, and one trial
-# with the processes started by hand. Every trial's file output must equal an uninterrupted
-# run's byte for byte, and its stdout hold every line of it. PROCESS_KILLS_SEED repeats a run's
-# random choices (each run prints its seed).
+# checks): SIGKILL of either process, the leader included, at start, while running, inside a
+# snapshot commit, during a rescale to another number of processes and during a live one, one
+# SIGSTOP that the other process must notice while it lasts, and one trial with the processes
+# started by hand. Every trial's file output must hold the rows of an uninterrupted run's, and
+# its stdout every line of it. PROCESS_KILLS_SEED repeats a run's random choices (each run
+# prints its seed).
 #
 # The sanitizer builds (E2E_SAN, see tests/lib/processes.sh: sample_only) run the first five
 # trials only, to stay in the suite's time: they kill the leader and the other process, at

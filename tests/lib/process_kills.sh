@@ -16,10 +16,15 @@
 #   stop     SIGSTOP instead: the other process must say that it rolls back while this one is
 #            still stopped (gRPC keepalive finds a frozen peer), then SIGKILL
 #   rescale  under the supervisor, once a snapshot is published: `ctl rescale 4 4` (4
-#            processes of 1 worker: the same 4 workers, so the same files) and a kill of the
-#            process of that number then running, old layout or new, 0-150 ms before the
-#            request (which comes during the recovery) or after it (before the rescale's cut,
-#            while the supervisor rewrites the state, or as the new processes start)
+#            processes of 1 worker) and a kill of the process of that number then running,
+#            old layout or new, 0-150 ms before the request (which comes during the recovery)
+#            or after it (before the rescale's cut, while the supervisor rewrites the state,
+#            or as the new processes start)
+#   live     under the supervisor, once a snapshot is published: `ctl rescale 6` or `ctl
+#            rescale 2` (2 processes of 3 workers or of 1: a live rescale, within the round)
+#            and a kill 0-150 ms before the request or after it; in half of these trials each
+#            worker pauses 50 ms at its cut of the rescale (MSTR_TEST_RESCALE_SLEEP_MS), so
+#            that the kill often lands inside it
 #   ending   under the supervisor, with MSTR_TEST_COMMIT_SLEEP_MS=100: once process 0 has
 #            made the ending mark (the job's last snapshot committed, the others not yet told
 #            to stop), while it sleeps after it
@@ -44,10 +49,11 @@
 #                     rollback (lines come again), but every line must be there, whole, and
 #                     none that the uninterrupted run does not print
 #
-# and the kill must have been noticed: the supervisor said that it started the process again
-# (or that the job was ending), and, when the kill came after the first snapshot, another
-# process said that it rolls back (or the job was ending). A trial prints one line: its number,
-# kind, victim, what it saw.
+# and no process may have crashed (the supervisor would start it again, and the outputs could
+# be right all the same); and the kill must have been noticed: the supervisor said that it
+# started the process again (or that the job was ending), and, when the kill came after the
+# first snapshot, another process said that it rolls back (or the job was ending). A trial
+# prints one line: its number, kind, victim, what it saw.
 
 # job_source: the trials' job.
 job_source() {
@@ -170,36 +176,43 @@ strike() {
 
 # kill_victim SUPERVISOR VICTIM: kills the process of that number now running, old layout or
 # new (waiting for one to start if none runs: the supervisor may be between layouts), and
-# adds which layout to $saw.
+# adds to $saw which layout, when the rescale asked for 4 processes.
 kill_victim() {
-    local sup=$1 victim=$2 i layout
+    local sup=$1 victim=$2 i layout=
     for i in $(seq 1 50); do # the process may end (the old layout) between finding and killing
         wait_until 60 process_pid_set "$sup" "$victim" || continue
-        layout=old
-        grep -q "^mstr: 4 processes at " "$trial_dir/stderr" && layout=new
+        if grep -q "^mstr: 4 processes at " "$trial_dir/stderr"; then
+            layout=" in the new layout"
+        elif grep -q "processes 4" "$trial_dir/ctl.args" 2> /dev/null; then
+            layout=" in the old layout"
+        fi
         if kill -KILL "$pid_found" 2> /dev/null; then
-            saw="$saw in the $layout layout"
+            saw="$saw$layout"
             return
         fi
     done
     bad "process $victim could not be killed during the rescale"
 }
 
-# rescale_strike SUPERVISOR VICTIM PORT: the rescale kind's request and kill (see above): in
-# half the trials the kill comes first and the request 0-150 ms later (during the recovery),
-# in the others the kill comes 0-150 ms after the request.
+# rescale_strike SUPERVISOR VICTIM PORT WORKERS [PROCESSES]: the rescale and live kinds' request
+# (ctl rescale WORKERS [PROCESSES]) and kill (see above): in half the trials the kill comes
+# first and the request 0-150 ms later (during the recovery), in the others the kill comes
+# 0-150 ms after the request.
 rescale_strike() {
     local sup=$1 victim=$2 port=$3 ctl pause
+    shift 3
+    echo "workers $1 processes ${2:-2}" > "$trial_dir/ctl.args"
+    saw="$saw, to $1 workers"
     pause=0.$(printf '%03d' $((RANDOM % 150)))
     wait_until 60 published || { bad "no snapshot was published within 60 s"; return; }
     if [ $((RANDOM % 2)) = 0 ]; then
         kill_victim "$sup" "$victim"
-        saw="$saw before the request"
+        saw="$saw, killed before the request"
         sleep "$pause"
     fi
-    ./kills ctl rescale 4 4 --coordinator "127.0.0.1:$port" > "$trial_dir/ctl.out" 2>&1 &
+    ./kills ctl rescale "$@" --coordinator "127.0.0.1:$port" > "$trial_dir/ctl.out" 2>&1 &
     ctl=$!
-    if [ -z "$saw" ]; then
+    if [[ "$saw" != *before* ]]; then
         sleep "$pause"
         kill_victim "$sup" "$victim"
     fi
@@ -208,17 +221,24 @@ rescale_strike() {
 
 # supervised KIND VICTIM: a trial under the supervisor.
 supervised() {
-    local kind=$1 victim=$2 sup status=0 commit_sleep=0 listen=() port
+    local kind=$1 victim=$2 sup status=0 commit_sleep=0 rescale_sleep=0 listen=() port
     case $kind in commit | ending) commit_sleep=100 ;; esac
-    if [ "$kind" = rescale ]; then
+    if [ "$kind" = rescale ] || [ "$kind" = live ]; then
         port=$(free_ports 1)
         listen=(--listen "127.0.0.1:$port")
     fi
-    (cd "$trial_dir" && MSTR_TEST_COMMIT_SLEEP_MS=$commit_sleep exec ../kills --processes 2 \
-        --workers 2 --state-dir state --snapshot-every 100ms "${listen[@]}" > stdout 2> stderr) &
+    if [ "$kind" = live ] && [ $((RANDOM % 2)) = 0 ]; then
+        rescale_sleep=50
+        saw="$saw, pausing at the cut"
+    fi
+    (cd "$trial_dir" && MSTR_TEST_COMMIT_SLEEP_MS=$commit_sleep \
+        MSTR_TEST_RESCALE_SLEEP_MS=$rescale_sleep exec ../kills --processes 2 --workers 2 \
+        --state-dir state --snapshot-every 100ms "${listen[@]}" > stdout 2> stderr) &
     sup=$!
     if [ "$kind" = rescale ]; then
-        rescale_strike "$sup" "$victim" "$port"
+        rescale_strike "$sup" "$victim" "$port" 4 4
+    elif [ "$kind" = live ]; then
+        rescale_strike "$sup" "$victim" "$port" $((RANDOM % 2 ? 6 : 2))
     elif wait_until 60 process_pid_set "$sup" "$victim"; then
         strike "$kind" "$pid_found" "$victim" || true
     else
@@ -315,10 +335,12 @@ trial() {
         saw="$saw, rolled back"
     elif ended_alone "$victim"; then
         saw="$saw, as the job was ending"
-    elif [ "$kind" != start ] && [ "$kind" != rescale ]; then
+    elif [ "$kind" != start ] && [ "$kind" != rescale ] && [ "$kind" != live ]; then
         bad "no process said that it rolls back (the kill came after the first snapshot)"
     fi
     check_outputs
+    ! grep -E "^mstr: (worker [0-9]+ crashed|process [0-9]+ died of SIG(SEGV|ABRT|BUS|FPE|ILL))" \
+        "$trial_dir/stderr" || bad "a process crashed (its restart hid it)"
     if [ $failures = "$before" ]; then
         echo "trial $n: $how, $kind, process $victim killed$saw: ok"
         rm -rf "$trial_dir"
@@ -328,27 +350,28 @@ trial() {
     fi
 }
 
-# trials N [SEED]: N trials. The first nine are fixed: the first five already cover every
-# kind but rescale and ending, both victims and both ways of running (the sample of the
+# trials N [SEED]: N trials. The first ten are fixed: the first five already cover every
+# kind but rescale, live and ending, both victims and both ways of running (the sample of the
 # sanitizer builds), the next a rescale, the two after kill each victim in the other fixed
-# kinds, the ninth is an ending; the rest are random. SEED (default: random) makes
-# the choices repeatable; it is printed.
+# kinds, the ninth is an ending, the tenth a live rescale; the rest are random. SEED (default:
+# random) makes the choices repeatable; it is printed.
 trials() {
-    local n=$1 seed=${2:-} i kinds=(start running commit stop rescale ending)
+    local n=$1 seed=${2:-} i kinds=(start running commit stop rescale ending live)
     [ -n "$seed" ] || seed=$((RANDOM * 32768 + RANDOM))
     echo "seed $seed"
     RANDOM=$seed
     local fixed=("running 0 supervised" "commit 1 supervised" "stop $((RANDOM % 2)) supervised"
                  "running $((RANDOM % 2)) by_hand" "start 0 supervised"
                  "rescale $((RANDOM % 2)) supervised" "running 1 supervised"
-                 "commit 0 supervised" "ending $((RANDOM % 2)) supervised")
+                 "commit 0 supervised" "ending $((RANDOM % 2)) supervised"
+                 "live $((RANDOM % 2)) supervised")
     for ((i = 1; i <= n; i++)); do
         if [ $i -le ${#fixed[@]} ]; then
             trial $i ${fixed[$((i - 1))]}
         elif [ $((RANDOM % 10)) = 0 ]; then
             trial $i "${kinds[$((RANDOM % 3))]}" $((RANDOM % 2)) by_hand
         else
-            trial $i "${kinds[$((RANDOM % 6))]}" $((RANDOM % 2)) supervised
+            trial $i "${kinds[$((RANDOM % 7))]}" $((RANDOM % 2)) supervised
         fi
     done
 }

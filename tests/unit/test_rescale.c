@@ -6,6 +6,8 @@
  * shrinking, those that stay take the groups of those that leave, and go on meanwhile unless a
  * partition comes to them; every new worker starts over. Partitions go to their places among
  * the new workers (k mod M), and a worker that a partition comes to or goes from starts over.
+ * A process of a job of several plans for its own workers, numbered anew, and its own key groups
+ * and partitions, which stay in it.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -14,6 +16,7 @@
 #include <stdlib.h>
 #include <cmocka.h>
 
+#include "mstr_place.h"
 #include "mstr_rescale.h"
 
 static const mstr_source_desc sources[] = {
@@ -29,19 +32,30 @@ enum { GROUPS = 4096, MOST = 8 };
 
 static mstr_doorbell bells[MOST];
 
-/* The plan of job d from `from` workers to `to`, with nparts partitions of the one source
- * placed as the job placed them on `placed` workers. */
+/* The plan of process `process` of `processes` of job d from `from` workers each to `to`,
+ * with the partitions of the one source (nparts of the job's nparts * processes) that the job
+ * placed there on `placed` workers each. */
+static mstr_rescale *plan_in(const mstr_job_desc *d, int process, int processes, int from,
+                             int to, size_t nparts, int placed, mstr_partition *parts)
+{
+    size_t all = nparts * (size_t)processes, partitions[] = { all };
+    for (size_t k = 0; k < nparts; k++) {
+        size_t index = k * (size_t)processes + (size_t)process;
+        parts[k] = (mstr_partition){ .source = &sources[0], .index = index, .parts = all,
+                                     .worker = mstr_place_worker(index, processes, placed) };
+    }
+    mstr_channel *ends[MOST] = { 0 }; /* (the plan keeps them for the workers: unused here) */
+    mstr_rescale_setup s = { .number = 1, .desc = d, .process = process,
+                             .processes = processes, .from = from, .to = to,
+                             .key_groups = GROUPS, .ends = ends, .partitions = partitions,
+                             .parts = parts, .nparts = nparts, .bells = bells };
+    return mstr_rescale_new(&s); /* (its partitions point to this frame's array: unused) */
+}
+
 static mstr_rescale *plan_of(const mstr_job_desc *d, int from, int to, size_t nparts, int placed,
                              mstr_partition *parts)
 {
-    size_t partitions[] = { nparts };
-    for (size_t k = 0; k < nparts; k++)
-        parts[k] = (mstr_partition){ .source = &sources[0], .index = k, .parts = nparts,
-                                     .worker = (int)(k % (size_t)placed) };
-    mstr_rescale_setup s = { .number = 1, .desc = d, .from = from, .to = to,
-                             .key_groups = GROUPS, .partitions = partitions, .parts = parts,
-                             .nparts = nparts, .bells = bells };
-    return mstr_rescale_new(&s); /* (its partitions point to this frame's array: unused) */
+    return plan_in(d, 0, 1, from, to, nparts, placed, parts);
 }
 
 static mstr_rescale *plan(int from, int to, size_t nparts, int placed, mstr_partition *parts)
@@ -132,6 +146,38 @@ static void test_shrinking_gives_the_leavers_groups_to_the_stayers(void **state)
     mstr_rescale_free(r);
 }
 
+/* Process 1 of 2 going from 2 workers to 3 (job-wide 2, 3 -> 3, 4, 5): its key groups move
+ * only to its new worker, never from or to process 0; of its partitions 1, 3, 5, 7 (on its
+ * workers 0, 1, 0, 1) 5 goes to the new worker and 7 to worker 0, so all three start over. */
+static void test_a_process_of_several_plans_for_its_own(void **state)
+{
+    (void)state;
+    mstr_partition parts[4];
+    mstr_rescale *r = plan_in(&job, 1, 2, 2, 3, 4, 2, parts);
+    int moved = 0;
+    for (uint32_t g = 0; g < GROUPS; g++) {
+        bool ours = r->was.owner[g] / 2 == 1;
+        assert_int_equal(r->owners.owner[g] / 3 == 1, ours); /* a group stays in its process */
+        if (ours && r->owners.owner[g] - 3 != r->was.owner[g] - 2)
+            moved++, assert_int_equal(r->owners.owner[g], 5);
+    }
+    assert_true(moved > 0);
+    assert_true(r->takes_groups[2]);
+    assert_false(r->takes_groups[0] || r->takes_groups[1]);
+    int want[] = { 3, 4, 5, 3 }; /* partitions 1, 3, 5, 7: (k / 2) mod 3 of process 1 */
+    for (int k = 0; k < 4; k++)
+        assert_int_equal(r->part_to[k], want[k]);
+    for (int i = 0; i < 3; i++)
+        assert_true(r->starts_over[i]);
+    mstr_rescale_free(r);
+    r = plan_in(&job, 1, 2, 2, 3, 2, 2, parts); /* a partition per worker: 1 and 3 stay */
+    assert_int_equal(r->part_to[0], 3);
+    assert_int_equal(r->part_to[1], 4);
+    assert_false(r->starts_over[0] || r->starts_over[1]);
+    assert_true(r->starts_over[2]);
+    mstr_rescale_free(r);
+}
+
 int main(void)
 {
     for (int i = 0; i < MOST; i++)
@@ -140,6 +186,7 @@ int main(void)
         cmocka_unit_test(test_growing_moves_groups_to_new_workers_only),
         cmocka_unit_test(test_a_partition_that_moves_makes_both_start_over),
         cmocka_unit_test(test_shrinking_gives_the_leavers_groups_to_the_stayers),
+        cmocka_unit_test(test_a_process_of_several_plans_for_its_own),
     };
     int failed = cmocka_run_group_tests(tests, NULL, NULL);
     for (int i = 0; i < MOST; i++)

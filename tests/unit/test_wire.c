@@ -16,7 +16,7 @@
 
 /* One message of each kind, with the fields the kind uses set (and no others). */
 static const mstr_wire_coord messages[] = {
-    { .kind = MSTR_WIRE_RESTORE, .snapshot = 7, .value = 3 },
+    { .kind = MSTR_WIRE_RESTORE, .snapshot = 7, .value = 3, .workers = 2 },
     { .kind = MSTR_WIRE_RESTORED, .snapshot = 7, .flag = true, .message = "fine",
       .message_len = 4 },
     { .kind = MSTR_WIRE_GO, .snapshot = 7 },
@@ -32,6 +32,8 @@ static const mstr_wire_coord messages[] = {
     { .kind = MSTR_WIRE_CONTROL, .snapshot = 4, .value = 77 },
     { .kind = MSTR_WIRE_ANSWER, .snapshot = 0, .value = 77, .message = "2 workers",
       .message_len = 9 },
+    { .kind = MSTR_WIRE_RESCALE, .snapshot = 2, .value = MSTR_STAGE_CONNECT, .workers = 3 },
+    { .kind = MSTR_WIRE_RESCALED, .snapshot = 2, .value = MSTR_STAGE_CUT },
     { .kind = MSTR_WIRE_FAILED, .message = "disk full", .message_len = 9 },
 };
 enum { NMESSAGES = sizeof messages / sizeof messages[0] };
@@ -42,6 +44,7 @@ static void assert_same(const mstr_wire_coord *got, const mstr_wire_coord *want)
     assert_int_equal(got->snapshot, want->snapshot);
     assert_int_equal(got->flag, want->flag);
     assert_int_equal(got->value, want->value);
+    assert_int_equal(got->workers, want->workers);
     assert_int_equal(got->entries, want->entries);
     assert_int_equal(got->hash, want->hash);
     assert_int_equal(got->bytes, want->bytes);
