@@ -343,14 +343,17 @@ longest_gap() {
         END { printf "%.1f", gap / 1e6 }' "$lines"
 }
 
-# rescale_step FROM TO: 1.5 s on, tells the job of rescale_live (on $port, writing $lines and
-# $err, started at $started; the run not rescaled started at $plain_started) to go on with TO
-# workers, and prints how long the call took (it answers once every worker is through the
-# rescale), how long the job says the rescale took, what it moved and how many records waited
-# for their key group's state, and the longest gap in the work of workers 0 and 1 from 0.5 s
-# before the call to 0.5 s after, next to theirs over the same second of the run not rescaled.
+# rescale_step FROM TO [PROCESSES]: 1.5 s on, tells the job of rescale_live (on $port, writing
+# $lines and $err, started at $started; the run not rescaled started at $plain_started) to go
+# on with TO workers, and prints how long the call took (it answers once every worker is
+# through the rescale), how long the job says the rescale took, what it moved and how many
+# records waited for their key group's state, and the longest gap in the work of workers 0 and
+# 1 from 0.5 s before the call to 0.5 s after, next to theirs over the same second of the run
+# not rescaled. Over PROCESSES processes (FROM and TO the workers of all): what every process
+# says it moved, summed, the longest any took, and the gap of worker 0 (the others of process
+# 0 come and go, and those of the others are numbered anew).
 rescale_step() {
-    local from=$1 to=$2 at t0 t1 detail gap plain
+    local from=$1 to=$2 procs=${3:-1} at t0 t1 detail gap plain what kept="0 1"
     sleep 1.5
     at=$(monotonic_ns)
     t0=$(date +%s%N)
@@ -358,15 +361,27 @@ rescale_step() {
         { echo "bench rescale: ctl rescale $to failed"; exit 1; }
     t1=$(date +%s%N)
     sleep 0.6 # until the gap's second is over, and the job has said what it did
-    detail=$(sed -nE "s/^mstr: rescaled from $from to $to workers live in ([0-9]+) ms: ([0-9]+) of ([0-9]+) key groups \(([0-9]+) keyed slots, ([0-9]+) bytes\).*waited for what it took over: ([0-9.]+) ms; ([0-9]+) records waited.*$/\1 ms; moved \2 of \3 key groups, \4 keys, \5 bytes; the longest wait \6 ms; \7 records waited/p" "$err")
+    what="$from -> $to workers,"
+    if [ $procs = 1 ]; then
+        detail=$(sed -nE "s/^mstr: rescaled from $from to $to workers live in ([0-9]+) ms: ([0-9]+) of ([0-9]+) key groups \(([0-9]+) keyed slots, ([0-9]+) bytes\).*waited for what it took over: ([0-9.]+) ms; ([0-9]+) records waited.*$/\1 ms; moved \2 of \3 key groups, \4 keys, \5 bytes; the longest wait \6 ms; \7 records waited/p" "$err")
+    else
+        what="$procs x $((from / procs)) -> $procs x $((to / procs)),"
+        kept=0
+        detail=$(sed -nE "s/^mstr: process [0-9]+ rescaled from $((from / procs)) to $((to / procs)) workers live in ([0-9]+) ms: ([0-9]+) of ([0-9]+) key groups \(([0-9]+) keyed slots, ([0-9]+) bytes\).*waited for what it took over: ([0-9.]+) ms; ([0-9]+) records waited.*$/\1 \2 \3 \4 \5 \6 \7/p" "$err" |
+                 awk -v procs="$procs" 'BEGIN { ms = 0; w = 0 }
+                                        { n++; if ($1 + 0 > ms) ms = $1 + 0; g += $2; k += $4
+                                          b += $5; if ($6 + 0 > w) w = $6 + 0; r += $7; all = $3 }
+            END { if (n == procs) printf "%d ms; moved %d of %d key groups, %d keys, %d bytes; the longest wait %.1f ms; %d records waited", ms, g, all, k, b, w, r }')
+    fi
     [ -n "$detail" ] || { echo "bench rescale: it did not say what it moved:"; cat "$err"; exit 1; }
-    gap=$(longest_gap "$lines" $((at - 500000000)) $((at + 500000000)) 0 1)
+    gap=$(longest_gap "$lines" $((at - 500000000)) $((at + 500000000)) $kept)
     plain=$(longest_gap "$lines.plain" $((plain_started + at - started - 500000000)) \
-                        $((plain_started + at - started + 500000000)) 0 1)
+                        $((plain_started + at - started + 500000000)) $kept)
     awk -v c="$(( (t1 - t0) / 1000000 ))" -v d="$detail" -v gap="$gap" -v plain="$plain" \
-        -v what="$from -> $to workers," 'BEGIN {
-        printf "%-10s %-16s 1M keys: the call %d ms, the job %s; longest gap of workers 0 and 1: %s ms (not rescaled: %s ms)\n",
-               "rescale", what, c, d, gap, plain }'
+        -v what="$what" -v kept="$kept" 'BEGIN {
+        n = split(kept, k, " "); which = n > 1 ? "workers " k[1] " and " k[2] : "worker " k[1]
+        printf "%-10s %-16s 1M keys: the call %d ms, the job %s; longest gap of %s: %s ms (not rescaled: %s ms)\n",
+               "rescale", what, c, d, which, gap, plain }'
 }
 
 # rescale_live: bench/rescale.mstr (a million keys, then running sums on ten thousand, and a
@@ -388,6 +403,30 @@ rescale_live() {
     local job=$!
     rescale_step 2 3
     rescale_step 3 2
+    wait $job || { echo "bench rescale: the job failed:"; cat "$err"; exit 1; }
+    got=$(records_written "$err")
+    [ "$got" = "$want" ] ||
+        { echo "bench rescale: the rescaled job disagrees:"; echo "  $got"; echo "  $want"
+          exit 1; }
+}
+
+# rescale_live_processes: rescale_live's job as 2 processes of 1 worker under the supervisor,
+# told to go on with 2 of 2 after 1.5 s (`ctl rescale 4`, live within the round) and with 2 of
+# 1 again 1.5 s later, and the same job not rescaled. Both runs must count every record once.
+rescale_live_processes() {
+    local err=$work/rescale_procs.err lines=$work/rescale_procs.lines port started plain_started
+    local want got
+    "$mstrc" build "$root/bench/rescale.mstr" -o "$work/rescale"
+    plain_started=$(monotonic_ns)
+    "$work/rescale" --processes 2 --workers 1 --stats 2> "$work/last" > "$lines.plain"
+    want=$(records_written "$work/last")
+    port=$(free_port)
+    started=$(monotonic_ns)
+    "$work/rescale" --processes 2 --workers 1 --stats --listen "127.0.0.1:$port" 2> "$err" \
+        > "$lines" &
+    local job=$!
+    rescale_step 2 4 2
+    rescale_step 4 2 2
     wait $job || { echo "bench rescale: the job failed:"; cat "$err"; exit 1; }
     got=$(records_written "$err")
     [ "$got" = "$want" ] ||
@@ -474,6 +513,7 @@ exchange 100000000
 snapshot_cost 100000000
 snapshot_restore 10000000
 rescale_live
+rescale_live_processes
 rescale_processes
 many_workers 64 256 1024
 "$cc" -O2 -I"$root/runtime" -o "$work/balance" "$root/bench/balance.c" "${mstrc%/mstrc}/libmstr.a"
