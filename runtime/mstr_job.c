@@ -1188,13 +1188,15 @@ static void init_coord(job *j)
 }
 
 /* After a round of a job over several processes that ended well, on process 0: a Rescale call
- * that ended it asks the supervisor to start the job's processes again on the new layout
- * (mstr_super.h). (A job of one process rescales live, within its round.) */
+ * to another number of processes, which ended it, asks the supervisor to start the job's
+ * processes again on the new layout (mstr_super.h). (One that keeps the number is done live,
+ * within the round; one still waiting as the job ends is told that it ended.) */
 static void rescale_processes(job *j)
 {
     int processes, workers;
     if (!j->ok || j->signal != 0 || j->control == NULL || j->process != 0 ||
-        j->processes == 1 || !mstr_control_wants_rescale(j->control, &processes, &workers))
+        j->processes == 1 || !mstr_control_wants_rescale(j->control, &processes, &workers) ||
+        processes == j->processes)
         return;
     int per_process = workers / processes;
     fprintf(stderr, "mstr: rescaling from %d processes of %d worker%s to %d process%s of %d "

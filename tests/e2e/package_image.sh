@@ -21,7 +21,8 @@
 #      sorted, as the workers interleave their rows),
 #      and /healthz answers while it runs;
 #   2. `ctl status`, run in container 1 with its environment, reaches process 0 by its pod
-#      name and names the job's layout; SIGTERM to both containers (what deleting the pods
+#      name and names the job's layout; `ctl rescale 2` from there takes the two containers
+#      from 2 workers to 1 each, live; SIGTERM to both containers (what deleting the pods
 #      does) stops the job with a final snapshot and exit status 0;
 #   3. rescaled as rescale.sh does it: a container of the same image runs `counts reshard`
 #      for 2 processes of 1 worker, which has nothing to rewrite (each process keeps its key
@@ -204,6 +205,9 @@ wait_until 30 published || bad "run 2: no snapshot was published within 30 s"
 # How a user watches it: ctl from inside the pod, with the pod's environment.
 runc exec "$name-1" /counts ctl status --coordinator "counts-0:$port0" > status.out 2>&1 || true
 grep -q '^job counts: 2 processes, 4 workers' status.out || bad "run 2: ctl status said: $(head -3 status.out)"
+runc exec "$name-1" /counts ctl rescale 2 --coordinator "counts-0:$port0" > rescale.out 2>&1 ||
+    bad "run 2: ctl rescale 2 failed: $(cat rescale.out)"
+grep -q '^2 workers on 2 processes, live$' rescale.out || bad "run 2: ctl rescale said: $(cat rescale.out)"
 # (Container 1 may have ended already: the job stops all its processes on process 0's signal.)
 runc kill "$name-0" TERM || bad "run 2: the job ended before SIGTERM"
 runc kill "$name-1" TERM 2> /dev/null || true
