@@ -475,11 +475,6 @@ void mstr_control_committed(mstr_control *c, uint64_t n, bool final)
         answer_all(c, of_call, &stop, CODE_OK, buf, len);
 }
 
-void mstr_control_fail_waiting(mstr_control *c, int code, const char *why)
-{
-    answer_all(c, any, NULL, code, why, strlen(why));
-}
-
 /* ---- ticks: figures and the progress line ------------------------------------------------ */
 
 /* A count in a few characters: 999, 12.3K, 4.56M, 7.89G. */

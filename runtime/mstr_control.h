@@ -75,18 +75,14 @@ bool mstr_control_wants_stop(const mstr_control *c);
  * oldest call's). */
 bool mstr_control_wants_rescale(const mstr_control *c, int *processes, int *workers);
 
-/* Leader: the job goes on from snapshot n (0: live, from none) on `processes` processes of
- * `workers` workers in all (or will, once the supervisor started them); answers the oldest
- * Rescale call. */
+/* The job goes on from snapshot n (0: live, from none) on `processes` processes of `workers`
+ * workers in all (or will, once the supervisor started them): every process that rescaled
+ * live counts its new workers; the leader answers the oldest Rescale call. */
 void mstr_control_rescaled(mstr_control *c, uint64_t n, int processes, int workers);
 
 /* Leader: snapshot n is committed (final: the job stops after it); answers the calls that
  * waited for it. */
 void mstr_control_committed(mstr_control *c, uint64_t n, bool final);
-
-/* Leader: the job stops without a snapshot to show for it (none taken, or it failed): answers
- * the calls that wait with code and why. */
-void mstr_control_fail_waiting(mstr_control *c, int code, const char *why);
 
 /* Called every POLL interval by the coordinator: a follower sends its figures every second; the
  * leader rewrites the progress line. */
