@@ -24,10 +24,10 @@
 #      name and names the job's layout; `ctl rescale 2` from there takes the two containers
 #      from 2 workers to 1 each, live; SIGTERM to both containers (what deleting the pods
 #      does) stops the job with a final snapshot and exit status 0;
-#   3. rescaled as rescale.sh does it: a container of the same image runs `counts reshard`
-#      for 2 processes of 1 worker, which has nothing to rewrite (each process keeps its key
-#      groups at any number of workers: runtime/mstr_route.h), and the containers, given
-#      MSTR_WORKERS=1, resume from the snapshot on 1 worker each; one container killed with
+#   3. resumed as rescale.sh's path for a stopped job does it: a container of the same image
+#      runs `counts reshard` for 2 processes of 1 worker, which has nothing to rewrite (each
+#      process keeps its key groups at any number of workers: runtime/mstr_route.h), and the
+#      containers, given MSTR_WORKERS=1, resume from the snapshot on 1 worker each; one container killed with
 #      SIGKILL and started again makes the other roll back, and the job still ends with the
 #      same runs.csv.
 # The plain build also checks --process-from-hostname's refusals (unshare gives a process a host
@@ -219,8 +219,8 @@ snapshot=$(sed -n 's/^mstr: stopped by SIGTERM after snapshot \([0-9]*\);.*/\1/p
 [ -n "$snapshot" ] || bad "run 2: process 0 did not say it stopped after a snapshot: $(tail -3 run/stderr.0)"
 [ "$(wc -l < run/runs.csv)" -lt 4001 ] || bad "run 2 ended before SIGTERM: make the job slower"
 
-# 3. Rescaled to 2 processes of 1 worker (the reshard pod of rescale.sh: the image's own
-# settings, not the ConfigMap's), resumed; container 1 killed and started again.
+# 3. Resumed on 2 processes of 1 worker after the reshard pod of rescale.sh (the image's own
+# settings, not the ConfigMap's); container 1 killed and started again.
 mkdir -p bundle-reshard
 /usr/bin/python3 - <<'PY'
 import json, os

@@ -4,11 +4,12 @@
 # volume, services, the Kustomize base, the image), for a job of 3 processes of 2 workers on
 # the image --image names and for the defaults (1 process, the job's own workers, the image
 # NAME:latest). A program name that is not a Kubernetes name (word_count) becomes one
-# (word-count). rescale.sh, run against a stand-in kubectl that
-# records its calls, stops the pods before it rewrites the state, rewrites it with the image
-# the StatefulSet runs, and only then sets the new settings and starts the new pods; asked
-# for 0 processes, it calls nothing; when the rewrite fails, it stops there and says so. An
-# output directory that cannot be made is an error.
+# (word-count). rescale.sh, run against a stand-in kubectl that records its calls, for another
+# number of pods stops the pods before it rewrites the state, rewrites it with the image the
+# StatefulSet runs, and only then sets the new settings and starts the new pods; asked for 0
+# processes, it calls nothing; when the rewrite fails, it stops there and says so; for as many
+# pods as run, it asks process 0 for the new workers live (ctl rescale in pod 0) and sets
+# MSTR_WORKERS alone. An output directory that cannot be made is an error.
 # The npm packages that validate are pinned in tests/k8s/package-lock.json and installed by
 # `npm ci` when missing or older than the lock (as `make editors` does for tests/editors).
 set -eu
@@ -47,14 +48,16 @@ status=0
 [ $status = 1 ] && grep -q "cannot make '/proc/mstr-package'" noplace.err ||
     bad "package into /proc: exit status $status, $(cat noplace.err)"
 
-# rescale.sh against a stand-in kubectl: its calls, in order.
+# rescale.sh against a stand-in kubectl (running KUBECTL_REPLICAS pods, 3 unless set): its
+# calls, in order.
 mkdir bin
 cat > bin/kubectl <<'SH'
 #!/bin/sh
 printf '%s\n' "$*" | tr '\n' ' ' >> "$KUBECTL_LOG"; echo >> "$KUBECTL_LOG"
 [ "$1" != "${KUBECTL_FAILS:-}" ] || exit 1
-case "$1 $2" in
-    "get statefulset") echo registry.example/word-count:1 ;;
+case "$1 $2 $5" in
+    "get statefulset jsonpath={.spec.replicas}") echo "${KUBECTL_REPLICAS:-3}" ;;
+    "get statefulset "*) echo registry.example/word-count:1 ;;
 esac
 SH
 chmod +x bin/kubectl
@@ -64,8 +67,8 @@ KUBECTL_LOG=$PWD/calls PATH=$PWD/bin:$PATH three/rescale.sh 0 3 > rescale.out 2>
 KUBECTL_LOG=$PWD/calls PATH=$PWD/bin:$PATH three/rescale.sh 4 3 > rescale.out ||
     bad "rescale.sh failed: $(cat rescale.out)"
 awk '{ print $1, $2 }' calls > verbs
-printf '%s\n' "get statefulset" "scale statefulset" "get pods" "run word-count-reshard" \
-    "patch configmap" "scale statefulset" > want.verbs
+printf '%s\n' "get statefulset" "get statefulset" "scale statefulset" "get pods" \
+    "run word-count-reshard" "patch configmap" "scale statefulset" > want.verbs
 same_bytes want.verbs verbs "rescale.sh's kubectl calls" || true
 grep -q '^scale statefulset word-count --replicas=0 $' calls || bad "rescale.sh did not scale to 0 first: $(cat calls)"
 grep -q '^scale statefulset word-count --replicas=4 $' calls || bad "rescale.sh did not scale to 4: $(cat calls)"
@@ -90,7 +93,18 @@ PY
 status=0
 KUBECTL_LOG=$PWD/failed KUBECTL_FAILS=run PATH=$PWD/bin:$PATH three/rescale.sh 4 3 > failed.out 2>&1 ||
     status=$?
-[ $status != 0 ] && [ "$(awk '{ print $1 }' failed | tr '\n' ' ')" = "get scale get run " ] ||
+[ $status != 0 ] && [ "$(awk '{ print $1 }' failed | tr '\n' ' ')" = "get get scale get run " ] ||
     bad "rescale.sh went on after the rewrite failed (status $status): $(cat failed)"
 grep -q 'run it again' failed.out || bad "rescale.sh did not say what to do after a failure: $(cat failed.out)"
+# As many pods as run now: their workers change live, through process 0's control API, and the
+# ConfigMap says the new count for their next start; nothing is stopped.
+KUBECTL_LOG=$PWD/live KUBECTL_REPLICAS=3 PATH=$PWD/bin:$PATH three/rescale.sh 3 4 > live.out ||
+    bad "rescale.sh 3 4 failed: $(cat live.out)"
+printf '%s\n' "get statefulset" "exec word-count-0" "patch configmap" > want.live
+awk '{ print $1, $2 }' live > live.verbs
+same_bytes want.live live.verbs "rescale.sh's kubectl calls for the same pods" || true
+grep -qx 'exec word-count-0 -- /word_count ctl rescale 12 --coordinator localhost:7000 ' live ||
+    bad "rescale.sh did not ask process 0 for 12 workers: $(cat live)"
+grep -qF "patch configmap word-count-settings --type merge -p {\"data\": {\"MSTR_WORKERS\": \"4\"}} " live ||
+    bad "rescale.sh did not set MSTR_WORKERS alone: $(cat live)"
 [ $failures = 0 ]
