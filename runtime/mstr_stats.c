@@ -301,6 +301,9 @@ struct mstr_meter {
     mstr_partition *parts;
     size_t nparts;
     mstr_net_hub *hub;
+    uint64_t *links_before;     /* [4 * p ..]: the bytes and batches out to process p and in
+                                   from it over the round's hubs before this one (a live
+                                   rescale makes another) */
 };
 
 mstr_meter *mstr_meter_new(const mstr_job_desc *d, int process, int processes, int workers)
@@ -314,6 +317,7 @@ mstr_meter *mstr_meter_new(const mstr_job_desc *d, int process, int processes, i
     m->left.op_in = mstr_alloc_array(d->noperators + 1, sizeof(uint64_t));
     m->left.sink_records = mstr_alloc_array(d->nsinks + 1, sizeof(uint64_t));
     m->left.counters = mstr_alloc_array(d->ncounters + 1, sizeof(uint64_t));
+    m->links_before = mstr_alloc_array(4 * (size_t)processes, sizeof *m->links_before);
     return m;
 }
 
@@ -323,6 +327,7 @@ void mstr_meter_free(mstr_meter *m)
     free(m->left.op_in);
     free(m->left.sink_records);
     free(m->left.counters);
+    free(m->links_before);
     mstr_stats_free(&m->held);
     pthread_mutex_destroy(&m->lock);
     free(m);
@@ -360,10 +365,17 @@ static void read_live(mstr_meter *m, mstr_stats *s)
     }
     for (size_t k = 0; k < m->nparts; k++)
         s->malformed[m->parts[k].source - d->sources] += mstr_tally_read(&m->parts[k].malformed);
-    for (int p = 0; m->hub != NULL && p < s->processes; p++)
-        if (p != s->process)
-            mstr_net_hub_links(m->hub, p, &s->out_bytes[p], &s->out_batches[p], &s->in_bytes[p],
-                               &s->in_batches[p]);
+    for (int p = 0; m->hub != NULL && p < s->processes; p++) {
+        if (p == s->process)
+            continue;
+        mstr_net_hub_links(m->hub, p, &s->out_bytes[p], &s->out_batches[p], &s->in_bytes[p],
+                           &s->in_batches[p]);
+        const uint64_t *before = &m->links_before[4 * p];
+        s->out_bytes[p] += before[0];
+        s->out_batches[p] += before[1];
+        s->in_bytes[p] += before[2];
+        s->in_batches[p] += before[3];
+    }
 }
 
 void mstr_meter_attach(mstr_meter *m, uint64_t round, mstr_worker *workers, int n,
@@ -378,6 +390,7 @@ void mstr_meter_attach(mstr_meter *m, uint64_t round, mstr_worker *workers, int 
     m->parts = parts;
     m->nparts = nparts;
     m->hub = hub;
+    memset(m->links_before, 0, 4 * (size_t)m->held.processes * sizeof *m->links_before);
     pthread_mutex_unlock(&m->lock);
 }
 
@@ -387,6 +400,12 @@ void mstr_meter_rescale(mstr_meter *m, int from, int to, mstr_net_hub *hub)
     for (int i = to; i < from; i++)
         add_tallies(m->desc, &m->workers[i], m->left);
     resize(&m->held, to);
+    for (int p = 0; m->hub != NULL && p < m->held.processes; p++) {
+        uint64_t now[4], *before = &m->links_before[4 * p];
+        mstr_net_hub_links(m->hub, p, &now[0], &now[1], &now[2], &now[3]);
+        for (int k = 0; k < 4; k++)
+            before[k] += now[k];
+    }
     m->hub = hub;
     pthread_mutex_unlock(&m->lock);
 }

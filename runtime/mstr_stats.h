@@ -73,9 +73,8 @@ void mstr_meter_attach(mstr_meter *m, uint64_t round, mstr_worker *workers, int 
                        mstr_partition *parts, size_t nparts, mstr_net_hub *hub);
 
 /* A live rescale took the round from `from` workers to `to` (the workers array the same, the
- * new ones made) and its exchange to hub (its links' figures start again from nothing): the
- * tallies of those that left (to .. from-1, their threads ended) are kept, before they are
- * freed. */
+ * new ones made) and its exchange to hub: the tallies of those that left (to .. from-1, their
+ * threads ended) and what went over the old hub's links are kept, before they are freed. */
 void mstr_meter_rescale(mstr_meter *m, int from, int to, mstr_net_hub *hub);
 
 /* Keeps the round's last figures and lets go of its workers (before they are freed). */

@@ -152,6 +152,8 @@ rescaled() {
     from=$((procs == 1 ? 2 : procs))
     for to in $2; do
         sleep 0.3
+        [ $procs = 1 ] || [ "$to" != "${2%% *}" ] ||
+            "./$prog" ctl status --coordinator "127.0.0.1:$port" > status.before 2>&1 || true
         if ! "./$prog" ctl rescale $to --coordinator "127.0.0.1:$port" > ctl.out 2>&1; then
             ended $job && { early=1; break; }
             bad "$prog: ctl rescale $to failed: $(cat ctl.out)"
@@ -180,9 +182,15 @@ rescaled() {
                     "$prog-live/stderr" ||
                     bad "$prog: process $p, $from -> $to did not move as expected: $(grep rescaled "$prog-live/stderr")"
             done
-            # the status counts the new workers, with the figures of every process (sent
-            # every second, now of another count of workers)
-            if [ "$to" = "${2%% *}" ]; then
+            # what went over the links from process 0 goes on counting over the new links (its
+            # own figures, read as it answers); the status counts the new workers, with the
+            # figures of every process (sent every second, now of another count of workers)
+            if [ "$to" = "${2%% *}" ] &&
+                "./$prog" ctl status --coordinator "127.0.0.1:$port" > status.after 2>&1; then
+                link_bytes() { sed -n 's/^link 0 -> 1: \([0-9]*\) bytes.*/\1/p' "$1"; }
+                [ "$(link_bytes status.after)" -ge "$(link_bytes status.before)" ] ||
+                    bad "$prog: the bytes from process 0 to 1 went down: $(link_bytes \
+                        status.before) before the rescale, $(link_bytes status.after) after"
                 sleep 1.2
                 if "./$prog" ctl status --coordinator "127.0.0.1:$port" > status.out 2>&1; then
                     grep -q "^job $prog: $procs processes, $to workers" status.out &&
