@@ -161,7 +161,7 @@ static bool open_inputs(job *j)
         const mstr_source_desc *src = &d->sources[i];
         size_t n = j->partitions[i];
         for (size_t part = 0; part < n; part++) {
-            if (part % (size_t)j->processes != (size_t)j->process) /* (mstr_place.h) */
+            if (mstr_place_process(part, j->processes) != j->process)
                 continue;
             mstr_partition *p = &j->parts[k++];
             p->source = src;
@@ -453,8 +453,7 @@ static void live_rescale(job *j, int to)
     j->old_rings = NULL;
     if (j->old_hub != NULL)
         mstr_net_hub_stopping(j->old_hub); /* its peers close theirs as they come to it */
-    for (size_t k = 0; k < j->nparts; k++)
-        j->parts[k].worker = r->part_to[k];
+    place_parts(j); /* (where the plan put them) */
     mstr_meter_rescale(j->meter, from, to, j->hub);
     for (int i = to; i < from; i++)
         j->ok = retire_worker(j, i) && j->ok;

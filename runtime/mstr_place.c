@@ -30,10 +30,15 @@ size_t *mstr_place_counts(const mstr_job_desc *d, int workers)
     return counts;
 }
 
+int mstr_place_process(size_t k, int processes)
+{
+    return (int)(k % (size_t)processes);
+}
+
 int mstr_place_worker(size_t k, int processes, int per_process)
 {
-    size_t p = (size_t)processes, w = (size_t)per_process;
-    return (int)(k % p * w + k / p % w);
+    size_t w = (size_t)per_process;
+    return mstr_place_process(k, processes) * per_process + (int)(k / (size_t)processes % w);
 }
 
 void mstr_place_span(const mstr_source_desc *src, size_t k, size_t parts, uint64_t *first,

@@ -29,8 +29,9 @@ size_t mstr_place_count(const mstr_source_desc *src, int workers);
 size_t *mstr_place_counts(const mstr_job_desc *d, int workers);
 
 /* The job-wide index of the worker that reads partition k, among `processes` processes of
- * `per_process` workers. */
+ * `per_process` workers; and the process it is read in, which does not depend on them. */
 int mstr_place_worker(size_t k, int processes, int per_process);
+int mstr_place_process(size_t k, int processes);
 
 /* The indexes partition k of `parts` covers of a list or range source: [*first, *end). Every
  * partition of a nexmark source spans all its events, of which it generates only its own

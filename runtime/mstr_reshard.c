@@ -224,7 +224,7 @@ static int process_of_group(const reshard *r, uint32_t g)
 
 static int process_of_partition(const reshard *r, size_t k)
 {
-    return mstr_place_worker(k, r->processes, r->workers) / r->workers;
+    return mstr_place_process(k, r->processes);
 }
 
 /* The program's state of the snapshot's operator op, or NULL. */
