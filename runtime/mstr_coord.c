@@ -496,7 +496,8 @@ static bool take_part(mstr_coord *c, uint64_t n, bool final, mstr_commit *commit
         atomic_store(&c->stop_cut, n); /* before requested: see worker_loop */
     atomic_store(&c->requested, n);
     ring_all(c);
-    *commit = (mstr_commit){ .snapshot = n, .workers = c->workers, .final = final };
+    *commit = (mstr_commit){ .snapshot = n, .processes = c->setup.followers + 1,
+                             .workers = c->workers, .final = final };
     if (c->setup.role == MSTR_COORD_LEADER)
         mstr_cluster_send(c->setup.cluster, -1,
                           &(mstr_wire_coord){ .kind = MSTR_WIRE_REQUEST, .snapshot = n,

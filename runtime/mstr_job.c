@@ -551,10 +551,9 @@ static bool adopt_layout(job *j)
     }
     const mstr_job_desc *d = j->desc;
     uint32_t groups = (uint32_t)j->settings.key_groups;
-    int processes = j->processes; /* a shape that differs is refused by check_shape */
     size_t *partitions = mstr_alloc_array(d->nsources, sizeof *partitions);
     memcpy(partitions, j->partitions, d->nsources * sizeof *partitions);
-    mstr_snapshot_layout(stored, d, &processes, &groups, partitions);
+    mstr_snapshot_layout(stored, d, &groups, partitions);
     free(stored);
     if (groups != (uint32_t)j->settings.key_groups)
         fprintf(stderr, "mstr: the state in '%s' has %u key groups, fixed when it was created "
@@ -570,14 +569,20 @@ static bool adopt_layout(job *j)
     return open_inputs(j);
 }
 
-/* Clears what an earlier run left in this process's store: the job starts from nothing.
+/* Clears what an earlier run left in this process's store: the job starts from nothing. Not
+ * the state of another version of the runtime, whose commit records this one does not read.
  * Returns NULL, or why it cannot (to free). */
 static char *clear_state(job *j)
 {
     char *error = NULL;
     j->restored = 0;
-    if (j->store == NULL || (mstr_store_discard_after(j->store, 0, &error) &&
-                             mstr_store_put_shape(j->store, j->shape, &error)))
+    if (j->store == NULL)
+        return NULL;
+    char *stored = mstr_store_get_shape(j->store, &error);
+    bool ours = error == NULL && (stored == NULL || mstr_snapshot_same_version(stored, &error));
+    free(stored);
+    if (ours && mstr_store_discard_after(j->store, 0, &error) &&
+        mstr_store_put_shape(j->store, j->shape, &error))
         return NULL;
     /* (a store whose commit records cannot be read looks empty: this is where it shows) */
     char *why = mstr_strf("%s: %s; run with --fresh to discard it and start over",
@@ -1269,8 +1274,7 @@ int mstr_main(int argc, char **argv, const mstr_job_desc *desc)
                   (j.settings.state_dir == NULL ||
                    (make_dir(j.settings.state_dir) && rewrite_state(&j) && open_store(&j) &&
                     adopt_layout(&j)));
-    j.shape = mstr_snapshot_shape(desc, j.processes, (uint32_t)j.settings.key_groups,
-                                  j.partitions);
+    j.shape = mstr_snapshot_shape(desc, (uint32_t)j.settings.key_groups, j.partitions);
     if (inputs) {
         mstr_sink_set_init(&j.sinks, desc, j.staging_dir);
         j.meter = mstr_meter_new(desc, j.process, j.processes, j.per_process);

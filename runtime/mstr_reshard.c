@@ -46,7 +46,8 @@ typedef struct reshard {
     const mstr_job_desc *d;
     const char *dir;
     int processes, workers;     /* the new layout */
-    int old_processes, old_workers;
+    int old_processes, old_workers; /* those that took the snapshot rewritten */
+    int opened;                 /* old stores open: 0 .. opened - 1 */
     int reading;                /* the old store being read */
     uint32_t key_groups;
     size_t *partitions;         /* per source */
@@ -55,7 +56,7 @@ typedef struct reshard {
     size_t map[MAX_STATES], nmap; /* the snapshot's operators (mstr_snapshot_fits) */
     char *shape;                /* the stored shape */
     mstr_commit *commits;       /* [old_processes]: each old store's record of the snapshot */
-    mstr_store **old;           /* [old_processes] */
+    mstr_store **old;           /* [opened] */
     mstr_store_batch **batches; /* [processes]: what is being gathered for each new store */
     store_writer *writers;      /* [nwriters]: each new store's (while writing) */
     int nwriters;
@@ -160,6 +161,24 @@ static bool finish_earlier(const char *dir, char **error)
 
 /* ---- reading the old stores ---------------------------------------------------------------- */
 
+/* Opens the stores of the old processes up to `processes` (a snapshot's: a live rescale may
+ * have changed them since the one before). Returns false (and *error) if one is missing. */
+static bool open_more(reshard *r, int processes, char **error)
+{
+    r->old = mstr_realloc(r->old, (size_t)processes * sizeof *r->old);
+    for (int p = r->opened; p < processes; p++) {
+        char *path = store_path(r->dir, p);
+        r->old[p] = exists(path) ? mstr_store_open(path, error) : NULL;
+        if (r->old[p] == NULL && *error == NULL)
+            mstr_errorf(error, "the state of process %d ('%s') is missing", p, path);
+        free(path);
+        if (r->old[p] == NULL)
+            return false;
+        r->opened = p + 1;
+    }
+    return true;
+}
+
 /* Opens the old stores and finds the newest snapshot each of them holds. Returns false (and
  * *error) if it cannot; true with r->old NULL if there is no state. */
 static bool open_old(reshard *r, char **error)
@@ -181,21 +200,16 @@ static bool open_old(reshard *r, char **error)
         mstr_store_close(first);
         return *error == NULL;
     }
-    r->old_processes = 1;
-    mstr_snapshot_layout(r->shape, r->d, &r->old_processes, &r->key_groups, r->partitions);
-    r->old = mstr_alloc_array((size_t)r->old_processes, sizeof *r->old);
-    r->commits = mstr_alloc_array((size_t)r->old_processes, sizeof *r->commits);
+    mstr_snapshot_layout(r->shape, r->d, &r->key_groups, r->partitions);
+    r->old = mstr_alloc_array(1, sizeof *r->old);
     r->old[0] = first;
-    for (int p = 1; p < r->old_processes; p++) {
-        path = store_path(r->dir, p);
-        r->old[p] = exists(path) ? mstr_store_open(path, error) : NULL;
-        if (r->old[p] == NULL && *error == NULL)
-            mstr_errorf(error, "the state of process %d ('%s') is missing", p, path);
-        free(path);
-        if (r->old[p] == NULL)
+    r->opened = r->old_processes = 1;
+    for (size_t i = 0; i < n; i++) { /* the newest snapshot in the stores of all that took it */
+        if (commits[i].processes > r->old_processes && !open_more(r, commits[i].processes, error))
             return false;
-    }
-    for (size_t i = 0; i < n; i++) { /* the newest snapshot in every store */
+        r->old_processes = commits[i].processes;
+        free(r->commits);
+        r->commits = mstr_alloc_array((size_t)r->old_processes, sizeof *r->commits);
         int p = 1;
         for (; p < r->old_processes; p++) {
             mstr_commit theirs[MAX_COMMITS];
@@ -212,8 +226,8 @@ static bool open_old(reshard *r, char **error)
             return true;
         }
     }
-    return mstr_errorf(error, "no snapshot is held by the stores of all %d processes",
-                r->old_processes);
+    return mstr_errorf(error, "no snapshot is held by the stores of all the processes that "
+                              "took it");
 }
 
 /* The new process of the worker that owns key group g, reads partition k. */
@@ -359,19 +373,7 @@ static void add_workers(reshard *r)
     mstr_wbuf_free(&value);
 }
 
-/* ---- the new stores' shape and the sinks' output ------------------------------------------ */
-
-/* The stored shape with the new number of processes (to free). */
-static char *new_shape(const reshard *r)
-{
-    const char *at = strstr(r->shape, "\nprocesses ");
-    if (at == NULL)
-        return mstr_strdup(r->shape);
-    at++;
-    size_t head = (size_t)(at - r->shape);
-    const char *rest = at + strcspn(at, "\n");
-    return mstr_strf("%.*sprocesses %d%s", (int)head, r->shape, r->processes, rest);
-}
+/* ---- the sinks' output ------------------------------------------------------------------------- */
 
 /* Publishes the file sinks' output up to the snapshot, as the old layout wrote it, and returns
  * each sink's file length then (to free), or NULL after setting *error. */
@@ -430,6 +432,7 @@ static void *run_store_writer(void *arg)
     const mstr_commit *old = &r->commits[0];
     sw->c.snapshot = old->snapshot;
     sw->c.time_ms = old->time_ms;
+    sw->c.processes = r->processes;
     sw->c.workers = r->workers;
     sw->c.final = old->final;
     sw->ok = sw->ok && sw->lengths != NULL &&
@@ -514,7 +517,7 @@ static bool finish_writers(reshard *r, const uint64_t *lengths, char **error)
 static bool rewrite(reshard *r, char **error)
 {
     const mstr_job_desc *d = r->d;
-    char *ours = mstr_snapshot_shape(d, r->old_processes, r->key_groups, r->partitions);
+    char *ours = mstr_snapshot_shape(d, r->key_groups, r->partitions);
     bool ok = mstr_snapshot_fits(r->shape, ours, d, r->map, MAX_STATES, &r->nmap, error);
     free(ours);
     if (!ok)
@@ -526,8 +529,7 @@ static bool rewrite(reshard *r, char **error)
     r->least_frontier = mstr_alloc_array(d->nexchanges + 1, sizeof *r->least_frontier);
     for (size_t x = 0; x < d->nexchanges; x++)
         r->least_frontier[x] = MSTR_EPOCH_MAX;
-    char *shape = new_shape(r);
-    ok = start_writers(r, shape, error);
+    ok = start_writers(r, r->shape, error);
     for (int p = 0; ok && p < r->old_processes; p++) {
         r->reading = p;
         ok = mstr_store_restore(r->old[p], &r->commits[p], take, r, error);
@@ -555,16 +557,14 @@ static bool rewrite(reshard *r, char **error)
     if (f != NULL)
         fclose(f);
     free(mark);
-    free(shape);
     free(lengths);
     return ok;
 }
 
 static void reshard_free(reshard *r)
 {
-    for (int p = 0; r->old != NULL && p < r->old_processes; p++)
-        if (r->old[p] != NULL)
-            mstr_store_close(r->old[p]);
+    for (int p = 0; r->old != NULL && p < r->opened; p++)
+        mstr_store_close(r->old[p]);
     for (int p = 0; r->batches != NULL && p < r->processes; p++)
         mstr_store_batch_free(r->batches[p]);
     for (size_t i = 0; r->least != NULL && i < r->nmap; i++)

@@ -17,7 +17,7 @@
 #include "mstr_mem.h"
 #include "mstr_worker.h"
 
-enum { BATCH_BYTES = 4 << 20, SHAPE_VERSION = 1 };
+enum { BATCH_BYTES = 4 << 20, SHAPE_VERSION = 2 };
 
 /* ---- logical keys ---------------------------------------------------------------------------- */
 
@@ -265,13 +265,11 @@ static void appendf(char **s, size_t *len, const char *fmt, ...)
     *len += (size_t)n;
 }
 
-char *mstr_snapshot_shape(const mstr_job_desc *d, int processes, uint32_t key_groups,
-                          const size_t *partitions)
+char *mstr_snapshot_shape(const mstr_job_desc *d, uint32_t key_groups, const size_t *partitions)
 {
     char *s = NULL;
     size_t len = 0;
-    appendf(&s, &len, "malstrom-c state %d\nkey_groups %u\nprocesses %d\n", SHAPE_VERSION,
-            key_groups, processes);
+    appendf(&s, &len, "malstrom-c state %d\nkey_groups %u\n", SHAPE_VERSION, key_groups);
     for (size_t i = 0; i < d->nstates; i++)
         appendf(&s, &len, "state %s %s%s\n", d->states[i].op, d->states[i].shape,
                 d->states[i].local ? " (local)" : "");
@@ -352,7 +350,7 @@ static bool fits_line(const char *line, const char *ours, const mstr_job_desc *d
     }
     if (same)
         return true;
-    if (strncmp(line, "key_groups ", 11) == 0 || strncmp(line, "processes ", 10) == 0) {
+    if (strncmp(line, "key_groups ", 11) == 0) {
         /* a count's second word is its value: the program's line has the same first word */
         size_t kind = strcspn(line, " ") + 1;
         for (match = ours; match != NULL && strncmp(match, line, kind) != 0; ) {
@@ -361,11 +359,6 @@ static bool fits_line(const char *line, const char *ours, const mstr_job_desc *d
         }
         mlen = match ? strcspn(match, "\n") : 0;
     }
-    if (strncmp(line, "processes ", 10) == 0)
-        return mstr_errorf(error, "the snapshot was taken on %s processes and the job runs on %.*s; "
-                      "rewrite the state for them first, with the job stopped (`JOB reshard "
-                      "--state-dir DIR --processes P --workers W`; the supervisor does it itself)",
-                      line + 10, match ? (int)(mlen - 10) : 1, match ? match + 10 : "?");
     if (strncmp(line, "key_groups ", 11) == 0)
         return mstr_errorf(error, "the snapshot has %s key groups and the job has %.*s: the key "
                       "groups are fixed for the life of a job's state", line + 11,
@@ -374,17 +367,24 @@ static bool fits_line(const char *line, const char *ours, const mstr_job_desc *d
                   match ? "different" : "missing");
 }
 
+bool mstr_snapshot_same_version(const char *stored, char **error)
+{
+    char first[32];
+    snprintf(first, sizeof first, "malstrom-c state %d\n", SHAPE_VERSION);
+    return strncmp(stored, first, strlen(first)) == 0 ||
+           mstr_errorf(error, "the state directory was written by another version of the "
+                              "runtime");
+}
+
 bool mstr_snapshot_fits(const char *stored, const char *ours, const mstr_job_desc *d,
                         size_t *map, size_t max, size_t *nmap, char **error)
 {
     *nmap = 0;
     char *copy = mstr_strdup(stored);
     char *p = copy;
-    char *line = next_line(&p);
-    bool ok = line != NULL && strcmp(line, "malstrom-c state 1") == 0;
-    if (!ok)
-        mstr_errorf(error, "the state directory was written by another version of the runtime");
-    while (ok && (line = next_line(&p)) != NULL)
+    bool ok = mstr_snapshot_same_version(stored, error);
+    next_line(&p); /* past the version */
+    for (char *line; ok && (line = next_line(&p)) != NULL; )
         ok = fits_line(line, ours, d, map, max, nmap, error);
     free(copy);
     /* what the program has and the snapshot lacks, but a new operator with state */
@@ -400,17 +400,15 @@ bool mstr_snapshot_fits(const char *stored, const char *ours, const mstr_job_des
     return ok;
 }
 
-void mstr_snapshot_layout(const char *stored, const mstr_job_desc *d, int *processes,
-                          uint32_t *key_groups, size_t *partitions)
+void mstr_snapshot_layout(const char *stored, const mstr_job_desc *d, uint32_t *key_groups,
+                          size_t *partitions)
 {
     for (const char *p = stored; *p; ) {
         unsigned groups;
         size_t count;
-        int name_end = 0, n;
+        int name_end = 0;
         if (sscanf(p, "key_groups %u", &groups) == 1)
             *key_groups = groups;
-        if (sscanf(p, "processes %d", &n) == 1)
-            *processes = n;
         if (sscanf(p, "source %*s%n partitions %zu", &name_end, &count) == 1)
             for (size_t i = 0; i < d->nsources; i++)
                 if (strlen(d->sources[i].name) == (size_t)name_end - 7 &&
@@ -648,6 +646,13 @@ bool mstr_snapshot_restore(mstr_store *s, const mstr_commit *c, mstr_worker *wor
 {
     const mstr_job_desc *d = workers[0].desc;
     int processes = workers[0].ctx.workers / n, process = workers[0].ctx.worker / n;
+    *entries = 0;
+    if (c->processes != processes)
+        return mstr_errorf(error, "it was taken on %d process%s and the job runs on %d; rewrite "
+                                  "the state for them first, with the job stopped (`JOB reshard "
+                                  "--state-dir DIR --processes P --workers W`; the supervisor "
+                                  "does it itself)", c->processes, c->processes == 1 ? "" : "es",
+                           processes);
     /* (at another count of workers per process every key group and partition of the store is
        still this process's: mstr_route.h, mstr_place.h) */
     restoring r = { .workers = workers, .n = n, .first = workers[0].ctx.worker,

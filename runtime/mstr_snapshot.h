@@ -24,16 +24,18 @@
  * state it writes is the one their prepare left (mstr_sink.h).
  *
  * The shape. The store keeps a description of what the job's state is made of: its key groups,
- * processes, each operator with state by name with what it keeps, the exchanges, the sources
- * with their partition counts (and a custom source's position type) and the sinks. A snapshot
- * restores only into a program whose shape fits: the same processes, exchanges, sources and
- * sinks, and each operator of the snapshot present under its name and keeping the same thing
- * (an operator that the snapshot does not know starts empty). A refusal names the operator and
- * what differs. The key groups and partition counts are the layout the state was created with:
- * a job that restores takes them from the shape (mstr_snapshot_layout), whatever its settings.
+ * each operator with state by name with what it keeps, the exchanges, the sources with their
+ * partition counts (and a custom source's position type) and the sinks. A snapshot restores
+ * only into a program whose shape fits: the same exchanges, sources and sinks, and each
+ * operator of the snapshot present under its name and keeping the same thing (an operator that
+ * the snapshot does not know starts empty). A refusal names the operator and what differs. The
+ * key groups and partition counts are the layout the state was created with: a job that
+ * restores takes them from the shape (mstr_snapshot_layout), whatever its settings.
  *
- * Another worker count. The workers are not part of the shape: each commit record says how
- * many workers took its snapshot, and a process restores its part of a snapshot taken by N
+ * The processes and workers are not part of the shape, since a live rescale changes them
+ * between two snapshots of one store (mstr_rescale.h): each commit record says how many
+ * processes and workers per process took its snapshot. A snapshot restores on as many
+ * processes (another number needs the state rewritten: mstr_reshard.h), and a process restores its part of a snapshot taken by N
  * workers there into M (its key groups and partitions stay its own at any count of workers per
  * process: mstr_route.h, mstr_place.h). Keyed slots go to their key group's owner among the M (mstr_route.h); source
  * partitions, whose count is kept, to their places among the M (mstr_place.h) with their
@@ -76,15 +78,17 @@ bool mstr_snapshot_advance(mstr_worker *w);
  * hand-off (mstr_rescale.h): its sources must not be read. */
 bool mstr_snapshot_aligning(const mstr_worker *w);
 
-/* The shape of job d run on `processes` processes with `key_groups` key groups and
- * partitions[i] partitions of source i, as text (to free). */
-char *mstr_snapshot_shape(const mstr_job_desc *d, int processes, uint32_t key_groups,
-                          const size_t *partitions);
+/* The shape of job d with `key_groups` key groups and partitions[i] partitions of source i, as
+ * text (to free). */
+char *mstr_snapshot_shape(const mstr_job_desc *d, uint32_t key_groups, const size_t *partitions);
 
-/* The layout of a stored shape: sets *processes (those that took its snapshots), *key_groups,
- * and partitions[i] for each source of d that it lists, to what the state was created with. */
-void mstr_snapshot_layout(const char *stored, const mstr_job_desc *d, int *processes,
-                          uint32_t *key_groups, size_t *partitions);
+/* The layout of a stored shape: sets *key_groups, and partitions[i] for each source of d that
+ * it lists, to what the state was created with. */
+void mstr_snapshot_layout(const char *stored, const mstr_job_desc *d, uint32_t *key_groups,
+                          size_t *partitions);
+
+/* Whether a stored shape was written by this version of the runtime; if not, sets *error. */
+bool mstr_snapshot_same_version(const char *stored, char **error);
 
 /* Whether sd's state can go to another number of workers: not keyed state kept where records
  * are read (key_local), nor a custom sink's state, which belong to their worker. If not, sets
@@ -106,8 +110,9 @@ bool mstr_snapshot_fits(const char *stored, const char *ours, const mstr_job_des
 /* Restores committed snapshot c into the n workers (made, not started) and the partitions (open)
  * of a job's process (its part of the snapshot, in its own store), c->workers of them or any
  * number (see Another worker count); map is from mstr_snapshot_fits;
- * *entries gets how many entries it read. Returns false and sets *error if the snapshot fails
- * its checks, does not decode or cannot go to n workers (the workers' state is then partly
+ * *entries gets how many entries it read. Returns false and sets *error if the snapshot was
+ * taken on another number of processes, fails its checks, does not decode or cannot go to n
+ * workers (the workers' state is then partly
  * restored: start them over). */
 bool mstr_snapshot_restore(mstr_store *s, const mstr_commit *c, mstr_worker *workers, int n,
                            mstr_partition *parts, size_t nparts, const size_t *map, size_t nmap,

@@ -24,7 +24,7 @@
 #include "mstr_hash.h"
 #include "mstr_mem.h"
 
-enum { VERSION_BYTES = 8, HASH_BYTES = 8, COMMIT_BYTES = 8 * 6 + 1 };
+enum { VERSION_BYTES = 8, HASH_BYTES = 8, COMMIT_BYTES = 8 * 7 + 1 };
 
 struct mstr_store {
     leveldb_t *db;
@@ -243,7 +243,7 @@ static void commit_key(mstr_wbuf *k, uint64_t snapshot)
     put_be(k, snapshot, 8);
 }
 
-/* A record: snapshot, entries, hash, bytes, time, workers, final, then a hash of all before. */
+/* A record: snapshot, entries, hash, bytes, time, processes, workers, final, then a hash of all before. */
 static void encode_commit(mstr_wbuf *v, const mstr_commit *c)
 {
     mstr_put_le(v, c->snapshot, 8);
@@ -251,6 +251,7 @@ static void encode_commit(mstr_wbuf *v, const mstr_commit *c)
     mstr_put_le(v, c->hash, 8);
     mstr_put_le(v, c->bytes, 8);
     mstr_put_le(v, (uint64_t)c->time_ms, 8);
+    mstr_put_le(v, (uint64_t)c->processes, 8);
     mstr_put_le(v, (uint64_t)c->workers, 8);
     mstr_put_le(v, c->final ? 1 : 0, 1);
     mstr_put_le(v, mstr_hash_bytes(v->data, v->len), 8);
@@ -264,6 +265,7 @@ static bool decode_commit(const unsigned char *p, size_t n, mstr_commit *c)
     c->hash = mstr_get_le(&r, 8);
     c->bytes = mstr_get_le(&r, 8);
     c->time_ms = (int64_t)mstr_get_le(&r, 8);
+    c->processes = (int)mstr_get_le(&r, 8);
     c->workers = (int)mstr_get_le(&r, 8);
     c->final = mstr_get_le(&r, 1) != 0;
     uint64_t h = mstr_get_le(&r, 8);

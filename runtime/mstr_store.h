@@ -80,7 +80,9 @@ typedef struct mstr_commit {
     uint64_t hash;          /* the sum of their hashes */
     uint64_t bytes;
     int64_t time_ms;        /* when it was committed, ms since the epoch */
-    int workers;            /* how many workers took it */
+    int processes;          /* how many processes took it, each writing its part to its own
+                               store */
+    int workers;            /* how many workers took it in each */
     bool final;             /* taken when the job ended: everything is in it */
 } mstr_commit;
 

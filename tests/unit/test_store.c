@@ -55,7 +55,8 @@ static mstr_commit snapshot(fixture *f, uint64_t n, const char *const *ops, size
     assert_true(mstr_store_write(f->store, b, &error));
     mstr_commit c = { .snapshot = n, .entries = mstr_store_batch_entries(b),
                       .hash = mstr_store_batch_hash(b), .bytes = mstr_store_batch_bytes(b),
-                      .workers = 1 };
+                      .processes = (int)n, .workers = 1 }; /* (a live rescale changes
+                                                               the processes between two) */
     mstr_store_batch_free(b);
     if (commit)
         assert_true(mstr_store_commit(f->store, &c, &error));
@@ -113,6 +114,8 @@ static void test_commit_records_newest_first(void **state)
     assert_int_equal(c[1].snapshot, 1);
     assert_int_equal(c[0].entries, 1);
     assert_int_equal(c[0].workers, 1);
+    assert_int_equal(c[0].processes, 2);
+    assert_int_equal(c[1].processes, 1);
     assert_int_equal(mstr_store_commits(f->store, c, 1), 1);
 }
 
