@@ -26,6 +26,7 @@
 
 typedef struct state_parts {
     mc_buf fields, init, free;
+    mc_buf release;             /* what the slots of one table hold (op_N_release_slots) */
     mc_buf regroup;             /* forgets what is derived from the slots (job_state_regroup) */
 } state_parts;
 
@@ -37,37 +38,43 @@ static const char *slot_release(emitter *e, const mc_op *op)
         /* a session slot holds its sessions' array; their accumulators hold no strings, since
          * reduce is refused for sessions */
         if (op->window == MC_WIN_SESSION)
-            return "                free(slot->s);\n";
-        return em_strf(e, "                release_%s(&slot->acc);\n", em_window_acc_type(op));
+            return "            free(slot->s);\n";
+        return em_strf(e, "            release_%s(&slot->acc);\n", em_window_acc_type(op));
     case MC_OP_WINDOW_JOIN:
     case MC_OP_INTERVAL_JOIN:
-        return "                mstr_wbuf_free(&slot->side[0]);\n"
-               "                mstr_wbuf_free(&slot->side[1]);\n";
+        return "            mstr_wbuf_free(&slot->side[0]);\n"
+               "            mstr_wbuf_free(&slot->side[1]);\n";
     default:
-        return em_strf(e, "                release_%s(&slot->state);\n", em_state_type(e, op));
+        return em_strf(e, "            release_%s(&slot->state);\n", em_state_type(e, op));
     }
 }
 
 /* The keyed state of op: one table per key group, each slot's key released with the slot and
- * then what slot_release says. */
+ * then what slot_release says (also when a live rescale sends a key group to another process:
+ * op_N_release_slots, runtime/mstr_desc.h). */
 static void keyed_tables(emitter *e, const mc_op *op, state_parts *s)
 {
     const char *n = op->name;
     mc_buf_printf(&s->fields, "    mstr_table *op_%s; /* per key group */\n", n);
     mc_buf_printf(&s->init, "    st->op_%s = mstr_tables_new(w->ctx.key_groups, sizeof(op_%s_slot));\n",
                   n, n);
-    mc_buf_printf(&s->free,
-                  "    for (uint32_t g = 0; g < w->ctx.key_groups; g++) {\n"
-                  "        mstr_table *t = &st->op_%s[g];\n"
-                  "        for (size_t i = 0; i < t->capacity; i++)\n"
-                  "            if (mstr_table_full(t, i)) {\n"
-                  "                op_%s_slot *slot = mstr_table_slot(t, i);\n"
-                  "                release_%s(&slot->key);\n"
+    mc_buf_printf(&s->release,
+                  "/* Releases what the slots of a table of '%s' hold. */\n"
+                  "static void op_%s_release_slots(mstr_table *t)\n"
+                  "{\n"
+                  "    for (size_t i = 0; i < t->capacity; i++)\n"
+                  "        if (mstr_table_full(t, i)) {\n"
+                  "            op_%s_slot *slot = mstr_table_slot(t, i);\n"
+                  "            release_%s(&slot->key);\n"
                   "%s"
-                  "            }\n"
-                  "    }\n"
+                  "        }\n"
+                  "}\n\n",
+                  n, n, n, em_in_key(op), slot_release(e, op));
+    mc_buf_printf(&s->free,
+                  "    for (uint32_t g = 0; g < w->ctx.key_groups; g++)\n"
+                  "        op_%s_release_slots(&st->op_%s[g]);\n"
                   "    mstr_tables_free(st->op_%s, w->ctx.key_groups);\n",
-                  n, n, em_in_key(op), slot_release(e, op), n);
+                  n, n, n);
     if (!mc_op_has_timers(op))
         return;
     int kinds = op->clock_timers ? 2 : 1;
@@ -133,6 +140,7 @@ static void state_parts_free(state_parts *s)
     mc_buf_free(&s->fields);
     mc_buf_free(&s->init);
     mc_buf_free(&s->free);
+    mc_buf_free(&s->release);
     mc_buf_free(&s->regroup);
 }
 
@@ -153,7 +161,8 @@ void em_state_fns(emitter *e)
 {
     state_parts s = { 0 };
     collect_state(e, &s);
-    em_render(e, "state_fns.c.in", VARS({ "init", em_text(&s.init) }, { "free", em_text(&s.free) },
+    em_render(e, "state_fns.c.in", VARS({ "release", em_text(&s.release) },
+                                        { "init", em_text(&s.init) }, { "free", em_text(&s.free) },
                                         { "regroup", em_text(&s.regroup) }));
     state_parts_free(&s);
 }
@@ -448,7 +457,8 @@ void em_state_snapshots(emitter *e)
         if (st->keyed)
             mc_buf_printf(&table, "        .tables = op_%s_tables,\n        .slot_key = op_%s_slot_key,\n"
                                   "        .slot_value = op_%s_slot_value,\n"
-                                  "        .restore_slot = op_%s_restore_slot,\n", n, n, n, n);
+                                  "        .restore_slot = op_%s_restore_slot,\n"
+                                  "        .release_slots = op_%s_release_slots,\n", n, n, n, n, n);
         if (st->timed)
             mc_buf_printf(&table, "        .fields = op_%s_fields,\n"
                                   "        .restore_fields = op_%s_restore_fields,\n", n, n);

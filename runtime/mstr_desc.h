@@ -116,6 +116,8 @@ typedef struct mstr_state_desc {
     void (*slot_value)(mstr_wbuf *b, const void *slot);  /* the rest of it */
     /* Puts a slot from a snapshot into table t; false if the bytes do not decode. */
     bool (*restore_slot)(mstr_table *t, mstr_rbuf *key, mstr_rbuf *value);
+    /* Releases what the slots of table t hold (the table's own memory stays). */
+    void (*release_slots)(mstr_table *t);
     /* The worker's fields of the operator; fields is NULL for an operator without. */
     void (*fields)(mstr_worker *w, mstr_wbuf *b);
     bool (*restore_fields)(mstr_worker *w, mstr_rbuf *r);

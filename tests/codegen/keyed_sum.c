@@ -314,6 +314,17 @@ static void source_numbers_finish(mstr_worker *mstr_w)
     job_batch_flush(&batch);
 }
 
+/* Releases what the slots of a table of 'sum' hold. */
+static void op_sum_release_slots(mstr_table *t)
+{
+    for (size_t i = 0; i < t->capacity; i++)
+        if (mstr_table_full(t, i)) {
+            op_sum_slot *slot = mstr_table_slot(t, i);
+            release_u64(&slot->key);
+            release_u64(&slot->state);
+        }
+}
+
 static void *job_state_new(mstr_worker *w)
 {
     job_state *st = mstr_alloc(sizeof *st);
@@ -326,15 +337,8 @@ static void job_state_free(mstr_worker *w, void *state)
 {
     job_state *st = state;
     (void)w;
-    for (uint32_t g = 0; g < w->ctx.key_groups; g++) {
-        mstr_table *t = &st->op_sum[g];
-        for (size_t i = 0; i < t->capacity; i++)
-            if (mstr_table_full(t, i)) {
-                op_sum_slot *slot = mstr_table_slot(t, i);
-                release_u64(&slot->key);
-                release_u64(&slot->state);
-            }
-    }
+    for (uint32_t g = 0; g < w->ctx.key_groups; g++)
+        op_sum_release_slots(&st->op_sum[g]);
     mstr_tables_free(st->op_sum, w->ctx.key_groups);
     free(st);
 }
@@ -387,6 +391,7 @@ static const mstr_state_desc job_states[] = {
         .slot_key = op_sum_slot_key,
         .slot_value = op_sum_slot_value,
         .restore_slot = op_sum_restore_slot,
+        .release_slots = op_sum_release_slots,
     },
 };
 

@@ -604,6 +604,17 @@ static void source_nums_finish(mstr_worker *mstr_w)
     job_batch_flush(&batch);
 }
 
+/* Releases what the slots of a table of 'idle' hold. */
+static void op_idle_release_slots(mstr_table *t)
+{
+    for (size_t i = 0; i < t->capacity; i++)
+        if (mstr_table_full(t, i)) {
+            op_idle_slot *slot = mstr_table_slot(t, i);
+            release_i64(&slot->key);
+            release_i64(&slot->state);
+        }
+}
+
 static void *job_state_new(mstr_worker *w)
 {
     job_state *st = mstr_alloc(sizeof *st);
@@ -619,15 +630,8 @@ static void job_state_free(mstr_worker *w, void *state)
 {
     job_state *st = state;
     (void)w;
-    for (uint32_t g = 0; g < w->ctx.key_groups; g++) {
-        mstr_table *t = &st->op_idle[g];
-        for (size_t i = 0; i < t->capacity; i++)
-            if (mstr_table_full(t, i)) {
-                op_idle_slot *slot = mstr_table_slot(t, i);
-                release_i64(&slot->key);
-                release_i64(&slot->state);
-            }
-    }
+    for (uint32_t g = 0; g < w->ctx.key_groups; g++)
+        op_idle_release_slots(&st->op_idle[g]);
     mstr_tables_free(st->op_idle, w->ctx.key_groups);
     for (int k = 0; k < 2; k++) {
         mstr_timerq *q = &st->op_idle_timers[k];
@@ -715,6 +719,7 @@ static const mstr_state_desc job_states[] = {
         .slot_key = op_idle_slot_key,
         .slot_value = op_idle_slot_value,
         .restore_slot = op_idle_restore_slot,
+        .release_slots = op_idle_release_slots,
         .fields = op_idle_fields,
         .restore_fields = op_idle_restore_fields,
     },

@@ -833,6 +833,17 @@ static void source_visits_finish(mstr_worker *mstr_w)
     job_batch_flush(&batch);
 }
 
+/* Releases what the slots of a table of 'last_pages' hold. */
+static void op_last_pages_release_slots(mstr_table *t)
+{
+    for (size_t i = 0; i < t->capacity; i++)
+        if (mstr_table_full(t, i)) {
+            op_last_pages_slot *slot = mstr_table_slot(t, i);
+            release_u64(&slot->key);
+            release_op_last_pages_map(&slot->state);
+        }
+}
+
 static void *job_state_new(mstr_worker *w)
 {
     job_state *st = mstr_alloc(sizeof *st);
@@ -847,15 +858,8 @@ static void job_state_free(mstr_worker *w, void *state)
 {
     job_state *st = state;
     (void)w;
-    for (uint32_t g = 0; g < w->ctx.key_groups; g++) {
-        mstr_table *t = &st->op_last_pages[g];
-        for (size_t i = 0; i < t->capacity; i++)
-            if (mstr_table_full(t, i)) {
-                op_last_pages_slot *slot = mstr_table_slot(t, i);
-                release_u64(&slot->key);
-                release_op_last_pages_map(&slot->state);
-            }
-    }
+    for (uint32_t g = 0; g < w->ctx.key_groups; g++)
+        op_last_pages_release_slots(&st->op_last_pages[g]);
     mstr_tables_free(st->op_last_pages, w->ctx.key_groups);
     for (int k = 0; k < 1; k++) {
         mstr_timerq *q = &st->op_last_pages_timers[k];
@@ -930,6 +934,7 @@ static const mstr_state_desc job_states[] = {
         .slot_key = op_last_pages_slot_key,
         .slot_value = op_last_pages_slot_value,
         .restore_slot = op_last_pages_restore_slot,
+        .release_slots = op_last_pages_release_slots,
     },
 };
 

@@ -1361,6 +1361,28 @@ static void source_readings_finish(mstr_worker *mstr_w)
     job_batch_flush(&batch);
 }
 
+/* Releases what the slots of a table of 'sums' hold. */
+static void op_sums_release_slots(mstr_table *t)
+{
+    for (size_t i = 0; i < t->capacity; i++)
+        if (mstr_table_full(t, i)) {
+            op_sums_slot *slot = mstr_table_slot(t, i);
+            release_Tuple_str_u16(&slot->key);
+            release_Array_i64_3(&slot->state);
+        }
+}
+
+/* Releases what the slots of a table of 'readings_per_station' hold. */
+static void op_readings_per_station_release_slots(mstr_table *t)
+{
+    for (size_t i = 0; i < t->capacity; i++)
+        if (mstr_table_full(t, i)) {
+            op_readings_per_station_slot *slot = mstr_table_slot(t, i);
+            release_Tuple_str_u16(&slot->key);
+            release_u64(&slot->state);
+        }
+}
+
 static void *job_state_new(mstr_worker *w)
 {
     job_state *st = mstr_alloc(sizeof *st);
@@ -1374,25 +1396,11 @@ static void job_state_free(mstr_worker *w, void *state)
 {
     job_state *st = state;
     (void)w;
-    for (uint32_t g = 0; g < w->ctx.key_groups; g++) {
-        mstr_table *t = &st->op_sums[g];
-        for (size_t i = 0; i < t->capacity; i++)
-            if (mstr_table_full(t, i)) {
-                op_sums_slot *slot = mstr_table_slot(t, i);
-                release_Tuple_str_u16(&slot->key);
-                release_Array_i64_3(&slot->state);
-            }
-    }
+    for (uint32_t g = 0; g < w->ctx.key_groups; g++)
+        op_sums_release_slots(&st->op_sums[g]);
     mstr_tables_free(st->op_sums, w->ctx.key_groups);
-    for (uint32_t g = 0; g < w->ctx.key_groups; g++) {
-        mstr_table *t = &st->op_readings_per_station[g];
-        for (size_t i = 0; i < t->capacity; i++)
-            if (mstr_table_full(t, i)) {
-                op_readings_per_station_slot *slot = mstr_table_slot(t, i);
-                release_Tuple_str_u16(&slot->key);
-                release_u64(&slot->state);
-            }
-    }
+    for (uint32_t g = 0; g < w->ctx.key_groups; g++)
+        op_readings_per_station_release_slots(&st->op_readings_per_station[g]);
     mstr_tables_free(st->op_readings_per_station, w->ctx.key_groups);
     free(st);
 }
@@ -1477,6 +1485,7 @@ static const mstr_state_desc job_states[] = {
         .slot_key = op_sums_slot_key,
         .slot_value = op_sums_slot_value,
         .restore_slot = op_sums_restore_slot,
+        .release_slots = op_sums_release_slots,
     },
     {
         .op = "readings_per_station",
@@ -1485,6 +1494,7 @@ static const mstr_state_desc job_states[] = {
         .slot_key = op_readings_per_station_slot_key,
         .slot_value = op_readings_per_station_slot_value,
         .restore_slot = op_readings_per_station_restore_slot,
+        .release_slots = op_readings_per_station_release_slots,
     },
 };
 

@@ -886,6 +886,17 @@ static void source_b_finish(mstr_worker *mstr_w)
     job_batch_flush(&batch);
 }
 
+/* Releases what the slots of a table of 'per_user' hold. */
+static void op_per_user_release_slots(mstr_table *t)
+{
+    for (size_t i = 0; i < t->capacity; i++)
+        if (mstr_table_full(t, i)) {
+            op_per_user_slot *slot = mstr_table_slot(t, i);
+            release_u32(&slot->key);
+            release_u64(&slot->acc);
+        }
+}
+
 static void *job_state_new(mstr_worker *w)
 {
     job_state *st = mstr_alloc(sizeof *st);
@@ -903,15 +914,8 @@ static void job_state_free(mstr_worker *w, void *state)
 {
     job_state *st = state;
     (void)w;
-    for (uint32_t g = 0; g < w->ctx.key_groups; g++) {
-        mstr_table *t = &st->op_per_user[g];
-        for (size_t i = 0; i < t->capacity; i++)
-            if (mstr_table_full(t, i)) {
-                op_per_user_slot *slot = mstr_table_slot(t, i);
-                release_u32(&slot->key);
-                release_u64(&slot->acc);
-            }
-    }
+    for (uint32_t g = 0; g < w->ctx.key_groups; g++)
+        op_per_user_release_slots(&st->op_per_user[g]);
     mstr_tables_free(st->op_per_user, w->ctx.key_groups);
     free(st);
 }
@@ -1049,6 +1053,7 @@ static const mstr_state_desc job_states[] = {
         .slot_key = op_per_user_slot_key,
         .slot_value = op_per_user_slot_value,
         .restore_slot = op_per_user_restore_slot,
+        .release_slots = op_per_user_release_slots,
         .fields = op_per_user_fields,
         .restore_fields = op_per_user_restore_fields,
     },
