@@ -343,34 +343,39 @@ longest_gap() {
         END { printf "%.1f", gap / 1e6 }' "$lines"
 }
 
-# rescale_step FROM TO [PROCESSES]: 1.5 s on, tells the job of rescale_live (on $port, writing
-# $lines and $err, started at $started; the run not rescaled started at $plain_started) to go
-# on with TO workers, and prints how long the call took (it answers once every worker is
-# through the rescale), how long the job says the rescale took, what it moved and how many
-# records waited for their key group's state, and the longest gap in the work of workers 0 and
-# 1 from 0.5 s before the call to 0.5 s after, next to theirs over the same second of the run
-# not rescaled. Over PROCESSES processes (FROM and TO the workers of all): what every process
-# says it moved, summed, the longest any took, and the gap of worker 0 (the others of process
-# 0 come and go, and those of the others are numbered anew).
+# rescale_step FROM TO [PROCESSES [TO_PROCESSES]]: 1.5 s on, tells the job of rescale_live (on
+# $port, writing $lines and $err, started at $started; the run not rescaled started at
+# $plain_started) to go on with TO workers, and prints how long the call took (it answers once
+# every worker is through the rescale), how long the job says the rescale took, what it moved
+# and how many records waited for their key group's state, and the longest gap in the work of
+# workers 0 and 1 from 0.5 s before the call to 0.5 s after, next to theirs over the same
+# second of the run not rescaled. Over PROCESSES processes (FROM and TO the workers of all; on
+# TO_PROCESSES after, the same by default): what every process says it moved (to its other
+# workers, or to other processes), summed, the longest any took, and the gap of worker 0 (the
+# others of process 0 come and go, and those of the others are numbered anew).
 rescale_step() {
     local from=$1 to=$2 procs=${3:-1} at t0 t1 detail gap plain what kept="0 1"
+    local after=${4:-${3:-1}}
     sleep 1.5
     at=$(monotonic_ns)
     t0=$(date +%s%N)
-    "$work/rescale" ctl rescale "$to" --coordinator "127.0.0.1:$port" > "$work/rescale.out" ||
-        { echo "bench rescale: ctl rescale $to failed"; exit 1; }
+    "$work/rescale" ctl rescale "$to" "$after" --coordinator "127.0.0.1:$port" \
+        > "$work/rescale.out" || { echo "bench rescale: ctl rescale $to $after failed"; exit 1; }
     t1=$(date +%s%N)
     sleep 0.6 # until the gap's second is over, and the job has said what it did
     what="$from -> $to workers,"
-    if [ $procs = 1 ]; then
+    if [ $procs = 1 ] && [ $after = 1 ]; then
         detail=$(sed -nE "s/^mstr: rescaled from $from to $to workers live in ([0-9]+) ms: ([0-9]+) of ([0-9]+) key groups \(([0-9]+) keyed slots, ([0-9]+) bytes\).*waited for what it took over: ([0-9.]+) ms; ([0-9]+) records waited.*$/\1 ms; moved \2 of \3 key groups, \4 keys, \5 bytes; the longest wait \6 ms; \7 records waited/p" "$err")
     else
-        what="$procs x $((from / procs)) -> $procs x $((to / procs)),"
+        what="$procs x $((from / procs)) -> $after x $((to / after)),"
         kept=0
-        detail=$(sed -nE "s/^mstr: process [0-9]+ rescaled from $((from / procs)) to $((to / procs)) workers live in ([0-9]+) ms: ([0-9]+) of ([0-9]+) key groups \(([0-9]+) keyed slots, ([0-9]+) bytes\).*waited for what it took over: ([0-9.]+) ms; ([0-9]+) records waited.*$/\1 \2 \3 \4 \5 \6 \7/p" "$err" |
-                 awk -v procs="$procs" 'BEGIN { ms = 0; w = 0 }
-                                        { n++; if ($1 + 0 > ms) ms = $1 + 0; g += $2; k += $4
-                                          b += $5; if ($6 + 0 > w) w = $6 + 0; r += $7; all = $3 }
+        local job="" n=$((procs > after ? procs : after))
+        [ $procs = $after ] || job=" \\(the job: $after processes of $((to / after))\\)"
+        detail=$(sed -nE "s/^mstr: process [0-9]+ rescaled from [0-9]+ to [0-9]+ workers$job live in ([0-9]+) ms: ([0-9]+) of ([0-9]+) key groups \(([0-9]+) keyed slots, ([0-9]+) bytes\).*waited for what it took over: ([0-9.]+) ms; ([0-9]+) records waited.*$/\1 \2 \3 \4 \5 \6 \7/p" "$err" |
+                 tail -n $n |
+                 awk -v procs="$n" 'BEGIN { ms = 0; w = 0 }
+                                    { n++; if ($1 + 0 > ms) ms = $1 + 0; g += $2; k += $4
+                                      b += $5; if ($6 + 0 > w) w = $6 + 0; r += $7; all = $3 }
             END { if (n == procs) printf "%d ms; moved %d of %d key groups, %d keys, %d bytes; the longest wait %.1f ms; %d records waited", ms, g, all, k, b, w, r }')
     fi
     [ -n "$detail" ] || { echo "bench rescale: it did not say what it moved:"; cat "$err"; exit 1; }
@@ -410,12 +415,16 @@ rescale_live() {
           exit 1; }
 }
 
-# rescale_live_processes: rescale_live's job as 2 processes of 1 worker under the supervisor,
-# told to go on with 2 of 2 after 1.5 s (`ctl rescale 4`, live within the round) and with 2 of
-# 1 again 1.5 s later, and the same job not rescaled. Both runs must count every record once.
-rescale_live_processes() {
+# rescale_processes STEP...: rescale_live's job as 2 processes of 1 worker under the
+# supervisor, rescaled live by each STEP ("FROM TO PROCESSES TO_PROCESSES": rescale_step) 1.5 s
+# apart, and the same job not rescaled. Both runs must count every record once. Made to go on
+# with 2 of 2 (`ctl rescale 4`) and 2 of 1 again, each process moves key groups among its own
+# workers; with 3 of 1 (`ctl rescale 3 3`) the supervisor starts process 2, which takes its key
+# groups and partitions over from the others, and at 2 of 1 again it hands everything back and
+# leaves.
+rescale_processes() {
     local err=$work/rescale_procs.err lines=$work/rescale_procs.lines port started plain_started
-    local want got
+    local want got step
     "$mstrc" build "$root/bench/rescale.mstr" -o "$work/rescale"
     plain_started=$(monotonic_ns)
     "$work/rescale" --processes 2 --workers 1 --stats 2> "$work/last" > "$lines.plain"
@@ -425,53 +434,14 @@ rescale_live_processes() {
     "$work/rescale" --processes 2 --workers 1 --stats --listen "127.0.0.1:$port" 2> "$err" \
         > "$lines" &
     local job=$!
-    rescale_step 2 4 2
-    rescale_step 4 2 2
-    wait $job || { echo "bench rescale: the job failed:"; cat "$err"; exit 1; }
-    got=$(records_written "$err")
-    [ "$got" = "$want" ] ||
-        { echo "bench rescale: the rescaled job disagrees:"; echo "  $got"; echo "  $want"
-          exit 1; }
-}
-
-# rescale_processes: bench/snapshots.mstr (a million keys) as 2 processes of 1 worker under
-# the supervisor, told to go on with 3 processes once every key has state (`ctl rescale 3 3`,
-# after 1.5 s). Prints how long the call took (it answers once the snapshot is committed; the
-# supervisor then rewrites the state and starts the new processes), how long until the job
-# said it resumed on 3 processes (both wait for a snapshot under way to commit), and how many
-# entries the rewrite wrote. The job must then end with as many records as a run that was not
-# rescaled (not the same checksum: its running sums depend on how two partitions interleave).
-rescale_processes() {
-    local state=$work/rescale.state err=$work/rescale.err port t0 t1 t2 want got detail
-    "$mstrc" build "$root/bench/snapshots.mstr" -o "$work/snapshots"
-    "$work/snapshots" --stats 2> "$work/last" > /dev/null
-    want=$(records_written "$work/last")
-    port=$(free_port)
-    rm -rf "$state"
-    "$work/snapshots" --processes 2 --workers 1 --stats --state-dir "$state" --snapshot-every 1s \
-        --listen "127.0.0.1:$port" 2> "$err" > /dev/null &
-    local job=$!
-    sleep 1.5
-    t0=$(date +%s.%N)
-    "$work/snapshots" ctl rescale 3 3 --coordinator "127.0.0.1:$port" > "$work/rescale.out" ||
-        { echo "bench rescale: ctl rescale failed"; exit 1; }
-    t1=$(date +%s.%N)
-    until grep -q "^mstr: resumed from snapshot" "$err"; do
-        kill -0 $job 2> /dev/null || break
-        sleep 0.01
+    for step in "$@"; do
+        rescale_step $step
     done
-    t2=$(date +%s.%N)
     wait $job || { echo "bench rescale: the job failed:"; cat "$err"; exit 1; }
     got=$(records_written "$err")
     [ "$got" = "$want" ] ||
         { echo "bench rescale: the rescaled job disagrees:"; echo "  $got"; echo "  $want"
           exit 1; }
-    detail=$(sed -nE "s/.* was rewritten for .*: ([0-9]+) entries$/the state rewritten: \1 entries/p" "$err")
-    [ -n "$detail" ] || { echo "bench rescale: no rewrite:"; cat "$err"; exit 1; }
-    rm -rf "$state"
-    awk -v t0="$t0" -v t1="$t1" -v t2="$t2" -v d="$detail" 'BEGIN {
-        printf "%-10s 2 -> 3 processes, 1M keys: the call %.2f s, resumed after %.2f s; %s\n",
-               "rescale", t1 - t0, t2 - t0, d }'
 }
 
 # memory_per_key NAME KEYS: peak memory of NAME.mstr (KEYS distinct keys) less that of the same
@@ -513,8 +483,8 @@ exchange 100000000
 snapshot_cost 100000000
 snapshot_restore 10000000
 rescale_live
-rescale_live_processes
-rescale_processes
+rescale_processes "2 4 2 2" "4 2 2 2"
+rescale_processes "2 3 2 3" "3 2 3 2"
 many_workers 64 256 1024
 "$cc" -O2 -I"$root/runtime" -o "$work/balance" "$root/bench/balance.c" "${mstrc%/mstrc}/libmstr.a"
 "$work/balance" 4096 65536

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "mstr_mem.h"
+#include "mstr_route.h"
 
 /* One session as the leader or a follower sees it. */
 typedef struct session {
@@ -43,11 +44,13 @@ struct mstr_cluster {
     mstr_cluster_setup setup;   /* peers copied */
     link_method links[2];
     control_method controls[MSTR_CONTROL_CALLS];
-    char **peers;
+    char **peers;               /* [MSTR_MAX_WORKERS]: the address of each process, or NULL */
     mstr_net *net;
     mstr_coord *coord;
     pthread_mutex_t lock;       /* around everything below */
-    session **current;          /* [processes]: the joined session of each process, or NULL */
+    int processes;              /* those of the job now (mstr_cluster_set_processes) */
+    session **current;          /* [MSTR_MAX_WORKERS]: the joined session of each process, or
+                                   NULL */
     session *all;               /* every session of this round, current or not */
     mstr_net_hub *hubs[2];      /* this round's, by the parity of their layout, or NULL */
 };
@@ -65,11 +68,15 @@ static void hello_arrived(session *s, const unsigned char *p, size_t n)
 {
     mstr_cluster *cl = s->cl;
     mstr_wire_hello hi;
+    pthread_mutex_lock(&cl->lock);
+    int processes = cl->processes;
+    pthread_mutex_unlock(&cl->lock);
+    /* (its count of processes may be older than the job's: RESTORE says the job's) */
     if (!mstr_wire_get_hello(p, n, &hi) || hi.fingerprint != cl->setup.fingerprint ||
-        hi.processes != (uint32_t)cl->setup.processes || hi.process == 0 ||
-        hi.process >= (uint32_t)cl->setup.processes) {
-        fprintf(stderr, "mstr: process 0 refused a process of another job, or of another shape "
-                        "(the same program and --processes on every process?)\n");
+        hi.process == 0 || hi.process >= (uint32_t)processes) {
+        fprintf(stderr, "mstr: process 0 refused a process of another job, or of another shape, "
+                        "or not one of the job's %d processes (the same program and --processes "
+                        "on every process?)\n", processes);
         mstr_stream_cancel(s->stream);
         return;
     }
@@ -185,11 +192,12 @@ mstr_cluster *mstr_cluster_start(const mstr_cluster_setup *s, char **error)
     mstr_cluster *cl = mstr_alloc(sizeof *cl);
     cl->setup = *s;
     cl->coord = s->coord;
-    cl->peers = mstr_alloc_array((size_t)s->processes, sizeof *cl->peers);
+    cl->peers = mstr_alloc_array(MSTR_MAX_WORKERS, sizeof *cl->peers);
     for (int p = 0; p < s->processes; p++)
         cl->peers[p] = mstr_strdup(s->peers[p]);
-    cl->setup.peers = cl->peers;
-    cl->current = mstr_alloc_array((size_t)s->processes, sizeof *cl->current);
+    cl->setup.peers = NULL; /* (cl->peers) */
+    cl->processes = s->processes;
+    cl->current = mstr_alloc_array(MSTR_MAX_WORKERS, sizeof *cl->current);
     pthread_mutex_init(&cl->lock, NULL);
     mstr_net_method methods[3 + MSTR_CONTROL_CALLS] = {
         { MSTR_CLUSTER_SESSION_METHOD, accept_session, cl },
@@ -221,7 +229,7 @@ void mstr_cluster_stop(mstr_cluster *cl)
         cl->all = s->next;
         free(s);
     }
-    for (int p = 0; p < cl->setup.processes; p++)
+    for (int p = 0; p < MSTR_MAX_WORKERS; p++)
         free(cl->peers[p]);
     free(cl->peers);
     free(cl->current);
@@ -244,11 +252,32 @@ const char *mstr_cluster_peer(const mstr_cluster *cl, int p)
     return cl->peers[p];
 }
 
+void mstr_cluster_set_processes(mstr_cluster *cl, int processes, char *const *peers)
+{
+    pthread_mutex_lock(&cl->lock);
+    for (int p = 0; p < processes; p++)
+        if (cl->peers[p] == NULL || strcmp(cl->peers[p], peers[p]) != 0) {
+            free(cl->peers[p]);
+            cl->peers[p] = mstr_strdup(peers[p]);
+        }
+    cl->processes = processes;
+    pthread_mutex_unlock(&cl->lock);
+}
+
+void mstr_cluster_release(mstr_cluster *cl, int p)
+{
+    pthread_mutex_lock(&cl->lock);
+    if (cl->current[p] != NULL)
+        cl->current[p]->current = false;
+    cl->current[p] = NULL;
+    pthread_mutex_unlock(&cl->lock);
+}
+
 int mstr_cluster_missing(mstr_cluster *cl)
 {
     pthread_mutex_lock(&cl->lock);
     int missing = -1;
-    for (int p = 1; p < cl->setup.processes && missing < 0; p++)
+    for (int p = 1; p < cl->processes && missing < 0; p++)
         if (cl->current[p] == NULL)
             missing = p;
     pthread_mutex_unlock(&cl->lock);
@@ -273,7 +302,7 @@ bool mstr_cluster_join(mstr_cluster *cl, int64_t timeout_ms)
     cl->all = s;
     cl->current[0] = s;
     mstr_wire_hello hello = { .process = (uint32_t)cl->setup.process,
-                              .processes = (uint32_t)cl->setup.processes,
+                              .processes = (uint32_t)cl->processes,
                               .fingerprint = cl->setup.fingerprint };
     mstr_wbuf b = { 0 };
     mstr_wire_put_hello(&b, &hello);
@@ -288,8 +317,8 @@ void mstr_cluster_send(mstr_cluster *cl, int to, const mstr_wire_coord *m)
     mstr_wbuf b = { 0 };
     mstr_wire_put_coord(&b, m);
     pthread_mutex_lock(&cl->lock);
-    for (int p = 0; p < cl->setup.processes; p++)
-        if ((p == to || (to < 0 && p != 0)) && cl->current[p] != NULL)
+    for (int p = to < 0 ? 1 : to; p < (to < 0 ? cl->processes : to + 1); p++)
+        if (cl->current[p] != NULL)
             mstr_stream_send(cl->current[p]->stream, b.data, b.len);
     pthread_mutex_unlock(&cl->lock);
     mstr_wbuf_free(&b);
@@ -325,7 +354,7 @@ void mstr_cluster_end_round(mstr_cluster *cl)
     pthread_mutex_lock(&cl->lock);
     session *all = cl->all;
     cl->all = NULL;
-    for (int p = 0; p < cl->setup.processes; p++)
+    for (int p = 0; p < MSTR_MAX_WORKERS; p++)
         cl->current[p] = NULL;
     for (session *s = all; s != NULL; s = s->next)
         s->current = false;

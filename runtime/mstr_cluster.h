@@ -14,6 +14,12 @@
  * Every process also serves the control API's calls (mstr_control.h), posted to the coordinator
  * as they come.
  *
+ * The processes of the job change with a live rescale (mstr_cluster_set_processes): the leader
+ * takes the sessions of processes that join, and lets those that leave go
+ * (mstr_cluster_release). A follower's hello may name an older count of processes than the
+ * job's (it was started again with an older command line): the leader says the round's with
+ * RESTORE.
+ *
  * Exchange streams go to the hub of their round whose layout has their parity (a live rescale
  * over processes makes the hub of the next layout while the one it replaces still runs:
  * mstr_channel_net.h); a hub of the other parity, or none, refuses them.
@@ -90,5 +96,13 @@ void mstr_cluster_end_round(mstr_cluster *cl);
 
 /* The address of process p. */
 const char *mstr_cluster_peer(const mstr_cluster *cl, int p);
+
+/* The job runs on `processes` processes from now on, at peers[0 .. processes) (copied): the
+ * leader takes sessions of that many, and sends to every follower (-1) to them. */
+void mstr_cluster_set_processes(mstr_cluster *cl, int processes, char *const *peers);
+
+/* Leader: process p left the job (a live rescale took its work): nothing of its session is
+ * posted from now on, its end included. */
+void mstr_cluster_release(mstr_cluster *cl, int p);
 
 #endif

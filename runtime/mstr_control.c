@@ -51,8 +51,9 @@ struct mstr_control {
     bool snapshots, supervised, quiet;
     waiting *calls;             /* oldest first */
     uint64_t next_id;
-    mstr_stats *figures;        /* leader: [processes], each process's latest */
-    bool *have;                 /* leader: [processes], whether they came this round */
+    mstr_stats *figures;        /* leader: [room], each process's latest */
+    bool *have;                 /* leader: [room], whether they came this round */
+    int room;                   /* processes the figures have room for (at least processes) */
     int64_t last_tick;          /* when figures were last sent, or the progress line drawn */
     uint64_t last_read;         /* records read then, for the rate */
     bool progress;              /* the progress line is drawn (and must be ended) */
@@ -72,11 +73,23 @@ mstr_control *mstr_control_new(const mstr_job_desc *d, mstr_meter *meter, int pr
                          .processes = processes, .workers = workers, .snapshots = snapshots,
                          .supervised = supervised, .quiet = quiet, .next_id = 1,
                          .last_tick = mstr_clock_ms(CLOCK_MONOTONIC) };
-    c->figures = mstr_alloc_array((size_t)processes, sizeof *c->figures);
-    c->have = mstr_alloc_array((size_t)processes, sizeof *c->have);
-    for (int p = 0; p < processes; p++)
-        mstr_stats_init(&c->figures[p], d, processes, workers);
+    mstr_control_layout(c, processes, workers);
     return c;
+}
+
+void mstr_control_layout(mstr_control *c, int processes, int workers)
+{
+    if (processes > c->room) {
+        c->figures = mstr_realloc(c->figures, (size_t)processes * sizeof *c->figures);
+        c->have = mstr_realloc(c->have, (size_t)processes * sizeof *c->have);
+        for (int p = c->room; p < processes; p++) {
+            mstr_stats_init(&c->figures[p], c->desc, processes, workers);
+            c->have[p] = false;
+        }
+        c->room = processes;
+    }
+    c->processes = processes;
+    c->workers = workers;
 }
 
 /* ---- answering ------------------------------------------------------------------------------ */
@@ -159,7 +172,7 @@ void mstr_control_free(mstr_control *c)
 {
     const char *why = "the job ended";
     answer_all(c, any, NULL, CODE_UNAVAILABLE, why, strlen(why));
-    for (int p = 0; p < c->processes; p++)
+    for (int p = 0; p < c->room; p++)
         mstr_stats_free(&c->figures[p]);
     free(c->figures);
     free(c->have);
@@ -308,12 +321,12 @@ static char *rescale_refusal(const mstr_control *c, uint32_t arg, int *code)
     rescale_to(c, arg, &processes, &workers);
     *code = CODE_FAILED_PRECONDITION;
     bool other_processes = processes != c->processes; /* (the same: live, mstr_rescale.h) */
-    if (c->processes == 1 && processes > 1)
+    if (c->processes == 1 && processes > 1 && !c->supervised)
         return mstr_strdup("a job of one process cannot start processes: run it under the "
                            "supervisor (--processes N) to rescale across processes");
     if (!c->snapshots && other_processes)
-        return mstr_strdup("rescaling processes goes through a snapshot: run the job with "
-                           "--state-dir");
+        return mstr_strdup("rescaling processes needs the job's state in a state directory: "
+                           "run it with --state-dir");
     if (other_processes && !c->supervised)
         return mstr_strdup("its processes were started by hand: stop the job, rewrite its state "
                            "(`JOB reshard`) and start the processes of the new layout");
@@ -445,8 +458,7 @@ bool mstr_control_wants_rescale(const mstr_control *c, int *processes, int *work
 
 void mstr_control_rescaled(mstr_control *c, uint64_t n, int processes, int workers)
 {
-    if (processes == c->processes)
-        c->workers = workers / c->processes;
+    mstr_control_layout(c, processes, workers / processes);
     for (waiting **at = &c->calls; *at != NULL; at = &(*at)->next) {
         waiting *w = *at;
         if (w->call != MSTR_CONTROL_RESCALE)

@@ -76,9 +76,13 @@ bool mstr_control_wants_stop(const mstr_control *c);
 bool mstr_control_wants_rescale(const mstr_control *c, int *processes, int *workers);
 
 /* The job goes on from snapshot n (0: live, from none) on `processes` processes of `workers`
- * workers in all (or will, once the supervisor started them): every process that rescaled
- * live counts its new workers; the leader answers the oldest Rescale call. */
+ * workers in all: every process that rescaled live counts its new layout; the leader answers
+ * the oldest Rescale call. */
 void mstr_control_rescaled(mstr_control *c, uint64_t n, int processes, int workers);
+
+/* The job runs on `processes` processes of `workers` workers each (a round's layout, or a
+ * live rescale's). */
+void mstr_control_layout(mstr_control *c, int processes, int workers);
 
 /* Leader: snapshot n is committed (final: the job stops after it); answers the calls that
  * waited for it. */

@@ -32,13 +32,14 @@ enum {
     COLLECT_MIN_BYTES = 16 << 20,
     POLL_MS = 100,              /* failures ring the doorbells, not the condition: look again */
     FAREWELL_MS = 5000,         /* a follower waits this long for the leader's answer at the end */
+    JOIN_MS = 30000,            /* the leader waits this long for processes that join */
 };
 
 void mstr_coord_init(mstr_coord *c, const mstr_coord_setup *s)
 {
     *c = (mstr_coord){ .setup = *s, .collect_at = COLLECT_MIN_BYTES };
     c->events_end = &c->events;
-    c->peer_finished = mstr_alloc_array((size_t)s->followers + 1, sizeof *c->peer_finished);
+    c->peer_finished = mstr_alloc_array(MSTR_MAX_WORKERS, sizeof *c->peer_finished);
     atomic_init(&c->requested, 0);
     atomic_init(&c->committed, 0);
     atomic_init(&c->stop, false);
@@ -63,8 +64,18 @@ void mstr_coord_free(mstr_coord *c)
     mstr_store_queue_free(&c->queue);
     mstr_coord_clear_events(c);
     free(c->peer_finished);
+    free(c->rescale_peers);
+    mstr_wbuf_free(&c->drops);
     pthread_mutex_destroy(&c->lock);
     pthread_cond_destroy(&c->changed);
+}
+
+void mstr_coord_set_followers(mstr_coord *c, int followers)
+{
+    c->setup.followers = followers;
+    c->peers_finished = 0; /* (of those that are the job's now) */
+    for (int p = 1; p <= followers; p++)
+        c->peers_finished += c->peer_finished[p];
 }
 
 void mstr_coord_begin_round(mstr_coord *c, int workers, mstr_doorbell *bells,
@@ -80,8 +91,11 @@ void mstr_coord_begin_round(mstr_coord *c, int workers, mstr_doorbell *bells,
     c->failure = failure;
     c->last = last;
     c->peers_done = c->peers_finished = 0;
-    memset(c->peer_finished, 0, ((size_t)c->setup.followers + 1) * sizeof *c->peer_finished);
-    c->stop_asked = c->told_to_stop = c->ending = c->stop_at_cut = false;
+    memset(c->peer_finished, 0, MSTR_MAX_WORKERS * sizeof *c->peer_finished);
+    c->stop_asked = c->told_to_stop = c->ending = c->stop_at_cut = c->left = false;
+    c->layout_unsaved = false; /* (a round after a rescale that failed: that of the snapshot) */
+    c->leaving_from = c->leaving_to = 0;
+    c->drops.len = 0; /* (of a rescale the round rolled back) */
     c->peers_stopped = 0;
     c->request = 0;
     atomic_store(&c->requested, last);
@@ -218,6 +232,8 @@ bool mstr_coord_control_event(mstr_coord *c, const mstr_coord_event *e)
 
 void mstr_coord_event_free(mstr_coord_event *e)
 {
+    if (e == NULL)
+        return;
     free(e->text);
     free(e);
 }
@@ -300,6 +316,36 @@ static uint64_t oldest_kept(mstr_coord *c)
     return n > 0 ? kept[n - 1].snapshot : 0;
 }
 
+/* A piece of the state a live rescale hands from one process to another: the leader passes on
+ * what goes to another follower; the process it goes to takes it (of a rescale that failed
+ * here, there is nothing to take). */
+static void hand_on(mstr_coord *c, const mstr_wire_coord *m)
+{
+    if (c->setup.role == MSTR_COORD_LEADER && m->value != 0) {
+        mstr_cluster_send(c->setup.cluster, (int)m->value, m);
+        return;
+    }
+    struct mstr_rescale *r = atomic_load(&c->rescale);
+    char *error = NULL;
+    if (r != NULL && r->number == m->snapshot &&
+        !mstr_rescale_receive(r, (int)m->processes, m->message, m->message_len, m->flag,
+                              &error)) {
+        mstr_failure_set(c->failure, "rescale %llu: %s", (unsigned long long)m->snapshot, error);
+        free(error);
+    }
+}
+
+/* Sends a piece of what this process hands to process `to` (mstr_rescale_send_fn): over the
+ * leader, unless it is the leader. */
+static void send_hand_off(void *arg, int to, const void *p, size_t n, bool last)
+{
+    mstr_coord *c = arg;
+    mstr_wire_coord m = { .kind = MSTR_WIRE_HANDOFF, .snapshot = atomic_load(&c->rescale)->number,
+                          .value = (uint64_t)to, .processes = (uint32_t)c->setup.process,
+                          .flag = last, .message = p, .message_len = n };
+    mstr_cluster_send(c->setup.cluster, c->setup.role == MSTR_COORD_LEADER ? to : 0, &m);
+}
+
 /* Handles one event of a running round. */
 static void handle(mstr_coord *c, const mstr_coord_event *e)
 {
@@ -329,20 +375,25 @@ static void handle(mstr_coord *c, const mstr_coord_event *e)
         }
         break;
     case MSTR_WIRE_FINISHED:
-        if (leader && !c->peer_finished[e->process]) {
+        if (leader && e->process <= c->setup.followers && !c->peer_finished[e->process]) {
             c->peer_finished[e->process] = true;
             c->peers_finished++;
         }
         break;
     case MSTR_WIRE_RESCALE:
-        if (m->workers < 1 || m->workers > MSTR_MAX_WORKERS) {
-            mstr_failure_set(c->failure, "process %d asked for a rescale to %u workers",
-                             e->process, (unsigned)m->workers);
+        if (m->workers < 1 || m->processes < 1 ||
+            (uint64_t)m->workers * m->processes > MSTR_MAX_WORKERS) {
+            mstr_failure_set(c->failure, "process %d asked for a rescale to %u processes of %u "
+                                         "workers", e->process, (unsigned)m->processes,
+                             (unsigned)m->workers);
             break;
         }
         if (!leader && m->value == MSTR_STAGE_PREPARE) {
             c->rescale_asked = m->snapshot;
             c->rescale_to = (int)m->workers;
+            c->rescale_processes = (int)m->processes;
+            free(c->rescale_peers);
+            c->rescale_peers = mstr_strf("%.*s", TEXT(*m));
         }
         if (!leader)
             c->rescale_stage = (mstr_wire_stage)m->value;
@@ -362,10 +413,14 @@ static void handle(mstr_coord *c, const mstr_coord_event *e)
             c->stop_asked = true;
         else
             c->told_to_stop = true;
+        c->left = !leader && m->flag;
         break;
     case MSTR_WIRE_STOPPED:
         if (leader)
             c->peers_stopped++;
+        break;
+    case MSTR_WIRE_HANDOFF:
+        hand_on(c, m);
         break;
     case MSTR_WIRE_REQUEST:
         if (!leader) {
@@ -483,6 +538,29 @@ static bool gather(mstr_coord *c, uint64_t n, mstr_commit *commit)
     }
 }
 
+/* Hands the store the deletions of snapshot n that a live rescale left (mstr_coord_drop). */
+static void drop_now(mstr_coord *c, uint64_t n)
+{
+    if (c->drops.len == 0)
+        return;
+    mstr_store_batch *b = mstr_store_batch_new(n);
+    mstr_rbuf in = { c->drops.data, c->drops.data + c->drops.len, false };
+    while (in.p < in.end) {
+        size_t len = (size_t)mstr_get_le(&in, 4);
+        mstr_store_batch_drop(b, in.p, len);
+        in.p += len;
+    }
+    c->drops.len = 0;
+    pthread_mutex_lock(&c->lock);
+    mstr_store_queue_push(&c->queue, b);
+    pthread_mutex_unlock(&c->lock);
+}
+
+void mstr_coord_drop(mstr_coord *c, const mstr_wbuf *keys)
+{
+    mstr_put_bytes(&c->drops, keys->data, keys->len);
+}
+
 /* Takes this process's part of snapshot n: asks the workers for it, writes what they hand over
  * (and waits for the followers, on the leader), then writes the commit record: the job's commit
  * on the leader or alone, the part's on a follower. Returns false if the job failed. */
@@ -498,6 +576,7 @@ static bool take_part(mstr_coord *c, uint64_t n, bool final, mstr_commit *commit
     ring_all(c);
     *commit = (mstr_commit){ .snapshot = n, .processes = c->setup.followers + 1,
                              .workers = c->workers, .final = final };
+    drop_now(c, n);
     if (c->setup.role == MSTR_COORD_LEADER)
         mstr_cluster_send(c->setup.cluster, -1,
                           &(mstr_wire_coord){ .kind = MSTR_WIRE_REQUEST, .snapshot = n,
@@ -518,6 +597,19 @@ static bool take_part(mstr_coord *c, uint64_t n, bool final, mstr_commit *commit
     c->bytes += commit->bytes;
     c->written += commit->bytes;
     return true;
+}
+
+/* Leader: the processes that left the job in a live rescale go, once a snapshot of the new
+ * layout is committed (before it, a loss rolls back to the layout that had them). */
+static void let_go(mstr_coord *c)
+{
+    for (int p = c->leaving_from; p < c->leaving_to; p++) {
+        mstr_cluster_send(c->setup.cluster, p,
+                          &(mstr_wire_coord){ .kind = MSTR_WIRE_STOP, .flag = true });
+        mstr_cluster_release(c->setup.cluster, p);
+    }
+    c->leaving_from = c->leaving_to = 0;
+    c->layout_unsaved = false;
 }
 
 /* Leader or alone: takes snapshot n (final: the last one of the job), commits it, publishes
@@ -547,6 +639,7 @@ static bool take(mstr_coord *c, uint64_t n, bool final)
         mstr_cluster_send(c->setup.cluster, -1,
                           &(mstr_wire_coord){ .kind = MSTR_WIRE_COMMITTED, .snapshot = n,
                                               .value = oldest });
+    let_go(c);
     collect(c, oldest);
     return true;
 }
@@ -571,28 +664,24 @@ static void take_asked(mstr_coord *c)
 
 /* ---- the coordinator -------------------------------------------------------------------- */
 
-/* Leader or alone: whether a Rescale call waits that keeps the process count, which the job
- * does live, without ending its round; *per_process gets its workers per process. */
-static bool rescales_live(mstr_coord *c, int *per_process)
+/* Leader or alone: whether a Rescale call waits, which the job does live, without ending its
+ * round (not before the snapshot of a new layout is committed); *processes and *per_process
+ * get its layout. */
+static bool rescales_live(mstr_coord *c, int *processes, int *per_process)
 {
-    int processes, workers;
-    bool asked = c->setup.role != MSTR_COORD_FOLLOWER &&
-                 mstr_control_wants_rescale(c->setup.control, &processes, &workers) &&
-                 processes == c->setup.followers + 1;
-    *per_process = asked ? workers / processes : 0;
+    int workers;
+    bool asked = c->setup.role != MSTR_COORD_FOLLOWER && !c->layout_unsaved &&
+                 mstr_control_wants_rescale(c->setup.control, processes, &workers);
+    *per_process = asked ? workers / *processes : 0;
     return asked;
 }
 
 /* Whether the round should end (after a last snapshot): every worker of every process
- * finished, a signal or Stop asked for it, or Rescale to another number of processes (the
- * supervisor starts the processes of the new layout) (lock held). */
+ * finished, or a signal or Stop asked for it (lock held). */
 static bool should_end(mstr_coord *c)
 {
-    int processes, workers;
     return (c->finished == c->workers && c->peers_finished == c->setup.followers) ||
-           c->signal != 0 || c->stop_asked || mstr_control_wants_stop(c->setup.control) ||
-           (mstr_control_wants_rescale(c->setup.control, &processes, &workers) &&
-            processes != c->setup.followers + 1);
+           c->signal != 0 || c->stop_asked || mstr_control_wants_stop(c->setup.control);
 }
 
 /* Leader or alone: waits until a snapshot is due (deadline_ms on the monotonic clock; < 0:
@@ -604,9 +693,10 @@ static bool wait_for_reason(mstr_coord *c, int64_t deadline_ms)
         pthread_mutex_lock(&c->lock);
         if (c->events == NULL) {
             bool end = should_end(c);
-            int workers;
+            int processes, workers;
             if (end || mstr_failed(c->failure) || mstr_control_wants_snapshot(c->setup.control) ||
-                rescales_live(c, &workers) ||
+                c->layout_unsaved ||
+                rescales_live(c, &processes, &workers) ||
                 (deadline_ms >= 0 && mstr_clock_ms(CLOCK_MONOTONIC) >= deadline_ms)) {
                 pthread_mutex_unlock(&c->lock);
                 return end;
@@ -665,9 +755,10 @@ static void lead(mstr_coord *c)
         int64_t deadline = snapshots && c->setup.every_ms > 0
                                ? mstr_clock_ms(CLOCK_MONOTONIC) + c->setup.every_ms : -1;
         bool end = wait_for_reason(c, deadline);
-        int workers;
-        if (!end && !mstr_failed(c->failure) && rescales_live(c, &workers)) {
+        int processes, workers;
+        if (!end && !mstr_failed(c->failure) && rescales_live(c, &processes, &workers)) {
             c->rescale_to = workers;
+            c->rescale_processes = processes;
             return;
         }
         c->stop_at_cut = end;
@@ -743,7 +834,7 @@ static void follow(mstr_coord *c)
             continue;
         }
         pthread_mutex_lock(&c->lock);
-        bool finished = c->finished == c->workers && !said_finished;
+        bool finished = c->finished == c->workers && c->workers > 0 && !said_finished;
         bool signalled = c->signal != 0 && !said_stop;
         if (!finished && !signalled && c->events == NULL && !mstr_failed(c->failure))
             wait_changed(c, -1);
@@ -756,7 +847,7 @@ static void follow(mstr_coord *c)
         said_finished |= finished;
         said_stop |= signalled;
     }
-    if (!mstr_failed(c->failure))
+    if (!mstr_failed(c->failure) && !c->left)
         say_stopped(c);
     stop_workers(c);
     if (mstr_failed(c->failure) && !mstr_failure_was_loss(c->failure) && !c->told_to_stop)
@@ -777,6 +868,35 @@ void mstr_coord_prepare_rescale(mstr_coord *c, struct mstr_rescale *r)
     atomic_store(&c->rescale, r);
 }
 
+bool mstr_coord_await_joined(mstr_coord *c)
+{
+    int64_t deadline = mstr_clock_ms(CLOCK_MONOTONIC) + JOIN_MS;
+    for (;;) {
+        handle_events(c);
+        int missing = mstr_cluster_missing(c->setup.cluster);
+        if (missing < 0 || mstr_failed(c->failure))
+            return missing < 0 && !mstr_failed(c->failure);
+        if (mstr_clock_ms(CLOCK_MONOTONIC) >= deadline) {
+            mstr_failure_lose(c->failure, "process %d did not join within %d s", missing,
+                              JOIN_MS / 1000);
+            return false;
+        }
+        pthread_mutex_lock(&c->lock);
+        if (c->events == NULL)
+            wait_changed(c, deadline); /* (a join posts an event) */
+        pthread_mutex_unlock(&c->lock);
+    }
+}
+
+void mstr_coord_leaving(mstr_coord *c, int from, int to)
+{
+    if (c->setup.role != MSTR_COORD_LEADER)
+        return;
+    c->leaving_from = from;
+    c->leaving_to = to;
+    c->layout_unsaved = true;
+}
+
 void mstr_coord_begin_rescale(mstr_coord *c)
 {
     atomic_store(&c->rescale_number, atomic_load(&c->rescale)->number);
@@ -789,18 +909,17 @@ struct mstr_rescale *mstr_coord_barrier_rescale(mstr_coord *c, uint64_t last)
     return r != NULL && r->number > last ? r : NULL;
 }
 
-void mstr_coord_rescale_say(mstr_coord *c, uint64_t n, mstr_wire_stage s, int workers)
+void mstr_coord_rescale_say(mstr_coord *c, const mstr_wire_coord *m)
 {
     bool leader = c->setup.role == MSTR_COORD_LEADER;
     if (leader) {
-        c->rescale_asked = n;
-        c->rescale_stage = s;
+        c->rescale_asked = m->snapshot;
+        c->rescale_stage = (mstr_wire_stage)m->value;
         c->peers_staged = 0;
     }
-    mstr_cluster_send(c->setup.cluster, leader ? -1 : 0,
-                      &(mstr_wire_coord){ .kind = leader ? MSTR_WIRE_RESCALE : MSTR_WIRE_RESCALED,
-                                          .snapshot = n, .value = s,
-                                          .workers = (uint32_t)workers });
+    mstr_wire_coord said = *m;
+    said.kind = leader ? MSTR_WIRE_RESCALE : MSTR_WIRE_RESCALED;
+    mstr_cluster_send(c->setup.cluster, leader ? -1 : 0, &said);
 }
 
 bool mstr_coord_rescale_await(mstr_coord *c, uint64_t n, mstr_wire_stage s)
@@ -819,10 +938,18 @@ bool mstr_coord_rescale_await(mstr_coord *c, uint64_t n, mstr_wire_stage s)
     }
 }
 
+void mstr_coord_handed_off(mstr_coord *c)
+{
+    pthread_mutex_lock(&c->lock);
+    pthread_cond_signal(&c->changed);
+    pthread_mutex_unlock(&c->lock);
+}
+
 bool mstr_coord_await_rescale(mstr_coord *c, int workers)
 {
     for (;;) {
         handle_events(c);
+        mstr_rescale_send(atomic_load(&c->rescale), send_hand_off, c);
         pthread_mutex_lock(&c->lock);
         bool through = c->switched == workers;
         if (!through && c->events == NULL && !mstr_failed(c->failure))

@@ -30,12 +30,17 @@
  * N is committed, and which snapshots they may collect. A follower tells the leader when its
  * input is exhausted and when a signal asks the job to stop; the leader decides the end and
  * tells the followers to stop; each says it is stopping, and keeps its streams until the leader
- * has heard from all, so that no process mistakes another's exit for a loss. A failure anywhere fails the job everywhere; the loss of a process
- * (events posted by the cluster) ends the round instead, and the job rolls back (mstr_job.c).
+ * has heard from all, so that no process mistakes another's exit for a loss. A failure
+ * anywhere fails the job everywhere; the loss of a process (events posted by the cluster) ends
+ * the round instead, and the job rolls back (mstr_job.c).
  * A live rescale (mstr_rescale.h) comes between snapshots: the leader's coordinator returns for
  * it, and over processes tells the followers, whose coordinators return too; its stages then
  * go over the sessions (mstr_coord_rescale_say, _await), and a follower says its workers'
- * FINISHED again after it, as they do.
+ * FINISHED again after it, as they do. One that changes the processes sends the state that
+ * goes from process to process over the sessions too (HANDOFF: the leader passes on what goes
+ * between followers), takes the snapshot of the new layout at once, and lets the processes that
+ * left go once it is committed (STOP with its flag: they leave, and their sessions' end is no
+ * loss).
  *
  * Thread use: the coordinator runs in the job's main thread; workers call the worker-side
  * functions from their threads, the network thread mstr_coord_post.
@@ -88,7 +93,9 @@ typedef struct mstr_coord_setup {
     struct mstr_cluster *cluster; /* NULL when alone */
     mstr_control *control;      /* the control API's calls and the progress line */
     mstr_meter *meter;          /* told of every snapshot */
-    int followers;              /* processes other than the leader */
+    int process;                /* this process */
+    int followers;              /* processes other than the leader (mstr_coord_set_followers
+                                   changes them) */
     mstr_store *store;          /* NULL without a state directory */
     mstr_sink_set *sinks;
     int64_t every_ms;           /* snapshot interval; 0: only the last one */
@@ -141,6 +148,15 @@ typedef struct mstr_coord {
     uint64_t rescale_asked;     /* over processes: the live rescale the leader asked for, */
     mstr_wire_stage rescale_stage; /* and the last stage of it it said */
     int peers_staged;           /* leader: followers done with that stage */
+    bool layout_unsaved;        /* leader: a live rescale changed the processes, and no
+                                   snapshot of the new layout is committed yet: one is taken at
+                                   once, and no other rescale begins before it */
+    int leaving_from, leaving_to; /* leader: the processes that left the job in it, let go once
+                                   that snapshot is committed */
+    bool left;                  /* follower: it left the job (the leader let it go) */
+    mstr_wbuf drops;            /* logical keys the next snapshot deletes from the store (each
+                                   after its 4-byte length): of keyed slots a live rescale sent
+                                   to other processes */
     bool stop_asked;            /* leader: a follower passed on a signal */
     bool ending;                /* the job is over: a process that goes now is no loss */
     int peers_stopped;          /* leader: followers that know it is over (or went) */
@@ -154,8 +170,10 @@ typedef struct mstr_coord {
                                    print it, again */
     uint64_t last;              /* the last snapshot committed (or restored) */
     int rescale_to;             /* mstr_coord_run returned for a live rescale to this many workers
-                                   per process (0: it did not): asked by a Rescale call that
-                                   keeps the process count, or over processes by the leader */
+                                   per process (0: it did not): asked by a Rescale call, or over
+                                   processes by the leader */
+    int rescale_processes;      /* and to this many processes */
+    char *rescale_peers;        /* follower: their addresses, as the leader said them */
     uint64_t taken;             /* snapshots committed by this run */
     uint64_t entries, bytes;    /* written by this run (every process's) */
     int64_t last_ms;            /* how long the last snapshot took, request to commit */
@@ -167,6 +185,10 @@ typedef struct mstr_coord {
 /* Sets up the coordinator of a job. */
 void mstr_coord_init(mstr_coord *c, const mstr_coord_setup *s);
 void mstr_coord_free(mstr_coord *c);
+
+/* The job runs on followers + 1 processes from now on (its snapshots' commit records say so;
+ * the leader waits for that many followers). */
+void mstr_coord_set_followers(mstr_coord *c, int followers);
 
 /* Starts a round of `workers` workers (bells[i] is worker i's doorbell) restored from snapshot
  * last (0 if none). */
@@ -202,20 +224,37 @@ void mstr_coord_prepare_rescale(mstr_coord *c, struct mstr_rescale *r);
 /* The number a prepared rescale gets. */
 uint64_t mstr_coord_rescale_number(const mstr_coord *c);
 
+/* Leader, before a live rescale that brings processes in: waits until every follower has
+ * joined (handling events meanwhile). Returns false, the process counted as lost, if one does
+ * not within a while. */
+bool mstr_coord_await_joined(mstr_coord *c);
+
+/* Leader, after a live rescale that changed the processes (and took processes from .. to - 1
+ * out of the job, if from < to): takes a snapshot of the new layout at once, and once it is
+ * committed tells those that left to go (STOP: they leave) and no longer hears from them.
+ * (Nothing on a follower.) */
+void mstr_coord_leaving(mstr_coord *c, int from, int to);
+
+/* The next snapshot deletes the logical keys in keys (each after its 4-byte length) from this
+ * process's store: what its workers sent to other processes in a live rescale. */
+void mstr_coord_drop(mstr_coord *c, const mstr_wbuf *keys);
+
 /* The workers make their cut of the prepared rescale; they are rung. */
 void mstr_coord_begin_rescale(mstr_coord *c);
 
-/* Over processes: the leader tells every follower that rescale n (to `workers` per process) is
- * at stage s; a follower tells the leader that it is done with stage s of n. */
-void mstr_coord_rescale_say(mstr_coord *c, uint64_t n, mstr_wire_stage s, int workers);
+/* Over processes: the leader tells every follower that rescale m->snapshot (to m->processes of
+ * m->workers, and what a process that joins takes: mstr_wire.h) is at stage m->value; a
+ * follower tells the leader that it is done with that stage. */
+void mstr_coord_rescale_say(mstr_coord *c, const mstr_wire_coord *m);
 
 /* Over processes: the leader waits until every follower is done with stage s of rescale n, a
  * follower until the leader says n is at stage s. Returns false if the job failed meanwhile
  * (a process was lost, say). */
 bool mstr_coord_rescale_await(mstr_coord *c, uint64_t n, mstr_wire_stage s);
 
-/* Waits until `workers` workers are through it (handling control calls meanwhile). Returns
- * false if the job failed meanwhile. */
+/* Waits until `workers` workers are through it (handling control calls meanwhile), sending
+ * what the process hands to others once its old workers have handed off, and taking what
+ * comes from others (mstr_rescale_send, _receive). Returns false if the job failed meanwhile. */
 bool mstr_coord_await_rescale(mstr_coord *c, int workers);
 
 /* The round goes on with `workers` workers (their doorbells still c->bells); call
@@ -292,6 +331,10 @@ static inline struct mstr_rescale *mstr_coord_rescale(mstr_coord *c, uint64_t la
 
 /* The plan of the rescale whose barrier a worker that went through rescale `last` got. */
 struct mstr_rescale *mstr_coord_barrier_rescale(mstr_coord *c, uint64_t last);
+
+/* The calling worker has handed off in the live rescale under way (the main thread may send
+ * what goes to other processes). */
+void mstr_coord_handed_off(mstr_coord *c);
 
 /* The calling worker is through the live rescale under way; it had said its input was
  * exhausted (was_finished) and will say it again on the new links if so. */

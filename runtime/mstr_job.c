@@ -20,17 +20,22 @@
  * committed snapshot once the lost process is back. Without a state directory there is nothing
  * to roll back to, and the loss fails the job.
  *
- * A rescale that keeps the number of processes happens within the round, live
- * (mstr_rescale.h): the coordinator returns for it with the workers running, the main thread
+ * A rescale happens within the round, live (mstr_rescale.h): the coordinator returns for it
+ * with the workers running, the main thread
  * makes the plan, the new links and the new workers, waits until every worker is through,
  * retires those that left and goes on coordinating. Over several processes each does so at
  * the leader's word, in three stages (mstr_wire.h): every process prepares (its hub of the new
  * links takes their streams from then on), then connects to the others' hubs, then makes its
  * cut; a worker that gets the rescale's barrier from another process before its own process
- * asks for the cut finds the plan prepared. The round's workers per process are the leader's,
- * which says them with each RESTORE: a process started again after a loss runs as many as the
- * others, whatever its command line. A rescale to another number of processes ends the round;
- * the supervisor starts the processes of the new layout (mstr_super.h).
+ * asks for the cut finds the plan prepared. To another number of processes, the leader first
+ * has the supervisor start the processes that join (mstr_super.h) and waits for their
+ * sessions; a process whose first word from the leader is PREPARE rather than RESTORE joins
+ * the running round in it (take_join). The processes that leave stay until the snapshot of the
+ * new layout, which the leader takes at once, is committed, and then go. The round's layout is
+ * the leader's, which says it with each RESTORE: the processes of its last committed snapshot
+ * (a rescale that failed before one goes back to the layout before), and its workers per
+ * process; a process started again after a loss runs as many as the others, whatever its
+ * command line, and one beyond the layout ends.
  */
 #include "mstr_job.h"
 
@@ -77,6 +82,7 @@ enum {
 typedef enum round_end {
     ROUND_DONE,                 /* the job is over (well or not: see ok) */
     ROUND_LOST,                 /* a process was lost: roll back and go again */
+    ROUND_JOINED,               /* a live rescale takes this process in: the round runs */
 } round_end;
 
 typedef struct job {
@@ -111,6 +117,12 @@ typedef struct job {
     mstr_ring_hub *old_rings;   /* the links a live rescale replaced, until every worker is */
     mstr_net_hub *old_hub;      /* through (the hub until the next one: its peers may still
                                    read it), or the round ends */
+    bool left;                  /* it left the job (a live rescale took its work, or failed
+                                   before it had any): it exits with MSTR_EXIT_LEFT */
+    bool joining;               /* it joins the running job (mstr_super.h): its round begins
+                                   with the live rescale that takes it in (take_join) */
+    uint64_t joined_layout;     /* the layout of the round's links it joined at, */
+    int joined_workers;         /* and the workers per process then */
     mstr_worker *workers;       /* room for MSTR_MAX_WORKERS: a live rescale makes more */
     mstr_rescale *rescale;      /* a live rescale that failed, freed with the links */
     uint64_t restored;          /* the snapshot it restored; 0 for a fresh start */
@@ -144,51 +156,93 @@ static bool leads(const job *j)
 
 /* ---- inputs -------------------------------------------------------------------------------- */
 
+/* Opens partition `part` of source i into p, where it starts (its epochs at epochs). Returns
+ * false if it cannot be opened (after a message). */
+static bool open_partition(job *j, size_t i, size_t part, mstr_partition *p, int64_t *epochs)
+{
+    const mstr_source_desc *src = &j->desc->sources[i];
+    size_t n = j->partitions[i];
+    *p = (mstr_partition){ .source = src, .index = part, .parts = n, .epochs = epochs };
+    for (size_t e = 0; e < 2 * j->desc->npartition_epochs; e++)
+        epochs[e] = MSTR_EPOCH_MIN;
+    if (src->kind == MSTR_SOURCE_RANGE || src->kind == MSTR_SOURCE_NEXMARK ||
+        src->kind == MSTR_SOURCE_LIST)
+        mstr_place_span(src, part, n, &p->next, &p->end);
+    mstr_arena scratch;
+    mstr_arena_init(&scratch);
+    bool ok = mstr_source_open(p, &scratch);
+    mstr_arena_free(&scratch);
+    return ok;
+}
+
+/* This process's entry of partition `part` of source i (read here, or once: away), or NULL. */
+static mstr_partition *entry_of(job *j, size_t i, size_t part)
+{
+    for (size_t k = 0; k < j->nparts; k++)
+        if (j->parts[k].source == &j->desc->sources[i] && j->parts[k].index == part)
+            return &j->parts[k];
+    return NULL;
+}
+
+/* Opens the source partitions this process reads on `processes` processes (mstr_place.h)
+ * that it does not read now (all of them, the first time), with worker -1: they come from
+ * another process, which has their positions. j->parts has room for every partition of the
+ * job, and an entry stays where it is (workers point to it), closed and away once another
+ * process reads it. Returns false if one cannot be opened (after a message). */
+static bool open_partitions(job *j, int processes)
+{
+    const mstr_job_desc *d = j->desc;
+    size_t per_part = 2 * d->npartition_epochs;
+    bool ok = true;
+    for (size_t i = 0; i < d->nsources; i++)
+        for (size_t part = 0; part < j->partitions[i]; part++) {
+            mstr_partition *p = entry_of(j, i, part);
+            if (mstr_place_process(part, processes) != j->process || (p != NULL && !p->away))
+                continue;
+            if (p == NULL)
+                p = &j->parts[j->nparts++];
+            ok = open_partition(j, i, part, p,
+                                &j->part_epochs[(size_t)(p - j->parts) * per_part]) && ok;
+            p->worker = -1;
+        }
+    return ok;
+}
+
+/* Closes the partitions another process reads from now on (after a live rescale). */
+static bool close_partitions_gone(job *j)
+{
+    bool ok = true;
+    for (size_t k = 0; k < j->nparts; k++) {
+        mstr_partition *p = &j->parts[k];
+        if (p->away || mstr_place_process(p->index, j->processes) == j->process)
+            continue;
+        ok = mstr_source_close(p) && ok;
+        p->away = true;
+        p->worker = -1;
+        atomic_store(&p->malformed, 0); /* (its count went along with its position) */
+    }
+    return ok;
+}
+
 /* Places and opens every source partition this process reads (mstr_place.h). Returns false if
  * one cannot be opened (after a message). */
 static bool open_inputs(job *j)
 {
     const mstr_job_desc *d = j->desc;
-    j->nparts = 0;
+    size_t all = 0;
     for (size_t i = 0; i < d->nsources; i++)
-        j->nparts += j->partitions[i];
-    j->parts = mstr_alloc_array(j->nparts, sizeof *j->parts);
-    mstr_arena scratch;
-    mstr_arena_init(&scratch);
-    bool ok = true;
-    size_t k = 0;
-    for (size_t i = 0; i < d->nsources; i++) {
-        const mstr_source_desc *src = &d->sources[i];
-        size_t n = j->partitions[i];
-        for (size_t part = 0; part < n; part++) {
-            if (mstr_place_process(part, j->processes) != j->process)
-                continue;
-            mstr_partition *p = &j->parts[k++];
-            p->source = src;
-            p->index = part;
-            p->parts = n;
-            if (src->kind == MSTR_SOURCE_RANGE || src->kind == MSTR_SOURCE_NEXMARK ||
-                src->kind == MSTR_SOURCE_LIST)
-                mstr_place_span(src, part, n, &p->next, &p->end);
-            ok = mstr_source_open(p, &scratch) && ok;
-        }
-    }
-    j->nparts = k;
-    mstr_arena_free(&scratch);
-    size_t per_part = 2 * d->npartition_epochs;
-    j->part_epochs = mstr_alloc_array(k * per_part, sizeof *j->part_epochs);
-    for (size_t i = 0; i < k * per_part; i++)
-        j->part_epochs[i] = MSTR_EPOCH_MIN;
-    for (size_t i = 0; i < k; i++)
-        j->parts[i].epochs = &j->part_epochs[i * per_part];
-    return ok;
+        all += j->partitions[i];
+    j->parts = mstr_alloc_array(all + 1, sizeof *j->parts);
+    j->part_epochs = mstr_alloc_array(all * 2 * d->npartition_epochs + 1, sizeof *j->part_epochs);
+    j->nparts = 0;
+    return open_partitions(j, j->processes);
 }
 
 static bool close_inputs(job *j)
 {
     bool ok = true;
     for (size_t i = 0; i < j->nparts; i++)
-        ok = mstr_source_close(&j->parts[i]) && ok;
+        ok = mstr_source_close(&j->parts[i]) && ok; /* (again, for those away: nothing) */
     free(j->parts);
     free(j->part_epochs);
     j->parts = NULL;
@@ -227,7 +281,10 @@ static void make_links(job *j)
         mstr_doorbell_init(&j->bells[i]);
     j->nbells = n;
     mstr_failure_init(&j->failure, j->bells, n);
-    make_layout(j, n, 0, &j->rings, &j->hub);
+    j->rings = NULL;
+    j->hub = NULL;
+    if (n > 0) /* (a process that joins has no links before the rescale that takes it in) */
+        make_layout(j, n, 0, &j->rings, &j->hub);
 }
 
 /* Closes and frees *hub (NULL is ignored): no stream of it is taken or heard from after this. */
@@ -247,7 +304,8 @@ static bool free_links(job *j, bool *failed)
 {
     close_hub(j, &j->hub);
     close_hub(j, &j->old_hub);
-    mstr_ring_hub_free(j->rings);
+    if (j->rings != NULL)
+        mstr_ring_hub_free(j->rings);
     if (j->old_rings != NULL)
         mstr_ring_hub_free(j->old_rings);
     j->old_rings = NULL;
@@ -290,7 +348,9 @@ static void set_workers(job *j, int per_process)
 static void place_parts(job *j)
 {
     for (size_t k = 0; k < j->nparts; k++)
-        j->parts[k].worker = mstr_place_worker(j->parts[k].index, j->processes, j->per_process);
+        if (!j->parts[k].away)
+            j->parts[k].worker = mstr_place_worker(j->parts[k].index, j->processes,
+                                                   j->per_process);
 }
 
 static void make_workers(job *j)
@@ -340,35 +400,86 @@ static bool remake_workers(job *j)
     return true;
 }
 
+/* The addresses of the first n processes, comma-separated (to free). */
+static char *peers_text(const job *j, int n)
+{
+    char *text = mstr_strdup("");
+    for (int p = 0; p < n; p++) {
+        char *more = mstr_strf("%s%s%s", text, p > 0 ? "," : "", j->peers[p]);
+        free(text);
+        text = more;
+    }
+    return text;
+}
+
+/* Takes the addresses of the job's processes from text (comma-separated; "" keeps them). */
+static void take_peers(job *j, const char *text)
+{
+    if (text == NULL || *text == '\0')
+        return;
+    mstr_settings_free_peers(j->peers);
+    j->peers = mstr_settings_peers(&(mstr_settings){ .peers = text });
+}
+
+/* The job runs on `processes` processes from now on (over several processes: the cluster's
+ * sessions and sends, the coordinator's followers). */
+static void set_processes(job *j, int processes)
+{
+    j->processes = processes;
+    j->total = processes * j->per_process;
+    if (j->cluster != NULL)
+        mstr_cluster_set_processes(j->cluster, processes, j->peers);
+    mstr_coord_set_followers(&j->coord, processes - 1);
+}
+
+/* A stage of live rescale n to `processes` processes of `to` workers, as the leader says it
+ * (with what a process that joins takes) or a follower answers it. */
+static void say_stage(job *j, uint64_t n, mstr_wire_stage s, int processes, int to)
+{
+    char *peers = s == MSTR_STAGE_PREPARE && leads(j) ? peers_text(j, processes) : NULL;
+    mstr_wire_coord m = {
+        .snapshot = n, .value = s, .workers = (uint32_t)to, .processes = (uint32_t)processes,
+        .was_workers = (uint32_t)j->per_process, .was_processes = (uint32_t)j->processes,
+        .round = j->round, .layout = j->hub ? mstr_net_hub_hello(j->hub)->layout : 0,
+        .last = j->coord.last, .message = peers,
+        .message_len = peers ? strlen(peers) : 0,
+    };
+    mstr_coord_rescale_say(&j->coord, &m);
+    free(peers);
+}
+
 /* Over several processes: passes stage s of live rescale n, which every process must reach
  * before any goes on: a follower says it is through the stage before and waits for the
  * leader's word; the leader waits for every follower, then says it. Returns false if the job
  * failed meanwhile. */
-static bool pass_stage(job *j, uint64_t n, mstr_wire_stage s, int to)
+static bool pass_stage(job *j, uint64_t n, mstr_wire_stage s, int processes, int to)
 {
-    if (j->processes == 1)
+    if (alone(j))
         return true;
     if (!leads(j)) {
-        mstr_coord_rescale_say(&j->coord, n, s - 1, to);
+        say_stage(j, n, s - 1, processes, to);
         return mstr_coord_rescale_await(&j->coord, n, s);
     }
     if (!mstr_coord_rescale_await(&j->coord, n, s - 1))
         return false;
-    mstr_coord_rescale_say(&j->coord, n, s, to);
+    say_stage(j, n, s, processes, to);
     return true;
 }
 
 /* Through live rescale r, which took ms: says what it did (each process for its own workers). */
 static void say_rescaled(const job *j, const mstr_rescale *r, int64_t ms)
 {
-    char who[32] = "";
-    if (j->processes > 1)
+    char who[32] = "", across[64] = "";
+    if (r->processes_before > 1 || r->processes > 1)
         snprintf(who, sizeof who, "process %d ", j->process);
-    fprintf(stderr, "mstr: %srescaled from %d to %d workers live in %lld ms: %llu of %u key "
+    if (r->processes != r->processes_before)
+        snprintf(across, sizeof across, " (the job: %d processes of %d)", r->processes,
+                 r->workers);
+    fprintf(stderr, "mstr: %srescaled from %d to %d workers%s live in %lld ms: %llu of %u key "
                     "groups (%llu keyed slots, %llu bytes) went to another worker; the longest "
                     "a worker waited for what it took over: %.1f ms; %llu records waited for "
                     "their key group's state\n",
-            who, r->from, r->to, (long long)ms,
+            who, r->from, r->to, across, (long long)ms,
             (unsigned long long)atomic_load(&r->moved_groups),
             (unsigned)j->settings.key_groups, (unsigned long long)atomic_load(&r->moved_slots),
             (unsigned long long)atomic_load(&r->moved_bytes),
@@ -376,92 +487,140 @@ static void say_rescaled(const job *j, const mstr_rescale *r, int64_t ms)
             (unsigned long long)atomic_load(&r->held));
 }
 
-/* The job goes on with `to` workers per process, live (mstr_rescale.h): makes the plan, the
- * new links and the new workers, starts them, asks for the cut (over processes in the
- * leader's stages), waits until every worker is through, and retires those that left and the
- * old links. If the job fails meanwhile, every worker made stops with the round, and is
- * closed, and the links go with the round's. */
-static void live_rescale(job *j, int to)
+/* Leader, before a live rescale to `processes` processes of `to` workers: when processes
+ * join, asks the supervisor to start them (mstr_super.h) and waits until they have joined the
+ * round; the sessions of every process, old and new, are the round's until the cut. Returns
+ * false (after failing the job) if they do not come. */
+static bool gather_processes(job *j, int processes, int to)
+{
+    int most = processes > j->processes ? processes : j->processes;
+    if (processes > j->processes) {
+        char *peers = NULL;
+        if (!mstr_super_grow(j->settings.state_dir, processes, to, &peers)) {
+            mstr_failure_set(&j->failure, "the supervisor did not start processes %d to %d",
+                             j->processes, processes - 1);
+            return false;
+        }
+        take_peers(j, peers);
+        free(peers);
+    }
+    mstr_cluster_set_processes(j->cluster, most, j->peers);
+    mstr_coord_set_followers(&j->coord, most - 1);
+    return mstr_coord_await_joined(&j->coord);
+}
+
+/* The job goes on with `processes` processes of `to` workers each, live (mstr_rescale.h):
+ * makes the plan, the new links and the new workers, starts them, asks for the cut (over
+ * processes in the leader's stages), waits until every worker is through, and retires those
+ * that left and the old links. Across processes a process may have no workers before (it
+ * joins: j->per_process is the job's count, of which it has none) or after (it leaves, once the
+ * first snapshot of the new layout is committed). If the job fails meanwhile, every worker
+ * made stops with the round, and is closed, and the links go with the round's. */
+static void live_rescale(job *j, int processes, int to)
 {
     int64_t start = mstr_clock_ms(CLOCK_MONOTONIC);
-    int from = j->per_process, most = from > to ? from : to;
+    int before = j->processes, workers_before = j->per_process;
+    int from = j->process < before && !j->joining ? workers_before : 0;
+    int here = j->process < processes ? to : 0, most = from > here ? from : here;
+    bool across = processes != before;
     uint64_t n = mstr_coord_rescale_number(&j->coord);
-    if (j->processes == 1 || leads(j))
+    if (leads(j) || alone(j))
         fprintf(stderr, "mstr: rescaling from %d to %d workers%s, live\n",
-                from * j->processes, to * j->processes,
-                j->processes > 1 ? " over the processes" : "");
-    if (leads(j))
-        mstr_coord_rescale_say(&j->coord, n, MSTR_STAGE_PREPARE, to);
+                workers_before * before, to * processes,
+                across ? " and processes" : before > 1 ? " over the processes" : "");
+    bool ok = !across || !leads(j) || gather_processes(j, processes, to);
+    if (ok && leads(j))
+        say_stage(j, n, MSTR_STAGE_PREPARE, processes, to);
+    if (!leads(j))
+        take_peers(j, j->coord.rescale_peers);
     close_hub(j, &j->old_hub); /* that of the rescale before, which every process is through */
-    for (; j->nbells < to; j->nbells++)
+    for (; j->nbells < most; j->nbells++)
         mstr_doorbell_init(&j->bells[j->nbells]);
     mstr_failure_more_bells(&j->failure, j->nbells);
-    mstr_ring_hub *rings;
-    mstr_net_hub *hub;
+    ok = ok && (!across || open_partitions(j, processes));
     /* the next layout of the round: its hub takes the streams of the other parity than the
        current one's, which still runs (the same in every process: a round starts at 0, and
        each live rescale through moves every process on by one) */
-    make_layout(j, to, j->hub ? mstr_net_hub_hello(j->hub)->layout + 1 : 0, &rings, &hub);
-    mstr_channel **ends = mstr_alloc_array((size_t)to, sizeof *ends);
-    for (int i = 0; i < to; i++)
+    uint64_t layout = j->hub ? mstr_net_hub_hello(j->hub)->layout + 1 : j->joined_layout + 1;
+    j->processes = processes;
+    mstr_ring_hub *rings = NULL;
+    mstr_net_hub *hub = NULL;
+    if (here > 0)
+        make_layout(j, here, layout, &rings, &hub);
+    mstr_channel **ends = mstr_alloc_array((size_t)here + 1, sizeof *ends);
+    for (int i = 0; i < here; i++)
         ends[i] = hub ? mstr_net_hub_end(hub, i) : mstr_ring_hub_end(rings, i);
     mstr_rescale_setup setup = {
-        .number = n, .desc = j->desc, .process = j->process, .processes = j->processes,
-        .from = from, .to = to, .key_groups = (uint32_t)j->settings.key_groups, .ends = ends,
-        .partitions = j->partitions, .parts = j->parts, .nparts = j->nparts, .bells = j->bells,
+        .number = n, .desc = j->desc, .process = j->process, .processes_before = before,
+        .workers_before = workers_before, .processes = processes, .workers = to,
+        .key_groups = (uint32_t)j->settings.key_groups, .ends = ends,
+        .partitions = j->partitions, .parts = j->parts, .nparts = j->nparts,
+        .workers_here = j->workers, .bells = j->bells,
     };
     mstr_rescale *r = mstr_rescale_new(&setup);
     set_workers(j, to); /* for the new workers' indexes and counts */
     uint64_t interval = mstr_coord_requested(&j->coord) + 1;
-    bool ok = true;
-    for (int i = from; i < to; i++) {
+    for (int i = from; i < here; i++) {
         make_worker(j, i, &r->owners, ends[i], r);
         ok = mstr_sink_views_begin(&j->workers[i].views, interval) && ok;
     }
     mstr_coord_prepare_rescale(&j->coord, r);
-    for (int i = from; i < to; i++)
+    for (int i = from; i < here; i++)
         if (!mstr_worker_start(&j->workers[i]))
             abort();
-    if (!ok)
-        mstr_failure_set(&j->failure, "the new workers cannot write their output");
-    ok = ok && pass_stage(j, n, MSTR_STAGE_CONNECT, to);
-    if (ok && hub != NULL && j->processes > 1)
+    if (!ok && !mstr_failed(&j->failure))
+        mstr_failure_set(&j->failure, "the new workers cannot write their output, or an "
+                                      "input cannot be opened");
+    ok = ok && pass_stage(j, n, MSTR_STAGE_CONNECT, processes, to);
+    if (ok && hub != NULL)
         mstr_net_hub_connect(hub, mstr_cluster_net(j->cluster), j->peers);
-    ok = ok && pass_stage(j, n, MSTR_STAGE_CUT, to);
+    ok = ok && pass_stage(j, n, MSTR_STAGE_CUT, processes, to);
     if (ok)
         mstr_coord_begin_rescale(&j->coord);
     ok = ok && mstr_coord_await_rescale(&j->coord, most);
-    if (ok && j->processes > 1 && !leads(j))
-        mstr_coord_rescale_say(&j->coord, n, MSTR_STAGE_CUT, to);
-    else if (ok && j->processes > 1)
+    if (ok && !alone(j) && !leads(j))
+        say_stage(j, n, MSTR_STAGE_CUT, processes, to);
+    else if (ok && !alone(j))
         ok = mstr_coord_rescale_await(&j->coord, n, MSTR_STAGE_CUT);
     /* the new links are the round's from now on */
     j->old_rings = j->rings;
     j->old_hub = j->hub;
     j->rings = rings;
     j->hub = hub;
-    mstr_coord_end_rescale(&j->coord, to);
+    mstr_coord_end_rescale(&j->coord, here);
     free(ends);
     if (!ok) {
         j->per_process = most; /* (to close them all) */
         j->rescale = r; /* freed with the links, once every worker has stopped */
         return;
     }
-    for (int i = to; i < from; i++)
+    for (int i = here; i < from; i++)
         mstr_worker_join(&j->workers[i]);
-    mstr_ring_hub_free(j->old_rings);
+    if (j->old_rings != NULL)
+        mstr_ring_hub_free(j->old_rings);
     j->old_rings = NULL;
     if (j->old_hub != NULL)
         mstr_net_hub_stopping(j->old_hub); /* its peers close theirs as they come to it */
     place_parts(j); /* (where the plan put them) */
-    mstr_meter_rescale(j->meter, from, to, j->hub);
-    for (int i = to; i < from; i++)
+    if (across) {
+        for (int i = 0; i < from; i++)
+            mstr_coord_drop(&j->coord, &r->drops[i]);
+        j->ok = close_partitions_gone(j) && j->ok;
+        set_processes(j, processes);
+        mstr_coord_leaving(&j->coord, processes, before); /* released once a snapshot of the
+                                                              new layout is committed */
+    }
+    j->joining = false;
+    mstr_meter_rescale(j->meter, processes, from, here, j->nparts, j->hub);
+    for (int i = here; i < from; i++)
         j->ok = retire_worker(j, i) && j->ok;
+    if (here == 0)
+        set_workers(j, 0); /* it leaves the job */
     j->round_workers = to;
-    if (j->process == 0 && mstr_super_started() && j->settings.state_dir != NULL)
-        mstr_super_note_workers(j->settings.state_dir, to);
+    if (leads(j) && mstr_super_started())
+        mstr_super_note_layout(j->settings.state_dir, processes, to);
     say_rescaled(j, r, mstr_clock_ms(CLOCK_MONOTONIC) - start);
-    mstr_control_rescaled(j->control, 0, j->processes, j->total); /* (from no snapshot) */
+    mstr_control_rescaled(j->control, 0, processes, processes * to); /* (from no snapshot) */
     mstr_rescale_free(r);
 }
 
@@ -469,15 +628,20 @@ static void live_rescale(job *j, int to)
  * Rescale call asks), and waits for them. */
 static void run_workers(job *j)
 {
+    int processes = j->coord.rescale_processes, to = j->coord.rescale_to; /* (joining) */
     mstr_coord_begin_round(&j->coord, j->per_process, j->bells, &j->failure, j->restored);
     for (int i = 0; i < j->per_process; i++)
         if (!mstr_worker_start(&j->workers[i]))
             abort();
+    if (j->joining) { /* (the leader's word of it came: join_running) */
+        j->per_process = j->joined_workers; /* the layout before, of which it has none */
+        live_rescale(j, processes, to);
+    }
     for (;;) {
         j->signal = mstr_coord_run(&j->coord);
         if (j->coord.rescale_to == 0)
             break;
-        live_rescale(j, j->coord.rescale_to);
+        live_rescale(j, j->coord.rescale_processes, j->coord.rescale_to);
     }
     if (j->hub != NULL)
         mstr_net_hub_stopping(j->hub); /* the other processes may end their streams now */
@@ -805,10 +969,14 @@ static round_end lead_restore(job *j)
         uint64_t s = snapshots[i];
         if (!say(s == 0 ? clear_state(j) : restore_part(j, s)))
             continue;
+        char *peers = peers_text(j, j->processes);
         mstr_cluster_send(j->cluster, -1,
                           &(mstr_wire_coord){ .kind = MSTR_WIRE_RESTORE, .snapshot = s,
                                               .value = j->round,
-                                              .workers = (uint32_t)j->per_process });
+                                              .workers = (uint32_t)j->per_process,
+                                              .processes = (uint32_t)j->processes,
+                                              .message = peers, .message_len = strlen(peers) });
+        free(peers);
         bool all_ok;
         if (await_restored(j, s, &all_ok) == ROUND_LOST)
             return ROUND_LOST;
@@ -866,9 +1034,63 @@ static void follow_restore(job *j, uint64_t n, bool again)
     free(why);
 }
 
+/* The round runs on `processes` processes (the leader's word: a live rescale may have changed
+ * them, or failed before its first snapshot, since this process last ran a round); this one
+ * reads the partitions of that layout. Returns false (after a message) if an input cannot be
+ * opened, or the addresses of the processes are not known. */
+static bool take_processes(job *j, int processes)
+{
+    int known = 0;
+    while (j->peers[known] != NULL)
+        known++;
+    if (processes > known) {
+        fprintf(stderr, "mstr: the job runs on %d processes, and process %d knows the addresses "
+                        "of %d\n", processes, j->process, known);
+        return false;
+    }
+    bool same = processes == j->processes;
+    set_processes(j, processes);
+    set_workers(j, j->per_process); /* (the total) */
+    if (same)
+        return true;
+    close_inputs(j);
+    return open_inputs(j);
+}
+
+/* Follower: the leader's first word of the round is PREPARE of live rescale m to processes
+ * that include this one (started to join: mstr_super.h): takes the round, the layout before
+ * and the addresses from it, and the round runs from that rescale on, with an empty store. (A
+ * rescale that fails before its first snapshot ends the round, and the round after is that of
+ * the last snapshot, whose processes do not include this one: it ends.) Returns false (after
+ * a message) if it cannot. */
+static bool take_join(job *j, const mstr_wire_coord *m, const char *peers)
+{
+    j->round = m->round;
+    j->joined_layout = m->layout;
+    j->joined_workers = (int)m->was_workers;
+    take_peers(j, peers);
+    j->coord.rescale_asked = m->snapshot;
+    j->coord.rescale_stage = MSTR_STAGE_PREPARE;
+    j->coord.rescale_to = (int)m->workers;
+    j->coord.rescale_processes = (int)m->processes;
+    set_workers(j, 0);
+    if (!take_processes(j, (int)m->processes) || !say(clear_state(j)))
+        return false; /* (clear_state: what an earlier layout left in its store) */
+    j->restored = m->last; /* (its workers' output goes to the interval after it) */
+    fprintf(stderr, "mstr: process %d joins the job (round %llu, after snapshot %llu)\n",
+            j->process, (unsigned long long)j->round, (unsigned long long)j->restored);
+    j->joining = true;
+    j->processes = (int)m->was_processes; /* (the layout before, of which it has no workers) */
+    make_links(j);
+    j->workers = mstr_alloc_array(MSTR_MAX_WORKERS, sizeof *j->workers); /* (none yet; its
+                                   partitions come from other processes: worker -1) */
+    return true;
+}
+
 /* Follower: restores what the leader asks until it says GO. The links and workers are made
  * at the first RESTORE, which names the round. Returns ROUND_LOST if the leader was lost (or
- * ended the round), ROUND_DONE with ok set on GO, or with ok clear if the job failed. */
+ * ended the round), ROUND_DONE with ok set on GO, or with ok clear if the job failed, and
+ * ROUND_JOINED if a live rescale takes this process in (take_join). */
 static round_end follow_until_go(job *j, bool *made)
 {
     for (;;) {
@@ -884,21 +1106,33 @@ static round_end follow_until_go(job *j, bool *made)
         if (e->kind == MSTR_EVENT_LOST) {
             end = ROUND_LOST;
         } else if (m->kind == MSTR_WIRE_RESTORE &&
-                   (m->workers < 1 || m->workers > MSTR_MAX_WORKERS)) {
-            fprintf(stderr, "mstr: process 0 asked for a round of %u workers per process\n",
-                    (unsigned)m->workers);
+                   (m->workers < 1 || m->processes <= (uint32_t)j->process ||
+                    (uint64_t)m->workers * m->processes > MSTR_MAX_WORKERS)) {
+            fprintf(stderr, "mstr: process 0 asked for a round of %u processes of %u workers\n",
+                    (unsigned)m->processes, (unsigned)m->workers);
             j->ok = false;
             end = ROUND_DONE;
         } else if (m->kind == MSTR_WIRE_RESTORE) {
             if (!*made) {
                 j->round = m->value;
+                take_peers(j, m->message_len > 0 ? e->text : NULL);
                 set_workers(j, (int)m->workers);
+                if (!take_processes(j, (int)m->processes)) {
+                    j->ok = false;
+                    end = ROUND_DONE;
+                    mstr_coord_event_free(e);
+                    return end;
+                }
                 make_links(j);
                 make_workers(j);
             }
             follow_restore(j, m->snapshot, *made);
             *made = true;
             over = false;
+        } else if (m->kind == MSTR_WIRE_RESCALE && m->value == MSTR_STAGE_PREPARE && !*made) {
+            j->ok = take_join(j, m, e->text);
+            *made = true;
+            end = j->ok ? ROUND_JOINED : ROUND_DONE;
         } else if (m->kind == MSTR_WIRE_GO && *made) {
             char *error = NULL;
             j->restored = m->snapshot;
@@ -977,6 +1211,25 @@ static round_end run_round(job *j)
     return finish_round(j, ok);
 }
 
+/* Leader: the round runs on the processes that took the last committed snapshot (a live
+ * rescale that changed them may have failed before its first one; with none, those of the
+ * command line), which the supervisor is told. Returns false (after a message) if an input
+ * cannot be opened. */
+static bool round_layout(job *j)
+{
+    mstr_commit last;
+    int processes = j->processes;
+    if (j->store != NULL && mstr_store_commits(j->store, &last, 1) == 1)
+        processes = last.processes;
+    if (processes != j->processes)
+        fprintf(stderr, "mstr: the last snapshot was taken on %d process%s: the job goes on "
+                        "with them\n", processes, processes == 1 ? "" : "es");
+    if (mstr_super_started())
+        mstr_super_note_layout(j->settings.state_dir, processes, j->round_workers);
+    mstr_control_layout(j->control, processes, j->round_workers);
+    return take_processes(j, processes);
+}
+
 /* One round of the job in this process. */
 static round_end round_of(job *j)
 {
@@ -991,6 +1244,10 @@ static round_end round_of(job *j)
         return run_round(j);
     }
     if (leads(j)) {
+        if (!round_layout(j)) {
+            j->ok = false;
+            return ROUND_DONE;
+        }
         if (!await_followers(j)) {
             j->ok = true;
             return ROUND_DONE;
@@ -1008,12 +1265,20 @@ static round_end round_of(job *j)
         }
         return run_round(j);
     }
+    if (mstr_super_left(j->settings.state_dir, j->process)) {
+        fprintf(stderr, "mstr: process %d is not one of the job's processes now: it ends\n",
+                j->process);
+        j->left = true;
+        return ROUND_DONE;
+    }
     if (!join(j)) {
         j->ok = true;
         return ROUND_DONE;
     }
     bool made = false;
     round_end end = follow_until_go(j, &made);
+    if (end == ROUND_JOINED)
+        return run_round(j);
     if (!made) {
         mstr_cluster_end_round(j->cluster);
         mstr_coord_clear_events(&j->coord);
@@ -1183,33 +1448,13 @@ static void init_coord(job *j)
     mstr_coord_role role = !serves(j)        ? MSTR_COORD_ALONE
                            : j->process == 0 ? MSTR_COORD_LEADER : MSTR_COORD_FOLLOWER;
     mstr_coord_setup s = {
-        .role = role, .followers = j->processes - 1, .store = j->store, .meter = j->meter,
+        .role = role, .process = j->process, .followers = j->processes - 1, .store = j->store,
+        .meter = j->meter,
         .sinks = &j->sinks, .every_ms = j->settings.snapshot_every,
         .keep = j->settings.keep_snapshots, .commit_sleep_ms = j->settings.commit_sleep_ms,
         .request_sleep_ms = j->settings.request_sleep_ms, .ending_mark = j->ending_mark,
     };
     mstr_coord_init(&j->coord, &s);
-}
-
-/* After a round of a job over several processes that ended well, on process 0: a Rescale call
- * to another number of processes, which ended it, asks the supervisor to start the job's
- * processes again on the new layout (mstr_super.h). (One that keeps the number is done live,
- * within the round; one still waiting as the job ends is told that it ended.) */
-static void rescale_processes(job *j)
-{
-    int processes, workers;
-    if (!j->ok || j->signal != 0 || j->control == NULL || j->process != 0 ||
-        j->processes == 1 || !mstr_control_wants_rescale(j->control, &processes, &workers) ||
-        processes == j->processes)
-        return;
-    int per_process = workers / processes;
-    fprintf(stderr, "mstr: rescaling from %d processes of %d worker%s to %d process%s of %d "
-                    "worker%s at snapshot %llu: the supervisor starts them again\n",
-            j->processes, j->per_process, j->per_process == 1 ? "" : "s", processes,
-            processes == 1 ? "" : "es", per_process, per_process == 1 ? "" : "s",
-            (unsigned long long)j->coord.last);
-    if (mstr_super_ask_layout(j->settings.state_dir, processes, per_process))
-        mstr_control_rescaled(j->control, j->coord.last, processes, workers);
 }
 
 /* Runs rounds until the job is over. */
@@ -1218,10 +1463,8 @@ static void run_rounds(job *j)
     if (!alone(j) && !leads(j))
         mstr_sink_set_open_stdout(&j->sinks);
     for (;;) {
-        if (round_of(j) == ROUND_DONE) {
-            rescale_processes(j);
+        if (round_of(j) == ROUND_DONE)
             return;
-        }
         close_inputs(j);
         if (!open_inputs(j)) {
             j->ok = false;
@@ -1331,5 +1574,7 @@ int mstr_main(int argc, char **argv, const mstr_job_desc *desc)
     free(j.ending_mark);
     if (!ok)
         return 1;
+    if (j.left || j.coord.left)
+        return MSTR_EXIT_LEFT;
     return j.signal != 0 && j.store == NULL ? 128 + j.signal : 0;
 }

@@ -22,29 +22,49 @@ static int most(const mstr_rescale *r)
 /* The job-wide index of the process's worker i before the rescale, and after it. */
 static int index_before(const mstr_rescale *r, int i)
 {
-    return r->process * r->from + i;
+    return r->process * r->workers_before + i;
 }
 
 static int index_after(const mstr_rescale *r, int i)
 {
-    return r->process * r->to + i;
+    return r->process * r->workers + i;
 }
 
-/* Whether key group g is this process's (before and after alike: mstr_route.h). */
-static bool ours(const mstr_rescale *r, uint32_t g)
+/* The process that owns key group g before the rescale, and after (the same one unless the
+ * number of processes changes: mstr_route.h). */
+static int process_before(const mstr_rescale *r, uint32_t g)
 {
-    return r->owners.owner[g] / r->to == r->process;
+    return r->was.owner[g] / r->workers_before;
 }
 
-/* The process's worker that owns key group g (one of ours) before the rescale, and after. */
+static int process_after(const mstr_rescale *r, uint32_t g)
+{
+    return r->owners.owner[g] / r->workers;
+}
+
+/* This process's worker that owns key group g before the rescale, and after; -1 if another
+ * process's does. */
 static int owner_before(const mstr_rescale *r, uint32_t g)
 {
-    return r->was.owner[g] - r->process * r->from;
+    return process_before(r, g) == r->process ? r->was.owner[g] - index_before(r, 0) : -1;
 }
 
 static int owner_after(const mstr_rescale *r, uint32_t g)
 {
-    return r->owners.owner[g] - r->process * r->to;
+    return process_after(r, g) == r->process ? r->owners.owner[g] - index_after(r, 0) : -1;
+}
+
+/* The process's worker that reads partition k from now on, or -1 if another process's does. */
+static int reader_after(const mstr_rescale *r, size_t k)
+{
+    int i = r->part_to[k] - index_after(r, 0);
+    return i >= 0 && i < r->to ? i : -1;
+}
+
+/* ... and that read it before, or -1 (it comes from another process). */
+static int reader_before(const mstr_rescale *r, size_t k)
+{
+    return r->parts[k].worker < 0 ? -1 : r->parts[k].worker - index_before(r, 0);
 }
 
 mstr_rescale *mstr_rescale_new(const mstr_rescale_setup *s)
@@ -54,43 +74,66 @@ mstr_rescale *mstr_rescale_new(const mstr_rescale_setup *s)
     r->number = s->number;
     r->desc = d;
     r->process = s->process;
+    r->processes_before = s->processes_before;
+    r->workers_before = s->workers_before;
     r->processes = s->processes;
-    r->from = s->from;
-    r->to = s->to;
-    mstr_owners_init(&r->was, s->key_groups, s->processes, s->from, s->number - 1);
-    mstr_owners_init(&r->owners, s->key_groups, s->processes, s->to, s->number);
-    r->ends = mstr_alloc_array((size_t)s->to, sizeof *r->ends);
-    memcpy(r->ends, s->ends, (size_t)s->to * sizeof *r->ends);
+    r->workers = s->workers;
+    r->from = s->process < s->processes_before ? s->workers_before : 0;
+    r->to = s->process < s->processes ? s->workers : 0;
+    mstr_owners_init(&r->was, s->key_groups, s->processes_before, s->workers_before,
+                     s->number - 1);
+    mstr_owners_init(&r->owners, s->key_groups, s->processes, s->workers, s->number);
+    r->ends = mstr_alloc_array((size_t)r->to + 1, sizeof *r->ends);
+    memcpy(r->ends, s->ends, (size_t)r->to * sizeof *r->ends);
     r->partitions = s->partitions;
     r->parts = s->parts;
     r->nparts = s->nparts;
+    r->workers_here = s->workers_here;
     r->bells = s->bells;
-    r->starts_over = mstr_alloc_array((size_t)s->to, sizeof *r->starts_over);
-    r->takes_groups = mstr_alloc_array((size_t)s->to, sizeof *r->takes_groups);
-    for (int i = s->from; i < s->to; i++)
+    r->starts_over = mstr_alloc_array((size_t)r->to + 1, sizeof *r->starts_over);
+    r->takes_groups = mstr_alloc_array((size_t)r->to + 1, sizeof *r->takes_groups);
+    for (int i = r->from; i < r->to; i++)
         r->starts_over[i] = true;
     for (uint32_t g = 0; g < s->key_groups; g++) {
-        if (!ours(r, g) || owner_before(r, g) == owner_after(r, g))
+        int before = owner_before(r, g), after = owner_after(r, g);
+        if (after < 0 || before == after)
             continue;
-        r->takes_groups[owner_after(r, g)] = true;
-        if (!d->order_free) /* it holds its own records too, so that each sender's records
-                               keep their place among its epochs (mstr_rescale.h) */
-            r->starts_over[owner_after(r, g)] = true;
+        r->takes_groups[after] = true;
+        /* one that comes from another process takes the least fields of every process's old
+           workers; within the process, the taker holds its own records too unless their order
+           does not matter, so that each sender's records keep their place among its epochs
+           (mstr_rescale.h) */
+        if (before < 0 || !d->order_free)
+            r->starts_over[after] = true;
     }
     r->part_to = mstr_alloc_array(s->nparts + 1, sizeof *r->part_to);
-    for (size_t k = 0; k < s->nparts; k++) { /* (each stays in this process: mstr_place.h) */
-        int was = s->parts[k].worker - index_before(r, 0);
-        r->part_to[k] = mstr_place_worker(s->parts[k].index, s->processes, s->to);
-        int to = r->part_to[k] - index_after(r, 0);
+    for (size_t k = 0; k < s->nparts; k++) {
+        r->part_to[k] = mstr_place_worker(s->parts[k].index, s->processes, s->workers);
+        int was = reader_before(r, k), to = reader_after(r, k);
         if (to == was)
             continue;
-        r->starts_over[to] = true;
-        if (was < s->to)
+        if (to >= 0)
+            r->starts_over[to] = true;
+        if (was >= 0 && was < r->to)
             r->starts_over[was] = true; /* its epochs were those of the partition too */
     }
     r->parcels = mstr_alloc_array((size_t)s->key_groups * d->nstates + 1, sizeof *r->parcels);
-    r->fields = mstr_alloc_array((size_t)s->from * d->nstates + 1, sizeof *r->fields);
-    r->frontiers = mstr_alloc_array((size_t)s->from * d->nexchanges + 1, sizeof *r->frontiers);
+    r->fields = mstr_alloc_array((size_t)r->from * d->nstates + 1, sizeof *r->fields);
+    r->frontiers = mstr_alloc_array((size_t)r->from * d->nexchanges + 1, sizeof *r->frontiers);
+    r->outgoing = mstr_alloc_array((size_t)r->from * (size_t)s->processes + 1,
+                                   sizeof *r->outgoing);
+    r->drops = mstr_alloc_array((size_t)r->from + 1, sizeof *r->drops);
+    r->incoming = mstr_alloc_array((size_t)s->processes_before + 1, sizeof *r->incoming);
+    r->remote_fields = mstr_alloc_array(d->nstates + 1, sizeof *r->remote_fields);
+    r->remote_frontiers = mstr_alloc_array(d->nexchanges + 1, sizeof *r->remote_frontiers);
+    for (size_t x = 0; x < d->nexchanges; x++)
+        r->remote_frontiers[x] = MSTR_EPOCH_MAX;
+    /* across processes every old process sends to every new one (its workers' least fields at
+       least), and every new worker that takes something of another's waits for all of it */
+    bool across = s->processes != s->processes_before;
+    r->expected = across && r->to > 0 ? s->processes_before - (r->from > 0) : 0;
+    r->sent = !across || r->from == 0;
+    atomic_init(&r->remote_taken, r->expected == 0);
     atomic_init(&r->handed_off, 0);
     atomic_init(&r->moved_groups, 0);
     atomic_init(&r->moved_slots, 0);
@@ -100,12 +143,37 @@ mstr_rescale *mstr_rescale_new(const mstr_rescale_setup *s)
     return r;
 }
 
+/* Whether sd's keyed state goes with its key group (it is not key_local). */
+static bool travels(const mstr_state_desc *sd)
+{
+    return sd->tables != NULL && !sd->local;
+}
+
 void mstr_rescale_free(mstr_rescale *r)
 {
     const mstr_job_desc *d = r->desc;
-    for (size_t i = 0; i < (size_t)r->was.groups * d->nstates; i++)
-        mstr_table_free(&r->parcels[i]); /* left only if the job failed before they were taken */
+    for (uint32_t g = 0; g < r->was.groups; g++) /* left if the job failed before they were
+                                                     taken */
+        for (size_t i = 0; i < d->nstates; i++) {
+            mstr_table *t = &r->parcels[(size_t)g * d->nstates + i];
+            if (travels(&d->states[i]))
+                d->states[i].release_slots(t);
+            mstr_table_free(t);
+        }
     free(r->parcels);
+    for (size_t k = 0; k < (size_t)r->from * (size_t)r->processes; k++)
+        mstr_wbuf_free(&r->outgoing[k]);
+    free(r->outgoing);
+    for (int i = 0; i < r->from; i++)
+        mstr_wbuf_free(&r->drops[i]);
+    free(r->drops);
+    for (int p = 0; p < r->processes_before; p++)
+        mstr_wbuf_free(&r->incoming[p]);
+    free(r->incoming);
+    for (size_t i = 0; i < d->nstates; i++)
+        mstr_wbuf_free(&r->remote_fields[i]);
+    free(r->remote_fields);
+    free(r->remote_frontiers);
     mstr_owners_free(&r->was);
     mstr_owners_free(&r->owners);
     free(r->ends);
@@ -135,21 +203,97 @@ static mstr_table *parcel_of(mstr_rescale *r, uint32_t g, size_t i)
     return &r->parcels[(size_t)g * r->desc->nstates + i];
 }
 
-/* Whether sd's keyed state goes with its key group (it is not key_local). */
-static bool travels(const mstr_state_desc *sd)
+/* ---- what goes to another process ----------------------------------------------------------
+ *
+ * A sequence of entries, each its kind then (numbers little-endian, bytes after their 4-byte
+ * length):
+ *
+ *   'K' state (2), group (4), key, value   a slot of a key group's table (mstr_desc.h's
+ *                                          encodings, as in snapshots)
+ *   'P' source (2), partition (4), position   as in snapshots (mstr_snapshot.h)
+ *   'W' state (2), fields                  the least worker fields of the sender's old workers
+ *   'X' exchanges (4), frontier x that many   and the least frontiers of their exchanges
+ */
+
+/* What old worker i gathers for process q. */
+static mstr_wbuf *outgoing_of(mstr_rescale *r, int i, int q)
 {
-    return sd->tables != NULL && !sd->local;
+    return &r->outgoing[(size_t)i * (size_t)r->processes + (size_t)q];
+}
+
+static void put_bytes(mstr_wbuf *b, const void *p, size_t n)
+{
+    mstr_put_le(b, n, 4);
+    mstr_put_bytes(b, p, n);
+}
+
+/* The bytes of an entry's field (after their length). */
+static mstr_rbuf get_bytes(mstr_rbuf *in)
+{
+    size_t n = (size_t)mstr_get_le(in, 4);
+    if (in->error || (size_t)(in->end - in->p) < n) {
+        in->error = true;
+        return (mstr_rbuf){ in->p, in->p, true };
+    }
+    mstr_rbuf field = { in->p, in->p + n, false };
+    in->p += n;
+    return field;
+}
+
+/* Adds to drops the logical key of state i's slot in key group g whose key is key (len bytes). */
+static void drop_later(mstr_wbuf *drops, size_t i, uint32_t g, const void *key, size_t len)
+{
+    mstr_wbuf lkey = { 0 };
+    mstr_snapshot_slot_key(&lkey, i, g, key, len);
+    put_bytes(drops, lkey.data, lkey.len);
+    mstr_wbuf_free(&lkey);
+}
+
+/* Puts key group g's table t of state i into b, whole, and empties it; the keys of it that the
+ * snapshots of this process's store hold (those of its slots that one wrote, and those on its
+ * list of keys gone since) go to drops: the process's next snapshot deletes them from its store
+ * (mstr_coord_drop; the worker may leave), and the process they go to writes them into its
+ * own. */
+static void send_table(mstr_wbuf *b, mstr_wbuf *drops, size_t i, const mstr_state_desc *sd,
+                       uint32_t g, mstr_table *t)
+{
+    mstr_wbuf key = { 0 }, value = { 0 };
+    for (size_t s = 0; s < t->capacity; s++) {
+        if (!mstr_table_full(t, s))
+            continue;
+        const void *slot = mstr_table_slot(t, s);
+        key.len = value.len = 0;
+        sd->slot_key(&key, slot);
+        sd->slot_value(&value, slot);
+        mstr_put_le(b, 'K', 1);
+        mstr_put_le(b, i, 2);
+        mstr_put_le(b, g, 4);
+        put_bytes(b, key.data, key.len);
+        put_bytes(b, value.data, value.len);
+        if (mstr_table_persisted(t, slot))
+            drop_later(drops, i, g, key.data, key.len);
+    }
+    mstr_rbuf gone = { t->gone.data, t->gone.data + t->gone.len, false };
+    for (size_t k = 0; k < t->ngone; k++) {
+        mstr_rbuf one = get_bytes(&gone);
+        drop_later(drops, i, g, one.p, (size_t)(one.end - one.p));
+    }
+    mstr_wbuf_free(&key);
+    mstr_wbuf_free(&value);
+    sd->release_slots(t);
+    mstr_table_free(t);
 }
 
 /* Puts w's tables of the key groups that go to another worker into their parcels (w keeps
- * empty ones), and counts what moved. */
+ * empty ones), or, for a worker of another process, into what goes there; counts what moved. */
 static void pack_groups(mstr_worker *w, mstr_rescale *r)
 {
     const mstr_job_desc *d = w->desc;
     int me = w->local;
     uint64_t groups = 0, slots = 0, bytes = 0;
     for (uint32_t g = 0; g < r->was.groups; g++) {
-        if (!ours(r, g) || owner_before(r, g) != me || owner_after(r, g) == me)
+        int to = owner_after(r, g);
+        if (owner_before(r, g) != me || to == me)
             continue;
         groups++;
         for (size_t i = 0; i < d->nstates; i++) {
@@ -158,6 +302,11 @@ static void pack_groups(mstr_worker *w, mstr_rescale *r)
             mstr_table *t = &d->states[i].tables(w)[g];
             slots += t->live;
             bytes += t->live * t->slot_size;
+            if (to < 0) {
+                send_table(outgoing_of(r, me, process_after(r, g)), &r->drops[me], i,
+                           &d->states[i], g, t);
+                continue;
+            }
             *parcel_of(r, g, i) = *t;
             mstr_table_init(t, t->slot_size);
         }
@@ -167,18 +316,32 @@ static void pack_groups(mstr_worker *w, mstr_rescale *r)
     atomic_fetch_add(&r->moved_bytes, bytes);
 }
 
-/* Lets go of w's partitions that go to another worker (closing a custom one in this thread).
- * (A worker that stays and lets one go starts over: it counts its partitions again.) */
+/* Lets go of w's partitions that go to another worker (closing a custom one in this thread),
+ * putting the position of one that goes to another process into what goes there. (A worker
+ * that stays and lets one go starts over: it counts its partitions again.) */
 static void release_partitions(mstr_worker *w, mstr_rescale *r)
 {
     size_t kept = 0;
+    mstr_wbuf position = { 0 };
     for (size_t k = 0; k < w->nparts; k++) {
         mstr_partition *p = w->parts[k];
-        if (r->part_to[p - r->parts] == index_after(r, w->local))
+        size_t at = (size_t)(p - r->parts);
+        if (reader_after(r, at) == w->local) {
             w->parts[kept++] = p;
-        else
-            mstr_source_stop(w, p);
+            continue;
+        }
+        mstr_source_stop(w, p);
+        if (reader_after(r, at) >= 0)
+            continue;
+        mstr_wbuf *b = outgoing_of(r, w->local, r->part_to[at] / r->workers);
+        position.len = 0;
+        mstr_snapshot_put_position(w->desc, p, &position);
+        mstr_put_le(b, 'P', 1);
+        mstr_put_le(b, (uint64_t)(p->source - w->desc->sources), 2);
+        mstr_put_le(b, p->index, 4);
+        put_bytes(b, position.data, position.len);
     }
+    mstr_wbuf_free(&position);
     w->nparts = kept;
 }
 
@@ -197,15 +360,18 @@ static void hand_off(mstr_worker *w, mstr_rescale *r)
     atomic_fetch_add_explicit(&r->handed_off, 1, memory_order_release);
     for (int i = 0; i < most(r); i++)
         mstr_doorbell_ring(&r->bells[i]);
+    mstr_coord_handed_off(w->coord); /* its main thread sends what goes to other processes */
 }
 
-/* Waits until every old worker has handed off. Returns false if the job failed meanwhile. */
+/* Waits until every old worker of the process has handed off, and what comes from the other
+ * processes is in (mstr_rescale_receive). Returns false if the job failed meanwhile. */
 static bool await_hand_offs(mstr_worker *w, mstr_rescale *r)
 {
     int64_t start = mstr_clock_ns(CLOCK_MONOTONIC);
     for (;;) {
         uint32_t seq = mstr_doorbell_seq(w->bell);
-        if (atomic_load_explicit(&r->handed_off, memory_order_acquire) == r->from)
+        if (atomic_load_explicit(&r->handed_off, memory_order_acquire) == r->from &&
+            atomic_load_explicit(&r->remote_taken, memory_order_acquire))
             break;
         if (mstr_failed(w->failure))
             return false;
@@ -218,14 +384,15 @@ static bool await_hand_offs(mstr_worker *w, mstr_rescale *r)
     return true;
 }
 
-/* Takes the tables of w's new key groups out of their parcels. Every old worker has handed
- * off. */
+/* Takes the tables of w's new key groups of this process out of their parcels (those of
+ * other processes are in: mstr_rescale_receive). Every old worker has handed off. */
 static void take_groups(mstr_worker *w, mstr_rescale *r)
 {
     const mstr_job_desc *d = w->desc;
     int me = w->local;
     for (uint32_t g = 0; g < r->owners.groups; g++) {
-        if (!ours(r, g) || owner_after(r, g) != me || owner_before(r, g) == me)
+        int was = owner_before(r, g);
+        if (owner_after(r, g) != me || was == me || was < 0)
             continue;
         for (size_t i = 0; i < d->nstates; i++) {
             if (!travels(&d->states[i]))
@@ -238,8 +405,9 @@ static void take_groups(mstr_worker *w, mstr_rescale *r)
     }
 }
 
-/* Sets w's fields of state i to their least over the old workers' at the cut, and over w's
- * own now too if with_own. Returns false (after failing the job) if they do not merge. */
+/* Sets w's fields of state i to their least over the old workers' at the cut (of every
+ * process), and over w's own now too if with_own. Returns false (after failing the job) if
+ * they do not merge. */
 static bool take_least_fields(mstr_worker *w, mstr_rescale *r, size_t i, bool with_own)
 {
     const mstr_state_desc *sd = &w->desc->states[i];
@@ -251,6 +419,11 @@ static bool take_least_fields(mstr_worker *w, mstr_rescale *r, size_t i, bool wi
         ok = mstr_snapshot_merge_least(&fields,
                                        &(mstr_rbuf){ had->data, had->data + had->len, false });
     }
+    const mstr_wbuf *remote = &r->remote_fields[i];
+    if (remote->len > 0)
+        ok = ok && mstr_snapshot_merge_least(&fields, &(mstr_rbuf){ remote->data,
+                                                                    remote->data + remote->len,
+                                                                    false });
     if (with_own) {
         sd->fields(w, &own);
         ok = ok && mstr_snapshot_merge_least(&fields,
@@ -273,16 +446,15 @@ static bool take_over(mstr_worker *w, mstr_rescale *r, int64_t *least)
     const mstr_job_desc *d = w->desc;
     int me = w->local;
     take_groups(w, r);
-    for (size_t k = 0; k < r->nparts; k++) {
-        int was = r->parts[k].worker - index_before(r, 0); /* (set anew once all are through) */
-        if (r->part_to[k] == index_after(r, me) && was != me)
+    for (size_t k = 0; k < r->nparts; k++) /* (their workers are set anew once all are
+                                                through) */
+        if (reader_after(r, k) == me && reader_before(r, k) != me)
             w->parts[w->nparts++] = &r->parts[k];
-    }
     for (size_t i = 0; i < d->nstates; i++)
         if (d->states[i].fields != NULL && !take_least_fields(w, r, i, false))
             return false;
     for (size_t x = 0; x < d->nexchanges; x++) {
-        least[x] = MSTR_EPOCH_MAX;
+        least[x] = r->remote_frontiers[x];
         for (int k = 0; k < r->from; k++)
             if (r->frontiers[(size_t)k * d->nexchanges + x] < least[x])
                 least[x] = r->frontiers[(size_t)k * d->nexchanges + x];
@@ -296,7 +468,8 @@ static bool take_over(mstr_worker *w, mstr_rescale *r, int64_t *least)
 static bool finish_taking_over(mstr_worker *w)
 {
     mstr_rescale *r = w->rescale;
-    if (atomic_load_explicit(&r->handed_off, memory_order_acquire) < r->from)
+    if (atomic_load_explicit(&r->handed_off, memory_order_acquire) < r->from ||
+        !atomic_load_explicit(&r->remote_taken, memory_order_acquire))
         return false;
     const mstr_job_desc *d = w->desc;
     take_groups(w, r);
@@ -327,7 +500,7 @@ static bool go_on(mstr_worker *w, mstr_rescale *r)
         mstr_owners_free(&w->owners);
         mstr_owners_copy(&w->owners, &r->owners);
         w->ctx.worker = index_after(r, me);
-        w->ctx.workers = r->processes * r->to;
+        w->ctx.workers = r->processes * r->workers;
         mstr_exchange_switch(&w->exchange, r->partitions, r->ends[me], least, !over);
     }
     free(least);
@@ -391,4 +564,155 @@ bool mstr_rescale_join(mstr_worker *w)
     }
     free(least);
     return ok;
+}
+
+/* ---- across processes ---------------------------------------------------------------------- */
+
+enum { PIECE_BYTES = 1 << 20 }; /* what is sent at a time */
+
+/* Puts into b the least fields and frontiers of the process's old workers ('W', 'X'). */
+static void put_least(const mstr_rescale *r, mstr_wbuf *b)
+{
+    const mstr_job_desc *d = r->desc;
+    for (size_t i = 0; i < d->nstates; i++) {
+        if (d->states[i].fields == NULL)
+            continue;
+        mstr_wbuf least = { 0 };
+        for (int k = 0; k < r->from; k++) {
+            const mstr_wbuf *had = &r->fields[(size_t)k * d->nstates + i];
+            if (!mstr_snapshot_merge_least(&least, &(mstr_rbuf){ had->data,
+                                                                  had->data + had->len, false }))
+                break; /* (the taker fails on it: a custom sink's state) */
+        }
+        mstr_put_le(b, 'W', 1);
+        mstr_put_le(b, i, 2);
+        put_bytes(b, least.data, least.len);
+        mstr_wbuf_free(&least);
+    }
+    mstr_put_le(b, 'X', 1);
+    mstr_put_le(b, d->nexchanges, 4);
+    for (size_t x = 0; x < d->nexchanges; x++) {
+        int64_t least = MSTR_EPOCH_MAX;
+        for (int k = 0; k < r->from; k++)
+            if (r->frontiers[(size_t)k * d->nexchanges + x] < least)
+                least = r->frontiers[(size_t)k * d->nexchanges + x];
+        mstr_put_le(b, (uint64_t)least, 8);
+    }
+}
+
+bool mstr_rescale_send(mstr_rescale *r, mstr_rescale_send_fn *send, void *arg)
+{
+    if (r->sent)
+        return true;
+    if (atomic_load_explicit(&r->handed_off, memory_order_acquire) < r->from)
+        return false;
+    mstr_wbuf least = { 0 };
+    put_least(r, &least);
+    for (int q = 0; q < r->processes; q++) {
+        if (q == r->process)
+            continue;
+        for (int i = 0; i < r->from; i++) {
+            const mstr_wbuf *b = outgoing_of(r, i, q);
+            for (size_t at = 0; at < b->len; at += PIECE_BYTES)
+                send(arg, q, b->data + at, b->len - at < PIECE_BYTES ? b->len - at : PIECE_BYTES,
+                     false);
+        }
+        send(arg, q, least.data, least.len, true);
+    }
+    mstr_wbuf_free(&least);
+    r->sent = true;
+    return true;
+}
+
+/* Puts a slot from another process into the table of its key group's new owner here. */
+static bool take_slot(mstr_rescale *r, mstr_rbuf *in)
+{
+    const mstr_job_desc *d = r->desc;
+    size_t i = (size_t)mstr_get_le(in, 2);
+    uint32_t g = (uint32_t)mstr_get_le(in, 4);
+    mstr_rbuf key = get_bytes(in), value = get_bytes(in);
+    if (in->error || i >= d->nstates || !travels(&d->states[i]) || g >= r->owners.groups ||
+        owner_after(r, g) < 0)
+        return false;
+    mstr_worker *w = &r->workers_here[owner_after(r, g)];
+    return d->states[i].restore_slot(&d->states[i].tables(w)[g], &key, &value);
+}
+
+/* Puts a position from another process into the partition here that takes it. */
+static bool take_position(mstr_rescale *r, mstr_rbuf *in, char **error)
+{
+    size_t source = (size_t)mstr_get_le(in, 2), index = (size_t)mstr_get_le(in, 4);
+    mstr_rbuf value = get_bytes(in);
+    for (size_t k = 0; !in->error && k < r->nparts; k++)
+        if ((size_t)(r->parts[k].source - r->desc->sources) == source &&
+            r->parts[k].index == index && reader_after(r, k) >= 0)
+            return mstr_snapshot_take_position(r->desc, &r->parts[k], &value, error);
+    return false;
+}
+
+/* Merges another process's least fields and frontiers into those of every process. */
+static bool take_least(mstr_rescale *r, mstr_rbuf *in, char kind)
+{
+    const mstr_job_desc *d = r->desc;
+    if (kind == 'W') {
+        size_t i = (size_t)mstr_get_le(in, 2);
+        mstr_rbuf fields = get_bytes(in);
+        return !in->error && i < d->nstates && d->states[i].fields != NULL &&
+               mstr_snapshot_merge_least(&r->remote_fields[i], &fields);
+    }
+    if (mstr_get_le(in, 4) != d->nexchanges)
+        return false;
+    for (size_t x = 0; x < d->nexchanges; x++) {
+        int64_t frontier = (int64_t)mstr_get_le(in, 8);
+        if (frontier < r->remote_frontiers[x])
+            r->remote_frontiers[x] = frontier;
+    }
+    return !in->error;
+}
+
+/* Marks the slots of every key group that came from process p changed since the last snapshot:
+ * the next one writes them whole into this process's store. */
+static void mark_taken(mstr_rescale *r, int p)
+{
+    const mstr_job_desc *d = r->desc;
+    for (uint32_t g = 0; g < r->owners.groups; g++) {
+        if (process_before(r, g) != p || owner_after(r, g) < 0)
+            continue;
+        mstr_worker *w = &r->workers_here[owner_after(r, g)];
+        for (size_t i = 0; i < d->nstates; i++)
+            if (travels(&d->states[i]))
+                mstr_table_mark_all(&d->states[i].tables(w)[g]);
+    }
+}
+
+bool mstr_rescale_receive(mstr_rescale *r, int from, const void *p, size_t n, bool last,
+                          char **error)
+{
+    if (from < 0 || from >= r->processes_before || from == r->process || r->expected == 0)
+        return mstr_errorf(error, "process %d sent state that this process does not take", from);
+    mstr_put_bytes(&r->incoming[from], p, n);
+    if (!last)
+        return true;
+    mstr_wbuf *all = &r->incoming[from];
+    mstr_rbuf in = { all->data, all->data + all->len, false };
+    bool ok = true;
+    while (ok && in.p < in.end) {
+        char kind = (char)mstr_get_le(&in, 1);
+        ok = kind == 'K'   ? take_slot(r, &in)
+             : kind == 'P' ? take_position(r, &in, error)
+             : (kind == 'W' || kind == 'X') && take_least(r, &in, kind);
+    }
+    mstr_wbuf_free(all);
+    if (!ok) {
+        if (*error == NULL)
+            mstr_errorf(error, "the state process %d sent does not fit this process", from);
+        return false;
+    }
+    mark_taken(r, from);
+    if (++r->received == r->expected) {
+        atomic_store_explicit(&r->remote_taken, true, memory_order_release);
+        for (int i = 0; i < most(r); i++)
+            mstr_doorbell_ring(&r->bells[i]);
+    }
+    return true;
 }

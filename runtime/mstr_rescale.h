@@ -11,12 +11,12 @@
  *
  * Over several processes each process does so for its own workers, in the stages the leader
  * paces (mstr_job.c): a key group and a source partition belong to a process first, at any
- * number of workers per process (mstr_route.h, mstr_place.h), so what moves moves between the
- * workers of one process, by pointer as here; only the links and the cut span the processes
- * (the RESCALE barriers cross the old links, and a worker may get one from another process
- * before its own coordinator asks for the cut: it finds the plan prepared). Indexes below are
- * the process's own (worker i of the process before and after); the job-wide index of a
- * worker changes from p * N + i to p * M + i as it goes on.
+ * number of workers per process (mstr_route.h, mstr_place.h), so while the number of processes
+ * stays, what moves moves between the workers of one process, by pointer as here; only the
+ * links and the cut span the processes (the RESCALE barriers cross the old links, and a worker
+ * may get one from another process before its own coordinator asks for the cut: it finds the
+ * plan prepared). Indexes below are the process's own (worker i of the process before and
+ * after); the job-wide index of a worker changes from p * N + i to p * M + i as it goes on.
  *
  * A worker that hears of the rescale (from the coordinator, or from a RESCALE barrier that
  * arrives first) makes its cut: it stops reading its sources and sends its RESCALE barriers as
@@ -53,6 +53,28 @@
  * and a source made with a partition per worker keeps each partition where it was, so the
  * workers that stay never wait.
  *
+ * Another number of processes (under the supervisor, which starts the processes that join:
+ * mstr_super.h). Key groups and partitions then move between processes too: growing, only to
+ * the new processes (rendezvous hashing over the processes: mstr_route.h), shrinking, only
+ * from those that leave; partition k is read in process k mod P, so most partitions change
+ * process. A process that joins runs the stages with the others from PREPARE on, with no old
+ * workers; one that leaves ends with none. What goes to another process its old workers put,
+ * as they hand off, into what goes there (the tables of the groups, whole, in the snapshot
+ * encodings of their slots; the positions of the partitions, which the process that takes
+ * them has opened), and once all have, the main thread sends it, with the least fields and
+ * frontiers of its old workers, over the sessions (HANDOFF, mstr_wire.h; the leader passes on
+ * what goes between followers). The main thread of the process that takes it puts it into
+ * the new owners' tables and partitions while they wait: every worker that takes something
+ * from another process starts over, and every one that starts over waits until everything
+ * every other process sends has arrived, so that its least fields and frontiers are those of
+ * every old worker of the job. The keys the giving process's store holds of what it sent are
+ * deleted by its next snapshot (mstr_coord_drop: a worker that gives may leave), and the
+ * taking process writes what it took whole into its own (every slot marked changed). The
+ * leader takes a snapshot of the new layout at once, and begins no other rescale before it is
+ * committed; the processes that left go then. A loss before that rolls the job back to the
+ * last snapshot, of the old layout: the processes that left are still there, and those that
+ * joined end (mstr_job.c).
+ *
  * Output: file sinks' staging files are per worker and snapshot interval (mstr_sink.h), named
  * by the worker's process and index there, which it keeps; a worker that leaves makes its
  * file of the interval durable, and the next snapshot publishes it with the others; a new
@@ -62,9 +84,10 @@
  * state that stays where records are read (key_local) and custom sinks, whose state is the
  * worker's own.
  *
- * Thread use: new, the figures and free in the main thread, while the workers run; begin,
- * advance and join in the workers' threads. The plan is read by every worker; what a worker
- * hands off is read by others only after it counted itself as handed off (release/acquire).
+ * Thread use: new, send, receive, the figures and free in the main thread, while the workers
+ * run; begin, advance and join in the workers' threads. The plan is read by every worker;
+ * what a worker hands off is read by others only after it counted itself as handed off, and
+ * what comes from other processes only after the main thread said it is in (release/acquire).
  */
 #ifndef MSTR_RESCALE_H
 #define MSTR_RESCALE_H
@@ -84,15 +107,35 @@
 typedef struct mstr_rescale {
     uint64_t number;            /* the RESCALE barriers' value: 1, 2, ... in a round */
     const mstr_job_desc *desc;
-    int process, processes;     /* this process, of how many (which stays) */
-    int from, to;               /* the worker counts per process */
+    int process;                /* this process */
+    int processes_before, workers_before; /* the job's layout before: processes, and workers */
+    int processes, workers;     /* in each; and after */
+    int from, to;               /* this process's workers before and after (0 if it was not one
+                                   of the processes before, or is not one after) */
     mstr_owners was, owners;    /* the job's owner tables before and after */
     mstr_channel **ends;        /* [new worker]: its end of the new links */
     const size_t *partitions;   /* per source: its partition count */
     mstr_partition *parts;      /* the process's partitions (their worker: the old one, until
-                                   every worker is through) */
+                                   every worker is through; -1 for one that comes from another
+                                   process) */
     size_t nparts;
     int *part_to;               /* per partition: its worker from now on (job-wide) */
+    mstr_worker *workers_here;  /* the process's workers, old and new */
+    /* Across processes (when their number changes): what goes to process q is gathered in
+       outgoing[i * processes + q] by old worker i as it hands off, and sent by the main thread
+       once all have (mstr_rescale_send); what comes from process p in incoming[p], put into the
+       workers once whole (mstr_rescale_receive). */
+    mstr_wbuf *outgoing;
+    mstr_wbuf *drops;           /* [old worker]: the logical keys of what it sent that the
+                                   process's store holds (mstr_coord_drop), each after its
+                                   4-byte length */
+    bool sent;
+    mstr_wbuf *incoming;        /* [processes_before] */
+    int expected, received;     /* processes that send to this one, and that have */
+    mstr_wbuf *remote_fields;   /* [state]: least worker fields of the other processes' old
+                                   workers */
+    int64_t *remote_frontiers;  /* [exchange]: likewise */
+    _Atomic bool remote_taken;  /* everything from the other processes is in the workers */
     bool *starts_over;          /* per new worker: whether it starts from the old workers'
                                    least fields, and so waits for every hand-off */
     bool *takes_groups;         /* per new worker: whether key groups come to it */
@@ -112,13 +155,14 @@ typedef struct mstr_rescale {
 typedef struct mstr_rescale_setup {
     uint64_t number;
     const mstr_job_desc *desc;
-    int process, processes;
-    int from, to;
+    int process;
+    int processes_before, workers_before, processes, workers;
     uint32_t key_groups;
     mstr_channel *const *ends;  /* [new worker]: its end of the new links (copied) */
     const size_t *partitions;
-    mstr_partition *parts;
+    mstr_partition *parts;      /* (those that come from another process opened, worker -1) */
     size_t nparts;
+    mstr_worker *workers_here;
     mstr_doorbell *bells;       /* at least max(from, to), initialised */
 } mstr_rescale_setup;
 
@@ -138,5 +182,20 @@ bool mstr_rescale_advance(mstr_worker *w);
 /* A new worker, in its thread before anything else: waits for what it takes over and takes it.
  * Returns false if the job failed meanwhile. */
 bool mstr_rescale_join(mstr_worker *w);
+
+/* ---- across processes (the main thread's) ------------------------------------------------ */
+
+/* Sends one piece of what goes to process `to` (last: the piece that ends it). */
+typedef void mstr_rescale_send_fn(void *arg, int to, const void *p, size_t n, bool last);
+
+/* Once every old worker of the process has handed off, sends what goes to the other processes
+ * (once). Returns whether it has sent. */
+bool mstr_rescale_send(mstr_rescale *r, mstr_rescale_send_fn *send, void *arg);
+
+/* A piece of what process `from` sends (last: the one that ends it); once whole, puts it into
+ * the workers that take it over, which wait for it. Returns false and sets *error (to free)
+ * if it does not decode. */
+bool mstr_rescale_receive(mstr_rescale *r, int from, const void *p, size_t n, bool last,
+                          char **error);
 
 #endif

@@ -314,6 +314,8 @@ static bool take(void *arg, const unsigned char *k, size_t klen, const unsigned 
         size_t index = (size_t)get_be(k + 3, 4);
         if (source >= r->d->nsources || index >= r->partitions[source] || vlen <= DONE_AT)
             return mstr_errorf(&r->problem, "a partition does not fit the program");
+        if (mstr_place_process(index, r->old_processes) != r->reading)
+            return true; /* its position when another layout read it here (mstr_snapshot.h) */
         r->done[r->part_base[source] + index] = v[DONE_AT] != 0;
         put(r, process_of_partition(r, index), k, klen, v, vlen);
         return true;

@@ -48,6 +48,14 @@ static void slot_prefix(mstr_wbuf *k, size_t op, bool local, int worker, uint32_
     put_be(k, group, 4);
 }
 
+void mstr_snapshot_slot_key(mstr_wbuf *k, size_t state, uint32_t group, const void *key,
+                            size_t len)
+{
+    slot_prefix(k, state, false, 0, group);
+    put_be(k, len, 4);
+    mstr_put_bytes(k, key, len);
+}
+
 /* ---- a worker's part ---------------------------------------------------------------------- */
 
 /* What a worker is writing for snapshot n. */
@@ -182,6 +190,19 @@ static void write_state(writer *wr)
 /* A partition's position: next record, byte offset, line, malformed so far, done, its epochs
  * (mstr_partition.epochs); then, for a custom source, its position value in the binary
  * encoding of its type. */
+void mstr_snapshot_put_position(const mstr_job_desc *d, const mstr_partition *p, mstr_wbuf *b)
+{
+    mstr_put_le(b, p->next, 8);
+    mstr_put_le(b, p->reader_open ? mstr_reader_offset(&p->reader) : 0, 8);
+    mstr_put_le(b, p->reader_open ? p->reader.line : 1, 8);
+    mstr_put_le(b, mstr_tally_read(&p->malformed), 8);
+    mstr_put_le(b, p->done ? 1 : 0, 1);
+    for (size_t i = 0; i < 2 * d->npartition_epochs; i++)
+        mstr_put_le(b, (uint64_t)p->epochs[i], 8);
+    if (p->source->kind == MSTR_SOURCE_CUSTOM)
+        p->source->save_position(p, b);
+}
+
 static void write_partitions(writer *wr)
 {
     mstr_worker *w = wr->w;
@@ -192,15 +213,7 @@ static void write_partitions(writer *wr)
         put_be(&wr->key, (uint64_t)(p->source - w->desc->sources), 2);
         put_be(&wr->key, p->index, 4);
         wr->value.len = 0;
-        mstr_put_le(&wr->value, p->next, 8);
-        mstr_put_le(&wr->value, p->reader_open ? mstr_reader_offset(&p->reader) : 0, 8);
-        mstr_put_le(&wr->value, p->reader_open ? p->reader.line : 1, 8);
-        mstr_put_le(&wr->value, mstr_tally_read(&p->malformed), 8);
-        mstr_put_le(&wr->value, p->done ? 1 : 0, 1);
-        for (size_t i = 0; i < 2 * w->desc->npartition_epochs; i++)
-            mstr_put_le(&wr->value, (uint64_t)p->epochs[i], 8);
-        if (p->source->kind == MSTR_SOURCE_CUSTOM)
-            p->source->save_position(p, &wr->value);
+        mstr_snapshot_put_position(w->desc, p, &wr->value);
         put(wr);
     }
 }
@@ -588,36 +601,45 @@ static bool restore_frontiers(restoring *r, mstr_rbuf *k, mstr_rbuf *value)
     return true;
 }
 
-static bool restore_partition(restoring *r, mstr_rbuf *k, mstr_rbuf *value)
+bool mstr_snapshot_take_position(const mstr_job_desc *d, mstr_partition *p, mstr_rbuf *value,
+                                 char **error)
 {
-    size_t source = (size_t)get_be(k, 2), index = (size_t)get_be(k, 4);
-    mstr_partition *p = NULL;
-    for (size_t i = 0; i < r->nparts; i++)
-        if ((size_t)(r->parts[i].source - r->workers[0].desc->sources) == source &&
-            r->parts[i].index == index)
-            p = &r->parts[i];
-    if (k->error || p == NULL)
-        return mstr_errorf(&r->problem, "a partition does not fit the program");
     p->next = mstr_get_le(value, 8);
     uint64_t offset = mstr_get_le(value, 8), line = mstr_get_le(value, 8);
     atomic_store(&p->malformed, mstr_get_le(value, 8));
     p->done = mstr_get_le(value, 1) != 0;
-    for (size_t i = 0; i < 2 * r->workers[0].desc->npartition_epochs; i++)
+    for (size_t i = 0; i < 2 * d->npartition_epochs; i++)
         p->epochs[i] = (int64_t)mstr_get_le(value, 8);
     if (!value->error && p->source->kind == MSTR_SOURCE_CUSTOM &&
         !p->source->restore_position(p, value))
         value->error = true;
     if (value->error || value->p != value->end)
-        return mstr_errorf(&r->problem, "a position of source '%s' does not decode", p->source->name);
+        return mstr_errorf(error, "a position of source '%s' does not decode", p->source->name);
     if (p->source->kind == MSTR_SOURCE_STDIN) {
         fprintf(stderr, "mstr: source '%s' reads standard input, which cannot be replayed: "
                         "lines it read after the snapshot are not read again\n", p->source->name);
         return true;
     }
     if (p->reader_open && !p->done && !mstr_reader_seek(&p->reader, offset, line))
-        return mstr_errorf(&r->problem, "source '%s': cannot resume '%s' at byte %llu: %s", p->source->name,
-                       p->path, (unsigned long long)offset, strerror(errno));
+        return mstr_errorf(error, "source '%s': cannot resume '%s' at byte %llu: %s",
+                           p->source->name, p->path, (unsigned long long)offset,
+                           strerror(errno));
     return true;
+}
+
+static bool restore_partition(restoring *r, mstr_rbuf *k, mstr_rbuf *value)
+{
+    const mstr_job_desc *d = r->workers[0].desc;
+    size_t source = (size_t)get_be(k, 2), index = (size_t)get_be(k, 4);
+    mstr_partition *p = NULL;
+    for (size_t i = 0; i < r->nparts; i++)
+        if ((size_t)(r->parts[i].source - d->sources) == source && r->parts[i].index == index)
+            p = &r->parts[i];
+    if (k->error || source >= d->nsources)
+        return mstr_errorf(&r->problem, "a partition does not fit the program");
+    if (p == NULL)
+        return true; /* its position when another layout read it here */
+    return mstr_snapshot_take_position(r->workers[0].desc, p, value, &r->problem);
 }
 
 static bool visit(void *arg, const unsigned char *lkey, size_t klen, const unsigned char *v,

@@ -51,7 +51,9 @@
  * senders' ends are news to their receivers. What belongs to a worker and cannot be split or
  * merged is refused: keyed state that stays where records are read (key_local) and a custom
  * sink's state. Entries of worker fields and frontiers of workers that a later snapshot no
- * longer had are skipped.
+ * longer had are skipped, and so are positions of partitions that another process reads (a
+ * live rescale moves a partition to another process without deleting its position here; each
+ * snapshot writes every position in the store of the process that reads it then).
  *
  * Thread use: begin and advance run in the worker's thread; the rest in the main thread before
  * the workers start.
@@ -86,6 +88,18 @@ char *mstr_snapshot_shape(const mstr_job_desc *d, uint32_t key_groups, const siz
  * it lists, to what the state was created with. */
 void mstr_snapshot_layout(const char *stored, const mstr_job_desc *d, uint32_t *key_groups,
                           size_t *partitions);
+
+/* The logical key of a keyed slot of state `state` (not key_local) in key group `group`, whose
+ * key is key (its snapshot encoding, len bytes), into k (emptied first). */
+void mstr_snapshot_slot_key(mstr_wbuf *k, size_t state, uint32_t group, const void *key,
+                            size_t len);
+
+/* A source partition's position as snapshots keep it, put into b; and put back into p (a
+ * partition of the same source, open), which seeks its file there. Returns false and sets
+ * *error if value does not decode or the file cannot be read from there. */
+void mstr_snapshot_put_position(const mstr_job_desc *d, const mstr_partition *p, mstr_wbuf *b);
+bool mstr_snapshot_take_position(const mstr_job_desc *d, mstr_partition *p, mstr_rbuf *value,
+                                 char **error);
 
 /* Whether a stored shape was written by this version of the runtime; if not, sets *error. */
 bool mstr_snapshot_same_version(const char *stored, char **error);

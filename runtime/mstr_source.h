@@ -50,6 +50,8 @@ struct mstr_partition {
     void *position;                     /* custom: the position (see the top) */
     void *handle;                       /* custom: what its blocks keep open, not in snapshots */
     bool started;                       /* custom: its open block ran, its close block has not */
+    bool away;                          /* read by another process since a live rescale (closed,
+                                           its worker -1) */
     int64_t *epochs;                    /* per epochs operator kept per partition (k of
                                            mstr_job_desc.npartition_epochs): [2k] the last epoch
                                            issued for this partition, [2k + 1] the largest

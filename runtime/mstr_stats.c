@@ -58,6 +58,23 @@ static void resize(mstr_stats *s, int workers)
     s->workers = workers;
 }
 
+/* Grows or shrinks *a from n entries to m, the new ones zero. */
+static void resize_row(uint64_t **a, size_t n, size_t m)
+{
+    *a = mstr_realloc(*a, (m ? m : 1) * sizeof **a);
+    for (size_t i = n; i < m; i++)
+        (*a)[i] = 0;
+}
+
+/* Makes s hold the figures of a job of `processes` processes (a job that rescaled). */
+static void resize_processes(mstr_stats *s, int processes)
+{
+    uint64_t **rows[] = { &s->out_bytes, &s->out_batches, &s->in_bytes, &s->in_batches };
+    for (size_t k = 0; k < sizeof rows / sizeof rows[0]; k++)
+        resize_row(rows[k], (size_t)s->processes, (size_t)processes);
+    s->processes = processes;
+}
+
 void mstr_stats_free(mstr_stats *s)
 {
     free(s->source_read);
@@ -102,11 +119,13 @@ bool mstr_stats_decode(mstr_stats *s, const mstr_job_desc *d, mstr_rbuf *r)
 {
     int process = (int)mstr_get_le(r, 4);
     int processes = (int)mstr_get_le(r, 4), workers = (int)mstr_get_le(r, 4);
-    if (r->error || processes != s->processes || process < 0 || process >= s->processes ||
-        workers < 1 || workers > MSTR_MAX_WORKERS)
+    if (r->error || processes < 1 || processes > MSTR_MAX_WORKERS || process < 0 ||
+        process >= processes || workers < 1 || workers > MSTR_MAX_WORKERS)
         return false;
+    if (processes != s->processes)
+        resize_processes(s, processes); /* (a live rescale changed them) */
     if (workers != s->workers)
-        resize(s, workers); /* (a live rescale changed them) */
+        resize(s, workers); /* (likewise) */
     s->process = process;
     for (size_t i = 0; scalars(s, i) != NULL; i++)
         *scalars(s, i) = mstr_get_le(r, 8);
@@ -394,7 +413,8 @@ void mstr_meter_attach(mstr_meter *m, uint64_t round, mstr_worker *workers, int 
     pthread_mutex_unlock(&m->lock);
 }
 
-void mstr_meter_rescale(mstr_meter *m, int from, int to, mstr_net_hub *hub)
+void mstr_meter_rescale(mstr_meter *m, int processes, int from, int to, size_t nparts,
+                        mstr_net_hub *hub)
 {
     pthread_mutex_lock(&m->lock);
     for (int i = to; i < from; i++)
@@ -406,6 +426,9 @@ void mstr_meter_rescale(mstr_meter *m, int from, int to, mstr_net_hub *hub)
         for (int k = 0; k < 4; k++)
             before[k] += now[k];
     }
+    resize_row(&m->links_before, 4 * (size_t)m->held.processes, 4 * (size_t)processes);
+    resize_processes(&m->held, processes);
+    m->nparts = nparts;
     m->hub = hub;
     pthread_mutex_unlock(&m->lock);
 }

@@ -73,9 +73,11 @@ void mstr_meter_attach(mstr_meter *m, uint64_t round, mstr_worker *workers, int 
                        mstr_partition *parts, size_t nparts, mstr_net_hub *hub);
 
 /* A live rescale took the round from `from` workers to `to` (the workers array the same, the
- * new ones made) and its exchange to hub: the tallies of those that left (to .. from-1, their
+ * new ones made), the job to `processes` processes, the process's partitions to nparts (the
+ * array the same) and its exchange to hub: the tallies of those that left (to .. from-1, their
  * threads ended) and what went over the old hub's links are kept, before they are freed. */
-void mstr_meter_rescale(mstr_meter *m, int from, int to, mstr_net_hub *hub);
+void mstr_meter_rescale(mstr_meter *m, int processes, int from, int to, size_t nparts,
+                        mstr_net_hub *hub);
 
 /* Keeps the round's last figures and lets go of its workers (before they are freed). */
 void mstr_meter_detach(mstr_meter *m);

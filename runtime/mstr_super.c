@@ -26,7 +26,10 @@
 #include "mstr_mem.h"
 #include "mstr_reshard.h"
 
-enum { MAX_RESTARTS = 10, RESTART_WINDOW_S = 60, LINE_MAX_BUF = 1 << 16 };
+enum {
+    MAX_RESTARTS = 10, RESTART_WINDOW_S = 60, LINE_MAX_BUF = 1 << 16,
+    GROW_MS = 10000,            /* process 0 waits this long for the processes it asked for */
+};
 
 #define SUPERVISED_ENV "MSTR_SUPERVISED" /* set in the processes it starts */
 
@@ -45,7 +48,9 @@ typedef struct supervisor {
     char **argv;
     const mstr_job_desc *desc;
     const char *listen;         /* --listen, or NULL */
-    int n, workers;             /* the layout */
+    int n;                      /* children: the processes it started */
+    int processes, workers;     /* the layout they start with (process 0 notes it: a live
+                                   rescale changes it) */
     char processes_arg[16], workers_arg[16]; /* and the options that say it */
     child *children;
     char *peers;
@@ -75,36 +80,35 @@ static int free_port(void)
     return port;
 }
 
-/* The processes' addresses: from `base` ("host:port": process I on port + I), or free loopback
- * ports. NULL if there are none to be had. */
-static char *make_peers(int n, const char *base)
+/* Process i's address: from `base` ("host:port": process I on port + I), or a free loopback
+ * port. NULL if there is none to be had. */
+static char *peer_address(int i, const char *base)
 {
-    if (base != NULL) {
-        const char *colon = strrchr(base, ':');
-        int port = colon ? atoi(colon + 1) : 0;
-        if (port <= 0 || port + n - 1 > 65535)
-            return NULL;
-        char *peers = mstr_strdup("");
-        for (int i = 0; i < n; i++) {
-            char *more = mstr_strf("%s%s%.*s:%d", peers, i ? "," : "", (int)(colon - base), base,
-                                   port + i);
-            free(peers);
-            peers = more;
-        }
-        return peers;
-    }
-    char *peers = mstr_strdup("");
-    for (int i = 0; i < n; i++) {
+    if (base == NULL) {
         int port = free_port();
-        if (port < 0) {
-            free(peers);
-            return NULL;
-        }
-        char *more = mstr_strf("%s%s127.0.0.1:%d", peers, i ? "," : "", port);
-        free(peers);
-        peers = more;
+        return port < 0 ? NULL : mstr_strf("127.0.0.1:%d", port);
     }
-    return peers;
+    const char *colon = strrchr(base, ':');
+    int port = colon ? atoi(colon + 1) : 0;
+    if (port <= 0 || port + i > 65535)
+        return NULL;
+    return mstr_strf("%.*s:%d", (int)(colon - base), base, port + i);
+}
+
+/* Adds the addresses of processes from .. n - 1 to *peers (comma-separated). Returns false if
+ * there are none to be had. */
+static bool add_peers(char **peers, int from, int n, const char *base)
+{
+    for (int i = from; i < n; i++) {
+        char *address = peer_address(i, base);
+        if (address == NULL)
+            return false;
+        char *more = mstr_strf("%s%s%s", *peers, i ? "," : "", address);
+        free(address);
+        free(*peers);
+        *peers = more;
+    }
+    return true;
 }
 
 static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
@@ -116,49 +120,110 @@ static int remove_entry(const char *path, const struct stat *st, int flag, struc
     return 0;
 }
 
-static char *workers_path(const char *state_dir)
+static char *layout_path(const char *state_dir)
 {
-    return mstr_strf("%s/workers", state_dir);
+    return mstr_strf("%s/layout", state_dir);
 }
 
-bool mstr_super_note_workers(const char *state_dir, int workers)
+static char *peers_path(const char *state_dir)
 {
-    char *path = workers_path(state_dir), *next = mstr_strf("%s.next", path);
+    return mstr_strf("%s/peers", state_dir);
+}
+
+/* Writes text to path whole (a reader sees the old file or the new one). */
+static bool write_whole(const char *path, const char *text)
+{
+    char *next = mstr_strf("%s.next", path);
     FILE *f = fopen(next, "w");
-    bool ok = f != NULL && fprintf(f, "%d\n", workers) > 0;
-    ok = f != NULL && fclose(f) == 0 && ok && rename(next, path) == 0; /* read whole or not */
+    bool ok = f != NULL && fputs(text, f) >= 0;
+    ok = f != NULL && fclose(f) == 0 && ok && rename(next, path) == 0;
     if (!ok)
         fprintf(stderr, "mstr: cannot write '%s': %s\n", path, strerror(errno));
     free(next);
+    return ok;
+}
+
+bool mstr_super_note_layout(const char *state_dir, int processes, int workers)
+{
+    char *path = layout_path(state_dir), *text = mstr_strf("%d %d\n", processes, workers);
+    bool ok = write_whole(path, text) && kill(getppid(), SIGUSR1) == 0;
+    free(text);
     free(path);
     return ok;
 }
 
-/* The workers per process that process 0 noted after a live rescale, if it did. */
-static bool noted_workers(const char *state_dir, int *workers)
+/* The layout process 0 noted, if it did. */
+static bool noted_layout(const char *state_dir, int *processes, int *workers)
 {
-    char *path = workers_path(state_dir);
+    char *path = layout_path(state_dir);
     FILE *f = fopen(path, "r");
-    int n = 0;
-    bool noted = f != NULL && fscanf(f, "%d", &n) == 1 && n > 0;
+    int p = 0, w = 0;
+    bool noted = f != NULL && fscanf(f, "%d %d", &p, &w) == 2 && p > 0 && w > 0;
     if (f != NULL)
         fclose(f);
     free(path);
-    if (noted)
-        *workers = n;
+    if (noted) {
+        *processes = p;
+        *workers = w;
+    }
     return noted;
+}
+
+bool mstr_super_left(const char *state_dir, int process)
+{
+    int processes, workers;
+    return mstr_super_started() && state_dir != NULL &&
+           noted_layout(state_dir, &processes, &workers) && process >= processes;
+}
+
+bool mstr_super_grow(const char *state_dir, int processes, int workers, char **peers)
+{
+    char *path = peers_path(state_dir);
+    unlink(path); /* (that of an earlier rescale) */
+    bool ok = mstr_super_note_layout(state_dir, processes, workers);
+    *peers = NULL;
+    for (int64_t waited = 0; ok && waited < GROW_MS; waited += 10) {
+        FILE *f = fopen(path, "r");
+        char line[65536];
+        if (f != NULL && fgets(line, sizeof line, f) != NULL) {
+            line[strcspn(line, "\n")] = '\0';
+            *peers = mstr_strdup(line);
+        }
+        if (f != NULL)
+            fclose(f);
+        if (*peers != NULL)
+            break;
+        usleep(10 * 1000);
+    }
+    free(path);
+    return *peers != NULL;
 }
 
 /* ---- processes ------------------------------------------------------------------------------ */
 
+/* The layout processes start with from now on: processes x workers. */
+static void take_layout(supervisor *sv, int processes, int workers)
+{
+    sv->processes = processes;
+    sv->workers = workers;
+    snprintf(sv->processes_arg, sizeof sv->processes_arg, "%d", processes);
+    snprintf(sv->workers_arg, sizeof sv->workers_arg, "%d", workers);
+}
+
+/* Takes the layout process 0 noted, if it did: a live rescale changed it since the processes
+ * started. */
+static void take_noted_layout(supervisor *sv)
+{
+    int processes, workers;
+    if (sv->dir != NULL && noted_layout(sv->dir, &processes, &workers))
+        take_layout(sv, processes, workers);
+}
+
 /* Starts process i (again: without --fresh). Returns false if it cannot. */
 static bool start(supervisor *sv, int i, bool again)
 {
-    int workers = sv->workers;
-    if (again && sv->dir != NULL && noted_workers(sv->dir, &workers) && workers != sv->workers) {
-        sv->workers = workers; /* a live rescale changed them since the processes started */
-        snprintf(sv->workers_arg, sizeof sv->workers_arg, "%d", workers);
-    }
+    if (again)
+        take_noted_layout(sv);
     int fds[2];
     if (pipe2(fds, O_CLOEXEC) != 0)
         return false;
@@ -181,8 +246,15 @@ static bool start(supervisor *sv, int i, bool again)
         args[k++] = "--metrics-port";
         args[k++] = metrics;
     }
+    /* the addresses of the layout's processes (those of others that left stay for when
+       processes join again) */
+    const char *end = sv->peers;
+    for (int n = 0; n < sv->processes && end != NULL; n++)
+        end = strchr(end + (n > 0), ',');
+    char *peers = mstr_strf("%.*s", end ? (int)(end - sv->peers) : (int)strlen(sv->peers),
+                            sv->peers);
     args[k++] = "--peers";
-    args[k++] = sv->peers;
+    args[k++] = peers;
     args[k++] = "--processes"; /* after a rescale, the layout of the supervisor's line no more */
     args[k++] = sv->processes_arg;
     args[k++] = "--workers";
@@ -209,6 +281,7 @@ static bool start(supervisor *sv, int i, bool again)
         _exit(127);
     }
     free(args);
+    free(peers);
     close(fds[1]);
     child *c = &sv->children[i];
     if (pid < 0) {
@@ -304,6 +377,19 @@ static void ended(supervisor *sv, int i, int ws)
     bool killed = WIFSIGNALED(ws);
     int status = killed ? 128 + WTERMSIG(ws) : WEXITSTATUS(ws);
     drain(c, killed);
+    int processes = sv->processes, workers;
+    bool wanted = sv->dir == NULL || !noted_layout(sv->dir, &processes, &workers) ||
+                  i < processes;
+    if ((killed || status == MSTR_EXIT_LEFT) && !wanted) {
+        fprintf(stderr, "mstr: process %d left the job\n", i); /* a live rescale took it out */
+        return;
+    }
+    if (status == MSTR_EXIT_LEFT) { /* and the layout noted since has it again */
+        fprintf(stderr, "mstr: starting process %d again, which the job takes in\n", i);
+        if (!start(sv, i, true))
+            fprintf(stderr, "mstr: cannot start process %d: %s\n", i, strerror(errno));
+        return;
+    }
     if (killed) {
         fprintf(stderr, "mstr: process %d died of SIG%s\n", i, sigabbrev_np(WTERMSIG(ws)));
         if (ending_marked(sv) && !sv->stopping) {
@@ -345,11 +431,47 @@ static bool running(const supervisor *sv)
     return false;
 }
 
+/* Process 0 noted a layout (mstr_super_note_layout): starts those of its processes that do not
+ * run (beyond the children, or that left the job before: a rescale takes them in, or the job
+ * went back to a snapshot that had them), and tells process 0 the addresses of all. */
+static void start_noted(supervisor *sv)
+{
+    int n = sv->n;
+    take_noted_layout(sv);
+    if (sv->processes > n) {
+        char *peers = mstr_strdup(sv->peers);
+        if (!add_peers(&peers, n, sv->processes, sv->listen)) {
+            fprintf(stderr, "mstr: no ports for %d processes %s%s\n", sv->processes,
+                    sv->listen ? "from " : "on loopback", sv->listen ? sv->listen : "");
+            free(peers);
+            return; /* process 0 gives up waiting, and the rescale fails */
+        }
+        free(sv->peers);
+        sv->peers = peers;
+        sv->children = mstr_realloc(sv->children, (size_t)sv->processes * sizeof *sv->children);
+        for (int i = n; i < sv->processes; i++)
+            sv->children[i] = (child){ .out = -1 };
+        sv->n = sv->processes;
+    }
+    for (int i = 0; i < sv->processes; i++) {
+        if (sv->children[i].pid > 0)
+            continue;
+        fprintf(stderr, "mstr: starting process %d, which the job takes in\n", i);
+        if (!start(sv, i, true))
+            fprintf(stderr, "mstr: cannot start process %d: %s\n", i, strerror(errno));
+    }
+    char *path = peers_path(sv->dir), *line = mstr_strf("%s\n", sv->peers);
+    write_whole(path, line);
+    free(line);
+    free(path);
+}
+
 /* The poll loop, until every process has ended for good. */
 static void watch(supervisor *sv, int sigfd)
 {
-    struct pollfd *fds = mstr_alloc_array((size_t)sv->n + 1, sizeof *fds);
+    struct pollfd *fds = NULL;
     while (running(sv)) {
+        fds = mstr_realloc(fds, ((size_t)sv->n + 1) * sizeof *fds); /* (processes join) */
         fds[0] = (struct pollfd){ .fd = sigfd, .events = POLLIN };
         for (int i = 0; i < sv->n; i++)
             fds[i + 1] = (struct pollfd){ .fd = sv->children[i].out, .events = POLLIN };
@@ -362,6 +484,11 @@ static void watch(supervisor *sv, int sigfd)
         while (read(sigfd, &si, sizeof si) == sizeof si) {
             if (si.ssi_signo == SIGCHLD)
                 continue;
+            if (si.ssi_signo == SIGUSR1) {
+                if (!sv->stopping && !sv->over)
+                    start_noted(sv);
+                continue;
+            }
             if (!sv->stopping)
                 fprintf(stderr, "mstr: passing SIG%s on to the job's processes\n",
                         sigabbrev_np((int)si.ssi_signo));
@@ -379,23 +506,6 @@ bool mstr_super_started(void)
 {
     const char *v = getenv(SUPERVISED_ENV);
     return v != NULL && strcmp(v, "1") == 0;
-}
-
-static char *layout_path(const char *state_dir)
-{
-    return mstr_strf("%s/layout", state_dir);
-}
-
-bool mstr_super_ask_layout(const char *state_dir, int processes, int workers)
-{
-    char *path = layout_path(state_dir);
-    FILE *f = fopen(path, "w");
-    bool ok = f != NULL && fprintf(f, "%d %d\n", processes, workers) > 0;
-    ok = f != NULL && fclose(f) == 0 && ok;
-    if (!ok)
-        fprintf(stderr, "mstr: cannot write '%s': %s\n", path, strerror(errno));
-    free(path);
-    return ok;
 }
 
 static char *ending_path(const char *state_dir)
@@ -417,29 +527,15 @@ static bool ending_marked(const supervisor *sv)
     return marked;
 }
 
-/* Removes the ending mark, the layout asked for and the workers noted (after a run, or left by
- * one whose supervisor did not see it end). */
+/* Removes the ending mark, the layout noted and the peers of the processes that joined (after
+ * a run, or left by one whose supervisor did not see it end). */
 static void remove_marks(const char *state_dir)
 {
-    char *paths[] = { ending_path(state_dir), layout_path(state_dir), workers_path(state_dir) };
+    char *paths[] = { ending_path(state_dir), layout_path(state_dir), peers_path(state_dir) };
     for (size_t i = 0; i < sizeof paths / sizeof paths[0]; i++) {
         unlink(paths[i]);
         free(paths[i]);
     }
-}
-
-/* The layout process 0 asked for before the job ended (the file goes), if it did. */
-static bool asked_layout(const char *state_dir, int *processes, int *workers)
-{
-    char *path = layout_path(state_dir);
-    FILE *f = fopen(path, "r");
-    bool asked = f != NULL && fscanf(f, "%d %d", processes, workers) == 2 && *processes > 0 &&
-                 *workers > 0;
-    if (f != NULL)
-        fclose(f);
-    unlink(path);
-    free(path);
-    return asked;
 }
 
 /* The state directory the processes use. */
@@ -472,14 +568,12 @@ static bool lay_out(supervisor *sv, int processes, int workers)
     free(sv->children);
     free(sv->peers);
     sv->n = processes;
-    sv->workers = workers;
-    snprintf(sv->processes_arg, sizeof sv->processes_arg, "%d", processes);
-    snprintf(sv->workers_arg, sizeof sv->workers_arg, "%d", workers);
+    take_layout(sv, processes, workers);
     sv->children = mstr_alloc_array((size_t)processes, sizeof *sv->children);
     for (int i = 0; i < processes; i++)
         sv->children[i].out = -1;
-    sv->peers = make_peers(processes, sv->listen);
-    if (sv->peers == NULL) {
+    sv->peers = mstr_strdup("");
+    if (!add_peers(&sv->peers, 0, processes, sv->listen)) {
         fprintf(stderr, "mstr: no ports for %d processes %s%s\n", processes,
                 sv->listen ? "from " : "on loopback", sv->listen ? sv->listen : "");
         return false;
@@ -526,6 +620,7 @@ int mstr_supervise(int argc, char **argv, const mstr_settings *s, const mstr_job
     sigaddset(&set, SIGCHLD);
     sigaddset(&set, SIGINT);
     sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGUSR1); /* process 0 noted a layout (mstr_super_note_layout) */
     sigprocmask(SIG_BLOCK, &set, NULL);
     int sigfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
     int processes = s->processes, workers = s->workers;
@@ -535,16 +630,13 @@ int mstr_supervise(int argc, char **argv, const mstr_settings *s, const mstr_job
         sv.status = 0;
         sv.killed_ending = false;
         run_all(&sv, sigfd, again);
-        bool rescaled = asked_layout(dir, &processes, &workers);
-        if (!rescaled)
-            noted_workers(dir, &workers);
+        noted_layout(dir, &processes, &workers);
         remove_marks(dir);
-        /* a process killed as the job ended: the job runs again on the same layout, resuming
-         * from its last snapshot (and ends at once if that was its end) */
-        if (sv.status != 0 || sv.stopping || (!rescaled && !sv.killed_ending))
+        /* a process killed as the job ended: the job runs again on its layout, resuming from
+         * its last snapshot (and ends at once if that was its end) */
+        if (sv.status != 0 || sv.stopping || !sv.killed_ending)
             break;
-        if (!rescaled)
-            fprintf(stderr, "mstr: starting the job's processes again after a loss as it ended\n");
+        fprintf(stderr, "mstr: starting the job's processes again after a loss as it ended\n");
         again = true;
         sv.status = 1;
     }

@@ -17,19 +17,22 @@
  * one (and removes it at the end), which is also where a job over several processes stages the
  * output of its file sinks.
  *
- * Rescaling (the control API's Rescale) to as many processes is live (mstr_rescale.h): process 0
- * notes the new workers per process in DIR/workers, with which the supervisor starts a process
- * again. To another number of processes: process 0 takes the last snapshot, leaves the new
- * layout in the state directory (DIR/layout: "PROCESSES WORKERS") and the job ends; when every
- * process has ended well the supervisor takes the file, rewrites the state for the new layout
- * (mstr_reshard.h) and starts the processes of the new layout, which resume from the snapshot.
+ * Rescaling (the control API's Rescale) is live (mstr_rescale.h), to any number of processes.
+ * Process 0 notes the job's layout in the state directory (DIR/layout: "PROCESSES WORKERS"),
+ * at the start of every round and at every live rescale, and sends the supervisor SIGUSR1: it
+ * starts those of the layout's processes that do not run, with the addresses of all in --peers,
+ * and leaves those addresses in DIR/peers for process 0 (which takes new ones into the running
+ * job: mstr_job.c); a process started again runs the noted layout. Fewer: a process that exits with MSTR_EXIT_LEFT left the job (its
+ * work went to the others, or a rescale that took it in failed before its first snapshot, and
+ * the job went back to the layout before), and one beyond the noted layout that is killed is
+ * not started again either.
  *
  * The job's end. Once the last snapshot of the job is committed, before it tells the others to
  * stop, process 0 makes the ending mark (DIR/ending). A process killed from then on is not
  * started again alone (it would wait for the others, which end, for ever): once every process
- * has ended, the supervisor starts them all again on the same layout, or on the new one if a
- * rescale asked for it, and they resume from the last snapshot (a job whose input was over ends
- * at once). Marks left by a supervisor that did not see its job end go when the next starts.
+ * has ended, the supervisor starts them all again on the noted layout, and they resume from
+ * the last snapshot (a job whose input was over ends at once). Marks left by a supervisor that
+ * did not see its job end go when the next starts.
  */
 #ifndef MSTR_SUPER_H
 #define MSTR_SUPER_H
@@ -37,21 +40,28 @@
 #include "mstr_desc.h"
 #include "mstr_settings.h"
 
+/* The exit status of a process that left the job (its work went to the others). */
+enum { MSTR_EXIT_LEFT = 3 };
+
 /* Whether this process was started by the supervisor (which can start the job's processes
  * again on another layout). */
 bool mstr_super_started(void);
 
-/* Process 0 of a supervised job, ending after the last snapshot of a rescale: asks the
- * supervisor to start the job again as `processes` processes of `workers` workers, once every
- * process has ended well (it rewrites the state for them first). Returns false (after a
- * message) if it cannot. */
-bool mstr_super_ask_layout(const char *state_dir, int processes, int workers);
+/* Process 0 of a supervised job: the job runs `processes` processes of `workers` workers from
+ * now on; the supervisor starts those that do not run, and a process it starts again runs that
+ * layout (the others' round does anyway: the leader says it, mstr_job.c). Returns false (after
+ * a message) if it cannot. */
+bool mstr_super_note_layout(const char *state_dir, int processes, int workers);
 
-/* Process 0 of a supervised job, after a live rescale to `workers` per process: a process the
- * supervisor starts again from now on runs that many (the others' round does anyway: the
- * leader's workers are the round's, mstr_job.c). Returns false (after a message) if it
- * cannot. */
-bool mstr_super_note_workers(const char *state_dir, int workers);
+/* Process 0 of a supervised job, for a live rescale to more processes: notes their layout and
+ * asks the supervisor to start the new ones, which join the job; *peers gets the addresses of
+ * all (comma-separated, to free). Returns false if they did not start in a while. */
+bool mstr_super_grow(const char *state_dir, int processes, int workers, char **peers);
+
+/* Whether this process, process `process` of a supervised job, is beyond the noted layout:
+ * it left the job. */
+bool mstr_super_left(const char *state_dir, int process);
+
 
 /* The ending mark process 0 makes (mstr_coord_setup.ending_mark), to free; NULL unless this
  * process was started by the supervisor with a state directory. */

@@ -79,6 +79,13 @@ void mstr_table_free(mstr_table *t)
     mstr_table_init(t, t->slot_size);
 }
 
+void mstr_table_mark_all(mstr_table *t)
+{
+    for (size_t i = 0; i < t->capacity; i++)
+        if (mstr_table_full(t, i))
+            mstr_table_mark(t, i);
+}
+
 mstr_table *mstr_tables_new(uint32_t groups, size_t slot_size)
 {
     mstr_table *tables = mstr_alloc_array(groups, sizeof *tables);

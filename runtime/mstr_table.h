@@ -108,6 +108,9 @@ static inline void mstr_table_persist(mstr_table *t, size_t i)
     t->marks[i] = MSTR_MARK_PERSISTED;
 }
 
+/* Marks every slot of t changed since the last snapshot. */
+void mstr_table_mark_all(mstr_table *t);
+
 /* The state of one keyed operator on one worker: an empty table per key group, groups[g]
  * holding the keys of key group g. Free with mstr_tables_free (after releasing what the
  * slots point to). */

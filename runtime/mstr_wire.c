@@ -7,7 +7,7 @@
 
 mstr_wire_kind mstr_wire_kind_of(const unsigned char *p, size_t n)
 {
-    return n > 0 && p[0] >= MSTR_WIRE_HELLO && p[0] <= MSTR_WIRE_FAILED ? (mstr_wire_kind)p[0] : 0;
+    return n > 0 && p[0] >= MSTR_WIRE_HELLO && p[0] <= MSTR_WIRE_HANDOFF ? (mstr_wire_kind)p[0] : 0;
 }
 
 /* A reader of message p whose kind must be `kind`: its first byte is skipped. */
@@ -138,6 +138,22 @@ void mstr_wire_put_coord(mstr_wbuf *b, const mstr_wire_coord *c)
         mstr_put_le(b, c->snapshot, 8);
         mstr_put_le(b, c->value, 8);
         mstr_put_le(b, c->workers, 4);
+        mstr_put_le(b, c->processes, 4);
+        if (c->kind == MSTR_WIRE_RESCALE) {
+            mstr_put_le(b, c->was_workers, 4);
+            mstr_put_le(b, c->was_processes, 4);
+            mstr_put_le(b, c->round, 8);
+            mstr_put_le(b, c->layout, 8);
+            mstr_put_le(b, c->last, 8);
+        }
+        mstr_put_bytes(b, c->message, c->message_len);
+        return;
+    case MSTR_WIRE_HANDOFF:
+        mstr_put_le(b, c->snapshot, 8);
+        mstr_put_le(b, c->value, 8);
+        mstr_put_le(b, c->processes, 4);
+        mstr_put_le(b, c->flag, 1);
+        mstr_put_bytes(b, c->message, c->message_len);
         return;
     case MSTR_WIRE_COMMITTED:
     case MSTR_WIRE_CONTROL:
@@ -173,8 +189,11 @@ void mstr_wire_put_coord(mstr_wbuf *b, const mstr_wire_coord *c)
     case MSTR_WIRE_STATS:
         mstr_put_bytes(b, c->message, c->message_len);
         return;
+    case MSTR_WIRE_STOP:
+        mstr_put_le(b, c->flag, 1);
+        return;
     default:
-        return; /* FINISHED, STOP, STOPPED: the kind says it all */
+        return; /* FINISHED, STOPPED: the kind says it all */
     }
 }
 
@@ -184,12 +203,6 @@ bool mstr_wire_get_coord(const unsigned char *p, size_t n, mstr_wire_coord *c)
     *c = (mstr_wire_coord){ .kind = kind };
     mstr_rbuf r = reader(p, n, kind);
     switch (kind) {
-    case MSTR_WIRE_RESTORE:
-    case MSTR_WIRE_RESCALE:
-        c->snapshot = mstr_get_le(&r, 8);
-        c->value = mstr_get_le(&r, 8);
-        c->workers = (uint32_t)mstr_get_le(&r, 4);
-        break;
     case MSTR_WIRE_COMMITTED:
     case MSTR_WIRE_CONTROL:
     case MSTR_WIRE_RESCALED:
@@ -208,12 +221,32 @@ bool mstr_wire_get_coord(const unsigned char *p, size_t n, mstr_wire_coord *c)
     case MSTR_WIRE_FAILED:
     case MSTR_WIRE_STATS:
     case MSTR_WIRE_ANSWER:
+    case MSTR_WIRE_RESTORE:
+    case MSTR_WIRE_RESCALE:
+    case MSTR_WIRE_HANDOFF:
         if (kind == MSTR_WIRE_RESTORED) {
             c->snapshot = mstr_get_le(&r, 8);
             c->flag = mstr_get_le(&r, 1) != 0;
         } else if (kind == MSTR_WIRE_ANSWER) {
             c->snapshot = mstr_get_le(&r, 8);
             c->value = mstr_get_le(&r, 8);
+        } else if (kind == MSTR_WIRE_HANDOFF) {
+            c->snapshot = mstr_get_le(&r, 8);
+            c->value = mstr_get_le(&r, 8);
+            c->processes = (uint32_t)mstr_get_le(&r, 4);
+            c->flag = mstr_get_le(&r, 1) != 0;
+        } else if (kind == MSTR_WIRE_RESTORE || kind == MSTR_WIRE_RESCALE) {
+            c->snapshot = mstr_get_le(&r, 8);
+            c->value = mstr_get_le(&r, 8);
+            c->workers = (uint32_t)mstr_get_le(&r, 4);
+            c->processes = (uint32_t)mstr_get_le(&r, 4);
+        }
+        if (kind == MSTR_WIRE_RESCALE) {
+            c->was_workers = (uint32_t)mstr_get_le(&r, 4);
+            c->was_processes = (uint32_t)mstr_get_le(&r, 4);
+            c->round = mstr_get_le(&r, 8);
+            c->layout = mstr_get_le(&r, 8);
+            c->last = mstr_get_le(&r, 8);
         }
         c->message = (const char *)r.p; /* the rest of the message */
         c->message_len = r.error ? 0 : (size_t)(r.end - r.p);
@@ -225,8 +258,10 @@ bool mstr_wire_get_coord(const unsigned char *p, size_t n, mstr_wire_coord *c)
         c->hash = mstr_get_le(&r, 8);
         c->bytes = mstr_get_le(&r, 8);
         break;
-    case MSTR_WIRE_FINISHED:
     case MSTR_WIRE_STOP:
+        c->flag = mstr_get_le(&r, 1) != 0;
+        break;
+    case MSTR_WIRE_FINISHED:
     case MSTR_WIRE_STOPPED:
         break;
     default:

@@ -11,8 +11,9 @@
  *   BATCH      from, to, exchange, records, ctl kind, ctl value, marks (count, then
  *              (records, epoch) x count), data                    an exchange batch
  *   CREDIT     (sender, receiver, batches) x any                 room returned to senders
- *   RESTORE    snapshot, round, workers    leader: restore it (0: start fresh) for this round,
- *                                          on this many workers per process
+ *   RESTORE    snapshot, round, workers, processes, peers   leader: restore it (0: start
+ *                                          fresh) for this round, on this many processes (their
+ *                                          addresses, comma-separated) of this many workers
  *   RESTORED   snapshot, ok, message       follower: how that went
  *   GO         snapshot                    leader: run from the snapshot restored
  *   REQUEST    snapshot, final, stop at cut    leader: take this snapshot (stop at cut: the
@@ -20,17 +21,26 @@
  *   DONE       snapshot, entries, hash, bytes   follower: took it (its part is durable)
  *   COMMITTED  snapshot, oldest            leader: committed; keep nothing older than oldest
  *   FINISHED   -                           follower: its workers' input is exhausted
- *   STOP       -                           leader: stop (after the last snapshot);
+ *   STOP       left                        leader: stop (after the last snapshot), or (left)
+ *                                          go: the process left the job in a live rescale;
  *                                          follower: a signal asks the job to stop
  *   STOPPED    -                           follower: stopping; what ends now is no loss
  *   STATS      figures                     follower: its figures (mstr_stats.h), every second
  *   CONTROL    call, id                    follower: a control call to answer (mstr_control.h)
  *   ANSWER     code, id, reply or why      leader: the answer to the follower's call id
- *   RESCALE    number, stage, workers      leader: a live rescale to this many workers per
- *                                          process (mstr_rescale.h), at stage PREPARE, CONNECT
- *                                          or CUT
+ *   RESCALE    number, stage, workers, processes, workers and processes before, round, layout,
+ *              last, peers
+ *                                          leader: a live rescale to this many processes of
+ *                                          this many workers (mstr_rescale.h), at stage PREPARE,
+ *                                          CONNECT or CUT; a process that joins takes the
+ *                                          round, its current layout and the last snapshot
+ *                                          committed from PREPARE
  *   RESCALED   number, stage               follower: done with that stage (CUT: its workers
  *                                          are through)
+ *   HANDOFF    number, to, from, last, bytes   either: a piece of the state process `from`
+ *                                          hands to process `to` in a live rescale that
+ *                                          changes the processes (the leader passes on what is
+ *                                          not its own)
  *   FAILED     message                     either: the job fails
  *
  * Decoding checks bounds and kinds: a message that does not decode is refused, never trusted.
@@ -50,6 +60,7 @@ typedef enum mstr_wire_kind {
     MSTR_WIRE_RESTORED, MSTR_WIRE_GO, MSTR_WIRE_REQUEST, MSTR_WIRE_DONE, MSTR_WIRE_COMMITTED,
     MSTR_WIRE_FINISHED, MSTR_WIRE_STOP, MSTR_WIRE_STOPPED, MSTR_WIRE_STATS, MSTR_WIRE_CONTROL,
     MSTR_WIRE_ANSWER, MSTR_WIRE_RESCALE, MSTR_WIRE_RESCALED, MSTR_WIRE_FAILED,
+    MSTR_WIRE_HANDOFF,
 } mstr_wire_kind;
 
 /* The stages of a live rescale over processes (RESCALE's value; mstr_job.c). */
@@ -70,15 +81,20 @@ typedef struct mstr_wire_hello {
 typedef struct mstr_wire_coord {
     mstr_wire_kind kind;
     uint64_t snapshot;          /* CONTROL: the call; ANSWER: the gRPC status code; RESCALE,
-                                   RESCALED: the rescale's number */
-    bool flag;                  /* REQUEST: final; RESTORED: ok */
+                                   RESCALED, HANDOFF: the rescale's number */
+    bool flag;                  /* REQUEST: final; RESTORED: ok; HANDOFF: last */
     uint64_t value;             /* RESTORE: the round; COMMITTED: the oldest snapshot kept;
                                    CONTROL, ANSWER: the call's id; REQUEST: 1 if the workers
-                                   stop at its cut; RESCALE, RESCALED: the stage */
+                                   stop at its cut; RESCALE, RESCALED: the stage; HANDOFF: the
+                                   process it goes to */
     uint32_t workers;           /* RESTORE, RESCALE: workers per process */
+    uint32_t processes;         /* RESTORE, RESCALE: processes; HANDOFF: the one it comes from */
+    uint32_t was_workers, was_processes; /* RESCALE: the layout before */
+    uint64_t round, layout, last; /* RESCALE: what a process that joins takes */
     uint64_t entries, hash, bytes;
     const char *message;        /* RESTORED, FAILED: text; STATS: the encoded figures; ANSWER:
-                                   the reply, or why not (decoding: points into the message) */
+                                   the reply, or why not; RESTORE, RESCALE: the peers; HANDOFF:
+                                   the bytes (decoding: points into the message) */
     size_t message_len;
 } mstr_wire_coord;
 

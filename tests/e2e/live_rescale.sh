@@ -19,7 +19,7 @@
 # The keyed job also rescales without a state directory (2 -> 3 -> 1), and with one snapshot
 # only, at its end (2 -> 4 -> 1 -> 3), with the same output.
 # Then the same keyed job over several processes under the supervisor (its file and stdout
-# likewise), the refusals: 0 workers, processes for a job of one process, and state that
+# likewise), its workers per process changed, then its processes, the refusals: 0 workers, processes for a job of one process, and state that
 # cannot go to another worker count (key_local); and which jobs let a worker that takes key
 # groups over go on while only their records wait (the order rule). The sanitizer builds,
 # whose programs run several times slower, leave out the windowed jobs and the example
@@ -236,40 +236,54 @@ if ! snap_sanitized || [ "${MSTR_TEST_FULL:-0}" = 1 ]; then
 fi
 procs=1
 
-# Another number of processes under the supervisor: 2 x 1 -> 3 x 1 -> 1 x 2. Each call answers
-# once the snapshot is committed; the supervisor then rewrites the state and starts the new
-# processes, which the next call waits for. Every process's workers stop at the rescale's cut,
-# so stdout is exactly once here too, even though the processes other than 0 hear of each
-# snapshot 20 ms late (a test hook), so that process 0's barriers reach their workers first.
+# Another number of processes under the supervisor, live: 2 x 1 -> 3 x 1 -> 1 x 2 -> 2 x 2 ->
+# 3 x 1. Growing, the supervisor starts the new processes, which the job takes in; shrinking,
+# the processes that leave hand their key groups and partitions to the others and go once a
+# snapshot of the new layout is committed. Key groups and partition positions go from process
+# to process over the sessions, so stdout is exactly once here too (nothing rolls back), and
+# each process moves exactly the key groups that the model says leave its workers.
+# moved_across A P B Q p: how many key groups of process p's workers (of P processes of A
+# workers) go to another worker or process when the job goes to Q processes of B workers.
+moved_across() {
+    "$PY" -c 'import sys; src = open(sys.argv[1]).read().replace("\nmain()\n", "\n"); exec(src)
+a, p, b, q, me = (int(x) for x in sys.argv[2:7])
+def moved(g):
+    was, now = owner(g, p * a, p), owner(g, q * b, q)
+    return was // a == me and (now // b != me or now - me * b != was - me * a)
+print(sum(moved(g) for g in range(4096)))' "$ROOT/tests/models/owners.py" "$@"
+}
 mkdir -p procs-live
 port=$(free_port)
-(cd procs-live && MSTR_TEST_POLL_RECORDS=2 MSTR_TEST_POLL_SLEEP_MS=4 MSTR_TEST_REQUEST_SLEEP_MS=20 \
+(cd procs-live && MSTR_TEST_POLL_RECORDS=2 MSTR_TEST_POLL_SLEEP_MS=4 \
     exec timeout 120 ../keyed --processes 2 --workers 1 --state-dir state --snapshot-every 50ms \
     --listen "127.0.0.1:$port" > stdout 2> stderr) &
 job=$!
-from="2 1"
-for to in "3 1" "1 2"; do
-    read -r p w <<< "$to"
-    for i in $(seq 1 100); do # the processes of the layout before may still be starting
-        ./keyed ctl status --coordinator "127.0.0.1:$port" > /dev/null 2>&1 && break
-        sleep 0.1
+from="1 2"
+for to in "1 3" "2 1" "2 2" "1 3"; do
+    read -r w p <<< "$from"
+    read -r w2 p2 <<< "$to"
+    sleep 0.3
+    ./keyed ctl rescale $((p2 * w2)) $p2 --coordinator "127.0.0.1:$port" > ctl.out 2>&1 ||
+        bad "processes: ctl rescale $((p2 * w2)) $p2 failed: $(cat ctl.out)"
+    grep -Eq "^$((p2 * w2)) workers? on $p2 process(es)?, live$" ctl.out ||
+        bad "processes: ctl rescale $((p2 * w2)) $p2 says: $(cat ctl.out)"
+    n=$(grep -c "^mstr: rescaling from $((p * w)) to $((p2 * w2)) workers and processes, live$" \
+        procs-live/stderr)
+    [ "$n" -ge 1 ] || bad "processes: the job does not say it went from $p x $w to $p2 x $w2"
+    for ((q = 0; q < (p > p2 ? p : p2); q++)); do
+        here=$((q < p ? w : 0)) there=$((q < p2 ? w2 : 0))
+        grep -Eq "^mstr: process $q rescaled from $here to $there workers \(the job: $p2 processes of $w2\) live in [0-9]+ ms: $(moved_across \
+            $w $p $w2 $p2 $q) of 4096 key groups " procs-live/stderr ||
+            bad "processes: process $q, $p x $w -> $p2 x $w2 did not move as expected: $(grep \
+                "process $q rescaled from $here to $there" procs-live/stderr)"
     done
-    sleep 0.2
-    ./keyed ctl rescale $((p * w)) $p --coordinator "127.0.0.1:$port" > ctl.out 2>&1 ||
-        bad "processes: ctl rescale $((p * w)) $p failed: $(cat ctl.out)"
-    grep -Eq "^$((p * w)) workers? on $p process(es)?, from snapshot [0-9]+$" ctl.out ||
-        bad "processes: ctl rescale $((p * w)) $p says: $(cat ctl.out)"
     from=$to
 done
 wait $job || bad "processes: the job exited with $?: $(tail -5 procs-live/stderr)"
-for step in "2 processes of 1 worker to 3 processes of 1 worker" \
-            "3 processes of 1 worker to 1 process of 2 workers"; do
-    grep -q "^mstr: rescaling from $step at snapshot [0-9]*: the supervisor starts them again$" \
-        procs-live/stderr || bad "processes: the job does not say it went from $step"
-done
-for layout in "3 processes of 1 worker" "1 process of 2 workers"; do
-    grep -q "was rewritten for $layout: " procs-live/stderr ||
-        bad "processes: no rewrite for $layout: $(grep -v snapshots procs-live/stderr | tail -5)"
+for said in "starting process 2, which the job takes in" "process 1 left the job" \
+            "process 2 left the job" "starting process 1, which the job takes in" \
+            "process 2 joins the job"; do
+    grep -q "^mstr: $said" procs-live/stderr || bad "processes: the job did not say '$said'"
 done
 cmp -s <(sort keyed-ref/out.csv) <(sort procs-live/out.csv) ||
     bad "processes: out.csv differs from the uninterrupted run's (sorted)"

@@ -1,8 +1,8 @@
 # Ten kill trials of a job over 2 processes (tests/lib/process_kills.sh says what each does and
 # checks): SIGKILL of either process, the leader included, at start, while running, inside a
-# snapshot commit, during a rescale to another number of processes and during a live one, one
-# SIGSTOP that the other process must notice while it lasts, and one trial with the processes
-# started by hand. Every trial's file output must hold the rows of an uninterrupted run's, and
+# snapshot commit, during a live rescale to another number of processes and during one of the
+# workers per process, one SIGSTOP that the other process must notice while it lasts, and one
+# trial with the processes started by hand. Every trial's file output must hold the rows of an uninterrupted run's, and
 # its stdout every line of it. PROCESS_KILLS_SEED repeats a run's random choices (each run
 # prints its seed).
 #

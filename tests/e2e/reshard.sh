@@ -7,8 +7,8 @@
 # rewritten from the layout before; one that keeps the process count (3 x 2, 2 x 3) must not
 # rewrite it (each process resumes its part on its new workers itself); and the files must
 # equal an uninterrupted run's (sorted). Then: `JOB reshard` by hand (and again: nothing to
-# do), an interrupted rewrite thrown away, and a refusal (key_local state) that leaves the
-# state as it was. The sanitizer builds, whose programs run several times slower, stop after
+# do), an interrupted rewrite thrown away, a rewrite of the state after a live change of the
+# processes, and a refusal (key_local state) that leaves the state as it was. The sanitizer builds, whose programs run several times slower, stop after
 # 1 x 2 and run it to the end (MSTR_TEST_FULL=1: all of it).
 set -eu
 . "$ROOT/tests/lib/snapshots.sh"
@@ -102,6 +102,34 @@ run 3x1 run
 [ ! -e live/state/reshard ] || bad "the interrupted rewrite was left behind"
 for f in out.csv wins.csv; do
     cmp -s <(sort ref/$f) <(sort live/$f) || bad "by hand: $f differs from the uninterrupted run's"
+done
+
+# A live change of the processes leaves each store partly of the layout before (the positions
+# of partitions that went to another process; slots of key groups that did, deleted): 2 x 2
+# goes to 3 x 1 live, is stopped, and starts again on 2 x 2, which the rewrite takes from the
+# snapshot of 3 processes.
+rm -rf live && mkdir live
+port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0))
+print(s.getsockname()[1])')
+(cd live && MSTR_TEST_POLL_RECORDS=5 MSTR_TEST_POLL_SLEEP_MS=3 exec timeout 120 ../rs \
+    --processes 2 --workers 2 --state-dir state --snapshot-every 30ms \
+    --listen "127.0.0.1:$port" 2>> stderr) &
+job=$!
+for i in $(seq 1 2000); do
+    [ "$(cat live/out.csv 2> /dev/null | wc -l)" -gt 100 ] && break
+    sleep 0.01
+done
+./rs ctl rescale 3 3 --coordinator "127.0.0.1:$port" > ctl.out 2>&1 ||
+    bad "the live rescale to 3 processes failed: $(cat ctl.out)"
+kill -TERM $job
+wait $job || bad "3x1 (live): exit status $?: $(tail -3 live/stderr)"
+run 2x2 run
+[ $status = 0 ] || bad "after the live rescale, 2x2: exit status $status: $(tail -3 live/stderr)"
+grep -q "(snapshot [0-9]*, taken by 3 processes of 1 worker) was rewritten for 2 processes of 2 workers: " \
+    live/stderr || bad "after the live rescale: no rewrite said: $(tail -5 live/stderr)"
+for f in out.csv wins.csv; do
+    cmp -s <(sort ref/$f) <(sort live/$f) ||
+        bad "after the live rescale: $f differs from the uninterrupted run's"
 done
 
 # a refusal leaves the state as it was: key_local state cannot move

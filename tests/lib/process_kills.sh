@@ -16,10 +16,12 @@
 #   stop     SIGSTOP instead: the other process must say that it rolls back while this one is
 #            still stopped (gRPC keepalive finds a frozen peer), then SIGKILL
 #   rescale  under the supervisor, once a snapshot is published: `ctl rescale 4 4` (4
-#            processes of 1 worker) and a kill of the process of that number then running,
-#            old layout or new, 0-150 ms before the request (which comes during the recovery)
-#            or after it (before the rescale's cut, while the supervisor rewrites the state,
-#            or as the new processes start)
+#            processes of 1 worker: two join) or `ctl rescale 2 1` (1 process of 2 workers:
+#            process 1 leaves), live, and a kill of the process of that number, 0-150 ms
+#            before the request (which comes during the recovery) or after it (as processes
+#            start, at the rescale's cut, as the state goes from process to process, or before
+#            the snapshot of the new layout lets the one that leaves go); a process that left
+#            already is not killed
 #   live     under the supervisor, once a snapshot is published: `ctl rescale 6` or `ctl
 #            rescale 2` (2 processes of 3 workers or of 1: a live rescale, within the round)
 #            and a kill 0-150 ms before the request or after it; in half of these trials each
@@ -174,24 +176,24 @@ strike() {
     kill -KILL "$pid" 2> /dev/null || { bad "process $victim ended before the kill ($kind)"; return 1; }
 }
 
-# kill_victim SUPERVISOR VICTIM: kills the process of that number now running, old layout or
-# new (waiting for one to start if none runs: the supervisor may be between layouts), and
-# adds to $saw which layout, when the rescale asked for 4 processes.
+# kill_victim SUPERVISOR VICTIM: kills the process of that number now running (waiting for one
+# to start if none runs: the supervisor may be starting it again), unless it left the job.
 kill_victim() {
-    local sup=$1 victim=$2 i layout=
-    for i in $(seq 1 50); do # the process may end (the old layout) between finding and killing
-        wait_until 60 process_pid_set "$sup" "$victim" || continue
-        if grep -q "^mstr: 4 processes at " "$trial_dir/stderr"; then
-            layout=" in the new layout"
-        elif grep -q "processes 4" "$trial_dir/ctl.args" 2> /dev/null; then
-            layout=" in the old layout"
-        fi
-        if kill -KILL "$pid_found" 2> /dev/null; then
-            saw="$saw$layout"
+    local sup=$1 victim=$2 i
+    for i in $(seq 1 200); do # the process may end (it leaves) between finding and killing
+        if left "$victim"; then
+            saw="$saw, it had left"
             return
         fi
+        process_pid_set "$sup" "$victim" || { sleep 0.05; continue; }
+        kill -KILL "$pid_found" 2> /dev/null && return
     done
     bad "process $victim could not be killed during the rescale"
+}
+
+# left I: the supervisor said that process I left the job (a live rescale took its work).
+left() {
+    grep -qx "mstr: process $1 left the job" "$trial_dir/stderr" 2> /dev/null
 }
 
 # rescale_strike SUPERVISOR VICTIM PORT WORKERS [PROCESSES]: the rescale and live kinds' request
@@ -201,7 +203,6 @@ kill_victim() {
 rescale_strike() {
     local sup=$1 victim=$2 port=$3 ctl pause
     shift 3
-    echo "workers $1 processes ${2:-2}" > "$trial_dir/ctl.args"
     saw="$saw, to $1 workers"
     pause=0.$(printf '%03d' $((RANDOM % 150)))
     wait_until 60 published || { bad "no snapshot was published within 60 s"; return; }
@@ -236,7 +237,11 @@ supervised() {
         --state-dir state --snapshot-every 100ms "${listen[@]}" > stdout 2> stderr) &
     sup=$!
     if [ "$kind" = rescale ]; then
-        rescale_strike "$sup" "$victim" "$port" 4 4
+        if [ $((RANDOM % 2)) = 0 ]; then
+            rescale_strike "$sup" "$victim" "$port" 4 4
+        else
+            rescale_strike "$sup" "$victim" "$port" 2 1
+        fi
     elif [ "$kind" = live ]; then
         rescale_strike "$sup" "$victim" "$port" $((RANDOM % 2 ? 6 : 2))
     elif wait_until 60 process_pid_set "$sup" "$victim"; then
@@ -252,7 +257,7 @@ supervised() {
     wait "$sup" || status=$?
     [ $status = 0 ] || bad "the supervisor's exit status is $status"
     grep -q "^mstr: starting process $victim again\$" "$trial_dir/stderr" ||
-        ended_alone "$victim" ||
+        ended_alone "$victim" || left "$victim" ||
         bad "the supervisor did not say that it started process $victim again (or that it need not)"
     [ "$kind" != ending ] ||
         grep -q "^mstr: starting the job's processes again after a loss as it ended\$" \

@@ -7,7 +7,10 @@
  * partition comes to them; every new worker starts over. Partitions go to their places among
  * the new workers (k mod M), and a worker that a partition comes to or goes from starts over.
  * A process of a job of several plans for its own workers, numbered anew, and its own key groups
- * and partitions, which stay in it.
+ * and partitions, which stay in it while the number of processes stays. When it changes, key
+ * groups go only to a process that joins, or only from one that leaves; a process that joins
+ * has no workers before, one that leaves none after, and every process that stays in the job
+ * waits for what each of the others sends (their old workers' least fields at least).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -32,24 +35,33 @@ enum { GROUPS = 4096, MOST = 8 };
 
 static mstr_doorbell bells[MOST];
 
-/* The plan of process `process` of `processes` of job d from `from` workers each to `to`,
- * with the partitions of the one source (nparts of the job's nparts * processes) that the job
- * placed there on `placed` workers each. */
-static mstr_rescale *plan_in(const mstr_job_desc *d, int process, int processes, int from,
-                             int to, size_t nparts, int placed, mstr_partition *parts)
+/* The plan of process `process` of job d from `before` processes of `from` workers each to
+ * `after` of `to`, with the partitions of the one source (nparts of the job's nparts * before)
+ * that the job placed there on `placed` workers each. */
+static mstr_rescale *plan_across(const mstr_job_desc *d, int process, int before, int from,
+                                 int after, int to, size_t nparts, int placed,
+                                 mstr_partition *parts)
 {
-    size_t all = nparts * (size_t)processes, partitions[] = { all };
+    size_t all = nparts * (size_t)before, partitions[] = { all };
     for (size_t k = 0; k < nparts; k++) {
-        size_t index = k * (size_t)processes + (size_t)process;
+        size_t index = k * (size_t)before + (size_t)process;
         parts[k] = (mstr_partition){ .source = &sources[0], .index = index, .parts = all,
-                                     .worker = mstr_place_worker(index, processes, placed) };
+                                     .worker = mstr_place_worker(index, before, placed) };
     }
     mstr_channel *ends[MOST] = { 0 }; /* (the plan keeps them for the workers: unused here) */
     mstr_rescale_setup s = { .number = 1, .desc = d, .process = process,
-                             .processes = processes, .from = from, .to = to,
-                             .key_groups = GROUPS, .ends = ends, .partitions = partitions,
-                             .parts = parts, .nparts = nparts, .bells = bells };
+                             .processes_before = before, .workers_before = from,
+                             .processes = after, .workers = to, .key_groups = GROUPS,
+                             .ends = ends, .partitions = partitions, .parts = parts,
+                             .nparts = nparts, .bells = bells };
     return mstr_rescale_new(&s); /* (its partitions point to this frame's array: unused) */
+}
+
+/* The same, the number of processes staying. */
+static mstr_rescale *plan_in(const mstr_job_desc *d, int process, int processes, int from,
+                             int to, size_t nparts, int placed, mstr_partition *parts)
+{
+    return plan_across(d, process, processes, from, processes, to, nparts, placed, parts);
 }
 
 static mstr_rescale *plan_of(const mstr_job_desc *d, int from, int to, size_t nparts, int placed,
@@ -178,6 +190,62 @@ static void test_a_process_of_several_plans_for_its_own(void **state)
     mstr_rescale_free(r);
 }
 
+/* 2 processes of 2 workers to 3: key groups go only to process 2, which plans for workers
+ * that all start over and take groups and waits for both others; process 1 keeps its groups
+ * or gives them to process 2, takes none, and waits for process 0 (and 2 sends it nothing
+ * it waits for: process 2 had no old workers). */
+static void test_growing_processes_moves_groups_to_the_new_one_only(void **state)
+{
+    (void)state;
+    mstr_partition parts[2];
+    mstr_rescale *r = plan_across(&job, 1, 2, 2, 3, 2, 2, 2, parts);
+    int moved = 0;
+    for (uint32_t g = 0; g < GROUPS; g++) {
+        int was = r->was.owner[g] / 2, now = r->owners.owner[g] / 2;
+        assert_true(was == now || now == 2);
+        moved += was == 1 && now == 2;
+    }
+    assert_true(moved > 0);
+    assert_int_equal(r->from, 2);
+    assert_int_equal(r->to, 2);
+    assert_false(r->takes_groups[0] || r->takes_groups[1]);
+    assert_int_equal(r->expected, 1);
+    mstr_rescale_free(r);
+    r = plan_across(&job, 2, 2, 2, 3, 2, 0, 2, parts); /* (no partitions of its own before) */
+    assert_int_equal(r->from, 0);
+    assert_int_equal(r->to, 2);
+    assert_int_equal(r->expected, 2);
+    for (int i = 0; i < 2; i++)
+        assert_true(r->starts_over[i] && r->takes_groups[i]);
+    mstr_rescale_free(r);
+}
+
+/* 3 processes of 1 worker to 2: process 2 leaves (no workers after, waits for nothing, and
+ * its groups go to the others); process 0 takes some of them, and waits for both others. */
+static void test_shrinking_processes_empties_the_one_that_leaves(void **state)
+{
+    (void)state;
+    mstr_partition parts[2];
+    mstr_rescale *r = plan_across(&job, 2, 3, 1, 2, 1, 2, 1, parts);
+    assert_int_equal(r->from, 1);
+    assert_int_equal(r->to, 0);
+    assert_int_equal(r->expected, 0);
+    for (size_t k = 0; k < 2; k++)
+        assert_true(r->part_to[k] < 2); /* its partitions go to the others */
+    mstr_rescale_free(r);
+    r = plan_across(&job, 0, 3, 1, 2, 1, 2, 1, parts);
+    int taken = 0;
+    for (uint32_t g = 0; g < GROUPS; g++) {
+        int was = r->was.owner[g], now = r->owners.owner[g];
+        assert_true(was == now || was == 2);
+        taken += was == 2 && now == 0;
+    }
+    assert_true(taken > 0);
+    assert_true(r->takes_groups[0] && r->starts_over[0]);
+    assert_int_equal(r->expected, 2);
+    mstr_rescale_free(r);
+}
+
 int main(void)
 {
     for (int i = 0; i < MOST; i++)
@@ -187,6 +255,8 @@ int main(void)
         cmocka_unit_test(test_a_partition_that_moves_makes_both_start_over),
         cmocka_unit_test(test_shrinking_gives_the_leavers_groups_to_the_stayers),
         cmocka_unit_test(test_a_process_of_several_plans_for_its_own),
+        cmocka_unit_test(test_growing_processes_moves_groups_to_the_new_one_only),
+        cmocka_unit_test(test_shrinking_processes_empties_the_one_that_leaves),
     };
     int failed = cmocka_run_group_tests(tests, NULL, NULL);
     for (int i = 0; i < MOST; i++)

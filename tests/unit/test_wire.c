@@ -2,7 +2,8 @@
  * test_wire.c - the coordination messages between processes (mstr_wire.h): a snapshot request
  * against its bytes written out by hand from the header's table (so that a follower learns
  * whether its workers stop at the cut of a rescale), every kind decoded back to the fields it
- * carries, and every message cut short or made longer refused; an exchange batch with its
+ * carries (the addresses a round's processes and a live rescale's run at, and the state one
+ * process hands another in bytes), and every message cut short or made longer refused; an exchange batch with its
  * epochs among its records, and batches whose epochs do not fit their records refused.
  */
 #include <setjmp.h>
@@ -16,7 +17,8 @@
 
 /* One message of each kind, with the fields the kind uses set (and no others). */
 static const mstr_wire_coord messages[] = {
-    { .kind = MSTR_WIRE_RESTORE, .snapshot = 7, .value = 3, .workers = 2 },
+    { .kind = MSTR_WIRE_RESTORE, .snapshot = 7, .value = 3, .workers = 2, .processes = 2,
+      .message = "h:1,h:2", .message_len = 7 },
     { .kind = MSTR_WIRE_RESTORED, .snapshot = 7, .flag = true, .message = "fine",
       .message_len = 4 },
     { .kind = MSTR_WIRE_GO, .snapshot = 7 },
@@ -27,12 +29,17 @@ static const mstr_wire_coord messages[] = {
     { .kind = MSTR_WIRE_COMMITTED, .snapshot = 9, .value = 6 },
     { .kind = MSTR_WIRE_FINISHED },
     { .kind = MSTR_WIRE_STOP },
+    { .kind = MSTR_WIRE_STOP, .flag = true },
     { .kind = MSTR_WIRE_STOPPED },
     { .kind = MSTR_WIRE_STATS, .message = "\x01\x02\x03", .message_len = 3 },
     { .kind = MSTR_WIRE_CONTROL, .snapshot = 4, .value = 77 },
     { .kind = MSTR_WIRE_ANSWER, .snapshot = 0, .value = 77, .message = "2 workers",
       .message_len = 9 },
-    { .kind = MSTR_WIRE_RESCALE, .snapshot = 2, .value = MSTR_STAGE_CONNECT, .workers = 3 },
+    { .kind = MSTR_WIRE_RESCALE, .snapshot = 2, .value = MSTR_STAGE_PREPARE, .workers = 3,
+      .processes = 3, .was_workers = 2, .was_processes = 2, .round = 5, .layout = 1, .last = 40,
+      .message = "h:1,h:2,h:3", .message_len = 11 },
+    { .kind = MSTR_WIRE_HANDOFF, .snapshot = 2, .value = 2, .processes = 1, .flag = true,
+      .message = "K\0\0", .message_len = 3 },
     { .kind = MSTR_WIRE_RESCALED, .snapshot = 2, .value = MSTR_STAGE_CUT },
     { .kind = MSTR_WIRE_FAILED, .message = "disk full", .message_len = 9 },
 };
@@ -45,6 +52,12 @@ static void assert_same(const mstr_wire_coord *got, const mstr_wire_coord *want)
     assert_int_equal(got->flag, want->flag);
     assert_int_equal(got->value, want->value);
     assert_int_equal(got->workers, want->workers);
+    assert_int_equal(got->processes, want->processes);
+    assert_int_equal(got->was_workers, want->was_workers);
+    assert_int_equal(got->was_processes, want->was_processes);
+    assert_int_equal(got->round, want->round);
+    assert_int_equal(got->layout, want->layout);
+    assert_int_equal(got->last, want->last);
     assert_int_equal(got->entries, want->entries);
     assert_int_equal(got->hash, want->hash);
     assert_int_equal(got->bytes, want->bytes);
