@@ -236,8 +236,8 @@ if ! snap_sanitized || [ "${MSTR_TEST_FULL:-0}" = 1 ]; then
 fi
 procs=1
 
-# Another number of processes under the supervisor, live: 2 x 1 -> 3 x 1 -> 1 x 2 -> 2 x 2 ->
-# 3 x 1. Growing, the supervisor starts the new processes, which the job takes in; shrinking,
+# Another number of processes under the supervisor, live: the keyed and the windowed jobs go
+# 2 x 1 -> 3 x 1 -> 1 x 2 -> 2 x 2 -> 3 x 1. Growing, the supervisor starts the new processes, which the job takes in; shrinking,
 # the processes that leave hand their key groups and partitions to the others and go once a
 # snapshot of the new layout is committed. Key groups and partition positions go from process
 # to process over the sessions, so stdout is exactly once here too (nothing rolls back), and
@@ -252,43 +252,52 @@ def moved(g):
     return was // a == me and (now // b != me or now - me * b != was - me * a)
 print(sum(moved(g) for g in range(4096)))' "$ROOT/tests/models/owners.py" "$@"
 }
-mkdir -p procs-live
-port=$(free_port)
-(cd procs-live && MSTR_TEST_POLL_RECORDS=2 MSTR_TEST_POLL_SLEEP_MS=4 \
-    exec timeout 120 ../keyed --processes 2 --workers 1 --state-dir state --snapshot-every 50ms \
-    --listen "127.0.0.1:$port" > stdout 2> stderr) &
-job=$!
-from="1 2"
-for to in "1 3" "2 1" "2 2" "1 3"; do
-    read -r w p <<< "$from"
-    read -r w2 p2 <<< "$to"
-    sleep 0.3
-    ./keyed ctl rescale $((p2 * w2)) $p2 --coordinator "127.0.0.1:$port" > ctl.out 2>&1 ||
-        bad "processes: ctl rescale $((p2 * w2)) $p2 failed: $(cat ctl.out)"
-    grep -Eq "^$((p2 * w2)) workers? on $p2 process(es)?, live$" ctl.out ||
-        bad "processes: ctl rescale $((p2 * w2)) $p2 says: $(cat ctl.out)"
-    n=$(grep -c "^mstr: rescaling from $((p * w)) to $((p2 * w2)) workers and processes, live$" \
-        procs-live/stderr)
-    [ "$n" -ge 1 ] || bad "processes: the job does not say it went from $p x $w to $p2 x $w2"
-    for ((q = 0; q < (p > p2 ? p : p2); q++)); do
-        here=$((q < p ? w : 0)) there=$((q < p2 ? w2 : 0))
-        grep -Eq "^mstr: process $q rescaled from $here to $there workers \(the job: $p2 processes of $w2\) live in [0-9]+ ms: $(moved_across \
-            $w $p $w2 $p2 $q) of 4096 key groups " procs-live/stderr ||
-            bad "processes: process $q, $p x $w -> $p2 x $w2 did not move as expected: $(grep \
-                "process $q rescaled from $here to $there" procs-live/stderr)"
+# live_processes PROG: PROG (its uninterrupted run in PROG-ref) in PROG-procs, rescaled as
+# above.
+live_processes() {
+    local prog=$1 from="1 2" to w p w2 p2 q here there said
+    rm -rf "$prog-procs" && mkdir -p "$prog-procs"
+    port=$(free_port)
+    (cd "$prog-procs" && MSTR_TEST_POLL_RECORDS=2 MSTR_TEST_POLL_SLEEP_MS=4 \
+        exec timeout 120 "../$prog" --processes 2 --workers 1 --state-dir state \
+        --snapshot-every 50ms --listen "127.0.0.1:$port" > stdout 2> stderr) &
+    local job=$!
+    for to in "1 3" "2 1" "2 2" "1 3"; do
+        read -r w p <<< "$from"
+        read -r w2 p2 <<< "$to"
+        sleep 0.3
+        "./$prog" ctl rescale $((p2 * w2)) $p2 --coordinator "127.0.0.1:$port" > ctl.out 2>&1 ||
+            bad "$prog, processes: ctl rescale $((p2 * w2)) $p2 failed: $(cat ctl.out)"
+        grep -Eq "^$((p2 * w2)) workers? on $p2 process(es)?, live$" ctl.out ||
+            bad "$prog, processes: ctl rescale $((p2 * w2)) $p2 says: $(cat ctl.out)"
+        grep -q "^mstr: rescaling from $((p * w)) to $((p2 * w2)) workers and processes, live$" \
+            "$prog-procs/stderr" ||
+            bad "$prog, processes: the job does not say it went from $p x $w to $p2 x $w2"
+        for ((q = 0; q < (p > p2 ? p : p2); q++)); do
+            here=$((q < p ? w : 0)) there=$((q < p2 ? w2 : 0))
+            grep -Eq "^mstr: process $q rescaled from $here to $there workers \(the job: $p2 processes of $w2\) live in [0-9]+ ms: $(moved_across \
+                $w $p $w2 $p2 $q) of 4096 key groups " "$prog-procs/stderr" ||
+                bad "$prog, processes: process $q, $p x $w -> $p2 x $w2 did not move as expected: $(grep \
+                    "process $q rescaled from $here to $there" "$prog-procs/stderr")"
+        done
+        from=$to
     done
-    from=$to
-done
-wait $job || bad "processes: the job exited with $?: $(tail -5 procs-live/stderr)"
-for said in "starting process 2, which the job takes in" "process 1 left the job" \
-            "process 2 left the job" "starting process 1, which the job takes in" \
-            "process 2 joins the job"; do
-    grep -q "^mstr: $said" procs-live/stderr || bad "processes: the job did not say '$said'"
-done
-cmp -s <(sort keyed-ref/out.csv) <(sort procs-live/out.csv) ||
-    bad "processes: out.csv differs from the uninterrupted run's (sorted)"
-cmp -s <(lines keyed-ref/stdout) <(lines procs-live/stdout) ||
-    bad "processes: stdout differs from the uninterrupted run's (sorted)"
+    wait $job || bad "$prog, processes: the job exited with $?: $(tail -5 "$prog-procs/stderr")"
+    for said in "starting process 2, which the job takes in" "process 1 left the job" \
+                "process 2 left the job" "starting process 1, which the job takes in" \
+                "process 2 joins the job"; do
+        grep -q "^mstr: $said" "$prog-procs/stderr" ||
+            bad "$prog, processes: the job did not say '$said'"
+    done
+    for f in out.csv stdout; do
+        cmp -s <(lines "$prog-ref/$f") <(lines "$prog-procs/$f") ||
+            bad "$prog, processes: $f differs from the uninterrupted run's (sorted)"
+    done
+}
+live_processes keyed
+if ! snap_sanitized || [ "${MSTR_TEST_FULL:-0}" = 1 ]; then
+    live_processes windowed
+fi
 
 # refusals
 sed 's/|> key_by k: i64 { return value \/ 50; }/|> key_local k: i64 { return value \/ 50; }/' \
