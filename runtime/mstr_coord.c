@@ -194,6 +194,10 @@ void mstr_coord_post(mstr_coord *c, mstr_event_kind kind, int process, const mst
         if (m->message_len > 0)
             memcpy(e->text, m->message, m->message_len);
         e->m.message = e->text;
+        e->shape = mstr_alloc(m->shape_len + 1);
+        if (m->shape_len > 0)
+            memcpy(e->shape, m->shape, m->shape_len);
+        e->m.shape = e->shape;
     } else if (why != NULL) {
         e->text = mstr_strdup(why);
     }
@@ -235,6 +239,7 @@ void mstr_coord_event_free(mstr_coord_event *e)
     if (e == NULL)
         return;
     free(e->text);
+    free(e->shape);
     free(e);
 }
 

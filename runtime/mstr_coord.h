@@ -81,6 +81,7 @@ typedef struct mstr_coord_event {
     int process;
     mstr_wire_coord m;          /* MESSAGE; its message points into text */
     char *text;                 /* MESSAGE: a copy of m's message; LOST: why */
+    char *shape;                /* MESSAGE: a copy of m's shape */
     mstr_control_call call;     /* CONTROL, and its argument */
     uint32_t arg;
     struct mstr_stream *stream;

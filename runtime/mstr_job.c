@@ -54,7 +54,6 @@
 #include "mstr_control.h"
 #include "mstr_coord.h"
 #include "mstr_fail.h"
-#include "mstr_hash.h"
 #include "mstr_mem.h"
 #include "mstr_metrics.h"
 #include "mstr_place.h"
@@ -265,8 +264,8 @@ static void make_layout(job *j, int n, uint64_t layout, mstr_ring_hub **rings,
         return;
     mstr_wire_hello hello = { .process = (uint32_t)j->process,
                               .processes = (uint32_t)j->processes,
-                              .workers = (uint32_t)n, .fingerprint = mstr_hash_bytes(j->shape,
-                                                                            strlen(j->shape)),
+                              .workers = (uint32_t)n,
+                              .fingerprint = mstr_snapshot_fingerprint(j->desc),
                               .round = j->round, .layout = layout };
     *hub = mstr_net_hub_new(&hello, *rings, j->bells, &j->failure);
     mstr_cluster_route(j->cluster, *hub);
@@ -441,8 +440,8 @@ static void say_stage(job *j, uint64_t n, mstr_wire_stage s, int processes, int 
         .snapshot = n, .value = s, .workers = (uint32_t)to, .processes = (uint32_t)processes,
         .was_workers = (uint32_t)j->per_process, .was_processes = (uint32_t)j->processes,
         .round = j->round, .layout = j->hub ? mstr_net_hub_hello(j->hub)->layout : 0,
-        .last = j->coord.last, .message = peers,
-        .message_len = peers ? strlen(peers) : 0,
+        .last = j->coord.last, .shape = j->shape, .shape_len = strlen(j->shape),
+        .message = peers, .message_len = peers ? strlen(peers) : 0,
     };
     mstr_coord_rescale_say(&j->coord, &m);
     free(peers);
@@ -603,8 +602,7 @@ static void live_rescale(job *j, int processes, int to)
         mstr_net_hub_stopping(j->old_hub); /* its peers close theirs as they come to it */
     place_parts(j); /* (where the plan put them) */
     if (across) {
-        for (int i = 0; i < from; i++)
-            mstr_coord_drop(&j->coord, &r->drops[i]);
+        mstr_coord_drop(&j->coord, &r->drops);
         j->ok = close_partitions_gone(j) && j->ok;
         set_processes(j, processes);
         mstr_coord_leaving(&j->coord, processes, before); /* released once a snapshot of the
@@ -700,8 +698,27 @@ static bool open_store(job *j)
     return true;
 }
 
-/* Takes the key groups and partition counts of the stored state, if there is any (they are
- * fixed when a job's state is created: mstr_snapshot.h), opening the inputs again if their
+/* Takes the key groups and partition counts of shape (fixed when a job's state is created:
+ * mstr_snapshot.h), whose state it is: the stored one's, or the running job's. Returns whether
+ * the partition counts changed (the inputs must be opened again). */
+static bool take_layout(job *j, const char *shape, const char *whose)
+{
+    const mstr_job_desc *d = j->desc;
+    uint32_t groups = (uint32_t)j->settings.key_groups;
+    size_t *partitions = mstr_alloc_array(d->nsources + 1, sizeof *partitions);
+    memcpy(partitions, j->partitions, d->nsources * sizeof *partitions);
+    mstr_snapshot_layout(shape, d, &groups, partitions);
+    if (groups != (uint32_t)j->settings.key_groups)
+        fprintf(stderr, "mstr: %s has %u key groups, fixed when it was created (not the %d of "
+                        "the job's settings)\n", whose, groups, j->settings.key_groups);
+    j->settings.key_groups = (int)groups;
+    bool same = memcmp(partitions, j->partitions, d->nsources * sizeof *partitions) == 0;
+    free(j->partitions);
+    j->partitions = partitions;
+    return !same;
+}
+
+/* Takes the layout of the stored state, if there is any, opening the inputs again if their
  * partitions change. Returns false (after a message) if an input cannot be opened again. */
 static bool adopt_layout(job *j)
 {
@@ -713,21 +730,11 @@ static bool adopt_layout(job *j)
         free(error);
         return true; /* check_shape says what is wrong */
     }
-    const mstr_job_desc *d = j->desc;
-    uint32_t groups = (uint32_t)j->settings.key_groups;
-    size_t *partitions = mstr_alloc_array(d->nsources, sizeof *partitions);
-    memcpy(partitions, j->partitions, d->nsources * sizeof *partitions);
-    mstr_snapshot_layout(stored, d, &groups, partitions);
+    char *whose = mstr_strf("the state in '%s'", j->settings.state_dir);
+    bool changed = take_layout(j, stored, whose);
+    free(whose);
     free(stored);
-    if (groups != (uint32_t)j->settings.key_groups)
-        fprintf(stderr, "mstr: the state in '%s' has %u key groups, fixed when it was created "
-                        "(not the %d of the job's settings)\n", j->settings.state_dir, groups,
-                j->settings.key_groups);
-    j->settings.key_groups = (int)groups;
-    bool same = memcmp(partitions, j->partitions, d->nsources * sizeof *partitions) == 0;
-    free(j->partitions);
-    j->partitions = partitions;
-    if (same)
+    if (!changed)
         return true;
     close_inputs(j);
     return open_inputs(j);
@@ -1065,6 +1072,9 @@ static bool take_processes(job *j, int processes)
  * a message) if it cannot. */
 static bool take_join(job *j, const mstr_wire_coord *m, const char *peers)
 {
+    bool relaid = take_layout(j, m->shape, "the job it joins");
+    free(j->shape);
+    j->shape = mstr_snapshot_shape(j->desc, (uint32_t)j->settings.key_groups, j->partitions);
     j->round = m->round;
     j->joined_layout = m->layout;
     j->joined_workers = (int)m->was_workers;
@@ -1074,7 +1084,10 @@ static bool take_join(job *j, const mstr_wire_coord *m, const char *peers)
     j->coord.rescale_to = (int)m->workers;
     j->coord.rescale_processes = (int)m->processes;
     set_workers(j, 0);
-    if (!take_processes(j, (int)m->processes) || !say(clear_state(j)))
+    if (relaid)
+        close_inputs(j);
+    if ((relaid && !open_inputs(j)) || !take_processes(j, (int)m->processes) ||
+        !say(clear_state(j)))
         return false; /* (clear_state: what an earlier layout left in its store) */
     j->restored = m->last; /* (its workers' output goes to the interval after it) */
     fprintf(stderr, "mstr: process %d joins the job (round %llu, after snapshot %llu)\n",
@@ -1405,7 +1418,7 @@ static bool start_serving(job *j)
             .process = j->process, .processes = j->processes,
             .peers = j->peers, .listen = st->listen ? st->listen : j->peers[j->process],
             .tls = { st->tls_ca, st->tls_cert, st->tls_key },
-            .fingerprint = mstr_hash_bytes(j->shape, strlen(j->shape)), .coord = &j->coord,
+            .fingerprint = mstr_snapshot_fingerprint(j->desc), .coord = &j->coord,
         };
         j->cluster = mstr_cluster_start(&s, &error);
         if (j->cluster == NULL) {

@@ -120,9 +120,7 @@ mstr_rescale *mstr_rescale_new(const mstr_rescale_setup *s)
     r->parcels = mstr_alloc_array((size_t)s->key_groups * d->nstates + 1, sizeof *r->parcels);
     r->fields = mstr_alloc_array((size_t)r->from * d->nstates + 1, sizeof *r->fields);
     r->frontiers = mstr_alloc_array((size_t)r->from * d->nexchanges + 1, sizeof *r->frontiers);
-    r->outgoing = mstr_alloc_array((size_t)r->from * (size_t)s->processes + 1,
-                                   sizeof *r->outgoing);
-    r->drops = mstr_alloc_array((size_t)r->from + 1, sizeof *r->drops);
+    r->outgoing = mstr_alloc_array((size_t)s->processes + 1, sizeof *r->outgoing);
     r->incoming = mstr_alloc_array((size_t)s->processes_before + 1, sizeof *r->incoming);
     r->remote_fields = mstr_alloc_array(d->nstates + 1, sizeof *r->remote_fields);
     r->remote_frontiers = mstr_alloc_array(d->nexchanges + 1, sizeof *r->remote_frontiers);
@@ -161,12 +159,10 @@ void mstr_rescale_free(mstr_rescale *r)
             mstr_table_free(t);
         }
     free(r->parcels);
-    for (size_t k = 0; k < (size_t)r->from * (size_t)r->processes; k++)
-        mstr_wbuf_free(&r->outgoing[k]);
+    for (int q = 0; q < r->processes; q++)
+        mstr_wbuf_free(&r->outgoing[q]);
     free(r->outgoing);
-    for (int i = 0; i < r->from; i++)
-        mstr_wbuf_free(&r->drops[i]);
-    free(r->drops);
+    mstr_wbuf_free(&r->drops);
     for (int p = 0; p < r->processes_before; p++)
         mstr_wbuf_free(&r->incoming[p]);
     free(r->incoming);
@@ -214,12 +210,6 @@ static mstr_table *parcel_of(mstr_rescale *r, uint32_t g, size_t i)
  *   'W' state (2), fields                  the least worker fields of the sender's old workers
  *   'X' exchanges (4), frontier x that many   and the least frontiers of their exchanges
  */
-
-/* What old worker i gathers for process q. */
-static mstr_wbuf *outgoing_of(mstr_rescale *r, int i, int q)
-{
-    return &r->outgoing[(size_t)i * (size_t)r->processes + (size_t)q];
-}
 
 static void put_bytes(mstr_wbuf *b, const void *p, size_t n)
 {
@@ -285,15 +275,15 @@ static void send_table(mstr_wbuf *b, mstr_wbuf *drops, size_t i, const mstr_stat
 }
 
 /* Puts w's tables of the key groups that go to another worker into their parcels (w keeps
- * empty ones), or, for a worker of another process, into what goes there; counts what moved. */
+ * empty ones; the main thread sends those of a worker of another process), and counts what
+ * moved. */
 static void pack_groups(mstr_worker *w, mstr_rescale *r)
 {
     const mstr_job_desc *d = w->desc;
     int me = w->local;
     uint64_t groups = 0, slots = 0, bytes = 0;
     for (uint32_t g = 0; g < r->was.groups; g++) {
-        int to = owner_after(r, g);
-        if (owner_before(r, g) != me || to == me)
+        if (owner_before(r, g) != me || owner_after(r, g) == me)
             continue;
         groups++;
         for (size_t i = 0; i < d->nstates; i++) {
@@ -302,11 +292,6 @@ static void pack_groups(mstr_worker *w, mstr_rescale *r)
             mstr_table *t = &d->states[i].tables(w)[g];
             slots += t->live;
             bytes += t->live * t->slot_size;
-            if (to < 0) {
-                send_table(outgoing_of(r, me, process_after(r, g)), &r->drops[me], i,
-                           &d->states[i], g, t);
-                continue;
-            }
             *parcel_of(r, g, i) = *t;
             mstr_table_init(t, t->slot_size);
         }
@@ -316,32 +301,19 @@ static void pack_groups(mstr_worker *w, mstr_rescale *r)
     atomic_fetch_add(&r->moved_bytes, bytes);
 }
 
-/* Lets go of w's partitions that go to another worker (closing a custom one in this thread),
- * putting the position of one that goes to another process into what goes there. (A worker
- * that stays and lets one go starts over: it counts its partitions again.) */
+/* Lets go of w's partitions that go to another worker (closing a custom one in this thread;
+ * the main thread sends the position of one that goes to another process). (A worker that
+ * stays and lets one go starts over: it counts its partitions again.) */
 static void release_partitions(mstr_worker *w, mstr_rescale *r)
 {
     size_t kept = 0;
-    mstr_wbuf position = { 0 };
     for (size_t k = 0; k < w->nparts; k++) {
         mstr_partition *p = w->parts[k];
-        size_t at = (size_t)(p - r->parts);
-        if (reader_after(r, at) == w->local) {
+        if (reader_after(r, (size_t)(p - r->parts)) == w->local)
             w->parts[kept++] = p;
-            continue;
-        }
-        mstr_source_stop(w, p);
-        if (reader_after(r, at) >= 0)
-            continue;
-        mstr_wbuf *b = outgoing_of(r, w->local, r->part_to[at] / r->workers);
-        position.len = 0;
-        mstr_snapshot_put_position(w->desc, p, &position);
-        mstr_put_le(b, 'P', 1);
-        mstr_put_le(b, (uint64_t)(p->source - w->desc->sources), 2);
-        mstr_put_le(b, p->index, 4);
-        put_bytes(b, position.data, position.len);
+        else
+            mstr_source_stop(w, p);
     }
-    mstr_wbuf_free(&position);
     w->nparts = kept;
 }
 
@@ -600,26 +572,53 @@ static void put_least(const mstr_rescale *r, mstr_wbuf *b)
     }
 }
 
+/* Puts the tables of the key groups the process's old workers handed off for other processes
+ * (their parcels) and the positions of its partitions that go there into what goes to each. */
+static void put_handed_off(mstr_rescale *r)
+{
+    const mstr_job_desc *d = r->desc;
+    for (uint32_t g = 0; g < r->was.groups; g++) {
+        if (owner_before(r, g) < 0 || owner_after(r, g) >= 0)
+            continue;
+        for (size_t i = 0; i < d->nstates; i++)
+            if (travels(&d->states[i]))
+                send_table(&r->outgoing[process_after(r, g)], &r->drops, i, &d->states[i], g,
+                           parcel_of(r, g, i));
+    }
+    mstr_wbuf position = { 0 };
+    for (size_t k = 0; k < r->nparts; k++) {
+        const mstr_partition *p = &r->parts[k];
+        if (reader_before(r, k) < 0 || reader_after(r, k) >= 0)
+            continue;
+        mstr_wbuf *b = &r->outgoing[r->part_to[k] / r->workers];
+        position.len = 0;
+        mstr_snapshot_put_position(d, p, &position);
+        mstr_put_le(b, 'P', 1);
+        mstr_put_le(b, (uint64_t)(p->source - d->sources), 2);
+        mstr_put_le(b, p->index, 4);
+        put_bytes(b, position.data, position.len);
+    }
+    mstr_wbuf_free(&position);
+}
+
 bool mstr_rescale_send(mstr_rescale *r, mstr_rescale_send_fn *send, void *arg)
 {
     if (r->sent)
         return true;
     if (atomic_load_explicit(&r->handed_off, memory_order_acquire) < r->from)
         return false;
-    mstr_wbuf least = { 0 };
-    put_least(r, &least);
+    put_handed_off(r);
     for (int q = 0; q < r->processes; q++) {
         if (q == r->process)
             continue;
-        for (int i = 0; i < r->from; i++) {
-            const mstr_wbuf *b = outgoing_of(r, i, q);
-            for (size_t at = 0; at < b->len; at += PIECE_BYTES)
-                send(arg, q, b->data + at, b->len - at < PIECE_BYTES ? b->len - at : PIECE_BYTES,
-                     false);
+        mstr_wbuf *b = &r->outgoing[q];
+        put_least(r, b);
+        for (size_t at = 0; at < b->len; at += PIECE_BYTES) {
+            size_t n = b->len - at < PIECE_BYTES ? b->len - at : PIECE_BYTES;
+            send(arg, q, b->data + at, n, at + n == b->len);
         }
-        send(arg, q, least.data, least.len, true);
+        mstr_wbuf_free(b);
     }
-    mstr_wbuf_free(&least);
     r->sent = true;
     return true;
 }

@@ -58,12 +58,13 @@
  * the new processes (rendezvous hashing over the processes: mstr_route.h), shrinking, only
  * from those that leave; partition k is read in process k mod P, so most partitions change
  * process. A process that joins runs the stages with the others from PREPARE on, with no old
- * workers; one that leaves ends with none. What goes to another process its old workers put,
- * as they hand off, into what goes there (the tables of the groups, whole, in the snapshot
- * encodings of their slots; the positions of the partitions, which the process that takes
- * them has opened), and once all have, the main thread sends it, with the least fields and
- * frontiers of its old workers, over the sessions (HANDOFF, mstr_wire.h; the leader passes on
- * what goes between followers). The main thread of the process that takes it puts it into
+ * workers; one that leaves ends with none. The old workers hand off what goes to another
+ * process as they do within it (the tables into their parcels, by pointer: a worker that gives
+ * does not stop to copy), and once all have, the main thread encodes it (the tables whole, in
+ * the snapshot encodings of their slots; the positions of the partitions, which the process
+ * that takes them has opened) and sends it, with the least fields and frontiers of its old
+ * workers, over the sessions (HANDOFF, mstr_wire.h; the leader passes on what goes between
+ * followers). The main thread of the process that takes it puts it into
  * the new owners' tables and partitions while they wait: every worker that takes something
  * from another process starts over, and every one that starts over waits until everything
  * every other process sends has arrived, so that its least fields and frontiers are those of
@@ -121,14 +122,14 @@ typedef struct mstr_rescale {
     size_t nparts;
     int *part_to;               /* per partition: its worker from now on (job-wide) */
     mstr_worker *workers_here;  /* the process's workers, old and new */
-    /* Across processes (when their number changes): what goes to process q is gathered in
-       outgoing[i * processes + q] by old worker i as it hands off, and sent by the main thread
-       once all have (mstr_rescale_send); what comes from process p in incoming[p], put into the
-       workers once whole (mstr_rescale_receive). */
-    mstr_wbuf *outgoing;
-    mstr_wbuf *drops;           /* [old worker]: the logical keys of what it sent that the
-                                   process's store holds (mstr_coord_drop), each after its
-                                   4-byte length */
+    /* Across processes (when their number changes): what goes to process q (the parcels of the
+       key groups that go there, the positions of the partitions) is put into outgoing[q] and
+       sent by the main thread once every old worker has handed off (mstr_rescale_send); what
+       comes from process p is gathered in incoming[p], and put into the workers once whole
+       (mstr_rescale_receive). */
+    mstr_wbuf *outgoing;        /* [processes] */
+    mstr_wbuf drops;            /* the logical keys of what it sent that the process's store
+                                   holds (mstr_coord_drop), each after its 4-byte length */
     bool sent;
     mstr_wbuf *incoming;        /* [processes_before] */
     int expected, received;     /* processes that send to this one, and that have */

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "mstr_coord.h"
+#include "mstr_hash.h"
 #include "mstr_mem.h"
 #include "mstr_worker.h"
 
@@ -299,6 +300,16 @@ char *mstr_snapshot_shape(const mstr_job_desc *d, uint32_t key_groups, const siz
         appendf(&s, &len, "sink %s %s\n", d->sinks[i].name,
                 d->sinks[i].path ? d->sinks[i].path : "-");
     return s;
+}
+
+uint64_t mstr_snapshot_fingerprint(const mstr_job_desc *d)
+{
+    size_t *none = mstr_alloc_array(d->nsources + 1, sizeof *none);
+    char *shape = mstr_snapshot_shape(d, 0, none);
+    uint64_t h = mstr_hash_bytes(shape, strlen(shape));
+    free(shape);
+    free(none);
+    return h;
 }
 
 /* The next line of text at *p (without its newline), or NULL at the end; *p moves past it. */

@@ -84,6 +84,11 @@ bool mstr_snapshot_aligning(const mstr_worker *w);
  * text (to free). */
 char *mstr_snapshot_shape(const mstr_job_desc *d, uint32_t key_groups, const size_t *partitions);
 
+/* A hash of the shape of job d without its layout (key groups, partition counts): the
+ * processes of a job must run the same program, and one that joins a running job takes the
+ * layout from it (mstr_job.c). */
+uint64_t mstr_snapshot_fingerprint(const mstr_job_desc *d);
+
 /* The layout of a stored shape: sets *key_groups, and partitions[i] for each source of d that
  * it lists, to what the state was created with. */
 void mstr_snapshot_layout(const char *stored, const mstr_job_desc *d, uint32_t *key_groups,

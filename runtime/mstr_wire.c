@@ -145,6 +145,8 @@ void mstr_wire_put_coord(mstr_wbuf *b, const mstr_wire_coord *c)
             mstr_put_le(b, c->round, 8);
             mstr_put_le(b, c->layout, 8);
             mstr_put_le(b, c->last, 8);
+            mstr_put_le(b, c->shape_len, 4);
+            mstr_put_bytes(b, c->shape, c->shape_len);
         }
         mstr_put_bytes(b, c->message, c->message_len);
         return;
@@ -247,6 +249,11 @@ bool mstr_wire_get_coord(const unsigned char *p, size_t n, mstr_wire_coord *c)
             c->round = mstr_get_le(&r, 8);
             c->layout = mstr_get_le(&r, 8);
             c->last = mstr_get_le(&r, 8);
+            c->shape_len = (size_t)mstr_get_le(&r, 4);
+            c->shape = (const char *)r.p;
+            if (r.error || (size_t)(r.end - r.p) < c->shape_len)
+                return false;
+            r.p += c->shape_len;
         }
         c->message = (const char *)r.p; /* the rest of the message */
         c->message_len = r.error ? 0 : (size_t)(r.end - r.p);

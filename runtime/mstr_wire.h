@@ -29,12 +29,13 @@
  *   CONTROL    call, id                    follower: a control call to answer (mstr_control.h)
  *   ANSWER     code, id, reply or why      leader: the answer to the follower's call id
  *   RESCALE    number, stage, workers, processes, workers and processes before, round, layout,
- *              last, peers
+ *              last, shape, peers
  *                                          leader: a live rescale to this many processes of
  *                                          this many workers (mstr_rescale.h), at stage PREPARE,
  *                                          CONNECT or CUT; a process that joins takes the
- *                                          round, its current layout and the last snapshot
- *                                          committed from PREPARE
+ *                                          round, its current layout, the last snapshot
+ *                                          committed and the shape (key groups, partitions)
+ *                                          from PREPARE
  *   RESCALED   number, stage               follower: done with that stage (CUT: its workers
  *                                          are through)
  *   HANDOFF    number, to, from, last, bytes   either: a piece of the state process `from`
@@ -90,7 +91,10 @@ typedef struct mstr_wire_coord {
     uint32_t workers;           /* RESTORE, RESCALE: workers per process */
     uint32_t processes;         /* RESTORE, RESCALE: processes; HANDOFF: the one it comes from */
     uint32_t was_workers, was_processes; /* RESCALE: the layout before */
-    uint64_t round, layout, last; /* RESCALE: what a process that joins takes */
+    uint64_t round, layout, last; /* RESCALE: what a process that joins takes, */
+    const char *shape;          /* and the job's shape, whose layout it takes (decoding: points
+                                   into the message) */
+    size_t shape_len;
     uint64_t entries, hash, bytes;
     const char *message;        /* RESTORED, FAILED: text; STATS: the encoded figures; ANSWER:
                                    the reply, or why not; RESTORE, RESCALE: the peers; HANDOFF:

@@ -75,7 +75,11 @@ cp "$ROOT/examples/rescaling.mstr" .
 # write; its two partitions per source stay where they are from 2 workers to 3 and 4.
 sed 's/csv("q8.csv")/csv("out.csv")/' "$ROOT/examples/nexmark/q8.mstr" > q8.mstr
 grep -q 'csv("out.csv")' q8.mstr || { echo "q8.mstr: its sink was not replaced"; exit 1; }
-for prog in keyed windowed sessions timers rescaling q8; do
+# The keyed job with a partition per worker it first ran on (2): a process that joins takes that
+# count from the job (and its key groups), not from its own command line.
+sed 's/ partitions 3;/;/' keyed.mstr > spread.mstr
+grep -q 'range(0, 6000);' spread.mstr || { echo "spread.mstr: its partitions were not removed"; exit 1; }
+for prog in keyed windowed sessions timers rescaling q8 spread; do
     "$MSTRC" build $prog.mstr -o $prog
 done
 
@@ -236,8 +240,9 @@ if ! snap_sanitized || [ "${MSTR_TEST_FULL:-0}" = 1 ]; then
 fi
 procs=1
 
-# Another number of processes under the supervisor, live: the keyed and the windowed jobs go
-# 2 x 1 -> 3 x 1 -> 1 x 2 -> 2 x 2 -> 3 x 1. Growing, the supervisor starts the new processes, which the job takes in; shrinking,
+# Another number of processes under the supervisor, live: the keyed job, the same with a
+# partition per worker it first ran on, and the windowed job go 2 x 1 -> 3 x 1 -> 1 x 2 ->
+# 2 x 2 -> 3 x 1. Growing, the supervisor starts the new processes, which the job takes in; shrinking,
 # the processes that leave hand their key groups and partitions to the others and go once a
 # snapshot of the new layout is committed. Key groups and partition positions go from process
 # to process over the sessions, so stdout is exactly once here too (nothing rolls back), and
@@ -295,6 +300,10 @@ live_processes() {
     done
 }
 live_processes keyed
+mkdir -p spread-ref
+(cd spread-ref && ../spread --workers 2 --stats > stdout 2> stderr) ||
+    bad "spread: the uninterrupted run failed"
+live_processes spread
 if ! snap_sanitized || [ "${MSTR_TEST_FULL:-0}" = 1 ]; then
     live_processes windowed
 fi

@@ -37,7 +37,7 @@ static const mstr_wire_coord messages[] = {
       .message_len = 9 },
     { .kind = MSTR_WIRE_RESCALE, .snapshot = 2, .value = MSTR_STAGE_PREPARE, .workers = 3,
       .processes = 3, .was_workers = 2, .was_processes = 2, .round = 5, .layout = 1, .last = 40,
-      .message = "h:1,h:2,h:3", .message_len = 11 },
+      .shape = "key_groups 64\n", .shape_len = 14, .message = "h:1,h:2,h:3", .message_len = 11 },
     { .kind = MSTR_WIRE_HANDOFF, .snapshot = 2, .value = 2, .processes = 1, .flag = true,
       .message = "K\0\0", .message_len = 3 },
     { .kind = MSTR_WIRE_RESCALED, .snapshot = 2, .value = MSTR_STAGE_CUT },
@@ -61,6 +61,9 @@ static void assert_same(const mstr_wire_coord *got, const mstr_wire_coord *want)
     assert_int_equal(got->entries, want->entries);
     assert_int_equal(got->hash, want->hash);
     assert_int_equal(got->bytes, want->bytes);
+    assert_int_equal(got->shape_len, want->shape_len);
+    if (want->shape_len > 0)
+        assert_memory_equal(got->shape, want->shape, want->shape_len);
     assert_int_equal(got->message_len, want->message_len);
     if (want->message_len > 0)
         assert_memory_equal(got->message, want->message, want->message_len);
