@@ -460,6 +460,8 @@ void mstr_meter_read(mstr_meter *m, mstr_stats *s)
     pthread_mutex_lock(&m->lock);
     if (s->workers != m->held.workers)
         resize(s, m->held.workers);
+    if (s->processes != m->held.processes)
+        resize_processes(s, m->held.processes); /* (both: a live rescale changed them) */
     copy(s, &m->held, m->desc);
     if (m->workers != NULL)
         read_live(m, s);
