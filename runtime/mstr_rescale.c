@@ -230,13 +230,13 @@ static mstr_rbuf get_bytes(mstr_rbuf *in)
     return field;
 }
 
-/* Adds to drops the logical key of state i's slot in key group g whose key is key (len bytes). */
-static void drop_later(mstr_wbuf *drops, size_t i, uint32_t g, const void *key, size_t len)
+/* Adds to drops the logical key of state i's slot in key group g whose key is key (len bytes),
+ * made in lkey. */
+static void drop_later(mstr_wbuf *drops, mstr_wbuf *lkey, size_t i, uint32_t g, const void *key,
+                       size_t len)
 {
-    mstr_wbuf lkey = { 0 };
-    mstr_snapshot_slot_key(&lkey, i, g, key, len);
-    put_bytes(drops, lkey.data, lkey.len);
-    mstr_wbuf_free(&lkey);
+    mstr_snapshot_slot_key(lkey, i, g, key, len);
+    put_bytes(drops, lkey->data, lkey->len);
 }
 
 /* Puts key group g's table t of state i into b, whole, and empties it; the keys of it that the
@@ -247,7 +247,7 @@ static void drop_later(mstr_wbuf *drops, size_t i, uint32_t g, const void *key, 
 static void send_table(mstr_wbuf *b, mstr_wbuf *drops, size_t i, const mstr_state_desc *sd,
                        uint32_t g, mstr_table *t)
 {
-    mstr_wbuf key = { 0 }, value = { 0 };
+    mstr_wbuf key = { 0 }, value = { 0 }, lkey = { 0 };
     for (size_t s = 0; s < t->capacity; s++) {
         if (!mstr_table_full(t, s))
             continue;
@@ -261,15 +261,16 @@ static void send_table(mstr_wbuf *b, mstr_wbuf *drops, size_t i, const mstr_stat
         put_bytes(b, key.data, key.len);
         put_bytes(b, value.data, value.len);
         if (mstr_table_persisted(t, slot))
-            drop_later(drops, i, g, key.data, key.len);
+            drop_later(drops, &lkey, i, g, key.data, key.len);
     }
     mstr_rbuf gone = { t->gone.data, t->gone.data + t->gone.len, false };
     for (size_t k = 0; k < t->ngone; k++) {
         mstr_rbuf one = get_bytes(&gone);
-        drop_later(drops, i, g, one.p, (size_t)(one.end - one.p));
+        drop_later(drops, &lkey, i, g, one.p, (size_t)(one.end - one.p));
     }
     mstr_wbuf_free(&key);
     mstr_wbuf_free(&value);
+    mstr_wbuf_free(&lkey);
     sd->release_slots(t);
     mstr_table_free(t);
 }
