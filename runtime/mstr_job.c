@@ -1064,6 +1064,21 @@ static bool take_processes(job *j, int processes)
     return open_inputs(j);
 }
 
+/* Follower: the leader's first RESTORE names the round, its layout (processes at peers, of
+ * m->workers workers) and the snapshot to restore: makes the links and workers of the round.
+ * Returns false (after a message) if it cannot. */
+static bool take_round(job *j, const mstr_wire_coord *m, const char *peers)
+{
+    j->round = m->value;
+    take_peers(j, peers);
+    set_workers(j, (int)m->workers);
+    if (!take_processes(j, (int)m->processes))
+        return false;
+    make_links(j);
+    make_workers(j);
+    return true;
+}
+
 /* Follower: the leader's first word of the round is PREPARE of live rescale m to processes
  * that include this one (started to join: mstr_super.h): takes the round, the layout before
  * and the addresses from it, and the round runs from that rescale on, with an empty store. (A
@@ -1125,20 +1140,10 @@ static round_end follow_until_go(job *j, bool *made)
                     (unsigned)m->processes, (unsigned)m->workers);
             j->ok = false;
             end = ROUND_DONE;
+        } else if (m->kind == MSTR_WIRE_RESTORE && !*made && !take_round(j, m, e->text)) {
+            j->ok = false;
+            end = ROUND_DONE;
         } else if (m->kind == MSTR_WIRE_RESTORE) {
-            if (!*made) {
-                j->round = m->value;
-                take_peers(j, m->message_len > 0 ? e->text : NULL);
-                set_workers(j, (int)m->workers);
-                if (!take_processes(j, (int)m->processes)) {
-                    j->ok = false;
-                    end = ROUND_DONE;
-                    mstr_coord_event_free(e);
-                    return end;
-                }
-                make_links(j);
-                make_workers(j);
-            }
             follow_restore(j, m->snapshot, *made);
             *made = true;
             over = false;
@@ -1224,16 +1229,17 @@ static round_end run_round(job *j)
     return finish_round(j, ok);
 }
 
-/* Leader: the round runs on the processes that took the last committed snapshot (a live
- * rescale that changed them may have failed before its first one; with none, those of the
- * command line), which the supervisor is told. Returns false (after a message) if an input
+/* Leader: the round runs on the processes that took the last committed snapshot (under the
+ * supervisor, a live rescale that changed them may have failed before its first one; with
+ * none, or started by hand, those of the command line), which the supervisor is told. Returns false (after a message) if an input
  * cannot be opened. */
 static bool round_layout(job *j)
 {
     mstr_commit last;
     int processes = j->processes;
-    if (j->store != NULL && mstr_store_commits(j->store, &last, 1) == 1)
-        processes = last.processes;
+    if (mstr_super_started() && j->store != NULL && mstr_store_commits(j->store, &last, 1) == 1)
+        processes = last.processes; /* (started by hand, they cannot differ but by mistake: the
+                                       restore says so) */
     if (processes != j->processes)
         fprintf(stderr, "mstr: the last snapshot was taken on %d process%s: the job goes on "
                         "with them\n", processes, processes == 1 ? "" : "es");
