@@ -264,13 +264,18 @@ void mstr_cluster_set_processes(mstr_cluster *cl, int processes, char *const *pe
     pthread_mutex_unlock(&cl->lock);
 }
 
-void mstr_cluster_release(mstr_cluster *cl, int p)
+void mstr_cluster_release(mstr_cluster *cl, int p, const mstr_wire_coord *last)
 {
+    mstr_wbuf b = { 0 };
+    mstr_wire_put_coord(&b, last);
     pthread_mutex_lock(&cl->lock);
-    if (cl->current[p] != NULL)
+    if (cl->current[p] != NULL) {
+        mstr_stream_send(cl->current[p]->stream, b.data, b.len);
         cl->current[p]->current = false;
+    }
     cl->current[p] = NULL;
     pthread_mutex_unlock(&cl->lock);
+    mstr_wbuf_free(&b);
 }
 
 int mstr_cluster_missing(mstr_cluster *cl)

@@ -101,8 +101,9 @@ const char *mstr_cluster_peer(const mstr_cluster *cl, int p);
  * leader takes sessions of that many, and sends to every follower (-1) to them. */
 void mstr_cluster_set_processes(mstr_cluster *cl, int processes, char *const *peers);
 
-/* Leader: process p left the job (a live rescale took its work): nothing of its session is
- * posted from now on, its end included. */
-void mstr_cluster_release(mstr_cluster *cl, int p);
+/* Leader: process p left the job (a live rescale took its work): sends it `last`, its last
+ * message, and posts nothing of its session from then on, its end included (which `last` may
+ * bring about at once: both happen under one lock). */
+void mstr_cluster_release(mstr_cluster *cl, int p, const mstr_wire_coord *last);
 
 #endif

@@ -608,11 +608,9 @@ static bool take_part(mstr_coord *c, uint64_t n, bool final, mstr_commit *commit
  * layout is committed (before it, a loss rolls back to the layout that had them). */
 static void let_go(mstr_coord *c)
 {
-    for (int p = c->leaving_from; p < c->leaving_to; p++) {
-        mstr_cluster_send(c->setup.cluster, p,
-                          &(mstr_wire_coord){ .kind = MSTR_WIRE_STOP, .flag = true });
-        mstr_cluster_release(c->setup.cluster, p);
-    }
+    for (int p = c->leaving_from; p < c->leaving_to; p++)
+        mstr_cluster_release(c->setup.cluster, p,
+                             &(mstr_wire_coord){ .kind = MSTR_WIRE_STOP, .flag = true });
     c->leaving_from = c->leaving_to = 0;
     c->layout_unsaved = false;
 }
