@@ -1229,17 +1229,17 @@ static round_end run_round(job *j)
     return finish_round(j, ok);
 }
 
-/* Leader: the round runs on the processes that took the last committed snapshot (under the
- * supervisor, a live rescale that changed them may have failed before its first one; with
- * none, or started by hand, those of the command line), which the supervisor is told. Returns false (after a message) if an input
- * cannot be opened. */
+/* Leader: the round runs on the processes of the command line, or under the supervisor on
+ * those that took the last committed snapshot (a live rescale that changed them may have failed
+ * before its first one), which the supervisor is told. Started by hand, the two differ only by
+ * mistake, which the restore reports. Returns false (after a message) if an input cannot be
+ * opened. */
 static bool round_layout(job *j)
 {
     mstr_commit last;
     int processes = j->processes;
     if (mstr_super_started() && j->store != NULL && mstr_store_commits(j->store, &last, 1) == 1)
-        processes = last.processes; /* (started by hand, they cannot differ but by mistake: the
-                                       restore says so) */
+        processes = last.processes;
     if (processes != j->processes)
         fprintf(stderr, "mstr: the last snapshot was taken on %d process%s: the job goes on "
                         "with them\n", processes, processes == 1 ? "" : "es");
